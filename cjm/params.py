@@ -1,0 +1,269 @@
+"""Engagement parameters: ``params/<engagement>.yaml``, validated on load.
+
+A wrong key or type stops the run with a :class:`~cjm.errors.CjmError` naming the
+file, the key and what is expected. The file has shared keys (language, stages,
+sources, seed) and a section per notebook (``anonymize``, ``clean``, ...).
+
+``python -m cjm.params split ENGAGEMENT`` writes one file per notebook section under
+``outputs/<engagement>/.params/``, rewriting only those whose content changed, so
+that Make reruns only the steps whose parameters changed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cjm.errors import CjmError
+from cjm.paths import EngagementPaths
+
+
+class Spec:
+    """A node of the parameter schema: checks a value and describes what is expected."""
+
+    expected = "a value"
+
+    def check(self, value: Any, where: str, fail) -> Any:
+        return value
+
+
+class Scalar(Spec):
+    def __init__(self, *types: type, choices: tuple | None = None, minimum: float | None = None):
+        self.types, self.choices, self.minimum = types, choices, minimum
+        names = " or ".join("number" if t in (int, float) else t.__name__ for t in types)
+        self.expected = f"one of {list(choices)}" if choices else f"a {names}"
+        if minimum is not None:
+            self.expected += f" >= {minimum}"
+
+    def check(self, value, where, fail):
+        if isinstance(value, bool) and bool not in self.types:
+            fail(where, value, self.expected)
+        if not isinstance(value, self.types):
+            fail(where, value, self.expected)
+        if self.choices and value not in self.choices:
+            fail(where, value, self.expected)
+        if self.minimum is not None and value < self.minimum:
+            fail(where, value, self.expected)
+        return value
+
+
+class ListOf(Spec):
+    def __init__(self, item: Spec, min_items: int = 0):
+        self.item, self.min_items = item, min_items
+        self.expected = f"a list of {item.expected}" + (
+            f" (at least {min_items})" if min_items else "")
+
+    def check(self, value, where, fail):
+        if not isinstance(value, list) or len(value) < self.min_items:
+            fail(where, value, self.expected)
+        return [self.item.check(v, f"{where}[{i}]", fail) for i, v in enumerate(value)]
+
+
+class MapOf(Spec):
+    """A mapping with free keys (e.g. raw column -> canonical column)."""
+
+    def __init__(self, value: Spec):
+        self.value = value
+        self.expected = f"a mapping of names to {value.expected}"
+
+    def check(self, value, where, fail):
+        if not isinstance(value, dict):
+            fail(where, value, self.expected)
+        return {str(k): self.value.check(v, f"{where}.{k}", fail) for k, v in value.items()}
+
+
+class Section(Spec):
+    """A mapping with a fixed set of keys; unknown keys are errors."""
+
+    def __init__(self, fields: dict[str, Spec], required: tuple[str, ...] = (),
+                 defaults: dict[str, Any] | None = None):
+        self.fields, self.required, self.defaults = fields, required, defaults or {}
+        self.expected = "a mapping with keys " + ", ".join(fields)
+
+    def check(self, value, where, fail):
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            fail(where, value, self.expected)
+        out = dict(self.defaults)
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if key not in self.fields:
+                raise _unknown_key(path, key, self.fields)
+            out[key] = self.fields[key].check(item, path, fail)
+        for key in self.required:
+            if key not in value:
+                fail(f"{where}.{key}" if where else key, "<missing>", self.fields[key].expected)
+        return out
+
+
+def _unknown_key(path: str, key: str, fields: dict) -> CjmError:
+    import difflib
+
+    close = difflib.get_close_matches(str(key), list(fields), n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return CjmError(f"unknown key '{path}'",
+                    f"{hint}expected one of: {', '.join(fields)}")
+
+
+ANY = Spec()
+TEXT = Scalar(str)
+TEXTS = ListOf(TEXT)
+
+#: How a raw file is read (01 reads everything as text; 02 parses types).
+FORMAT = Section({
+    "encoding": TEXT, "sep": TEXT, "sheet": Scalar(str, int), "skip_rows": Scalar(int, minimum=0),
+})
+
+#: One raw export and how 01 treats its columns.
+SOURCE = Section({
+    "file": TEXT,
+    "format": FORMAT,
+    "identifiers": MapOf(TEXT),
+    "drop": TEXTS,
+    "keep": TEXTS,
+    "name_columns": TEXTS,
+    "birth_date": MapOf(Scalar(str, choices=("birth_year", "age_band"))),
+    "address": TEXTS,
+    "free_text": TEXTS,
+    "link_person": MapOf(Scalar(str, choices=("phone", "email"))),
+    "link_to": TEXT,
+    "date_format": TEXT,
+    "transcripts": Section({"folder": TEXT, "file_column": TEXT}),
+}, required=("file",))
+
+SCOPE_RULE = Section({
+    "name": TEXT, "label": TEXT, "column": TEXT,
+    "in": ListOf(Scalar(str, int, float)), "not_in": ListOf(Scalar(str, int, float)),
+    "greater_than": Scalar(int, float), "less_than": Scalar(int, float),
+}, required=("name", "label", "column"))
+
+TABLE_MAP = Section({
+    "source": TEXT,
+    "columns": MapOf(TEXT),
+    "values": MapOf(MapOf(Scalar(str, int, float))),
+    "date_format": TEXT,
+    "key": TEXT,
+    "join": Section({"source": TEXT, "on": TEXT, "columns": MapOf(TEXT)}, required=("source", "on")),
+}, required=("source", "columns"))
+
+SCHEMA = Section({
+    "engagement": TEXT,
+    "client": TEXT,
+    "language": Scalar(str, choices=("ru", "en")),
+    "seed": Scalar(int, minimum=0),
+    "demo": Section({"layout": Scalar(str, choices=("native", "bitrix")),
+                     "scale": Scalar(int, minimum=1)}),
+    "stages": ListOf(TEXT, min_items=2),
+    "won_stage": TEXT,
+    "sources": MapOf(SOURCE),
+    "anonymize": Section({
+        "quasi_identifiers": TEXTS,
+        "k": Scalar(int, minimum=2),
+        "detect_sample": Scalar(int, minimum=10),
+    }, defaults={"k": 5, "quasi_identifiers": [], "detect_sample": 2000}),
+    "clean": Section({
+        "tables": MapOf(TABLE_MAP),
+        "scope": ListOf(SCOPE_RULE),
+        "max_invalid_share": Scalar(float, int, minimum=0),
+    }, defaults={"scope": [], "max_invalid_share": 0.05}),
+}, required=("engagement", "language", "seed", "stages", "sources"))
+
+#: Keys every step reads; a change to one reruns every step.
+SHARED_KEYS = ("engagement", "client", "language", "seed", "stages", "won_stage", "sources")
+#: Notebook sections, in pipeline order.
+SECTIONS = ("anonymize", "clean")
+
+
+def _fail(path: str):
+    def fail(key, value, expected):
+        raise CjmError(f"{path}: key '{key}' is {value!r}", f"expected {expected}")
+    return fail
+
+
+def load_params(engagement: str | Path, root: Path | None = None) -> dict:
+    """Read and validate an engagement's parameters.
+
+    Parameters
+    ----------
+    engagement : str or Path
+        Engagement name (reads ``params/<name>.yaml`` under the project root) or a
+        path to a YAML file.
+
+    Returns
+    -------
+    dict
+        The validated parameters, with defaults filled in and ``_file`` set.
+    """
+    path = Path(engagement)
+    if path.suffix not in (".yaml", ".yml"):
+        path = (EngagementPaths(str(engagement), root) if root else EngagementPaths(str(engagement))).params
+    if not path.exists():
+        raise CjmError(f"no parameters file {path}",
+                       "copy params/demo.yaml to params/<engagement>.yaml and edit it")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise CjmError(f"{path}: not valid YAML ({err})", "fix the YAML syntax at the line shown") from err
+    if not isinstance(raw, dict):
+        raise CjmError(f"{path}: expected a mapping of keys at the top level")
+    params = SCHEMA.check(raw, "", _fail(str(path)))
+    _check_consistency(params, path)
+    params["_file"] = str(path)
+    return params
+
+
+def _check_consistency(params: dict, path: Path) -> None:
+    sources = params["sources"]
+    for name, table in params.get("clean", {}).get("tables", {}).items():
+        for key in ("source",):
+            if table[key] not in sources:
+                raise CjmError(f"{path}: key 'clean.tables.{name}.source' names unknown source "
+                               f"'{table[key]}'", f"expected one of: {', '.join(sources)}")
+    if params.get("won_stage") and params["won_stage"] not in params["stages"]:
+        raise CjmError(f"{path}: key 'won_stage' is {params['won_stage']!r}",
+                       "expected one of the names listed under 'stages'")
+    for rule in params.get("clean", {}).get("scope", []):
+        conditions = [k for k in ("in", "not_in", "greater_than", "less_than") if k in rule]
+        if len(conditions) != 1:
+            raise CjmError(f"{path}: scope rule '{rule['name']}' needs exactly one of in, not_in, "
+                           f"greater_than, less_than (has {conditions or 'none'})")
+
+
+def section_view(params: dict, section: str) -> dict:
+    """The part of the parameters one notebook section depends on."""
+    view = {key: params.get(key) for key in SHARED_KEYS}
+    view[section] = params.get(section)
+    return view
+
+
+def split_sections(engagement: str, root: Path | None = None) -> list[str]:
+    """Write each section's view to ``outputs/<e>/.params/<section>.yaml`` if it changed.
+
+    Returns the names of the sections rewritten. Files whose content is unchanged keep
+    their modification time, so Make does not rerun their steps.
+    """
+    paths = EngagementPaths(engagement, root) if root else EngagementPaths(engagement)
+    params = load_params(engagement, root)
+    folder = paths.outputs / ".params"
+    folder.mkdir(parents=True, exist_ok=True)
+    changed = []
+    for section in SECTIONS:
+        text = yaml.safe_dump(section_view(params, section), allow_unicode=True, sort_keys=True)
+        target = folder / f"{section}.yaml"
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            target.write_text(text, encoding="utf-8")
+            changed.append(section)
+    return changed
+
+
+if __name__ == "__main__":  # python -m cjm.params split ENGAGEMENT
+    if len(sys.argv) != 3 or sys.argv[1] != "split":
+        sys.exit("usage: python -m cjm.params split ENGAGEMENT")
+    try:
+        split_sections(sys.argv[2])
+    except CjmError as err:
+        sys.exit(f"error: {err}")

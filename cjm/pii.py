@@ -1,0 +1,368 @@
+"""Personal data: normalize, find in free text, and spot personal columns by content.
+
+Belarusian and Russian phones, e-mails, Belarusian passports (``MP1234567``) and
+personal identification numbers (``3140588A001PB5``), and Russian person names
+(recognised with pymorphy3). A column is personal because of what it holds, not
+because of its header: :func:`detect_personal_columns` looks at the values
+(DESIGN.md "Privacy").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from cjm.geo import TOWNS
+
+# ----------------------------------------------------------------------------- phones
+#: Belarusian area and operator codes (first two digits of the 9-digit national number).
+BY_CODES = frozenset({"15", "16", "17", "21", "22", "23", "25", "29", "33", "44"})
+#: First digit of a Russian 10-digit national number (geographic 3xx/4xx/8xx, mobile 9xx).
+RU_FIRST = frozenset("3489")
+
+
+def _by(national: str) -> str | None:
+    return "+375" + national if len(national) == 9 and national[:2] in BY_CODES else None
+
+
+def _ru(national: str) -> str | None:
+    return "+7" + national if len(national) == 10 and national[0] in RU_FIRST else None
+
+
+def _phone_from_digits(digits: str, plus: bool) -> str | None:
+    """E.164 of a Belarusian or Russian number given its digits (see :func:`normalize_phone`)."""
+    if plus:
+        if digits.startswith("375"):
+            return _by(digits[3:])
+        if digits.startswith("7"):
+            return _ru(digits[1:])
+        return None
+    n = len(digits)
+    if n == 12 and digits.startswith("375"):
+        return _by(digits[3:])
+    if n == 11 and digits.startswith("80"):
+        return _by(digits[2:])
+    if n == 10 and digits.startswith("0"):
+        return _by(digits[1:])
+    if n == 11 and digits[0] in "78":
+        return _ru(digits[1:])
+    return None
+
+
+_PHONE_CHARS = re.compile(r"^\s*\+?[\d\s\-().\u00a0]+$")
+
+
+def normalize_phone(value: object) -> str | None:
+    """A Belarusian or Russian phone number in E.164, or None when it is not one.
+
+    Accepts ``+375 (29) 123-45-67``, ``80291234567``, ``8 029 123 45 67``,
+    ``375291234567``, ``(029) 123-45-67``, ``8-017-222-33-44``, ``+7 916 123-45-67``,
+    ``8 (916) 123-45-67`` and integers such as ``375291234567``.
+
+    >>> normalize_phone("8 029 123 45 67"), normalize_phone("8 (916) 123-45-67")
+    ('+375291234567', '+79161234567')
+    >>> normalize_phone("45 600,00") is None
+    True
+    """
+    if value is None or isinstance(value, float) or isinstance(value, bool):
+        return None
+    text = str(value)
+    if not _PHONE_CHARS.match(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    return _phone_from_digits(digits, text.lstrip().startswith("+"))
+
+
+# ----------------------------------------------------------------------------- e-mail, documents
+_EMAIL_CORE = r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+_EMAIL_FULL = re.compile(_EMAIL_CORE)
+
+
+def normalize_email(value: object) -> str | None:
+    """A stripped, lower-case e-mail address, or None.
+
+    >>> normalize_email("  Ivan.Petrov@Mail.RU ")
+    'ivan.petrov@mail.ru'
+    """
+    if value is None or not isinstance(value, str):
+        return None
+    text = value.strip()
+    return text.lower() if _EMAIL_FULL.fullmatch(text) else None
+
+
+#: Cyrillic letters that look like Latin ones, as written in document numbers.
+_LOOKALIKE = str.maketrans("АВЕКМНОРСТХУІ", "ABEKMHOPCTXYI")
+_LATIN_CYR = "A-Za-zА-ЯЁа-яёІі"
+_PASSPORT_FULL = re.compile(r"([A-ZА-ЯЁІ]{2})\s?№?\s?(\d{7})")
+_IDN_FULL = re.compile(r"(\d{7})([A-ZА-ЯЁІ])(\d{3})([A-ZА-ЯЁІ]{2})(\d)")
+
+
+def normalize_passport(value: object) -> str | None:
+    """A Belarusian passport number as ``MP1234567`` (Latin series letters), or None.
+
+    >>> normalize_passport("мр 1234567")
+    'MP1234567'
+    """
+    if value is None or not isinstance(value, str):
+        return None
+    m = _PASSPORT_FULL.fullmatch(value.strip().upper())
+    return (m.group(1).translate(_LOOKALIKE) + m.group(2)) if m else None
+
+
+def normalize_personal_number(value: object) -> str | None:
+    """A Belarusian personal identification number (14 chars, Latin letters), or None.
+
+    >>> normalize_personal_number(" 3140588a001pb5")
+    '3140588A001PB5'
+    """
+    if value is None or not isinstance(value, str):
+        return None
+    text = re.sub(r"[\s\-]", "", value).upper()
+    return text.translate(_LOOKALIKE) if _IDN_FULL.fullmatch(text) else None
+
+
+# ----------------------------------------------------------------------------- patterns in text
+#: Regexes that find personal values inside free text. ``phone`` finds candidates
+#: (digit groups with spaces, dashes, parentheses); :func:`find_phones` keeps the
+#: valid numbers among them, so amounts, dates and deal numbers are not taken.
+PATTERNS: dict[str, re.Pattern] = {
+    "email": re.compile(rf"(?<![\w.%+\-]){_EMAIL_CORE}"),
+    "personal_number": re.compile(
+        rf"(?<![{_LATIN_CYR}\d])\d{{7}}[A-ZА-ЯЁІ]\d{{3}}[A-ZА-ЯЁІ]{{2}}\d(?![{_LATIN_CYR}\d])"),
+    "passport": re.compile(
+        rf"(?<![{_LATIN_CYR}\d\-])[A-ZА-ЯЁІ]{{2}} ?№? ?\d{{7}}(?![{_LATIN_CYR}\d])"),
+    "phone": re.compile(
+        r"(?<![\w/\\])(?<![\w]-)(?:\+[ \u00a0]?)?\(?\d+\)?(?:[ \u00a0\-]{1,2}\(?\d+\)?|\(\d+\))*(?![\d,]\d)"),
+}
+_GROUP = re.compile(r"\+?\(?(\d+)\)?")
+
+
+def find_phones(text: str) -> list[tuple[int, int, str]]:
+    """Phones in a text: ``(start, end, e164)`` for each, left to right.
+
+    Digit groups separated by a space, dash or parenthesis are joined greedily into
+    the longest valid Belarusian or Russian number; groups that make no valid
+    number (amounts ``45 600,00``, years, deal numbers ``С-0001234``) are skipped.
+
+    >>> find_phones("тел. 8 029 123 45 67, аванс 45 600,00")
+    [(5, 20, '+375291234567')]
+    """
+    found = []
+    for cand in PATTERNS["phone"].finditer(text):
+        groups = [(g.start() + cand.start(), g.end() + cand.start(), g.group(1), g.group().startswith("+"))
+                  for g in _GROUP.finditer(cand.group())]
+        i = 0
+        while i < len(groups):
+            best, digits = None, ""
+            for j in range(i, len(groups)):
+                digits += groups[j][2]
+                if len(digits) > 12:
+                    break
+                e164 = _phone_from_digits(digits, groups[i][3])
+                if e164:
+                    best = (j, e164)
+            if best:
+                j, e164 = best
+                found.append((groups[i][0], groups[j][1], e164))
+                i = j + 1
+            else:
+                i += 1
+    return found
+
+
+# ----------------------------------------------------------------------------- names
+_MONTHS = ("январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь "
+           "понедельник вторник среда четверг пятница суббота воскресенье").split()
+#: Car brands and models as written in Cyrillic (pymorphy3 takes several for names).
+CAR_WORDS = frozenset((
+    "лада лады ладу ладой ладе веста весту весты гранта гранту ларгус нива калина приора икс-рей "
+    "джили джил geely кулрей атлас монджаро эмгранд тугела окавангo белджи "
+    "шкода октавия октавию октавии рапид кодиак карок суперб фольксваген поло пассат тигуан джетта "
+    "тойота камри королла рав рав4 ленд крузер хайлендер киа кия рио спортейдж соренто церато селтос "
+    "хендай хендэ хундай солярис крета туссан санта рено логан дастер сандеро аркана каптюр "
+    "шевроле ниссан кашкай альмера мазда мицубиси аутлендер ауди бмв мерседес опель астра "
+    "хавал джолион чери тигго эксид чанган омода форд фокус мондео ситроен пежо субару "
+    "белаз маз газель газ камаз уаз патриот ман вольво сканиа ивеко даф").split())
+#: Words that are capitalized in CRM texts and that pymorphy3 may take for names.
+NOT_NAMES = frozenset(
+    {t.lower() for t in TOWNS} | set(_MONTHS) | CAR_WORDS | set((
+        "клиент клиентка менеджер поручитель супруг супруга муж жена директор бухгалтер водитель "
+        "лизингополучатель контакт гражданин гражданка господин госпожа сын дочь отец мать "
+        "автосалон лизинг аванс договор каско осаго беларусь россия минская брестская витебская "
+        "гомельская гродненская могилевская область обл район белгосстрах приорбанк беларусбанк "
+        "белагропромбанк белинвестбанк альфа альфа-банк сбер сбербанк viber вайбер телеграм "
+        "сайт офис стадия подбор консультация выдача сбор проверка подписание заявка "
+        "минский брестский витебский гомельский гродненский могилевский белорусский российский "
+        "московский национальный юрист продавец покупатель собственник владелец курьер агент "
+        "дилер партнер партнёр представитель сотрудник специалист руководитель начальник "
+        "оператор кассир брат сестра тесть теща тёща свекровь зять друг знакомый коллега "
+        "мама папа бабушка дедушка господа уважаемый уважаемая"
+    ).split()))
+#: First names that are also ordinary words: names only next to another name word.
+AMBIGUOUS_NAMES = frozenset((
+    "вера надежда роза лев любовь слава роман мира лада лилия ника мила милана влада вита "
+    "злата марина виктория лида владимир ким майя ян юлиана алина дарина тимур"
+).split())
+#: First names pymorphy3 reads as something else (София is a town to it); name score 1.
+EXTRA_FIRST_NAMES = frozenset((
+    "софия варвара милана алеся алесь янина ядвига стефания эвелина элина снежана василиса "
+    "ульяна таисия ангелина виолетта злата чеслав казимир иосиф влада владислава"
+).split())
+_NAME_TAGS = ("Name", "Surn", "Patr")
+
+
+@functools.lru_cache(maxsize=1)
+def morph():
+    """The shared pymorphy3 analyzer (loaded once, ~0.1 s)."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+@functools.lru_cache(maxsize=500_000)
+def name_info(word: str) -> tuple[float, float, bool, frozenset]:
+    """What pymorphy3 says about one word as a person name, cached per word.
+
+    Returns
+    -------
+    tuple
+        ``(name_score, patr_score, stop, lemmas)``: the summed parse scores of the
+        Name/Surn/Patr readings, of the Patr readings alone, whether the word is a
+        known non-name (town, car, month, role word), and the normal forms of all
+        readings (used to match inflected forms of known names).
+    """
+    low = word.lower().replace("ё", "е")
+    parses = morph().parse(low)
+    name = sum(p.score for p in parses if any(t in p.tag for t in _NAME_TAGS))
+    patr = sum(p.score for p in parses if "Patr" in p.tag)
+    lemmas = frozenset(p.normal_form.replace("ё", "е") for p in parses) | {low}
+    if lemmas & EXTRA_FIRST_NAMES:
+        name = max(name, 1.0)
+    stop = bool(low in NOT_NAMES or (lemmas & NOT_NAMES and name < 0.9 and patr < 0.5))
+    if any("Geox" in p.tag and p.normal_form.replace("ё", "е") in NOT_NAMES for p in parses):
+        stop = True
+    return round(name, 4), round(patr, 4), stop, lemmas
+
+
+def name_lemmas(names: Iterable[str]) -> frozenset:
+    """Normal forms of the words of full names, to find their inflected forms in text.
+
+    >>> "иванов" in name_lemmas(["Иванова Ольга Петровна"])
+    True
+    """
+    out = set()
+    for full in names:
+        if not isinstance(full, str):
+            continue
+        for w in re.findall(r"[А-ЯЁа-яёІіЎў]+(?:-[А-ЯЁа-яёІіЎў]+)*", full):
+            if len(w) < 2:
+                continue
+            low = w.lower().replace("ё", "е")
+            parses = morph().parse(low)
+            named = [p for p in parses if any(t in p.tag for t in _NAME_TAGS)]
+            out.add(low)
+            out.update(p.normal_form.replace("ё", "е") for p in (named or parses[:1]))
+    return frozenset(out)
+
+
+_CAP_WORD = re.compile(r"^[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?$")
+
+
+def is_full_name(value: object) -> bool:
+    """Whether a value looks like a person's full name: 2-3 capitalized Cyrillic words,
+    at least two of which pymorphy3 reads as a surname, first name or patronymic.
+
+    >>> is_full_name("Иванова Ольга Петровна"), is_full_name("Лада Веста"), is_full_name("Минск")
+    (True, False, False)
+    """
+    if not isinstance(value, str):
+        return False
+    words = value.split()
+    if not 2 <= len(words) <= 3 or not all(_CAP_WORD.match(w) for w in words):
+        return False
+    hits = 0
+    for w in words:
+        name, patr, stop, _ = name_info(w)
+        if stop:
+            return False
+        hits += name >= 0.3 or patr > 0
+    return hits >= 2
+
+
+# ----------------------------------------------------------------------------- columns
+def _is_birth_date(values: pd.Series) -> pd.Series:
+    dates = pd.to_datetime(values.astype(str), errors="coerce", dayfirst=True, format="mixed")
+    return dates.dt.year.between(1925, 2010)
+
+
+_CHECKS = {
+    "personal_number": lambda v: normalize_personal_number(v) is not None,
+    "passport": lambda v: normalize_passport(v) is not None,
+    "email": lambda v: normalize_email(v) is not None,
+    "phone": lambda v: normalize_phone(v) is not None,
+    "full_name": is_full_name,
+}
+
+
+def _sample(values: pd.Series, sample: int) -> pd.Series:
+    """Non-blank values; evenly spaced rows when there are more than ``sample`` (deterministic)."""
+    values = values.dropna()
+    if values.dtype.kind in "iu":
+        values = values.astype(str)
+    elif values.dtype.kind in "fcbmM":
+        return values.iloc[:0] if values.dtype.kind != "M" else values
+    values = values.astype(str).str.strip()
+    values = values[values != ""]
+    if len(values) > sample:
+        step = len(values) / sample
+        values = values.iloc[[int(i * step) for i in range(sample)]]
+    return values
+
+
+def detect_personal_columns(df: pd.DataFrame, sample: int = 2000, threshold: float = 0.6) -> dict[str, str]:
+    """Columns whose content is personal, whatever their header.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Any export.
+    sample : int
+        At most this many non-blank values per column are looked at (evenly spaced
+        rows, so the result is deterministic).
+    threshold : float
+        Share of the sampled non-blank values that must match a kind.
+
+    Returns
+    -------
+    dict
+        column -> kind, one of ``phone``, ``email``, ``passport``,
+        ``personal_number``, ``full_name``, ``birth_date`` (dates with years
+        1925-2010). Columns that match no kind are absent.
+
+    >>> detect_personal_columns(pd.DataFrame({"Колонка 7": ["+375 29 123-45-67", "80441234567"]}))
+    {'Колонка 7': 'phone'}
+    """
+    found = {}
+    for col in df.columns:
+        values = _sample(df[col], sample)
+        if values.empty:
+            continue
+        if values.dtype.kind == "M":
+            if values.dt.year.between(1925, 2010).mean() >= threshold:
+                found[col] = "birth_date"
+            continue
+        uniq = values.value_counts()
+        total = uniq.sum()
+        for kind, check in _CHECKS.items():
+            share = sum(n for v, n in uniq.items() if check(v)) / total
+            if share >= threshold:
+                found[col] = kind
+                break
+        else:
+            if values.str.match(r"^\d{1,4}[.\-/]\d{1,2}[.\-/]\d{2,4}(?:[ T]\d|$)").mean() >= threshold \
+                    and _is_birth_date(values).mean() >= threshold:
+                found[col] = "birth_date"
+    return found

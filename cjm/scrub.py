@@ -122,8 +122,9 @@ class TextScrubber:
             return STRONG, STRONG
         surname_like = (name > 0 and _SURNAME_END.search(low)) or (
             not in_dict and (_ADJ_SURNAME.search(low) or re.search(r"(?:вич|енко|[уюч]к)[аеуом]*$", low)))
-        if surname_like:
-            return STRONG, STRONG
+        if surname_like:  # at a sentence start a nominative common noun (Машина) is not enough
+            ordinary = in_dict and "nomn" in top.tag and not any(t in top.tag for t in ("Name", "Surn", "Patr"))
+            return STRONG, (WEAK if ordinary else STRONG)
         if name >= NAME_SCORE:
             return STRONG, WEAK
         if name > 0 or _ADJ_SURNAME.search(low):

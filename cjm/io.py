@@ -8,6 +8,7 @@ the file and the parameter to set.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import shutil
@@ -95,15 +96,13 @@ def _read_csv(path: Path, fmt: dict, param: str) -> pd.DataFrame:
     with open(path, "rb") as handle:
         head = handle.read(1 << 16)
     try:
-        head_text = head.decode(encoding)
+        # an incremental decoder tolerates a multibyte character cut at the 64 KiB boundary
+        head_text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
     except UnicodeDecodeError as err:
-        # the cut at 64 KiB may split a multibyte character: ignore an error at the very end
-        if err.start < len(head) - 4:
-            guess = _guess_encoding(head[: err.start + 64] if err.start else head)
-            hint = f"it looks like {guess}: " if guess and guess != encoding else ""
-            raise CjmError(f"{path} is not in encoding {encoding} (byte {err.start})",
-                           f"{hint}set '{param}.encoding' (Russian Excel exports are often cp1251)") from err
-        head_text = head[: err.start].decode(encoding)
+        guess = _guess_encoding(head[: err.start + 64] if err.start else head)
+        hint = f"it looks like {guess}: " if guess and guess != encoding else ""
+        raise CjmError(f"{path} is not in encoding {encoding} (byte {err.start})",
+                       f"{hint}set '{param}.encoding' (Russian Excel exports are often cp1251)") from err
     except LookupError as err:
         raise CjmError(f"{path}: unknown encoding '{encoding}'",
                        f"set '{param}.encoding' to e.g. utf-8 or cp1251") from err

@@ -161,10 +161,10 @@ SCHEMA = Section({
     "won_stage": TEXT,
     "sources": MapOf(SOURCE),
     "anonymize": Section({
-        "quasi_identifiers": TEXTS,
+        "quasi_identifiers": MapOf(TEXTS),
         "k": Scalar(int, minimum=2),
         "detect_sample": Scalar(int, minimum=10),
-    }, defaults={"k": 5, "quasi_identifiers": [], "detect_sample": 2000}),
+    }, defaults={"k": 5, "quasi_identifiers": {}, "detect_sample": 2000}),
     "clean": Section({
         "tables": MapOf(TABLE_MAP),
         "scope": ListOf(SCOPE_RULE),

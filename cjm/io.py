@@ -197,3 +197,37 @@ def read_table(paths, name: str) -> pd.DataFrame:
         raise CjmError(f"table {path} does not exist",
                        "run the step that writes it first (make all)")
     return pd.read_parquet(path)
+
+
+def read_transcript(path: Path, encoding: str = "utf-8") -> str:
+    """Text of an interview transcript (``.txt``, ``.md`` or ``.docx``), one turn per line.
+
+    A ``.docx`` gives one line per non-empty paragraph. Text files are read in
+    ``encoding``; a file in another encoding raises a CjmError naming the likely one.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise CjmError(f"transcript not found: {path}",
+                       "put the file there or correct the file name in the interview index")
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        import docx
+
+        try:
+            document = docx.Document(str(path))
+        except Exception as err:  # a broken or mislabelled file
+            raise CjmError(f"{path}: cannot be read as .docx ({type(err).__name__})",
+                           "open it in Word and save it again as .docx") from err
+        return "\n".join(p.text.strip() for p in document.paragraphs if p.text.strip())
+    if suffix not in (".txt", ".md"):
+        raise CjmError(f"{path}: unsupported transcript type '{path.suffix}'",
+                       "save transcripts as .txt, .md or .docx")
+    data = path.read_bytes()
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as err:
+        guess = _guess_encoding(data)
+        hint = f"it looks like {guess}: " if guess and guess != encoding else ""
+        raise CjmError(f"{path} is not in encoding {encoding} (byte {err.start})",
+                       f"{hint}re-save it as UTF-8") from err
+    return "\n".join(line.strip() for line in text.lstrip("\ufeff").splitlines() if line.strip())

@@ -23,6 +23,7 @@ Rules for names, in short:
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 from collections.abc import Iterable
 
@@ -52,7 +53,7 @@ _TOKEN = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ]?[а-яё]+)*|[А-ЯЁ]\."
 _AFTER_STREET = re.compile(
     r"(?:\b(?:ул|улица|пр|пр-т|просп|проспект|пер|переулок|б-р|бульвар|пл|площадь|им|имени|г|гор|город|"
     r"д|дер|деревня|пос|аг|р-н|обл|ст|станция|тц|трц|бц|мкр|микрорайон)\.?\s*)$", re.IGNORECASE)
-_SENTENCE_END = ".!?…\n"
+_SENTENCE_END = ".!?…:\n"  # a colon opens a speaker's turn in transcripts
 _ADJ_SURNAME = re.compile(r"(?:ск|цк)(?:ий|ая|ой|ого|ому|им|ом|ую)$")
 #: Endings of Russian and Belarusian surnames: with any Surn reading, the word is a name.
 _SURNAME_END = re.compile(r"(?:[оеё]в|[иы]н)(?:а|у|ым|ой|ою|ом|е)?$|(?:ович|евич|вич)(?:а|у|ем|е)?$")
@@ -116,8 +117,10 @@ class TextScrubber:
             return STRONG, STRONG
         in_dict = all(morph().word_is_known(p.lower()) for p in parts)
         top = morph().parse(low)[0]
-        if known:
-            return STRONG, STRONG
+        if known:  # a known surname that reads as a common word in an oblique case ("Машину я …")
+            # at a sentence start needs another name word next to it
+            ordinary = in_dict and "nomn" not in top.tag and not any(t in top.tag for t in ("Name", "Surn", "Patr"))
+            return STRONG, (WEAK if ordinary else STRONG)
         if name >= NAME_SCORE_AT_START:
             return STRONG, STRONG
         surname_like = (name > 0 and _SURNAME_END.search(low)) or (
@@ -208,13 +211,15 @@ class TextScrubber:
             return text
         return self._scrub_counts(text)[0]
 
-    def scrub_series(self, s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    def scrub_series(self, s: pd.Series, n_jobs: int = 1) -> tuple[pd.Series, pd.Series]:
         """Scrub a column of texts; each distinct text is scrubbed once.
 
         Parameters
         ----------
         s : Series
             Free text; blanks (NaN/None) stay blank.
+        n_jobs : int
+            Worker processes for long columns (at least :data:`PARALLEL_MIN` distinct texts).
 
         Returns
         -------
@@ -225,8 +230,7 @@ class TextScrubber:
             ``passport``, ``personal_number``), over all rows.
         """
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        results = [self._scrub_counts(u) if isinstance(u, str) else (u, (0,) * len(KINDS))
-                   for u in uniques]
+        results = self._scrub_many(list(uniques), n_jobs)
         texts = [r[0] for r in results]
         per_row = pd.Series(codes[codes >= 0]).value_counts()
         totals = [0] * len(KINDS)
@@ -241,6 +245,34 @@ class TextScrubber:
         if (codes < 0).any():
             out = out.mask(codes < 0)
         return out, pd.Series(totals, index=list(KINDS), name="replacements", dtype="int64")
+
+
+    def _scrub_many(self, texts: list, n_jobs: int) -> list[tuple]:
+        """``(scrubbed, counts)`` of each text, split over forked workers when worth it."""
+        if n_jobs <= 1 or len(texts) < PARALLEL_MIN:
+            return [_scrub_one(self, t) for t in texts]
+        global _WORKER
+        _WORKER = self  # inherited by the forked workers, with its word cache
+        size = -(-len(texts) // (n_jobs * 4))
+        chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+        try:
+            with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
+                return [r for part in pool.map(_scrub_chunk, chunks) for r in part]
+        finally:
+            _WORKER = None
+
+
+#: Distinct texts from which :meth:`TextScrubber.scrub_series` uses several processes.
+PARALLEL_MIN = 20_000
+_WORKER: TextScrubber | None = None
+
+
+def _scrub_one(scrubber: TextScrubber, text) -> tuple:
+    return scrubber._scrub_counts(text) if isinstance(text, str) else (text, (0,) * len(KINDS))
+
+
+def _scrub_chunk(texts: list) -> list[tuple]:
+    return [_scrub_one(_WORKER, t) for t in texts]
 
 
 def _ends_with_initial(before: str) -> bool:

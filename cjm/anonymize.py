@@ -1,0 +1,459 @@
+"""Step 01: anonymize the raw exports before anything else reads them.
+
+What happens to each column is declared per source in the params (see the comment
+on ``sources`` in ``params/demo.yaml``); columns nobody declared are checked by
+content and dropped when they hold personal data:
+
+- identifiers become keyed pseudonyms (HMAC-SHA256 with a secret created once per
+  engagement in ``data/<engagement>/private/``): one person, one pseudonym, in every
+  file; ``private/reidentification.csv`` maps them back for the client;
+- rows of sources identified only by phone or e-mail (a survey, an interview index)
+  get the ``client_id`` of the client with that phone or e-mail;
+- names, phones, e-mails, document numbers are dropped; birth dates become the birth
+  year (or a 5-year cohort), addresses the town and region;
+- free text and interview transcripts are scrubbed (:class:`cjm.scrub.TextScrubber`);
+- a k-anonymity report shows how identifying the remaining quasi-identifiers are.
+
+Everything is written to ``data/<engagement>/interim/anonymized/`` at once, or not at all.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from cjm.errors import CjmError
+from cjm.geo import normalize_town, region_of, town_from_address
+from cjm.io import atomic_folder, read_export, read_transcript, require_columns, write_atomic
+from cjm.paths import EngagementPaths
+from cjm.pii import detect_personal_columns, normalize_email, normalize_phone
+from cjm.scrub import KINDS, TextScrubber
+
+#: Pseudonym prefix per identifier kind; other kinds use their first letter.
+PREFIXES = {"client": "C", "deal": "D", "manager": "M", "respondent": "R", "interview": "I"}
+#: Hex digits of the HMAC kept in a pseudonym (64 bits: collisions are checked, not assumed away).
+PSEUDONYM_HEX = 16
+#: Raw date formats tried, in order, for birth dates.
+BIRTH_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d.%m.%y")
+#: Undeclared text columns whose typical value has at least this many words are scrubbed as free text.
+FREE_TEXT_WORDS = 6
+INVALID = "invalid"
+_NORMALIZERS = {"phone": normalize_phone, "email": normalize_email}
+
+
+# ----------------------------------------------------------------------------- pseudonyms
+def load_or_create_key(path: Path) -> bytes:
+    """The engagement's secret key, created (32 random bytes, hex, mode 600) on first use.
+
+    Losing the key means new pseudonyms on the next run; keep ``private/`` backed up
+    with the engagement, never in git or outputs.
+    """
+    path = Path(path)
+    if path.exists():
+        text = path.read_text(encoding="ascii").strip()
+        try:
+            key = bytes.fromhex(text)
+        except ValueError as err:
+            raise CjmError(f"{path} is not a hex key", "restore it from the engagement's backup") from err
+        if len(key) < 16:
+            raise CjmError(f"{path} holds a key of {len(key)} bytes", "restore it from the engagement's backup")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_bytes(32)
+    write_atomic(key.hex() + "\n", path)
+    os.chmod(path, 0o600)
+    return key
+
+
+def normalize_identifier(values: pd.Series) -> pd.Series:
+    """Identifiers as compared: trimmed, inner spaces collapsed; blanks missing."""
+    text = values.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
+    return text.mask(text == "")
+
+
+class Pseudonymizer:
+    """Keyed pseudonyms ``<prefix>-<16 hex>`` of identifiers, per kind.
+
+    The pseudonym of a value is ``HMAC-SHA256(key, "<kind>:<value casefolded>")``:
+    stable across files and runs with the same key, impossible to recompute
+    without it. Every value seen is remembered for the re-identification table,
+    and two different values with one pseudonym raise an error.
+
+    Parameters
+    ----------
+    key : bytes
+        The engagement's secret (:func:`load_or_create_key`).
+
+    Examples
+    --------
+    >>> p = Pseudonymizer(b"0" * 32)
+    >>> p.transform(pd.Series(["К-000123", " К-000123 "]), "client").nunique()
+    1
+    """
+
+    def __init__(self, key: bytes):
+        self.key = key
+        self._originals: dict[str, dict[str, str]] = {}  # kind -> pseudonym -> original
+
+    def pseudonym(self, value: str, kind: str) -> str:
+        prefix = PREFIXES.get(kind, kind[:1].upper())
+        digest = hmac.digest(self.key, f"{kind}:{value.casefold()}".encode(), "sha256")
+        return f"{prefix}-{digest.hex()[:PSEUDONYM_HEX]}"
+
+    def transform(self, values: pd.Series, kind: str) -> pd.Series:
+        """Pseudonyms of ``values`` (blanks stay missing), same index, ``str`` dtype."""
+        values = normalize_identifier(values)
+        seen = self._originals.setdefault(kind, {})
+        mapping = {}
+        for value in values.dropna().unique():
+            alias = self.pseudonym(value, kind)
+            earlier = seen.setdefault(alias, value)
+            if earlier != value and earlier.casefold() != value.casefold():
+                raise CjmError(f"pseudonym collision for kind '{kind}': two identifiers share {alias}",
+                               "report this (it should practically never happen); rerun with a new key")
+            mapping[value] = alias
+        return values.map(mapping).astype("str")
+
+    def reidentification(self) -> pd.DataFrame:
+        """The re-identification table: ``kind``, ``original``, ``pseudonym``."""
+        rows = [(kind, original, alias) for kind, seen in self._originals.items()
+                for alias, original in seen.items()]
+        return (pd.DataFrame(rows, columns=["kind", "original", "pseudonym"], dtype="str")
+                .sort_values(["kind", "pseudonym"], ignore_index=True))
+
+
+# ----------------------------------------------------------------------------- generalization
+def birth_year(values: pd.Series) -> pd.Series:
+    """Birth year (as text) of raw birth dates; unparseable dates become ``"invalid"``.
+
+    >>> birth_year(pd.Series(["30.08.1983", "1983-08-30", "31.02.1985", None])).tolist()
+    ['1983', '1983', 'invalid', nan]
+    """
+    text = values.astype("str").str.strip()
+    text = text.mask(text == "")
+    dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in BIRTH_DATE_FORMATS:
+        todo = dates.isna() & text.notna()
+        if not todo.any():
+            break
+        dates[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    years = dates.dt.year.astype("Int64").astype("str")
+    return years.mask(text.notna() & dates.isna(), INVALID).mask(text.isna())
+
+
+def birth_cohort(values: pd.Series, width: int = 5) -> pd.Series:
+    """5-year birth cohorts (``"1980-1984"``) of raw birth dates: an age band that does not age."""
+    years = birth_year(values)
+    numeric = pd.to_numeric(years, errors="coerce")
+    start = (numeric // width * width).astype("Int64")
+    bands = start.astype("str") + "-" + (start + width - 1).astype("str")
+    return bands.where(numeric.notna(), years).astype("str")
+
+
+def town_and_region(addresses: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Town and region of free-form addresses (``"г. Минск, ул. …"`` -> Минск, г. Минск)."""
+    uniques = addresses.dropna().unique()
+    towns = {a: normalize_town(town_from_address(a)) for a in uniques}
+    town = addresses.map(towns).astype("str")
+    return town, town.map(lambda t: region_of(t) if isinstance(t, str) else None).astype("str")
+
+
+def k_anonymity(frame: pd.DataFrame, columns: list[str], k: int) -> dict:
+    """How identifying a combination of quasi-identifiers is.
+
+    Values are compared case- and space-insensitively; a blank is a value of its own.
+
+    Returns
+    -------
+    dict
+        ``records``, ``groups``, ``smallest_group``, ``groups_under_k``,
+        ``records_under_k``, ``share_under_k``.
+    """
+    keys = [frame[c].astype("str").str.strip().str.casefold().fillna("<blank>") for c in columns]
+    sizes = pd.concat(keys, axis=1).value_counts(dropna=False) if len(frame) else pd.Series(dtype="int64")
+    under = sizes[sizes < k]
+    return {"records": len(frame), "groups": len(sizes),
+            "smallest_group": int(sizes.min()) if len(sizes) else 0,
+            "groups_under_k": len(under), "records_under_k": int(under.sum()),
+            "share_under_k": float(under.sum() / len(frame)) if len(frame) else 0.0}
+
+
+# ----------------------------------------------------------------------------- linking
+@dataclass
+class PersonIndex:
+    """Client pseudonyms by normalized phone and e-mail, from one source's contact columns."""
+
+    by_kind: dict[str, dict[str, str]]
+    ambiguous: dict[str, set[str]]
+
+    @classmethod
+    def build(cls, frame: pd.DataFrame, contact_columns: dict[str, str], client_ids: pd.Series) -> "PersonIndex":
+        by_kind, ambiguous = {}, {}
+        for column, kind in contact_columns.items():
+            keys = frame[column].map(_NORMALIZERS[kind])
+            pairs = pd.DataFrame({"key": keys, "client": client_ids}).dropna().drop_duplicates()
+            shared = pairs["key"].duplicated(keep=False)
+            ambiguous.setdefault(kind, set()).update(pairs.loc[shared, "key"])
+            by_kind.setdefault(kind, {}).update(pairs[~shared].set_index("key")["client"].to_dict())
+        for kind, keys in ambiguous.items():  # a phone two clients share identifies neither
+            for key in keys:
+                by_kind[kind].pop(key, None)
+        return cls(by_kind, ambiguous)
+
+    def link(self, frame: pd.DataFrame, contact_columns: dict[str, str]) -> tuple[pd.Series, dict]:
+        """``client_id`` of each row (first contact column that matches) and link counts."""
+        client = pd.Series(pd.NA, index=frame.index, dtype="str")
+        counts = {"rows": len(frame)}
+        has_contact = pd.Series(False, index=frame.index)
+        ambiguous = pd.Series(False, index=frame.index)
+        for column, kind in contact_columns.items():
+            keys = frame[column].map(_NORMALIZERS[kind])
+            has_contact |= keys.notna()
+            found = keys.map(self.by_kind.get(kind, {})).astype("str")
+            new = client.isna() & found.notna()
+            client[new] = found[new]
+            counts[f"linked_by_{kind}"] = counts.get(f"linked_by_{kind}", 0) + int(new.sum())
+            ambiguous |= keys.isin(self.ambiguous.get(kind, set()))
+        counts["ambiguous"] = int((client.isna() & ambiguous).sum())
+        counts["not_found"] = int((client.isna() & has_contact & ~ambiguous).sum())
+        counts["no_contact"] = int((~has_contact).sum())
+        return client, counts
+
+
+# ----------------------------------------------------------------------------- the step
+@dataclass
+class AnonymizeResult:
+    """What 01_anonymize did, as tables for the notebook (no personal values in them).
+
+    Attributes
+    ----------
+    frames : dict of DataFrame
+        Anonymized copy of each source (all columns text).
+    transcripts : dict of dict
+        Source -> {anonymized file name: scrubbed text}.
+    columns : DataFrame
+        ``source``, ``column``, ``treatment``, ``detail``: one row per raw column.
+    scrubbed : DataFrame
+        ``source``, ``column``, ``texts`` and one count per placeholder kind.
+    links : DataFrame
+        ``source``, ``rows``, ``linked_by_phone``, ``linked_by_email``, ``ambiguous``,
+        ``not_found``, ``no_contact``.
+    k_anonymity : DataFrame
+        ``source``, ``quasi_identifiers``, ``k`` and the figures of :func:`k_anonymity`.
+    pseudonyms : DataFrame
+        ``kind``, ``identifiers``: distinct values pseudonymized per kind.
+    reidentification : DataFrame
+        ``kind``, ``original``, ``pseudonym`` (private: written to ``private/`` only).
+    """
+
+    frames: dict[str, pd.DataFrame]
+    transcripts: dict[str, dict[str, str]] = field(default_factory=dict)
+    columns: pd.DataFrame | None = None
+    scrubbed: pd.DataFrame | None = None
+    links: pd.DataFrame | None = None
+    k_anonymity: pd.DataFrame | None = None
+    pseudonyms: pd.DataFrame | None = None
+    reidentification: pd.DataFrame | None = None
+
+
+def read_sources(params: dict, paths: EngagementPaths) -> dict[str, pd.DataFrame]:
+    """Every raw export of the params' ``sources``, as text, with its declared columns checked."""
+    frames = {}
+    for name, source in tqdm(params["sources"].items(), desc="reading exports", leave=False):
+        path = paths.raw / source["file"]
+        frame = read_export(path, source.get("format"), param=f"sources.{name}.format")
+        require_columns(frame, declared_columns(source), str(path), f"sources.{name}")
+        frames[name] = frame
+    return frames
+
+
+def declared_columns(source: dict) -> list[str]:
+    """Raw columns a source's params name, in the order of the params."""
+    names = [*source.get("identifiers", {}), *source.get("name_columns", []), *source.get("link_person", {}),
+             *source.get("drop", []), *source.get("birth_date", {}), *source.get("address", []),
+             *source.get("free_text", []), *source.get("keep", [])]
+    if "transcripts" in source:
+        names.append(source["transcripts"]["file_column"])
+    return list(dict.fromkeys(names))
+
+
+def known_names(frames: dict[str, pd.DataFrame], sources: dict) -> list[str]:
+    """Distinct words of every name column: the scrubber removes them from free text."""
+    words = set()
+    for name, source in sources.items():
+        for column in source.get("name_columns", []):
+            values = frames[name][column].dropna().astype("str").unique()
+            words.update(w for v in values for w in v.split())
+    return sorted(words)
+
+
+def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFrame] | None = None,
+              n_jobs: int = 2) -> AnonymizeResult:
+    """Anonymize every source of an engagement (nothing is written; see :func:`write_anonymized`).
+
+    Parameters
+    ----------
+    params : dict
+        Validated engagement parameters (:func:`cjm.params.load_params`).
+    paths : EngagementPaths
+        The engagement's folders; the secret key is read (or created) in ``private/``.
+    frames : dict of DataFrame, optional
+        Raw exports already read (:func:`read_sources`); read when omitted.
+    n_jobs : int
+        Processes used to scrub free text.
+    """
+    sources = params["sources"]
+    _check_links(params)
+    frames = read_sources(params, paths) if frames is None else frames
+    settings = params.get("anonymize", {})
+    scrubber = TextScrubber(known_names(frames, sources), params["language"])
+    pseudonymizer = Pseudonymizer(load_or_create_key(paths.secret_key))
+    indexes = _person_indexes(frames, sources, pseudonymizer)
+
+    result = AnonymizeResult(frames={})
+    columns, scrubbed, links = [], [], []
+    for name, source in tqdm(sources.items(), desc="anonymizing", leave=False):
+        frame, treatments, counts = _anonymize_source(
+            frames[name], source, pseudonymizer, scrubber, settings.get("detect_sample", 2000), n_jobs)
+        if "link_to" in source:
+            frame["client_id"], link = indexes[source["link_to"]].link(frames[name], source["link_person"])
+            links.append({"source": name, **link})
+        if "transcripts" in source:
+            result.transcripts[name], transcript_counts = _scrub_transcripts(
+                frames[name], frame, source["transcripts"], paths.raw, scrubber)
+            counts.append({"column": f"{source['transcripts']['folder']}/ (transcripts)", **transcript_counts})
+        result.frames[name] = frame
+        columns += [{"source": name, **t} for t in treatments]
+        scrubbed += [{"source": name, **c} for c in counts]
+
+    result.columns = pd.DataFrame(columns, columns=["source", "column", "treatment", "detail"])
+    result.scrubbed = pd.DataFrame(scrubbed, columns=["source", "column", "texts", *KINDS])
+    result.links = pd.DataFrame(links, columns=["source", "rows", "linked_by_phone", "linked_by_email",
+                                                "ambiguous", "not_found", "no_contact"]).fillna(0)
+    result.k_anonymity = pd.DataFrame(
+        [{"source": name, "quasi_identifiers": ", ".join(cols), "k": settings.get("k", 5),
+          **k_anonymity(result.frames[name], cols, settings.get("k", 5))}
+         for name, cols in settings.get("quasi_identifiers", {}).items()])
+    result.reidentification = pseudonymizer.reidentification()
+    result.pseudonyms = (result.reidentification.groupby("kind").size()
+                         .rename("identifiers").reset_index())
+    return result
+
+
+def write_anonymized(result: AnonymizeResult, paths: EngagementPaths) -> None:
+    """Write the re-identification table to ``private/`` and the anonymized sources to
+    ``interim/anonymized/`` (``<source>.parquet``, transcripts under ``<source>/``), atomically."""
+    write_atomic(result.reidentification, paths.reidentification)
+    with atomic_folder(paths.anonymized) as folder:
+        for name, frame in result.frames.items():
+            frame.to_parquet(folder / f"{name}.parquet", index=False)
+        for name, texts in result.transcripts.items():
+            (folder / name).mkdir()
+            for file_name, text in texts.items():
+                (folder / name / file_name).write_text(text, encoding="utf-8")
+
+
+def _check_links(params: dict) -> None:
+    sources, where = params["sources"], params.get("_file", "params")
+    for name, source in sources.items():
+        target = source.get("link_to")
+        if target is None:
+            continue
+        if target not in sources:
+            raise CjmError(f"{where}: key 'sources.{name}.link_to' names unknown source '{target}'",
+                           f"expected one of: {', '.join(sources)}")
+        if not source.get("link_person") or not sources[target].get("link_person"):
+            raise CjmError(f"{where}: source '{name}' links to '{target}' but one of them has no 'link_person'",
+                           "declare the phone/e-mail columns under 'link_person' in both sources")
+        if "client" not in sources[target].get("identifiers", {}).values():
+            raise CjmError(f"{where}: source '{target}' (link_to of '{name}') has no identifier of kind 'client'",
+                           f"add the client code column under 'sources.{target}.identifiers' as kind client")
+    for name in params.get("anonymize", {}).get("quasi_identifiers", {}):
+        if name not in sources:
+            raise CjmError(f"{where}: key 'anonymize.quasi_identifiers.{name}' names unknown source",
+                           f"expected one of: {', '.join(sources)}")
+
+
+def _person_indexes(frames, sources, pseudonymizer) -> dict[str, PersonIndex]:
+    indexes = {}
+    for target in {s["link_to"] for s in sources.values() if "link_to" in s}:
+        source = sources[target]
+        client_column = next(c for c, kind in source["identifiers"].items() if kind == "client")
+        client_ids = pseudonymizer.transform(frames[target][client_column], "client")
+        indexes[target] = PersonIndex.build(frames[target], source["link_person"], client_ids)
+    return indexes
+
+
+def _anonymize_source(raw: pd.DataFrame, source: dict, pseudonymizer: Pseudonymizer, scrubber: TextScrubber,
+                      detect_sample: int, n_jobs: int) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+    """One source: the anonymized frame, a treatment per raw column, scrub counts per text column."""
+    identifiers = source.get("identifiers", {})
+    removed = {**dict.fromkeys(source.get("name_columns", []), "name"),
+               **{c: f"{kind} (used to link the person)" for c, kind in source.get("link_person", {}).items()},
+               **dict.fromkeys(source.get("drop", []), "declared personal")}
+    text_columns = list(source.get("free_text", []))
+    declared = set(declared_columns(source))
+    undeclared = raw[[c for c in raw.columns if c not in declared]]
+    detected = detect_personal_columns(undeclared, sample=detect_sample)
+    removed.update({c: f"{kind} (found by content)" for c, kind in detected.items()})
+    text_columns += [c for c in undeclared.columns if c not in detected and _looks_like_free_text(raw[c])]
+
+    out, treatments, counts = {}, [], []
+    for column in raw.columns:
+        values = raw[column]
+        if column in identifiers:
+            out[column] = pseudonymizer.transform(values, identifiers[column])
+            treatments.append(_treatment(column, "pseudonymized", identifiers[column]))
+        elif column in removed:
+            treatments.append(_treatment(column, "dropped", removed[column]))
+        elif column in source.get("birth_date", {}):
+            how = source["birth_date"][column]
+            out[column] = birth_year(values) if how == "birth_year" else birth_cohort(values)
+            treatments.append(_treatment(column, "generalized", how.replace("_", " ")))
+        elif column in source.get("address", []):
+            out[f"{column} (town)"], out[f"{column} (region)"] = town_and_region(values)
+            treatments.append(_treatment(column, "generalized", "town and region"))
+        elif column in text_columns:
+            out[column], found = scrubber.scrub_series(values, n_jobs=n_jobs)
+            counts.append({"column": column, "texts": int(values.notna().sum()), **found.to_dict()})
+            declared_text = column in source.get("free_text", [])
+            treatments.append(_treatment(column, "scrubbed", "" if declared_text else "looks like free text"))
+        else:
+            out[column] = values.astype("str")
+            treatments.append(_treatment(column, "kept", "declared not personal" if column in declared else ""))
+    return pd.DataFrame(out, index=raw.index), treatments, counts
+
+
+def _treatment(column: str, treatment: str, detail: str) -> dict:
+    return {"column": column, "treatment": treatment, "detail": detail}
+
+
+def _looks_like_free_text(values: pd.Series) -> bool:
+    words = values.dropna().astype("str").head(2000).str.split().str.len()
+    return len(words) > 0 and words.median() >= FREE_TEXT_WORDS
+
+
+def _scrub_transcripts(raw: pd.DataFrame, frame: pd.DataFrame, spec: dict, raw_folder: Path,
+                       scrubber: TextScrubber) -> tuple[dict[str, str], dict]:
+    """Scrub each transcript named in the index; the index then names the scrubbed ``.txt``."""
+    column, folder = spec["file_column"], raw_folder / spec["folder"]
+    texts, totals = {}, dict.fromkeys(KINDS, 0)
+    names = raw[column].dropna().astype("str")
+    for index, file_name in names.items():
+        lines = pd.Series(read_transcript(folder / file_name).splitlines(), dtype="str")
+        scrubbed, found = scrubber.scrub_series(lines)
+        target = f"{Path(file_name).stem}.txt"
+        if target in texts:
+            raise CjmError(f"{folder}: two transcripts would both be saved as {target}",
+                           f"give the files in column '{column}' distinct names")
+        texts[target] = "\n".join(scrubbed) + "\n"
+        frame.loc[index, column] = target
+        for kind, n in found.items():
+            totals[kind] += int(n)
+    return texts, {"texts": len(texts), **totals}

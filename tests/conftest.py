@@ -1,0 +1,47 @@
+"""Shared fixtures: the demo engagement generated once per test session, in both layouts."""
+
+import json
+import shutil
+
+import pytest
+
+from cjm import demo
+from cjm.anonymize import anonymize, write_anonymized
+from cjm.params import load_params
+from cjm.paths import PROJECT_ROOT, EngagementPaths
+
+SEED = 2025
+
+
+class World:
+    """A generated demo engagement in a temporary project root: params, paths, truth."""
+
+    def __init__(self, root, engagement):
+        (root / "params").mkdir(parents=True, exist_ok=True)
+        shutil.copy(PROJECT_ROOT / "params" / f"{engagement}.yaml", root / "params")
+        self.paths = EngagementPaths(engagement, root)
+        self.truth = demo.generate(engagement, scale=1, seed=SEED,
+                                   layout="bitrix" if "bitrix" in engagement else "native", root=root)
+        self.params = load_params(engagement, root)
+        self._anonymized = None
+
+    @property
+    def anonymized(self):
+        """The result of 01 on this world (computed once, also written to interim/anonymized/)."""
+        if self._anonymized is None:
+            self._anonymized = anonymize(self.params, self.paths)
+            write_anonymized(self._anonymized, self.paths)
+        return self._anonymized
+
+    def truth_json(self):
+        return json.loads((self.paths.truth / "truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def demo_world(tmp_path_factory):
+    return World(tmp_path_factory.mktemp("demo"), "demo")
+
+
+@pytest.fixture(scope="session")
+def bitrix_world(tmp_path_factory):
+    return World(tmp_path_factory.mktemp("bitrix"), "demo_bitrix")

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from cjm.errors import CjmError
+from cjm.schemas import TABLES
 from cjm.paths import EngagementPaths
 
 
@@ -146,8 +147,9 @@ TABLE_MAP = Section({
     "columns": MapOf(TEXT),
     "values": MapOf(MapOf(Scalar(str, int, float))),
     "date_format": TEXT,
-    "key": TEXT,
-    "join": Section({"source": TEXT, "on": TEXT, "columns": MapOf(TEXT)}, required=("source", "on")),
+    "exclude_values": MapOf(ListOf(Scalar(str, int, float))),
+    "other_columns": Scalar(str, choices=("keep", "drop")),
+    "join": Section({"source": TEXT, "key": TEXT, "columns": MapOf(TEXT)}, required=("source", "key")),
 }, required=("source", "columns"))
 
 SCHEMA = Section({
@@ -219,10 +221,17 @@ def load_params(engagement: str | Path, root: Path | None = None) -> dict:
 def _check_consistency(params: dict, path: Path) -> None:
     sources = params["sources"]
     for name, table in params.get("clean", {}).get("tables", {}).items():
-        for key in ("source",):
-            if table[key] not in sources:
-                raise CjmError(f"{path}: key 'clean.tables.{name}.source' names unknown source "
-                               f"'{table[key]}'", f"expected one of: {', '.join(sources)}")
+        if name not in TABLES:
+            raise CjmError(f"{path}: unknown key 'clean.tables.{name}'",
+                           f"expected one of the canonical tables: {', '.join(TABLES)}")
+        for key, source in (("source", table["source"]), ("join.source", table.get("join", {}).get("source"))):
+            if source is not None and source not in sources:
+                raise CjmError(f"{path}: key 'clean.tables.{name}.{key}' names unknown source "
+                               f"'{source}'", f"expected one of: {', '.join(sources)}")
+        unknown = set(table["columns"]) - set(TABLES[name])
+        if name not in ("survey", "clients", "deals") and unknown:
+            raise CjmError(f"{path}: key 'clean.tables.{name}.columns' maps unknown column(s) "
+                           f"{', '.join(sorted(unknown))}", f"expected some of: {', '.join(TABLES[name])}")
     if params.get("won_stage") and params["won_stage"] not in params["stages"]:
         raise CjmError(f"{path}: key 'won_stage' is {params['won_stage']!r}",
                        "expected one of the names listed under 'stages'")

@@ -1,0 +1,584 @@
+"""02_clean: anonymized exports -> typed, deduplicated canonical tables, scoped.
+
+The column maps of ``clean.tables`` in the params put each anonymized source onto a
+canonical table (:mod:`cjm.schemas`): columns renamed, values mapped, types parsed,
+duplicates removed. The ``clean.scope`` rules then set clients aside in order (the
+first rule a client or any of its deals matches wins); nothing is dropped: each side
+group keeps tables of its own, and the exclusion waterfall counts them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cjm import schemas
+from cjm.errors import CjmError
+from cjm.geo import normalize_town, region_of
+from cjm.io import atomic_folder, require_columns, write_atomic
+from cjm.paths import EngagementPaths
+
+IN_SCOPE = "in_scope"
+NO_CLIENT = "no_client"
+#: Status of each parsed value.
+OK, MISSING, FIXED, REJECTED = 0, 1, 2, 3
+#: Date formats tried, in order, when a table gives no ``date_format``.
+DATE_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S",
+                "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%y")
+#: Tables split by scope (the others, survey and voice of the customer, are kept whole).
+SCOPED = ("clients", "deals", "stage_events", "touches", "post_deal_nps")
+#: A kept default for values a ``values`` map does not list.
+OTHER_VALUES = "*"
+
+
+# ----------------------------------------------------------------------------- parsers
+def _by_unique(values: pd.Series, parse) -> tuple[pd.Series, np.ndarray]:
+    """Apply ``parse`` once per distinct value and spread the result over the rows.
+
+    ``parse(text)`` gets the distinct values as a Series of stripped text and returns
+    (parsed Series, status array) aligned with it; blank values become MISSING here.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(np.asarray(uniques, dtype=object), dtype="str").str.strip()
+    parsed, status = parse(text)
+    blank = (text == "").to_numpy()
+    parsed = parsed.mask(blank)
+    status = np.where(blank, MISSING, status).astype(np.int8)
+    out = pd.api.extensions.take(parsed.array, codes, allow_fill=True)
+    state = pd.api.extensions.take(status, codes, allow_fill=True, fill_value=MISSING)
+    return pd.Series(out, index=values.index, dtype=parsed.dtype), state.astype(np.int8)
+
+
+_NUMBER = re.compile(r"^([-+]?\d[\d\s\u00a0\u202f.,]*)(.*)$")
+
+
+def _number(text: str) -> tuple[float, int]:
+    match = _NUMBER.match(text)
+    if not match:
+        return np.nan, REJECTED
+    digits, rest = re.sub(r"[\s\u00a0\u202f]", "", match.group(1)), match.group(2).strip()
+    if rest and re.search(r"\d", rest):
+        return np.nan, REJECTED
+    if "," in digits and "." in digits:  # the right-most mark is the decimal one
+        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
+        digits = digits.replace("." if decimal == "," else ",", "").replace(",", ".")
+    elif digits.count(",") == 1:
+        digits = digits.replace(",", ".")
+    elif digits.count(",") > 1 or digits.count(".") > 1:
+        digits = digits.replace(",", "").replace(".", "")
+    try:
+        number = float(digits.rstrip("."))
+    except ValueError:
+        return np.nan, REJECTED
+    return number, FIXED if rest else OK
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Numbers as written in exports: ``1 234,50``, ``1234.50``, ``1,234.5``, ``36 мес.``.
+
+    Parameters
+    ----------
+    values : Series of str
+
+    Returns
+    -------
+    numbers : Series of float64
+        NaN where blank or not a number.
+    status : ndarray of int8
+        Per value: OK, MISSING (blank), FIXED (a unit or suffix stripped), REJECTED.
+    """
+    def parse(text):
+        pairs = [_number(t) for t in text]
+        return (pd.Series([p[0] for p in pairs], index=text.index, dtype="float64"),
+                np.array([p[1] for p in pairs], dtype=np.int8))
+
+    return _by_unique(values, parse)
+
+
+def parse_integers(values: pd.Series, low: float = -np.inf, high: float = np.inf) -> tuple[pd.Series, np.ndarray]:
+    """Whole numbers within ``[low, high]`` (else REJECTED), as nullable Int64."""
+    numbers, status = parse_numbers(values)
+    bad = numbers.notna() & ((numbers % 1 != 0) | (numbers < low) | (numbers > high))
+    status = np.where(bad.to_numpy(), REJECTED, status).astype(np.int8)
+    return numbers.mask(bad).round().astype("Int64"), status
+
+
+def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Dates and times as written in exports (``dd.mm.yyyy``, ISO, with or without time).
+
+    With ``date_format`` every value must have that format; without, the format that
+    reads most of the first 500 distinct values is tried first, then the others
+    (:data:`DATE_FORMATS`), so a column mixing dates with and without time reads whole.
+    """
+    formats = (date_format,) if date_format else DATE_FORMATS
+
+    def parse(text):
+        sample = text.iloc[:500]
+        ranked = sorted(formats, key=lambda f: -pd.to_datetime(sample, format=f, errors="coerce").notna().sum())
+        out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+        for fmt in ranked:
+            todo = out.isna() & text.ne("")
+            if not todo.any():
+                break
+            out[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        return out, np.where(out.isna(), REJECTED, OK)
+
+    return _by_unique(values, parse)
+
+
+def unify_labels(values: pd.Series, mapping: dict | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Labels with spacing and case variants unified and a ``values`` map applied.
+
+    Spaces are trimmed and collapsed; spellings that differ only in case take the most
+    frequent one; then ``mapping`` (written value -> canonical value, ``"*"`` for all
+    others) is applied. A value changed by any of these counts as FIXED.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    written = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+    tidy = written.str.replace(r"[\s\u00a0]+", " ", regex=True).str.strip()
+    weight = pd.Series(np.bincount(codes[codes >= 0], minlength=len(written))).groupby(tidy.to_numpy()).transform("sum")
+    spelling = (pd.DataFrame({"tidy": tidy, "fold": tidy.str.casefold(), "weight": weight})
+                .sort_values("weight", ascending=False, kind="stable")
+                .drop_duplicates("fold").set_index("fold")["tidy"])
+    out = tidy.str.casefold().map(spelling)
+    if mapping:
+        lookup = {re.sub(r"\s+", " ", str(k)).strip(): str(v) for k, v in mapping.items() if k != OTHER_VALUES}
+        default = mapping.get(OTHER_VALUES)
+        out = out.map(lookup).fillna(out if default is None else str(default))
+    blank = (tidy == "").to_numpy()
+    # a fix turns a variant into a spelling the column also has; a recode (Успешно -> won) is not one
+    fixed = (out != written) & out.isin(set(tidy))
+    status = np.where(blank, MISSING, np.where(fixed.to_numpy(), FIXED, OK)).astype(np.int8)
+    out = out.mask(blank).astype("str")
+    labels = pd.api.extensions.take(out.array, codes, allow_fill=True)
+    state = pd.api.extensions.take(status, codes, allow_fill=True, fill_value=MISSING)
+    return pd.Series(labels, index=values.index, dtype="str"), state.astype(np.int8)
+
+
+def parse_towns(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Towns in any spelling (``г.Минск``, ``Minsk``, ``Гомель ``) -> canonical names.
+
+    A town :mod:`cjm.geo` does not know keeps its written form and counts as REJECTED
+    (unrecognized), so the quality summary shows it.
+    """
+    def parse(text):
+        names = [normalize_town(t) for t in text]
+        status = [OK if n == t else FIXED if n else REJECTED for n, t in zip(names, text)]
+        return pd.Series([n or t for n, t in zip(names, text)], index=text.index, dtype="str"), np.array(status)
+
+    return _by_unique(values, parse)
+
+
+def parse_column(values: pd.Series, kind: str, mapping: dict | None = None,
+                 date_format: str | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Parse one column by its schema kind (see :mod:`cjm.schemas`)."""
+    if mapping and kind not in ("category", "outcome"):
+        values, _ = unify_labels(values, mapping)
+    if kind == "number":
+        return parse_numbers(values)
+    if kind == "integer":
+        return parse_integers(values)
+    if kind == "year":
+        return parse_integers(values, 1900, 2100)
+    if kind == "datetime":
+        return parse_dates(values, date_format)
+    if kind == "town":
+        return parse_towns(values)
+    if kind in ("category", "outcome"):
+        return unify_labels(values, mapping)
+    return _by_unique(values, lambda text: (text, np.full(len(text), OK)))
+
+
+# ----------------------------------------------------------------------------- tables
+@dataclass
+class CleanResult:
+    """What 02_clean produced.
+
+    Attributes
+    ----------
+    tables : dict of DataFrame
+        In-scope canonical tables (clients, deals, stage_events, touches,
+        post_deal_nps) and the unscoped ones (survey, interviews, observations).
+    side_groups : dict of dict of DataFrame
+        Scope rule -> table -> rows that rule set aside.
+    waterfall : DataFrame
+        ``rule``, ``label``, ``clients``, ``deals``, ``clients_left``, ``deals_left``:
+        one row per rule in order, then ``in_scope``.
+    quality : DataFrame
+        ``table``, ``column``, ``source``, ``source_column``, ``rows``, ``missing``,
+        ``fixed``, ``rejected``, ``rejected_examples``.
+    duplicates : DataFrame
+        ``table``, ``source``, ``rows_read``, ``exact_duplicates``, ``key_duplicates``,
+        ``excluded_values``, ``rows_kept``.
+    absent : list of str
+        Tables whose source is not among the exports (their steps say so).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    side_groups: dict[str, dict[str, pd.DataFrame]]
+    waterfall: pd.DataFrame
+    quality: pd.DataFrame
+    duplicates: pd.DataFrame
+    absent: list[str] = field(default_factory=list)
+
+
+def _source_label(params: dict, source: str) -> str:
+    return f"source '{source}' ({params['sources'][source]['file']})"
+
+
+def _check_invalid_share(quality: pd.DataFrame, limit: float, where: str) -> None:
+    for row in quality.itertuples():
+        given = row.rows - row.missing
+        if row.kind != "town" and given and row.rejected / given > limit:
+            raise CjmError(
+                f"{where}: column '{row.source_column}' (mapped to {row.table}.{row.column}) has "
+                f"{row.rejected} of {given} values ({row.rejected / given:.0%}) that cannot be read "
+                f"as {row.kind}, e.g. {row.rejected_examples}",
+                f"check the column map 'clean.tables.{row.table}.columns.{row.column}'"
+                + (f" or set 'clean.tables.{row.table}.date_format'" if row.kind == "datetime" else "")
+                + f", or raise 'clean.max_invalid_share' (now {limit})")
+
+
+def _keep_most_complete(frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, int]:
+    """One row per ``key`` value: the one with fewest blanks (the first on a tie)."""
+    blanks = frame.isna().sum(axis=1)
+    order = np.lexsort((np.arange(len(frame)), blanks.to_numpy()))
+    ranked = frame.iloc[order]
+    keep = ranked[key].isna() | ~ranked[key].duplicated()
+    kept = ranked[keep.to_numpy()].sort_index()
+    return kept, len(frame) - len(kept)
+
+
+def _turns(index: pd.DataFrame, transcripts: dict[str, str]) -> pd.DataFrame:
+    """Interview turns (``Speaker: text`` lines) of the transcripts an index lists."""
+    rows = []
+    for position, name in enumerate(index["interview_id"]):
+        text = transcripts.get(name)
+        if text is None:
+            raise CjmError(f"interview transcript '{name}' listed in the index is missing",
+                           "rerun 01_anonymize, or correct the file name in the index")
+        for turn, line in enumerate(text.splitlines(), start=1):
+            speaker, sep, said = line.partition(":")
+            if not sep or len(speaker) > 40:
+                speaker, said = None, line
+            rows.append((position, turn, speaker and speaker.strip(), said.strip()))
+    turns = pd.DataFrame(rows, columns=["_row", "turn", "speaker", "text"])
+    meta = index.assign(interview_id=index["interview_id"].map(lambda n: Path(n).stem))
+    out = meta.reset_index(drop=True).join(turns.set_index("_row"), how="inner")
+    return out.reset_index(drop=True).astype({"speaker": "str", "text": "str", "turn": "int64"})
+
+
+def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: dict,
+                transcripts: dict[str, dict[str, str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Map one anonymized source onto a canonical table.
+
+    Parameters
+    ----------
+    name : str
+        Canonical table (a key of :data:`cjm.schemas.TABLES`).
+    spec : dict
+        Its ``clean.tables.<name>`` params: ``source``, ``columns`` (canonical ->
+        source column), optional ``values``, ``date_format``, ``exclude_values``,
+        ``join``, ``other_columns``.
+    frames : dict of DataFrame
+        Anonymized sources (all text).
+    params : dict
+        The engagement's params (for file names in messages and ``max_invalid_share``).
+    transcripts : dict, optional
+        Source -> {file name: text}, for the interviews table.
+
+    Returns
+    -------
+    table : DataFrame
+        Typed, deduplicated, validated.
+    quality : DataFrame
+        Per column: rows, missing, fixed, rejected, rejected_examples.
+    duplicates : dict
+        rows_read, exact_duplicates, key_duplicates, excluded_values, rows_kept.
+    """
+    source = spec["source"]
+    where = _source_label(params, source)
+    raw = frames[source]
+    columns = spec["columns"]
+    param = f"clean.tables.{name}.columns"
+    require_columns(raw, list(dict.fromkeys(columns.values())), where, param)
+    for column in spec.get("exclude_values", {}):
+        require_columns(raw, [column], where, f"clean.tables.{name}.exclude_values")
+    counts = {"table": name, "source": source, "rows_read": len(raw)}
+    raw = raw.drop_duplicates()
+    counts["exact_duplicates"] = counts["rows_read"] - len(raw)
+    excluded = pd.Series(False, index=raw.index)
+    for column, values in spec.get("exclude_values", {}).items():
+        excluded |= raw[column].isin([str(v) for v in values])
+    raw = raw[~excluded]
+    counts["excluded_values"] = int(excluded.sum())
+
+    mapped = pd.DataFrame({canon: raw[col] for canon, col in columns.items()}, index=raw.index)
+    sources = dict(columns)
+    if "join" in spec:
+        mapped, joined = _join(mapped, spec, name, frames, params)
+        sources.update(joined)
+    if spec.get("other_columns") == "keep":
+        used = set(columns.values())
+        for col in raw.columns:
+            if col not in used and col not in mapped.columns:
+                mapped[col], sources[col] = raw[col], col
+
+    kinds = schemas.TABLES[name]
+    values_maps = spec.get("values", {})
+    for column in values_maps:
+        if column not in mapped.columns:
+            raise CjmError(f"{params['_file']}: key 'clean.tables.{name}.values.{column}' names a column "
+                           f"that is not mapped", f"map it under '{param}' or remove the values map")
+    typed, status = {}, {}
+    for column in mapped.columns:
+        kind = kinds.get(column, "category" if column in columns else "text")
+        typed[column], status[column] = parse_column(mapped[column], kind, values_maps.get(column),
+                                                     spec.get("date_format"))
+    if "town" in typed and "region" not in typed:
+        typed["region"] = typed["town"].map(region_of).astype("str")
+        status["region"] = np.where(typed["region"].isna().to_numpy(), MISSING, OK).astype(np.int8)
+    if name == "deals":
+        _check_outcomes(mapped, typed, spec, where)
+    table = pd.DataFrame(typed, index=mapped.index)
+    state = pd.DataFrame(status, index=mapped.index)
+
+    key = schemas.KEYS.get(name)
+    counts["key_duplicates"] = 0
+    if key in table.columns:
+        table, counts["key_duplicates"] = _keep_most_complete(table, key)
+        state = state.loc[table.index]
+    if name == "interviews":
+        table = _turns(table, (transcripts or {}).get(source, {}))
+    order = [c for c in kinds if c in table.columns] + [c for c in table.columns if c not in kinds]
+    table = table[order].reset_index(drop=True)
+    counts["rows_kept"] = len(table)
+
+    quality = _quality(name, source, mapped.loc[state.index], state, sources, kinds)
+    _check_invalid_share(quality, params.get("clean", {}).get("max_invalid_share", 0.05), where)
+    return schemas.validate(table, name), quality.drop(columns="kind"), counts
+
+
+def _join(mapped: pd.DataFrame, spec: dict, name: str, frames: dict, params: dict) -> tuple[pd.DataFrame, dict]:
+    join = spec["join"]
+    other = frames.get(join["source"])
+    if other is None:
+        return mapped, {}
+    key = schemas.KEYS.get(name)
+    if key is None or key not in mapped.columns:
+        raise CjmError(f"{params['_file']}: key 'clean.tables.{name}.join' needs the table's key "
+                       f"column '{key}' mapped", f"map it under 'clean.tables.{name}.columns'")
+    cols = join.get("columns", {})
+    require_columns(other, [join["key"], *cols.values()], _source_label(params, join["source"]),
+                    f"clean.tables.{name}.join")
+    right = other.drop_duplicates(subset=join["key"])[[join["key"], *dict.fromkeys(cols.values())]]
+    right = pd.DataFrame({canon: right[col] for canon, col in cols.items()}).set_axis(right[join["key"]].to_numpy())
+    merged = mapped.join(right, on=key, rsuffix="_joined")
+    return merged, {canon: f"{join['source']}: {col}" for canon, col in cols.items()}
+
+
+def _check_outcomes(mapped: pd.DataFrame, typed: dict, spec: dict, where: str) -> None:
+    outcome = typed["outcome"]
+    bad = mapped.loc[outcome.notna() & ~outcome.isin(schemas.OUTCOMES), "outcome"]
+    if len(bad):
+        values = ", ".join(repr(v) for v in bad.value_counts().index[:8])
+        raise CjmError(f"{where}: column '{spec['columns']['outcome']}' has statuses {values} that are "
+                       f"not mapped to won, lost or open",
+                       "list them under 'clean.tables.deals.values.outcome' (use '*' for all others)")
+
+
+def _quality(name: str, source: str, mapped: pd.DataFrame, state: pd.DataFrame, sources: dict,
+             kinds: dict) -> pd.DataFrame:
+    rows = []
+    for column in state.columns:
+        codes = state[column].to_numpy()
+        rejected = mapped[column][codes == REJECTED] if column in mapped.columns else pd.Series(dtype="str")
+        rows.append({
+            "table": name, "column": column, "kind": kinds.get(column, "category"), "source": source,
+            "source_column": sources.get(column, "(derived)"), "rows": len(codes),
+            "missing": int((codes == MISSING).sum()), "fixed": int((codes == FIXED).sum()),
+            "rejected": int((codes == REJECTED).sum()),
+            "rejected_examples": ", ".join(repr(v) for v in rejected.value_counts().index[:3]),
+        })
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- scope
+def _rule_mask(frame: pd.DataFrame, rule: dict) -> pd.Series:
+    values = frame[rule["column"]]
+    if "greater_than" in rule:
+        return values.gt(rule["greater_than"]).fillna(False)
+    if "less_than" in rule:
+        return values.lt(rule["less_than"]).fillna(False)
+    listed = rule.get("in", rule.get("not_in"))
+    numeric = pd.api.types.is_numeric_dtype(values)
+    members = values.isin([float(v) for v in listed] if numeric else [str(v) for v in listed])
+    return (members if "in" in rule else values.notna() & ~members).fillna(False)
+
+
+def assign_scope(clients: pd.DataFrame, deals: pd.DataFrame, rules: list[dict]) -> pd.Series:
+    """The side group of each client: the first rule it or any of its deals matches.
+
+    Parameters
+    ----------
+    clients : DataFrame
+        ``client_id`` and the client columns rules name.
+    deals : DataFrame
+        ``client_id`` and the deal columns rules name.
+    rules : list of dict
+        ``clean.scope``: ``name``, ``column`` and one of ``in``, ``not_in``,
+        ``greater_than``, ``less_than``. ``deals_per_client`` is derived.
+
+    Returns
+    -------
+    Series
+        Indexed by client_id: a rule name or ``"in_scope"``.
+    """
+    per_client = deals.groupby("client_id").size()
+    clients = clients.assign(deals_per_client=clients["client_id"].map(per_client).fillna(0).astype("int64"))
+    group = pd.Series(IN_SCOPE, index=clients["client_id"].to_numpy(), dtype="str")
+    for rule in rules:
+        column = rule["column"]
+        if column in clients.columns:
+            hit = set(clients.loc[_rule_mask(clients, rule).to_numpy(), "client_id"])
+        elif column in deals.columns:
+            hit = set(deals.loc[_rule_mask(deals, rule).to_numpy(), "client_id"])
+        else:
+            raise CjmError(f"scope rule '{rule['name']}': column '{column}' is in neither clients nor deals",
+                           f"use one of: {', '.join(sorted(set(clients.columns) | set(deals.columns)))}")
+        free = group.eq(IN_SCOPE) & group.index.isin(list(hit))
+        group[free] = rule["name"]
+    return group
+
+
+def _row_groups(tables: dict[str, pd.DataFrame], client_group: pd.Series) -> dict[str, pd.Series]:
+    """The scope group of every row of each scoped table."""
+    deals = tables["deals"]
+    deal_group = pd.Series(deals["client_id"].map(client_group).fillna(NO_CLIENT).to_numpy(),
+                           index=deals["deal_id"].to_numpy())
+    groups = {"clients": tables["clients"]["client_id"].map(client_group),
+              "deals": pd.Series(deal_group.to_numpy(), index=deals.index)}
+    for name in ("stage_events", "touches", "post_deal_nps"):
+        table = tables.get(name)
+        if table is None:
+            continue
+        by_deal = table["deal_id"].map(deal_group) if "deal_id" in table else pd.Series(pd.NA, index=table.index)
+        if "client_id" in table:
+            by_deal = by_deal.fillna(table["client_id"].map(client_group))
+        groups[name] = by_deal.fillna(NO_CLIENT)
+    return groups
+
+
+def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: list[dict],
+                        deal_groups: pd.Series) -> pd.DataFrame:
+    """Clients and deals each rule set aside, in rule order, and what stayed in scope.
+
+    Returns
+    -------
+    DataFrame
+        ``rule``, ``label``, ``clients``, ``deals``, ``clients_left``, ``deals_left``.
+    """
+    steps = [(NO_CLIENT, "Сделки без клиента")] if (deal_groups == NO_CLIENT).any() else []
+    steps += [(r["name"], r["label"]) for r in rules] + [(IN_SCOPE, None)]
+    clients_left, deals_left = len(client_group), len(deals)
+    rows = []
+    for rule, label in steps:
+        n_clients = int((client_group == rule).sum())
+        n_deals = int((deal_groups == rule).sum())
+        if rule != IN_SCOPE:
+            clients_left, deals_left = clients_left - n_clients, deals_left - n_deals
+        rows.append({"rule": rule, "label": label, "clients": n_clients, "deals": n_deals,
+                     "clients_left": clients_left, "deals_left": deals_left})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- the step
+def clean(params: dict, frames: dict[str, pd.DataFrame],
+          transcripts: dict[str, dict[str, str]] | None = None) -> CleanResult:
+    """Canonical tables, side groups, waterfall and quality summary from anonymized sources.
+
+    Parameters
+    ----------
+    params : dict
+        Validated params with a ``clean`` section.
+    frames : dict of DataFrame
+        Anonymized sources by name (as :func:`read_anonymized` returns them).
+    transcripts : dict, optional
+        Source -> {file name: scrubbed text}.
+    """
+    section = params.get("clean") or {}
+    specs = section.get("tables", {})
+    if "deals" not in specs:
+        raise CjmError(f"{params['_file']}: no 'clean.tables.deals' column map",
+                       "map the CRM deals export onto the deals table (see params/demo.yaml)")
+    built, quality, duplicates, absent = {}, [], [], []
+    for name, spec in specs.items():
+        if spec["source"] not in frames:
+            if name == "deals":
+                raise CjmError(f"the deals source '{spec['source']}' was not anonymized",
+                               "run 01_anonymize first (make all)")
+            absent.append(name)
+            continue
+        built[name], table_quality, counts = build_table(name, spec, frames, params, transcripts)
+        quality.append(table_quality)
+        duplicates.append(counts)
+    if "clients" not in built:
+        ids = built["deals"]["client_id"].dropna().unique()
+        built["clients"] = pd.DataFrame({"client_id": pd.Series(ids, dtype="str")})
+    if "post_deal_nps" in built:
+        nps = built["post_deal_nps"]
+        built["post_deal_nps"] = nps.assign(
+            client_id=nps["deal_id"].map(built["deals"].set_index("deal_id")["client_id"])).astype({"client_id": "str"})
+
+    rules = section.get("scope", [])
+    client_group = assign_scope(built["clients"], built["deals"], rules)
+    groups = _row_groups(built, client_group)
+    waterfall = exclusion_waterfall(client_group, built["deals"], rules, groups["deals"])
+    tables, side_groups = {}, {}
+    for name, table in built.items():
+        if name not in groups:
+            tables[name] = table
+            continue
+        group = groups[name].to_numpy()
+        tables[name] = table[group == IN_SCOPE].reset_index(drop=True)
+        for rule in waterfall["rule"]:
+            if rule != IN_SCOPE:
+                side_groups.setdefault(rule, {})[name] = table[group == rule].reset_index(drop=True)
+    return CleanResult(tables, side_groups, waterfall, pd.concat(quality, ignore_index=True),
+                       pd.DataFrame(duplicates), absent)
+
+
+def read_anonymized(params: dict, paths: EngagementPaths) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The anonymized sources 01_anonymize wrote, and the transcripts of those that have them."""
+    folder = paths.anonymized
+    if not folder.exists():
+        raise CjmError(f"no anonymized exports in {folder}", "run 01_anonymize first (make all)")
+    frames, transcripts = {}, {}
+    for name, source in params["sources"].items():
+        path = folder / f"{name}.parquet"
+        if not path.exists():
+            continue
+        frames[name] = pd.read_parquet(path)
+        if "transcripts" in source:
+            texts = folder / name
+            transcripts[name] = {p.name: p.read_text(encoding="utf-8") for p in sorted(texts.glob("*.txt"))}
+    return frames, transcripts
+
+
+def write_clean(result: CleanResult, paths: EngagementPaths) -> None:
+    """Canonical tables to ``interim/<table>.parquet``, side groups to
+    ``interim/side_groups/<rule>/<table>.parquet``, waterfall and quality beside them."""
+    with atomic_folder(paths.interim / "side_groups") as folder:
+        for rule, tables in result.side_groups.items():
+            (folder / rule).mkdir()
+            for name, table in tables.items():
+                table.to_parquet(folder / rule / f"{name}.parquet", index=False)
+    for name, table in result.tables.items():
+        write_atomic(table, paths.table(name))
+    write_atomic(result.waterfall, paths.table("exclusion_waterfall"))
+    write_atomic(result.quality, paths.table("data_quality"))
+    write_atomic(result.duplicates, paths.table("duplicates"))

@@ -377,7 +377,11 @@ def _join(mapped: pd.DataFrame, spec: dict, name: str, frames: dict, params: dic
                     f"clean.tables.{name}.join")
     right = other.drop_duplicates(subset=join["key"])[[join["key"], *dict.fromkeys(cols.values())]]
     right = pd.DataFrame({canon: right[col] for canon, col in cols.items()}).set_axis(right[join["key"]].to_numpy())
-    merged = mapped.join(right, on=key, rsuffix="_joined")
+    both = set(right.columns) & set(mapped.columns)
+    if both:
+        raise CjmError(f"{params['_file']}: 'clean.tables.{name}' maps {', '.join(sorted(both))} both in "
+                       "'columns' and in 'join.columns'", "keep one of the two")
+    merged = mapped.join(right, on=key)
     return merged, {canon: f"{join['source']}: {col}" for canon, col in cols.items()}
 
 

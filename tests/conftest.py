@@ -7,6 +7,7 @@ import pytest
 
 from cjm import demo
 from cjm.anonymize import anonymize, write_anonymized
+from cjm.clean import clean, read_anonymized, write_clean
 from cjm.params import load_params
 from cjm.paths import PROJECT_ROOT, EngagementPaths
 
@@ -24,6 +25,7 @@ class World:
                                    layout="bitrix" if "bitrix" in engagement else "native", root=root)
         self.params = load_params(engagement, root)
         self._anonymized = None
+        self._cleaned = None
 
     @property
     def anonymized(self):
@@ -32,6 +34,15 @@ class World:
             self._anonymized = anonymize(self.params, self.paths)
             write_anonymized(self._anonymized, self.paths)
         return self._anonymized
+
+    @property
+    def cleaned(self):
+        """The result of 02 on this world (computed once, also written to interim/)."""
+        if self._cleaned is None:
+            self.anonymized
+            self._cleaned = clean(self.params, *read_anonymized(self.params, self.paths))
+            write_clean(self._cleaned, self.paths)
+        return self._cleaned
 
     def truth_json(self):
         return json.loads((self.paths.truth / "truth.json").read_text(encoding="utf-8"))

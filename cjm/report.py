@@ -1,0 +1,392 @@
+"""The client report: executed notebooks rendered to HTML without code, plus a contents page.
+
+``outputs/<engagement>/notebooks/NN_name.ipynb`` becomes
+``outputs/<engagement>/report/NN_name.html``; ``report/index.html`` lists the chapters
+in order, in the engagement's language (``language`` in the params). Chapters show
+markdown and outputs only: code, prompts, cells tagged ``remove``, ``parameters`` or
+``injected-parameters``, warnings (stderr) and progress-bar widgets are left out. The
+pages load nothing from the internet, so the client can read them offline and print
+them. Rendering the same notebooks twice gives the same bytes.
+
+``python -m cjm.report ENGAGEMENT`` renders every executed notebook of an engagement.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+from jinja2 import DictLoader
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+
+from cjm.errors import CjmError
+from cjm.params import load_params
+from cjm.paths import EngagementPaths
+
+#: Cells with these tags are not shown to the client.
+REMOVE_TAGS = ("remove", "parameters", "injected-parameters")
+
+#: Words of the report's own interface, per engagement language.
+UI = {
+    "ru": {
+        "report": "Карта пути клиента: отчёт",
+        "contents": "Содержание",
+        "generated": "Дата формирования",
+        "back": "← Содержание",
+        "privacy": "Отчёт не содержит персональных данных: клиенты, сделки и менеджеры "
+                   "обозначены псевдонимами, цитаты очищены от имён, телефонов, адресов "
+                   "электронной почты и номеров документов.",
+        "months": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля",
+                   "августа", "сентября", "октября", "ноября", "декабря"),
+        "date": "{day} {month} {year} г.",
+    },
+    "en": {
+        "report": "Customer Journey Map: report",
+        "contents": "Contents",
+        "generated": "Generated",
+        "back": "← Contents",
+        "privacy": "This report contains no personal data: customers, deals and managers "
+                   "appear under pseudonyms, and quotes are cleared of names, phone numbers, "
+                   "e-mail addresses and document numbers.",
+        "months": ("January", "February", "March", "April", "May", "June", "July",
+                   "August", "September", "October", "November", "December"),
+        "date": "{day} {month} {year}",
+    },
+}
+
+#: Shared by the chapters and the contents page: readable on screen and on paper.
+CSS = """
+:root { --jp-ui-font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif;
+        --jp-content-font-family: var(--jp-ui-font-family); --jp-content-font-size1: 15px; }
+body { font-family: var(--jp-ui-font-family); font-size: 15px;
+       line-height: 1.5; color: #222; background: #fff; margin: 0; }
+main, .cjm-page { max-width: 60rem; margin: 0 auto; padding: 1.5rem 2rem 3rem; }
+nav.cjm-nav { margin-bottom: 1rem; font-size: 0.9rem; }
+a { color: #0b5cad; }
+h1 { font-size: 1.8rem; margin: 0.2rem 0 1rem; }
+h2 { font-size: 1.35rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; }
+.jp-RenderedHTMLCommon table { font-size: 0.85rem; }
+img { max-width: 100%; height: auto; }
+.cjm-meta { color: #555; }
+.cjm-toc { padding-left: 1.5rem; }
+.cjm-toc li { margin: 0 0 0.9rem; }
+.cjm-toc a { font-weight: bold; text-decoration: none; }
+.cjm-toc p { margin: 0.15rem 0 0; color: #444; }
+.cjm-privacy { margin-top: 2.5rem; padding: 0.75rem 1rem; border-left: 4px solid #0b5cad;
+               background: #f3f6fa; font-size: 0.9rem; }
+@media print {
+  body { font-size: 11pt; }
+  main, .cjm-page { max-width: none; padding: 0; }
+  nav.cjm-nav { display: none; }
+  a { color: inherit; text-decoration: none; }
+  h1, h2, h3 { break-after: avoid; }
+  img, table, .jp-OutputArea-output { break-inside: avoid; }
+  .cjm-privacy { background: none; }
+}
+"""
+
+# A lab-template page without the scripts it would fetch from a CDN, with the house CSS
+# and a link back to the contents.
+_CHAPTER_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}<style type="text/css">{{ resources.cjm_css }}</style>{%- endblock -%}
+{%- block body_header -%}
+{{ super() }}
+<nav class="cjm-nav"><a href="index.html">{{ resources.cjm_back }}</a></nav>
+{%- endblock body_header -%}
+"""
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+class _ClientOutputs(Preprocessor):
+    """Drop outputs that are not for the client: stderr (warnings, tqdm) and widgets."""
+
+    def preprocess(self, nb, resources):
+        nb.metadata.pop("widgets", None)
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code":
+            cell.outputs = [
+                out for out in cell.outputs
+                if not (out.output_type == "stream" and out.get("name") == "stderr")
+                and "application/vnd.jupyter.widget-view+json" not in out.get("data", {})
+            ]
+        return cell, resources
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One executed notebook as the contents page lists it.
+
+    Attributes
+    ----------
+    notebook : Path
+        The executed notebook.
+    title : str
+        Its first markdown heading (the file name if it has none).
+    description : str
+        ``metadata.description`` of the notebook, else its first markdown paragraph.
+    """
+
+    notebook: Path
+    title: str
+    description: str
+
+    @property
+    def html_name(self) -> str:
+        return self.notebook.with_suffix(".html").name
+
+
+def _plain(markdown: str) -> str:
+    """Markdown inline text as plain text on one line."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    text = re.sub(r"\*+|`+|(?<!\w)_+|_+(?!\w)", "", text)
+    return " ".join(text.split())
+
+
+def _shown_markdown(nb) -> list[str]:
+    """Markdown the reader sees: markdown cells and Markdown displayed by code cells."""
+    shown = []
+    for cell in nb.cells:
+        if set(cell.get("metadata", {}).get("tags", [])) & set(REMOVE_TAGS):
+            continue
+        if cell.cell_type == "markdown":
+            shown.append(cell.source)
+        for output in cell.get("outputs", []):
+            if "text/markdown" in output.get("data", {}):
+                shown.append(output["data"]["text/markdown"])
+    return shown
+
+
+def _first_paragraph(markdown: list[str]) -> str:
+    for src in markdown:
+        for par in re.split(r"\n\s*\n", src):
+            if text := _plain(_HEADING.sub("", par)):
+                return text
+    return ""
+
+
+def _chapter(nb, ipynb_path: Path) -> Chapter:
+    markdown = _shown_markdown(nb)
+    title = next((_plain(m.group(1)) for src in markdown if (m := _HEADING.search(src))),
+                 ipynb_path.stem)
+    description = _plain(nb.metadata.get("description", "")) or _first_paragraph(markdown)
+    if len(description) > 200:
+        description = description[:200].rsplit(" ", 1)[0] + " …"
+    return Chapter(ipynb_path, title, description)
+
+
+def read_chapter(ipynb_path: str | Path) -> Chapter:
+    """Title and one-line description of an executed notebook.
+
+    Parameters
+    ----------
+    ipynb_path : str or Path
+        The notebook.
+
+    Returns
+    -------
+    Chapter
+    """
+    return _chapter(_read(ipynb_path), Path(ipynb_path))
+
+
+def _read(ipynb_path: Path):
+    try:
+        return nbformat.read(ipynb_path, as_version=4)
+    except (OSError, ValueError) as err:
+        raise CjmError(f"{ipynb_path}: cannot read the notebook ({err})",
+                       "rerun the step that writes it (make all)") from err
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _check_executed(ipynb_path: Path, nb) -> None:
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                raise CjmError(f"{ipynb_path}: the notebook stopped with {out.get('ename')}",
+                               "fix the error and rerun the step (make all) before the report")
+
+
+def render_notebook(ipynb_path: str | Path, html_path: str | Path, *,
+                    language: str = "en") -> Path:
+    """Render one executed notebook to client HTML without code.
+
+    Parameters
+    ----------
+    ipynb_path : str or Path
+        The executed notebook.
+    html_path : str or Path
+        Where the page goes; written atomically (a temporary file, then a rename).
+    language : {"en", "ru"}
+        Language of the page's own words (``<html lang>``, the link to the contents).
+
+    Returns
+    -------
+    Path
+        ``html_path``.
+
+    Raises
+    ------
+    CjmError
+        If the notebook cannot be read or stopped with an error.
+    """
+    ipynb_path, html_path = Path(ipynb_path), Path(html_path)
+    nb = _read(ipynb_path)
+    _check_executed(ipynb_path, nb)
+    nb.metadata["title"] = _chapter(nb, ipynb_path).title
+    exporter = HTMLExporter(
+        template_name="lab", template_file="cjm_chapter.html.j2",
+        extra_loaders=[DictLoader({"cjm_chapter.html.j2": _CHAPTER_TEMPLATE})],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        language_code=language,
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(REMOVE_TAGS)),
+                                   enabled=True)
+    exporter.register_preprocessor(_ClientOutputs(), enabled=True)
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"cjm_css": CSS, "cjm_back": UI[language]["back"]})
+    return _write_atomic(html_path, body.encode("utf-8"))
+
+
+def _paths(engagement: str, root: Path | None) -> EngagementPaths:
+    return EngagementPaths(engagement, root) if root else EngagementPaths(engagement)
+
+
+def executed_notebooks(engagement: str, root: Path | None = None) -> list[Path]:
+    """The engagement's executed notebooks ``outputs/<e>/notebooks/NN_name.ipynb``, in order.
+
+    Raises
+    ------
+    CjmError
+        If there are none.
+    """
+    folder = _paths(engagement, root).outputs / "notebooks"
+    notebooks = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        raise CjmError(f"no executed notebooks (NN_name.ipynb) in {folder}",
+                       f"run the pipeline first: make all ENGAGEMENT={engagement}")
+    return notebooks
+
+
+def _format_date(when: datetime, language: str) -> str:
+    words = UI[language]
+    return words["date"].format(day=when.day, month=words["months"][when.month - 1],
+                                year=when.year)
+
+
+def write_index(engagement: str, root: Path | None = None) -> Path:
+    """Write ``report/index.html``: the contents of the report.
+
+    Lists the chapters in order with links and a one-line description, the date of
+    the newest executed notebook (so an unchanged engagement gives the same bytes)
+    and a note that the report holds no personal data, in the language of the params.
+
+    Parameters
+    ----------
+    engagement : str
+        Engagement name.
+    root : Path, optional
+        Project root (default: this project).
+
+    Returns
+    -------
+    Path
+        The index file.
+    """
+    params = load_params(engagement, root)
+    words = UI[params["language"]]
+    notebooks = executed_notebooks(engagement, root)
+    newest = datetime.fromtimestamp(max(nb.stat().st_mtime for nb in notebooks))
+    client = html.escape(params.get("client") or engagement)
+    items = []
+    for chapter in map(read_chapter, notebooks):
+        line = f'<li><a href="{html.escape(chapter.html_name)}">{html.escape(chapter.title)}</a>'
+        if chapter.description:
+            line += f"<p>{html.escape(chapter.description)}</p>"
+        items.append(line + "</li>")
+    page = f"""<!DOCTYPE html>
+<html lang="{params['language']}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{client}: {html.escape(words['report'])}</title>
+<style type="text/css">{CSS}</style>
+</head>
+<body>
+<div class="cjm-page">
+<p class="cjm-meta">{client}</p>
+<h1>{html.escape(words['report'])}</h1>
+<p class="cjm-meta">{words['generated']}: {_format_date(newest, params['language'])}</p>
+<h2>{words['contents']}</h2>
+<ol class="cjm-toc">
+{chr(10).join(items)}
+</ol>
+<p class="cjm-privacy">{html.escape(words['privacy'])}</p>
+</div>
+</body>
+</html>
+"""
+    return _write_atomic(_paths(engagement, root).report / "index.html", page.encode("utf-8"))
+
+
+def build_report(engagement: str, root: Path | None = None) -> list[Path]:
+    """Render every executed notebook of an engagement and write the contents page.
+
+    Chapter pages in ``report/`` left over from notebooks that no longer exist are
+    removed, so the client never gets a stale chapter.
+
+    Parameters
+    ----------
+    engagement : str
+        Engagement name.
+    root : Path, optional
+        Project root (default: this project).
+
+    Returns
+    -------
+    list of Path
+        The chapter pages in order, then ``index.html``.
+    """
+    paths = _paths(engagement, root)
+    language = load_params(engagement, root)["language"]
+    notebooks = executed_notebooks(engagement, root)
+    pages = [render_notebook(nb, paths.report / nb.with_suffix(".html").name, language=language)
+             for nb in notebooks]
+    for stale in set(paths.report.glob("[0-9][0-9]_*.html")) - set(pages):
+        stale.unlink()
+    return pages + [write_index(engagement, root)]
+
+
+if __name__ == "__main__":  # python -m cjm.report ENGAGEMENT
+    if len(sys.argv) != 2:
+        print("usage: python -m cjm.report ENGAGEMENT", file=sys.stderr)
+        sys.exit(2)
+    try:
+        written = build_report(sys.argv[1])
+    except CjmError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    print(f"{len(written) - 1} chapters and the contents: {written[-1]}")

@@ -1,0 +1,140 @@
+"""cjm.report: executed notebooks to client HTML without code, and the contents page."""
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from cjm.errors import CjmError
+from cjm.paths import PROJECT_ROOT, EngagementPaths
+from cjm.report import build_report, render_notebook, write_index
+
+SECRET_CODE = "segments = fit_the_secret_model(deals)"
+TABLE = pd.DataFrame({"segment": ["Семьи", "Таксопарки"], "clients": [412, 97]}).to_html()
+MTIME = 1_741_780_800  # 2025-03-12 12:00 UTC: the same calendar day in every time zone
+
+
+def make_engagement(root, language, name="e1"):
+    """A project root with params/<name>.yaml and one executed notebook; returns its paths."""
+    params = yaml.safe_load((PROJECT_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    params.update(engagement=name, language=language)
+    (root / "params").mkdir(parents=True, exist_ok=True)
+    (root / "params" / f"{name}.yaml").write_text(yaml.safe_dump(params, allow_unicode=True),
+                                                  encoding="utf-8")
+    nb = new_notebook(cells=[
+        new_markdown_cell("# Сегменты клиентов\n\nСколько поведенческих сегментов и чем они "
+                          "различаются.\n\nВторой абзац."),
+        new_code_cell("n_segments = 4", metadata={"tags": ["parameters"]}),
+        new_code_cell(SECRET_CODE + "\ndisplay(profile)", execution_count=2, outputs=[
+            new_output("stream", name="stdout", text="fitted 509 clients\n"),
+            new_output("stream", name="stderr", text="FutureWarning: something internal\n"),
+            new_output("display_data", data={"text/html": TABLE, "text/plain": "table"}),
+            new_output("display_data", data={
+                "application/vnd.jupyter.widget-view+json": {"model_id": "abc", "version_major": 2,
+                                                             "version_minor": 0},
+                "text/plain": "progress 100%"}),
+        ]),
+        new_code_cell("check(deals)", metadata={"tags": ["remove"]}, execution_count=3,
+                      outputs=[new_output("stream", name="stdout", text="internal check passed\n")]),
+    ])
+    paths = EngagementPaths(name, root)
+    notebook = paths.outputs / "notebooks" / "01_test.ipynb"
+    notebook.parent.mkdir(parents=True)
+    nbformat.write(nb, notebook)
+    os.utime(notebook, (MTIME, MTIME))
+    return paths
+
+
+def test_chapter_shows_outputs_without_code(tmp_path):
+    paths = make_engagement(tmp_path, "ru")
+    page = render_notebook(paths.outputs / "notebooks" / "01_test.ipynb",
+                           paths.report / "01_test.html").read_text(encoding="utf-8")
+    assert "<title>Сегменты клиентов</title>" in page
+    assert '<html lang="en">' in page
+    body = page[page.index("<body"):]
+    assert "Таксопарки" in body and '<table border="1" class="dataframe">' in body
+    assert "fitted 509 clients" in body
+    for hidden in ("fit_the_secret_model", "display(profile)", "n_segments", "FutureWarning",
+                   "progress 100%", "widget-view", "internal check passed"):
+        assert hidden not in page
+    for prompt in ("jp-InputPrompt", "jp-OutputPrompt", "jp-InputArea-editor"):
+        assert prompt not in body
+    assert "<script src=" not in page  # nothing fetched from a CDN
+    assert not list(paths.report.glob(".*"))  # no temporary file left behind
+
+
+@pytest.mark.parametrize("language, words, absent", [
+    ("ru", ("Содержание", "Дата формирования: 12 марта 2025 г.", "не содержит персональных данных",
+            "← Содержание"), "Contents"),
+    ("en", ("Contents", "Generated: 12 March 2025", "contains no personal data", "← Contents"),
+     "Содержание"),
+])
+def test_report_in_the_engagement_language(tmp_path, language, words, absent):
+    paths = make_engagement(tmp_path, language)
+    written = build_report("e1", tmp_path)
+    assert written == [paths.report / "01_test.html", paths.report / "index.html"]
+    index = written[-1].read_text(encoding="utf-8")
+    chapter = written[0].read_text(encoding="utf-8")
+    assert f'<html lang="{language}">' in index and f'<html lang="{language}">' in chapter
+    assert '<a href="01_test.html">Сегменты клиентов</a>' in index
+    assert "Сколько поведенческих сегментов и чем они различаются." in index
+    assert "Второй абзац" not in index
+    assert "АвтоЛизинг Плюс" in index
+    for word in words:
+        assert word in index + chapter
+    assert absent not in index
+
+
+def test_description_from_metadata_and_chapters_in_order(tmp_path):
+    paths = make_engagement(tmp_path, "en")
+    folder = paths.outputs / "notebooks"
+    nb = new_notebook(cells=[new_markdown_cell("## 02. *Funnel*\n\nText.")],
+                      metadata={"description": "Where leads drop out."})
+    nbformat.write(nb, folder / "02_funnel.ipynb")
+    stale = paths.report / "03_gone.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old chapter")
+    build_report("e1", tmp_path)
+    index = (paths.report / "index.html").read_text(encoding="utf-8")
+    assert index.index("01_test.html") < index.index("02_funnel.html")
+    assert '<a href="02_funnel.html">02. Funnel</a><p>Where leads drop out.</p>' in index
+    assert not stale.exists()
+
+
+def test_rendering_twice_gives_identical_bytes(tmp_path):
+    make_engagement(tmp_path, "ru")
+    first = [p.read_bytes() for p in build_report("e1", tmp_path)]
+    second = [p.read_bytes() for p in build_report("e1", tmp_path)]
+    assert first == second
+
+
+def test_no_executed_notebooks_is_an_error(tmp_path):
+    paths = make_engagement(tmp_path, "ru")
+    (paths.outputs / "notebooks" / "01_test.ipynb").unlink()
+    with pytest.raises(CjmError, match="no executed notebooks") as err:
+        write_index("e1", tmp_path)
+    assert "make all ENGAGEMENT=e1" in str(err.value)
+    assert not paths.report.exists()
+
+
+def test_notebook_that_stopped_with_an_error_is_refused(tmp_path):
+    paths = make_engagement(tmp_path, "ru")
+    notebook = paths.outputs / "notebooks" / "01_test.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[2].outputs.append(new_output("error", ename="KeyError", evalue="'amount'",
+                                          traceback=[]))
+    nbformat.write(nb, notebook)
+    with pytest.raises(CjmError, match="stopped with KeyError"):
+        build_report("e1", tmp_path)
+
+
+def test_cli_reports_the_error_and_exits_2():
+    run = subprocess.run([sys.executable, "-m", "cjm.report", "no_such_engagement"],
+                         capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert run.returncode == 2
+    assert run.stderr.startswith("error: no parameters file")

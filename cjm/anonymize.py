@@ -336,6 +336,7 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     result.scrubbed = pd.DataFrame(scrubbed, columns=["source", "column", "texts", *KINDS])
     result.links = pd.DataFrame(links, columns=["source", "rows", "linked_by_phone", "linked_by_email",
                                                 "ambiguous", "not_found", "no_contact"]).fillna(0)
+    result.links = result.links.astype({c: "int64" for c in result.links.columns if c != "source"})
     result.k_anonymity = pd.DataFrame(
         [{"source": name, "quasi_identifiers": ", ".join(cols), "k": settings.get("k", 5),
           **k_anonymity(result.frames[name], cols, settings.get("k", 5))}

@@ -31,6 +31,9 @@ DATE_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:
                 "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%y")
 #: Tables split by scope (the others, survey and voice of the customer, are kept whole).
 SCOPED = ("clients", "deals", "stage_events", "touches", "post_deal_nps")
+#: Labels of the groups no rule names, by language.
+SCOPE_WORDS = {"ru": {IN_SCOPE: "В рамках исследования", NO_CLIENT: "Сделки без клиента в CRM"},
+               "en": {IN_SCOPE: "In scope", NO_CLIENT: "Deals without a CRM client"}}
 #: A kept default for values a ``values`` map does not list.
 OTHER_VALUES = "*"
 
@@ -478,7 +481,7 @@ def _row_groups(tables: dict[str, pd.DataFrame], client_group: pd.Series) -> dic
 
 
 def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: list[dict],
-                        deal_groups: pd.Series) -> pd.DataFrame:
+                        deal_groups: pd.Series, language: str = "ru") -> pd.DataFrame:
     """Clients and deals each rule set aside, in rule order, and what stayed in scope.
 
     Returns
@@ -486,8 +489,9 @@ def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: lis
     DataFrame
         ``rule``, ``label``, ``clients``, ``deals``, ``clients_left``, ``deals_left``.
     """
-    steps = [(NO_CLIENT, "Сделки без клиента")] if (deal_groups == NO_CLIENT).any() else []
-    steps += [(r["name"], r["label"]) for r in rules] + [(IN_SCOPE, None)]
+    words = SCOPE_WORDS[language]
+    steps = [(NO_CLIENT, words[NO_CLIENT])] if (deal_groups == NO_CLIENT).any() else []
+    steps += [(r["name"], r["label"]) for r in rules] + [(IN_SCOPE, words[IN_SCOPE])]
     clients_left, deals_left = len(client_group), len(deals)
     rows = []
     for rule, label in steps:
@@ -541,7 +545,7 @@ def clean(params: dict, frames: dict[str, pd.DataFrame],
     rules = section.get("scope", [])
     client_group = assign_scope(built["clients"], built["deals"], rules)
     groups = _row_groups(built, client_group)
-    waterfall = exclusion_waterfall(client_group, built["deals"], rules, groups["deals"])
+    waterfall = exclusion_waterfall(client_group, built["deals"], rules, groups["deals"], params["language"])
     tables, side_groups = {}, {}
     for name, table in built.items():
         if name not in groups:
@@ -586,3 +590,15 @@ def write_clean(result: CleanResult, paths: EngagementPaths) -> None:
     write_atomic(result.waterfall, paths.table("exclusion_waterfall"))
     write_atomic(result.quality, paths.table("data_quality"))
     write_atomic(result.duplicates, paths.table("duplicates"))
+
+
+def stages_outside_funnel(stage_events: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+    """Stage-history rows whose stage is not one of the params' ``stages``.
+
+    Returns
+    -------
+    DataFrame
+        ``stage``, ``rows``, most frequent first.
+    """
+    outside = stage_events.loc[~stage_events["stage"].isin(stages), "stage"]
+    return outside.value_counts().rename_axis("stage").rename("rows").reset_index()

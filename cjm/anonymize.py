@@ -25,6 +25,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -71,10 +72,11 @@ def load_or_create_key(path: Path) -> bytes:
     return key
 
 
-def normalize_identifier(values: pd.Series) -> pd.Series:
-    """Identifiers as compared: trimmed, inner spaces collapsed; blanks missing."""
-    text = values.astype("str").str.strip().str.replace(r"\s+", " ", regex=True)
-    return text.mask(text == "")
+def map_distinct(values: pd.Series, func) -> pd.Series:
+    """``func`` applied once per distinct value (missing values stay missing), as ``str``."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([func(u) for u in uniques], dtype=object)
+    return pd.Series(pd.api.extensions.take(mapped, codes, allow_fill=True), index=values.index, dtype="str")
 
 
 class Pseudonymizer:
@@ -100,25 +102,33 @@ class Pseudonymizer:
     def __init__(self, key: bytes):
         self.key = key
         self._originals: dict[str, dict[str, str]] = {}  # kind -> pseudonym -> original
+        self._aliases: dict[str, dict[str, str]] = {}  # kind -> normalized value -> pseudonym
 
     def pseudonym(self, value: str, kind: str) -> str:
         prefix = PREFIXES.get(kind, kind[:1].upper())
         digest = hmac.digest(self.key, f"{kind}:{value.casefold()}".encode(), "sha256")
         return f"{prefix}-{digest.hex()[:PSEUDONYM_HEX]}"
 
-    def transform(self, values: pd.Series, kind: str) -> pd.Series:
-        """Pseudonyms of ``values`` (blanks stay missing), same index, ``str`` dtype."""
-        values = normalize_identifier(values)
-        seen = self._originals.setdefault(kind, {})
-        mapping = {}
-        for value in values.dropna().unique():
-            alias = self.pseudonym(value, kind)
+    def _alias(self, value, kind: str, aliases: dict, seen: dict) -> str | None:
+        value = " ".join(str(value).split())
+        if not value:
+            return None
+        alias = aliases.get(value)
+        if alias is None:
+            alias = aliases[value] = self.pseudonym(value, kind)
             earlier = seen.setdefault(alias, value)
             if earlier != value and earlier.casefold() != value.casefold():
                 raise CjmError(f"pseudonym collision for kind '{kind}': two identifiers share {alias}",
                                "report this (it should practically never happen); rerun with a new key")
-            mapping[value] = alias
-        return values.map(mapping).astype("str")
+        return alias
+
+    def transform(self, values: pd.Series, kind: str) -> pd.Series:
+        """Pseudonyms of ``values`` (blanks stay missing), same index, ``str`` dtype.
+
+        Each distinct value is hashed once per kind, however many files it appears in.
+        """
+        aliases, seen = self._aliases.setdefault(kind, {}), self._originals.setdefault(kind, {})
+        return map_distinct(values, lambda v: self._alias(v, kind, aliases, seen))
 
     def reidentification(self) -> pd.DataFrame:
         """The re-identification table: ``kind``, ``original``, ``pseudonym``."""
@@ -158,10 +168,8 @@ def birth_cohort(values: pd.Series, width: int = 5) -> pd.Series:
 
 def town_and_region(addresses: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Town and region of free-form addresses (``"г. Минск, ул. …"`` -> Минск, г. Минск)."""
-    uniques = addresses.dropna().unique()
-    towns = {a: normalize_town(town_from_address(a)) for a in uniques}
-    town = addresses.map(towns).astype("str")
-    return town, town.map(lambda t: region_of(t) if isinstance(t, str) else None).astype("str")
+    town = map_distinct(addresses, lambda a: normalize_town(town_from_address(a)))
+    return town, map_distinct(town, region_of)
 
 
 def k_anonymity(frame: pd.DataFrame, columns: list[str], k: int) -> dict:
@@ -196,7 +204,7 @@ class PersonIndex:
     def build(cls, frame: pd.DataFrame, contact_columns: dict[str, str], client_ids: pd.Series) -> "PersonIndex":
         by_kind, ambiguous = {}, {}
         for column, kind in contact_columns.items():
-            keys = frame[column].map(_NORMALIZERS[kind])
+            keys = map_distinct(frame[column], _NORMALIZERS[kind])
             pairs = pd.DataFrame({"key": keys, "client": client_ids}).dropna().drop_duplicates()
             shared = pairs["key"].duplicated(keep=False)
             ambiguous.setdefault(kind, set()).update(pairs.loc[shared, "key"])
@@ -213,7 +221,7 @@ class PersonIndex:
         has_contact = pd.Series(False, index=frame.index)
         ambiguous = pd.Series(False, index=frame.index)
         for column, kind in contact_columns.items():
-            keys = frame[column].map(_NORMALIZERS[kind])
+            keys = map_distinct(frame[column], _NORMALIZERS[kind])
             has_contact |= keys.notna()
             found = keys.map(self.by_kind.get(kind, {})).astype("str")
             new = client.isna() & found.notna()

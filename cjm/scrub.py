@@ -86,7 +86,9 @@ class TextScrubber:
                            f"use one of {sorted(PLACEHOLDER_TEXT)}")
         self.language = language
         self.placeholders = PLACEHOLDER_TEXT[language]
+        known_names = list(known_names)
         self.known = name_lemmas(known_names)
+        self.known_forms = {str(n).casefold() for n in known_names}
         self._classes: dict[str, tuple[int, int]] = {}
 
     # ------------------------------------------------------------------ words
@@ -117,9 +119,13 @@ class TextScrubber:
             return STRONG, STRONG
         in_dict = all(morph().word_is_known(p.lower()) for p in parts)
         top = morph().parse(low)[0]
+        if known and low in self.known_forms:  # written exactly as in the CRM (Родин, not Родину)
+            return STRONG, STRONG
         if known:  # a known surname that reads as a common word in an oblique case ("Машину я …")
             # at a sentence start needs another name word next to it
-            ordinary = in_dict and "nomn" not in top.tag and not any(t in top.tag for t in ("Name", "Surn", "Patr"))
+            # (a surname reading is rare for such a word: Машину 0.03, while Бобров 0.2, Белоусов 0.5)
+            ordinary = (name < 0.1 and in_dict and "nomn" not in top.tag
+                        and not any(t in top.tag for t in ("Name", "Surn", "Patr")))
             return STRONG, (WEAK if ordinary else STRONG)
         if name >= NAME_SCORE_AT_START:
             return STRONG, STRONG

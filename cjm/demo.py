@@ -19,13 +19,11 @@ import argparse
 import csv
 import importlib
 import importlib.util
-import io
 import json
 import re
 import shutil
 import sys
 import time
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from cjm.geo import TOWNS, normalize_town
+from cjm.io import write_xlsx_deterministic
 from cjm.paths import PROJECT_ROOT, EngagementPaths
 
 COMPANY = "АвтоЛизинг Плюс"
@@ -1300,48 +1299,10 @@ def _write_csv(df: pd.DataFrame, path: Path, bitrix: bool = False) -> None:
         df.to_csv(path, sep=";", encoding="cp1251", index=False, lineterminator="\r\n")
 
 
-def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str, date_cols: tuple = ()) -> None:
-    """Excel via openpyxl write-only mode; dates as real date cells shown dd.mm.yyyy; fixed zip metadata."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
-    ws.append(list(df.columns))
-    cols = [df[c].tolist() for c in df.columns]
-    date_idx = [list(df.columns).index(c) for c in date_cols]
-    for row in zip(*cols):
-        row = [None if (v is None or (isinstance(v, float) and np.isnan(v))) else v for v in row]
-        for k in date_idx:
-            if row[k] is not None:
-                cell = WriteOnlyCell(ws, value=row[k])
-                cell.number_format = "DD.MM.YYYY"
-                row[k] = cell
-        ws.append(row)
-    wb.properties.creator = COMPANY
-    wb.properties.created = datetime(2025, 10, 1)
-    buf = io.BytesIO()
-    wb.save(buf)
-    _normalize_zip(buf.getvalue(), path)
-
-
-def _normalize_zip(data: bytes, path: Path) -> None:
-    """Rewrite an xlsx with fixed timestamps so the same seed gives the same bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2025-10-01T00:00:00Z", body)
-            zi = zipfile.ZipInfo(info.filename, date_time=(2025, 10, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(zi, body)
-
-
 def _write_table(df: pd.DataFrame, raw: Path, stem: str, xlsx: bool, sheet: str, date_cols=()) -> str:
     if xlsx:
         name = f"{stem}.xlsx"
-        _write_xlsx(df, raw / name, sheet, date_cols)
+        write_xlsx_deterministic(df, raw / name, sheet, date_cols, creator=COMPANY)
     else:
         name = f"{stem}.csv"
         out = df.copy()

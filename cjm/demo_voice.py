@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from cjm.io import write_office_zip, write_xlsx_deterministic
 
 COMPANY = "АвтоЛизинг Плюс"
 STAGES = ["Поиск и выбор", "Консультация", "Подбор авто и расчёт", "Сбор документов",
@@ -484,43 +485,6 @@ class _Texts:
 
 
 # ----------------------------------------------------------------------------- xlsx / docx writing
-def _normalize_zip(data: bytes, path: Path) -> None:
-    """Rewrite an Office zip with fixed timestamps so the same input gives the same bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*", rb"\g<1>2025-10-01T00:00:00Z", body)
-            zi = zipfile.ZipInfo(info.filename, date_time=(2025, 10, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(zi, body)
-
-
-def _write_xlsx(df: pd.DataFrame, path: Path, sheet: str, date_cols: tuple = ()) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet)
-    ws.append(list(df.columns))
-    date_idx = [list(df.columns).index(c) for c in date_cols]
-    for row in df.itertuples(index=False, name=None):
-        row = [None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))) else v for v in row]
-        row = [int(v) if isinstance(v, np.integer) else v for v in row]
-        for k in date_idx:
-            if row[k] is not None:
-                cell = WriteOnlyCell(ws, value=row[k])
-                cell.number_format = "DD.MM.YYYY"
-                row[k] = cell
-        ws.append(row)
-    wb.properties.creator = COMPANY
-    wb.properties.created = _FIXED_DT
-    buf = io.BytesIO()
-    wb.save(buf)
-    _normalize_zip(buf.getvalue(), path)
-
-
 def _write_docx(paragraphs: list[str], path: Path, author: str) -> None:
     import docx
 
@@ -535,7 +499,7 @@ def _write_docx(paragraphs: list[str], path: Path, author: str) -> None:
     cp.revision = 1
     buf = io.BytesIO()
     doc.save(buf)
-    _normalize_zip(buf.getvalue(), path)
+    write_office_zip(buf.getvalue(), path)
 
 
 # ----------------------------------------------------------------------------- survey
@@ -1091,7 +1055,7 @@ def _interviews(rng, clients: pd.DataFrame, raw_dir: Path, texts: _Texts) -> dic
         mapping[name] = str(row["client_code"])
         layout[name] = dict(n_turns=len(turns), segment=int(row["segment"]), journey=int(row["journey"]))
     idx = pd.DataFrame(index_rows, columns=["Файл", "Респондент", "Телефон", "Дата интервью", "Интервьюер"])
-    _write_xlsx(idx, folder / INDEX_FILE, INDEX_SHEET, ("Дата интервью",))
+    write_xlsx_deterministic(idx, folder / INDEX_FILE, INDEX_SHEET, ("Дата интервью",), creator=COMPANY)
     return dict(interview_clients=mapping, interviews=layout)
 
 
@@ -1135,7 +1099,7 @@ def _mystery(rng, raw_dir: Path, texts: _Texts, n: int = 40) -> dict:
                      SHOPPERS[k % len(SHOPPERS)]])
     df = pd.DataFrame(rows, columns=["Визит", "Дата", "Этап", "Точка контакта", "Наблюдение", "Оценка",
                                      "Тайный покупатель"])
-    _write_xlsx(df, raw_dir / MYSTERY_FILE, MYSTERY_SHEET, ("Дата",))
+    write_xlsx_deterministic(df, raw_dir / MYSTERY_FILE, MYSTERY_SHEET, ("Дата",), creator=COMPANY)
     return dict(n_rows=len(df))
 
 
@@ -1172,7 +1136,7 @@ def generate_voice(clients: pd.DataFrame, rng: np.random.Generator, raw_dir: Pat
     raw_dir.mkdir(parents=True, exist_ok=True)
     texts = _Texts(rng)
     survey_df, survey_truth = _survey(rng, clients, texts, n_sim)
-    _write_xlsx(survey_df, raw_dir / SURVEY_FILE, SURVEY_SHEET)
+    write_xlsx_deterministic(survey_df, raw_dir / SURVEY_FILE, SURVEY_SHEET, creator=COMPANY)
     inter = _interviews(rng, clients, raw_dir, texts)
     mystery = _mystery(rng, raw_dir, texts)
 

@@ -10,26 +10,39 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
+import io
+import itertools
 import os
+import re
 import shutil
 import tempfile
+import zipfile
+from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cjm.errors import CjmError
 
-_ENCODINGS = ("utf-8-sig", "cp1251", "koi8-r", "utf-16")
 _DELIMITERS = (";", ",", "\t", "|")
+_SAMPLE_BYTES = 1 << 16
+_SAMPLE_ROWS = 50
+_FIXED_TIME = datetime(2025, 10, 1)
 
 
 def _guess_encoding(sample: bytes) -> str | None:
-    for encoding in _ENCODINGS:
+    """utf-16 (by its BOM), utf-8-sig, utf-8 or cp1251: the first that decodes ``sample``."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "cp1251"):
         try:
-            sample.decode(encoding)
+            # incremental: a multibyte character cut at the end of the sample is not an error
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
         except UnicodeDecodeError:
             continue
-        return encoding
+        return "utf-8-sig" if encoding == "utf-8" and sample.startswith(codecs.BOM_UTF8) else encoding
     return None
 
 
@@ -39,17 +52,26 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format") -> p
     Parameters
     ----------
     path : Path
-        The file, ``.csv``/``.txt`` or ``.xlsx``.
+        The file, ``.csv``/``.txt``/``.tsv`` or ``.xlsx``.
     fmt : dict, optional
-        ``encoding`` (default utf-8), ``sep`` (default ``;``), ``sheet`` (default the
-        first), ``skip_rows``.
+        ``encoding`` and ``sep`` of a CSV (each guessed from the file's first 64 KiB when
+        not given: utf-16 by its BOM, else utf-8 if it decodes, else cp1251; the one of
+        ``; , tab |`` that splits every sampled row into the header's number of columns),
+        ``sheet`` of an xlsx (default the first), ``skip_rows`` (lines above the header).
     param : str
         The parameter key the format comes from, named in error messages.
 
     Returns
     -------
     DataFrame
-        All columns of dtype ``str``, blank cells as missing, column names stripped.
+        All columns of dtype ``str``, blank cells as missing (any other text, such as
+        ``NA``, stays text), column names stripped.
+
+    Raises
+    ------
+    CjmError
+        The file is missing, empty, of an unsupported type, in another encoding, split by
+        another delimiter, or lacks the sheet; the message names the file and the key to set.
     """
     fmt = fmt or {}
     path = Path(path)
@@ -74,8 +96,8 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format") -> p
 def _read_xlsx(path: Path, fmt: dict, param: str) -> pd.DataFrame:
     sheet = fmt.get("sheet", 0)
     try:
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=str, skiprows=fmt.get("skip_rows", 0),
-                              engine="openpyxl")
+        frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, na_values=[""],
+                              skiprows=fmt.get("skip_rows", 0), engine="openpyxl")
     except ValueError as err:
         if "Worksheet" in str(err) or "not found" in str(err):
             import openpyxl
@@ -91,32 +113,26 @@ def _read_xlsx(path: Path, fmt: dict, param: str) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, fmt: dict, param: str) -> pd.DataFrame:
-    encoding = fmt.get("encoding", "utf-8")
-    sep = fmt.get("sep", ";")
     with open(path, "rb") as handle:
-        head = handle.read(1 << 16)
-    try:
-        # an incremental decoder tolerates a multibyte character cut at the 64 KiB boundary
-        head_text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-    except UnicodeDecodeError as err:
-        guess = _guess_encoding(head[: err.start + 64] if err.start else head)
-        hint = f"it looks like {guess}: " if guess and guess != encoding else ""
-        raise CjmError(f"{path} is not in encoding {encoding} (byte {err.start})",
-                       f"{hint}set '{param}.encoding' (Russian Excel exports are often cp1251)") from err
-    except LookupError as err:
-        raise CjmError(f"{path}: unknown encoding '{encoding}'",
-                       f"set '{param}.encoding' to e.g. utf-8 or cp1251") from err
-    header = head_text.lstrip("\ufeff").splitlines()[0] if head_text.strip() else ""
-    if not header.strip():
+        head = handle.read(_SAMPLE_BYTES)
+    whole = path.stat().st_size <= len(head)
+    encoding = fmt.get("encoding") or _guess_encoding(head)
+    if encoding is None:
+        raise CjmError(f"{path}: cannot tell its encoding", f"set '{param}.encoding' (e.g. utf-8 or cp1251)")
+    text = _decode_sample(path, head, encoding, param)
+    skip = fmt.get("skip_rows", 0)
+    if not "".join(text.splitlines()[skip:]).strip():
         raise CjmError(f"{path} has no header line", "the first line must name the columns")
-    if sep not in header:
-        found = [d for d in _DELIMITERS if d in header]
+    sep = fmt.get("sep") or _guess_sep(path, text, skip, whole, param)
+    header = _sample_records(text, sep, skip, whole)[0]
+    if len(header) < 2:
+        found = [d for d in _DELIMITERS if d != sep and len(_sample_records(text, d, skip, whole)[0]) > 1]
         hint = f"the header is split by {found[0]!r}: " if found else ""
         raise CjmError(f"{path}: delimiter {sep!r} not found in the header line",
                        f"{hint}set '{param}.sep'")
     try:
         frame = pd.read_csv(path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False,
-                            na_values=[""], skiprows=fmt.get("skip_rows", 0), engine="c")
+                            na_values=[""], skiprows=skip, engine="c")
     except UnicodeDecodeError as err:
         raise CjmError(f"{path} is not in encoding {encoding} (further into the file)",
                        f"set '{param}.encoding' (Russian Excel exports are often cp1251)") from err
@@ -125,6 +141,55 @@ def _read_csv(path: Path, fmt: dict, param: str) -> pd.DataFrame:
                        f"check '{param}.sep' and quoting in the file") from err
     frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
     return frame
+
+
+def _decode_sample(path: Path, head: bytes, encoding: str, param: str) -> str:
+    """``head`` as text, or a CjmError naming the encoding the bytes look like."""
+    looks_like = _guess_encoding(head)
+    hint = f"it looks like {looks_like}: " if looks_like and looks_like != encoding else ""
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+    except UnicodeDecodeError as err:
+        raise CjmError(f"{path} is not in encoding {encoding} (byte {err.start})",
+                       f"{hint}set '{param}.encoding' (Russian Excel exports are often cp1251)") from err
+    except LookupError as err:
+        raise CjmError(f"{path}: unknown encoding '{encoding}'",
+                       f"set '{param}.encoding' to e.g. utf-8 or cp1251") from err
+    # a single-byte encoding decodes any bytes: UTF-8 text would silently become mojibake
+    if looks_like in ("utf-8", "utf-8-sig") and not head.isascii() \
+            and not codecs.lookup(encoding).name.startswith("utf"):
+        raise CjmError(f"{path} is not in encoding {encoding}: it is UTF-8 text",
+                       f"{hint}set '{param}.encoding'")
+    return text.lstrip("\ufeff")
+
+
+def _sample_records(text: str, sep: str, skip: int, whole: bool) -> list[list[str]]:
+    """The header and up to 50 rows of ``text`` split by ``sep``, quotes respected as pandas does.
+
+    When ``text`` is the start of a longer file its last record may be cut and is left out.
+    """
+    limit = skip + _SAMPLE_ROWS + 2
+    records = []
+    with contextlib.suppress(csv.Error):  # a quote left open at the end of the sample
+        records.extend(itertools.islice(csv.reader(io.StringIO(text), delimiter=sep), limit))
+    if not whole and len(records) < limit:
+        records = records[:-1]
+    return [r for r in records[skip:] if r][: _SAMPLE_ROWS + 1] or [[]]
+
+
+def _guess_sep(path: Path, text: str, skip: int, whole: bool, param: str) -> str:
+    """The delimiter that splits the header into most columns and every sampled row into as many."""
+    fits = {}
+    for sep in _DELIMITERS:
+        header, *rows = _sample_records(text, sep, skip, whole)
+        if len(header) > 1 and all(len(row) == len(header) for row in rows):
+            fits[sep] = len(header)
+    best = sorted(fits, key=fits.get, reverse=True)
+    if not best or (len(best) > 1 and fits[best[0]] == fits[best[1]]):
+        tried = ", ".join(repr(d) for d in (best or _DELIMITERS))
+        raise CjmError(f"{path}: cannot tell the delimiter (tried {tried})",
+                       f"set '{param}.sep' to the character between the columns")
+    return best[0]
 
 
 def require_columns(frame: pd.DataFrame, columns, where: str, param: str) -> None:
@@ -170,7 +235,7 @@ def write_atomic(frame_or_text, path: Path, **kwargs) -> Path:
     """Write a DataFrame (parquet, csv or xlsx by suffix) or text to ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         if isinstance(frame_or_text, str):
@@ -188,6 +253,91 @@ def write_atomic(frame_or_text, path: Path, **kwargs) -> Path:
         if os.path.exists(tmp):
             os.remove(tmp)
     return path
+
+
+def write_xlsx_deterministic(frame: pd.DataFrame, path: Path, sheet: str, date_columns=(),
+                             creator: str = "cjm") -> Path:
+    """Write ``frame`` as a one-sheet xlsx whose bytes depend on its contents only.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table; the header row is its column names, missing values become empty cells
+        and text stays text (a leading ``=`` does not make a formula).
+    path : Path
+        The ``.xlsx`` file to write.
+    sheet : str
+        The sheet name.
+    date_columns : sequence of str
+        Columns of dates or datetimes, written as date cells shown ``DD.MM.YYYY``.
+    creator : str
+        The workbook's author property.
+
+    Returns
+    -------
+    Path
+        ``path``. The same frame and arguments always give byte-identical files.
+    """
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet)
+    columns = list(frame.columns)
+    worksheet.append([_xlsx_value(worksheet, c) for c in columns])
+    dates = {columns.index(c) for c in date_columns}
+    for values in frame.itertuples(index=False, name=None):
+        worksheet.append([_xlsx_value(worksheet, v, k in dates) for k, v in enumerate(values)])
+    workbook.properties.creator = creator
+    workbook.properties.created = _FIXED_TIME
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return write_office_zip(buffer.getvalue(), path)
+
+
+def _xlsx_value(worksheet, value, is_date: bool = False):
+    """``value`` for a write-only row: missing as None, text never a formula, dates shown DD.MM.YYYY."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if pd.isna(value):
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if not is_date and not (isinstance(value, str) and value.startswith("=")):
+        return value
+    cell = WriteOnlyCell(worksheet, value=value)
+    if is_date:
+        cell.number_format = "DD.MM.YYYY"
+    else:
+        cell.data_type = "s"
+    return cell
+
+
+def write_office_zip(data: bytes, path: Path) -> Path:
+    """Write an Office file (xlsx, docx) with fixed zip timestamps and document dates.
+
+    Parameters
+    ----------
+    data : bytes
+        The file as saved by openpyxl or python-docx.
+    path : Path
+        Where to write it.
+
+    Returns
+    -------
+    Path
+        ``path``; its bytes no longer depend on when it was written.
+    """
+    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    source = zipfile.ZipFile(io.BytesIO(data))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:modified|created)[^>]*>)[^<]*", rb"\g<1>" + stamp, body)
+            member = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
+            member.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(member, body)
+    return Path(path)
 
 
 def read_table(paths, name: str) -> pd.DataFrame:

@@ -1,0 +1,115 @@
+"""Benchmark of the intake steps (01_anonymize + 02_clean) at growing demo sizes.
+
+    .venv/bin/python bench/bench_intake.py                # scales 1 10 100
+    .venv/bin/python bench/bench_intake.py --scales 1 10
+
+Each scale is generated once into a temporary project root (not timed), then 01 and 02
+run in a fresh process whose wall time per step and peak resident memory (the process
+and, separately, its scrubbing workers) are measured. Results are printed as a Markdown
+table and appended to ``bench/results/intake.csv``. Target (issue 2): x100 (about 2M
+leads) in under 3 minutes and 6 GB on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ENGAGEMENT = "demo"
+
+
+def run_steps(root: Path) -> dict:
+    """01 and 02 on the engagement under ``root``; times in seconds, peaks in MB."""
+    from cjm.anonymize import anonymize, write_anonymized
+    from cjm.clean import clean, read_anonymized, write_clean
+    from cjm.params import load_params
+    from cjm.paths import EngagementPaths
+
+    params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
+    t0 = time.perf_counter()
+    write_anonymized(anonymize(params, paths), paths)
+    t1 = time.perf_counter()
+    result = clean(params, *read_anonymized(params, paths))
+    write_clean(result, paths)
+    t2 = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    deals = int(result.duplicates.set_index("table").loc["deals", "rows_kept"])
+    return {"anonymize_s": round(t1 - t0, 1), "clean_s": round(t2 - t1, 1), "total_s": round(t2 - t0, 1),
+            "peak_mb": round(peak), "worker_peak_mb": round(workers), "deals": deals,
+            "touches": int(result.duplicates.set_index("table").loc["touches", "rows_kept"])}
+
+
+def _point_params_at_csv(root: Path) -> None:
+    """Above scale 1 the generator writes every table as CSV (xlsx caps at 1M rows)."""
+    import yaml
+
+    path = root / "params" / f"{ENGAGEMENT}.yaml"
+    params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = root / "data" / ENGAGEMENT / "raw"
+    for source in params["sources"].values():
+        csv_file = Path(source["file"]).with_suffix(".csv")
+        if not (raw / source["file"]).exists() and (raw / csv_file).exists():
+            source["file"], source["format"] = str(csv_file), {"encoding": "cp1251", "sep": ";"}
+    path.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def bench_scale(scale: int) -> dict:
+    root = Path(tempfile.mkdtemp(prefix=f"cjm-bench-x{scale}-"))
+    try:
+        (root / "params").mkdir()
+        shutil.copy(HERE.parent / "params" / f"{ENGAGEMENT}.yaml", root / "params")
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "cjm.demo", ENGAGEMENT, "--scale", str(scale), "--root", str(root)],
+                       check=True, stdout=subprocess.DEVNULL)
+        generated = time.perf_counter() - t0
+        _point_params_at_csv(root)
+        out = subprocess.run([sys.executable, __file__, "--run", str(root)], capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"x{scale} failed:\n{out.stderr[-3000:]}")
+        figures = json.loads(out.stdout.strip().splitlines()[-1])
+        return {"scale": scale, "generate_s": round(generated, 1), **figures}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        print(json.dumps(run_steps(args.run)))
+        return
+    rows = []
+    for scale in args.scales:
+        rows.append(bench_scale(scale))
+        print(json.dumps(rows[-1]), flush=True)
+    stamp = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.node(),
+             "cpus": len(__import__("os").sched_getaffinity(0))}
+    results = HERE / "results" / "intake.csv"
+    results.parent.mkdir(exist_ok=True)
+    new = not results.exists()
+    with results.open("a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=[*stamp, *rows[0]])
+        if new:
+            writer.writeheader()
+        writer.writerows({**stamp, **row} for row in rows)
+    print("\n| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
+    for row in rows:
+        print("| " + " | ".join(str(v) for v in row.values()) + " |")
+
+
+if __name__ == "__main__":
+    main()

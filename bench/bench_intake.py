@@ -31,17 +31,16 @@ ENGAGEMENT = "demo"
 
 def run_steps(root: Path) -> dict:
     """01 and 02 on the engagement under ``root``; times in seconds, peaks in MB."""
-    from cjm.anonymize import anonymize, write_anonymized
-    from cjm.clean import clean, read_anonymized, write_clean
+    from cjm.anonymize import run_anonymize
+    from cjm.clean import run_clean
     from cjm.params import load_params
     from cjm.paths import EngagementPaths
 
     params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
     t0 = time.perf_counter()
-    write_anonymized(anonymize(params, paths), paths)
+    run_anonymize(params, paths)
     t1 = time.perf_counter()
-    result = clean(params, *read_anonymized(params, paths))
-    write_clean(result, paths)
+    result = run_clean(params, paths)
     t2 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

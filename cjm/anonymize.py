@@ -270,15 +270,22 @@ class AnonymizeResult:
     reidentification: pd.DataFrame | None = None
 
 
+def read_source(params: dict, paths: EngagementPaths, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """One raw export of the params' ``sources``, as text, with its declared columns checked.
+
+    ``columns`` reads only those (they must exist), to spare memory on big exports.
+    """
+    source = params["sources"][name]
+    path = paths.raw / source["file"]
+    frame = read_export(path, source.get("format"), param=f"sources.{name}.format", columns=columns)
+    require_columns(frame, declared_columns(source) if columns is None else columns, str(path), f"sources.{name}")
+    return frame
+
+
 def read_sources(params: dict, paths: EngagementPaths) -> dict[str, pd.DataFrame]:
-    """Every raw export of the params' ``sources``, as text, with its declared columns checked."""
-    frames = {}
-    for name, source in tqdm(params["sources"].items(), desc="reading exports", leave=False):
-        path = paths.raw / source["file"]
-        frame = read_export(path, source.get("format"), param=f"sources.{name}.format")
-        require_columns(frame, declared_columns(source), str(path), f"sources.{name}")
-        frames[name] = frame
-    return frames
+    """Every raw export of the params' ``sources`` (see :func:`read_source`)."""
+    return {name: read_source(params, paths, name)
+            for name in tqdm(params["sources"], desc="reading exports", leave=False)}
 
 
 def declared_columns(source: dict) -> list[str]:
@@ -302,8 +309,8 @@ def known_names(frames: dict[str, pd.DataFrame], sources: dict) -> list[str]:
 
 
 def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFrame] | None = None,
-              n_jobs: int = 2) -> AnonymizeResult:
-    """Anonymize every source of an engagement (nothing is written; see :func:`write_anonymized`).
+              n_jobs: int = 2, sink: Path | None = None) -> AnonymizeResult:
+    """Anonymize every source of an engagement.
 
     Parameters
     ----------
@@ -312,31 +319,52 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     paths : EngagementPaths
         The engagement's folders; the secret key is read (or created) in ``private/``.
     frames : dict of DataFrame, optional
-        Raw exports already read (:func:`read_sources`); read when omitted.
+        Raw exports already read (:func:`read_sources`); else each is read when its turn
+        comes, so only one big export is in memory at a time.
     n_jobs : int
         Processes used to scrub free text.
+    sink : Path, optional
+        A folder: each anonymized source is written there as ``<source>.parquet`` as soon
+        as it is done and not kept in ``result.frames``. Without it nothing is written
+        (see :func:`write_anonymized` and :func:`run_anonymize`).
     """
     sources = params["sources"]
     _check_links(params)
-    frames = read_sources(params, paths) if frames is None else frames
+
+    def read(name, columns=None):
+        if frames is None:
+            return read_source(params, paths, name, columns)
+        return frames[name] if columns is None else frames[name][columns]
+
     settings = params.get("anonymize", {})
-    scrubber = TextScrubber(known_names(frames, sources), params["language"])
+    quasi = settings.get("quasi_identifiers", {})
+    names = {n: read(n, s["name_columns"]) for n, s in sources.items() if s.get("name_columns")}
+    scrubber = TextScrubber(known_names(names, sources), params["language"])
+    del names
     pseudonymizer = Pseudonymizer(load_or_create_key(paths.secret_key))
-    indexes = _person_indexes(frames, sources, pseudonymizer)
+    indexes = _person_indexes(read, sources, pseudonymizer)
 
     result = AnonymizeResult(frames={})
-    columns, scrubbed, links = [], [], []
+    columns, scrubbed, links, k_rows = [], [], [], []
     for name, source in tqdm(sources.items(), desc="anonymizing", leave=False):
+        raw = read(name)
         frame, treatments, counts = _anonymize_source(
-            frames[name], source, pseudonymizer, scrubber, settings.get("detect_sample", 2000), n_jobs)
+            raw, source, pseudonymizer, scrubber, settings.get("detect_sample", 2000), n_jobs)
         if "link_to" in source:
-            frame["client_id"], link = indexes[source["link_to"]].link(frames[name], source["link_person"])
+            frame["client_id"], link = indexes[source["link_to"]].link(raw, source["link_person"])
             links.append({"source": name, **link})
         if "transcripts" in source:
             result.transcripts[name], transcript_counts = _scrub_transcripts(
-                frames[name], frame, source["transcripts"], paths.raw, scrubber)
+                raw, frame, source["transcripts"], paths.raw, scrubber)
             counts.append({"column": f"{source['transcripts']['folder']}/ (transcripts)", **transcript_counts})
-        result.frames[name] = frame
+        del raw
+        if name in quasi:
+            k_rows.append({"source": name, "quasi_identifiers": ", ".join(quasi[name]), "k": settings.get("k", 5),
+                           **k_anonymity(frame, quasi[name], settings.get("k", 5))})
+        if sink is None:
+            result.frames[name] = frame
+        else:
+            frame.to_parquet(Path(sink) / f"{name}.parquet", index=False)
         columns += [{"source": name, **t} for t in treatments]
         scrubbed += [{"source": name, **c} for c in counts]
 
@@ -345,10 +373,7 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     result.links = pd.DataFrame(links, columns=["source", "rows", "linked_by_phone", "linked_by_email",
                                                 "ambiguous", "not_found", "no_contact"]).fillna(0)
     result.links = result.links.astype({c: "int64" for c in result.links.columns if c != "source"})
-    result.k_anonymity = pd.DataFrame(
-        [{"source": name, "quasi_identifiers": ", ".join(cols), "k": settings.get("k", 5),
-          **k_anonymity(result.frames[name], cols, settings.get("k", 5))}
-         for name, cols in settings.get("quasi_identifiers", {}).items()])
+    result.k_anonymity = pd.DataFrame(k_rows)
     result.reidentification = pseudonymizer.reidentification()
     result.pseudonyms = (result.reidentification.groupby("kind").size()
                          .rename("identifiers").reset_index())
@@ -358,14 +383,28 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
 def write_anonymized(result: AnonymizeResult, paths: EngagementPaths) -> None:
     """Write the re-identification table to ``private/`` and the anonymized sources to
     ``interim/anonymized/`` (``<source>.parquet``, transcripts under ``<source>/``), atomically."""
-    write_atomic(result.reidentification, paths.reidentification)
     with atomic_folder(paths.anonymized) as folder:
         for name, frame in result.frames.items():
             frame.to_parquet(folder / f"{name}.parquet", index=False)
-        for name, texts in result.transcripts.items():
-            (folder / name).mkdir()
-            for file_name, text in texts.items():
-                (folder / name / file_name).write_text(text, encoding="utf-8")
+        _write_transcripts(result, folder)
+        write_atomic(result.reidentification, paths.reidentification)
+
+
+def run_anonymize(params: dict, paths: EngagementPaths, n_jobs: int = 2) -> AnonymizeResult:
+    """01 end to end, one source in memory at a time: ``interim/anonymized/`` is written
+    all at once or not at all, the re-identification table to ``private/``."""
+    with atomic_folder(paths.anonymized) as folder:
+        result = anonymize(params, paths, n_jobs=n_jobs, sink=folder)
+        _write_transcripts(result, folder)
+        write_atomic(result.reidentification, paths.reidentification)
+    return result
+
+
+def _write_transcripts(result: AnonymizeResult, folder: Path) -> None:
+    for name, texts in result.transcripts.items():
+        (folder / name).mkdir()
+        for file_name, text in texts.items():
+            (folder / name / file_name).write_text(text, encoding="utf-8")
 
 
 def _check_links(params: dict) -> None:
@@ -389,13 +428,15 @@ def _check_links(params: dict) -> None:
                            f"expected one of: {', '.join(sources)}")
 
 
-def _person_indexes(frames, sources, pseudonymizer) -> dict[str, PersonIndex]:
+def _person_indexes(read, sources, pseudonymizer) -> dict[str, PersonIndex]:
+    """Person indexes of the sources others link to, from their client and contact columns."""
     indexes = {}
     for target in {s["link_to"] for s in sources.values() if "link_to" in s}:
         source = sources[target]
         client_column = next(c for c, kind in source["identifiers"].items() if kind == "client")
-        client_ids = pseudonymizer.transform(frames[target][client_column], "client")
-        indexes[target] = PersonIndex.build(frames[target], source["link_person"], client_ids)
+        frame = read(target, list(dict.fromkeys([client_column, *source["link_person"]])))
+        client_ids = pseudonymizer.transform(frame[client_column], "client")
+        indexes[target] = PersonIndex.build(frame, source["link_person"], client_ids)
     return indexes
 
 

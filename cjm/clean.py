@@ -9,7 +9,11 @@ group keeps tables of its own, and the exclusion waterfall counts them.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +23,7 @@ import pandas as pd
 from cjm import schemas
 from cjm.errors import CjmError
 from cjm.geo import normalize_town, region_of
-from cjm.io import atomic_folder, require_columns, write_atomic
+from cjm.io import atomic_folder, require_columns
 from cjm.paths import EngagementPaths
 
 IN_SCOPE = "in_scope"
@@ -219,14 +223,22 @@ class CleanResult:
         ``excluded_values``, ``rows_kept``.
     absent : list of str
         Tables whose source is not among the exports (their steps say so).
+    summary : DataFrame
+        ``table``, ``rows`` (in scope), ``set_aside``, ``columns``.
+    stages_outside_funnel : DataFrame
+        :func:`stages_outside_funnel` of the in-scope stage events.
+
+    ``tables`` and ``side_groups`` are empty when :func:`clean` wrote them to a sink.
     """
 
     tables: dict[str, pd.DataFrame]
     side_groups: dict[str, dict[str, pd.DataFrame]]
-    waterfall: pd.DataFrame
-    quality: pd.DataFrame
-    duplicates: pd.DataFrame
+    waterfall: pd.DataFrame | None
+    quality: pd.DataFrame | None
+    duplicates: pd.DataFrame | None
     absent: list[str] = field(default_factory=list)
+    summary: pd.DataFrame | None = None
+    stages_outside_funnel: pd.DataFrame | None = None
 
 
 def _source_label(params: dict, source: str) -> str:
@@ -462,22 +474,14 @@ def assign_scope(clients: pd.DataFrame, deals: pd.DataFrame, rules: list[dict]) 
     return group
 
 
-def _row_groups(tables: dict[str, pd.DataFrame], client_group: pd.Series) -> dict[str, pd.Series]:
-    """The scope group of every row of each scoped table."""
-    deals = tables["deals"]
-    deal_group = pd.Series(deals["client_id"].map(client_group).fillna(NO_CLIENT).to_numpy(),
-                           index=deals["deal_id"].to_numpy())
-    groups = {"clients": tables["clients"]["client_id"].map(client_group),
-              "deals": pd.Series(deal_group.to_numpy(), index=deals.index)}
-    for name in ("stage_events", "touches", "post_deal_nps"):
-        table = tables.get(name)
-        if table is None:
-            continue
-        by_deal = table["deal_id"].map(deal_group) if "deal_id" in table else pd.Series(pd.NA, index=table.index)
-        if "client_id" in table:
-            by_deal = by_deal.fillna(table["client_id"].map(client_group))
-        groups[name] = by_deal.fillna(NO_CLIENT)
-    return groups
+def _row_groups(name: str, table: pd.DataFrame, client_group: pd.Series, deal_group: pd.Series) -> np.ndarray:
+    """The scope group of every row of a scoped table: by its deal, else by its client."""
+    if name == "clients":
+        return table["client_id"].map(client_group).to_numpy()
+    by_deal = table["deal_id"].map(deal_group) if "deal_id" in table else pd.Series(pd.NA, index=table.index)
+    if "client_id" in table:
+        by_deal = by_deal.fillna(table["client_id"].map(client_group))
+    return by_deal.fillna(NO_CLIENT).to_numpy()
 
 
 def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: list[dict],
@@ -505,91 +509,159 @@ def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: lis
 
 
 # ----------------------------------------------------------------------------- the step
-def clean(params: dict, frames: dict[str, pd.DataFrame],
-          transcripts: dict[str, dict[str, str]] | None = None) -> CleanResult:
+def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = None,
+          sink: Path | None = None) -> CleanResult:
     """Canonical tables, side groups, waterfall and quality summary from anonymized sources.
 
     Parameters
     ----------
     params : dict
         Validated params with a ``clean`` section.
-    frames : dict of DataFrame
-        Anonymized sources by name (as :func:`read_anonymized` returns them).
+    frames : mapping of DataFrame
+        Anonymized sources by name (as :func:`read_anonymized` returns them: read when
+        asked for, so only one big table is in memory at a time).
     transcripts : dict, optional
         Source -> {file name: scrubbed text}.
+    sink : Path, optional
+        A folder: each table is written there (``<table>.parquet``, side groups under
+        ``side_groups/<rule>/``) as soon as it is done, and not kept in the result.
     """
     section = params.get("clean") or {}
     specs = section.get("tables", {})
     if "deals" not in specs:
         raise CjmError(f"{params['_file']}: no 'clean.tables.deals' column map",
                        "map the CRM deals export onto the deals table (see params/demo.yaml)")
-    built, quality, duplicates, absent = {}, [], [], []
-    for name, spec in specs.items():
-        if spec["source"] not in frames:
-            if name == "deals":
-                raise CjmError(f"the deals source '{spec['source']}' was not anonymized",
-                               "run 01_anonymize first (make all)")
-            absent.append(name)
-            continue
-        built[name], table_quality, counts = build_table(name, spec, frames, params, transcripts)
+    if specs["deals"]["source"] not in frames:
+        raise CjmError(f"the deals source '{specs['deals']['source']}' was not anonymized",
+                       "run 01_anonymize first (make all)")
+    result = CleanResult({}, {}, None, None, None)
+    quality, duplicates, summary = [], [], []
+
+    def build(name):
+        table, table_quality, counts = build_table(name, specs[name], frames, params, transcripts)
         quality.append(table_quality)
         duplicates.append(counts)
-    if "clients" not in built:
-        ids = built["deals"]["client_id"].dropna().unique()
-        built["clients"] = pd.DataFrame({"client_id": pd.Series(ids, dtype="str")})
-    if "post_deal_nps" in built:
-        nps = built["post_deal_nps"]
-        built["post_deal_nps"] = nps.assign(
-            client_id=nps["deal_id"].map(built["deals"].set_index("deal_id")["client_id"])).astype({"client_id": "str"})
+        return table
 
+    deals = build("deals")
+    if "clients" in specs and specs["clients"]["source"] in frames:
+        clients = build("clients")
+    else:
+        clients = pd.DataFrame({"client_id": pd.Series(deals["client_id"].dropna().unique(), dtype="str")})
     rules = section.get("scope", [])
-    client_group = assign_scope(built["clients"], built["deals"], rules)
-    groups = _row_groups(built, client_group)
-    waterfall = exclusion_waterfall(client_group, built["deals"], rules, groups["deals"], params["language"])
-    tables, side_groups = {}, {}
-    for name, table in built.items():
-        if name not in groups:
-            tables[name] = table
+    client_group = assign_scope(clients, deals, rules)
+    deal_group = pd.Series(deals["client_id"].map(client_group).fillna(NO_CLIENT).to_numpy(),
+                           index=deals["deal_id"].to_numpy())
+    deal_client = deals.set_index("deal_id")["client_id"]
+    result.waterfall = exclusion_waterfall(client_group, deals, rules, deal_group.reset_index(drop=True),
+                                           params["language"])
+    side_rules = [r for r in result.waterfall["rule"] if r != IN_SCOPE]
+
+    def emit(name, table):
+        group = _row_groups(name, table, client_group, deal_group) if name in SCOPED else None
+        parts = {IN_SCOPE: table} if group is None else {
+            rule: table[group == rule].reset_index(drop=True) for rule in [IN_SCOPE, *side_rules]}
+        summary.append({"table": name, "rows": len(parts[IN_SCOPE]),
+                        "set_aside": sum(len(t) for r, t in parts.items() if r != IN_SCOPE),
+                        "columns": ", ".join(table.columns)})
+        if name == "stage_events":
+            result.stages_outside_funnel = stages_outside_funnel(parts[IN_SCOPE], params["stages"])
+        for rule, part in parts.items():
+            if sink is None:
+                (result.tables if rule == IN_SCOPE else result.side_groups.setdefault(rule, {}))[name] = part
+            else:
+                folder = Path(sink) if rule == IN_SCOPE else Path(sink) / "side_groups" / rule
+                folder.mkdir(parents=True, exist_ok=True)
+                part.to_parquet(folder / f"{name}.parquet", index=False)
+
+    emit("clients", clients)
+    emit("deals", deals)
+    del clients, deals
+    for name, spec in specs.items():
+        if name in ("clients", "deals"):
             continue
-        group = groups[name].to_numpy()
-        tables[name] = table[group == IN_SCOPE].reset_index(drop=True)
-        for rule in waterfall["rule"]:
-            if rule != IN_SCOPE:
-                side_groups.setdefault(rule, {})[name] = table[group == rule].reset_index(drop=True)
-    return CleanResult(tables, side_groups, waterfall, pd.concat(quality, ignore_index=True),
-                       pd.DataFrame(duplicates), absent)
+        if spec["source"] not in frames:
+            result.absent.append(name)
+            continue
+        table = build(name)
+        if name == "post_deal_nps":
+            table = table.assign(client_id=table["deal_id"].map(deal_client).astype("str"))
+        emit(name, table)
+    result.quality = pd.concat(quality, ignore_index=True)
+    result.duplicates = pd.DataFrame(duplicates)
+    result.summary = pd.DataFrame(summary)
+    return result
 
 
-def read_anonymized(params: dict, paths: EngagementPaths) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The anonymized sources 01_anonymize wrote, and the transcripts of those that have them."""
+class AnonymizedSources(Mapping):
+    """The anonymized sources in ``interim/anonymized/``, each read when asked for."""
+
+    def __init__(self, folder: Path, names):
+        self.folder = Path(folder)
+        self.names = [n for n in names if (self.folder / f"{n}.parquet").exists()]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.names:
+            raise KeyError(name)
+        return pd.read_parquet(self.folder / f"{name}.parquet")
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+def read_anonymized(params: dict, paths: EngagementPaths) -> tuple[AnonymizedSources, dict]:
+    """The anonymized sources 01_anonymize wrote (read on demand) and the transcripts."""
     folder = paths.anonymized
     if not folder.exists():
         raise CjmError(f"no anonymized exports in {folder}", "run 01_anonymize first (make all)")
-    frames, transcripts = {}, {}
-    for name, source in params["sources"].items():
-        path = folder / f"{name}.parquet"
-        if not path.exists():
-            continue
-        frames[name] = pd.read_parquet(path)
-        if "transcripts" in source:
-            texts = folder / name
-            transcripts[name] = {p.name: p.read_text(encoding="utf-8") for p in sorted(texts.glob("*.txt"))}
-    return frames, transcripts
+    transcripts = {name: {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / name).glob("*.txt"))}
+                   for name, source in params["sources"].items() if "transcripts" in source}
+    return AnonymizedSources(folder, params["sources"]), transcripts
+
+
+def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None:
+    """Move what ``staging`` holds into ``interim/``: the tables, then the side groups."""
+    for name, frame in (("exclusion_waterfall", result.waterfall), ("data_quality", result.quality),
+                        ("duplicates", result.duplicates)):
+        frame.to_parquet(staging / f"{name}.parquet", index=False)
+    (staging / "side_groups").mkdir(exist_ok=True)
+    for path in sorted(staging.glob("*.parquet")):
+        os.replace(path, paths.interim / path.name)
+    with atomic_folder(paths.interim / "side_groups") as folder:
+        folder.rmdir()
+        (staging / "side_groups").rename(folder)
 
 
 def write_clean(result: CleanResult, paths: EngagementPaths) -> None:
     """Canonical tables to ``interim/<table>.parquet``, side groups to
-    ``interim/side_groups/<rule>/<table>.parquet``, waterfall and quality beside them."""
-    with atomic_folder(paths.interim / "side_groups") as folder:
-        for rule, tables in result.side_groups.items():
-            (folder / rule).mkdir()
+    ``interim/side_groups/<rule>/<table>.parquet``, waterfall, quality and duplicates beside them."""
+    paths.interim.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=paths.interim))
+    try:
+        for rule, tables in [(IN_SCOPE, result.tables), *result.side_groups.items()]:
+            folder = staging if rule == IN_SCOPE else staging / "side_groups" / rule
+            folder.mkdir(parents=True, exist_ok=True)
             for name, table in tables.items():
-                table.to_parquet(folder / rule / f"{name}.parquet", index=False)
-    for name, table in result.tables.items():
-        write_atomic(table, paths.table(name))
-    write_atomic(result.waterfall, paths.table("exclusion_waterfall"))
-    write_atomic(result.quality, paths.table("data_quality"))
-    write_atomic(result.duplicates, paths.table("duplicates"))
+                table.to_parquet(folder / f"{name}.parquet", index=False)
+        _publish(result, staging, paths)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def run_clean(params: dict, paths: EngagementPaths) -> CleanResult:
+    """02 end to end, one big table in memory at a time; nothing lands in ``interim/``
+    unless every table was built."""
+    paths.interim.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=paths.interim))
+    try:
+        result = clean(params, *read_anonymized(params, paths), sink=staging)
+        _publish(result, staging, paths)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result
 
 
 def stages_outside_funnel(stage_events: pd.DataFrame, stages: list[str]) -> pd.DataFrame:

@@ -46,7 +46,8 @@ def _guess_encoding(sample: bytes) -> str | None:
     return None
 
 
-def read_export(path: Path, fmt: dict | None = None, param: str = "format") -> pd.DataFrame:
+def read_export(path: Path, fmt: dict | None = None, param: str = "format",
+                columns: list[str] | None = None) -> pd.DataFrame:
     """Read one raw export (CSV or xlsx) as text.
 
     Parameters
@@ -60,6 +61,9 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format") -> p
         ``sheet`` of an xlsx (default the first), ``skip_rows`` (lines above the header).
     param : str
         The parameter key the format comes from, named in error messages.
+    columns : list of str, optional
+        Read only these columns (header names as stripped); a big export read for a
+        few columns costs less memory.
 
     Returns
     -------
@@ -80,10 +84,12 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format") -> p
                        "put the export there or correct 'file' in the params")
     if path.stat().st_size == 0:
         raise CjmError(f"{path} is empty (0 bytes)", "ask the client for the export again")
+    usecols = None if columns is None else (lambda name, wanted=frozenset(columns): (
+        str(name).lstrip("\ufeff").strip() in wanted))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = _read_xlsx(path, fmt, param)
+        frame = _read_xlsx(path, fmt, param, usecols)
     elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        frame = _read_csv(path, fmt, param)
+        frame = _read_csv(path, fmt, param, usecols)
     else:
         raise CjmError(f"{path}: unsupported file type '{path.suffix}'",
                        "export it as .csv or .xlsx")
@@ -93,11 +99,11 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format") -> p
     return frame
 
 
-def _read_xlsx(path: Path, fmt: dict, param: str) -> pd.DataFrame:
+def _read_xlsx(path: Path, fmt: dict, param: str, usecols=None) -> pd.DataFrame:
     sheet = fmt.get("sheet", 0)
     try:
         frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, na_values=[""],
-                              skiprows=fmt.get("skip_rows", 0), engine="openpyxl")
+                              skiprows=fmt.get("skip_rows", 0), usecols=usecols, engine="openpyxl")
     except ValueError as err:
         if "Worksheet" in str(err) or "not found" in str(err):
             import openpyxl
@@ -112,7 +118,7 @@ def _read_xlsx(path: Path, fmt: dict, param: str) -> pd.DataFrame:
     return frame.dropna(how="all").reset_index(drop=True)
 
 
-def _read_csv(path: Path, fmt: dict, param: str) -> pd.DataFrame:
+def _read_csv(path: Path, fmt: dict, param: str, usecols=None) -> pd.DataFrame:
     with open(path, "rb") as handle:
         head = handle.read(_SAMPLE_BYTES)
     whole = path.stat().st_size <= len(head)
@@ -132,7 +138,7 @@ def _read_csv(path: Path, fmt: dict, param: str) -> pd.DataFrame:
                        f"{hint}set '{param}.sep'")
     try:
         frame = pd.read_csv(path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False,
-                            na_values=[""], skiprows=skip, engine="c")
+                            na_values=[""], skiprows=skip, usecols=usecols, engine="c")
     except UnicodeDecodeError as err:
         raise CjmError(f"{path} is not in encoding {encoding} (further into the file)",
                        f"set '{param}.encoding' (Russian Excel exports are often cp1251)") from err

@@ -103,7 +103,7 @@ LABELS = {
         "fixed": "Исправлено", "rejected": "Отклонено", "rejected_examples": "Примеры отклонённых",
         "rule": "Правило", "label": "Группа", "clients": "Клиенты", "deals": "Сделки",
         "clients_left": "Осталось клиентов", "deals_left": "Осталось сделок", "stage": "Этап",
-        "columns": "Колонок",
+        "columns": "Колонки", "set_aside": "Отложено",
     },
     "en": {},
 }

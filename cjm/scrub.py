@@ -245,11 +245,8 @@ class TextScrubber:
             if any(c):
                 for k in range(len(KINDS)):
                     totals[k] += c[k] * n
-        mapped = pd.Series(pd.array(texts, dtype="str"), dtype="str").take(codes.clip(min=0)).to_numpy(
-            dtype=object) if texts else []
-        out = pd.Series(mapped, index=s.index, name=s.name, dtype="str") if len(s) else s.astype("str")
-        if (codes < 0).any():
-            out = out.mask(codes < 0)
+        scrubbed = pd.api.extensions.take(pd.array(texts, dtype="str"), codes, allow_fill=True)
+        out = pd.Series(scrubbed, index=s.index, name=s.name, dtype="str")
         return out, pd.Series(totals, index=list(KINDS), name="replacements", dtype="int64")
 
 

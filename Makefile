@@ -1,12 +1,27 @@
 # cjm: run an engagement's pipeline and its tests.  make help
+#
+# A graph of files: each executed notebook depends on its source notebook, its section
+# of the engagement's params, the cjm sources and its inputs. A step that fails leaves
+# nothing Make would take as done (papermill writes to a temporary name, moved into
+# place on success). Nothing changed: `make all` does nothing.
 ENGAGEMENT ?= demo
 E := $(ENGAGEMENT)
 PYTHON ?= python3
 VENV := .venv/.installed
 PY := .venv/bin/python
+OUT := outputs/$(E)
+NB := $(OUT)/notebooks
+SECTIONS := $(OUT)/.params
+CJM := $(wildcard cjm/*.py)
+# the demo engagements are generated; a client's raw exports are whatever is in raw/
+RAW := $(if $(shell grep -s '^demo:' params/$(E).yaml),data/$(E)/raw/.complete,$(shell find data/$(E)/raw -type f 2>/dev/null))
+STEPS := 01_anonymize 02_clean
+EXECUTED := $(STEPS:%=$(NB)/%.ipynb)
 
 .DELETE_ON_ERROR:
-.PHONY: all test help demo-data lab clean
+.PHONY: all test help demo-data lab report clean
+
+all: $(OUT)/.leak-check  ## set up, generate the demo, run the pipeline, build the report, check for leaks
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -17,18 +32,43 @@ $(VENV): pyproject.toml
 	.venv/bin/pip install -q -e '.[dev]'
 	touch $@
 
-data/$(E)/raw/.complete: cjm/demo.py cjm/demo_voice.py | $(VENV)
-	$(PY) -m cjm.demo $(E)
+data/%/raw/.complete: cjm/demo.py cjm/demo_voice.py | $(VENV)
+	$(PY) -m cjm.demo $*
 
 demo-data: data/$(E)/raw/.complete  ## generate the demo engagement's raw exports
 
-all: demo-data  ## set up, generate the demo and run the pipeline (steps land issue by issue)
+# One file per params section, rewritten only when its content changes, so a change
+# to one step's params reruns that step and those after it.
+$(SECTIONS)/.split: params/$(E).yaml cjm/params.py cjm/schemas.py | $(VENV)
+	$(PY) -m cjm.params split $(E)
+	touch $@
+$(SECTIONS)/%.yaml: $(SECTIONS)/.split ;
 
-test: $(VENV)  ## set up, then run the tests
+define papermill
+	mkdir -p $(@D)
+	.venv/bin/papermill -k python3 --no-progress-bar -p engagement $(E) $< $(@D)/.tmp.$(@F)
+	mv $(@D)/.tmp.$(@F) $@
+endef
+
+$(NB)/01_anonymize.ipynb: notebooks/01_anonymize.ipynb $(SECTIONS)/anonymize.yaml $(CJM) $(RAW)
+	$(papermill)
+$(NB)/02_clean.ipynb: notebooks/02_clean.ipynb $(SECTIONS)/clean.yaml $(CJM) $(NB)/01_anonymize.ipynb
+	$(papermill)
+
+$(OUT)/report/index.html: $(EXECUTED) cjm/report.py cjm/params.py
+	$(PY) -m cjm.report $(E)
+
+report: $(OUT)/report/index.html  ## render the executed notebooks to HTML without code
+
+$(OUT)/.leak-check: $(OUT)/report/index.html $(EXECUTED) cjm/leaks.py
+	$(PY) -m cjm.leaks $(E)
+
+test: $(VENV) data/demo/raw/.complete  ## set up, then run the tests (pytest, then nbval on the notebooks)
 	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q --nbval-lax --nbval-current-env notebooks/
 
 lab: $(VENV)  ## JupyterLab on the project's environment
 	.venv/bin/jupyter lab --allow-root
 
 clean:  ## remove outputs and interim tables of ENGAGEMENT (raw and private data are kept)
-	rm -rf outputs/$(E) data/$(E)/interim
+	rm -rf $(OUT) data/$(E)/interim

@@ -1,0 +1,570 @@
+"""Leak check: scan what may be shared for personal data (DESIGN.md "Privacy").
+
+Everything under ``outputs/<engagement>/`` and ``data/<engagement>/interim/`` is
+searched for
+
+- every raw personal value of the engagement's exports: identifiers (client codes,
+  deal numbers, manager names), names, phones, e-mails, documents, birth dates and
+  street addresses, as the params declare them (plus the columns 01_anonymize finds
+  personal by content);
+- personal-data patterns (:mod:`cjm.pii`): phones, e-mails, passports, personal
+  identification numbers.
+
+Pseudonyms (``C-`` + 16 hex) and placeholders (``[ФИО]``, ``[ТЕЛЕФОН]`` ...) are not
+leaks. ``raw/`` and ``private/`` are never scanned. Values are compared casefolded,
+word by word (punctuation and spacing do not matter): a value matches only as a
+whole run of words on one line, so the surname ``Баранов`` of a full name is not
+found in ``Барановичи`` nor alone; birth dates are found only where a text has a date.
+Images, and files of unknown types that are not text, are not read (the summary names them). Run ``python -m cjm.leaks ENGAGEMENT`` (the last step of
+``make all``): it exits 1 on finds and 0 with a stamp file ``outputs/<e>/.leak-check``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import html
+import json
+import re
+import sys
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from cjm.anonymize import BIRTH_DATE_FORMATS, declared_columns, read_sources
+from cjm.errors import CjmError
+from cjm.params import load_params
+from cjm.paths import PROJECT_ROOT, EngagementPaths
+from cjm.pii import (PATTERNS, detect_personal_columns, find_phones, normalize_email, normalize_passport,
+                     normalize_personal_number, normalize_phone)
+from cjm.scrub import PLACEHOLDERS
+
+#: Columns of :func:`find_leaks`.
+COLUMNS = ["file", "kind", "column_or_line", "excerpt"]
+#: Identifier kinds that name no person (activity numbers).
+IMPERSONAL_KINDS = frozenset({"activity"})
+#: Values shorter than this (in characters, words joined by a space) are not looked for.
+MIN_CHARS = 4
+#: Values made of digits only are looked for from this many digits on (IDs 1001, 480010 are not).
+MIN_DIGITS = 7
+#: Characters of context either side of a find in its excerpt.
+CONTEXT = 20
+#: Files never read: binary images. Files of other unknown types are read when they are UTF-8 text.
+BINARY_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".tif", ".tiff"})
+TABLE_SUFFIXES = frozenset({".parquet", ".xlsx", ".xlsm"})
+#: Types read (text files in UTF-8, or else cp1251).
+KNOWN_SUFFIXES = TABLE_SUFFIXES | {".ipynb", ".json", ".html", ".htm", ".svg", ".csv", ".tsv", ".txt", ".md"}
+#: Notebook outputs of these types are binary images and not read.
+BINARY_MIMES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
+#: Name of the stamp written when the check passes.
+STAMP = ".leak-check"
+#: Pattern kinds, in the order they are reported.
+PATTERN_KINDS = ("phone", "email", "passport", "personal_number")
+
+_WORD = re.compile(r"\w+")
+#: Words and line breaks: a value never matches across lines (or table cells, one a line).
+_TOKEN = re.compile(r"\w+|\n")
+_NOT_LEAKS = re.compile(r"\b[A-Z]-[0-9a-f]{16}\b|" + "|".join(map(re.escape, sorted(PLACEHOLDERS))))
+#: Dates as ``dd.mm.yyyy``, ``dd/mm/yyyy`` or ``yyyy-mm-dd`` (birth dates are matched in these forms only).
+_DATE = re.compile(r"(?<![\d.\-/])(?:(\d{1,2})([./])(\d{1,2})\2(\d{4})|(\d{4})-(\d{2})-(\d{2}))(?![\d\-/]|\.\d)")
+_DATA_URI = re.compile(r"data:[\w/+.\-]+;base64,[A-Za-z0-9+/=]+")
+#: Style sheets hold no client data (nbconvert's cite their authors' e-mails); their lines are kept empty.
+_STYLE = re.compile(r"<style\b.*?</style>", re.DOTALL | re.IGNORECASE)
+_SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL | re.IGNORECASE)
+#: SVG tags hold geometry (path data that reads as phone numbers); text is in text nodes and comments.
+_TAG = re.compile(r"<(?!!--)[^>]*>")
+#: Nine digits at least, possibly separated: the only texts :func:`cjm.pii.find_phones` can match.
+_PHONE_LIKE = re.compile(r"\d(?:[ \u00a0\-()+]*\d){8}")
+_PATRONYMIC = re.compile(r"(?:ич|вна|чна)$")
+
+
+def fold(text: str) -> str:
+    """``text`` casefolded with ``ё`` as ``е``, of the same length (offsets stay valid).
+
+    >>> fold("Ёлкин ПЁТР")
+    'елкин петр'
+    """
+    folded = text.casefold()
+    if len(folded) != len(text):  # ß, İ ... grow when casefolded: keep them as they are
+        folded = "".join(c if len(c.casefold()) != 1 else c.casefold() for c in text)
+    return folded.replace("ё", "е")
+
+
+# ----------------------------------------------------------------------------- the matcher
+class ValueIndex:
+    """Personal values to find in text, as runs of words.
+
+    Each value is casefolded and split into words (``\\w+``); a text matches where
+    the same words follow each other on one line, whatever the punctuation and
+    spacing between them. Values are indexed by their longest word, so a text is
+    scanned once, word by word, whatever the number of values.
+
+    Parameters
+    ----------
+    values : iterable of str
+        Raw values. Values shorter than :data:`MIN_CHARS` and numbers shorter
+        than :data:`MIN_DIGITS` digits are left out.
+
+    Examples
+    --------
+    >>> index = ValueIndex(["Баранов Олег Петрович", "К-000001", "480010"])
+    >>> len(index), index.find("Клиент К-000001 из Барановичей: баранов  олег петрович.")
+    (2, [(7, 15), (32, 54)])
+    """
+
+    def __init__(self, values: Iterable[str] = ()):
+        self.values: set[tuple[str, ...]] = set()
+        self.anchors: dict[str, set[tuple[int, int]]] = {}  # word -> {(offset in value, value length)}
+        for value in values:
+            self.add(value)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def add(self, value: str) -> None:
+        """Add one raw value (ignored when too short to be personal)."""
+        words = tuple(_WORD.findall(fold(value)))
+        if not words:
+            return
+        joined = "".join(words)
+        if len(" ".join(words)) < MIN_CHARS or (joined.isdigit() and len(joined) < MIN_DIGITS):
+            return
+        self.values.add(words)
+        anchor = max(range(len(words)), key=lambda i: len(words[i]))
+        self.anchors.setdefault(words[anchor], set()).add((anchor, len(words)))
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of each value in ``text``, left to right, longest first where they overlap."""
+        folded = fold(text)
+        words = _TOKEN.findall(folded)
+        hits = [i for i, w in enumerate(words) if w in self.anchors]
+        if not hits:
+            return []
+        spans = [m.span() for m in _TOKEN.finditer(folded)]
+        found = []
+        for i in hits:
+            for offset, length in self.anchors[words[i]]:
+                start = i - offset
+                if start >= 0 and tuple(words[start:start + length]) in self.values:
+                    found.append((spans[start][0], spans[start + length - 1][1]))
+        return _disjoint(found)
+
+
+def _disjoint(spans: list[tuple]) -> list[tuple]:
+    """Spans sorted by start, dropping any that overlaps an earlier (or longer, same-start) one."""
+    out = []
+    for span in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if not out or span[0] >= out[-1][1]:
+            out.append(span)
+    return out
+
+
+@dataclass
+class PersonalValues:
+    """The raw personal values of an engagement, as they are looked for in text.
+
+    Attributes
+    ----------
+    words : ValueIndex
+        Identifiers, names, e-mails, documents, street addresses, phones as digits.
+    phones : set of str
+        Phones in E.164: a phone found in a text that is one of them is a raw value.
+    birth_dates : set of str
+        Birth dates as ``yyyy-mm-dd``, found only where a text has a date (``23.12.1985``,
+        ``1985-12-23``), not in any three numbers in a row.
+    """
+
+    words: ValueIndex = field(default_factory=ValueIndex)
+    phones: set[str] = field(default_factory=set)
+    birth_dates: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.words) + len(self.birth_dates)
+
+
+def _iso(date: re.Match) -> str:
+    day, _, month, year, y, m, d = date.groups()
+    return f"{y}-{m}-{d}" if y else f"{year}-{int(month):02d}-{int(day):02d}"
+
+
+def find_personal(text: str, values: PersonalValues | None = None) -> list[tuple[int, int, str]]:
+    """Raw personal values and personal-data patterns in one text.
+
+    Parameters
+    ----------
+    text : str
+        Any text; pseudonyms and scrub placeholders in it are not finds (nor do
+        values match across them).
+    values : PersonalValues, optional
+        The raw values to look for; without them, patterns only.
+
+    Returns
+    -------
+    list of tuple
+        ``(start, end, kind)`` left to right, kind ``raw_value`` or one of
+        :data:`PATTERN_KINDS`; a raw value found as a pattern too is reported once, as raw.
+
+    Examples
+    --------
+    >>> find_personal("C-0123456789abcdef [ТЕЛЕФОН] mail: a.b@mail.ru")
+    [(35, 46, 'email')]
+    """
+    values = PersonalValues() if values is None else values
+    text = _NOT_LEAKS.sub(lambda m: "\n".ljust(len(m.group())), text)
+    found = [(s, e, "raw_value") for s, e in values.words.find(text)]
+    if values.birth_dates:
+        found += [(*m.span(), "raw_value") for m in _DATE.finditer(text) if _iso(m) in values.birth_dates]
+    if _PHONE_LIKE.search(text):
+        found += [(s, e, "raw_value" if e164 in values.phones else "phone") for s, e, e164 in find_phones(text)]
+    for kind in PATTERN_KINDS[1:]:
+        found += [(*m.span(), kind) for m in PATTERNS[kind].finditer(text)]
+    return _disjoint(found)  # raw values come first at a start, so they win over patterns
+
+
+# ----------------------------------------------------------------------------- raw values
+def _name_forms(names: Iterable[str]) -> list[str]:
+    """Full names as written, plus ``Имя Фамилия`` and ``Фамилия Имя`` of ``Фамилия Имя Отчество``."""
+    out = []
+    for name in names:
+        out.append(name)
+        words = name.split()
+        if len(words) == 3 and _PATRONYMIC.search(words[2].lower()):
+            out += [f"{words[1]} {words[0]}", f"{words[0]} {words[1]}"]
+    return out
+
+
+def _phone_forms(phones: Iterable[str]) -> list[str]:
+    """Digit-only forms of E.164 phones: international, national, with the trunk prefix."""
+    forms = []
+    for phone in phones:
+        digits = phone[1:]
+        national = digits[3:] if phone.startswith("+375") else digits[1:]
+        trunk = ["80" + national, "0" + national] if phone.startswith("+375") else ["8" + national]
+        forms += [digits, national, *trunk]
+    return forms
+
+
+def _document_forms(values: pd.Series) -> list[str]:
+    """Passports and personal numbers as written and normalized (``MP1234567``, ``MP 1234567``)."""
+    out = list(values)
+    for value in values:
+        norm = normalize_passport(value) or normalize_personal_number(value)
+        if norm:
+            out.append(norm)
+            if normalize_passport(value):
+                out.append(f"{norm[:2]} {norm[2:]}")
+    return out
+
+
+def _birth_dates(values: pd.Series) -> set[str]:
+    """Birth dates as ``yyyy-mm-dd``, read in the formats 01_anonymize reads."""
+    dates = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in BIRTH_DATE_FORMATS:
+        dates = dates.fillna(pd.to_datetime(values, format=fmt, errors="coerce"))
+    return set(dates.dropna().dt.strftime("%Y-%m-%d"))
+
+
+def _texts(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Distinct non-blank values of a raw column, inner spaces collapsed."""
+    values = pd.Series(frame[column].dropna().astype("str").unique(), dtype="str").str.split().str.join(" ")
+    return pd.Series(values[values != ""].unique(), dtype="str")
+
+
+def _add_source(found: PersonalValues, frame: pd.DataFrame, source: dict, detect_sample: int) -> None:
+    """Add the raw personal values of one source to ``found``."""
+    words = []
+    for column, kind in source.get("identifiers", {}).items():
+        if kind not in IMPERSONAL_KINDS:
+            words += list(_texts(frame, column))
+    names = list(source.get("name_columns", []))
+    split = [c for c in names if _texts(frame, c).str.contains(" ").mean() < 0.5]  # Фамилия, Имя, Отчество
+    if len(split) > 1:
+        parts = frame[split].fillna("").astype("str")
+        full = parts.iloc[:, 0].str.cat([parts[c] for c in split[1:]], sep=" ").str.split().str.join(" ")
+        words += _name_forms(full[full.str.contains(" ")].unique())
+    for column in [c for c in names if c not in split]:  # a single word alone is no name
+        words += _name_forms(_texts(frame, column))
+    declared = set(declared_columns(source))
+    undeclared = frame[[c for c in frame.columns if c not in declared]]
+    by_kind = {**source.get("link_person", {}), **dict.fromkeys(source.get("drop", []), "document"),
+               **dict.fromkeys(source.get("birth_date", {}), "birth_date"),
+               **dict.fromkeys(source.get("address", []), "address"),
+               **detect_personal_columns(undeclared, sample=detect_sample)}  # what 01 drops by content
+    for column, kind in by_kind.items():
+        texts = _texts(frame, column)
+        if kind == "phone":
+            phones = {p for p in texts.map(normalize_phone) if p}
+            found.phones |= phones
+            words += [*texts, *_phone_forms(phones)]
+        elif kind == "email":
+            words += [e for e in texts.map(normalize_email) if e]
+        elif kind == "birth_date":
+            found.birth_dates |= _birth_dates(texts)
+        elif kind == "address":
+            words += list(texts[texts.str.contains(r"\d")])  # a town alone is not personal
+        elif kind == "full_name":
+            words += _name_forms(texts)
+        else:  # declared personal, passports, personal numbers
+            words += _document_forms(texts)
+    for word in set(words):
+        found.words.add(word)
+
+
+def raw_personal_values(params: dict, frames: dict[str, pd.DataFrame]) -> PersonalValues:
+    """Every raw personal value of an engagement's exports.
+
+    Parameters
+    ----------
+    params : dict
+        Validated engagement parameters (:func:`cjm.params.load_params`).
+    frames : dict of DataFrame
+        The raw exports (:func:`cjm.anonymize.read_sources`).
+
+    Returns
+    -------
+    PersonalValues
+        Values of identifiers (but activity numbers), name columns (full names
+        only: ``Фамилия``, ``Имя``, ``Отчество`` columns are joined), ``link_person``,
+        ``drop``, ``birth_date`` and ``address`` columns (street addresses only), and of
+        the columns 01_anonymize drops as personal by content.
+    """
+    found = PersonalValues()
+    detect_sample = params.get("anonymize", {}).get("detect_sample", 2000)
+    for name, source in params["sources"].items():
+        _add_source(found, frames[name], source, detect_sample)
+    return found
+
+
+# ----------------------------------------------------------------------------- files as texts
+Document = tuple[str, Callable[[int], str]]  # text, line number -> column_or_line
+
+
+def _binary(path: Path) -> bool:
+    """Whether a file is not read: an image, or of an unknown type and not UTF-8 text."""
+    suffix = path.suffix.lower()
+    if suffix in BINARY_SUFFIXES or suffix in KNOWN_SUFFIXES:
+        return suffix in BINARY_SUFFIXES
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _read_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1251", errors="replace")
+
+
+def _lines(values: Iterable) -> str:
+    return "\n".join(" ".join(str(v).splitlines()) for v in values)
+
+
+def _table_documents(path: Path) -> Iterator[Document]:
+    if path.suffix.lower() == ".parquet":
+        sheets = {"": pd.read_parquet(path)}
+    else:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=None, engine="openpyxl")
+    for sheet, frame in sheets.items():
+        prefix = f"{sheet}: " if sheet else ""
+        if path.suffix.lower() == ".parquet":
+            yield _lines(frame.columns), lambda n, p=prefix: f"{p}column names"
+        for k, column in enumerate(frame.columns):
+            values = frame.iloc[:, k].dropna().astype("str").unique()
+            label = f"{prefix}{column}" if sheet == "" else f"{prefix}column {k + 1}"
+            yield _lines(values), lambda n, c=label: c
+
+
+def _keep_lines(match: re.Match) -> str:
+    return "\n" * match.group().count("\n")
+
+
+def _svg_text(svg: str) -> str:
+    return _TAG.sub(_keep_lines, svg)
+
+
+def _cell_text(cell: dict) -> str:
+    parts = [cell.get("source", "")]
+    for output in cell.get("outputs", []):
+        parts += [output.get("text", ""), "\n".join(output.get("traceback", []))]
+        for mime, content in output.get("data", {}).items():
+            text = "".join(content) if isinstance(content, list) else content
+            if mime == "image/svg+xml":
+                parts.append(_svg_text(text))
+            elif mime not in BINARY_MIMES:
+                parts.append(text if isinstance(text, str) else json.dumps(text, ensure_ascii=False))
+    return "\n".join(t for t in ("".join(p) if isinstance(p, list) else p for p in parts) if t)
+
+
+def _json_strings(node, where: str = "$") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield f"{where}.{key}", str(key)
+            yield from _json_strings(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _json_strings(value, f"{where}[{i}]")
+    elif node is not None:
+        yield where, str(node)
+
+
+def documents(path: Path) -> Iterator[Document]:
+    """The texts of one file to scan, each with how to name a line of it.
+
+    Tables (parquet, xlsx): one text per column (its distinct values, one a line)
+    named by the column, and the column names. Notebooks: one text per cell
+    (source and outputs but binary images). JSON: its keys and values, named by
+    their path. HTML, SVG: the text without embedded base64 images, style sheets
+    and SVG tags (path data; SVG text is in text nodes and comments). Any other
+    file: its text, by line number.
+    """
+    suffix = path.suffix.lower()
+    if suffix in TABLE_SUFFIXES:
+        yield from _table_documents(path)
+        return
+    text = _read_text(path)
+    if suffix == ".ipynb":
+        for i, cell in enumerate(json.loads(text).get("cells", []), 1):
+            yield _cell_text(cell), lambda n, i=i: f"cell {i}, line {n}"
+    elif suffix == ".json":
+        items = list(_json_strings(json.loads(text)))
+        yield _lines(s for _, s in items), lambda n: items[n - 1][0]
+    else:
+        if suffix == ".svg":
+            text = _svg_text(text)
+        elif suffix in (".html", ".htm"):
+            text = _SVG.sub(lambda m: _svg_text(m.group()), _STYLE.sub(_keep_lines, text))
+        if suffix in (".html", ".htm", ".svg"):
+            text = html.unescape(_DATA_URI.sub("data:", text))
+        yield text, lambda n: f"line {n}"
+
+
+# ----------------------------------------------------------------------------- the check
+def _mask(value: str) -> str:
+    return value[:2] + "***"
+
+
+def _excerpt(text: str, finds: list[tuple[int, int, str]], k: int) -> str:
+    """The line around find ``k`` (at most :data:`CONTEXT` characters each side), every find masked."""
+    start, end, _ = finds[k]
+    lo = max(text.rfind("\n", 0, start) + 1, start - CONTEXT)
+    hi = text.find("\n", end)
+    hi = min(len(text) if hi < 0 else hi, end + CONTEXT)
+    near = [(s, e) for s, e, _ in finds if s < hi and e > lo]
+    lo, hi = min(lo, near[0][0]), max(hi, near[-1][1])  # never cut a find in two
+    out, pos = [], lo
+    for s, e in near:
+        out += [text[pos:s], _mask(text[s:e])]
+        pos = e
+    out.append(text[pos:hi])
+    return "".join(out).strip()
+
+
+def scanned_files(paths: EngagementPaths) -> list[Path]:
+    """Every file under ``outputs/<e>/`` (but the stamp) and ``data/<e>/interim/``, sorted.
+
+    ``data/<e>/raw/`` and ``data/<e>/private/`` are never scanned: they are not shared.
+    """
+    return [p for folder in (paths.outputs, paths.interim) if folder.is_dir()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p != paths.outputs / STAMP]
+
+
+def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
+    """Personal data in what an engagement may share.
+
+    Parameters
+    ----------
+    engagement : str
+        Engagement name (``params/<engagement>.yaml``).
+    root : Path, optional
+        Project root (default: this project).
+
+    Returns
+    -------
+    DataFrame
+        One row per find: ``file`` (relative to the root), ``kind`` (``raw_value``,
+        ``phone``, ``email``, ``passport``, ``personal_number``), ``column_or_line``
+        (the table column, ``line N``, ``cell N, line M`` or the JSON path) and
+        ``excerpt`` (the context with every found value masked: its first two
+        characters and ``***``). ``attrs`` holds ``files`` (files scanned),
+        ``values`` (raw personal values looked for), ``texts`` (texts scanned) and
+        ``skipped`` (files not read: images, and binary files of unknown types).
+
+    Raises
+    ------
+    CjmError
+        Bad params, a missing raw export, nothing to scan, or a file that cannot be read.
+    """
+    root = Path(root) if root else PROJECT_ROOT
+    paths = EngagementPaths(engagement, root)
+    params = load_params(engagement, root)
+    files = scanned_files(paths)
+    if not files:
+        raise CjmError(f"nothing to scan: {paths.outputs} and {paths.interim} hold no files",
+                       "run the pipeline first (make all)")
+    values = raw_personal_values(params, read_sources(params, paths))
+    rows, skipped, texts = [], [], 0
+    for path in tqdm(files, desc="leak check", leave=False):
+        name = path.relative_to(root).as_posix()
+        if _binary(path):
+            skipped.append(name)
+            continue
+        try:
+            for text, locate in documents(path):
+                texts += 1
+                finds = find_personal(text, values)
+                newlines = [m.start() for m in re.finditer("\n", text)] if finds else []
+                rows += [(name, kind, locate(bisect.bisect(newlines, s) + 1), _excerpt(text, finds, k))
+                         for k, (s, _, kind) in enumerate(finds)]
+        except (OSError, ValueError, zipfile.BadZipFile) as err:  # unreadable, corrupt or mislabelled file
+            raise CjmError(f"{path}: cannot be read for the leak check ({type(err).__name__}: {err})",
+                           "rerun the step that wrote it, or remove the file") from err
+    leaks = pd.DataFrame(rows, columns=COLUMNS)
+    leaks.attrs = {"files": len(files) - len(skipped), "values": len(values), "texts": texts, "skipped": skipped}
+    return leaks
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cjm.leaks ENGAGEMENT``: 0 and a stamp when clean, 1 on finds, 2 on an error."""
+    ap = argparse.ArgumentParser(prog="python -m cjm.leaks", description=__doc__.splitlines()[0])
+    ap.add_argument("engagement")
+    ap.add_argument("--root", type=Path, default=PROJECT_ROOT)
+    args = ap.parse_args(argv)
+    stamp = EngagementPaths(args.engagement, args.root).outputs / STAMP
+    t0 = time.perf_counter()
+    try:
+        leaks = find_leaks(args.engagement, args.root)
+    except CjmError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    info = leaks.attrs
+    summary = (f"{info['files']} files ({info['texts']:,} texts) scanned for {info['values']:,} personal values "
+               f"and PII patterns in {time.perf_counter() - t0:.1f} s")
+    if info["skipped"]:
+        names = [n for n in info["skipped"] if Path(n).suffix.lower() not in BINARY_SUFFIXES]
+        summary += f"; not read (images, binary files): {len(info['skipped'])}" + (
+            f" ({', '.join(names[:5])}{' …' * (len(names) > 5)})" if names else "")
+    if len(leaks):
+        stamp.unlink(missing_ok=True)
+        print(leaks.head(20).to_string(index=False))
+        counts = ", ".join(f"{k} {n}" for k, n in leaks["kind"].value_counts().items())
+        n_files = leaks["file"].nunique()
+        print(f"leak check failed: {len(leaks)} finds in {n_files} file{'s' * (n_files != 1)} ({counts}); "
+              f"{summary}", file=sys.stderr)
+        return 1
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(f"files: {info['files']}\ntexts: {info['texts']}\nvalues: {info['values']}\n", encoding="utf-8")
+    print(f"leak check passed: {summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cjm import schemas
 from cjm.errors import CjmError
@@ -197,7 +199,9 @@ def parse_column(values: pd.Series, kind: str, mapping: dict | None = None,
         return parse_towns(values)
     if kind in ("category", "outcome"):
         return unify_labels(values, mapping)
-    return _by_unique(values, lambda text: (text, np.full(len(text), OK)))
+    text = values.astype("str").str.strip()
+    blank = (text.isna() | text.eq("")).to_numpy()
+    return text.mask(blank), np.where(blank, MISSING, OK).astype(np.int8)
 
 
 # ----------------------------------------------------------------------------- tables
@@ -329,10 +333,11 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     excluded = pd.Series(False, index=raw.index)
     for column, values in spec.get("exclude_values", {}).items():
         excluded |= raw[column].isin([str(v) for v in values])
-    raw = raw[~excluded]
+    if excluded.any():
+        raw = raw[~excluded]
     counts["excluded_values"] = int(excluded.sum())
 
-    mapped = pd.DataFrame({canon: raw[col] for canon, col in columns.items()}, index=raw.index)
+    mapped = pd.DataFrame({canon: raw[col] for canon, col in columns.items()}, index=raw.index, copy=False)
     sources = dict(columns)
     if "join" in spec:
         mapped, joined = _join(mapped, spec, name, frames, params)
@@ -359,7 +364,7 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
         status["region"] = np.where(typed["region"].isna().to_numpy(), MISSING, OK).astype(np.int8)
     if name == "deals":
         _check_outcomes(mapped, typed, spec, where)
-    table = pd.DataFrame(typed, index=mapped.index)
+    table = pd.DataFrame(typed, index=mapped.index, copy=False)
     state = pd.DataFrame(status, index=mapped.index)
 
     key = schemas.KEYS.get(name)
@@ -373,7 +378,7 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     table = table[order].reset_index(drop=True)
     counts["rows_kept"] = len(table)
 
-    quality = _quality(name, source, mapped.loc[state.index], state, sources, kinds)
+    quality = _quality(name, source, mapped, state, sources, kinds)
     _check_invalid_share(quality, params.get("clean", {}).get("max_invalid_share", 0.05), where)
     return schemas.validate(table, name), quality.drop(columns="kind"), counts
 
@@ -415,7 +420,8 @@ def _quality(name: str, source: str, mapped: pd.DataFrame, state: pd.DataFrame, 
     rows = []
     for column in state.columns:
         codes = state[column].to_numpy()
-        rejected = mapped[column][codes == REJECTED] if column in mapped.columns else pd.Series(dtype="str")
+        bad = state.index[codes == REJECTED]
+        rejected = mapped.loc[bad, column] if column in mapped.columns and len(bad) else pd.Series(dtype="str")
         rows.append({
             "table": name, "column": column, "kind": kinds.get(column, "category"), "source": source,
             "source_column": sources.get(column, "(derived)"), "rows": len(codes),
@@ -474,14 +480,31 @@ def assign_scope(clients: pd.DataFrame, deals: pd.DataFrame, rules: list[dict]) 
     return group
 
 
-def _row_groups(name: str, table: pd.DataFrame, client_group: pd.Series, deal_group: pd.Series) -> np.ndarray:
-    """The scope group of every row of a scoped table: by its deal, else by its client."""
-    if name == "clients":
-        return table["client_id"].map(client_group).to_numpy()
-    by_deal = table["deal_id"].map(deal_group) if "deal_id" in table else pd.Series(pd.NA, index=table.index)
+def positions(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each value among ``keys`` (-1 where absent or missing).
+
+    Computed in Arrow: millions of identifiers never become Python strings.
+    """
+    found = pc.index_in(pa.array(values.astype("str").array), value_set=pa.array(keys.astype("str").array))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _pick(labels: pd.Series, pos: np.ndarray) -> pd.Series:
+    """``labels`` at ``pos`` (missing where ``pos`` is -1), as text."""
+    return pd.Series(labels.astype("str").array.take(pos, allow_fill=True))
+
+
+def _row_groups(name: str, table: pd.DataFrame, clients: pd.DataFrame, deals: pd.DataFrame) -> pd.Series:
+    """The scope group of every row of a scoped table: by its deal, else by its client.
+
+    ``clients`` and ``deals`` carry a ``group`` column beside their ids.
+    """
+    group = pd.Series(pd.NA, index=range(len(table)), dtype="str")
+    if "deal_id" in table and name != "clients":
+        group = _pick(deals["group"], positions(table["deal_id"], deals["deal_id"]))
     if "client_id" in table:
-        by_deal = by_deal.fillna(table["client_id"].map(client_group))
-    return by_deal.fillna(NO_CLIENT).to_numpy()
+        group = group.fillna(_pick(clients["group"], positions(table["client_id"], clients["client_id"])))
+    return group.fillna(NO_CLIENT)
 
 
 def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: list[dict],
@@ -550,17 +573,17 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         clients = pd.DataFrame({"client_id": pd.Series(deals["client_id"].dropna().unique(), dtype="str")})
     rules = section.get("scope", [])
     client_group = assign_scope(clients, deals, rules)
-    deal_group = pd.Series(deals["client_id"].map(client_group).fillna(NO_CLIENT).to_numpy(),
-                           index=deals["deal_id"].to_numpy())
-    deal_client = deals.set_index("deal_id")["client_id"]
-    result.waterfall = exclusion_waterfall(client_group, deals, rules, deal_group.reset_index(drop=True),
-                                           params["language"])
+    clients = clients.assign(group=client_group.to_numpy())
+    deals = deals.assign(group=_row_groups("deals", deals[["client_id"]], clients, deals).to_numpy())
+    result.waterfall = exclusion_waterfall(client_group, deals, rules, deals["group"], params["language"])
+    deal_clients = deals[["deal_id", "client_id"]]
     side_rules = [r for r in result.waterfall["rule"] if r != IN_SCOPE]
 
     def emit(name, table):
-        group = _row_groups(name, table, client_group, deal_group) if name in SCOPED else None
+        group = _row_groups(name, table, clients, deals) if name in SCOPED else None
         parts = {IN_SCOPE: table} if group is None else {
-            rule: table[group == rule].reset_index(drop=True) for rule in [IN_SCOPE, *side_rules]}
+            rule: table[(group == rule).to_numpy(dtype=bool)].reset_index(drop=True)
+            for rule in [IN_SCOPE, *side_rules]}
         summary.append({"table": name, "rows": len(parts[IN_SCOPE]),
                         "set_aside": sum(len(t) for r, t in parts.items() if r != IN_SCOPE),
                         "columns": ", ".join(table.columns)})
@@ -574,9 +597,9 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
                 folder.mkdir(parents=True, exist_ok=True)
                 part.to_parquet(folder / f"{name}.parquet", index=False)
 
-    emit("clients", clients)
-    emit("deals", deals)
-    del clients, deals
+    emit("clients", clients.drop(columns="group"))
+    emit("deals", deals.drop(columns="group"))
+    clients, deals = clients[["client_id", "group"]], deals[["deal_id", "group"]]
     for name, spec in specs.items():
         if name in ("clients", "deals"):
             continue
@@ -585,7 +608,8 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
             continue
         table = build(name)
         if name == "post_deal_nps":
-            table = table.assign(client_id=table["deal_id"].map(deal_client).astype("str"))
+            found = positions(table["deal_id"], deal_clients["deal_id"])
+            table = table.assign(client_id=_pick(deal_clients["client_id"], found).to_numpy())
         emit(name, table)
     result.quality = pd.concat(quality, ignore_index=True)
     result.duplicates = pd.DataFrame(duplicates)

@@ -69,41 +69,50 @@ BITRIX_ACTIVITY_TYPES = ["Звонок", "E-mail", "Открытая линия"
 DIRECTIONS = ["Входящий", "Исходящий"]
 REPEAT_CHANNEL = "Повторное обращение"
 
+#: Planted segments. ``signature``: how each differs from the other in-scope clients, in
+#: the terms of cjm.segment's features (a direction for numbers, a level for categories).
 SEGMENTS = {
     1: dict(name="Молодые минчане: первый автомобиль", share=0.16, age=(22, 29), male=0.65,
             minsk=0.85, price=(45_000, 0.10), down=(0.08, 0.14), term={48: 0.20, 60: 0.80},
             speed=1.0, touches=1.0, online=1.8, crossover=False,
+            signature={"age": "low", "amount": "low", "down_payment_share": "low", "term_months": "high"},
             traits=["возраст 22-29 лет", "Минск", "недорогой автомобиль (~45 тыс. BYN)",
                     "аванс 8-14%", "срок 60 мес.", "много онлайн-касаний"]),
     2: dict(name="Семьи: кроссовер для семьи", share=0.20, age=(31, 44), male=0.55,
-            minsk=0.50, price=(90_000, 0.10), down=(0.26, 0.33), term={36: 0.50, 48: 0.50},
+            minsk=0.50, price=(90_000, 0.10), down=(0.27, 0.35), term={36: 0.50, 48: 0.50},
             speed=1.15, touches=1.1, online=1.0, crossover=True,
+            signature={"amount": "high", "down_payment_share": "high"},
             traits=["возраст 31-44 лет", "Минск и регионы поровну", "кроссовер ~90 тыс. BYN",
-                    "аванс 26-33%", "срок 36-48 мес."]),
+                    "аванс 27-35%", "срок 36-48 мес."]),
     3: dict(name="Состоятельные: премиум", share=0.08, age=(38, 55), male=0.92,
             minsk=0.92, price=(170_000, 0.10), down=(0.38, 0.46), term={12: 0.40, 24: 0.60},
             speed=0.45, touches=0.7, online=0.8, crossover=False,
+            signature={"amount": "high", "down_payment_share": "high", "term_months": "low", "gender": "М"},
             traits=["мужчины 38-55 лет", "Минск", "премиум 140-210 тыс. BYN", "аванс 38-46%",
                     "короткий срок 12-24 мес.", "быстрое решение, мало касаний"]),
     4: dict(name="Региональные прагматики", share=0.22, age=(35, 55), male=0.72,
             minsk=0.04, price=(62_000, 0.10), down=(0.18, 0.25), term={36: 0.60, 48: 0.40},
             speed=1.6, touches=1.6, online=0.55, crossover=False,
+            signature={"capital": "regions", "age": "high"},
             traits=["регионы", "возраст 35-55 лет", "практичный автомобиль ~62 тыс. BYN",
                     "аванс 18-25%", "долгое решение, много касаний, больше офлайн"]),
     5: dict(name="Женщины: первый автомобиль", share=0.12, age=(28, 40), male=0.0,
             minsk=0.60, price=(52_000, 0.10), down=(0.14, 0.20), term={48: 0.60, 60: 0.40},
             speed=1.5, touches=1.7, online=1.25, crossover=False,
+            signature={"gender": "Ж", "term_months": "high"},
             traits=["женщины 28-40 лет", "первый автомобиль ~52 тыс. BYN", "аванс 14-20%",
                     "срок 48-60 мес.", "много вопросов и касаний, долгое решение"]),
     6: dict(name="Такси и самозанятые водители", share=0.12, age=(25, 50), male=0.93,
             minsk=0.70, price=(35_000, 0.10), down=(0.01, 0.06), term={60: 1.0},
             speed=0.5, touches=0.75, online=1.3, crossover=False,
+            signature={"amount": "low", "down_payment_share": "low", "term_months": "high", "gender": "М"},
             traits=["мужчины 25-50 лет", "бюджетный автомобиль ~35 тыс. BYN",
                     "низкий аванс 1-6%", "срок 60 мес.", "быстрое решение",
                     "чаще отказ службы безопасности по доходу"]),
     7: dict(name="Старшее поколение", share=0.10, age=(58, 72), male=0.60,
             minsk=0.50, price=(70_000, 0.12), down=(0.50, 0.62), term={12: 0.50, 24: 0.50},
             speed=1.2, touches=1.0, online=0.25, crossover=False,
+            signature={"age": "high", "down_payment_share": "high", "term_months": "low"},
             traits=["возраст 58-72 лет", "высокий аванс 50-62%", "короткий срок 12-24 мес.",
                     "почти только офлайн: офис и телефон"]),
 }
@@ -1555,7 +1564,7 @@ def _truth(w: World, layout: str, rows: dict, dups: dict, nps_file: str) -> tupl
         wd = di[outcome[di] == "won"]
         spec = SEGMENTS[s_]
         segments[str(s_)] = dict(
-            name=spec["name"], size=int(m.sum()), traits=spec["traits"],
+            name=spec["name"], size=int(m.sum()), traits=spec["traits"], signature=spec["signature"],
             profile=dict(
                 median_age=round(float(np.median(c["age"].to_numpy()[cidx])), 1),
                 male_share=round(float(1 - c["female"].to_numpy()[cidx].mean()), 3),

@@ -15,7 +15,7 @@ SECTIONS := $(OUT)/.params
 CJM := $(wildcard cjm/*.py)
 # the demo engagements are generated; a client's raw exports are whatever is in raw/
 RAW := $(if $(shell grep -s '^demo:' params/$(E).yaml),data/$(E)/raw/.complete,$(shell find data/$(E)/raw -type f 2>/dev/null))
-STEPS := 01_anonymize 02_clean
+STEPS := 01_anonymize 02_clean 03_segment
 EXECUTED := $(STEPS:%=$(NB)/%.ipynb)
 
 .DELETE_ON_ERROR:
@@ -53,6 +53,8 @@ endef
 $(NB)/01_anonymize.ipynb: notebooks/01_anonymize.ipynb $(SECTIONS)/anonymize.yaml $(CJM) $(RAW)
 	$(papermill)
 $(NB)/02_clean.ipynb: notebooks/02_clean.ipynb $(SECTIONS)/clean.yaml $(CJM) $(NB)/01_anonymize.ipynb
+	$(papermill)
+$(NB)/03_segment.ipynb: notebooks/03_segment.ipynb $(SECTIONS)/segment.yaml $(CJM) $(NB)/02_clean.ipynb
 	$(papermill)
 
 $(OUT)/report/index.html: $(EXECUTED) cjm/report.py cjm/params.py

@@ -238,7 +238,7 @@ def atomic_folder(target: Path):
 
 
 def write_atomic(frame_or_text, path: Path, **kwargs) -> Path:
-    """Write a DataFrame (parquet, csv or xlsx by suffix) or text to ``path`` atomically."""
+    """Write a DataFrame (parquet, csv or xlsx by suffix), text or bytes to ``path`` atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
@@ -246,6 +246,8 @@ def write_atomic(frame_or_text, path: Path, **kwargs) -> Path:
     try:
         if isinstance(frame_or_text, str):
             Path(tmp).write_text(frame_or_text, encoding="utf-8")
+        elif isinstance(frame_or_text, bytes):
+            Path(tmp).write_bytes(frame_or_text)
         elif path.suffix == ".parquet":
             frame_or_text.to_parquet(tmp, index=False, **kwargs)
         elif path.suffix == ".csv":

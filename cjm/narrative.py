@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
@@ -50,6 +51,40 @@ TEXTS = {
         "02.tables": "## Итоговые таблицы\n\nТаблицы в рамках исследования, с которыми работают "
                      "следующие шаги.",
         "02.absent": "Источники, которых нет в этом проекте: {names}. Зависящие от них шаги это отметят.",
+        "03.title": "# 3. Поведенческая сегментация\n\n"
+                    "Клиенты в рамках исследования разделены на группы по тому, как они покупают: "
+                    "сколько стоит автомобиль, какой аванс и срок, кто они. Число сегментов выбрано "
+                    "по нескольким мерам качества кластерного анализа; заказчику показаны варианты "
+                    "разбиения и портрет каждого сегмента.",
+        "03.features": "## Признаки\n\nПризнаки с весом задают сегменты (вес — сила влияния на "
+                       "расстояния между клиентами); остальные только описывают их в портретах. "
+                       "Числа стандартизованы (суммы — в логарифме), категории — в индикаторах с "
+                       "той же общей дисперсией, что у числа; пропуски заменены медианой.",
+        "03.scan": "## Сколько сегментов\n\nДля каждого k от {k_min} до {k_max}: инерция (локоть), "
+                   "силуэт, индексы Калински–Харабаша и Дэвиса–Болдина, устойчивость (согласие "
+                   "разбиений на {resamples} случайных подвыборках по скорректированному индексу Рэнда).",
+        "03.peak": "**Рекомендовано k = {k}**: здесь устойчивость достигает пика — {stability:.2f} "
+                   "против {coarser:.2f} при k − 1 и {finer:.2f} при k + 1. Сегментов ровно столько, "
+                   "сколько групп в данных: лишний сегмент режет группу по-разному на каждой "
+                   "подвыборке, недостающий — по-разному сливает две группы. Это самый подробный "
+                   "такой пик с устойчивостью не ниже {threshold}.",
+        "03.most_stable": "Ни одно k не достигает порога устойчивости; **рекомендовано самое "
+                          "устойчивое k = {k}** ({stability:.2f}). Стоит пересмотреть признаки и их веса.",
+        "03.options": "## Варианты разбиения\n\nНесколько решений рядом: метод, число сегментов, их "
+                      "размеры, силуэт и согласие с выбранным разбиением (индекс Рэнда, 1 — совпадают).",
+        "03.option": "### Вариант {option}",
+        "03.chosen": "## Выбранное разбиение: {k} сегментов, метод {method}\n\n{why}",
+        "03.chosen_by_params": "Число сегментов выбрано вместе с заказчиком (параметр `n_segments`).",
+        "03.chosen_recommended": "Рекомендованное число сегментов; окончательный выбор делается с "
+                                 "заказчиком (параметр `n_segments`).",
+        "03.portraits": "## Портреты сегментов\n\nНазвание составлено из двух самых отличительных "
+                        "признаков; в портрете — признаки, по которым сегмент заметно отличается от "
+                        "остальных клиентов (среднее или медиана сегмента против всех клиентов).",
+        "03.portrait": "**{segment}. {segment_name}** — {clients} клиентов ({share:.0%}): {portrait}.",
+        "03.maps": "## Карта отличий и проекция",
+        "03.outputs": "Метки сегментов, профили (также в `segment_profiles.xlsx`) и обученная модель "
+                      "сохранены: новую выгрузку CRM можно разнести по тем же сегментам "
+                      "(`cjm.segment.assign`).",
     },
     "en": {
         "01.title": "# 1. Anonymization\n\n"
@@ -84,6 +119,41 @@ TEXTS = {
         "02.tables": "## Resulting tables\n\nThe in-scope tables the next steps work on.",
         "02.absent": "Sources this engagement does not have: {names}. The steps that use them "
                      "say so.",
+        "03.title": "# 3. Behavioural segmentation\n\n"
+                    "In-scope clients are split into groups by how they buy: the car's price, the down "
+                    "payment and term, who they are. The number of segments is chosen from several "
+                    "measures of cluster quality; the client sees alternative splits and a portrait "
+                    "of each segment.",
+        "03.features": "## Features\n\nFeatures with a weight define the segments (the weight is "
+                       "their pull on distances between clients); the others only describe them. "
+                       "Numbers are standardized (amounts on a log scale), categories become "
+                       "indicators with the total variance of one number; missing values take the median.",
+        "03.scan": "## How many segments\n\nFor each k from {k_min} to {k_max}: inertia (elbow), "
+                   "silhouette, Calinski–Harabasz and Davies–Bouldin indices, and stability (agreement "
+                   "of splits on {resamples} random subsamples, adjusted Rand index).",
+        "03.peak": "**Recommended k = {k}**: stability peaks here, {stability:.2f} against "
+                   "{coarser:.2f} at k − 1 and {finer:.2f} at k + 1. There are as many segments as "
+                   "groups in the data: one more cuts a group differently on each resample, one fewer "
+                   "merges two groups in varying ways. It is the finest such peak at least "
+                   "{threshold} stable.",
+        "03.most_stable": "No k reaches the stability threshold; **the most stable k = {k} is "
+                          "recommended** ({stability:.2f}). Revisit the features and their weights.",
+        "03.options": "## Alternative splits\n\nSeveral solutions side by side: method, number of "
+                      "segments, their sizes, silhouette and agreement with the chosen split "
+                      "(Rand index, 1 = identical).",
+        "03.option": "### Option {option}",
+        "03.chosen": "## The chosen split: {k} segments, method {method}\n\n{why}",
+        "03.chosen_by_params": "The number of segments was chosen with the client (`n_segments`).",
+        "03.chosen_recommended": "The recommended number of segments; the final choice is made with "
+                                 "the client (`n_segments`).",
+        "03.portraits": "## Segment portraits\n\nEach name is made of the two most distinctive "
+                        "traits; a portrait lists the traits where the segment clearly differs from "
+                        "the other clients (segment mean or median against all clients).",
+        "03.portrait": "**{segment}. {segment_name}** — {clients} clients ({share:.0%}): {portrait}.",
+        "03.maps": "## Map of differences and projection",
+        "03.outputs": "Segment labels, profiles (also in `segment_profiles.xlsx`) and the fitted model "
+                      "are saved: a fresh CRM export can be placed into the same segments "
+                      "(`cjm.segment.assign`).",
     },
 }
 
@@ -104,6 +174,11 @@ LABELS = {
         "rule": "Правило", "label": "Группа", "clients": "Клиенты", "deals": "Сделки",
         "clients_left": "Осталось клиентов", "deals_left": "Осталось сделок", "stage": "Этап",
         "columns": "Колонки", "set_aside": "Отложено",
+        "feature": "Признак", "role": "Роль", "weight": "Вес", "distribution": "Медиана (квартили) или доли",
+        "k": "k", "inertia": "Инерция", "silhouette": "Силуэт", "calinski_harabasz": "Калински–Харабаш",
+        "davies_bouldin": "Дэвис–Болдин", "stability": "Устойчивость", "option": "Вариант",
+        "method": "Метод", "sizes": "Размеры сегментов", "agreement": "Согласие с выбранным",
+        "segment": "Сегмент", "segment_name": "Название", "share": "Доля", "portrait": "Портрет",
     },
     "en": {},
 }
@@ -120,6 +195,7 @@ VALUES = {
         "client": "клиент", "deal": "сделка", "manager": "менеджер", "respondent": "респондент",
         "activity": "дело CRM", "interview": "интервью", "name": "имя", "phone": "телефон", "email": "e-mail",
         "passport": "паспорт", "personal_number": "личный номер",
+        "defines": "задаёт сегменты", "describes": "описывает",
     },
     "en": {},
 }
@@ -148,11 +224,26 @@ def say(key: str, language: str, **values) -> Markdown:
     return Markdown(TEXTS[language][key].format(**values))
 
 
-def table(frame: pd.DataFrame, language: str):
-    """``frame`` for the reader: headers in ``language``, no index, thin-space thousands."""
+def say_each(key: str, language: str, rows: pd.DataFrame) -> Markdown:
+    """The passage ``key`` once per row of ``rows`` (its columns fill the passage)."""
+    def shown(value):  # whole numbers with thin-space thousands, as in tables
+        return f"{value:,}".replace(",", "\u202f") if isinstance(value, (int, np.integer)) else value
+
+    text = TEXTS[language][key]
+    return Markdown("\n\n".join(text.format(**{k: shown(v) for k, v in row.items()})
+                                  for row in rows.to_dict("records")))
+
+
+def table(frame: pd.DataFrame, language: str, precision: int = 1,
+          percent=("share", "missing")):
+    """``frame`` for the reader: headers in ``language``, no index, thin-space thousands,
+    numbers to ``precision`` decimals and the ``percent`` columns as percentages."""
     shown = labelled(frame, language)
+    names = dict(zip(frame.columns, shown.columns))
     text = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
-    return (shown.style.hide(axis="index").format(thousands="\u202f", precision=1, na_rep="—")
+    percentages = {names[c]: "{:.0%}" for c in percent if c in names}
+    return (shown.style.hide(axis="index").format(thousands="\u202f", precision=precision, na_rep="—")
+            .format(percentages, na_rep="—")
             .set_properties(subset=text, **{"text-align": "left"}))
 
 
@@ -162,7 +253,7 @@ def labelled(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     if values:
         pattern = "|".join(sorted(map(re.escape, values), key=len, reverse=True))
         frame = frame.copy()
-        for column in ("treatment", "detail", "kind"):
+        for column in ("treatment", "detail", "kind", "role"):
             if column in frame:
                 frame[column] = frame[column].str.replace(rf"\b(?:{pattern})\b", lambda m: values[m.group(0)],
                                                           regex=True)

@@ -172,12 +172,30 @@ SCHEMA = Section({
         "scope": ListOf(SCOPE_RULE),
         "max_invalid_share": Scalar(float, int, minimum=0),
     }, defaults={"scope": [], "max_invalid_share": 0.05}),
+    "segment": Section({
+        "features": MapOf(Scalar(int, float, minimum=0)),
+        "describe": TEXTS,
+        "capital": TEXT,
+        "online_channels": TEXTS,
+        "k_min": Scalar(int, minimum=2),
+        "k_max": Scalar(int, minimum=3),
+        "n_segments": Scalar(int, minimum=2),
+        "method": Scalar(str, choices=("kmeans", "gmm", "ward")),
+        "options": ListOf(Section({"method": Scalar(str, choices=("kmeans", "gmm", "ward")),
+                                   "k": Scalar(int, minimum=2)}, required=("method", "k"))),
+        "resamples": Scalar(int, minimum=2),
+        "stability_threshold": Scalar(float, minimum=0),
+        "fit_rows": Scalar(int, minimum=100),
+    }, required=("features",), defaults={
+        "describe": [], "online_channels": [], "k_min": 2, "k_max": 12, "method": "kmeans",
+        "resamples": 20, "stability_threshold": 0.85,
+        "fit_rows": 20_000}),
 }, required=("engagement", "language", "seed", "stages", "sources"))
 
 #: Keys every step reads; a change to one reruns every step.
 SHARED_KEYS = ("engagement", "client", "language", "seed", "stages", "won_stage", "sources")
 #: Notebook sections, in pipeline order.
-SECTIONS = ("anonymize", "clean")
+SECTIONS = ("anonymize", "clean", "segment")
 
 
 def _fail(path: str):
@@ -235,11 +253,32 @@ def _check_consistency(params: dict, path: Path) -> None:
     if params.get("won_stage") and params["won_stage"] not in params["stages"]:
         raise CjmError(f"{path}: key 'won_stage' is {params['won_stage']!r}",
                        "expected one of the names listed under 'stages'")
+    _check_segment(params.get("segment"), path)
     for rule in params.get("clean", {}).get("scope", []):
         conditions = [k for k in ("in", "not_in", "greater_than", "less_than") if k in rule]
         if len(conditions) != 1:
             raise CjmError(f"{path}: scope rule '{rule['name']}' needs exactly one of in, not_in, "
                            f"greater_than, less_than (has {conditions or 'none'})")
+
+
+def _check_segment(section: dict | None, path: Path) -> None:
+    from cjm.segment import CATALOGUE
+
+    if section is None:
+        return
+    for key in ("features", "describe"):
+        for name in section[key]:
+            if name not in CATALOGUE:
+                raise CjmError(f"{path}: key 'segment.{key}' names unknown feature '{name}'",
+                               f"expected some of: {', '.join(CATALOGUE)}")
+    if not section["features"]:
+        raise CjmError(f"{path}: key 'segment.features' is empty", "name at least one feature with a weight")
+    if section["k_min"] >= section["k_max"]:
+        raise CjmError(f"{path}: keys 'segment.k_min' and 'segment.k_max' are {section['k_min']} and "
+                       f"{section['k_max']}", "expected k_min < k_max")
+    if "capital" in [*section["features"], *section["describe"]] and "capital" not in section:
+        raise CjmError(f"{path}: feature 'capital' needs key 'segment.capital'",
+                       "set it to the capital's region as written in the data, e.g. capital: г. Минск")
 
 
 def section_view(params: dict, section: str) -> dict:

@@ -10,6 +10,7 @@ from cjm.anonymize import anonymize, write_anonymized
 from cjm.clean import clean, read_anonymized, write_clean
 from cjm.params import load_params
 from cjm.paths import PROJECT_ROOT, EngagementPaths
+from cjm.segment import run_segment
 
 SEED = 2025
 
@@ -26,6 +27,7 @@ class World:
         self.params = load_params(engagement, root)
         self._anonymized = None
         self._cleaned = None
+        self._segmented = None
 
     @property
     def anonymized(self):
@@ -43,6 +45,14 @@ class World:
             self._cleaned = clean(self.params, *read_anonymized(self.params, self.paths))
             write_clean(self._cleaned, self.paths)
         return self._cleaned
+
+    @property
+    def segmented(self):
+        """The result of 03 on this world (computed once, also written to interim/)."""
+        if self._segmented is None:
+            self.cleaned
+            self._segmented = run_segment(self.params, self.paths)
+        return self._segmented
 
     def truth_json(self):
         return json.loads((self.paths.truth / "truth.json").read_text(encoding="utf-8"))

@@ -34,7 +34,9 @@ class Spec:
 class Scalar(Spec):
     def __init__(self, *types: type, choices: tuple | None = None, minimum: float | None = None):
         self.types, self.choices, self.minimum = types, choices, minimum
-        names = " or ".join("number" if t in (int, float) else t.__name__ for t in types)
+        names = " or ".join(dict.fromkeys(
+            "number" if float in types and t in (int, float) else "whole number" if t is int
+            else "text" if t is str else t.__name__ for t in types))
         self.expected = f"one of {list(choices)}" if choices else f"a {names}"
         if minimum is not None:
             self.expected += f" >= {minimum}"
@@ -93,21 +95,12 @@ class Section(Spec):
         for key, item in value.items():
             path = f"{where}.{key}" if where else str(key)
             if key not in self.fields:
-                raise _unknown_key(path, key, self.fields)
+                fail.unknown(path, key, self.fields)
             out[key] = self.fields[key].check(item, path, fail)
         for key in self.required:
             if key not in value:
                 fail(f"{where}.{key}" if where else key, "<missing>", self.fields[key].expected)
         return out
-
-
-def _unknown_key(path: str, key: str, fields: dict) -> CjmError:
-    import difflib
-
-    close = difflib.get_close_matches(str(key), list(fields), n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return CjmError(f"unknown key '{path}'",
-                    f"{hint}expected one of: {', '.join(fields)}")
 
 
 ANY = Spec()
@@ -198,10 +191,21 @@ SHARED_KEYS = ("engagement", "client", "language", "seed", "stages", "won_stage"
 SECTIONS = ("anonymize", "clean", "segment")
 
 
-def _fail(path: str):
-    def fail(key, value, expected):
-        raise CjmError(f"{path}: key '{key}' is {value!r}", f"expected {expected}")
-    return fail
+class _Failure:
+    """Raises the error of a bad value or an unknown key, naming the params file."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __call__(self, key, value, expected):
+        raise CjmError(f"{self.path}: key '{key}' is {value!r}", f"expected {expected}")
+
+    def unknown(self, key_path: str, key, fields: dict):
+        import difflib
+
+        close = difflib.get_close_matches(str(key), list(fields), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise CjmError(f"{self.path}: unknown key '{key_path}'", f"{hint}expected one of: {', '.join(fields)}")
 
 
 def load_params(engagement: str | Path, root: Path | None = None) -> dict:
@@ -230,7 +234,7 @@ def load_params(engagement: str | Path, root: Path | None = None) -> dict:
         raise CjmError(f"{path}: not valid YAML ({err})", "fix the YAML syntax at the line shown") from err
     if not isinstance(raw, dict):
         raise CjmError(f"{path}: expected a mapping of keys at the top level")
-    params = SCHEMA.check(raw, "", _fail(str(path)))
+    params = SCHEMA.check(raw, "", _Failure(str(path)))
     _check_consistency(params, path)
     params["_file"] = str(path)
     return params

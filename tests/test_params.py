@@ -1,0 +1,115 @@
+"""Parameters: validated on load with messages naming the file, the key and what is expected;
+one file per notebook section, rewritten only when its content changes."""
+
+import shutil
+
+import pytest
+import yaml
+
+from cjm.errors import CjmError
+from cjm.params import SECTIONS, load_params, split_sections
+from cjm.paths import PROJECT_ROOT
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A project root holding a copy of the demo params, and a way to edit them."""
+    (tmp_path / "params").mkdir()
+    shutil.copy(PROJECT_ROOT / "params" / "demo.yaml", tmp_path / "params" / "demo.yaml")
+
+    def edit(change):
+        path = tmp_path / "params" / "demo.yaml"
+        params = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(params)
+        path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return tmp_path, edit
+
+
+def _fails(project, change, *fragments):
+    root, edit = project
+    path = edit(change)
+    with pytest.raises(CjmError) as error:
+        load_params("demo", root)
+    message = str(error.value)
+    assert str(path) in message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_demo_params_load_with_defaults(project):
+    params = load_params("demo", project[0])
+    assert params["anonymize"]["k"] == 5
+    assert params["segment"]["k_min"] == 2 and params["segment"]["resamples"] == 20
+    assert params["_file"].endswith("demo.yaml")
+
+
+def test_both_demo_layouts_are_valid():
+    for name in ("demo", "demo_bitrix"):
+        assert load_params(name)["engagement"] == name
+
+
+def test_unknown_key_suggests_the_close_one(project):
+    _fails(project, lambda p: p.update(langauge="ru"), "unknown key 'langauge'", "did you mean 'language'?")
+
+
+def test_unknown_nested_key_names_its_path(project):
+    _fails(project, lambda p: p["segment"].update(k_maks=9), "'segment.k_maks'", "did you mean 'k_max'?")
+
+
+def test_wrong_type_names_key_value_and_expectation(project):
+    _fails(project, lambda p: p.update(seed="2025"), "key 'seed' is '2025'", "expected a whole number >= 0")
+
+
+def test_value_outside_the_choices(project):
+    _fails(project, lambda p: p.update(language="de"), "key 'language' is 'de'", "['ru', 'en']")
+
+
+def test_missing_required_key(project):
+    _fails(project, lambda p: p.pop("stages"), "key 'stages'", "<missing>")
+
+
+def test_won_stage_must_be_a_stage(project):
+    _fails(project, lambda p: p.update(won_stage="Оплата"), "won_stage", "'stages'")
+
+
+def test_table_source_must_be_a_declared_source(project):
+    _fails(project, lambda p: p["clean"]["tables"]["deals"].update(source="crm"),
+           "'clean.tables.deals.source' names unknown source 'crm'")
+
+
+def test_scope_rule_needs_exactly_one_condition(project):
+    _fails(project, lambda p: p["clean"]["scope"][0].update(not_in=["x"]), "legal_entity", "exactly one of")
+
+
+def test_unknown_segmentation_feature(project):
+    _fails(project, lambda p: p["segment"]["features"].update(income=1), "'segment.features'", "'income'",
+           "age")
+
+
+def test_capital_feature_needs_the_capital(project):
+    _fails(project, lambda p: p["segment"].pop("capital"), "segment.capital")
+
+
+def test_k_range_must_be_a_range(project):
+    _fails(project, lambda p: p["segment"].update(k_min=8, k_max=5), "k_min", "k_min < k_max")
+
+
+def test_missing_file_and_broken_yaml(tmp_path):
+    with pytest.raises(CjmError, match="no parameters file .*nobody.yaml"):
+        load_params("nobody", tmp_path)
+    (tmp_path / "params").mkdir()
+    (tmp_path / "params" / "broken.yaml").write_text("seed: [1,\n", encoding="utf-8")
+    with pytest.raises(CjmError, match="not valid YAML"):
+        load_params("broken", tmp_path)
+
+
+def test_split_rewrites_only_the_sections_that_changed(project):
+    root, edit = project
+    assert split_sections("demo", root) == list(SECTIONS)
+    assert split_sections("demo", root) == []
+    edit(lambda p: p["segment"].update(k_max=10))
+    assert split_sections("demo", root) == ["segment"]
+    edit(lambda p: p.update(seed=7))  # a shared key: every step reruns
+    assert split_sections("demo", root) == list(SECTIONS)

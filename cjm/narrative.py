@@ -242,9 +242,10 @@ def table(frame: pd.DataFrame, language: str, precision: int = 1,
     names = dict(zip(frame.columns, shown.columns))
     text = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
     percentages = {names[c]: "{:.0%}" for c in percent if c in names}
-    return (shown.style.hide(axis="index").format(thousands="\u202f", precision=precision, na_rep="—")
-            .format(percentages, na_rep="—")
-            .set_properties(subset=text, **{"text-align": "left"}))
+    styled = shown.style.hide(axis="index").format(thousands="\u202f", precision=precision, na_rep="—")
+    if percentages:  # an empty formatter would reset every column's format
+        styled = styled.format(percentages, subset=list(percentages), na_rep="—")
+    return styled.set_properties(subset=text, **{"text-align": "left"})
 
 
 def labelled(frame: pd.DataFrame, language: str) -> pd.DataFrame:

@@ -31,7 +31,7 @@ from tqdm.auto import tqdm
 
 from cjm.errors import CjmError
 from cjm.geo import normalize_town, region_of, town_from_address
-from cjm.io import atomic_folder, read_export, read_transcript, require_columns, write_atomic
+from cjm.io import atomic_folder, read_export, read_export_chunks, read_transcript, require_columns, write_atomic
 from cjm.paths import EngagementPaths
 from cjm.pii import detect_personal_columns, normalize_email, normalize_phone
 from cjm.scrub import KINDS, TextScrubber
@@ -132,10 +132,12 @@ class Pseudonymizer:
 
     def reidentification(self) -> pd.DataFrame:
         """The re-identification table: ``kind``, ``original``, ``pseudonym``."""
-        rows = [(kind, original, alias) for kind, seen in self._originals.items()
-                for alias, original in seen.items()]
-        return (pd.DataFrame(rows, columns=["kind", "original", "pseudonym"], dtype="str")
-                .sort_values(["kind", "pseudonym"], ignore_index=True))
+        parts = [pd.DataFrame({"kind": kind, "original": pd.Series(list(seen.values()), dtype="str"),
+                               "pseudonym": pd.Series(list(seen), dtype="str")})
+                 for kind, seen in self._originals.items()]
+        table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["kind", "original", "pseudonym"], dtype="str")
+        return table.astype("str").sort_values(["kind", "pseudonym"], ignore_index=True)
 
 
 # ----------------------------------------------------------------------------- generalization
@@ -282,6 +284,17 @@ def read_source(params: dict, paths: EngagementPaths, name: str, columns: list[s
     return frame
 
 
+def read_source_blocks(params: dict, paths: EngagementPaths, name: str, rows: int):
+    """:func:`read_source` a block of at most ``rows`` rows at a time."""
+    source = params["sources"][name]
+    path = paths.raw / source["file"]
+    for number, block in enumerate(read_export_chunks(path, source.get("format"), f"sources.{name}.format",
+                                                      rows=rows)):
+        if number == 0:
+            require_columns(block, declared_columns(source), str(path), f"sources.{name}")
+        yield block
+
+
 def read_sources(params: dict, paths: EngagementPaths) -> dict[str, pd.DataFrame]:
     """Every raw export of the params' ``sources`` (see :func:`read_source`)."""
     return {name: read_source(params, paths, name)
@@ -309,7 +322,7 @@ def known_names(frames: dict[str, pd.DataFrame], sources: dict) -> list[str]:
 
 
 def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFrame] | None = None,
-              n_jobs: int = 2, sink: Path | None = None) -> AnonymizeResult:
+              n_jobs: int = 2, sink: Path | None = None, block_rows: int = 500_000) -> AnonymizeResult:
     """Anonymize every source of an engagement.
 
     Parameters
@@ -327,6 +340,10 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
         A folder: each anonymized source is written there as ``<source>.parquet`` as soon
         as it is done and not kept in ``result.frames``. Without it nothing is written
         (see :func:`write_anonymized` and :func:`run_anonymize`).
+    block_rows : int
+        With a ``sink``, a big CSV export is read, anonymized and written this many rows
+        at a time (the first block decides which undeclared columns are personal or free
+        text), so memory stays flat however long the export.
     """
     sources = params["sources"]
     _check_links(params)
@@ -347,26 +364,38 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     result = AnonymizeResult(frames={})
     columns, scrubbed, links, k_rows = [], [], [], []
     for name, source in tqdm(sources.items(), desc="anonymizing", leave=False):
-        raw = read(name)
-        frame, treatments, counts = _anonymize_source(
-            raw, source, pseudonymizer, scrubber, settings.get("detect_sample", 2000), n_jobs)
-        if "link_to" in source:
-            frame["client_id"], link = indexes[source["link_to"]].link(raw, source["link_person"])
-            links.append({"source": name, **link})
-        if "transcripts" in source:
-            result.transcripts[name], transcript_counts = _scrub_transcripts(
-                raw, frame, source["transcripts"], paths.raw, scrubber)
-            counts.append({"column": f"{source['transcripts']['folder']}/ (transcripts)", **transcript_counts})
-        del raw
-        if name in quasi:
-            k_rows.append({"source": name, "quasi_identifiers": ", ".join(quasi[name]), "k": settings.get("k", 5),
-                           **k_anonymity(frame, quasi[name], settings.get("k", 5))})
-        if sink is None:
-            result.frames[name] = frame
-        else:
-            frame.to_parquet(Path(sink) / f"{name}.parquet", index=False)
+        # a big CSV streams through in blocks when written to a sink, unless the whole
+        # table is needed at once (k-anonymity, transcripts)
+        whole = sink is None or frames is not None or name in quasi or "transcripts" in source
+        blocks = [read(name)] if whole else read_source_blocks(params, paths, name, block_rows)
+        writer = plan = None
+        totals, link_totals = {}, {}
+        for raw in blocks:
+            plan = plan or _plan_source(raw, source, settings.get("detect_sample", 2000))
+            frame, treatments, counts = _anonymize_source(raw, source, plan, pseudonymizer, scrubber, n_jobs)
+            if "link_to" in source:
+                frame["client_id"], link = indexes[source["link_to"]].link(raw, source["link_person"])
+                link_totals = _add_counts(link_totals, link)
+            if "transcripts" in source:
+                result.transcripts[name], transcript_counts = _scrub_transcripts(
+                    raw, frame, source["transcripts"], paths.raw, scrubber)
+                counts.append({"column": f"{source['transcripts']['folder']}/ (transcripts)", **transcript_counts})
+            del raw
+            for count in counts:
+                totals[count["column"]] = _add_counts(totals.get(count["column"], {}), count)
+            if name in quasi:
+                k_rows.append({"source": name, "quasi_identifiers": ", ".join(quasi[name]),
+                               "k": settings.get("k", 5), **k_anonymity(frame, quasi[name], settings.get("k", 5))})
+            if sink is None:
+                result.frames[name] = frame
+            else:
+                writer = _write_block(frame, Path(sink) / f"{name}.parquet", writer)
+        if writer is not None:
+            writer.close()
+        if link_totals:
+            links.append({"source": name, **link_totals})
         columns += [{"source": name, **t} for t in treatments]
-        scrubbed += [{"source": name, **c} for c in counts]
+        scrubbed += [{"source": name, **c} for c in totals.values()]
 
     result.columns = pd.DataFrame(columns, columns=["source", "column", "treatment", "detail"])
     result.scrubbed = pd.DataFrame(scrubbed, columns=["source", "column", "texts", *KINDS])
@@ -378,6 +407,25 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     result.pseudonyms = (result.reidentification.groupby("kind").size()
                          .rename("identifiers").reset_index())
     return result
+
+
+def _add_counts(total: dict, counts: dict) -> dict:
+    """Per-key sums of two count records (the ``column`` key is kept as is)."""
+    return {key: value if key == "column" else total.get(key, 0) + value for key, value in counts.items()}
+
+
+def _write_block(frame: pd.DataFrame, path: Path, writer=None):
+    """Append ``frame`` to the parquet file at ``path`` (opened on the first block)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if writer is None:
+        schema = pa.schema([f.with_type(pa.large_string()) if pa.types.is_null(f.type) else f
+                            for f in table.schema], metadata=table.schema.metadata)
+        writer = pq.ParquetWriter(path, schema)
+    writer.write_table(table.cast(writer.schema))
+    return writer
 
 
 def write_anonymized(result: AnonymizeResult, paths: EngagementPaths) -> None:
@@ -440,10 +488,9 @@ def _person_indexes(read, sources, pseudonymizer) -> dict[str, PersonIndex]:
     return indexes
 
 
-def _anonymize_source(raw: pd.DataFrame, source: dict, pseudonymizer: Pseudonymizer, scrubber: TextScrubber,
-                      detect_sample: int, n_jobs: int) -> tuple[pd.DataFrame, list[dict], list[dict]]:
-    """One source: the anonymized frame, a treatment per raw column, scrub counts per text column."""
-    identifiers = source.get("identifiers", {})
+def _plan_source(raw: pd.DataFrame, source: dict, detect_sample: int) -> tuple[dict, list[str]]:
+    """What to do with each column of a source, from its params and (for undeclared
+    columns) its content: the columns to remove with why, and the free-text columns."""
     removed = {**dict.fromkeys(source.get("name_columns", []), "name"),
                **{c: f"{kind} (used to link the person)" for c, kind in source.get("link_person", {}).items()},
                **dict.fromkeys(source.get("drop", []), "declared personal")}
@@ -453,7 +500,16 @@ def _anonymize_source(raw: pd.DataFrame, source: dict, pseudonymizer: Pseudonymi
     detected = detect_personal_columns(undeclared, sample=detect_sample)
     removed.update({c: f"{kind} (found by content)" for c, kind in detected.items()})
     text_columns += [c for c in undeclared.columns if c not in detected and _looks_like_free_text(raw[c])]
+    return removed, text_columns
 
+
+def _anonymize_source(raw: pd.DataFrame, source: dict, plan: tuple[dict, list[str]], pseudonymizer: Pseudonymizer,
+                      scrubber: TextScrubber, n_jobs: int) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+    """One source (or block of its rows) by ``plan`` (:func:`_plan_source`): the anonymized
+    frame, a treatment per raw column, scrub counts per text column."""
+    identifiers = source.get("identifiers", {})
+    removed, text_columns = plan
+    declared = set(declared_columns(source))
     out, treatments, counts = {}, [], []
     for column in raw.columns:
         values = raw[column]

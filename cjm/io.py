@@ -50,6 +50,8 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format",
                 columns: list[str] | None = None) -> pd.DataFrame:
     """Read one raw export (CSV or xlsx) as text.
 
+    See :func:`read_export_chunks` to read a big CSV a block of rows at a time.
+
     Parameters
     ----------
     path : Path
@@ -77,6 +79,20 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format",
         The file is missing, empty, of an unsupported type, in another encoding, split by
         another delimiter, or lacks the sheet; the message names the file and the key to set.
     """
+    return next(read_export_chunks(path, fmt, param, columns))
+
+
+def read_export_chunks(path: Path, fmt: dict | None = None, param: str = "format",
+                       columns: list[str] | None = None, rows: int | None = None):
+    """:func:`read_export`, a block of at most ``rows`` rows at a time (CSV only; an
+    xlsx, or ``rows=None``, comes in one block). Errors further into the file are raised
+    when their block is read, as the same :class:`CjmError`.
+
+    Yields
+    ------
+    DataFrame
+        Consecutive blocks of the export, with the columns of the first.
+    """
     fmt = fmt or {}
     path = Path(path)
     if not path.exists():
@@ -87,16 +103,20 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format",
     usecols = None if columns is None else (lambda name, wanted=frozenset(columns): (
         str(name).lstrip("\ufeff").strip() in wanted))
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = _read_xlsx(path, fmt, param, usecols)
+        blocks = iter([_read_xlsx(path, fmt, param, usecols)])
     elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        frame = _read_csv(path, fmt, param, usecols)
+        blocks = _read_csv(path, fmt, param, usecols, rows)
     else:
         raise CjmError(f"{path}: unsupported file type '{path.suffix}'",
                        "export it as .csv or .xlsx")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
+    rows_read = 0
+    for frame in blocks:
+        frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
+        rows_read += len(frame)
+        if rows_read:
+            yield frame
+    if not rows_read:
         raise CjmError(f"{path} has a header but no rows", "ask the client for the export again")
-    return frame
 
 
 def _read_xlsx(path: Path, fmt: dict, param: str, usecols=None) -> pd.DataFrame:
@@ -118,7 +138,9 @@ def _read_xlsx(path: Path, fmt: dict, param: str, usecols=None) -> pd.DataFrame:
     return frame.dropna(how="all").reset_index(drop=True)
 
 
-def _read_csv(path: Path, fmt: dict, param: str, usecols=None) -> pd.DataFrame:
+def _read_csv(path: Path, fmt: dict, param: str, usecols=None, rows: int | None = None):
+    """Blocks of ``rows`` rows (one block when None) of a CSV checked for its encoding,
+    delimiter and header."""
     with open(path, "rb") as handle:
         head = handle.read(_SAMPLE_BYTES)
     whole = path.stat().st_size <= len(head)
@@ -136,17 +158,20 @@ def _read_csv(path: Path, fmt: dict, param: str, usecols=None) -> pd.DataFrame:
         hint = f"the header is split by {found[0]!r}: " if found else ""
         raise CjmError(f"{path}: delimiter {sep!r} not found in the header line",
                        f"{hint}set '{param}.sep'")
+    options = dict(sep=sep, encoding=encoding, dtype=str, keep_default_na=False, na_values=[""],
+                   skiprows=skip, usecols=usecols, engine="c")
     try:
-        frame = pd.read_csv(path, sep=sep, encoding=encoding, dtype=str, keep_default_na=False,
-                            na_values=[""], skiprows=skip, usecols=usecols, engine="c")
+        if rows is None:
+            yield pd.read_csv(path, **options)
+        else:
+            with pd.read_csv(path, chunksize=rows, **options) as reader:
+                yield from reader
     except UnicodeDecodeError as err:
         raise CjmError(f"{path} is not in encoding {encoding} (further into the file)",
                        f"set '{param}.encoding' (Russian Excel exports are often cp1251)") from err
     except pd.errors.ParserError as err:
         raise CjmError(f"{path}: rows do not split into the header's columns with {sep!r} ({err})",
                        f"check '{param}.sep' and quoting in the file") from err
-    frame.columns = [str(c).lstrip("\ufeff") for c in frame.columns]
-    return frame
 
 
 def _decode_sample(path: Path, head: bytes, encoding: str, param: str) -> str:

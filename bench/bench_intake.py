@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import platform
 import resource
 import shutil
@@ -50,7 +51,7 @@ def run_steps(root: Path) -> dict:
             "touches": int(result.duplicates.set_index("table").loc["touches", "rows_kept"])}
 
 
-def _point_params_at_csv(root: Path) -> None:
+def point_params_at_csv(root: Path) -> None:
     """Above scale 1 the generator writes every table as CSV (xlsx caps at 1M rows)."""
     import yaml
 
@@ -64,21 +65,50 @@ def _point_params_at_csv(root: Path) -> None:
     path.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
+def generate(scale: int, root: Path) -> float:
+    """The demo engagement at ``scale`` under the project root ``root``, its params pointed
+    at the generated files; seconds taken."""
+    (root / "params").mkdir(parents=True, exist_ok=True)
+    shutil.copy(HERE.parent / "params" / f"{ENGAGEMENT}.yaml", root / "params")
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "cjm.demo", ENGAGEMENT, "--scale", str(scale), "--root", str(root)],
+                   check=True, stdout=subprocess.DEVNULL)
+    point_params_at_csv(root)
+    return time.perf_counter() - t0
+
+
+def run_intake(root: Path) -> dict:
+    """01 and 02 on ``root`` in a fresh process: their figures (see :func:`run_steps`)."""
+    out = subprocess.run([sys.executable, str(HERE / "bench_intake.py"), "--run", str(root)],
+                         capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"01 + 02 failed under {root}:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def record(name: str, rows: list[dict]) -> None:
+    """Append ``rows`` to ``bench/results/<name>.csv`` with the time and machine, and print
+    them as a Markdown table."""
+    stamp = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.node(),
+             "cpus": len(os.sched_getaffinity(0))}
+    results = HERE / "results" / f"{name}.csv"
+    results.parent.mkdir(exist_ok=True)
+    new = not results.exists()
+    with results.open("a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=[*stamp, *rows[0]])
+        if new:
+            writer.writeheader()
+        writer.writerows({**stamp, **row} for row in rows)
+    print("\n| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
+    for row in rows:
+        print("| " + " | ".join(str(v) for v in row.values()) + " |")
+
+
 def bench_scale(scale: int) -> dict:
     root = Path(tempfile.mkdtemp(prefix=f"cjm-bench-x{scale}-"))
     try:
-        (root / "params").mkdir()
-        shutil.copy(HERE.parent / "params" / f"{ENGAGEMENT}.yaml", root / "params")
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cjm.demo", ENGAGEMENT, "--scale", str(scale), "--root", str(root)],
-                       check=True, stdout=subprocess.DEVNULL)
-        generated = time.perf_counter() - t0
-        _point_params_at_csv(root)
-        out = subprocess.run([sys.executable, __file__, "--run", str(root)], capture_output=True, text=True)
-        if out.returncode:
-            sys.exit(f"x{scale} failed:\n{out.stderr[-3000:]}")
-        figures = json.loads(out.stdout.strip().splitlines()[-1])
-        return {"scale": scale, "generate_s": round(generated, 1), **figures}
+        generated = generate(scale, root)
+        return {"scale": scale, "generate_s": round(generated, 1), **run_intake(root)}
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -95,19 +125,7 @@ def main() -> None:
     for scale in args.scales:
         rows.append(bench_scale(scale))
         print(json.dumps(rows[-1]), flush=True)
-    stamp = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": platform.node(),
-             "cpus": len(__import__("os").sched_getaffinity(0))}
-    results = HERE / "results" / "intake.csv"
-    results.parent.mkdir(exist_ok=True)
-    new = not results.exists()
-    with results.open("a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[*stamp, *rows[0]])
-        if new:
-            writer.writeheader()
-        writer.writerows({**stamp, **row} for row in rows)
-    print("\n| " + " | ".join(rows[0]) + " |\n|" + "---|" * len(rows[0]))
-    for row in rows:
-        print("| " + " | ".join(str(v) for v in row.values()) + " |")
+    record("intake", rows)
 
 
 if __name__ == "__main__":

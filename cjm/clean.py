@@ -264,11 +264,13 @@ def _check_invalid_share(quality: pd.DataFrame, limit: float, where: str) -> Non
 
 def _keep_most_complete(frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, int]:
     """One row per ``key`` value: the one with fewest blanks (the first on a tie)."""
-    blanks = frame.isna().sum(axis=1)
-    order = np.lexsort((np.arange(len(frame)), blanks.to_numpy()))
-    ranked = frame.iloc[order]
-    keep = ranked[key].isna() | ~ranked[key].duplicated()
-    kept = ranked[keep.to_numpy()].sort_index()
+    blanks = frame.isna().sum(axis=1).to_numpy()
+    order = np.lexsort((np.arange(len(frame)), blanks))
+    ranked_keys = frame[key].iloc[order]  # one column reordered, not the whole frame
+    keep = (ranked_keys.isna() | ~ranked_keys.duplicated()).to_numpy()
+    if keep.all():
+        return frame, 0
+    kept = frame.iloc[np.sort(order[keep])]
     return kept, len(frame) - len(kept)
 
 
@@ -303,8 +305,9 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
         Its ``clean.tables.<name>`` params: ``source``, ``columns`` (canonical ->
         source column), optional ``values``, ``date_format``, ``exclude_values``,
         ``join``, ``other_columns``.
-    frames : dict of DataFrame
-        Anonymized sources (all text).
+    frames : dict of DataFrame or AnonymizedSources
+        Anonymized sources (all text); from :class:`AnonymizedSources` only the columns
+        the table uses are read. Exact duplicates are judged on the columns read.
     params : dict
         The engagement's params (for file names in messages and ``max_invalid_share``).
     transcripts : dict, optional
@@ -321,15 +324,19 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     """
     source = spec["source"]
     where = _source_label(params, source)
-    raw = frames[source]
     columns = spec["columns"]
+    used = None if spec.get("other_columns") == "keep" else [
+        *columns.values(), *spec.get("exclude_values", {}), *([spec["join"]["key"]] if "join" in spec else [])]
+    raw = frames.read(source, used) if isinstance(frames, AnonymizedSources) else frames[source]
     param = f"clean.tables.{name}.columns"
     require_columns(raw, list(dict.fromkeys(columns.values())), where, param)
     for column in spec.get("exclude_values", {}):
         require_columns(raw, [column], where, f"clean.tables.{name}.exclude_values")
     counts = {"table": name, "source": source, "rows_read": len(raw)}
-    raw = raw.drop_duplicates()
-    counts["exact_duplicates"] = counts["rows_read"] - len(raw)
+    repeated = raw.duplicated().to_numpy()
+    if repeated.any():
+        raw = raw[~repeated]
+    counts["exact_duplicates"] = int(repeated.sum())
     excluded = pd.Series(False, index=raw.index)
     for column, values in spec.get("exclude_values", {}).items():
         excluded |= raw[column].isin([str(v) for v in values])
@@ -611,6 +618,8 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
             found = positions(table["deal_id"], deal_clients["deal_id"])
             table = table.assign(client_id=_pick(deal_clients["client_id"], found).to_numpy())
         emit(name, table)
+        del table
+        pa.default_memory_pool().release_unused()  # hand the table's memory back before the next
     result.quality = pd.concat(quality, ignore_index=True)
     result.duplicates = pd.DataFrame(duplicates)
     result.summary = pd.DataFrame(summary)
@@ -625,9 +634,20 @@ class AnonymizedSources(Mapping):
         self.names = [n for n in names if (self.folder / f"{n}.parquet").exists()]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.read(name)
+
+    def read(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """Source ``name``, only ``columns`` of it if given and all present (a big
+        export's free text stays on disk when the table does not use it)."""
         if name not in self.names:
             raise KeyError(name)
-        return pd.read_parquet(self.folder / f"{name}.parquet")
+        path = self.folder / f"{name}.parquet"
+        if columns is not None:
+            import pyarrow.parquet as pq
+
+            present = pq.read_schema(path).names
+            columns = [c for c in present if c in set(columns)] if set(columns) <= set(present) else None
+        return pd.read_parquet(path, columns=columns)
 
     def __iter__(self):
         return iter(self.names)

@@ -75,7 +75,7 @@ def load_or_create_key(path: Path) -> bytes:
 def map_distinct(values: pd.Series, func) -> pd.Series:
     """``func`` applied once per distinct value (missing values stay missing), as ``str``."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([func(u) for u in uniques], dtype=object)
+    mapped = np.array([func(u) for u in uniques.tolist()], dtype=object)
     return pd.Series(pd.api.extensions.take(mapped, codes, allow_fill=True), index=values.index, dtype="str")
 
 
@@ -128,7 +128,14 @@ class Pseudonymizer:
         Each distinct value is hashed once per kind, however many files it appears in.
         """
         aliases, seen = self._aliases.setdefault(kind, {}), self._originals.setdefault(kind, {})
-        return map_distinct(values, lambda v: self._alias(v, kind, aliases, seen))
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        uniques = uniques.tolist()
+        # values seen before as written (the keys are normalized) are a dict lookup; only
+        # the others go through normalizing and hashing
+        mapped = np.array([aliases.get(u) for u in uniques], dtype=object)
+        for i in np.flatnonzero(pd.isna(mapped)):
+            mapped[i] = self._alias(uniques[i], kind, aliases, seen)
+        return pd.Series(pd.api.extensions.take(mapped, codes, allow_fill=True), index=values.index, dtype="str")
 
     def reidentification(self) -> pd.DataFrame:
         """The re-identification table: ``kind``, ``original``, ``pseudonym``."""

@@ -113,8 +113,10 @@ def bench_scale(scale: int) -> dict:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def cli(name: str, description: str, bench_scale, run_steps) -> None:
+    """A benchmark's command line: ``--scales`` to measure (each by ``bench_scale``, results
+    recorded as ``name``); ``--run ROOT`` (internal) measures one prepared root in this process."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -125,8 +127,8 @@ def main() -> None:
     for scale in args.scales:
         rows.append(bench_scale(scale))
         print(json.dumps(rows[-1]), flush=True)
-    record("intake", rows)
+    record(name, rows)
 
 
 if __name__ == "__main__":
-    main()
+    cli("intake", __doc__.splitlines()[0], bench_scale, run_steps)

@@ -19,7 +19,6 @@ printed as a Markdown table and appended to ``bench/results/segment.csv``. Targe
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import resource
@@ -30,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_intake import ENGAGEMENT, generate, record, run_intake
+from bench_intake import ENGAGEMENT, cli, generate, run_intake
 
 HERE = Path(__file__).resolve().parent
 K = 7
@@ -117,20 +116,5 @@ def bench_scale(scale: int) -> dict:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
-    parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.run:
-        print(json.dumps(run_steps(args.run)))
-        return
-    rows = []
-    for scale in args.scales:
-        rows.append(bench_scale(scale))
-        print(json.dumps(rows[-1]), flush=True)
-    record("segment", rows)
-
-
 if __name__ == "__main__":
-    main()
+    cli("segment", __doc__.splitlines()[0], bench_scale, run_steps)

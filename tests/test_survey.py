@@ -1,0 +1,95 @@
+"""Survey statistics against hand-computed values and published calculator examples."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cjm import survey as sv
+from cjm.errors import CjmError
+
+
+def test_sample_size_matches_the_common_calculators():
+    # Raosoft / SurveyMonkey: population 10,000, margin 5%, confidence 95% -> 370; unlimited -> 385
+    assert sv.sample_size(10_000, 0.05) == 370
+    assert sv.sample_size(None, 0.05) == 385
+    # 99% and 3% on 5,000 (z = 2.5758): n0 = 1843.0, corrected 1346.6 -> 1347
+    assert sv.sample_size(5_000, 0.03, 0.99) == 1347
+
+
+def test_nps_sample_size_uses_the_nps_variance():
+    # worst case variance 1: n0 = 1.96^2 / 0.1^2 = 384.1 -> 385; with 40% promoters and 20% detractors
+    # the variance is 0.6 - 0.04 = 0.56: n0 = 215.1 -> 216
+    assert sv.nps_sample_size(None, 10) == 385
+    assert sv.nps_sample_size(None, 10, promoters=0.4, detractors=0.2) == 216
+    assert sv.nps_sample_size(1_000, 10) == math.ceil(384.146 / (1 + 383.146 / 1000))
+
+
+def test_sample_plan_per_segment_with_response_rate():
+    plan = sv.sample_plan(pd.Series({1: 2_000, 2: 300}), margin=10, response_rate=0.2)
+    first, second = plan.to_dict("records")
+    assert first == {"segment": 1, "population": 2000, "completes": 323, "invitations": 1615, "short": False}
+    assert second["completes"] == 169 and second["invitations"] == 300 and second["short"]
+
+
+def test_nps_variance_and_interval_by_hand():
+    result = sv.nps([10, 10, 9, 8, 7, 6, 0, 3, 9, 10])
+    # p+ = 0.5, p- = 0.3: NPS 20; var = 0.8 - 0.04 = 0.76; se = 100 * sqrt(0.076) = 27.568
+    assert (result["promoters"], result["passives"], result["detractors"]) == (5, 2, 3)
+    assert result["nps"] == pytest.approx(20)
+    assert result["se"] == pytest.approx(27.5681, abs=1e-4)
+    assert result["ci_low"] == pytest.approx(20 - 1.959964 * 27.5681, abs=1e-3)
+    assert result["ci_high"] == pytest.approx(20 + 1.959964 * 27.5681, abs=1e-3)
+
+
+def test_nps_with_finite_population_narrows_the_interval():
+    full = sv.nps([10, 0, 9, 5], population=4)
+    assert full["se"] == 0 and full["nps"] == 0
+
+
+def test_nps_rejects_scores_outside_0_10_and_reads_missing_as_absent():
+    with pytest.raises(CjmError, match="0-10"):
+        sv.nps([9, 11])
+    with pytest.raises(CjmError, match="0-10"):
+        sv.nps([9.5])
+    assert sv.nps([10, None, np.nan])["n"] == 1
+    assert np.isnan(sv.nps([])["nps"])
+
+
+def test_nps_by_segment():
+    frame = pd.DataFrame({"segment": [1, 1, 2, 2], "score": [10, 0, 9, 9]})
+    table = sv.nps_by(frame, "score", "segment")
+    assert table["segment"].tolist() == [1, 2] and table["nps"].tolist() == [0, 100]
+
+
+def test_weighted_nps_by_hand():
+    by_segment = pd.DataFrame({"segment": [1, 2], "nps": [50.0, -10.0], "se": [10.0, 20.0]})
+    result = sv.weighted_nps(by_segment, pd.Series({1: 300, 2: 100}))
+    # 0.75 * 50 + 0.25 * -10 = 35; se = sqrt(0.5625 * 100 + 0.0625 * 400) = 9.0139
+    assert result["nps"] == pytest.approx(35)
+    assert result["se"] == pytest.approx(9.0139, abs=1e-4)
+    with pytest.raises(CjmError, match=r"segment\(s\) \[3\]"):
+        sv.weighted_nps(by_segment, pd.Series({1: 300, 3: 100}))
+
+
+def test_compare_two_estimates():
+    result = sv.compare(40, 3, 25, 4)
+    # difference 15, se 5, z 3, two-sided p = 0.0027
+    assert result["difference"] == 15 and result["se"] == 5 and result["z"] == 3
+    assert result["p_value"] == pytest.approx(0.0026998, abs=1e-6)
+    assert result["ci_low"] == pytest.approx(15 - 1.959964 * 5, abs=1e-4)
+
+
+def test_mean_ci_t_interval():
+    result = sv.mean_ci([4, 5, 3, 4, None])
+    # mean 4, sd 0.8165, se 0.40825, t(3, 0.975) = 3.18245
+    assert result["n"] == 4 and result["mean"] == 4
+    assert result["ci_high"] - 4 == pytest.approx(3.18245 * 0.408248, abs=1e-4)
+
+
+@pytest.mark.parametrize("call", [lambda: sv.sample_size(100, 0), lambda: sv.sample_size(100, 0.05, 1.5),
+                                  lambda: sv.sample_plan(pd.Series({1: 10}), 10, response_rate=0)])
+def test_bad_plan_parameters_are_errors(call):
+    with pytest.raises(CjmError):
+        call()

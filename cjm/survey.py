@@ -168,3 +168,80 @@ def mean_ci(values, confidence: float = 0.95) -> dict:
     half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * se
     mean = float(x.mean())
     return {"n": n, "mean": mean, "se": se, "ci_low": mean - half, "ci_high": mean + half}
+
+
+# ----------------------------------------------------------------------------- answers
+
+_LEADING_NUMBER = r"^\s*(-?\d+)\s*(?:балл\w*|из\s*\d+|points?|/\s*\d+)?\s*$"
+
+
+def parse_scores(values: pd.Series, low: int, high: int) -> tuple[pd.Series, dict]:
+    """Scores of a 0-10 (or 1-5 ...) question as numbers, and what was done to them.
+
+    Whole numbers in ``[low, high]`` are kept; a number written with words around it
+    ("6 баллов", "10 из 10", "7 points") is read and counted as fixed; anything else
+    (out of range, fractions, free text) becomes missing and is counted as rejected.
+
+    Returns
+    -------
+    scores : Series
+        ``Float64``, missing where blank or rejected.
+    handling : dict
+        ``answers``, ``fixed``, ``rejected``, ``rejected_examples`` (up to five values).
+    """
+    text = values.astype("str").str.strip()
+    blank = text.isna() | text.eq("")
+    plain = pd.to_numeric(text, errors="coerce")
+    worded = pd.to_numeric(text.str.extract(_LEADING_NUMBER, expand=False), errors="coerce")
+    number = plain.fillna(worded)
+    fixed = plain.isna() & worded.notna()
+    valid = number.notna() & number.between(low, high) & (number == number.round())
+    rejected = ~blank & ~valid
+    scores = number.where(valid).astype("Float64")
+    return scores, {"answers": int((~blank).sum()), "fixed": int((fixed & valid).sum()),
+                    "rejected": int(rejected.sum()),
+                    "rejected_examples": ", ".join(map(str, text[rejected].unique()[:5]))}
+
+
+def split_choices(values: pd.Series, options: list[str], separator: str = ";") -> tuple[pd.DataFrame, dict]:
+    """A multi-choice question in one delimited column, as one True/False column per option.
+
+    Options not in ``options`` are not dropped silently: they are counted (and the rows
+    that gave them) in the handling record, and the known options of those rows kept.
+    """
+    chosen = values.astype("str").str.split(separator).map(
+        lambda items: [i.strip() for i in items if i.strip()] if isinstance(items, list) else [])
+    flags = pd.DataFrame({option: chosen.map(lambda items, o=option: o in items) for option in options},
+                         index=values.index)
+    unknown = chosen.map(lambda items: [i for i in items if i not in options])
+    seen = sorted({i for items in unknown for i in items})
+    return flags, {"answers": int(chosen.map(bool).sum()), "rows_with_unknown": int(unknown.map(bool).sum()),
+                   "unknown_options": ", ".join(seen)}
+
+
+def screen_responses(survey: pd.DataFrame, duration: str | None = None, min_seconds: float | None = None,
+                     client: str = "client_id", answered: str = "answered_at") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Responses kept for analysis, and what was set aside by which rule.
+
+    Rules in order: speeders (filled in faster than ``min_seconds``), then repeat answers
+    of one client (the first is kept). Answers without a CRM client stay in, counted.
+
+    Returns
+    -------
+    kept : DataFrame
+    report : DataFrame
+        ``rule``, ``rows``, ``action`` (``set aside`` or ``kept``), one row per rule.
+    """
+    rows = []
+    kept = survey
+    if duration is not None and min_seconds is not None:
+        seconds = pd.to_numeric(kept[duration], errors="coerce")
+        fast = (seconds < min_seconds).to_numpy()
+        rows.append({"rule": f"speeder (< {min_seconds:g} s)", "rows": int(fast.sum()), "action": "set aside"})
+        kept = kept[~fast]
+    order = kept.sort_values(answered, kind="stable") if answered in kept else kept
+    repeat = order[client].notna() & order[client].duplicated()
+    rows.append({"rule": "repeat answer of a client", "rows": int(repeat.sum()), "action": "set aside"})
+    kept = kept.drop(index=order.index[repeat.to_numpy()])
+    rows.append({"rule": "not linked to a CRM client", "rows": int(kept[client].isna().sum()), "action": "kept"})
+    return kept, pd.DataFrame(rows)

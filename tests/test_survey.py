@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cjm import demo_voice as dv
 from cjm import survey as sv
 from cjm.errors import CjmError
 
@@ -93,3 +94,42 @@ def test_mean_ci_t_interval():
 def test_bad_plan_parameters_are_errors(call):
     with pytest.raises(CjmError):
         call()
+
+
+def test_scores_read_worded_numbers_and_reject_the_rest():
+    scores, handling = sv.parse_scores(pd.Series(["10", "6 баллов", "10 из 10", "11", "-1", "8.5", None, "хорошо"]),
+                                       0, 10)
+    assert scores.tolist()[:3] == [10, 6, 10] and scores[3:].isna().all()
+    assert handling == {"answers": 7, "fixed": 2, "rejected": 4, "rejected_examples": "11, -1, 8.5, хорошо"}
+
+
+def test_choices_split_into_flags_and_unknown_options_are_counted():
+    flags, handling = sv.split_choices(pd.Series(["КАСКО; Шины", "Шины", None, "Шины; Мойка"]), ["КАСКО", "Шины"])
+    assert flags.to_dict("list") == {"КАСКО": [True, False, False, False], "Шины": [True, True, False, True]}
+    assert handling == {"answers": 3, "rows_with_unknown": 1, "unknown_options": "Мойка"}
+
+
+def test_screening_sets_aside_speeders_then_repeat_answers():
+    survey = pd.DataFrame({"client_id": ["a", "a", "b", "c", None], "seconds": [300, 200, 30, 400, 250],
+                           "answered_at": pd.to_datetime(["2025-09-02", "2025-09-01", "2025-09-01",
+                                                          "2025-09-03", "2025-09-03"])})
+    kept, report = sv.screen_responses(survey, "seconds", 60)
+    assert kept.index.tolist() == [1, 3, 4]  # a's earlier answer, c, and the unlinked one
+    assert report["rows"].tolist() == [1, 1, 1]
+
+
+def test_demo_survey_mess_is_handled_as_planted(demo_world):
+    survey = demo_world.cleaned.tables["survey"]
+    truth = demo_world.truth_json()["voice"]["survey"]
+    kept, report = sv.screen_responses(survey, "Время заполнения, сек", 60)
+    assert report["rows"].tolist()[:2] == [truth["n_speeders"], truth["n_duplicates"]]
+    assert len(kept) == truth["n_rows"] - truth["n_speeders"] - truth["n_duplicates"]
+    _, handling = sv.parse_scores(survey["Вероятность рекомендации (0-10)"], 0, 10)
+    planted = truth["out_of_range"].values()
+    assert handling["rejected"] == sum(isinstance(v, int) for v in planted)
+    assert handling["fixed"] == sum(isinstance(v, str) for v in planted)
+    gifts = survey["Какие подарки и дополнительные услуги были бы вам интересны?"]
+    flags, choices = sv.split_choices(gifts, [*dv.GIFTS, dv.GIFT_NONE])
+    assert choices["rows_with_unknown"] == truth["n_unknown_option"]
+    assert set(choices["unknown_options"].split(", ")) <= set(truth["unknown_options"])
+    assert flags.any(axis=1).sum() == gifts.notna().sum()  # every answer kept some known option

@@ -128,14 +128,8 @@ class Pseudonymizer:
         Each distinct value is hashed once per kind, however many files it appears in.
         """
         aliases, seen = self._aliases.setdefault(kind, {}), self._originals.setdefault(kind, {})
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        uniques = uniques.tolist()
-        # values seen before as written (the keys are normalized) are a dict lookup; only
-        # the others go through normalizing and hashing
-        mapped = np.array([aliases.get(u) for u in uniques], dtype=object)
-        for i in np.flatnonzero(pd.isna(mapped)):
-            mapped[i] = self._alias(uniques[i], kind, aliases, seen)
-        return pd.Series(pd.api.extensions.take(mapped, codes, allow_fill=True), index=values.index, dtype="str")
+        # a value seen before as written is a dict lookup (the keys are normalized values)
+        return map_distinct(values, lambda v: aliases.get(v) or self._alias(v, kind, aliases, seen))
 
     def reidentification(self) -> pd.DataFrame:
         """The re-identification table: ``kind``, ``original``, ``pseudonym``."""

@@ -306,8 +306,8 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
         source column), optional ``values``, ``date_format``, ``exclude_values``,
         ``join``, ``other_columns``.
     frames : dict of DataFrame or AnonymizedSources
-        Anonymized sources (all text); from :class:`AnonymizedSources` only the columns
-        the table uses are read. Exact duplicates are judged on the columns read.
+        Anonymized sources (all text). Only the columns the table uses are taken (read,
+        for :class:`AnonymizedSources`); exact duplicates are judged on them.
     params : dict
         The engagement's params (for file names in messages and ``max_invalid_share``).
     transcripts : dict, optional
@@ -327,7 +327,7 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     columns = spec["columns"]
     used = None if spec.get("other_columns") == "keep" else [
         *columns.values(), *spec.get("exclude_values", {}), *([spec["join"]["key"]] if "join" in spec else [])]
-    raw = frames.read(source, used) if isinstance(frames, AnonymizedSources) else frames[source]
+    raw = source_columns(frames, source, used)
     param = f"clean.tables.{name}.columns"
     require_columns(raw, list(dict.fromkeys(columns.values())), where, param)
     for column in spec.get("exclude_values", {}):
@@ -645,8 +645,7 @@ class AnonymizedSources(Mapping):
         if columns is not None:
             import pyarrow.parquet as pq
 
-            present = pq.read_schema(path).names
-            columns = [c for c in present if c in set(columns)] if set(columns) <= set(present) else None
+            columns = _present_in_order(pq.read_schema(path).names, columns)
         return pd.read_parquet(path, columns=columns)
 
     def __iter__(self):
@@ -654,6 +653,22 @@ class AnonymizedSources(Mapping):
 
     def __len__(self) -> int:
         return len(self.names)
+
+
+def _present_in_order(present: list, columns: list) -> list | None:
+    """``columns`` in the source's order if all are present, else None (all columns, so
+    that a missing one is reported with everything the source has)."""
+    return [c for c in present if c in set(columns)] if set(columns) <= set(present) else None
+
+
+def source_columns(frames, name: str, columns: list[str] | None) -> pd.DataFrame:
+    """Source ``name`` of ``frames`` with only ``columns`` (all when None or when one is
+    missing); :class:`AnonymizedSources` reads just those from disk."""
+    if isinstance(frames, AnonymizedSources):
+        return frames.read(name, columns)
+    frame = frames[name]
+    keep = None if columns is None else _present_in_order(list(frame.columns), columns)
+    return frame if keep is None else frame[keep]
 
 
 def read_anonymized(params: dict, paths: EngagementPaths) -> tuple[AnonymizedSources, dict]:

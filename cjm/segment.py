@@ -389,7 +389,12 @@ def fit_segments(features: pd.DataFrame, section: dict, k: int, method: str, see
     Segments are numbered by size in the fitted data, largest first.
     """
     encoder = FeatureEncoder(section["features"]).fit(features)
-    Z = encoder.transform(features)
+    return _fit_encoded(encoder, encoder.transform(features), section, k, method, seed)
+
+
+def _fit_encoded(encoder: FeatureEncoder, Z: np.ndarray, section: dict, k: int, method: str,
+                 seed: int) -> SegmentModel:
+    """:func:`fit_segments` on features already encoded by ``encoder``."""
     Z = Z[canonical_order(Z)]
     rows = _subsample(len(Z), section.get("fit_rows", 20_000), np.random.default_rng(seed))
     with threadpool_limits(1):
@@ -421,8 +426,12 @@ def assign(model: SegmentModel, features: pd.DataFrame) -> pd.Series:
     if missing:
         raise CjmError(f"features missing for assign(): {', '.join(missing)}",
                        "build them with build_features() and the model's params section")
-    labels = model.order[model.clusterer.predict(model.encoder.transform(features))]
-    return pd.Series(labels, index=features.index, name="segment")
+    return _labels(model, model.encoder.transform(features), features.index)
+
+
+def _labels(model: SegmentModel, Z: np.ndarray, index: pd.Index) -> pd.Series:
+    with threadpool_limits(1):
+        return pd.Series(model.order[model.clusterer.predict(Z)], index=index, name="segment")
 
 
 # ----------------------------------------------------------------------------- portraits
@@ -699,22 +708,25 @@ def segment(params: dict, clients: pd.DataFrame, deals: pd.DataFrame,
     scan = scan_k(encoded, range(section["k_min"], section["k_max"] + 1), seed, section["resamples"],
                   fit_rows=section["fit_rows"])
     recommended, reason = recommend_k(scan, threshold)
-    chosen_k, chosen_method = section.get("n_segments") or recommended, section["method"]
-    model = fit_segments(features, section, chosen_k, chosen_method, seed)
-    labels = assign(model, features)
-    traits = describe_segments(features, labels)
-    described = portraits(traits, labels, language, defining)
+    splits = {}
+
+    def split(method: str, k: int):
+        """Model, labels, traits and portraits of one split, each fitted once."""
+        if (method, k) not in splits:
+            model = _fit_encoded(encoder, encoded, section, k, method, seed)
+            labels = _labels(model, encoded, features.index)
+            traits = describe_segments(features, labels)
+            splits[method, k] = model, labels, traits, portraits(traits, labels, language, defining)
+        return splits[method, k]
+
+    model, labels, traits, described = split(section["method"], section.get("n_segments") or recommended)
     model.names = dict(zip(described["segment"], described["segment_name"]))
     rows, option_portraits = [], {}
     probe = _subsample(len(encoded), 5_000, np.random.default_rng(seed))
     for number, (method, k) in enumerate(_options(section, scan, recommended, threshold), start=1):
-        option = fit_segments(features, section, k, method, seed)
-        option_labels = assign(option, features)
-        label = f"{number}: {method}, k={k}"
-        option_portraits[label] = portraits(describe_segments(features, option_labels), option_labels,
-                                            language, defining)
+        _, option_labels, _, option_portraits[f"{number}: {method}, k={k}"] = split(method, k)
         sizes = option_labels.value_counts().sort_index()
-        rows.append({"option": label, "method": method, "k": k,
+        rows.append({"option": f"{number}: {method}, k={k}", "method": method, "k": k,
                      "sizes": " / ".join(f"{n:,}".replace(",", "\u202f") for n in sizes),
                      "silhouette": silhouette_score(encoded[probe], option_labels.to_numpy()[probe]),
                      "agreement": adjusted_rand_score(labels, option_labels)})

@@ -26,6 +26,17 @@ def _z(confidence: float) -> float:
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
+def _numbers(values, what: str) -> np.ndarray:
+    """``values`` as floats without the missing ones; text is an error naming ``what``."""
+    series = pd.Series(values)
+    number = pd.to_numeric(series, errors="coerce")
+    text = series.notna() & number.isna()
+    if text.any():
+        raise CjmError(f"{what} must be numbers; found {list(series[text].unique()[:5])}",
+                       "read the answers with parse_scores() first (it reports what it could not read)")
+    return number.dropna().to_numpy(dtype=float)
+
+
 def _finite(n0: float, population: float | None) -> float:
     """``n0`` completes for an infinite population, corrected for a finite one."""
     return n0 if population is None else n0 / (1 + (n0 - 1) / population)
@@ -100,7 +111,7 @@ def nps(scores, confidence: float = 0.95, population: float | None = None) -> di
         ``n``, ``promoters``, ``passives``, ``detractors`` (counts), ``nps``, ``se``,
         ``ci_low``, ``ci_high`` (points; NaN without answers).
     """
-    values = pd.to_numeric(pd.Series(scores), errors="raise").dropna().to_numpy(dtype=float)
+    values = _numbers(scores, "NPS scores")
     outside = values[(values < 0) | (values > 10) | (values != np.round(values))]
     if len(outside):
         raise CjmError(f"NPS scores must be whole numbers 0-10; found {sorted(set(outside))[:5]}",
@@ -160,7 +171,7 @@ def compare(a: float, se_a: float, b: float, se_b: float, confidence: float = 0.
 
 def mean_ci(values, confidence: float = 0.95) -> dict:
     """Mean of a rating (CSAT) with a t interval; missing values left out."""
-    x = pd.to_numeric(pd.Series(values), errors="raise").dropna().to_numpy(dtype=float)
+    x = _numbers(values, "ratings")
     n = len(x)
     if n < 2:
         return {"n": n, "mean": float(x.mean()) if n else np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan}

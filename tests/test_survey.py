@@ -133,3 +133,10 @@ def test_demo_survey_mess_is_handled_as_planted(demo_world):
     assert choices["rows_with_unknown"] == truth["n_unknown_option"]
     assert set(choices["unknown_options"].split(", ")) <= set(truth["unknown_options"])
     assert flags.any(axis=1).sum() == gifts.notna().sum()  # every answer kept some known option
+
+
+def test_text_in_a_numeric_question_is_an_error_naming_it():
+    with pytest.raises(CjmError, match="NPS scores must be numbers; found \\['десять'\\]"):
+        sv.nps([9, "десять"])
+    with pytest.raises(CjmError, match="ratings must be numbers"):
+        sv.mean_ci([4, "отлично"])

@@ -311,15 +311,23 @@ def write_xlsx_deterministic(frame: pd.DataFrame, path: Path, sheet: str, date_c
     Path
         ``path``. The same frame and arguments always give byte-identical files.
     """
+    return write_xlsx_sheets({sheet: frame}, path, date_columns, creator)
+
+
+def write_xlsx_sheets(sheets: dict[str, pd.DataFrame], path: Path, date_columns=(),
+                      creator: str = "cjm") -> Path:
+    """Write several tables as the sheets of one xlsx, as :func:`write_xlsx_deterministic`
+    writes one (sheet names are cut to Excel's 31 characters)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
-    columns = list(frame.columns)
-    worksheet.append([_xlsx_value(worksheet, c) for c in columns])
-    dates = {columns.index(c) for c in date_columns}
-    for values in frame.itertuples(index=False, name=None):
-        worksheet.append([_xlsx_value(worksheet, v, k in dates) for k, v in enumerate(values)])
+    for sheet, frame in sheets.items():
+        worksheet = workbook.create_sheet(sheet[:31])
+        columns = list(frame.columns)
+        worksheet.append([_xlsx_value(worksheet, c) for c in columns])
+        dates = {columns.index(c) for c in date_columns if c in columns}
+        for values in frame.itertuples(index=False, name=None):
+            worksheet.append([_xlsx_value(worksheet, v, k in dates) for k, v in enumerate(values)])
     workbook.properties.creator = creator
     workbook.properties.created = _FIXED_TIME
     buffer = io.BytesIO()

@@ -145,6 +145,10 @@ TABLE_MAP = Section({
     "join": Section({"source": TEXT, "key": TEXT, "columns": MapOf(TEXT)}, required=("source", "key")),
 }, required=("source", "columns"))
 
+#: A choice question: one column (options joined by ``separator`` when several may be
+#: chosen), or one column per option.
+CHOICE = Section({"column": TEXT, "columns": MapOf(TEXT), "separator": TEXT, "options": TEXTS})
+
 SCHEMA = Section({
     "engagement": TEXT,
     "client": TEXT,
@@ -183,12 +187,38 @@ SCHEMA = Section({
         "describe": [], "online_channels": [], "k_min": 2, "k_max": 12, "method": "kmeans",
         "resamples": 20, "stability_threshold": 0.85,
         "fit_rows": 20_000}),
+    "survey": Section({
+        "nps": TEXT,
+        "csat": MapOf(TEXT),
+        "csat_scale": ListOf(Scalar(int), min_items=2),
+        "satisfied_from": Scalar(int, float),
+        "single_choice": MapOf(CHOICE),
+        "multi_choice": MapOf(CHOICE),
+        "months": TEXT,
+        "month_bands": ListOf(Scalar(int, minimum=0), min_items=1),
+        "duration": TEXT,
+        "min_seconds": Scalar(int, float, minimum=0),
+        "comments": TEXTS,
+        "population": Scalar(str, choices=("contract_holders", "segment_clients")),
+        "plan": Section({"margin": Scalar(int, float, minimum=0), "confidence": Scalar(float, minimum=0),
+                         "response_rate": Scalar(int, float, minimum=0)},
+                        defaults={"margin": 10, "confidence": 0.95, "response_rate": 0.15}),
+        "confidence": Scalar(float, minimum=0),
+        "own_nps": Section({"table": TEXT, "score": TEXT, "nps": Scalar(int, float), "n": Scalar(int, minimum=1),
+                            "promoters": Scalar(float, int, minimum=0), "detractors": Scalar(float, int, minimum=0),
+                            "label": TEXT}, defaults={"score": "score"}),
+        "driver_resamples": Scalar(int, minimum=10),
+    }, required=("nps",), defaults={
+        "csat": {}, "csat_scale": [1, 5], "satisfied_from": 4, "single_choice": {}, "multi_choice": {},
+        "month_bands": [0, 6, 12, 18, 24], "comments": [], "population": "contract_holders",
+        "plan": {"margin": 10, "confidence": 0.95, "response_rate": 0.15}, "confidence": 0.95,
+        "driver_resamples": 200}),
 }, required=("engagement", "language", "seed", "stages", "sources"))
 
 #: Keys every step reads; a change to one reruns every step.
 SHARED_KEYS = ("engagement", "client", "language", "seed", "stages", "won_stage", "sources")
 #: Notebook sections, in pipeline order.
-SECTIONS = ("anonymize", "clean", "segment")
+SECTIONS = ("anonymize", "clean", "segment", "survey")
 
 
 class _Failure:
@@ -258,6 +288,7 @@ def _check_consistency(params: dict, path: Path) -> None:
         raise CjmError(f"{path}: key 'won_stage' is {params['won_stage']!r}",
                        "expected one of the names listed under 'stages'")
     _check_segment(params.get("segment"), path)
+    _check_survey(params.get("survey"), path)
     for rule in params.get("clean", {}).get("scope", []):
         conditions = [k for k in ("in", "not_in", "greater_than", "less_than") if k in rule]
         if len(conditions) != 1:
@@ -283,6 +314,33 @@ def _check_segment(section: dict | None, path: Path) -> None:
     if "capital" in [*section["features"], *section["describe"]] and "capital" not in section:
         raise CjmError(f"{path}: feature 'capital' needs key 'segment.capital'",
                        "set it to the capital's region as written in the data, e.g. capital: г. Минск")
+
+
+def _check_survey(section: dict | None, path: Path) -> None:
+    if section is None:
+        return
+    low, high = section["csat_scale"][0], section["csat_scale"][-1]
+    if len(section["csat_scale"]) != 2 or low >= high:
+        raise CjmError(f"{path}: key 'survey.csat_scale' is {section['csat_scale']}",
+                       "expected [lowest, highest], e.g. [1, 5]")
+    for kind in ("single_choice", "multi_choice"):
+        for question, spec in section[kind].items():
+            if ("column" in spec) == ("columns" in spec):
+                raise CjmError(f"{path}: key 'survey.{kind}.{question}' needs exactly one of 'column' "
+                               "(one column of answers) and 'columns' (option -> its column)")
+    bands = section["month_bands"]
+    if any(a >= b for a, b in zip(bands, bands[1:])):
+        raise CjmError(f"{path}: key 'survey.month_bands' is {bands}", "expected increasing lower edges, e.g. [0, 6, 12]")
+    plan = section["plan"]
+    for key, value, top in (("confidence", section["confidence"], 1 - 1e-12),
+                            ("plan.confidence", plan["confidence"], 1 - 1e-12),
+                            ("plan.response_rate", plan["response_rate"], 1)):
+        if not 0 < value <= top:
+            raise CjmError(f"{path}: key 'survey.{key}' is {value}", "expected a share between 0 and 1, e.g. 0.95")
+    own = section.get("own_nps")
+    if own is not None and "table" not in own and not {"nps", "n"} <= set(own):
+        raise CjmError(f"{path}: key 'survey.own_nps' needs 'table' (an interim table of scores) "
+                       "or 'nps' and 'n'", "e.g. own_nps: {table: post_deal_nps} or own_nps: {nps: 57, n: 5283}")
 
 
 def section_view(params: dict, section: str) -> dict:

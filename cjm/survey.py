@@ -10,6 +10,7 @@ population correction where the population is known.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -214,20 +215,43 @@ def parse_scores(values: pd.Series, low: int, high: int) -> tuple[pd.Series, dic
                     "rejected_examples": ", ".join(map(str, text[rejected].unique()[:5]))}
 
 
-def split_choices(values: pd.Series, options: list[str], separator: str = ";") -> tuple[pd.DataFrame, dict]:
-    """A multi-choice question in one delimited column, as one True/False column per option.
+_UNCHOSEN = {"", "0", "нет", "no", "false", "ложь", "-"}
+
+
+def split_choices(values: pd.Series, options: list[str], separator: str | None = ";") -> tuple[pd.DataFrame, dict]:
+    """A choice question in one column (several options joined by ``separator``, or one
+    option a row when ``separator`` is None),
+    as one ``boolean`` column per option; rows without an answer are missing.
 
     Options not in ``options`` are not dropped silently: they are counted (and the rows
     that gave them) in the handling record, and the known options of those rows kept.
     """
-    chosen = values.astype("str").str.split(separator).map(
-        lambda items: [i.strip() for i in items if i.strip()] if isinstance(items, list) else [])
+    text = values.astype("str")
+    parts = text.str.split(separator) if separator else text.map(lambda v: [v], na_action="ignore")
+    chosen = parts.map(lambda items: [i.strip() for i in items if i.strip()] if isinstance(items, list) else [])
+    answered = chosen.map(bool)
     flags = pd.DataFrame({option: chosen.map(lambda items, o=option: o in items) for option in options},
-                         index=values.index)
+                         index=values.index).astype("boolean").where(answered, pd.NA)
     unknown = chosen.map(lambda items: [i for i in items if i not in options])
     seen = sorted({i for items in unknown for i in items})
-    return flags, {"answers": int(chosen.map(bool).sum()), "rows_with_unknown": int(unknown.map(bool).sum()),
+    return flags, {"answers": int(answered.sum()), "rows_with_unknown": int(unknown.map(bool).sum()),
                    "unknown_options": ", ".join(seen)}
+
+
+def option_columns(frame: pd.DataFrame, columns: dict[str, str]) -> tuple[pd.DataFrame, dict]:
+    """A multi-choice question exported as one column per option (``columns``: option ->
+    column), as :func:`split_choices` returns it.
+
+    A cell counts as chosen unless blank or a "no" (``0``, ``нет``, ``no``, ``false``);
+    exports write ``1``, ``да``, ``x`` or the option's text. A row with no option chosen
+    is taken as unanswered.
+    """
+    flags = pd.DataFrame({option: ~frame[column].astype("str").str.strip().str.lower()
+                          .fillna("").isin(_UNCHOSEN) for option, column in columns.items()},
+                         index=frame.index)
+    answered = flags.any(axis=1)
+    return flags.astype("boolean").where(answered, pd.NA), {
+        "answers": int(answered.sum()), "rows_with_unknown": 0, "unknown_options": ""}
 
 
 def screen_responses(survey: pd.DataFrame, duration: str | None = None, min_seconds: float | None = None,
@@ -256,3 +280,519 @@ def screen_responses(survey: pd.DataFrame, duration: str | None = None, min_seco
     kept = kept.drop(index=order.index[repeat.to_numpy()])
     rows.append({"rule": "not linked to a CRM client", "rows": int(kept[client].isna().sum()), "action": "kept"})
     return kept, pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- the export
+
+
+@dataclass
+class SurveyAnswers:
+    """A survey export read through the column map of params' ``survey`` section.
+
+    Attributes
+    ----------
+    scores : DataFrame
+        ``nps`` (0-10), one column per CSAT stage, ``months`` when mapped; ``Float64``,
+        missing where blank or rejected. Index: the export's rows.
+    choices : dict of str to DataFrame
+        Question -> one ``boolean`` column per option (missing where unanswered).
+    handling : DataFrame
+        ``question``, ``kind``, ``column``, ``answers``, ``fixed`` (numbers read from
+        words), ``rejected`` (unreadable or out of range, set to missing), ``unknown``
+        (rows naming options not in params; their known options kept), ``examples``.
+    """
+
+    scores: pd.DataFrame
+    choices: dict[str, pd.DataFrame]
+    handling: pd.DataFrame
+
+
+def mapped_columns(section: dict) -> dict[str, str]:
+    """Params key -> survey column, for every column the section maps."""
+    keys = {f"survey.{key}": section[key] for key in ("nps", "months", "duration") if section.get(key)}
+    keys.update({f"survey.csat.{stage}": column for stage, column in section.get("csat", {}).items()})
+    for kind in ("single_choice", "multi_choice"):
+        for question, spec in section.get(kind, {}).items():
+            if "column" in spec:
+                keys[f"survey.{kind}.{question}.column"] = spec["column"]
+            keys.update({f"survey.{kind}.{question}.columns.{option}": column
+                         for option, column in spec.get("columns", {}).items()})
+    keys.update({f"survey.comments[{i}]": column for i, column in enumerate(section.get("comments", []))})
+    return keys
+
+
+def read_answers(survey: pd.DataFrame, section: dict, where: str = "survey") -> SurveyAnswers:
+    """Read the answers ``section`` maps (see :class:`SurveyAnswers`).
+
+    A mapped column missing from ``survey`` is one error naming the params key, the
+    column and its closest match; answers that cannot be read are counted, never
+    silently dropped.
+    """
+    from cjm.io import require_columns
+
+    for key, column in mapped_columns(section).items():
+        require_columns(survey, [column], where, key)
+    low, high = section["csat_scale"]
+    numeric = [("NPS", "nps", section["nps"], 0, 10)]
+    numeric += [(stage, "csat", column, low, high) for stage, column in section.get("csat", {}).items()]
+    if section.get("months"):
+        numeric.append(("months", "months", section["months"], 0, 1200))
+    scores, rows = {}, []
+    for question, kind, column, lowest, highest in numeric:
+        scores["nps" if kind == "nps" else question], read = parse_scores(survey[column], lowest, highest)
+        rows.append({"question": question, "kind": kind, "column": column, "answers": read["answers"],
+                     "fixed": read["fixed"], "rejected": read["rejected"], "unknown": 0,
+                     "examples": read["rejected_examples"]})
+    choices = {}
+    for kind in ("single_choice", "multi_choice"):
+        for question, spec in section.get(kind, {}).items():
+            if "columns" in spec:
+                flags, read = option_columns(survey, spec["columns"])
+            else:
+                options = spec.get("options") or survey[spec["column"]].dropna().value_counts().index.tolist()
+                separator = spec.get("separator", ";") if kind == "multi_choice" else None
+                flags, read = split_choices(survey[spec["column"]], options, separator)
+            choices[question] = flags
+            rows.append({"question": question, "kind": kind, "column": spec.get("column", ""),
+                         "answers": read["answers"], "fixed": 0, "rejected": 0,
+                         "unknown": read["rows_with_unknown"], "examples": read["unknown_options"]})
+    return SurveyAnswers(pd.DataFrame(scores, index=survey.index), choices, pd.DataFrame(rows))
+
+
+# ----------------------------------------------------------------------------- weighting and bands
+
+
+def contribution(scores) -> pd.Series:
+    """Each answer's part in NPS: +100 promoter, 0 passive, -100 detractor (missing stays)."""
+    score = pd.Series(scores, dtype="Float64")
+    return (100.0 * ((score >= PROMOTER).astype("Float64") - (score <= DETRACTOR).astype("Float64")))
+
+
+def respondent_weights(segment: pd.Series, sizes: pd.Series) -> pd.Series:
+    """Weights that make respondents count as their segment's share of the population:
+    ``N_s / n_s`` for a respondent of segment ``s``; missing outside the segments."""
+    answered = segment.value_counts()
+    return (segment.map(sizes) / segment.map(answered)).astype("Float64")
+
+
+def weighted_nps_of(scores, weights, confidence: float = 0.95) -> dict:
+    """NPS of respondents with ``weights`` (a ratio estimate) and its linearization
+    standard error ``sqrt(n / (n - 1) * sum w_i^2 (c_i - NPS)^2) / sum w_i``, where
+    ``c_i`` is the answer's :func:`contribution`. Equal weights give :func:`nps`'s interval
+    up to the ``n / (n - 1)`` factor."""
+    c, w = contribution(scores), pd.Series(weights, dtype="Float64")
+    both = c.notna() & w.notna()
+    c, w = c[both].to_numpy(dtype=float), w[both].to_numpy(dtype=float)
+    n = len(c)
+    if n < 2:
+        return {"n": n, "nps": float(c.mean()) if n else np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+    value = float((w * c).sum() / w.sum())
+    se = float(math.sqrt(n / (n - 1) * (w ** 2 * (c - value) ** 2).sum()) / w.sum())
+    half = _z(confidence) * se
+    return {"n": n, "nps": value, "se": se, "ci_low": value - half, "ci_high": value + half}
+
+
+def band_labels(edges: list[int]) -> list[str]:
+    """``[0, 6, 12]`` -> ``["0-5", "6-11", "12+"]``: whole-month bands from their lower edges."""
+    return [f"{a}-{b - 1}" for a, b in zip(edges, edges[1:])] + [f"{edges[-1]}+"]
+
+
+def nps_by_months(frame: pd.DataFrame, edges: list[int], confidence: float = 0.95,
+                  score: str = "nps", months: str = "months", weight: str | None = "weight") -> pd.DataFrame:
+    """NPS by months since the deal, in bands starting at ``edges`` (weighted when
+    ``weight`` is a column): ``band``, ``n``, ``nps``, ``se``, ``ci_low``, ``ci_high``."""
+    labels = band_labels(edges)
+    band = pd.cut(frame[months].astype(float), [*edges, np.inf], right=False, labels=labels)
+    rows = []
+    for label in labels:
+        part = frame[band == label]
+        weights = part[weight] if weight else pd.Series(1.0, index=part.index)
+        rows.append({"band": label, **weighted_nps_of(part[score], weights, confidence)})
+    return pd.DataFrame(rows)
+
+
+def nps_trend(frame: pd.DataFrame, score: str = "nps", months: str = "months", by: str | None = "segment",
+              confidence: float = 0.95) -> dict:
+    """How NPS changes per month since the deal: least squares of each answer's
+    :func:`contribution` on months (and the segment, so that a mix of segments that
+    differ in contract length does not pass for a trend), robust (HC3) errors.
+
+    Returns
+    -------
+    dict
+        ``n``, ``per_month`` (NPS points), ``ci_low``, ``ci_high``, ``p_value``, ``per_year``.
+    """
+    import statsmodels.api as sm
+
+    data = pd.DataFrame({"c": contribution(frame[score]), "months": frame[months]})
+    if by and frame[by].notna().any():
+        data = data.join(pd.get_dummies(frame[by].astype("string"), prefix="s", drop_first=True, dtype=float))
+        data = data[frame[by].notna()]
+    data = data.dropna().astype(float)
+    if len(data) < 3 or data["months"].nunique() < 2:
+        return {"n": len(data), "per_month": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
+                "per_year": np.nan}
+    fit = sm.OLS(data["c"], sm.add_constant(data.drop(columns="c"))).fit(cov_type="HC3")
+    low, high = fit.conf_int(1 - confidence).loc["months"]
+    slope = float(fit.params["months"])
+    return {"n": len(data), "per_month": slope, "ci_low": float(low), "ci_high": float(high),
+            "p_value": float(fit.pvalues["months"]), "per_year": 12 * slope}
+
+
+# ----------------------------------------------------------------------------- differences between segments
+
+
+def _holm(p_values) -> np.ndarray:
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(len(p), np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        adjusted[ok] = multipletests(p[ok], method="holm")[1]
+    return adjusted
+
+
+def nps_segment_tests(frame: pd.DataFrame, score: str = "nps", by: str = "segment",
+                      confidence: float = 0.95, populations: pd.Series | None = None) -> tuple[pd.DataFrame, dict]:
+    """NPS of each segment against the rest of the respondents, and whether segments differ at all.
+
+    Returns
+    -------
+    table : DataFrame
+        :func:`nps_by` columns plus ``vs_rest`` (difference in points), ``p_value`` (z test)
+        and ``p_adjusted`` (Holm, over the segments).
+    overall : dict
+        ``chi2``, ``dof``, ``p_value`` of promoters/passives/detractors by segment.
+    """
+    data = frame[frame[by].notna() & frame[score].notna()]
+    table = nps_by(data, score, by, confidence, populations)
+    differences = []
+    for group in table[by]:
+        mine, rest = nps(data.loc[data[by] == group, score]), nps(data.loc[data[by] != group, score])
+        differences.append(compare(mine["nps"], mine["se"], rest["nps"], rest["se"], confidence))
+    table["vs_rest"] = [d["difference"] for d in differences]
+    table["p_value"] = [d["p_value"] for d in differences]
+    table["p_adjusted"] = _holm(table["p_value"])
+    counts = table[["promoters", "passives", "detractors"]].to_numpy()
+    counts = counts[:, counts.sum(axis=0) > 0]
+    chi2, p, dof, _ = stats.chi2_contingency(counts) if len(counts) > 1 else (np.nan, np.nan, 0, None)
+    return table, {"chi2": float(chi2), "dof": int(dof), "p_value": float(p)}
+
+
+def csat_summary(scores: pd.DataFrame, stages: list[str], groups: pd.Series | None = None,
+                 top_box: float = 4, confidence: float = 0.95) -> pd.DataFrame:
+    """CSAT of each stage, overall (``segment`` "all") and by group, with t intervals.
+
+    Returns
+    -------
+    DataFrame
+        ``stage``, ``segment``, ``n``, ``mean``, ``ci_low``, ``ci_high``, ``satisfied``
+        (share of answers >= ``top_box``, e.g. 4-5 on a 1-5 scale).
+    """
+    parts = [("all", scores)]
+    if groups is not None:
+        parts += [(str(g), scores[groups == g]) for g in sorted(groups.dropna().unique())]
+    rows = []
+    for stage in stages:
+        for group, part in parts:
+            values = part[stage].dropna()
+            result = mean_ci(values.astype(float), confidence)
+            rows.append({"stage": stage, "segment": group, "n": result["n"], "mean": result["mean"],
+                         "ci_low": result["ci_low"], "ci_high": result["ci_high"],
+                         "satisfied": float((values >= top_box).mean()) if len(values) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def csat_segment_tests(scores: pd.DataFrame, stages: list[str], groups: pd.Series) -> pd.DataFrame:
+    """Whether a stage's CSAT differs between groups: Kruskal-Wallis ``h`` and ``p_value``
+    per stage, ``p_adjusted`` by Holm over the stages."""
+    rows = []
+    for stage in stages:
+        samples = [scores.loc[groups == g, stage].dropna().astype(float) for g in sorted(groups.dropna().unique())]
+        samples = [x for x in samples if len(x)]
+        h, p = stats.kruskal(*samples) if len(samples) > 1 else (np.nan, np.nan)
+        rows.append({"stage": stage, "h": float(h), "p_value": float(p)})
+    table = pd.DataFrame(rows)
+    table["p_adjusted"] = _holm(table["p_value"])
+    return table
+
+
+def choice_shares(flags: pd.DataFrame, groups: pd.Series | None = None,
+                  confidence: float = 0.95) -> pd.DataFrame:
+    """Share of answers choosing each option, overall (``segment`` "all") and by group,
+    with Wilson intervals: ``option``, ``segment``, ``n``, ``chosen``, ``share``, ``ci_low``, ``ci_high``."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    answered = flags.notna().all(axis=1)
+    parts = [("all", flags[answered])]
+    if groups is not None:
+        parts += [(str(g), flags[answered & (groups == g)]) for g in sorted(groups.dropna().unique())]
+    rows = []
+    for option in flags.columns:
+        for group, part in parts:
+            n, chosen = len(part), int(part[option].sum())
+            low, high = proportion_confint(chosen, n, 1 - confidence, method="wilson") if n else (np.nan, np.nan)
+            rows.append({"option": option, "segment": group, "n": n, "chosen": chosen,
+                         "share": chosen / n if n else np.nan, "ci_low": float(low), "ci_high": float(high)})
+    return pd.DataFrame(rows)
+
+
+def choice_tests(flags: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Whether choosing each option depends on the group: chi-square test of independence
+    (option chosen or not by group): ``option``, ``chi2``, ``dof``, ``p_value``,
+    ``p_adjusted`` (Holm over the options), ``cramers_v``."""
+    answered = flags.notna().all(axis=1) & groups.notna()
+    rows = []
+    for option in flags.columns:
+        counts = pd.crosstab(flags.loc[answered, option].astype(bool), groups[answered])
+        if counts.shape[0] < 2 or counts.shape[1] < 2:
+            rows.append({"option": option, "chi2": np.nan, "dof": 0, "p_value": np.nan, "cramers_v": np.nan})
+            continue
+        chi2, p, dof, _ = stats.chi2_contingency(counts.to_numpy())
+        rows.append({"option": option, "chi2": float(chi2), "dof": int(dof), "p_value": float(p),
+                     "cramers_v": float(math.sqrt(chi2 / counts.to_numpy().sum() / (min(counts.shape) - 1)))})
+    table = pd.DataFrame(rows)
+    table["p_adjusted"] = _holm(table["p_value"])
+    return table[["option", "chi2", "dof", "p_value", "p_adjusted", "cramers_v"]]
+
+
+def achieved_vs_plan(plan: pd.DataFrame, by_segment: pd.DataFrame, margin: float) -> pd.DataFrame:
+    """The sample reached against the plan: ``segment``, ``population``, ``planned``,
+    ``achieved``, ``share_of_plan``, ``margin_planned``, ``margin_reached`` (half-width of
+    the segment's NPS interval, points)."""
+    reached = by_segment.set_index("segment")
+    table = plan[["segment", "population", "completes"]].rename(columns={"completes": "planned"})
+    table["achieved"] = table["segment"].map(reached["n"]).fillna(0).astype(int)
+    table["share_of_plan"] = table["achieved"] / table["planned"]
+    table["margin_planned"] = float(margin)
+    table["margin_reached"] = table["segment"].map((reached["ci_high"] - reached["ci_low"]) / 2)
+    return table
+
+
+# ----------------------------------------------------------------------------- 04_survey end to end
+
+
+@dataclass
+class SurveyResult:
+    """What 04_survey finds; every table is a DataFrame a notebook shows as it is.
+
+    ``plan`` (:func:`sample_plan`), ``screening`` (:func:`screen_responses`), ``handling``
+    (:class:`SurveyAnswers`), ``groups`` (who answered: ``group``, ``respondents``),
+    ``achieved`` (:func:`achieved_vs_plan`), ``overall`` (``estimate``, ``n``, ``nps``,
+    ``se``, ``ci_low``, ``ci_high``), ``by_segment`` (:func:`nps_segment_tests` with
+    ``segment_name``), ``segment_test`` (dict), ``by_months`` and ``trend``
+    (:func:`nps_by_months`, :func:`nps_trend`; None without months), ``own`` (survey
+    against the client's own NPS: ``scope``, ``survey``, ``own``, ``difference``,
+    ``ci_low``, ``ci_high``, ``p_value``), ``csat`` and ``csat_tests``, ``choices`` and
+    ``choice_tests`` (question -> table), ``drivers`` and ``driver_model``
+    (:func:`cjm.drivers.key_drivers`), ``grid`` (:func:`cjm.drivers.importance_performance`),
+    ``comments`` (``respondent_id``, ``client_id``, ``segment``, ``question``, ``text``),
+    ``names`` (segment -> name).
+    """
+
+    plan: pd.DataFrame
+    screening: pd.DataFrame
+    handling: pd.DataFrame
+    groups: pd.DataFrame
+    achieved: pd.DataFrame
+    overall: pd.DataFrame
+    by_segment: pd.DataFrame
+    segment_test: dict
+    by_months: pd.DataFrame | None
+    trend: dict | None
+    own: pd.DataFrame | None
+    csat: pd.DataFrame
+    csat_tests: pd.DataFrame
+    choices: dict[str, pd.DataFrame]
+    choice_tests: dict[str, pd.DataFrame]
+    drivers: pd.DataFrame
+    driver_model: dict
+    grid: pd.DataFrame
+    comments: pd.DataFrame
+    names: dict
+
+
+def population_sizes(segments: pd.DataFrame, deals: pd.DataFrame, population: str) -> pd.Series:
+    """Clients per segment in the surveyed population: ``contract_holders`` (clients with
+    a won deal) or ``segment_clients`` (every segmented client). Index: segment, sorted."""
+    if population == "contract_holders":
+        holders = deals.loc[deals["outcome"] == "won", "client_id"]
+        segments = segments[segments["client_id"].isin(holders)]
+    return segments["segment"].value_counts().sort_index()
+
+
+def respondent_groups(client_id: pd.Series, segment: pd.Series, side_groups: dict[str, set],
+                      labels: dict[str, str]) -> pd.Series:
+    """Where each respondent belongs: ``segment``, the label of the scope rule that set the
+    client aside, ``other CRM client`` (linked, neither), or ``not linked to the CRM``."""
+    group = pd.Series("other CRM client", index=client_id.index, dtype="str")
+    for rule, clients in side_groups.items():
+        group[client_id.isin(clients)] = labels.get(rule, rule)
+    group[segment.notna()] = "segment"
+    group[client_id.isna()] = "not linked to the CRM"
+    return group
+
+
+def own_nps(spec: dict, paths, segments: pd.DataFrame, confidence: float) -> tuple[dict, pd.DataFrame | None]:
+    """The client's own NPS, from an interim table (``table``, ``score``) or from values
+    (``nps`` and ``n``, optionally ``promoters`` and ``detractors`` shares).
+
+    From ``nps`` and ``n`` alone the variance is taken at its largest for that NPS,
+    ``1 - (NPS / 100)^2``, a conservative interval. With a table whose rows carry
+    ``client_id``, NPS by segment is returned as well (else None).
+    """
+    from cjm.io import read_table
+
+    if "table" in spec:
+        table = read_table(paths, spec["table"])
+        if spec["score"] not in table:
+            raise CjmError(f"table {paths.table(spec['table'])} has no column '{spec['score']}'",
+                           f"set survey.own_nps.score to one of: {', '.join(table.columns)}")
+        overall = nps(table[spec["score"]], confidence)
+        by_segment = None
+        if "client_id" in table:
+            joined = table.merge(segments[["client_id", "segment"]], on="client_id", how="inner")
+            by_segment = nps_by(joined, spec["score"], "segment", confidence)
+        return overall, by_segment
+    share_p, share_d = spec.get("promoters"), spec.get("detractors")
+    value, n = float(spec["nps"]), int(spec["n"])
+    variance = (share_p + share_d - (share_p - share_d) ** 2 if share_p is not None and share_d is not None
+                else 1 - (value / 100) ** 2)
+    se = 100 * math.sqrt(variance / n)
+    half = _z(confidence) * se
+    return {"n": n, "nps": value, "se": se, "ci_low": value - half, "ci_high": value + half}, None
+
+
+def _own_comparison(survey_overall: dict, own: dict, survey_by: pd.DataFrame, own_by: pd.DataFrame | None,
+                    confidence: float) -> pd.DataFrame:
+    rows = [("all", survey_overall, own)]
+    if own_by is not None:
+        mine = own_by.set_index("segment")
+        rows += [(str(r["segment"]), r, mine.loc[r["segment"]]) for _, r in survey_by.iterrows()
+                 if r["segment"] in mine.index]
+    table = []
+    for scope, ours, theirs in rows:
+        diff = compare(ours["nps"], ours["se"], theirs["nps"], theirs["se"], confidence)
+        table.append({"scope": scope, "survey": ours["nps"], "own": theirs["nps"], "own_n": int(theirs["n"]),
+                      "difference": diff["difference"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
+                      "p_value": diff["p_value"]})
+    return pd.DataFrame(table)
+
+
+def _side_groups(paths) -> dict[str, set]:
+    folder = paths.interim / "side_groups"
+    return {rule.name: set(pd.read_parquet(rule / "clients.parquet", columns=["client_id"])["client_id"])
+            for rule in sorted(folder.glob("*")) if (rule / "clients.parquet").exists()}
+
+
+def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Series, section: dict,
+                   side_groups: dict[str, set] | None = None, labels: dict[str, str] | None = None,
+                   own: tuple[dict, pd.DataFrame | None] | None = None, random_state: int = 0,
+                   where: str = "survey") -> SurveyResult:
+    """04_survey's analysis of one survey export.
+
+    Parameters
+    ----------
+    survey : DataFrame
+        ``respondent_id``, ``client_id``, ``answered_at`` and the columns ``section`` maps.
+    segments : DataFrame
+        ``client_id``, ``segment``, ``segment_name`` (03's labels).
+    sizes : Series
+        Segment -> clients in the surveyed population (:func:`population_sizes`).
+    section : dict
+        The params' ``survey`` section.
+    own : (dict, DataFrame or None), optional
+        The client's own NPS and its NPS by segment (:func:`own_nps`).
+    """
+    from cjm.drivers import importance_performance, key_drivers
+
+    confidence, plan_spec = section["confidence"], section["plan"]
+    plan = sample_plan(sizes, plan_spec["margin"], plan_spec["confidence"], plan_spec["response_rate"])
+    kept, screening = screen_responses(survey, section.get("duration"), section.get("min_seconds"))
+    answers = read_answers(kept, section, where)
+    frame = answers.scores
+    segment_of = segments.set_index("client_id")["segment"]
+    frame["segment"] = kept["client_id"].map(segment_of).astype("Int64")
+    group = respondent_groups(kept["client_id"], frame["segment"], side_groups or {}, labels or {})
+    frame["weight"] = respondent_weights(frame["segment"].where(frame["nps"].notna()), sizes)
+    names = segments.drop_duplicates("segment").set_index("segment")["segment_name"].sort_index().to_dict()
+
+    by_segment, segment_test = nps_segment_tests(frame, confidence=confidence, populations=sizes)
+    by_segment.insert(1, "segment_name", by_segment["segment"].map(names))
+    in_segments = frame[frame["segment"].notna()]
+    population = weighted_nps(by_segment, sizes, confidence)
+    overall = pd.DataFrame([{"estimate": "all respondents", **nps(frame["nps"], confidence)},
+                            {"estimate": "respondents in segments", **nps(in_segments["nps"], confidence)},
+                            {"estimate": "population (weighted by segment size)",
+                             "n": int(in_segments["nps"].notna().sum()), **population}])
+    overall = overall[["estimate", "n", "nps", "se", "ci_low", "ci_high"]]
+    comparison = None
+    if own is not None:
+        overall.loc[len(overall)] = {"estimate": "client's own NPS",
+                                     **{k: own[0][k] for k in ("n", "nps", "se", "ci_low", "ci_high")}}
+        comparison = _own_comparison(population, own[0], by_segment, own[1], confidence)
+    by_months = trend = None
+    if "months" in frame:
+        by_months = nps_by_months(in_segments, section["month_bands"], confidence)
+        trend = nps_trend(in_segments, confidence=confidence)
+    stages = list(section.get("csat", {}))
+    csat = csat_summary(frame, stages, frame["segment"], section["satisfied_from"], confidence)
+    drivers, driver_model = key_drivers(frame, "nps", stages, section["driver_resamples"], confidence,
+                                        random_state)
+    comments = pd.concat([pd.DataFrame({"respondent_id": kept["respondent_id"], "client_id": kept["client_id"],
+                                        "segment": frame["segment"], "question": column, "text": kept[column]})
+                          for column in section.get("comments", [])] or [pd.DataFrame()])
+    comments = comments[comments["text"].notna() & comments["text"].astype("str").str.strip().ne("")] \
+        if len(comments) else comments
+    return SurveyResult(
+        plan=plan, screening=screening, handling=answers.handling,
+        groups=group.value_counts().rename_axis("group").reset_index(name="respondents"),
+        achieved=achieved_vs_plan(plan, by_segment, plan_spec["margin"]), overall=overall,
+        by_segment=by_segment, segment_test=segment_test, by_months=by_months, trend=trend, own=comparison,
+        csat=csat, csat_tests=csat_segment_tests(frame, stages, frame["segment"]),
+        choices={q: choice_shares(flags, frame["segment"], confidence) for q, flags in answers.choices.items()},
+        choice_tests={q: choice_tests(flags, frame["segment"]) for q, flags in answers.choices.items()},
+        drivers=drivers, driver_model=driver_model,
+        grid=importance_performance(drivers, csat[csat["segment"] == "all"]),
+        comments=comments.reset_index(drop=True), names=names)
+
+
+def run_survey(params: dict, paths) -> SurveyResult:
+    """04 end to end: read the survey, 03's segments and the deals, analyse, write the outputs."""
+    from cjm.io import read_table
+
+    section = params["survey"]
+    segments = read_table(paths, "segments")
+    sizes = population_sizes(segments, read_table(paths, "deals"), section["population"])
+    own = own_nps(section["own_nps"], paths, segments, section["confidence"]) if section.get("own_nps") else None
+    labels = {rule["name"]: rule["label"] for rule in params.get("clean", {}).get("scope", [])}
+    result = analyse_survey(read_table(paths, "survey"), segments, sizes, section, _side_groups(paths), labels,
+                            own, params["seed"], where=str(paths.table("survey")))
+    write_survey(result, paths)
+    return result
+
+
+def write_survey(result: SurveyResult, paths) -> None:
+    """Interim tables for later steps (``nps_by_segment``, ``csat_by_stage``,
+    ``survey_drivers``, ``nps_by_months``, ``survey_comments``) and, for the client and
+    the survey partner, ``report/sample_plan.xlsx`` and ``report/survey_results.xlsx``."""
+    from cjm.io import write_atomic, write_xlsx_deterministic, write_xlsx_sheets
+
+    paths.interim.mkdir(parents=True, exist_ok=True)
+    paths.report.mkdir(parents=True, exist_ok=True)
+    tables = {"nps_by_segment": result.by_segment, "csat_by_stage": result.csat, "survey_drivers": result.drivers,
+              "survey_comments": result.comments}
+    if result.by_months is not None:
+        tables["nps_by_months"] = result.by_months
+    for name, frame in tables.items():
+        write_atomic(frame, paths.table(name))
+    write_xlsx_deterministic(result.plan, paths.report / "sample_plan.xlsx", "plan")
+    sheets = {"overall": result.overall, "by_segment": result.by_segment, "achieved": result.achieved,
+              "csat": result.csat, "drivers": result.grid.merge(result.drivers, on=["driver", "importance"])}
+    if result.own is not None:
+        sheets["own_nps"] = result.own
+    if result.by_months is not None:
+        sheets["by_months"] = result.by_months
+    sheets.update({f"choice {i + 1}": table.assign(question=q) for i, (q, table) in enumerate(result.choices.items())})
+    write_xlsx_sheets(sheets, paths.report / "survey_results.xlsx")

@@ -105,7 +105,8 @@ def test_scores_read_worded_numbers_and_reject_the_rest():
 
 def test_choices_split_into_flags_and_unknown_options_are_counted():
     flags, handling = sv.split_choices(pd.Series(["КАСКО; Шины", "Шины", None, "Шины; Мойка"]), ["КАСКО", "Шины"])
-    assert flags.to_dict("list") == {"КАСКО": [True, False, False, False], "Шины": [True, True, False, True]}
+    assert flags.astype(object).fillna("—").to_dict("list") == {"КАСКО": [True, False, "—", False],
+                                                                "Шины": [True, True, "—", True]}
     assert handling == {"answers": 3, "rows_with_unknown": 1, "unknown_options": "Мойка"}
 
 
@@ -133,6 +134,7 @@ def test_demo_survey_mess_is_handled_as_planted(demo_world):
     assert choices["rows_with_unknown"] == truth["n_unknown_option"]
     assert set(choices["unknown_options"].split(", ")) <= set(truth["unknown_options"])
     assert flags.any(axis=1).sum() == gifts.notna().sum()  # every answer kept some known option
+    assert flags.notna().all(axis=1).sum() == gifts.notna().sum()
 
 
 def test_text_in_a_numeric_question_is_an_error_naming_it():

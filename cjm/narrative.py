@@ -85,6 +85,64 @@ TEXTS = {
         "03.outputs": "Метки сегментов, профили (также в `segment_profiles.xlsx`) и обученная модель "
                       "сохранены: новую выгрузку CRM можно разнести по тем же сегментам "
                       "(`cjm.segment.assign`).",
+        "04.title": "# 4. Онлайн-опрос клиентов: NPS, удовлетворённость этапами и что движет лояльностью\n\n"
+                    "Клиенты с договором ответили на онлайн-анкету. Ответы связаны с сегментами "
+                    "(шаг 3), поэтому NPS и удовлетворённость показаны по каждому сегменту с "
+                    "доверительными интервалами 95%, а оценка для всей клиентской базы взвешена по "
+                    "размерам сегментов.",
+        "04.plan": "## План выборки\n\nСколько заполненных анкет нужно в каждом сегменте, чтобы NPS "
+                   "сегмента был известен с точностью ±{margin:g} пунктов при доверии {confidence:.0%} "
+                   "(дисперсия NPS в худшем случае, поправка на конечную совокупность), и сколько "
+                   "приглашений разослать при ожидаемой доле ответов {response_rate:.0%}. «Не хватит» — "
+                   "даже приглашение всех клиентов сегмента не даст нужного числа ответов. План для "
+                   "партнёра по опросу — в `sample_plan.xlsx`.",
+        "04.screening": "## Проверка ответов\n\nИз {rows} строк выгрузки: анкеты, заполненные быстрее "
+                        "{min_seconds:g} секунд, и повторные ответы одного клиента (оставлен первый) "
+                        "отложены; ответы без связи с CRM оставлены и учтены отдельно.",
+        "04.handling": "Как прочитаны вопросы: оценки словами («6 баллов», «10 из 10») прочитаны как числа; "
+                       "значения вне шкалы не используются; неизвестные варианты ответа подсчитаны, "
+                       "известные варианты тех же анкет сохранены.",
+        "04.groups": "## Кто ответил\n\nОтветы клиентов вне сегментов (отложенные на шаге 2 группы и "
+                     "ответы без связи с CRM) входят в общий NPS и в анализ драйверов, но не в оценки "
+                     "по сегментам.",
+        "04.achieved": "## Собранная выборка против плана\n\nФактическая точность — половина ширины "
+                       "95%-го интервала NPS сегмента.",
+        "04.nps": "## NPS\n\n**NPS клиентской базы — {nps:.0f} (95% ДИ {nps_low:.0f}…{nps_high:.0f})**: "
+                  "оценка по {in_segments} ответам клиентов сегментов, взвешенная по размерам сегментов "
+                  "(сегменты отвечали с разной охотой, поэтому простой NPS выборки смещён).",
+        "04.segments": "### NPS по сегментам\n\nСегменты различаются по NPS (хи-квадрат, {segments_p}). "
+                       "Выше всех — «{best}» ({best_nps:.0f}), ниже всех — «{worst}» ({worst_nps:.0f}). "
+                       "«Против остальных» — разница с остальными респондентами; p скорректировано "
+                       "по Холму на число сегментов.",
+        "04.own": "## Сравнение с NPS компании\n\nКомпания сама измеряет NPS ({own_label}): "
+                  "{own:.0f} по {own_n} ответам. **Наш опрос даёт на {drop:.0f} пунктов меньше "
+                  "(95% ДИ {drop_low:.0f}…{drop_high:.0f}, {own_p})**: NPS сразу после сделки "
+                  "не отражает, как клиенты оценивают компанию в ходе договора.",
+        "04.no_own": "## Сравнение с NPS компании\n\nСобственный NPS компании не указан в параметрах "
+                     "(`survey.own_nps`).",
+        "04.months": "## NPS по сроку договора\n\nЛояльность падает по ходу договора: **{per_year:+.0f} "
+                     "пунктов NPS в год** (95% ДИ {per_year_low:+.0f}…{per_year_high:+.0f}, {trend_p}; "
+                     "регрессия с учётом сегмента), от {first_nps:.0f} в первые месяцы до "
+                     "{last_nps:.0f} после {last_band} мес. Оценки по интервалам взвешены по размерам "
+                     "сегментов.",
+        "04.no_months": "## NPS по сроку договора\n\nВ анкете нет вопроса о сроке договора "
+                        "(`survey.months`).",
+        "04.csat": "## Удовлетворённость этапами (CSAT)\n\nДоля ответивших {satisfied_from} и выше "
+                   "по шкале {scale}. Ниже всех оценён этап «{lowest}» ({lowest_share:.0%} довольных).",
+        "04.csat_tests": "Различаются ли оценки этапа между сегментами (критерий Краскела–Уоллиса, p "
+                         "скорректировано по Холму):",
+        "04.choice": "## {question}\n\nДоли ответивших с 95%-ми интервалами (Уилсон); вопрос с "
+                     "несколькими вариантами — доли в сумме больше 100%. Ниже — зависит ли выбор варианта "
+                     "от сегмента (хи-квадрат, p по Холму; V Крамера — сила связи).",
+        "04.drivers": "## Что движет лояльностью\n\nВклад удовлетворённости каждым этапом в оценку "
+                      "«порекомендуете ли вы нас» — доля объяснённой дисперсии по Шепли (LMG), устойчивая "
+                      "к связанности оценок этапов; интервалы — бутстреп по {n} респондентам со всеми "
+                      "ответами ({left_out} без части ответов не вошли). Модель объясняет "
+                      "{r2:.0%} разброса оценок. **Главные драйверы: {top}.**",
+        "04.moments": "**Моменты истины** (вклад достоверно выше равной доли): {moments}. "
+                      "**Исправлять в первую очередь** (важный этап с оценкой ниже средней): {fix_first}.",
+        "04.comments": "## Открытые комментарии\n\n{comments} комментариев (уже очищенных от "
+                       "персональных данных) переданы в анализ интервью (шаг 5).",
     },
     "en": {
         "01.title": "# 1. Anonymization\n\n"
@@ -154,6 +212,60 @@ TEXTS = {
         "03.outputs": "Segment labels, profiles (also in `segment_profiles.xlsx`) and the fitted model "
                       "are saved: a fresh CRM export can be placed into the same segments "
                       "(`cjm.segment.assign`).",
+        "04.title": "# 4. Online survey of clients: NPS, satisfaction with the stages, and what drives loyalty\n\n"
+                    "Clients with a contract answered an online survey. Answers are linked to the "
+                    "segments of step 3, so NPS and satisfaction are shown for each segment with 95% "
+                    "intervals, and the estimate for the whole client base is weighted by segment size.",
+        "04.plan": "## Sample plan\n\nCompleted answers each segment needs for its NPS to be known within "
+                   "±{margin:g} points at {confidence:.0%} confidence (worst-case NPS variance, finite "
+                   "population correction), and invitations to send at an expected response rate of "
+                   "{response_rate:.0%}. \"Short\": even inviting every client of the segment is not "
+                   "expected to give the answers needed. The plan for the survey partner is in "
+                   "`sample_plan.xlsx`.",
+        "04.screening": "## Checking the answers\n\nOf the export's {rows} rows: answers filled in faster "
+                        "than {min_seconds:g} seconds and repeat answers of a client (the first kept) are set "
+                        "aside; answers not linked to the CRM are kept and counted.",
+        "04.handling": "How each question was read: scores written in words (\"6 points\", \"10 of 10\") "
+                       "are read as numbers; values outside the scale are not used; unknown options are "
+                       "counted and the known options of the same answers kept.",
+        "04.groups": "## Who answered\n\nClients outside the segments (groups set aside in step 2, answers "
+                     "not linked to the CRM) count in the overall NPS and the driver analysis, not in the "
+                     "segment estimates.",
+        "04.achieved": "## Sample reached against the plan\n\nThe margin reached is half the width of the "
+                       "segment's 95% NPS interval.",
+        "04.nps": "## NPS\n\n**The client base's NPS is {nps:.0f} (95% CI {nps_low:.0f} to {nps_high:.0f})**: "
+                  "from {in_segments} answers of segmented clients, weighted by segment size (segments "
+                  "answered at different rates, so the sample's plain NPS is biased).",
+        "04.segments": "### NPS by segment\n\nSegments differ in NPS (chi-square, {segments_p}). Highest: "
+                       "\"{best}\" ({best_nps:.0f}); lowest: \"{worst}\" ({worst_nps:.0f}). \"Vs rest\" is the "
+                       "difference from the other respondents; p adjusted by Holm for the number of segments.",
+        "04.own": "## Against the company's own NPS\n\nThe company measures NPS itself ({own_label}): "
+                  "{own:.0f} from {own_n} answers. **Our survey gives {drop:.0f} points less (95% CI "
+                  "{drop_low:.0f} to {drop_high:.0f}, {own_p})**: NPS right after the deal does not show "
+                  "how clients see the company during the contract.",
+        "04.no_own": "## Against the company's own NPS\n\nThe company's own NPS is not given in the params "
+                     "(`survey.own_nps`).",
+        "04.months": "## NPS over the contract\n\nLoyalty falls as the contract runs: **{per_year:+.0f} NPS "
+                     "points a year** (95% CI {per_year_low:+.0f} to {per_year_high:+.0f}, {trend_p}; "
+                     "regression with the segment), from {first_nps:.0f} in the first months to "
+                     "{last_nps:.0f} after {last_band} months. Band estimates are weighted by segment size.",
+        "04.no_months": "## NPS over the contract\n\nThe survey has no question on months since the deal "
+                        "(`survey.months`).",
+        "04.csat": "## Satisfaction with the stages (CSAT)\n\nShare answering {satisfied_from} or more on "
+                   "the {scale} scale. Rated lowest: \"{lowest}\" ({lowest_share:.0%} satisfied).",
+        "04.csat_tests": "Do a stage's ratings differ between segments (Kruskal-Wallis, p adjusted by Holm):",
+        "04.choice": "## {question}\n\nShares of answers with 95% (Wilson) intervals; with several options "
+                     "allowed the shares add up to more than 100%. Below: does the choice depend on the "
+                     "segment (chi-square, Holm-adjusted p; Cramér's V is the strength).",
+        "04.drivers": "## What drives loyalty\n\nHow much satisfaction with each stage explains the "
+                      "likelihood to recommend: Shapley share of explained variance (LMG), robust to the "
+                      "stages' ratings being related; intervals by bootstrap over the {n} respondents who "
+                      "answered all ({left_out} with some answers missing are left out). The model explains "
+                      "{r2:.0%} of the variance. **Main drivers: {top}.**",
+        "04.moments": "**Moments of truth** (share clearly above an equal share): {moments}. **Fix first** "
+                      "(important stage rated below average): {fix_first}.",
+        "04.comments": "## Open comments\n\n{comments} comments (already scrubbed of personal data) are "
+                       "passed on to the interview analysis (step 5).",
     },
 }
 
@@ -179,6 +291,19 @@ LABELS = {
         "davies_bouldin": "Дэвис–Болдин", "stability": "Устойчивость", "option": "Вариант",
         "method": "Метод", "sizes": "Размеры сегментов", "agreement": "Согласие с выбранным",
         "segment": "Сегмент", "segment_name": "Название", "share": "Доля", "portrait": "Портрет",
+        "population": "Клиентов", "completes": "Нужно анкет", "invitations": "Приглашений", "short": "Не хватит",
+        "action": "Действие", "question": "Вопрос", "answers": "Ответов", "unknown": "С неизвестными вариантами",
+        "examples": "Примеры", "group": "Группа", "respondents": "Респондентов", "planned": "План",
+        "achieved": "Собрано", "share_of_plan": "Выполнение плана", "margin_planned": "Точность по плану, ±",
+        "margin_reached": "Точность фактическая, ±", "estimate": "Оценка", "n": "n", "nps": "NPS",
+        "se": "Ст. ошибка", "ci_low": "95% ДИ от", "ci_high": "95% ДИ до", "promoters": "Промоутеры",
+        "passives": "Нейтралы", "detractors": "Критики", "vs_rest": "Против остальных", "p_value": "p",
+        "p_adjusted": "p (Холм)", "band": "Месяцев с начала договора", "scope": "Сегмент", "survey": "NPS опроса",
+        "own": "NPS компании", "own_n": "n компании", "difference": "Разница", "driver": "Этап",
+        "importance": "Вклад в лояльность", "coefficient": "Коэффициент", "rank": "Место",
+        "moment_of_truth": "Момент истины", "performance": "Средняя оценка", "quadrant": "Что делать",
+        "option": "Вариант", "chosen": "Выбрали", "chi2": "Хи-квадрат", "dof": "Ст. свободы",
+        "cramers_v": "V Крамера", "h": "H", "mean": "Средняя", "satisfied": "Довольны",
     },
     "en": {},
 }
@@ -196,6 +321,15 @@ VALUES = {
         "activity": "дело CRM", "interview": "интервью", "name": "имя", "phone": "телефон", "email": "e-mail",
         "passport": "паспорт", "personal_number": "личный номер",
         "defines": "задаёт сегменты", "describes": "описывает",
+        "speeder": "слишком быстрое заполнение", "repeat answer of a client": "повторный ответ клиента",
+        "not linked to a CRM client": "нет связи с клиентом CRM", "set aside": "отложено",
+        "nps": "NPS", "csat": "CSAT", "months": "месяцы договора", "single_choice": "один вариант",
+        "multi_choice": "несколько вариантов", "segment": "в сегментах", "not linked to the CRM": "нет связи с CRM",
+        "other CRM client": "другие клиенты CRM", "all respondents": "все респонденты",
+        "respondents in segments": "респонденты в сегментах",
+        "population (weighted by segment size)": "клиентская база (взвешено по сегментам)",
+        "client's own NPS": "NPS компании", "all": "все", "fix first": "исправлять в первую очередь",
+        "keep up": "поддерживать", "watch": "наблюдать", "maintain": "не вкладываться",
     },
     "en": {},
 }
@@ -234,17 +368,27 @@ def say_each(key: str, language: str, rows: pd.DataFrame) -> Markdown:
                                   for row in rows.to_dict("records")))
 
 
+def p_text(p: float) -> str:
+    """A p-value as a reader sees it: ``p < 0.001``, ``p = 0.012``, ``p = 0.34``."""
+    if pd.isna(p):
+        return "p —"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
 def table(frame: pd.DataFrame, language: str, precision: int = 1,
           percent=("share", "missing")):
     """``frame`` for the reader: headers in ``language``, no index, thin-space thousands,
-    numbers to ``precision`` decimals and the ``percent`` columns as percentages."""
+    numbers to ``precision`` decimals, the ``percent`` columns as percentages and
+    p-values (``p_value``, ``p_adjusted``) as :func:`p_text` writes them."""
     shown = labelled(frame, language)
     names = dict(zip(frame.columns, shown.columns))
     text = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
-    percentages = {names[c]: "{:.0%}" for c in percent if c in names}
+    formats = {names[c]: "{:.0%}" for c in percent if c in names}
+    formats.update({names[c]: lambda p: p_text(p).removeprefix("p = ").removeprefix("p ")
+                    for c in ("p_value", "p_adjusted") if c in names})
     styled = shown.style.hide(axis="index").format(thousands="\u202f", precision=precision, na_rep="—")
-    if percentages:  # an empty formatter would reset every column's format
-        styled = styled.format(percentages, subset=list(percentages), na_rep="—")
+    if formats:  # an empty formatter would reset every column's format
+        styled = styled.format(formats, subset=list(formats), na_rep="—")
     return styled.set_properties(subset=text, **{"text-align": "left"})
 
 
@@ -254,9 +398,10 @@ def labelled(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     if values:
         pattern = "|".join(sorted(map(re.escape, values), key=len, reverse=True))
         frame = frame.copy()
-        for column in ("treatment", "detail", "kind", "role"):
+        for column in ("treatment", "detail", "kind", "role", "rule", "action", "group", "estimate", "quadrant",
+                       "scope"):
             if column in frame:
-                frame[column] = frame[column].str.replace(rf"\b(?:{pattern})\b", lambda m: values[m.group(0)],
+                frame[column] = frame[column].str.replace(rf"(?<!\w)(?:{pattern})(?!\w)", lambda m: values[m.group(0)],
                                                           regex=True)
     if not words:
         return frame.rename(columns=lambda c: str(c).replace("_", " ").capitalize())

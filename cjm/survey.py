@@ -272,7 +272,7 @@ def screen_responses(survey: pd.DataFrame, duration: str | None = None, min_seco
     if duration is not None and min_seconds is not None:
         seconds = pd.to_numeric(kept[duration], errors="coerce")
         fast = (seconds < min_seconds).to_numpy()
-        rows.append({"rule": f"speeder (< {min_seconds:g} s)", "rows": int(fast.sum()), "action": "set aside"})
+        rows.append({"rule": "speeder", "rows": int(fast.sum()), "action": "set aside"})
         kept = kept[~fast]
     order = kept.sort_values(answered, kind="stable") if answered in kept else kept
     repeat = order[client].notna() & order[client].duplicated()
@@ -756,6 +756,45 @@ def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Serie
         drivers=drivers, driver_model=driver_model,
         grid=importance_performance(drivers, csat[csat["segment"] == "all"]),
         comments=comments.reset_index(drop=True), names=names)
+
+
+def findings(result: SurveyResult, section: dict) -> dict:
+    """The numbers 04_survey's narrative quotes, by the names its passages use."""
+    from cjm.narrative import p_text
+
+    estimates = result.overall.set_index("estimate")
+    population = estimates.loc["population (weighted by segment size)"]
+    ranked = result.by_segment.sort_values("nps")
+    lowest = result.csat[result.csat["segment"] == "all"].sort_values("satisfied").iloc[0]
+    grid = result.grid.set_index("driver")
+
+    def listed(names: list[str]) -> str:
+        return ", ".join(names) if names else "—"
+
+    set_aside = result.screening.loc[result.screening["action"] == "set aside", "rows"].sum()
+    out = {"rows": int(set_aside + result.groups["respondents"].sum()),
+           "min_seconds": section.get("min_seconds") or 0, **section["plan"],
+           "nps": population["nps"], "nps_low": population["ci_low"], "nps_high": population["ci_high"],
+           "in_segments": int(population["n"]), "segments_p": p_text(result.segment_test["p_value"]),
+           "best": ranked["segment_name"].iloc[-1], "best_nps": ranked["nps"].iloc[-1],
+           "worst": ranked["segment_name"].iloc[0], "worst_nps": ranked["nps"].iloc[0],
+           "satisfied_from": section["satisfied_from"], "scale": "{}-{}".format(*section["csat_scale"]),
+           "lowest": lowest["stage"], "lowest_share": lowest["satisfied"],
+           **result.driver_model, "top": listed(result.drivers["driver"].head(3).tolist()),
+           "moments": listed(result.drivers.loc[result.drivers["moment_of_truth"], "driver"].tolist()),
+           "fix_first": listed(grid.index[grid["quadrant"] == "fix first"].tolist()),
+           "comments": len(result.comments)}
+    if result.own is not None:
+        own = result.own.iloc[0]
+        out.update(own=own["own"], own_n=int(own["own_n"]), drop=-own["difference"], drop_low=-own["ci_high"],
+                   drop_high=-own["ci_low"], own_p=p_text(own["p_value"]),
+                   own_label=section["own_nps"].get("label", section["own_nps"].get("table", "")))
+    if result.trend is not None:
+        trend, bands = result.trend, result.by_months.dropna(subset=["nps"])
+        out.update(per_year=trend["per_year"], per_year_low=12 * trend["ci_low"], per_year_high=12 * trend["ci_high"],
+                   trend_p=p_text(trend["p_value"]), first_nps=bands["nps"].iloc[0], last_nps=bands["nps"].iloc[-1],
+                   last_band=bands["band"].iloc[-1].rstrip("+"))
+    return out
 
 
 def run_survey(params: dict, paths) -> SurveyResult:

@@ -11,6 +11,7 @@ from cjm.clean import clean, read_anonymized, write_clean
 from cjm.params import load_params
 from cjm.paths import PROJECT_ROOT, EngagementPaths
 from cjm.segment import run_segment
+from cjm.survey import run_survey
 
 SEED = 2025
 
@@ -28,6 +29,7 @@ class World:
         self._anonymized = None
         self._cleaned = None
         self._segmented = None
+        self._surveyed = None
 
     @property
     def anonymized(self):
@@ -53,6 +55,14 @@ class World:
             self.cleaned
             self._segmented = run_segment(self.params, self.paths)
         return self._segmented
+
+    @property
+    def surveyed(self):
+        """The result of 04 on this world (computed once, also written to interim/ and report/)."""
+        if self._surveyed is None:
+            self.segmented
+            self._surveyed = run_survey(self.params, self.paths)
+        return self._surveyed
 
     def truth_json(self):
         return json.loads((self.paths.truth / "truth.json").read_text(encoding="utf-8"))

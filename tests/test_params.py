@@ -113,3 +113,26 @@ def test_split_rewrites_only_the_sections_that_changed(project):
     assert split_sections("demo", root) == ["segment"]
     edit(lambda p: p.update(seed=7))  # a shared key: every step reruns
     assert split_sections("demo", root) == list(SECTIONS)
+
+
+def test_survey_section_defaults(project):
+    survey = load_params("demo", project[0])["survey"]
+    assert survey["confidence"] == 0.95 and survey["driver_resamples"] == 200
+
+
+@pytest.mark.parametrize("change, fragments", [
+    (lambda s: s.update(csat_scale=[5, 1]), ("survey.csat_scale", "[lowest, highest]")),
+    (lambda s: s.update(month_bands=[0, 12, 6]), ("survey.month_bands", "increasing")),
+    (lambda s: s["plan"].update(response_rate=15), ("survey.plan.response_rate", "between 0 and 1")),
+    (lambda s: s.update(own_nps={"nps": 57}), ("survey.own_nps", "'nps' and 'n'")),
+    (lambda s: s.update(nsp="Q1"), ("unknown key 'survey.nsp'", "did you mean 'nps'?")),
+])
+def test_survey_section_checks(project, change, fragments):
+    _fails(project, lambda p: change(p["survey"]), *fragments)
+
+
+def test_choice_question_needs_one_column_or_option_columns(project):
+    def both(p):
+        p["survey"]["single_choice"]["Как вы узнали о нас"]["columns"] = {"Сайт": "Q1_1"}
+
+    _fails(project, both, "survey.single_choice.Как вы узнали о нас", "exactly one of 'column'")

@@ -142,3 +142,103 @@ def test_text_in_a_numeric_question_is_an_error_naming_it():
         sv.nps([9, "десять"])
     with pytest.raises(CjmError, match="ratings must be numbers"):
         sv.mean_ci([4, "отлично"])
+
+
+def test_contribution_and_respondent_weights():
+    assert sv.contribution([10, 8, 3, None]).tolist() == [100, 0, -100, pd.NA]
+    weights = sv.respondent_weights(pd.Series([1, 1, 2, None]), pd.Series({1: 100, 2: 50}))
+    assert weights.tolist()[:3] == [50, 50, 50] and weights.isna().iloc[3]
+
+
+def test_weighted_nps_of_by_hand():
+    result = sv.weighted_nps_of([10, 0, 9], [1, 1, 2])
+    # c = 100, -100, 100; NPS = 200 / 4 = 50; se = sqrt(3/2 * (2500 + 22500 + 4 * 2500)) / 4 = 57.28
+    assert result["nps"] == 50 and result["se"] == pytest.approx(57.282, abs=1e-3)
+    plain = sv.weighted_nps_of([10, 0, 9, 7], [1, 1, 1, 1])
+    assert plain["se"] == pytest.approx(sv.nps([10, 0, 9, 7])["se"] * math.sqrt(4 / 3))
+
+
+def test_nps_by_months_in_bands():
+    assert sv.band_labels([0, 6, 12]) == ["0-5", "6-11", "12+"]
+    frame = pd.DataFrame({"nps": [10, 10, 0, 9, 3, 3], "months": [0, 5, 6, 11, 12, 40]})
+    table = sv.nps_by_months(frame, [0, 6, 12], weight=None)
+    assert table["band"].tolist() == ["0-5", "6-11", "12+"]
+    assert table["n"].tolist() == [2, 2, 2] and table["nps"].tolist() == [100, 0, -100]
+
+
+def test_nps_trend_by_hand():
+    # promoters at 0 months, passives at 12, detractors at 24: exactly -100 points a year
+    frame = pd.DataFrame({"nps": [10, 9, 8, 7, 0, 2] * 5, "months": [0, 0, 12, 12, 24, 24] * 5, "segment": 1})
+    trend = sv.nps_trend(frame)
+    assert trend["per_month"] == pytest.approx(-100 / 12) and trend["per_year"] == pytest.approx(-100)
+    assert trend["n"] == 30 and trend["p_value"] < 1e-6
+
+
+def test_nps_segment_tests_against_the_rest():
+    frame = pd.DataFrame({"segment": [1, 1, 1, 2, 2, 2, 2, None], "nps": [10, 10, 0, 0, 0, 9, 7, 10]})
+    table, overall = sv.nps_segment_tests(frame)
+    # segment 1: 33.3; the rest (segment 2): -25; the unsegmented answer is not in either
+    assert table["nps"].tolist() == pytest.approx([100 / 3, -25])
+    assert table["vs_rest"].tolist() == pytest.approx([100 / 3 + 25, -25 - 100 / 3])
+    assert overall["dof"] == 2 and 0 < overall["p_value"] < 1
+
+
+def test_choice_shares_wilson_and_tests():
+    flags = pd.DataFrame({"КАСКО": [True] * 3 + [False] * 7 + [pd.NA]}, dtype="boolean")
+    shares = sv.choice_shares(flags)
+    # Wilson 95% for 3 of 10: 0.1078 to 0.6032 (the unanswered row is not counted)
+    row = shares.iloc[0]
+    assert (row["n"], row["chosen"], row["share"]) == (10, 3, 0.3)
+    assert row["ci_low"] == pytest.approx(0.1078, abs=1e-4) and row["ci_high"] == pytest.approx(0.6032, abs=1e-4)
+    perfect = pd.DataFrame({"Шины": [True] * 50 + [False] * 50}, dtype="boolean")
+    tests = sv.choice_tests(perfect, pd.Series([1] * 50 + [2] * 50))
+    # 2x2 with Yates' correction: chi2 = (2500 - 50)^2 * 100 / 50^4 = 96.04; V = sqrt(96.04 / 100)
+    assert tests.loc[0, "chi2"] == pytest.approx(96.04) and tests.loc[0, "cramers_v"] == pytest.approx(0.98)
+
+
+def test_option_columns_read_as_flags():
+    frame = pd.DataFrame({"q1": ["1", "", "да", None], "q2": ["0", None, "Зимние шины", None]})
+    flags, handling = sv.option_columns(frame, {"КАСКО": "q1", "Шины": "q2"})
+    assert flags.astype(object).fillna("—").to_dict("list") == {"КАСКО": [True, "—", True, "—"],
+                                                                "Шины": [False, "—", True, "—"]}
+    assert handling["answers"] == 2
+
+
+def test_achieved_against_plan():
+    plan = pd.DataFrame({"segment": [1, 2], "population": [500, 300], "completes": [100, 80]})
+    by_segment = pd.DataFrame({"segment": [1], "n": [50], "ci_low": [10.0], "ci_high": [30.0]})
+    table = sv.achieved_vs_plan(plan, by_segment, 15)
+    assert table["achieved"].tolist() == [50, 0] and table["share_of_plan"].tolist() == [0.5, 0]
+    assert table.loc[0, "margin_reached"] == 10 and pd.isna(table.loc[1, "margin_reached"])
+
+
+def test_own_nps_from_values_takes_the_largest_variance():
+    overall, by_segment = sv.own_nps({"nps": 20, "n": 100}, None, None, 0.95)
+    # variance at most 1 - 0.2^2 = 0.96: se = 100 * sqrt(0.0096) = 9.798
+    assert overall["se"] == pytest.approx(9.798, abs=1e-3) and by_segment is None
+    shares = sv.own_nps({"nps": 20, "n": 100, "promoters": 0.5, "detractors": 0.3}, None, None, 0.95)[0]
+    assert shares["se"] == pytest.approx(sv.nps([10] * 50 + [8] * 20 + [0] * 30)["se"])
+
+
+SECTION = {"nps": "Рекомендация", "csat": {"Консультация": "Оценка консультации"}, "csat_scale": [1, 5],
+           "single_choice": {}, "multi_choice": {"Подарки": {"column": "Подарки", "options": ["ТО", "Шины"]}},
+           "comments": []}
+
+
+def test_read_answers_reports_each_question():
+    survey = pd.DataFrame({"Рекомендация": ["10", "9 баллов", "12", None],
+                           "Оценка консультации": ["5", "0", "4", "3"],
+                           "Подарки": ["ТО; Шины", "Мойка", None, "Шины"]})
+    answers = sv.read_answers(survey, SECTION)
+    assert answers.scores["nps"].tolist()[:2] == [10, 9] and answers.scores["nps"].isna().tolist()[2:] == [True] * 2
+    handling = answers.handling.set_index("question")
+    assert handling.loc["NPS", ["answers", "fixed", "rejected"]].tolist() == [3, 1, 1]
+    assert handling.loc["Консультация", "rejected"] == 1 and handling.loc["Консультация", "examples"] == "0"
+    assert handling.loc["Подарки", ["unknown", "examples"]].tolist() == [1, "Мойка"]
+
+
+def test_a_missing_mapped_column_names_the_key_and_the_close_match():
+    survey = pd.DataFrame({"Рекомендация": ["10"], "Оценка консультаций": ["5"], "Подарки": ["ТО"]})
+    with pytest.raises(CjmError, match=r"'Оценка консультации' \(did you mean 'Оценка консультаций'\?\)") as error:
+        sv.read_answers(survey, SECTION, "survey_export")
+    assert "survey.csat.Консультация" in str(error.value)

@@ -96,6 +96,9 @@ TEXTS = {
                    "приглашений разослать при ожидаемой доле ответов {response_rate:.0%}. «Не хватит» — "
                    "даже приглашение всех клиентов сегмента не даст нужного числа ответов. План для "
                    "партнёра по опросу — в `sample_plan.xlsx`.",
+        "04.no_survey": "Выгрузки опроса пока нет (`interim/survey.parquet`): готов только план выборки. "
+                        "Когда ответы придут, подключите выгрузку в параметрах (`sources.survey`, "
+                        "`clean.tables.survey`, раздел `survey`) и запустите `make all`.",
         "04.screening": "## Проверка ответов\n\nИз {rows} строк выгрузки: анкеты, заполненные быстрее "
                         "{min_seconds:g} секунд, и повторные ответы одного клиента (оставлен первый) "
                         "отложены; ответы без связи с CRM оставлены и учтены отдельно.",
@@ -115,16 +118,23 @@ TEXTS = {
                        "«Против остальных» — разница с остальными респондентами; p скорректировано "
                        "по Холму на число сегментов.",
         "04.own": "## Сравнение с NPS компании\n\nКомпания сама измеряет NPS ({own_label}): "
-                  "{own:.0f} по {own_n} ответам. **Наш опрос даёт на {drop:.0f} пунктов меньше "
-                  "(95% ДИ {drop_low:.0f}…{drop_high:.0f}, {own_p})**: NPS сразу после сделки "
-                  "не отражает, как клиенты оценивают компанию в ходе договора.",
+                  "{own:.0f} по {own_n} ответам. Разница опроса с ним: **{difference:+.0f} пунктов** "
+                  "(95% ДИ {difference_low:+.0f}…{difference_high:+.0f}, {own_p}).",
+        "04.own.lower": "**Клиенты в ходе договора оценивают компанию заметно ниже**, чем сразу после "
+                        "сделки: NPS компании не показывает, что происходит с лояльностью дальше.",
+        "04.own.higher": "Опрос даёт NPS выше, чем измеряет компания.",
+        "04.own.same": "Различие не выходит за пределы случайной ошибки: опрос подтверждает NPS компании.",
         "04.no_own": "## Сравнение с NPS компании\n\nСобственный NPS компании не указан в параметрах "
                      "(`survey.own_nps`).",
-        "04.months": "## NPS по сроку договора\n\nЛояльность падает по ходу договора: **{per_year:+.0f} "
-                     "пунктов NPS в год** (95% ДИ {per_year_low:+.0f}…{per_year_high:+.0f}, {trend_p}; "
+        "04.months": "## NPS по сроку договора\n\nИзменение NPS по ходу договора: **{per_year:+.0f} "
+                     "пунктов в год** (95% ДИ {per_year_low:+.0f}…{per_year_high:+.0f}, {trend_p}; "
                      "регрессия с учётом сегмента), от {first_nps:.0f} в первые месяцы до "
                      "{last_nps:.0f} после {last_band} мес. Оценки по интервалам взвешены по размерам "
                      "сегментов.",
+        "04.months.lower": "**Лояльность падает по ходу договора**: удержание и повторные сделки зависят от "
+                           "того, что происходит после выдачи автомобиля.",
+        "04.months.higher": "Лояльность растёт по ходу договора.",
+        "04.months.same": "Достоверного изменения NPS по ходу договора нет.",
         "04.no_months": "## NPS по сроку договора\n\nВ анкете нет вопроса о сроке договора "
                         "(`survey.months`).",
         "04.csat": "## Удовлетворённость этапами (CSAT)\n\nДоля ответивших {satisfied_from} и выше "
@@ -222,6 +232,9 @@ TEXTS = {
                    "{response_rate:.0%}. \"Short\": even inviting every client of the segment is not "
                    "expected to give the answers needed. The plan for the survey partner is in "
                    "`sample_plan.xlsx`.",
+        "04.no_survey": "No survey export yet (`interim/survey.parquet`): only the sample plan is made. When "
+                        "the answers come in, declare the export in the params (`sources.survey`, "
+                        "`clean.tables.survey`, the `survey` section) and run `make all`.",
         "04.screening": "## Checking the answers\n\nOf the export's {rows} rows: answers filled in faster "
                         "than {min_seconds:g} seconds and repeat answers of a client (the first kept) are set "
                         "aside; answers not linked to the CRM are kept and counted.",
@@ -240,15 +253,22 @@ TEXTS = {
                        "\"{best}\" ({best_nps:.0f}); lowest: \"{worst}\" ({worst_nps:.0f}). \"Vs rest\" is the "
                        "difference from the other respondents; p adjusted by Holm for the number of segments.",
         "04.own": "## Against the company's own NPS\n\nThe company measures NPS itself ({own_label}): "
-                  "{own:.0f} from {own_n} answers. **Our survey gives {drop:.0f} points less (95% CI "
-                  "{drop_low:.0f} to {drop_high:.0f}, {own_p})**: NPS right after the deal does not show "
-                  "how clients see the company during the contract.",
+                  "{own:.0f} from {own_n} answers. The survey differs from it by **{difference:+.0f} "
+                  "points** (95% CI {difference_low:+.0f} to {difference_high:+.0f}, {own_p}).",
+        "04.own.lower": "**Clients rate the company clearly lower during the contract** than right after the "
+                        "deal: the company's NPS does not show what happens to loyalty afterwards.",
+        "04.own.higher": "The survey gives a higher NPS than the company measures.",
+        "04.own.same": "The difference is within chance: the survey confirms the company's NPS.",
         "04.no_own": "## Against the company's own NPS\n\nThe company's own NPS is not given in the params "
                      "(`survey.own_nps`).",
-        "04.months": "## NPS over the contract\n\nLoyalty falls as the contract runs: **{per_year:+.0f} NPS "
+        "04.months": "## NPS over the contract\n\nChange of NPS as the contract runs: **{per_year:+.0f} "
                      "points a year** (95% CI {per_year_low:+.0f} to {per_year_high:+.0f}, {trend_p}; "
                      "regression with the segment), from {first_nps:.0f} in the first months to "
                      "{last_nps:.0f} after {last_band} months. Band estimates are weighted by segment size.",
+        "04.months.lower": "**Loyalty falls as the contract runs**: retention and repeat deals depend on what "
+                           "happens after the car is handed over.",
+        "04.months.higher": "Loyalty grows as the contract runs.",
+        "04.months.same": "NPS does not change measurably over the contract.",
         "04.no_months": "## NPS over the contract\n\nThe survey has no question on months since the deal "
                         "(`survey.months`).",
         "04.csat": "## Satisfaction with the stages (CSAT)\n\nShare answering {satisfied_from} or more on "

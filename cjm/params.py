@@ -208,7 +208,7 @@ SCHEMA = Section({
                             "promoters": Scalar(float, int, minimum=0), "detractors": Scalar(float, int, minimum=0),
                             "label": TEXT}, defaults={"score": "score"}),
         "driver_resamples": Scalar(int, minimum=10),
-    }, required=("nps",), defaults={
+    }, defaults={
         "csat": {}, "csat_scale": [1, 5], "satisfied_from": 4, "single_choice": {}, "multi_choice": {},
         "month_bands": [0, 6, 12, 18, 24], "comments": [], "population": "contract_holders",
         "plan": {"margin": 10, "confidence": 0.95, "response_rate": 0.15}, "confidence": 0.95,
@@ -341,6 +341,11 @@ def _check_survey(section: dict | None, path: Path) -> None:
     if own is not None and "table" not in own and not {"nps", "n"} <= set(own):
         raise CjmError(f"{path}: key 'survey.own_nps' needs 'table' (an interim table of scores) "
                        "or 'nps' and 'n'", "e.g. own_nps: {table: post_deal_nps} or own_nps: {nps: 57, n: 5283}")
+
+
+def default_section(name: str) -> dict:
+    """A notebook section with every key at its default, for a params file without it."""
+    return SCHEMA.fields[name].check({}, name, _Failure("defaults"))
 
 
 def section_view(params: dict, section: str) -> dict:

@@ -330,6 +330,8 @@ def read_answers(survey: pd.DataFrame, section: dict, where: str = "survey") -> 
     """
     from cjm.io import require_columns
 
+    if not section.get("nps"):
+        raise CjmError(f"{where}: no column is mapped to NPS", "set survey.nps to the 0-10 recommendation question")
     for key, column in mapped_columns(section).items():
         require_columns(survey, [column], where, key)
     low, high = section["csat_scale"]
@@ -588,29 +590,34 @@ class SurveyResult:
     ``choice_tests`` (question -> table), ``drivers`` and ``driver_model``
     (:func:`cjm.drivers.key_drivers`), ``grid`` (:func:`cjm.drivers.importance_performance`),
     ``comments`` (``respondent_id``, ``client_id``, ``segment``, ``question``, ``text``),
-    ``names`` (segment -> name).
+    ``names`` (segment -> name). Before the survey's export is in, all but ``plan`` are None.
     """
 
     plan: pd.DataFrame
-    screening: pd.DataFrame
-    handling: pd.DataFrame
-    groups: pd.DataFrame
-    achieved: pd.DataFrame
-    overall: pd.DataFrame
-    by_segment: pd.DataFrame
-    segment_test: dict
-    by_months: pd.DataFrame | None
-    trend: dict | None
-    own: pd.DataFrame | None
-    csat: pd.DataFrame
-    csat_tests: pd.DataFrame
-    choices: dict[str, pd.DataFrame]
-    choice_tests: dict[str, pd.DataFrame]
-    drivers: pd.DataFrame
-    driver_model: dict
-    grid: pd.DataFrame
-    comments: pd.DataFrame
-    names: dict
+    screening: pd.DataFrame | None = None
+    handling: pd.DataFrame | None = None
+    groups: pd.DataFrame | None = None
+    achieved: pd.DataFrame | None = None
+    overall: pd.DataFrame | None = None
+    by_segment: pd.DataFrame | None = None
+    segment_test: dict | None = None
+    by_months: pd.DataFrame | None = None
+    trend: dict | None = None
+    own: pd.DataFrame | None = None
+    csat: pd.DataFrame | None = None
+    csat_tests: pd.DataFrame | None = None
+    choices: dict[str, pd.DataFrame] | None = None
+    choice_tests: dict[str, pd.DataFrame] | None = None
+    drivers: pd.DataFrame | None = None
+    driver_model: dict | None = None
+    grid: pd.DataFrame | None = None
+    comments: pd.DataFrame | None = None
+    names: dict | None = None
+
+    @property
+    def answered(self) -> bool:
+        """False before the survey's export is in (only the sample plan is made)."""
+        return self.screening is not None
 
 
 def population_sizes(segments: pd.DataFrame, deals: pd.DataFrame, population: str) -> pd.Series:
@@ -686,6 +693,12 @@ def _side_groups(paths) -> dict[str, set]:
             for rule in sorted(folder.glob("*")) if (rule / "clients.parquet").exists()}
 
 
+def planned(sizes: pd.Series, section: dict) -> pd.DataFrame:
+    """:func:`sample_plan` with the margin, confidence and response rate of ``section["plan"]``."""
+    spec = section["plan"]
+    return sample_plan(sizes, spec["margin"], spec["confidence"], spec["response_rate"])
+
+
 def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Series, section: dict,
                    side_groups: dict[str, set] | None = None, labels: dict[str, str] | None = None,
                    own: tuple[dict, pd.DataFrame | None] | None = None, random_state: int = 0,
@@ -708,7 +721,7 @@ def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Serie
     from cjm.drivers import importance_performance, key_drivers
 
     confidence, plan_spec = section["confidence"], section["plan"]
-    plan = sample_plan(sizes, plan_spec["margin"], plan_spec["confidence"], plan_spec["response_rate"])
+    plan = planned(sizes, section)
     kept, screening = screen_responses(survey, section.get("duration"), section.get("min_seconds"))
     answers = read_answers(kept, section, where)
     frame = answers.scores
@@ -758,10 +771,17 @@ def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Serie
         comments=comments.reset_index(drop=True), names=names)
 
 
+def _direction(ci_low: float, ci_high: float) -> str:
+    """``lower``, ``higher`` or ``same``: where an interval of a difference lies against 0."""
+    return "lower" if ci_high < 0 else "higher" if ci_low > 0 else "same"
+
+
 def findings(result: SurveyResult, section: dict) -> dict:
     """The numbers 04_survey's narrative quotes, by the names its passages use."""
     from cjm.narrative import p_text
 
+    if not result.answered:
+        return dict(section["plan"])
     estimates = result.overall.set_index("estimate")
     population = estimates.loc["population (weighted by segment size)"]
     ranked = result.by_segment.sort_values("nps")
@@ -786,28 +806,38 @@ def findings(result: SurveyResult, section: dict) -> dict:
            "comments": len(result.comments)}
     if result.own is not None:
         own = result.own.iloc[0]
-        out.update(own=own["own"], own_n=int(own["own_n"]), drop=-own["difference"], drop_low=-own["ci_high"],
-                   drop_high=-own["ci_low"], own_p=p_text(own["p_value"]),
+        out.update(own=own["own"], own_n=int(own["own_n"]), difference=own["difference"],
+                   difference_low=own["ci_low"], difference_high=own["ci_high"], own_p=p_text(own["p_value"]),
+                   own_direction=_direction(own["ci_low"], own["ci_high"]),
                    own_label=section["own_nps"].get("label", section["own_nps"].get("table", "")))
     if result.trend is not None:
         trend, bands = result.trend, result.by_months.dropna(subset=["nps"])
         out.update(per_year=trend["per_year"], per_year_low=12 * trend["ci_low"], per_year_high=12 * trend["ci_high"],
-                   trend_p=p_text(trend["p_value"]), first_nps=bands["nps"].iloc[0], last_nps=bands["nps"].iloc[-1],
+                   trend_p=p_text(trend["p_value"]), months_direction=_direction(trend["ci_low"], trend["ci_high"]),
+                   first_nps=bands["nps"].iloc[0], last_nps=bands["nps"].iloc[-1],
                    last_band=bands["band"].iloc[-1].rstrip("+"))
     return out
 
 
 def run_survey(params: dict, paths) -> SurveyResult:
-    """04 end to end: read the survey, 03's segments and the deals, analyse, write the outputs."""
-    from cjm.io import read_table
+    """04 end to end: read the survey, 03's segments and the deals, analyse, write the outputs.
 
-    section = params["survey"]
+    Before the survey's export is in (no ``interim/survey.parquet``), only the sample plan
+    is made, from the ``survey`` section or its defaults.
+    """
+    from cjm.io import read_table
+    from cjm.params import default_section
+
+    section = params.get("survey") or default_section("survey")
     segments = read_table(paths, "segments")
     sizes = population_sizes(segments, read_table(paths, "deals"), section["population"])
-    own = own_nps(section["own_nps"], paths, segments, section["confidence"]) if section.get("own_nps") else None
-    labels = {rule["name"]: rule["label"] for rule in params.get("clean", {}).get("scope", [])}
-    result = analyse_survey(read_table(paths, "survey"), segments, sizes, section, _side_groups(paths), labels,
-                            own, params["seed"], where=str(paths.table("survey")))
+    if not paths.table("survey").exists():
+        result = SurveyResult(plan=planned(sizes, section))
+    else:
+        own = own_nps(section["own_nps"], paths, segments, section["confidence"]) if section.get("own_nps") else None
+        labels = {rule["name"]: rule["label"] for rule in params.get("clean", {}).get("scope", [])}
+        result = analyse_survey(read_table(paths, "survey"), segments, sizes, section, _side_groups(paths), labels,
+                                own, params["seed"], where=str(paths.table("survey")))
     write_survey(result, paths)
     return result
 
@@ -820,13 +850,15 @@ def write_survey(result: SurveyResult, paths) -> None:
 
     paths.interim.mkdir(parents=True, exist_ok=True)
     paths.report.mkdir(parents=True, exist_ok=True)
+    write_xlsx_deterministic(result.plan, paths.report / "sample_plan.xlsx", "plan")
+    if not result.answered:
+        return
     tables = {"nps_by_segment": result.by_segment, "csat_by_stage": result.csat, "survey_drivers": result.drivers,
               "survey_comments": result.comments}
     if result.by_months is not None:
         tables["nps_by_months"] = result.by_months
     for name, frame in tables.items():
         write_atomic(frame, paths.table(name))
-    write_xlsx_deterministic(result.plan, paths.report / "sample_plan.xlsx", "plan")
     sheets = {"overall": result.overall, "by_segment": result.by_segment, "achieved": result.achieved,
               "csat": result.csat, "drivers": result.grid.merge(result.drivers, on=["driver", "importance"])}
     if result.own is not None:

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cjm import demo_voice as dv
 from cjm import survey as sv
@@ -242,3 +244,38 @@ def test_a_missing_mapped_column_names_the_key_and_the_close_match():
     with pytest.raises(CjmError, match=r"'Оценка консультации' \(did you mean 'Оценка консультаций'\?\)") as error:
         sv.read_answers(survey, SECTION, "survey_export")
     assert "survey.csat.Консультация" in str(error.value)
+
+
+WORDED = st.sampled_from(["{}", " {} ", "{} баллов", "{} балла", "{} из 10", "{}/10", "{} points"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=8), st.tuples(st.integers(-3, 14), WORDED)), max_size=30))
+def test_parse_scores_accounts_for_every_answer(cells):
+    values = pd.Series([c if not isinstance(c, tuple) else c[1].format(c[0]) for c in cells], dtype="object")
+    scores, handling = sv.parse_scores(values, 0, 10)
+    kept = scores.dropna()
+    # every non-blank answer is either read (possibly fixed from words) or rejected, never lost
+    assert int(scores.notna().sum()) + handling["rejected"] == handling["answers"]
+    assert kept.between(0, 10).all() and (kept == kept.round()).all()
+    for cell, score in zip(cells, scores):
+        if isinstance(cell, tuple):
+            assert (score == cell[0]) if 0 <= cell[0] <= 10 else pd.isna(score)
+
+
+OPTIONS = ["Бесплатное ТО", "Зимние шины", "КАСКО", "Нет, не интересно"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sets(st.sampled_from(OPTIONS)), st.sets(st.sampled_from(["Мойка", "Коврики"])),
+                          st.sampled_from([";", "; ", " ; "])), max_size=20))
+def test_split_choices_keeps_known_options_and_counts_unknown(rows):
+    values = pd.Series([sep.join(sorted(known | unknown)) or None for known, unknown, sep in rows], dtype="object")
+    flags, handling = sv.split_choices(values, OPTIONS)
+    for (known, unknown, _), (_, row) in zip(rows, flags.iterrows()):
+        if known or unknown:
+            assert {o for o in OPTIONS if row[o]} == known
+        else:
+            assert row.isna().all()
+    assert handling["rows_with_unknown"] == sum(bool(unknown) for _, unknown, _ in rows)
+    assert handling["answers"] == sum(bool(k or u) for k, u, _ in rows)

@@ -107,3 +107,34 @@ def by_segment_population(paths) -> int:
     deals = read_table(paths, "deals")
     segments = read_table(paths, "segments")
     return int(segments["client_id"].isin(deals.loc[deals["outcome"] == "won", "client_id"]).sum())
+
+
+def test_before_the_survey_comes_in_only_the_plan_is_made(demo_world, tmp_path):
+    from cjm.params import default_section
+    from cjm.paths import EngagementPaths
+    from cjm.survey import findings, run_survey
+
+    demo_world.segmented
+    paths = EngagementPaths("early", tmp_path)
+    paths.interim.mkdir(parents=True)
+    for name in ("segments", "deals"):
+        (paths.table(name)).write_bytes(demo_world.paths.table(name).read_bytes())
+    params = {k: v for k, v in demo_world.params.items() if k != "survey"}
+    result = run_survey(params, paths)
+    assert not result.answered and result.by_segment is None
+    assert result.plan["completes"].gt(0).all()
+    assert (paths.report / "sample_plan.xlsx").exists() and not paths.table("nps_by_segment").exists()
+    assert findings(result, default_section("survey")) == {"margin": 10, "confidence": 0.95, "response_rate": 0.15}
+
+
+def test_every_passage_of_the_chapter_is_filled_by_the_findings(demo_world):
+    from cjm.narrative import TEXTS
+    from cjm.survey import findings
+
+    facts = findings(demo_world.surveyed, demo_world.params["survey"])
+    assert (facts["own_direction"], facts["months_direction"]) == ("lower", "lower")
+    for language in ("ru", "en"):
+        passages = {k: v for k, v in TEXTS[language].items() if k.startswith("04.")}
+        assert set(passages) == {k for k in TEXTS["ru"] if k.startswith("04.")}
+        for key, text in passages.items():
+            assert "{" not in text.format(**facts, question="Q"), key

@@ -349,7 +349,7 @@ VALUES = {
         "respondents in segments": "респонденты в сегментах",
         "population (weighted by segment size)": "клиентская база (взвешено по сегментам)",
         "client's own NPS": "NPS компании", "all": "все", "fix first": "исправлять в первую очередь",
-        "keep up": "поддерживать", "watch": "наблюдать", "maintain": "не вкладываться",
+        "keep up": "поддерживать", "watch": "наблюдать", "maintain": "не вкладываться", "yes": "да", "no": "нет",
     },
     "en": {},
 }
@@ -392,7 +392,7 @@ def p_text(p: float) -> str:
     """A p-value as a reader sees it: ``p < 0.001``, ``p = 0.012``, ``p = 0.34``."""
     if pd.isna(p):
         return "p —"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+    return "p <\u00a00.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
 
 
 def table(frame: pd.DataFrame, language: str, precision: int = 1,
@@ -404,7 +404,7 @@ def table(frame: pd.DataFrame, language: str, precision: int = 1,
     names = dict(zip(frame.columns, shown.columns))
     text = [c for c in shown.columns if not pd.api.types.is_numeric_dtype(shown[c])]
     formats = {names[c]: "{:.0%}" for c in percent if c in names}
-    formats.update({names[c]: lambda p: p_text(p).removeprefix("p = ").removeprefix("p ")
+    formats.update({names[c]: lambda p: p_text(p).removeprefix("p").lstrip(" =")
                     for c in ("p_value", "p_adjusted") if c in names})
     styled = shown.style.hide(axis="index").format(thousands="\u202f", precision=precision, na_rep="—")
     if formats:  # an empty formatter would reset every column's format
@@ -415,6 +415,10 @@ def table(frame: pd.DataFrame, language: str, precision: int = 1,
 def labelled(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     """``frame`` with its column headers in ``language`` (English headers keep their names)."""
     words, values = LABELS.get(language, {}), VALUES.get(language, {})
+    flags = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]
+    if flags:
+        frame = frame.assign(**{c: frame[c].map({True: values.get("yes", "yes"), False: values.get("no", "no")})
+                                for c in flags})
     if values:
         pattern = "|".join(sorted(map(re.escape, values), key=len, reverse=True))
         frame = frame.copy()

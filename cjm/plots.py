@@ -269,3 +269,240 @@ def plot_segment_projection(encoded, labels, names: dict, language: str = "ru", 
     ax.set_title(words["projection_title"])
     caption(fig, words["projection_caption"])
     return fig
+
+
+# ----------------------------------------------------------------------------- 04_survey
+
+SURVEY_WORDS = {
+    "ru": {"nps": "NPS", "population": "Клиентская база", "own": "NPS компании",
+           "segments_title": "NPS по сегментам",
+           "segments_caption": "Точка — NPS сегмента, отрезок — 95%-й доверительный интервал; линии — NPS "
+                               "клиентской базы (взвешено по сегментам) и собственный NPS компании.",
+           "months": "Месяцев с начала договора", "months_title": "NPS по ходу договора",
+           "months_caption": "Точка — NPS клиентов с этим сроком договора (взвешено по сегментам), отрезок — "
+                             "95%-й интервал. Тренд: {per_year:+.0f} пунктов в год (95% ДИ {low:+.0f}…{high:+.0f}).",
+           "importance": "Вклад в лояльность (доля объяснённой дисперсии)", "performance": "Средняя оценка этапа (CSAT)",
+           "grid_title": "Важность и оценка этапов",
+           "grid_caption": "Вверху слева — важные этапы с оценкой ниже средней: их исправлять в первую очередь. "
+                           "Линии — равная доля вклада и средняя оценка этапов.",
+           "fix first": "исправлять в первую очередь", "keep up": "поддерживать", "watch": "наблюдать",
+           "maintain": "не вкладываться", "all": "Все",
+           "choice_caption": "Доля ответивших, выбравших вариант: по всем респондентам и по сегментам.",
+           "csat_title": "Удовлетворённость этапами по сегментам",
+           "csat_caption": "Доля довольных (оценки от {satisfied_from} и выше) на каждом этапе; цвет — от низкой к высокой."},
+    "en": {"nps": "NPS", "population": "Client base", "own": "Company's own NPS",
+           "segments_title": "NPS by segment",
+           "segments_caption": "Dot: the segment's NPS; bar: its 95% confidence interval; lines: the client base's "
+                               "NPS (weighted by segment) and the company's own NPS.",
+           "months": "Months since the deal", "months_title": "NPS over the contract",
+           "months_caption": "Dot: NPS of clients this far into the contract (weighted by segment); bar: 95% "
+                             "interval. Trend: {per_year:+.0f} points a year (95% CI {low:+.0f} to {high:+.0f}).",
+           "importance": "Weight in loyalty (share of explained variance)", "performance": "Mean rating of the stage (CSAT)",
+           "grid_title": "Importance and performance of the stages",
+           "grid_caption": "Top left: important stages rated below average, to fix first. Lines: an equal share "
+                           "of weight and the mean rating of the stages.",
+           "fix first": "fix first", "keep up": "keep up", "watch": "watch", "maintain": "maintain", "all": "All",
+           "choice_caption": "Share of answers choosing each option: all respondents and each segment.",
+           "csat_title": "Satisfaction with the stages by segment",
+           "csat_caption": "Share satisfied (ratings of {satisfied_from} or more) at each stage; colour from low to high."},
+}
+
+#: Quadrant colours of the importance-performance grid ("fix first" in the warning colour).
+QUADRANT_COLOURS = {"fix first": PALETTE[3], "keep up": PALETTE[2], "watch": PALETTE[1], "maintain": "#888888"}
+
+
+def _segment_label(segment, names: dict, words: dict, width: int = 18) -> str:
+    import textwrap
+
+    if str(segment) == "all":
+        return words["all"]
+    number = int(segment)
+    return textwrap.fill(f"{number}. {names.get(number, number)}", width)
+
+
+def plot_nps_by_segment(by_segment, overall, language: str = "ru") -> Figure:
+    """NPS of each segment with its 95% interval, against the client base and the company's own NPS.
+
+    Parameters
+    ----------
+    by_segment : DataFrame
+        ``segment``, ``segment_name``, ``n``, ``nps``, ``ci_low``, ``ci_high``.
+    overall : DataFrame
+        ``estimate``, ``nps``: the rows "population (weighted by segment size)" and, when
+        known, "client's own NPS" are drawn as lines.
+    """
+    import matplotlib.pyplot as plt
+
+    words = SURVEY_WORDS[language]
+    rows = by_segment.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(rows) + 2))
+    y = range(len(rows))
+    ax.errorbar(rows["nps"], list(y), xerr=[rows["nps"] - rows["ci_low"], rows["ci_high"] - rows["nps"]],
+                fmt="o", color=PALETTE[0], ecolor=PALETTE[0], capsize=4, markersize=7)
+    ax.set_yticks(list(y), [f"{s}. {name} (n = {n})" for s, name, n in
+                            zip(rows["segment"], rows["segment_name"], rows["n"])])
+    estimates = overall.set_index("estimate")["nps"]
+    for estimate, key, style, colour in (("population (weighted by segment size)", "population", "--", "#444444"),
+                                         ("client's own NPS", "own", ":", PALETTE[3])):
+        if estimate in estimates:
+            ax.axvline(estimates[estimate], linestyle=style, color=colour, linewidth=1.5,
+                       label=f"{words[key]}: {estimates[estimate]:.0f}")
+    low = min(rows["ci_low"].min(), estimates.min()) - 10
+    high = max(rows["ci_high"].max(), estimates.max()) + 10
+    ax.set_xlim(max(-100, low), min(100, high))
+    ax.set_xlabel(words["nps"])
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
+    ax.set_title(words["segments_title"], pad=30)
+    ax.grid(axis="y", visible=False)
+    caption(fig, words["segments_caption"])
+    return fig
+
+
+def plot_nps_by_months(by_months, trend: dict, own_nps: float | None = None, language: str = "ru") -> Figure:
+    """NPS by band of months since the deal, with intervals, and the company's own NPS.
+
+    Parameters
+    ----------
+    by_months : DataFrame
+        ``band``, ``nps``, ``ci_low``, ``ci_high``, ``n``.
+    trend : dict
+        ``per_year``, ``ci_low`` and ``ci_high`` (per month), as :func:`cjm.survey.nps_trend`.
+    own_nps : float, optional
+        Drawn as a line when given.
+    """
+    import matplotlib.pyplot as plt
+
+    words = SURVEY_WORDS[language]
+    x = range(len(by_months))
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    ax.errorbar(list(x), by_months["nps"], yerr=[by_months["nps"] - by_months["ci_low"],
+                                                 by_months["ci_high"] - by_months["nps"]],
+                fmt="-o", color=PALETTE[0], capsize=4, markersize=7, label=words["nps"])
+    for xi, value, n in zip(x, by_months["nps"], by_months["n"]):
+        ax.annotate(f"{value:.0f}\nn = {n}", (xi, value), xytext=(10, 0), textcoords="offset points",
+                    va="center", fontsize="small")
+    if own_nps is not None:
+        ax.axhline(own_nps, linestyle=":", color=PALETTE[3], linewidth=1.5, label=f"{words['own']}: {own_nps:.0f}")
+    ax.axhline(0, color="#888888", linewidth=0.8)
+    ax.set_xticks(list(x), by_months["band"])
+    ax.set_xlabel(words["months"])
+    ax.set_ylabel(words["nps"])
+    ax.legend(loc="lower left")
+    ax.set_title(words["months_title"])
+    caption(fig, words["months_caption"].format(per_year=trend["per_year"], low=12 * trend["ci_low"],
+                                                high=12 * trend["ci_high"]))
+    return fig
+
+
+def plot_importance_performance(grid, language: str = "ru") -> Figure:
+    """Stages on the importance-performance grid.
+
+    Parameters
+    ----------
+    grid : DataFrame
+        ``driver``, ``importance`` (share), ``performance`` (mean CSAT), ``quadrant``, as
+        :func:`cjm.drivers.importance_performance` returns it.
+    """
+    import matplotlib.pyplot as plt
+
+    words = SURVEY_WORDS[language]
+    fig, ax = plt.subplots(figsize=(10, 6.5))
+    colours = grid["quadrant"].map(QUADRANT_COLOURS)
+    ax.scatter(grid["performance"], 100 * grid["importance"], s=90, color=colours, zorder=3)
+    top = 100 * grid["importance"].max() * 1.15
+    step, placed = top * 0.045, []
+    for _, row in grid.sort_values("importance", ascending=False).iterrows():
+        x, y = row["performance"], 100 * row["importance"]
+        label_y = y
+        while any(abs(x - px) < 0.45 and abs(label_y - py) < step for px, py in placed):
+            label_y -= step  # move down past labels already placed nearby
+        placed.append((x, label_y))
+        ax.annotate(row["driver"], (x, y), xytext=(x + 0.03, label_y), fontsize="small", va="center",
+                    arrowprops={"arrowstyle": "-", "color": "#999999", "linewidth": 0.6} if label_y != y else None)
+    ax.axhline(100 / len(grid), linestyle="--", color="#666666", linewidth=1)  # an equal share
+    ax.axvline(grid["performance"].mean(), linestyle="--", color="#666666", linewidth=1)
+    left, right = grid["performance"].min() - 0.25, grid["performance"].max() + 0.45
+    ax.set_xlim(left, right)
+    ax.set_ylim(min(0, min(py for _, py in placed) - step), top)
+    split = 100 / len(grid)
+    for quadrant, (x, y, ha) in {"fix first": (left, top, "left"), "keep up": (right, top, "right"),
+                                 "watch": (left, split, "left"), "maintain": (right, split, "right")}.items():
+        ax.annotate(words[quadrant], (x, y), xytext=(6 if ha == "left" else -6, -6), textcoords="offset points",
+                    ha=ha, va="top", color=QUADRANT_COLOURS[quadrant], fontweight="bold")
+    ax.set_xlabel(words["performance"])
+    ax.set_ylabel(words["importance"] + ", %")
+    ax.set_title(words["grid_title"])
+    caption(fig, words["grid_caption"])
+    return fig
+
+
+def _share_heatmap(grid, title: str, note: str, names: dict, words: dict) -> Figure:
+    """Rows by segment columns ("all" first) of shares 0..1, annotated as percentages."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(min(13, 1.3 * grid.shape[1] + 4), 0.5 * len(grid) + 2.6))
+    image = ax.imshow(grid.to_numpy(dtype=float), cmap="YlGnBu", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(grid.shape[1]), [_segment_label(c, names, words, 14) for c in grid.columns],
+                  fontsize="small")
+    ax.set_yticks(range(len(grid)), grid.index, fontsize="small")
+    ax.axvline(0.5, color="white", linewidth=3)
+    ax.grid(False)
+    for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+        if np.isfinite(value):
+            ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize="small",
+                    color="white" if value > 0.6 else "black")
+    fig.colorbar(image, ax=ax, shrink=0.8, format=lambda v, _: f"{v:.0%}")
+    ax.set_title(title)
+    caption(fig, note)
+    return fig
+
+
+def _segment_grid(table, rows: str, value: str):
+    """``table`` (long, with ``segment`` "all" or a number as text) as rows x segments, "all" first."""
+    grid = table.pivot_table(index=rows, columns="segment", values=value, sort=False)
+    order = ["all"] + sorted((c for c in grid.columns if c != "all"), key=int)
+    return grid[order].loc[list(dict.fromkeys(table[rows]))]
+
+
+def plot_choice_shares(shares, names: dict, language: str = "ru", title: str | None = None) -> Figure:
+    """Share of answers choosing each option, for all respondents and by segment.
+
+    Parameters
+    ----------
+    shares : DataFrame
+        ``option``, ``segment`` ("all" or the segment number as text), ``share``, as
+        :func:`cjm.survey.choice_shares` returns it.
+    names : dict
+        Segment number -> name.
+    title : str, optional
+        The question; the default is a general title.
+    """
+    words = SURVEY_WORDS[language]
+    return _share_heatmap(_segment_grid(shares, "option", "share"), title or words["choice_caption"],
+                          words["choice_caption"], names, words)
+
+
+def plot_csat_by_segment(csat, names: dict, language: str = "ru", satisfied_from: float = 4) -> Figure:
+    """Share of satisfied answers at each stage, for all respondents and by segment.
+
+    Parameters
+    ----------
+    csat : DataFrame
+        ``stage``, ``segment`` ("all" or the segment number as text), ``satisfied``, as
+        :func:`cjm.survey.csat_summary` returns it.
+    satisfied_from : float
+        The lowest rating counted as satisfied (for the caption).
+    """
+    words = SURVEY_WORDS[language]
+    return _share_heatmap(_segment_grid(csat, "stage", "satisfied"), words["csat_title"],
+                          words["csat_caption"].format(satisfied_from=satisfied_from), names, words)
+
+
+def show(fig: Figure) -> None:
+    """Display ``fig`` now, in a loop of a notebook cell, and close it (so it is not drawn twice)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(fig)
+    plt.close(fig)

@@ -338,10 +338,10 @@ def read_answers(survey: pd.DataFrame, section: dict, where: str = "survey") -> 
     numeric = [("NPS", "nps", section["nps"], 0, 10)]
     numeric += [(stage, "csat", column, low, high) for stage, column in section.get("csat", {}).items()]
     if section.get("months"):
-        numeric.append(("months", "months", section["months"], 0, 1200))
+        numeric.append((section["months"], "months", section["months"], 0, 1200))
     scores, rows = {}, []
     for question, kind, column, lowest, highest in numeric:
-        scores["nps" if kind == "nps" else question], read = parse_scores(survey[column], lowest, highest)
+        scores[kind if kind in ("nps", "months") else question], read = parse_scores(survey[column], lowest, highest)
         rows.append({"question": question, "kind": kind, "column": column, "answers": read["answers"],
                      "fixed": read["fixed"], "rejected": read["rejected"], "unknown": 0,
                      "examples": read["rejected_examples"]})
@@ -564,7 +564,8 @@ def achieved_vs_plan(plan: pd.DataFrame, by_segment: pd.DataFrame, margin: float
     ``achieved``, ``share_of_plan``, ``margin_planned``, ``margin_reached`` (half-width of
     the segment's NPS interval, points)."""
     reached = by_segment.set_index("segment")
-    table = plan[["segment", "population", "completes"]].rename(columns={"completes": "planned"})
+    columns = [c for c in ("segment", "segment_name", "population", "completes") if c in plan]
+    table = plan[columns].rename(columns={"completes": "planned"})
     table["achieved"] = table["segment"].map(reached["n"]).fillna(0).astype(int)
     table["share_of_plan"] = table["achieved"] / table["planned"]
     table["margin_planned"] = float(margin)
@@ -693,10 +694,19 @@ def _side_groups(paths) -> dict[str, set]:
             for rule in sorted(folder.glob("*")) if (rule / "clients.parquet").exists()}
 
 
-def planned(sizes: pd.Series, section: dict) -> pd.DataFrame:
-    """:func:`sample_plan` with the margin, confidence and response rate of ``section["plan"]``."""
+def planned(sizes: pd.Series, section: dict, names: dict | None = None) -> pd.DataFrame:
+    """:func:`sample_plan` with the margin, confidence and response rate of ``section["plan"]``,
+    with a ``segment_name`` column from ``names`` (segment -> name) when given."""
     spec = section["plan"]
-    return sample_plan(sizes, spec["margin"], spec["confidence"], spec["response_rate"])
+    plan = sample_plan(sizes, spec["margin"], spec["confidence"], spec["response_rate"])
+    if names:
+        plan.insert(1, "segment_name", plan["segment"].map(names))
+    return plan
+
+
+def segment_names(segments: pd.DataFrame) -> dict:
+    """Segment -> name, from 03's labels."""
+    return segments.drop_duplicates("segment").set_index("segment")["segment_name"].sort_index().to_dict()
 
 
 def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Series, section: dict,
@@ -721,7 +731,8 @@ def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Serie
     from cjm.drivers import importance_performance, key_drivers
 
     confidence, plan_spec = section["confidence"], section["plan"]
-    plan = planned(sizes, section)
+    names = segment_names(segments)
+    plan = planned(sizes, section, names)
     kept, screening = screen_responses(survey, section.get("duration"), section.get("min_seconds"))
     answers = read_answers(kept, section, where)
     frame = answers.scores
@@ -729,7 +740,6 @@ def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Serie
     frame["segment"] = kept["client_id"].map(segment_of).astype("Int64")
     group = respondent_groups(kept["client_id"], frame["segment"], side_groups or {}, labels or {})
     frame["weight"] = respondent_weights(frame["segment"].where(frame["nps"].notna()), sizes)
-    names = segments.drop_duplicates("segment").set_index("segment")["segment_name"].sort_index().to_dict()
 
     by_segment, segment_test = nps_segment_tests(frame, confidence=confidence, populations=sizes)
     by_segment.insert(1, "segment_name", by_segment["segment"].map(names))
@@ -832,7 +842,7 @@ def run_survey(params: dict, paths) -> SurveyResult:
     segments = read_table(paths, "segments")
     sizes = population_sizes(segments, read_table(paths, "deals"), section["population"])
     if not paths.table("survey").exists():
-        result = SurveyResult(plan=planned(sizes, section))
+        result = SurveyResult(plan=planned(sizes, section, segment_names(segments)))
     else:
         own = own_nps(section["own_nps"], paths, segments, section["confidence"]) if section.get("own_nps") else None
         labels = {rule["name"]: rule["label"] for rule in params.get("clean", {}).get("scope", [])}

@@ -29,3 +29,11 @@ def test_say_fills_values_and_say_each_repeats_per_row():
                          "share": [0.2, 0.1], "portrait": ["x", "y"]})
     text = say_each("03.portrait", "en", rows).data
     assert text.count("**") == 4 and "2\u202f483 clients (20%)" in text
+
+
+def test_table_writes_flags_and_p_values_for_a_reader():
+    frame = pd.DataFrame({"short": [True, False], "p_value": [0.0004, 0.0321], "p_adjusted": [0.25, None]})
+    html = table(frame, "ru").to_html()
+    assert ">да<" in html and ">нет<" in html and "True" not in html
+    assert "><\u00a00.001<" in html and ">0.03<" in html and ">0.25<" in html
+    assert ">yes<" in table(frame, "en").to_html()

@@ -113,11 +113,11 @@ def bench_scale(scale: int) -> dict:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def cli(name: str, description: str, bench_scale, run_steps) -> None:
+def cli(name: str, description: str, bench_scale, run_steps, default_scales=(1, 10, 100)) -> None:
     """A benchmark's command line: ``--scales`` to measure (each by ``bench_scale``, results
     recorded as ``name``); ``--run ROOT`` (internal) measures one prepared root in this process."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--scales", type=int, nargs="+", default=list(default_scales))
     parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.run:

@@ -1,0 +1,114 @@
+"""Benchmark of the survey step (04_survey end to end) at growing numbers of responses.
+
+    .venv/bin/python bench/bench_survey.py                # scales 1 10 72 720
+    .venv/bin/python bench/bench_survey.py --scales 1 72
+
+The demo engagement is generated once into a temporary project root and put through 01,
+02 and 03 (not timed). For each scale its survey (1,400 rows, with the planted mess:
+speeders, repeat answers, worded and out-of-range scores, unknown options) is copied
+``scale`` times under fresh respondent and client pseudonyms, with the clients' segments,
+deals and post-deal NPS copied alike, so x72 is about 100,000 responses. Then, in a fresh
+process, ``run_survey`` is timed (reading the tables, screening, reading answers, NPS by
+segment and months, CSAT, choice shares and tests, key drivers with 200 bootstrap
+resamples, writing the outputs), and the key-driver analysis alone; ``peak_mb`` is the
+process's peak resident memory. Results are printed as a Markdown table and appended to
+``bench/results/survey.csv``. Target (issue 4): 100,000 responses in under 30 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_intake import ENGAGEMENT, cli, generate, run_intake
+from bench_segment import _peak_mb
+
+TILED = {"survey": ("respondent_id", "client_id"), "segments": ("client_id",), "deals": ("deal_id", "client_id"),
+         "post_deal_nps": ("deal_id", "client_id")}
+
+
+def run_steps(root: Path) -> dict:
+    """04 on the engagement under ``root``; times in seconds, peak in MB."""
+    import pandas as pd
+
+    from cjm.drivers import key_drivers
+    from cjm.params import load_params
+    from cjm.paths import EngagementPaths
+    from cjm.survey import read_answers, run_survey
+
+    params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
+    section = params["survey"]
+    t0 = time.perf_counter()
+    result = run_survey(params, paths)
+    t1 = time.perf_counter()
+    scores = read_answers(pd.read_parquet(paths.table("survey")), section).scores
+    t2 = time.perf_counter()
+    key_drivers(scores, "nps", list(section["csat"]), section["driver_resamples"], random_state=params["seed"])
+    t3 = time.perf_counter()
+    return {"responses": int(result.screening["rows"].iloc[:2].sum() + result.groups["respondents"].sum()),
+            "kept": int(result.groups["respondents"].sum()), "survey_s": round(t1 - t0, 1),
+            "drivers_s": round(t3 - t2, 1), "peak_mb": _peak_mb()}
+
+
+def tile(source: Path, target: Path, scale: int) -> None:
+    """The interim tables 04 reads, copied ``scale`` times under fresh pseudonyms into ``target``."""
+    import pandas as pd
+
+    target.mkdir(parents=True, exist_ok=True)
+    for name, keys in TILED.items():
+        table = pd.read_parquet(source / f"{name}.parquet")
+        copies = []
+        for k in range(scale):
+            copy = table.copy()
+            for key in keys:
+                copy[key] = copy[key].where(copy[key].isna(), copy[key] + f"-{k}")
+            copies.append(copy)
+        pd.concat(copies, ignore_index=True).to_parquet(target / f"{name}.parquet")
+
+
+def prepare() -> Path:
+    """The demo under a temporary root, through 01, 02 and 03."""
+    root = Path(tempfile.mkdtemp(prefix="cjm-bench-survey-"))
+    generate(1, root)
+    run_intake(root)
+    segment = ("import sys; from pathlib import Path; from cjm.params import load_params; "
+               "from cjm.paths import EngagementPaths; from cjm.segment import run_segment; root = Path(sys.argv[1]); "
+               f"run_segment(load_params({ENGAGEMENT!r}, root), EngagementPaths({ENGAGEMENT!r}, root))")
+    subprocess.run([sys.executable, "-c", segment, str(root)], check=True)
+    return root
+
+
+_BASE: list[Path] = []
+
+
+def bench_scale(scale: int) -> dict:
+    if not _BASE:
+        t0 = time.perf_counter()
+        _BASE.append(prepare())
+        print(f"demo generated and put through 01-03 in {time.perf_counter() - t0:.0f} s (not timed)",
+              file=sys.stderr, flush=True)
+    base = _BASE[0]
+    root = Path(tempfile.mkdtemp(prefix=f"cjm-bench-survey-x{scale}-"))
+    try:
+        shutil.copytree(base / "params", root / "params")
+        tile(base / "data" / ENGAGEMENT / "interim", root / "data" / ENGAGEMENT / "interim", scale)
+        out = subprocess.run([sys.executable, __file__, "--run", str(root)], capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"x{scale} failed:\n{out.stderr[-3000:]}")
+        return {"scale": scale, "load_1m": round(os.getloadavg()[0], 1), **json.loads(out.stdout.strip().splitlines()[-1])}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        cli("survey", __doc__.splitlines()[0], bench_scale, run_steps, default_scales=[1, 10, 72, 720])
+    finally:
+        for base in _BASE:
+            shutil.rmtree(base, ignore_errors=True)

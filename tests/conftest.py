@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import pandas as pd
 import pytest
 
 from cjm import demo
@@ -63,6 +64,13 @@ class World:
             self.segmented
             self._surveyed = run_survey(self.params, self.paths)
         return self._surveyed
+
+    def planted_segment(self, client_ids: pd.Series) -> pd.Series:
+        """The planted segment of each client pseudonym in ``client_ids`` (missing outside them)."""
+        reid = pd.read_csv(self.paths.reidentification, dtype=str).query("kind == 'client'")
+        truth = pd.read_csv(self.paths.truth / "clients.csv", dtype={"client_code": str})
+        return client_ids.map(reid.merge(truth, left_on="original", right_on="client_code")
+                              .set_index("pseudonym")["segment"])
 
     def truth_json(self):
         return json.loads((self.paths.truth / "truth.json").read_text(encoding="utf-8"))

@@ -15,14 +15,6 @@ def world(request):
     return request.getfixturevalue(request.param)
 
 
-def _planted(world, index: pd.Index) -> pd.Series:
-    """The planted segment of each client pseudonym of ``index``."""
-    reid = pd.read_csv(world.paths.reidentification, dtype=str).query("kind == 'client'")
-    truth = pd.read_csv(world.paths.truth / "clients.csv", dtype={"client_code": str})
-    planted = reid.merge(truth, left_on="original", right_on="client_code").set_index("pseudonym")["segment"]
-    return planted.reindex(index)
-
-
 def test_demo_recommends_the_planted_number_of_segments(world):
     # criterion: the finest peak of resample stability (>= k-1, > k+1) at least 0.85 stable
     result = world.segmented
@@ -33,7 +25,7 @@ def test_demo_recommends_the_planted_number_of_segments(world):
 
 def test_demo_split_recovers_the_planted_segments(world):
     result = world.segmented
-    planted = _planted(world, result.labels.index)
+    planted = world.planted_segment(result.labels.index.to_series())
     assert planted.notna().all() and planted.nunique() == PLANTED_K
     assert result.model.k == PLANTED_K
     assert adjusted_rand_score(planted, result.labels) >= 0.8
@@ -41,7 +33,7 @@ def test_demo_split_recovers_the_planted_segments(world):
 
 def test_demo_portraits_carry_the_planted_traits(world):
     result = world.segmented
-    planted = _planted(world, result.labels.index)
+    planted = world.planted_segment(result.labels.index.to_series())
     signatures = {int(k): v["signature"] for k, v in world.truth_json()["segments"].items()}
     overlap = pd.crosstab(planted, result.labels)
     traits = result.traits

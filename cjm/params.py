@@ -149,6 +149,10 @@ TABLE_MAP = Section({
 #: chosen), or one column per option.
 CHOICE = Section({"column": TEXT, "columns": MapOf(TEXT), "separator": TEXT, "options": TEXTS})
 
+#: A code of the codebook: the words that mark it and where it goes on the map.
+CODE = Section({"stage": TEXT, "valence": Scalar(int, choices=(-1, 0, 1)), "patterns": ListOf(TEXT, min_items=1),
+                "channel": TEXT, "online": Scalar(bool)}, required=("patterns",))
+
 SCHEMA = Section({
     "engagement": TEXT,
     "client": TEXT,
@@ -158,6 +162,7 @@ SCHEMA = Section({
                      "scale": Scalar(int, minimum=1)}),
     "stages": ListOf(TEXT, min_items=2),
     "won_stage": TEXT,
+    "journey_stages": ListOf(TEXT, min_items=2),
     "sources": MapOf(SOURCE),
     "anonymize": Section({
         "quasi_identifiers": MapOf(TEXTS),
@@ -213,12 +218,19 @@ SCHEMA = Section({
         "month_bands": [0, 6, 12, 18, 24], "comments": [], "population": "contract_holders",
         "plan": {"margin": 10, "confidence": 0.95, "response_rate": 0.15}, "confidence": 0.95,
         "driver_resamples": 200}),
+    "interviews": Section({
+        "respondent_speakers": TEXTS,
+        "codebook": MapOf(MapOf(CODE)),
+        "quotes_per_code": Scalar(int, minimum=1),
+        "discovery_min_documents": Scalar(int, minimum=1),
+    }, required=("codebook",), defaults={"respondent_speakers": ["Респондент", "Respondent"], "quotes_per_code": 3,
+                                         "discovery_min_documents": 3}),
 }, required=("engagement", "language", "seed", "stages", "sources"))
 
 #: Keys every step reads; a change to one reruns every step.
-SHARED_KEYS = ("engagement", "client", "language", "seed", "stages", "won_stage", "sources")
+SHARED_KEYS = ("engagement", "client", "language", "seed", "stages", "won_stage", "journey_stages", "sources")
 #: Notebook sections, in pipeline order.
-SECTIONS = ("anonymize", "clean", "segment", "survey")
+SECTIONS = ("anonymize", "clean", "segment", "survey", "interviews")
 
 
 class _Failure:
@@ -289,6 +301,7 @@ def _check_consistency(params: dict, path: Path) -> None:
                        "expected one of the names listed under 'stages'")
     _check_segment(params.get("segment"), path)
     _check_survey(params.get("survey"), path)
+    _check_journey_stages(params, path)
     for rule in params.get("clean", {}).get("scope", []):
         conditions = [k for k in ("in", "not_in", "greater_than", "less_than") if k in rule]
         if len(conditions) != 1:
@@ -341,6 +354,24 @@ def _check_survey(section: dict | None, path: Path) -> None:
     if own is not None and "table" not in own and not {"nps", "n"} <= set(own):
         raise CjmError(f"{path}: key 'survey.own_nps' needs 'table' (an interim table of scores) "
                        "or 'nps' and 'n'", "e.g. own_nps: {table: post_deal_nps} or own_nps: {nps: 57, n: 5283}")
+
+
+def _check_journey_stages(params: dict, path: Path) -> None:
+    """Stages named by the survey's CSAT questions and the codebook must be journey stages."""
+    from cjm.coding import read_codebook
+
+    journey = params.get("journey_stages")
+    if journey is None:
+        return
+    for stage in params.get("survey", {}).get("csat", {}):
+        if stage not in journey:
+            raise CjmError(f"{path}: key 'survey.csat.{stage}' is not a journey stage",
+                           f"expected one of 'journey_stages': {', '.join(journey)}")
+    if "interviews" in params:
+        try:
+            read_codebook(params["interviews"]["codebook"], journey)
+        except CjmError as err:
+            raise CjmError(f"{path}: {err.problem}", err.fix) from None
 
 
 def default_section(name: str) -> dict:

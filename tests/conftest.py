@@ -9,6 +9,7 @@ import pytest
 from cjm import demo
 from cjm.anonymize import anonymize, write_anonymized
 from cjm.clean import clean, read_anonymized, write_clean
+from cjm.coding import run_coding
 from cjm.params import load_params
 from cjm.paths import PROJECT_ROOT, EngagementPaths
 from cjm.segment import run_segment
@@ -31,6 +32,7 @@ class World:
         self._cleaned = None
         self._segmented = None
         self._surveyed = None
+        self._coded = None
 
     @property
     def anonymized(self):
@@ -64,6 +66,14 @@ class World:
             self.segmented
             self._surveyed = run_survey(self.params, self.paths)
         return self._surveyed
+
+    @property
+    def coded(self):
+        """The result of 05 on this world (computed once, also written to interim/ and report/)."""
+        if self._coded is None:
+            self.surveyed
+            self._coded = run_coding(self.params, self.paths)
+        return self._coded
 
     def planted_segment(self, client_ids: pd.Series) -> pd.Series:
         """The planted segment of each client pseudonym in ``client_ids`` (missing outside them)."""

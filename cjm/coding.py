@@ -1,0 +1,549 @@
+"""Coding of what customers say: interview turns, open answers and mystery-shopper notes
+into the codes of a codebook, by map layer and stage.
+
+A codebook (params' ``interviews.codebook``) groups codes by map layer (touchpoint,
+barrier, pain, positive, emotion, question, goal, influencer, theme); each code has a
+stage, a valence and patterns. A pattern is a few words that must all occur in one
+sentence, compared as lemmas (pymorphy3), so «договор», «договора», «договором» match
+alike; a word ending in ``*`` matches by prefix. A word written ``не …`` must be negated
+(«не перезвонили»). A code is not given where the sentence negates one of its words
+(«страховку никто не навязывал», «тревоги не было»).
+
+The unit of coding is the sentence: a fragment is one sentence with one code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from cjm.errors import CjmError
+
+#: Map layers a code can belong to, and the valence of their codes unless a code says otherwise.
+LAYERS = {"theme": 0, "touchpoint": 0, "influencer": 0, "goal": 0, "question": 0, "barrier": -1, "pain": -1,
+          "positive": 1, "emotion": 0}
+#: Layers whose codes a negation turns around («не было тревоги»); a touchpoint, question or
+#: theme is mentioned even in a negative sentence («на сайте нет информации»).
+NEGATABLE = frozenset({"barrier", "pain", "positive", "emotion", "goal"})
+#: Words that negate the word after them (up to ``NEGATION_REACH`` words on).
+NEGATIONS = frozenset({"не", "ни", "нет", "никто", "ничто", "никогда", "нигде", "никак"})
+NEGATION_REACH = 3
+#: Nouns of everyday speech that carry no theme («в целом», «по делу», «по порядку»).
+FILLER_NOUNS = frozenset({"целое", "дело", "порядок", "голова", "вопрос", "проблема", "раз", "время", "сторона",
+                          "случай", "смысл", "общее", "принцип"})
+_WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*")
+_PATTERN_WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*\*?")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"(\[A-ZА-ЯЁ0-9])")
+_CLAUSE = re.compile(r"[,;:—–()]")
+
+
+@functools.lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """The normal form of a Russian word (``ё`` as ``е``); other words lower-cased."""
+    from cjm.pii import morph
+
+    low = word.lower().replace("ё", "е")
+    if not re.search("[а-я]", low):
+        return low
+    return morph().parse(low)[0].normal_form.replace("ё", "е")
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` split into sentences (after ``.``, ``!``, ``?``, ``…`` before a capital)."""
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def tokens(sentence: str) -> list[tuple[str, int]]:
+    """Lemmas of a sentence's words, each with the number of its clause (split at commas,
+    colons, dashes); a hyphenated word also gives the lemmas of its parts."""
+    out = []
+    for clause, part in enumerate(_CLAUSE.split(sentence.lower())):
+        for word in _WORD.findall(part):
+            out.append((lemma(word), clause))
+            if "-" in word:
+                out.extend((lemma(piece), clause) for piece in word.split("-") if piece)
+    return out
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """Words that must all be in one sentence; ``negated[i]`` where word ``i`` must be negated."""
+
+    words: tuple[str, ...]
+    negated: tuple[bool, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> "Pattern":
+        words, negated, negate = [], [], False
+        for word in _PATTERN_WORD.findall(text.lower().replace("ё", "е")):
+            if word == "не":
+                negate = True
+                continue
+            words.append(word if word.endswith("*") else lemma(word))
+            negated.append(negate)
+            negate = False
+        if not words:
+            raise CjmError(f"pattern {text!r} has no words", "write the words that mark the code, e.g. «долго ждать»")
+        return cls(tuple(words), tuple(negated))
+
+
+def _matches(word: str, token: str) -> bool:
+    return token.startswith(word[:-1]) if word.endswith("*") else token == word
+
+
+def _negated(lemmas: list[tuple[str, int]], at: int) -> bool:
+    """Whether the word at ``at`` is negated: a negation up to NEGATION_REACH words before it in
+    its clause, or «не быть»/«нет» right after it («тревоги не было»)."""
+    word, clause = lemmas[at]
+    before = lemmas[max(0, at - NEGATION_REACH):at]
+    if any(lem in NEGATIONS and c == clause for lem, c in before):
+        return True
+    after = [lem for lem, c in lemmas[at + 1:at + 4] if c == clause]
+    return "нет" in after[:2] or any(a == "не" and b == "быть" for a, b in zip(after, after[1:]))
+
+
+def pattern_matches(pattern: Pattern, lemmas: list[tuple[str, int]], negatable: bool = True) -> bool:
+    """Whether ``pattern`` occurs in a sentence's ``lemmas`` (:func:`tokens`) with its negations;
+    unless ``negatable``, only the words the pattern negates are checked for negation."""
+    for word, must_negate in zip(pattern.words, pattern.negated):
+        places = [i for i, (token, _) in enumerate(lemmas) if _matches(word, token)]
+        if not any(_negated(lemmas, i) == must_negate or not (must_negate or negatable) for i in places):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Code:
+    layer: str
+    code: str
+    stage: str | None
+    valence: int
+    patterns: tuple[Pattern, ...]
+    channel: str | None = None
+    online: bool | None = None
+
+
+def read_codebook(codebook: dict, stages: list[str] | None = None, where: str = "interviews.codebook") -> list[Code]:
+    """Codes of a params codebook: ``{layer: {code: {stage, valence, patterns, channel, online}}}``.
+
+    An unknown layer or a stage not in ``stages`` is one error naming the code.
+    """
+    codes = []
+    for layer, entries in codebook.items():
+        if layer not in LAYERS:
+            raise CjmError(f"{where}: unknown layer '{layer}'", f"expected one of: {', '.join(LAYERS)}")
+        for name, spec in entries.items():
+            stage = spec.get("stage")
+            if stages is not None and stage is not None and stage not in stages:
+                raise CjmError(f"{where}.{layer}.{name}: stage '{stage}' is not a journey stage",
+                               f"expected one of: {', '.join(stages)}")
+            if not spec.get("patterns"):
+                raise CjmError(f"{where}.{layer}.{name} has no patterns", "list the words that mark the code")
+            codes.append(Code(layer, name, stage, int(spec.get("valence", LAYERS[layer])),
+                              tuple(Pattern.parse(p) for p in spec["patterns"]), spec.get("channel"),
+                              spec.get("online")))
+    return codes
+
+
+def code_sentence(sentence: str, codes: list[Code]) -> list[Code]:
+    """The codes one sentence carries."""
+    lemmas = tokens(sentence)
+    return [code for code in codes
+            if any(pattern_matches(p, lemmas, code.layer in NEGATABLE) for p in code.patterns)]
+
+
+def code_texts(texts: pd.DataFrame, codes: list[Code]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Code every sentence of ``texts``.
+
+    Parameters
+    ----------
+    texts : DataFrame
+        ``source``, ``doc_id``, ``client_id``, ``turn``, ``text`` (respondent speech only).
+
+    Returns
+    -------
+    fragments : DataFrame
+        ``source``, ``doc_id``, ``client_id``, ``turn``, ``stage``, ``layer``, ``code``,
+        ``valence``, ``quote`` (the sentence); one row per sentence and code.
+    uncoded : DataFrame
+        ``source``, ``doc_id``, ``client_id``, ``turn``, ``quote``: sentences no code matched.
+    """
+    rows, rest = [], []
+    for record in texts.itertuples(index=False):
+        for sentence in sentences(str(record.text)):
+            found = code_sentence(sentence, codes)
+            where = {"source": record.source, "doc_id": record.doc_id, "client_id": record.client_id,
+                     "turn": record.turn}
+            rows += [{**where, "stage": c.stage, "layer": c.layer, "code": c.code, "valence": c.valence,
+                      "quote": sentence} for c in found]
+            if not found:
+                rest.append({**where, "quote": sentence})
+    columns = ["source", "doc_id", "client_id", "turn", "stage", "layer", "code", "valence", "quote"]
+    return (pd.DataFrame(rows, columns=columns),
+            pd.DataFrame(rest, columns=["source", "doc_id", "client_id", "turn", "quote"]))
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+def respondent_turns(interviews: pd.DataFrame, speakers: list[str], where: str = "interviews") -> tuple[pd.DataFrame, dict]:
+    """The turns of ``interviews`` spoken by respondents, and what was left out.
+
+    Transcripts without speaker marks cannot be told apart from the interviewer's
+    questions; they are not coded but counted (``unmarked``), with the fix in the report.
+
+    Returns
+    -------
+    turns : DataFrame
+        ``interview_id``, ``client_id``, ``turn``, ``text``.
+    handling : dict
+        ``turns``, ``respondent``, ``other_speakers`` (turns of others, e.g. the
+        interviewer), ``unmarked`` (turns without a speaker), ``speakers_seen``.
+    """
+    speaker = interviews["speaker"]
+    mine = speaker.isin(speakers)
+    seen = sorted(speaker.dropna().unique().tolist())
+    if len(interviews) and not mine.any():
+        raise CjmError(f"{where}: no turn is spoken by {', '.join(speakers)}; speakers found: "
+                       f"{', '.join(map(str, seen)) or 'none'}",
+                       "set interviews.respondent_speakers to the label respondents' turns start with "
+                       "(\"Респондент: …\"), or mark speakers in the transcripts")
+    return interviews.loc[mine, ["interview_id", "client_id", "turn", "text"]], {
+        "turns": len(interviews), "respondent": int(mine.sum()),
+        "other_speakers": int((~mine & speaker.notna()).sum()), "unmarked": int(speaker.isna().sum()),
+        "speakers_seen": ", ".join(map(str, seen))}
+
+
+def gather_texts(interviews: pd.DataFrame | None, comments: pd.DataFrame | None,
+                 observations: pd.DataFrame | None) -> pd.DataFrame:
+    """What customers said, from every source present, as one table to code.
+
+    Parameters
+    ----------
+    interviews : DataFrame or None
+        Respondent turns (:func:`respondent_turns`).
+    comments : DataFrame or None
+        Open survey answers (04's ``survey_comments``: ``respondent_id``, ``client_id``, ``text``).
+    observations : DataFrame or None
+        Mystery-shopper notes (``visit_id``, ``observation``).
+
+    Returns
+    -------
+    DataFrame
+        ``source`` (interview, survey, mystery), ``doc_id``, ``client_id``, ``turn``, ``text``.
+    """
+    parts = []
+    if interviews is not None:
+        parts.append(pd.DataFrame({"source": "interview", "doc_id": interviews["interview_id"],
+                                   "client_id": interviews["client_id"], "turn": interviews["turn"],
+                                   "text": interviews["text"]}))
+    if comments is not None:
+        parts.append(pd.DataFrame({"source": "survey", "doc_id": comments["respondent_id"],
+                                   "client_id": comments["client_id"], "turn": 0, "text": comments["text"]}))
+    if observations is not None:
+        parts.append(pd.DataFrame({"source": "mystery", "doc_id": observations["visit_id"], "client_id": None,
+                                   "turn": 0, "text": observations["observation"]}))
+    columns = ["source", "doc_id", "client_id", "turn", "text"]
+    texts = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return texts[texts["text"].notna()].astype({"doc_id": "str"}).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- what the codes add up to
+
+
+def code_by_segment(fragments: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Mentions of each code by segment, and the share of documents (an interview, a
+    comment, a visit) of the segment that mention it.
+
+    Parameters
+    ----------
+    fragments : DataFrame
+        :func:`code_texts` fragments with a ``segment`` column (missing outside segments).
+    documents : DataFrame
+        ``source``, ``doc_id``, ``segment``: every document coded, once.
+
+    Returns
+    -------
+    DataFrame
+        ``layer``, ``code``, ``segment`` ("all" or the segment as text), ``mentions``,
+        ``documents``, ``share`` (of the segment's documents).
+    """
+    rows = []
+    groups = [("all", fragments, documents)] + [
+        (str(s), fragments[fragments["segment"] == s], documents[documents["segment"] == s])
+        for s in sorted(documents["segment"].dropna().unique())]
+    for (layer, code), _ in fragments.groupby(["layer", "code"], sort=True):
+        for segment, part, docs in groups:
+            mine = part[part["code"] == code]
+            mentioned = mine[["source", "doc_id"]].drop_duplicates()
+            rows.append({"layer": layer, "code": code, "segment": segment, "mentions": len(mine),
+                         "documents": len(mentioned), "share": len(mentioned) / len(docs) if len(docs) else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def cooccurrence(fragments: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of codes named in the same document: ``code_a``, ``code_b``, ``documents``,
+    and ``jaccard`` (documents with both over documents with either), most frequent first."""
+    by_doc = fragments.drop_duplicates(["source", "doc_id", "code"])
+    docs_of = by_doc.groupby("code")[["source", "doc_id"]].apply(lambda f: set(zip(f["source"], f["doc_id"])))
+    rows = []
+    names = sorted(docs_of.index)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            both = len(docs_of[a] & docs_of[b])
+            if both:
+                rows.append({"code_a": a, "code_b": b, "documents": both,
+                             "jaccard": both / len(docs_of[a] | docs_of[b])})
+    table = pd.DataFrame(rows, columns=["code_a", "code_b", "documents", "jaccard"])
+    return table.sort_values(["documents", "jaccard"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def representative_quotes(fragments: pd.DataFrame, per_code: int = 3, max_chars: int = 160) -> pd.DataFrame:
+    """For each code, the quotes that say it most typically: the closest to the code's
+    centroid in TF-IDF space of lemmas, from different documents, at most ``max_chars`` long.
+
+    Returns
+    -------
+    DataFrame
+        ``layer``, ``code``, ``rank``, ``source``, ``doc_id``, ``quote``.
+    """
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    rows = []
+    for (layer, code), part in fragments.groupby(["layer", "code"], sort=True):
+        part = part[part["quote"].str.len() <= max_chars].drop_duplicates("quote")
+        if part.empty:
+            continue
+        lemmas = [" ".join(t for t, _ in tokens(q)) for q in part["quote"]]
+        matrix = TfidfVectorizer(token_pattern=r"\S+").fit_transform(lemmas)
+        centroid = np.asarray(matrix.mean(axis=0))
+        closeness = np.asarray(matrix @ centroid.T).ravel()
+        seen = set()
+        for i in np.argsort(-closeness, kind="stable"):
+            record = part.iloc[i]
+            key = (record["source"], record["doc_id"])
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({"layer": layer, "code": code, "rank": len(seen), "source": record["source"],
+                         "doc_id": record["doc_id"], "quote": record["quote"]})
+            if len(seen) == per_code:
+                break
+    return pd.DataFrame(rows, columns=["layer", "code", "rank", "source", "doc_id", "quote"])
+
+
+def touchpoint_inventory(fragments: pd.DataFrame, codes: list[Code], observations: pd.DataFrame | None = None,
+                         touches: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every touchpoint customers named, across sources.
+
+    Returns
+    -------
+    DataFrame
+        ``touchpoint``, ``stage``, ``channel``, ``online``, ``mentions`` (fragments),
+        ``documents``, ``sources`` (which sources name it), ``valence`` (mean valence of
+        the other codes in the sentences that name it, 0 without any), ``mystery_visits``
+        (visits whose touchpoint it is), ``crm_touches`` (CRM touches in its channel).
+    """
+    rows = []
+    coded = fragments[fragments["valence"] != 0]
+    feeling = coded.groupby(["source", "doc_id", "turn", "quote"])["valence"].mean()
+    for code in (c for c in codes if c.layer == "touchpoint"):
+        mine = fragments[fragments["code"] == code.code]
+        keys = list(zip(mine["source"], mine["doc_id"], mine["turn"], mine["quote"]))
+        valences = [feeling[k] for k in keys if k in feeling.index]
+        rows.append({"touchpoint": code.code, "stage": code.stage, "channel": code.channel, "online": code.online,
+                     "mentions": len(mine), "documents": len(mine[["source", "doc_id"]].drop_duplicates()),
+                     "sources": ", ".join(sorted(mine["source"].unique())),
+                     "valence": float(sum(valences) / len(valences)) if valences else 0.0,
+                     "mystery_visits": int((observations["touchpoint"] == code.code).sum())
+                     if observations is not None and "touchpoint" in observations else 0,
+                     "crm_touches": int((touches["channel"] == code.channel).sum())
+                     if touches is not None and code.channel else 0})
+    return pd.DataFrame(rows)
+
+
+def emotion_by_stage(fragments: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+    """The emotion score of each stage: mean valence (-1..1) of everything customers said
+    about the stage (neutral mentions, such as a touchpoint, count as 0), with its evidence.
+
+    Returns
+    -------
+    DataFrame
+        ``stage`` (in journey order), ``score``, ``fragments``,
+        ``negative``, ``positive``, ``documents``.
+    """
+    rows = []
+    for stage in stages:
+        part = fragments[fragments["stage"] == stage]
+        rows.append({"stage": stage, "score": float(part["valence"].mean()) if len(part) else float("nan"),
+                     "fragments": len(part), "negative": int((part["valence"] < 0).sum()),
+                     "positive": int((part["valence"] > 0).sum()),
+                     "documents": len(part[["source", "doc_id"]].drop_duplicates())})
+    return pd.DataFrame(rows)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _noun(word: str) -> str | None:
+    """The lemma of ``word`` if it is a noun of three letters or more, else None."""
+    from cjm.pii import morph
+
+    if len(word) < 3 or not re.fullmatch("[а-яё]+", word):
+        return None
+    parse = morph().parse(word.replace("ё", "е"))[0]
+    noun = parse.normal_form.replace("ё", "е") if parse.tag.POS == "NOUN" else None
+    return None if noun in FILLER_NOUNS else noun
+
+
+def discover_themes(uncoded: pd.DataFrame, codes: list[Code], min_documents: int = 3, max_share: float = 0.5,
+                    examples: int = 3) -> pd.DataFrame:
+    """Candidate themes in what no code matched, for the consultant to extend the codebook.
+
+    A candidate is a noun that recurs in the uncoded sentences of at least
+    ``min_documents`` documents, in more than one wording, but not in more than
+    ``max_share`` of the documents of a source (words every interview has are the
+    interview guide's, not a theme), and that no pattern of the codebook uses. Candidates
+    said in more different sentences come first (a theme is raised in many words, a set
+    phrase in one); a noun most of whose sentences a stronger candidate shares joins it. Scrubbed placeholders
+    ([ФИО], [ТЕЛЕФОН]) do not count.
+
+    Returns
+    -------
+    DataFrame
+        ``theme`` (its main noun), ``terms``, ``documents``, ``sentences``, ``examples``
+        (up to ``examples`` quotes from different documents), most documents first.
+    """
+    known = {w for code in codes for p in code.patterns for w in p.words}
+    plain = uncoded["quote"].str.replace(r"\[[^\]]*\]", " ", regex=True).str.lower()  # scrubbed [ФИО], [ТЕЛЕФОН]
+    sentence_nouns = [{n for w in _WORD.findall(q) if (n := _noun(w)) and n not in known} for q in plain]
+    doc_keys = list(zip(uncoded["source"], uncoded["doc_id"]))
+    docs_of: dict[str, set] = {}
+    variants: dict[str, set] = {}
+    for nouns, key, quote in zip(sentence_nouns, doc_keys, plain):
+        for noun in nouns:
+            docs_of.setdefault(noun, set()).add(key)
+            variants.setdefault(noun, set()).add(quote)
+    per_source = pd.Series([source for source, _ in set(doc_keys)]).value_counts()
+
+    def framing(noun: str) -> bool:  # in most documents of some source: the interview guide's words
+        counts = pd.Series([source for source, _ in docs_of[noun]]).value_counts()
+        return bool((counts > max_share * per_source[counts.index]).any())
+
+    candidates = sorted((n for n, d in docs_of.items()
+                         if len(d) >= min_documents and len(variants[n]) > 1 and not framing(n)),
+                        key=lambda n: (-len(variants[n]), -len(docs_of[n]), n))
+    themes, taken = [], set()
+    for noun in candidates:
+        if noun in taken:
+            continue
+        rows = [i for i, nouns in enumerate(sentence_nouns) if noun in nouns]
+        together = [other for other in candidates if other not in taken and other != noun
+                    and sum(other in sentence_nouns[i] for i in rows) >= 0.5 * sum(other in n for n in sentence_nouns)]
+        taken.update([noun, *together])
+        quotes, seen = [], set()
+        for i in rows:
+            if doc_keys[i] not in seen and len(quotes) < examples:
+                seen.add(doc_keys[i])
+                quotes.append(uncoded["quote"].iloc[i])
+        themes.append({"theme": noun, "terms": ", ".join([noun, *together]), "documents": len(docs_of[noun]),
+                       "sentences": len(rows), "examples": " | ".join(quotes)})
+    return pd.DataFrame(themes, columns=["theme", "terms", "documents", "sentences", "examples"])
+
+
+# ----------------------------------------------------------------------------- 05 end to end
+
+
+@dataclass
+class CodingResult:
+    """What 05 finds: ``speakers`` (:func:`respondent_turns`'s handling, None without
+    interviews), ``sources`` (per source: ``documents``, ``texts``, ``sentences``, ``coded``
+    sentences), ``fragments`` (:func:`code_texts` plus ``segment``), ``uncoded``,
+    ``by_segment`` (:func:`code_by_segment`), ``cooccurrence``, ``quotes``
+    (:func:`representative_quotes`), ``touchpoints`` (:func:`touchpoint_inventory`),
+    ``emotions`` (:func:`emotion_by_stage`), ``themes`` (:func:`discover_themes`)."""
+
+    speakers: dict | None
+    sources: pd.DataFrame
+    fragments: pd.DataFrame
+    uncoded: pd.DataFrame
+    by_segment: pd.DataFrame
+    cooccurrence: pd.DataFrame
+    quotes: pd.DataFrame
+    touchpoints: pd.DataFrame
+    emotions: pd.DataFrame
+    themes: pd.DataFrame
+
+
+def _source_counts(texts: pd.DataFrame, fragments: pd.DataFrame, uncoded: pd.DataFrame) -> pd.DataFrame:
+    coded = fragments.drop_duplicates(["source", "doc_id", "turn", "quote"]).groupby("source").size()
+    rows = []
+    for source, part in texts.groupby("source", sort=False):
+        rows.append({"source": source, "documents": part["doc_id"].nunique(), "texts": len(part),
+                     "sentences": int(coded.get(source, 0) + (uncoded["source"] == source).sum()),
+                     "coded": int(coded.get(source, 0))})
+    return pd.DataFrame(rows, columns=["source", "documents", "texts", "sentences", "coded"])
+
+
+def code_sources(texts: pd.DataFrame, codes: list[Code], stages: list[str], segments: pd.Series,
+                 observations: pd.DataFrame | None = None, touches: pd.DataFrame | None = None,
+                 quotes_per_code: int = 3, min_documents: int = 3, speakers: dict | None = None) -> CodingResult:
+    """05's analysis of the gathered texts (:func:`gather_texts`); ``segments`` maps client -> segment."""
+    fragments, uncoded = code_texts(texts, codes)
+    fragments["segment"] = fragments["client_id"].map(segments).astype("Int64")
+    documents = texts.drop_duplicates(["source", "doc_id"])[["source", "doc_id", "client_id"]]
+    documents = documents.assign(segment=documents["client_id"].map(segments).astype("Int64"))
+    return CodingResult(
+        speakers=speakers, sources=_source_counts(texts, fragments, uncoded), fragments=fragments, uncoded=uncoded,
+        by_segment=code_by_segment(fragments, documents), cooccurrence=cooccurrence(fragments),
+        quotes=representative_quotes(fragments, quotes_per_code),
+        touchpoints=touchpoint_inventory(fragments, codes, observations, touches),
+        emotions=emotion_by_stage(fragments, stages),
+        themes=discover_themes(uncoded[uncoded["source"] != "mystery"], codes, min_documents))
+
+
+def run_coding(params: dict, paths) -> CodingResult:
+    """05 end to end: read the interviews, open answers and observations present, code them,
+    write the outputs."""
+    from cjm.io import read_table
+
+    section = params["interviews"]
+    stages = params.get("journey_stages") or params["stages"]
+    codes = read_codebook(section["codebook"], stages)
+
+    def optional(name: str) -> pd.DataFrame | None:
+        return read_table(paths, name) if paths.table(name).exists() else None
+
+    interviews, speakers = optional("interviews"), None
+    if interviews is not None:
+        interviews, speakers = respondent_turns(interviews, section["respondent_speakers"],
+                                                str(paths.table("interviews")))
+    observations = optional("observations")
+    texts = gather_texts(interviews, optional("survey_comments"), observations)
+    segments = optional("segments")
+    segment_of = segments.set_index("client_id")["segment"] if segments is not None else pd.Series(dtype="Int64")
+    touches = (pd.read_parquet(paths.table("touches"), columns=["channel"]) if paths.table("touches").exists()
+               else None)
+    result = code_sources(texts, codes, stages, segment_of, observations, touches, section["quotes_per_code"],
+                          section["discovery_min_documents"], speakers)
+    write_coding(result, paths)
+    return result
+
+
+def write_coding(result: CodingResult, paths) -> None:
+    """``interim/coded_fragments``, ``touchpoints``, ``stage_emotions``, ``code_quotes`` for 07,
+    and ``report/voice_of_customer.xlsx`` (a sheet per table) for the client."""
+    from cjm.io import write_atomic, write_xlsx_sheets
+
+    paths.interim.mkdir(parents=True, exist_ok=True)
+    paths.report.mkdir(parents=True, exist_ok=True)
+    tables = {"coded_fragments": result.fragments, "touchpoints": result.touchpoints,
+              "stage_emotions": result.emotions, "code_quotes": result.quotes}
+    for name, frame in tables.items():
+        write_atomic(frame, paths.table(name))
+    write_xlsx_sheets({"fragments": result.fragments, "codes_by_segment": result.by_segment,
+                       "quotes": result.quotes, "touchpoints": result.touchpoints, "emotions": result.emotions,
+                       "cooccurrence": result.cooccurrence, "candidate_themes": result.themes},
+                      paths.report / "voice_of_customer.xlsx")

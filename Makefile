@@ -15,7 +15,7 @@ SECTIONS := $(OUT)/.params
 CJM := $(wildcard cjm/*.py)
 # the demo engagements are generated; a client's raw exports are whatever is in raw/
 RAW := $(if $(shell grep -s '^demo:' params/$(E).yaml),data/$(E)/raw/.complete,$(shell find data/$(E)/raw -type f 2>/dev/null))
-STEPS := 01_anonymize 02_clean 03_segment 04_survey
+STEPS := 01_anonymize 02_clean 03_segment 04_survey 05_interviews
 EXECUTED := $(STEPS:%=$(NB)/%.ipynb)
 
 .DELETE_ON_ERROR:
@@ -57,6 +57,8 @@ $(NB)/02_clean.ipynb: notebooks/02_clean.ipynb $(SECTIONS)/clean.yaml $(CJM) $(N
 $(NB)/03_segment.ipynb: notebooks/03_segment.ipynb $(SECTIONS)/segment.yaml $(CJM) $(NB)/02_clean.ipynb
 	$(papermill)
 $(NB)/04_survey.ipynb: notebooks/04_survey.ipynb $(SECTIONS)/survey.yaml $(CJM) $(NB)/03_segment.ipynb
+	$(papermill)
+$(NB)/05_interviews.ipynb: notebooks/05_interviews.ipynb $(SECTIONS)/interviews.yaml $(CJM) $(NB)/04_survey.ipynb
 	$(papermill)
 
 $(OUT)/report/index.html: $(EXECUTED) cjm/report.py cjm/params.py

@@ -303,7 +303,8 @@ def cooccurrence(fragments: pd.DataFrame) -> pd.DataFrame:
 
 def representative_quotes(fragments: pd.DataFrame, per_code: int = 3, max_chars: int = 160) -> pd.DataFrame:
     """For each code, the quotes that say it most typically: the closest to the code's
-    centroid in TF-IDF space of lemmas, from different documents, at most ``max_chars`` long.
+    centroid in TF-IDF space of lemmas, from different documents, at most ``max_chars`` long,
+    no two the same in lemmas (the same words said by a man and by a woman).
 
     Returns
     -------
@@ -315,10 +316,11 @@ def representative_quotes(fragments: pd.DataFrame, per_code: int = 3, max_chars:
 
     rows = []
     for (layer, code), part in fragments.groupby(["layer", "code"], sort=True):
-        part = part[part["quote"].str.len() <= max_chars].drop_duplicates("quote")
+        part = part[part["quote"].str.len() <= max_chars]
+        lemmas = pd.Series([" ".join(t for t, _ in tokens(q)) for q in part["quote"]], index=part.index)
+        part, lemmas = part[~lemmas.duplicated()], lemmas[~lemmas.duplicated()].tolist()  # «позвонил»/«позвонила»
         if part.empty:
             continue
-        lemmas = [" ".join(t for t, _ in tokens(q)) for q in part["quote"]]
         matrix = TfidfVectorizer(token_pattern=r"\S+").fit_transform(lemmas)
         centroid = np.asarray(matrix.mean(axis=0))
         closeness = np.asarray(matrix @ centroid.T).ravel()
@@ -547,3 +549,9 @@ def write_coding(result: CodingResult, paths) -> None:
                        "quotes": result.quotes, "touchpoints": result.touchpoints, "emotions": result.emotions,
                        "cooccurrence": result.cooccurrence, "candidate_themes": result.themes},
                       paths.report / "voice_of_customer.xlsx")
+
+
+def findings(result: CodingResult) -> dict:
+    """The numbers 05's narrative quotes."""
+    scored = result.emotions.dropna(subset=["score"]).set_index("stage")["score"]
+    return {"low": scored.idxmin(), "low_score": scored.min(), "high": scored.idxmax(), "high_score": scored.max()}

@@ -99,6 +99,29 @@ TEXTS = {
         "04.no_survey": "Выгрузки опроса пока нет (`interim/survey.parquet`): готов только план выборки. "
                         "Когда ответы придут, подключите выгрузку в параметрах (`sources.survey`, "
                         "`clean.tables.survey`, раздел `survey`) и запустите `make all`.",
+        "05.title": "# 5. Голос клиента: интервью, открытые ответы и тайный покупатель\n\n"
+                    "Всё, что сказали клиенты (глубинные интервью, комментарии анкеты) и что отметили "
+                    "тайные покупатели, разобрано по кодам кодовой книги: темы, точки контакта, барьеры, "
+                    "боли, позитивные моменты, эмоции, вопросы и цели. Каждый код привязан к этапу пути "
+                    "клиента и попадает в соответствующую ячейку карты вместе с цитатами.",
+        "05.sources": "## Источники\n\nКодируется каждое предложение; в интервью — только речь "
+                      "респондента, реплики интервьюера не кодируются.",
+        "05.codebook": "## Коды\n\nКодовая книга задаётся в параметрах (`interviews.codebook`): слова "
+                       "сравниваются в начальной форме (договор, договора, договором), с учётом отрицания "
+                       "(«тревоги не было» не считается тревогой). Упоминания и доля документов с кодом:",
+        "05.segments": "## Коды по сегментам",
+        "05.quotes": "## Цитаты\n\nДля каждого кода — самые типичные высказывания (ближе всего к "
+                     "остальным высказываниям с этим кодом), из разных документов.",
+        "05.touchpoints": "## Точки контакта\n\nВсе точки контакта, которые называют клиенты: этап, "
+                          "канал, онлайн или офлайн, как часто упоминаются, с каким настроением (средняя "
+                          "тональность соседних кодов), сколько визитов тайного покупателя и касаний в CRM.",
+        "05.emotions": "## Эмоциональная кривая\n\nСамая низкая точка пути — «{low}» ({low_score:+.2f}); "
+                       "самая высокая — «{high}» ({high_score:+.2f}).",
+        "05.themes": "## Новые темы\n\nСуществительные, которые повторяются в незакодированных "
+                     "высказываниях разных клиентов: кандидаты в новые коды. Если тема важна, добавьте её в "
+                     "кодовую книгу и перезапустите шаг.",
+        "05.outputs": "Фрагменты, цитаты, точки контакта и эмоции по этапам сохранены для карт (шаг 7); "
+                      "все таблицы — в `voice_of_customer.xlsx`.",
         "04.screening": "## Проверка ответов\n\nИз {rows} строк выгрузки: анкеты, заполненные быстрее "
                         "{min_seconds:g} секунд, и повторные ответы одного клиента (оставлен первый) "
                         "отложены; ответы без связи с CRM оставлены и учтены отдельно.",
@@ -235,6 +258,28 @@ TEXTS = {
         "04.no_survey": "No survey export yet (`interim/survey.parquet`): only the sample plan is made. When "
                         "the answers come in, declare the export in the params (`sources.survey`, "
                         "`clean.tables.survey`, the `survey` section) and run `make all`.",
+        "05.title": "# 5. Voice of the customer: interviews, open answers and mystery shopping\n\n"
+                    "Everything customers said (in-depth interviews, survey comments) and mystery shoppers "
+                    "noted is coded with the codebook: themes, touchpoints, barriers, pains, positive moments, "
+                    "emotions, questions and goals. Each code belongs to a stage of the journey and goes into "
+                    "that cell of the map with its quotes.",
+        "05.sources": "## Sources\n\nEvery sentence is coded; in interviews only the respondent's speech, not "
+                      "the interviewer's.",
+        "05.codebook": "## Codes\n\nThe codebook is in the params (`interviews.codebook`): words are compared in "
+                       "their dictionary form (договор, договора, договором) and with negation (\"there was no "
+                       "anxiety\" is not anxiety). Mentions and share of documents with the code:",
+        "05.segments": "## Codes by segment",
+        "05.quotes": "## Quotes\n\nFor each code the most typical statements (closest to the others with the "
+                     "code), from different documents.",
+        "05.touchpoints": "## Touchpoints\n\nEvery touchpoint customers name: stage, channel, online or offline, "
+                          "how often, in what mood (mean valence of the codes next to it), mystery-shopper visits "
+                          "and CRM touches.",
+        "05.emotions": "## Emotion curve\n\nThe journey's low point is \"{low}\" ({low_score:+.2f}); its high "
+                       "point \"{high}\" ({high_score:+.2f}).",
+        "05.themes": "## New themes\n\nNouns that recur in uncoded statements of different customers: candidate "
+                     "codes. If a theme matters, add it to the codebook and rerun the step.",
+        "05.outputs": "Fragments, quotes, touchpoints and stage emotions are saved for the maps (step 7); every "
+                      "table is in `voice_of_customer.xlsx`.",
         "04.screening": "## Checking the answers\n\nOf the export's {rows} rows: answers filled in faster "
                         "than {min_seconds:g} seconds and repeat answers of a client (the first kept) are set "
                         "aside; answers not linked to the CRM are kept and counted.",
@@ -324,6 +369,13 @@ LABELS = {
         "moment_of_truth": "Момент истины", "performance": "Средняя оценка", "quadrant": "Что делать",
         "option": "Вариант", "chosen": "Выбрали", "chi2": "Хи-квадрат", "dof": "Ст. свободы",
         "cramers_v": "V Крамера", "h": "H", "mean": "Средняя", "satisfied": "Довольны",
+        "documents": "Документов", "texts": "Текстов", "sentences": "Предложений", "coded": "Закодировано",
+        "layer": "Слой карты", "code": "Код", "mentions": "Упоминаний", "quote": "Цитата", "doc_id": "Документ",
+        "touchpoint": "Точка контакта", "channel": "Канал", "online": "Онлайн", "sources": "Источники",
+        "valence": "Тональность", "mystery_visits": "Визитов ТП", "crm_touches": "Касаний в CRM", "score": "Оценка",
+        "fragments": "Фрагментов", "negative": "Негатив", "positive": "Позитив", "theme": "Тема",
+        "terms": "Слова", "turns": "Реплик", "respondent": "Респондента", "other_speakers": "Других",
+        "unmarked": "Без метки", "speakers_seen": "Говорящие",
     },
     "en": {},
 }
@@ -350,6 +402,9 @@ VALUES = {
         "population (weighted by segment size)": "клиентская база (взвешено по сегментам)",
         "client's own NPS": "NPS компании", "all": "все", "fix first": "исправлять в первую очередь",
         "keep up": "поддерживать", "watch": "наблюдать", "maintain": "не вкладываться", "yes": "да", "no": "нет",
+        "interview": "интервью", "survey": "анкета", "mystery": "тайный покупатель", "touchpoint": "точка контакта",
+        "barrier": "барьер", "pain": "боль", "positive": "позитив", "emotion": "эмоция", "question": "вопрос",
+        "goal": "цель", "influencer": "влияние", "theme": "тема",
     },
     "en": {},
 }
@@ -423,7 +478,7 @@ def labelled(frame: pd.DataFrame, language: str) -> pd.DataFrame:
         pattern = "|".join(sorted(map(re.escape, values), key=len, reverse=True))
         frame = frame.copy()
         for column in ("treatment", "detail", "kind", "role", "rule", "action", "group", "estimate", "quadrant",
-                       "scope"):
+                       "scope", "source", "layer"):
             if column in frame:
                 frame[column] = frame[column].str.replace(rf"(?<!\w)(?:{pattern})(?!\w)", lambda m: values[m.group(0)],
                                                           regex=True)

@@ -436,13 +436,13 @@ def plot_importance_performance(grid, language: str = "ru") -> Figure:
     return fig
 
 
-def _share_heatmap(grid, title: str, note: str, names: dict, words: dict) -> Figure:
-    """Rows by segment columns ("all" first) of shares 0..1, annotated as percentages."""
+def _share_heatmap(grid, title: str, note: str, names: dict, words: dict, vmax: float = 1.0) -> Figure:
+    """Rows by segment columns ("all" first) of shares 0..``vmax``, annotated as percentages."""
     import matplotlib.pyplot as plt
     import numpy as np
 
     fig, ax = plt.subplots(figsize=(min(13, 1.3 * grid.shape[1] + 4), 0.5 * len(grid) + 2.6))
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap="YlGnBu", vmin=0, vmax=1, aspect="auto")
+    image = ax.imshow(grid.to_numpy(dtype=float), cmap="YlGnBu", vmin=0, vmax=vmax, aspect="auto")
     ax.set_xticks(range(grid.shape[1]), [_segment_label(c, names, words, 14) for c in grid.columns],
                   fontsize="small")
     ax.set_yticks(range(len(grid)), grid.index, fontsize="small")
@@ -451,7 +451,7 @@ def _share_heatmap(grid, title: str, note: str, names: dict, words: dict) -> Fig
     for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
         if np.isfinite(value):
             ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize="small",
-                    color="white" if value > 0.6 else "black")
+                    color="white" if value > 0.6 * vmax else "black")
     fig.colorbar(image, ax=ax, shrink=0.8, format=lambda v, _: f"{v:.0%}")
     ax.set_title(title)
     caption(fig, note)
@@ -497,6 +497,75 @@ def plot_csat_by_segment(csat, names: dict, language: str = "ru", satisfied_from
     words = SURVEY_WORDS[language]
     return _share_heatmap(_segment_grid(csat, "stage", "satisfied"), words["csat_title"],
                           words["csat_caption"].format(satisfied_from=satisfied_from), names, words)
+
+
+# ----------------------------------------------------------------------------- 05_interviews
+
+VOICE_WORDS = {
+    "ru": {"all": "Все", "emotion_title": "Эмоции по этапам пути клиента",
+           "emotion_axis": "Эмоциональный фон (−1 … +1)", "stage": "Этап",
+           "emotion_caption": "Средняя тональность всего, что клиенты сказали об этапе (барьеры и боли −1, "
+                              "позитив +1, нейтральные упоминания 0); n — число фрагментов.",
+           "codes_title": "Что называют клиенты разных сегментов",
+           "codes_caption": "Доля документов (интервью, комментариев) сегмента, где упомянут код; "
+                            "показаны самые частые коды."},
+    "en": {"all": "All", "emotion_title": "Emotions along the customer journey",
+           "emotion_axis": "Emotional tone (−1 … +1)", "stage": "Stage",
+           "emotion_caption": "Mean valence of all customers said about the stage (barriers and pains −1, "
+                              "positives +1, neutral mentions 0); n is the number of fragments.",
+           "codes_title": "What customers of each segment bring up",
+           "codes_caption": "Share of the segment's documents (interviews, comments) that mention the code; "
+                            "the most frequent codes."},
+}
+
+
+def plot_emotion_curve(emotions, language: str = "ru") -> Figure:
+    """The emotion curve: each stage's score with its evidence, the low point marked.
+
+    Parameters
+    ----------
+    emotions : DataFrame
+        ``stage`` (in journey order), ``score`` (-1..1), ``fragments``, as
+        :func:`cjm.coding.emotion_by_stage` returns it.
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    words = VOICE_WORDS[language]
+    x = list(range(len(emotions)))
+    fig, ax = plt.subplots(figsize=(12, 4.8))
+    ax.axhline(0, color="#888888", linewidth=0.8)
+    ax.plot(x, emotions["score"], "-o", color=PALETTE[0], markersize=8)
+    low = emotions["score"].idxmin()
+    ax.plot([x[emotions.index.get_loc(low)]], [emotions.loc[low, "score"]], "o", color=PALETTE[3], markersize=13)
+    for xi, score, n in zip(x, emotions["score"], emotions["fragments"]):
+        ax.annotate(f"{score:+.2f}\nn = {n}", (xi, score), xytext=(0, 12 if score >= 0 else -26),
+                    textcoords="offset points", ha="center", fontsize="small")
+    ax.set_xticks(x, [textwrap.fill(s, 14) for s in emotions["stage"]], fontsize="small")
+    ax.set_ylim(-1.3, 1.3)
+    ax.set_ylabel(words["emotion_axis"])
+    ax.set_xlabel(words["stage"])
+    ax.set_title(words["emotion_title"])
+    caption(fig, words["emotion_caption"])
+    return fig
+
+
+def plot_codes_by_segment(by_segment, names: dict, language: str = "ru", top: int = 20) -> Figure:
+    """Share of each segment's documents mentioning the ``top`` most frequent codes.
+
+    Parameters
+    ----------
+    by_segment : DataFrame
+        ``code``, ``segment`` ("all" or the segment as text), ``share``, ``documents``, as
+        :func:`cjm.coding.code_by_segment` returns it.
+    """
+    words = VOICE_WORDS[language]
+    overall = by_segment[by_segment["segment"] == "all"].nlargest(top, "documents")
+    shown = by_segment[by_segment["code"].isin(overall["code"])]
+    grid = _segment_grid(shown, "code", "share").loc[overall["code"]]
+    return _share_heatmap(grid, words["codes_title"], words["codes_caption"], names, words,
+                          vmax=max(0.05, float(grid.max().max())))
 
 
 def show(fig: Figure) -> None:

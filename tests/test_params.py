@@ -136,3 +136,19 @@ def test_choice_question_needs_one_column_or_option_columns(project):
         p["survey"]["single_choice"]["Как вы узнали о нас"]["columns"] = {"Сайт": "Q1_1"}
 
     _fails(project, both, "survey.single_choice.Как вы узнали о нас", "exactly one of 'column'")
+
+
+def test_codebook_stages_must_be_journey_stages(project):
+    def wrong_stage(p):
+        p["interviews"]["codebook"]["barrier"]["Высокий аванс"]["stage"] = "Оплата"
+
+    _fails(project, wrong_stage, "interviews.codebook.barrier.Высокий аванс: stage 'Оплата'", "Поиск и выбор")
+
+
+def test_codebook_layers_are_map_layers(project):
+    _fails(project, lambda p: p["interviews"]["codebook"].update(feeling={}), "unknown layer 'feeling'", "barrier")
+
+
+def test_survey_stages_must_be_journey_stages(project):
+    _fails(project, lambda p: p["survey"]["csat"].update({"Оплата": "CSAT: Оплата"}),
+           "'survey.csat.Оплата' is not a journey stage")

@@ -1,4 +1,4 @@
-"""Figures of 04_survey on small hand-made tables: titles, labels, captions, what is drawn, both languages."""
+"""Figures of 04_survey and 05_interviews on small hand-made tables: titles, labels, captions, what is drawn, both languages."""
 
 import matplotlib
 
@@ -23,6 +23,9 @@ GRID = pd.DataFrame({"driver": ["Обслуживание", "Одобрение"
 SHARES = pd.DataFrame({"option": ["ТО", "ТО", "ТО", "Шины", "Шины", "Шины"], "segment": ["all", "1", "2"] * 2,
                        "share": [0.6, 0.7, 0.5, 0.4, 0.3, 0.5]})
 CSAT = SHARES.rename(columns={"option": "stage", "share": "satisfied"})
+EMOTIONS = pd.DataFrame({"stage": ["Поиск", "Одобрение", "Выдача"], "score": [0.1, -0.8, 0.9], "fragments": [5, 9, 4]})
+CODES = pd.DataFrame({"code": ["Тревога"] * 3 + ["Сайт"] * 3, "segment": ["all", "1", "2"] * 2,
+                      "share": [0.2, 0.3, 0.1, 0.1, 0.05, 0.15], "documents": [4, 3, 1, 2, 1, 1]})
 
 FIGURES = {
     "segments": lambda language: plots.plot_nps_by_segment(BY_SEGMENT, OVERALL, language),
@@ -30,6 +33,8 @@ FIGURES = {
     "grid": lambda language: plots.plot_importance_performance(GRID, language),
     "choices": lambda language: plots.plot_choice_shares(SHARES, NAMES, language, title="Подарки"),
     "csat": lambda language: plots.plot_csat_by_segment(CSAT, NAMES, language),
+    "emotions": lambda language: plots.plot_emotion_curve(EMOTIONS, language),
+    "codes": lambda language: plots.plot_codes_by_segment(CODES, NAMES, language),
 }
 
 
@@ -49,8 +54,8 @@ def test_each_figure_has_title_labels_caption_and_saves(name, language, tmp_path
     fig.savefig(tmp_path / "figure.png")
     assert (tmp_path / "figure.png").stat().st_size > 10_000
     if language == "ru":
-        english = {w for key, w in plots.SURVEY_WORDS["en"].items()
-                   if w != plots.SURVEY_WORDS["ru"][key] and len(w) > 3}
+        english = {w for words in (plots.SURVEY_WORDS, plots.VOICE_WORDS) for key, w in words["en"].items()
+                   if w != words["ru"][key] and len(w) > 3}
         assert not english & set(texts)
     matplotlib.pyplot.close(fig)
 
@@ -75,3 +80,11 @@ def test_importance_performance_names_every_stage_and_quadrant():
     texts = _texts(fig)
     assert set(GRID["driver"]) <= set(texts)
     assert {"исправлять в первую очередь", "поддерживать", "наблюдать", "не вкладываться"} <= set(texts)
+
+
+def test_emotion_curve_marks_the_low_point():
+    fig = plots.plot_emotion_curve(EMOTIONS, "en")
+    ax = fig.axes[0]
+    low = [line for line in ax.lines if line.get_color() == plots.PALETTE[3]][0]
+    assert list(low.get_xdata()) == [1] and list(low.get_ydata()) == [-0.8]
+    assert [t.get_text() for t in ax.get_yticklabels()] and ax.get_ylim() == (-1.3, 1.3)

@@ -1,0 +1,104 @@
+"""Benchmark of the coding step (05_interviews end to end) at growing amounts of text.
+
+    .venv/bin/python bench/bench_voice.py                 # scales 1 17 170
+    .venv/bin/python bench/bench_voice.py --scales 17
+
+The demo engagement is generated once into a temporary project root and put through
+01-04 (not timed). For each scale its open survey answers (599) and interview transcripts
+(24) are copied ``scale`` times under fresh document ids (the mystery-shopper notes once),
+so x17 is about 10,000 open answers and 400 transcripts. Then, in a fresh process,
+``run_coding`` is timed (reading the tables, coding every sentence with the demo's
+codebook, the summaries, quotes, inventory, emotions, candidate themes, writing the
+outputs); ``peak_mb`` is the process's peak resident memory. Results are printed as a
+Markdown table and appended to ``bench/results/voice.csv``. Target (issue 5): 10,000 open
+answers and 50 transcripts in under 60 s on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_intake import ENGAGEMENT, cli, generate, run_intake
+from bench_segment import _peak_mb
+
+TILED = {"survey_comments": ("respondent_id",), "interviews": ("interview_id",)}
+ONCE = ("observations", "segments", "touches")
+
+
+def run_steps(root: Path) -> dict:
+    """05 on the engagement under ``root``; time in seconds, peak in MB."""
+    from cjm.coding import run_coding
+    from cjm.params import load_params
+    from cjm.paths import EngagementPaths
+
+    t0 = time.perf_counter()
+    result = run_coding(load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root))
+    seconds = time.perf_counter() - t0
+    counts = result.sources.set_index("source")
+    return {"open_answers": int(counts.loc["survey", "texts"]), "transcripts": int(counts.loc["interview", "documents"]),
+            "sentences": int(counts["sentences"].sum()), "fragments": len(result.fragments),
+            "coding_s": round(seconds, 1), "peak_mb": _peak_mb()}
+
+
+def tile(source: Path, target: Path, scale: int) -> None:
+    """The interim tables 05 reads, the texts copied ``scale`` times under fresh ids, into ``target``."""
+    import pandas as pd
+
+    target.mkdir(parents=True, exist_ok=True)
+    for name, keys in TILED.items():
+        table = pd.read_parquet(source / f"{name}.parquet")
+        copies = [table.assign(**{key: table[key] + f"-{k}" for key in keys}) for k in range(scale)]
+        pd.concat(copies, ignore_index=True).to_parquet(target / f"{name}.parquet")
+    for name in ONCE:
+        shutil.copy(source / f"{name}.parquet", target / f"{name}.parquet")
+
+
+def prepare() -> Path:
+    """The demo under a temporary root, through 01 to 04."""
+    root = Path(tempfile.mkdtemp(prefix="cjm-bench-voice-"))
+    generate(1, root)
+    run_intake(root)
+    steps = ("import sys; from pathlib import Path; from cjm.params import load_params; "
+             "from cjm.paths import EngagementPaths; from cjm.segment import run_segment; "
+             "from cjm.survey import run_survey; root = Path(sys.argv[1]); "
+             f"params, paths = load_params({ENGAGEMENT!r}, root), EngagementPaths({ENGAGEMENT!r}, root); "
+             "run_segment(params, paths); run_survey(params, paths)")
+    subprocess.run([sys.executable, "-c", steps, str(root)], check=True)
+    return root
+
+
+_BASE: list[Path] = []
+
+
+def bench_scale(scale: int) -> dict:
+    if not _BASE:
+        t0 = time.perf_counter()
+        _BASE.append(prepare())
+        print(f"demo generated and put through 01-04 in {time.perf_counter() - t0:.0f} s (not timed)",
+              file=sys.stderr, flush=True)
+    base = _BASE[0]
+    root = Path(tempfile.mkdtemp(prefix=f"cjm-bench-voice-x{scale}-"))
+    try:
+        shutil.copytree(base / "params", root / "params")
+        tile(base / "data" / ENGAGEMENT / "interim", root / "data" / ENGAGEMENT / "interim", scale)
+        out = subprocess.run([sys.executable, __file__, "--run", str(root)], capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"x{scale} failed:\n{out.stderr[-3000:]}")
+        return {"scale": scale, "load_1m": round(os.getloadavg()[0], 1), **json.loads(out.stdout.strip().splitlines()[-1])}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        cli("voice", __doc__.splitlines()[0], bench_scale, run_steps, default_scales=[1, 17, 170])
+    finally:
+        for base in _BASE:
+            shutil.rmtree(base, ignore_errors=True)

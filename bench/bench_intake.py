@@ -113,6 +113,51 @@ def bench_scale(scale: int) -> dict:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def prepare_demo(prefix: str, runs: tuple[str, ...]) -> Path:
+    """The demo (x1) in a temporary root, put through 01 and 02, then through ``runs``
+    ("module:function" taking params and paths, e.g. "cjm.segment:run_segment"); not timed."""
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    generate(1, root)
+    run_intake(root)
+    code = ("import importlib, sys; from pathlib import Path; from cjm.params import load_params; "
+            "from cjm.paths import EngagementPaths; root = Path(sys.argv[1]); "
+            f"params, paths = load_params({ENGAGEMENT!r}, root), EngagementPaths({ENGAGEMENT!r}, root)\n"
+            "for run in sys.argv[2:]:\n"
+            "    module, function = run.split(':')\n"
+            "    getattr(importlib.import_module(module), function)(params, paths)")
+    subprocess.run([sys.executable, "-c", code, str(root), *runs], check=True)
+    return root
+
+
+def copies_bench(prefix: str, runs: tuple[str, ...], tile, script: str):
+    """``bench_scale`` for benches that measure copies of one prepared demo: the demo is
+    prepared once (:func:`prepare_demo`); each scale copies its params, has ``tile(interim,
+    target_interim, scale)`` write the tables, and runs ``script --run ROOT`` in a fresh process."""
+    import atexit
+
+    base: list[Path] = []
+
+    def bench_scale(scale: int) -> dict:
+        if not base:
+            t0 = time.perf_counter()
+            base.append(prepare_demo(prefix, runs))
+            atexit.register(shutil.rmtree, base[0], True)
+            print(f"demo prepared in {time.perf_counter() - t0:.0f} s (not timed)", file=sys.stderr, flush=True)
+        root = Path(tempfile.mkdtemp(prefix=f"{prefix}x{scale}-"))
+        try:
+            shutil.copytree(base[0] / "params", root / "params")
+            tile(base[0] / "data" / ENGAGEMENT / "interim", root / "data" / ENGAGEMENT / "interim", scale)
+            out = subprocess.run([sys.executable, script, "--run", str(root)], capture_output=True, text=True)
+            if out.returncode:
+                sys.exit(f"x{scale} failed:\n{out.stderr[-3000:]}")
+            return {"scale": scale, "load_1m": round(os.getloadavg()[0], 1),
+                    **json.loads(out.stdout.strip().splitlines()[-1])}
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+    return bench_scale
+
+
 def cli(name: str, description: str, bench_scale, run_steps, default_scales=(1, 10, 100)) -> None:
     """A benchmark's command line: ``--scales`` to measure (each by ``bench_scale``, results
     recorded as ``name``); ``--run ROOT`` (internal) measures one prepared root in this process."""

@@ -17,16 +17,10 @@ process's peak resident memory. Results are printed as a Markdown table and appe
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench_intake import ENGAGEMENT, cli, generate, run_intake
+from bench_intake import ENGAGEMENT, cli, copies_bench
 from bench_segment import _peak_mb
 
 TILED = {"survey": ("respondent_id", "client_id"), "segments": ("client_id",), "deals": ("deal_id", "client_id"),
@@ -72,43 +66,6 @@ def tile(source: Path, target: Path, scale: int) -> None:
         pd.concat(copies, ignore_index=True).to_parquet(target / f"{name}.parquet")
 
 
-def prepare() -> Path:
-    """The demo under a temporary root, through 01, 02 and 03."""
-    root = Path(tempfile.mkdtemp(prefix="cjm-bench-survey-"))
-    generate(1, root)
-    run_intake(root)
-    segment = ("import sys; from pathlib import Path; from cjm.params import load_params; "
-               "from cjm.paths import EngagementPaths; from cjm.segment import run_segment; root = Path(sys.argv[1]); "
-               f"run_segment(load_params({ENGAGEMENT!r}, root), EngagementPaths({ENGAGEMENT!r}, root))")
-    subprocess.run([sys.executable, "-c", segment, str(root)], check=True)
-    return root
-
-
-_BASE: list[Path] = []
-
-
-def bench_scale(scale: int) -> dict:
-    if not _BASE:
-        t0 = time.perf_counter()
-        _BASE.append(prepare())
-        print(f"demo generated and put through 01-03 in {time.perf_counter() - t0:.0f} s (not timed)",
-              file=sys.stderr, flush=True)
-    base = _BASE[0]
-    root = Path(tempfile.mkdtemp(prefix=f"cjm-bench-survey-x{scale}-"))
-    try:
-        shutil.copytree(base / "params", root / "params")
-        tile(base / "data" / ENGAGEMENT / "interim", root / "data" / ENGAGEMENT / "interim", scale)
-        out = subprocess.run([sys.executable, __file__, "--run", str(root)], capture_output=True, text=True)
-        if out.returncode:
-            sys.exit(f"x{scale} failed:\n{out.stderr[-3000:]}")
-        return {"scale": scale, "load_1m": round(os.getloadavg()[0], 1), **json.loads(out.stdout.strip().splitlines()[-1])}
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
 if __name__ == "__main__":
-    try:
-        cli("survey", __doc__.splitlines()[0], bench_scale, run_steps, default_scales=[1, 10, 72, 720])
-    finally:
-        for base in _BASE:
-            shutil.rmtree(base, ignore_errors=True)
+    cli("survey", __doc__.splitlines()[0], copies_bench("cjm-bench-survey-", ("cjm.segment:run_segment",), tile, __file__),
+        run_steps, default_scales=[1, 10, 72, 720])

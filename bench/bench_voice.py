@@ -16,16 +16,11 @@ answers and 50 transcripts in under 60 s on 2 cores.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench_intake import ENGAGEMENT, cli, generate, run_intake
+from bench_intake import ENGAGEMENT, cli, copies_bench
 from bench_segment import _peak_mb
 
 TILED = {"survey_comments": ("respondent_id",), "interviews": ("interview_id",)}
@@ -60,45 +55,6 @@ def tile(source: Path, target: Path, scale: int) -> None:
         shutil.copy(source / f"{name}.parquet", target / f"{name}.parquet")
 
 
-def prepare() -> Path:
-    """The demo under a temporary root, through 01 to 04."""
-    root = Path(tempfile.mkdtemp(prefix="cjm-bench-voice-"))
-    generate(1, root)
-    run_intake(root)
-    steps = ("import sys; from pathlib import Path; from cjm.params import load_params; "
-             "from cjm.paths import EngagementPaths; from cjm.segment import run_segment; "
-             "from cjm.survey import run_survey; root = Path(sys.argv[1]); "
-             f"params, paths = load_params({ENGAGEMENT!r}, root), EngagementPaths({ENGAGEMENT!r}, root); "
-             "run_segment(params, paths); run_survey(params, paths)")
-    subprocess.run([sys.executable, "-c", steps, str(root)], check=True)
-    return root
-
-
-_BASE: list[Path] = []
-
-
-def bench_scale(scale: int) -> dict:
-    if not _BASE:
-        t0 = time.perf_counter()
-        _BASE.append(prepare())
-        print(f"demo generated and put through 01-04 in {time.perf_counter() - t0:.0f} s (not timed)",
-              file=sys.stderr, flush=True)
-    base = _BASE[0]
-    root = Path(tempfile.mkdtemp(prefix=f"cjm-bench-voice-x{scale}-"))
-    try:
-        shutil.copytree(base / "params", root / "params")
-        tile(base / "data" / ENGAGEMENT / "interim", root / "data" / ENGAGEMENT / "interim", scale)
-        out = subprocess.run([sys.executable, __file__, "--run", str(root)], capture_output=True, text=True)
-        if out.returncode:
-            sys.exit(f"x{scale} failed:\n{out.stderr[-3000:]}")
-        return {"scale": scale, "load_1m": round(os.getloadavg()[0], 1), **json.loads(out.stdout.strip().splitlines()[-1])}
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
 if __name__ == "__main__":
-    try:
-        cli("voice", __doc__.splitlines()[0], bench_scale, run_steps, default_scales=[1, 17, 170])
-    finally:
-        for base in _BASE:
-            shutil.rmtree(base, ignore_errors=True)
+    prepared = copies_bench("cjm-bench-voice-", ("cjm.segment:run_segment", "cjm.survey:run_survey"), tile, __file__)
+    cli("voice", __doc__.splitlines()[0], prepared, run_steps, default_scales=[1, 17, 170])

@@ -201,7 +201,8 @@ def respondent_turns(interviews: pd.DataFrame, speakers: list[str], where: str =
         ``interview_id``, ``client_id``, ``turn``, ``text``.
     handling : dict
         ``turns``, ``respondent``, ``other_speakers`` (turns of others, e.g. the
-        interviewer), ``unmarked`` (turns without a speaker), ``speakers_seen``.
+        interviewer), ``unmarked`` (turns without a speaker), ``speakers_seen``,
+        ``interviews_without_speakers`` (transcripts not coded at all: mark their speakers).
     """
     speaker = interviews["speaker"]
     mine = speaker.isin(speakers)
@@ -211,10 +212,12 @@ def respondent_turns(interviews: pd.DataFrame, speakers: list[str], where: str =
                        f"{', '.join(map(str, seen)) or 'none'}",
                        "set interviews.respondent_speakers to the label respondents' turns start with "
                        "(\"Респондент: …\"), or mark speakers in the transcripts")
+    unmarked = interviews.groupby("interview_id")["speaker"].apply(lambda s: s.isna().all())
     return interviews.loc[mine, ["interview_id", "client_id", "turn", "text"]], {
         "turns": len(interviews), "respondent": int(mine.sum()),
         "other_speakers": int((~mine & speaker.notna()).sum()), "unmarked": int(speaker.isna().sum()),
-        "speakers_seen": ", ".join(map(str, seen))}
+        "speakers_seen": ", ".join(map(str, seen)),
+        "interviews_without_speakers": ", ".join(map(str, unmarked.index[unmarked.to_numpy()]))}
 
 
 def gather_texts(interviews: pd.DataFrame | None, comments: pd.DataFrame | None,

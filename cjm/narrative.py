@@ -105,7 +105,9 @@ TEXTS = {
                     "боли, позитивные моменты, эмоции, вопросы и цели. Каждый код привязан к этапу пути "
                     "клиента и попадает в соответствующую ячейку карты вместе с цитатами.",
         "05.sources": "## Источники\n\nКодируется каждое предложение; в интервью — только речь "
-                      "респондента, реплики интервьюера не кодируются.",
+                      "респондента, реплики интервьюера не кодируются. Реплики без метки говорящего "
+                      "(«Респондент: …») не кодируются и подсчитаны ниже; интервью, где меток нет совсем, "
+                      "перечислены — разметьте их и перезапустите шаг.",
         "05.codebook": "## Коды\n\nКодовая книга задаётся в параметрах (`interviews.codebook`): слова "
                        "сравниваются в начальной форме (договор, договора, договором), с учётом отрицания "
                        "(«тревоги не было» не считается тревогой). Упоминания и доля документов с кодом:",
@@ -264,7 +266,8 @@ TEXTS = {
                     "emotions, questions and goals. Each code belongs to a stage of the journey and goes into "
                     "that cell of the map with its quotes.",
         "05.sources": "## Sources\n\nEvery sentence is coded; in interviews only the respondent's speech, not "
-                      "the interviewer's.",
+                      "the interviewer's. Turns without a speaker mark (\"Respondent: …\") are not coded and are "
+                      "counted below; interviews without any marks are listed: mark them and rerun the step.",
         "05.codebook": "## Codes\n\nThe codebook is in the params (`interviews.codebook`): words are compared in "
                        "their dictionary form (договор, договора, договором) and with negation (\"there was no "
                        "anxiety\" is not anxiety). Mentions and share of documents with the code:",
@@ -376,6 +379,7 @@ LABELS = {
         "fragments": "Фрагментов", "negative": "Негатив", "positive": "Позитив", "theme": "Тема",
         "terms": "Слова", "turns": "Реплик", "respondent": "Респондента", "other_speakers": "Других",
         "unmarked": "Без метки", "speakers_seen": "Говорящие",
+        "interviews_without_speakers": "Интервью без меток",
     },
     "en": {},
 }

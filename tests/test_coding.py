@@ -65,7 +65,9 @@ def test_only_respondents_are_coded_and_the_rest_is_counted():
     turns, handling = cd.respondent_turns(interviews, ["Респондент"])
     assert turns["turn"].tolist() == [2]
     assert handling == {"turns": 3, "respondent": 1, "other_speakers": 1, "unmarked": 1,
-                        "speakers_seen": "Интервьюер, Респондент"}
+                        "speakers_seen": "Интервьюер, Респондент", "interviews_without_speakers": ""}
+    unmarked = pd.concat([interviews, interviews.assign(interview_id="i2", speaker=None)])
+    assert cd.respondent_turns(unmarked, ["Респондент"])[1]["interviews_without_speakers"] == "i2"
     with pytest.raises(CjmError, match="speakers found: Интервьюер, Респондент"):
         cd.respondent_turns(interviews, ["Клиент"])
 

@@ -303,3 +303,31 @@ def test_xlsx_round_trip(frame):
     expected = frame.replace("", np.nan).reset_index(drop=True)
     expected.columns = [c.strip() for c in frame.columns]
     assert got.to_dict("list") == expected.to_dict("list")
+
+
+def test_transcripts_read_from_txt_md_and_docx(tmp_path):
+    import docx
+
+    from cjm.io import read_transcript
+
+    lines = ["Интервьюер: Как прошло одобрение?", "Респондент: Долго, ждал неделю."]
+    (tmp_path / "a.txt").write_text("\ufeff" + "\n\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "a.md").write_text("\n".join(lines), encoding="utf-8")
+    document = docx.Document()
+    for line in ["", *lines]:
+        document.add_paragraph(line)
+    document.save(tmp_path / "a.docx")
+    for name in ("a.txt", "a.md", "a.docx"):
+        assert read_transcript(tmp_path / name) == "\n".join(lines), name
+
+
+def test_transcript_in_a_wrong_encoding_or_type_is_one_clear_error(tmp_path):
+    from cjm.io import read_transcript
+
+    (tmp_path / "b.txt").write_bytes("Респондент: Долго ждал одобрения.".encode("cp1251"))
+    with pytest.raises(CjmError, match="b.txt is not in encoding utf-8") as error:
+        read_transcript(tmp_path / "b.txt")
+    assert "cp1251" in error.value.fix and "UTF-8" in error.value.fix
+    (tmp_path / "c.rtf").write_text("{\\rtf1}", encoding="utf-8")
+    with pytest.raises(CjmError, match="unsupported transcript type '.rtf'"):
+        read_transcript(tmp_path / "c.rtf")

@@ -29,8 +29,27 @@ LAYERS = {"theme": 0, "touchpoint": 0, "influencer": 0, "goal": 0, "question": 0
 #: theme is mentioned even in a negative sentence («на сайте нет информации»).
 NEGATABLE = frozenset({"barrier", "pain", "positive", "emotion", "goal"})
 #: Words that negate the word after them (up to ``NEGATION_REACH`` words on).
-NEGATIONS = frozenset({"не", "ни", "нет", "никто", "ничто", "никогда", "нигде", "никак"})
+NEGATIONS = frozenset({"не", "ни", "нет", "никто", "ничто", "ничего", "никогда", "нигде", "никак", "no", "not",
+                       "never", "without"})
 NEGATION_REACH = 3
+#: Seed sentiment lexicon (lemmas), ru and en; params' ``interviews.lexicon`` adds words.
+#: It gives a valence to fragments whose code has none (a touchpoint named with praise).
+LEXICON = {
+    "positive": frozenset({
+        "удобный", "удобно", "быстро", "быстрый", "хорошо", "хороший", "отлично", "отличный", "спасибо",
+        "нравиться", "понравиться", "приятный", "приятно", "вежливый", "вежливо", "понятно", "понятный",
+        "прозрачно", "прозрачный", "довольный", "рад", "радовать", "легко", "спокойно", "оперативно", "молодец",
+        "благодарный", "замечательно", "помочь", "здорово", "классно", "удобство",
+        "convenient", "easy", "fast", "quick", "quickly", "good", "great", "excellent", "thanks", "thank", "like",
+        "love", "pleasant", "polite", "clear", "happy", "glad", "helpful", "smooth", "simple", "friendly"}),
+    "negative": frozenset({
+        "неудобно", "неудобный", "долго", "долгий", "плохо", "плохой", "проблема", "жаль", "неприятно",
+        "неприятный", "раздражать", "сложно", "сложный", "непонятно", "непонятный", "ужасно", "дорого", "дорогой",
+        "задержка", "ошибка", "обмануть", "грубый", "злиться", "устать", "нервничать", "жалоба", "медленно",
+        "беда", "напрячь", "штраф", "затянуться",
+        "slow", "slowly", "bad", "poor", "problem", "difficult", "confusing", "annoying", "expensive", "delay",
+        "error", "rude", "complaint", "unclear", "hard", "late", "waited", "wait", "never"}),
+}
 #: Nouns of everyday speech that carry no theme («в целом», «по делу», «по порядку»).
 FILLER_NOUNS = frozenset({"целое", "дело", "порядок", "голова", "вопрос", "проблема", "раз", "время", "сторона",
                           "случай", "смысл", "общее", "принцип"})
@@ -148,15 +167,25 @@ def read_codebook(codebook: dict, stages: list[str] | None = None, where: str = 
     return codes
 
 
-def code_sentence(sentence: str, codes: list[Code]) -> list[Code]:
-    """The codes one sentence carries."""
+def tone(lemmas: list[tuple[str, int]], lexicon: dict = LEXICON) -> int:
+    """-1, 0 or 1: the sign of a sentence's lexicon words (a negated word counts the other way)."""
+    total = 0
+    for at, (word, _) in enumerate(lemmas):
+        polarity = (word in lexicon["positive"]) - (word in lexicon["negative"])
+        total += -polarity if polarity and _negated(lemmas, at) else polarity
+    return (total > 0) - (total < 0)
+
+
+def code_sentence(sentence: str, codes: list[Code], lexicon: dict = LEXICON) -> tuple[list[Code], int]:
+    """The codes one sentence carries, and its :func:`tone`."""
     lemmas = tokens(sentence)
-    return [code for code in codes
-            if any(pattern_matches(p, lemmas, code.layer in NEGATABLE) for p in code.patterns)]
+    found = [code for code in codes if any(pattern_matches(p, lemmas, code.layer in NEGATABLE) for p in code.patterns)]
+    return found, tone(lemmas, lexicon)
 
 
-def code_texts(texts: pd.DataFrame, codes: list[Code]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Code every sentence of ``texts``.
+def code_texts(texts: pd.DataFrame, codes: list[Code], lexicon: dict = LEXICON) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Code every sentence of ``texts``. A fragment's valence is its code's, or, for codes
+    without one (touchpoints, questions, themes), the sentence's :func:`tone`.
 
     Parameters
     ----------
@@ -174,11 +203,11 @@ def code_texts(texts: pd.DataFrame, codes: list[Code]) -> tuple[pd.DataFrame, pd
     rows, rest = [], []
     for record in texts.itertuples(index=False):
         for sentence in sentences(str(record.text)):
-            found = code_sentence(sentence, codes)
+            found, sentence_tone = code_sentence(sentence, codes, lexicon)
             where = {"source": record.source, "doc_id": record.doc_id, "client_id": record.client_id,
                      "turn": record.turn}
-            rows += [{**where, "stage": c.stage, "layer": c.layer, "code": c.code, "valence": c.valence,
-                      "quote": sentence} for c in found]
+            rows += [{**where, "stage": c.stage, "layer": c.layer, "code": c.code,
+                      "valence": c.valence or sentence_tone, "quote": sentence} for c in found]
             if not found:
                 rest.append({**where, "quote": sentence})
     columns = ["source", "doc_id", "client_id", "turn", "stage", "layer", "code", "valence", "quote"]
@@ -349,21 +378,17 @@ def touchpoint_inventory(fragments: pd.DataFrame, codes: list[Code], observation
     -------
     DataFrame
         ``touchpoint``, ``stage``, ``channel``, ``online``, ``mentions`` (fragments),
-        ``documents``, ``sources`` (which sources name it), ``valence`` (mean valence of
-        the other codes in the sentences that name it, 0 without any), ``mystery_visits``
+        ``documents``, ``sources`` (which sources name it), ``valence`` (mean tone of the
+        sentences that name it, -1..1), ``mystery_visits``
         (visits whose touchpoint it is), ``crm_touches`` (CRM touches in its channel).
     """
     rows = []
-    coded = fragments[fragments["valence"] != 0]
-    feeling = coded.groupby(["source", "doc_id", "turn", "quote"])["valence"].mean()
     for code in (c for c in codes if c.layer == "touchpoint"):
         mine = fragments[fragments["code"] == code.code]
-        keys = list(zip(mine["source"], mine["doc_id"], mine["turn"], mine["quote"]))
-        valences = [feeling[k] for k in keys if k in feeling.index]
         rows.append({"touchpoint": code.code, "stage": code.stage, "channel": code.channel, "online": code.online,
                      "mentions": len(mine), "documents": len(mine[["source", "doc_id"]].drop_duplicates()),
                      "sources": ", ".join(sorted(mine["source"].unique())),
-                     "valence": float(sum(valences) / len(valences)) if valences else 0.0,
+                     "valence": float(mine["valence"].mean()) if len(mine) else 0.0,
                      "mystery_visits": int((observations["touchpoint"] == code.code).sum())
                      if observations is not None and "touchpoint" in observations else 0,
                      "crm_touches": int((touches["channel"] == code.channel).sum())
@@ -492,11 +517,18 @@ def _source_counts(texts: pd.DataFrame, fragments: pd.DataFrame, uncoded: pd.Dat
     return pd.DataFrame(rows, columns=["source", "documents", "texts", "sentences", "coded"])
 
 
+def extended_lexicon(words: dict | None) -> dict:
+    """:data:`LEXICON` with the ``positive`` and ``negative`` words of params (any form) added."""
+    words = words or {}
+    return {side: LEXICON[side] | {lemma(w) for w in words.get(side, [])} for side in LEXICON}
+
+
 def code_sources(texts: pd.DataFrame, codes: list[Code], stages: list[str], segments: pd.Series,
                  observations: pd.DataFrame | None = None, touches: pd.DataFrame | None = None,
-                 quotes_per_code: int = 3, min_documents: int = 3, speakers: dict | None = None) -> CodingResult:
+                 quotes_per_code: int = 3, min_documents: int = 3, speakers: dict | None = None,
+                 lexicon: dict = LEXICON) -> CodingResult:
     """05's analysis of the gathered texts (:func:`gather_texts`); ``segments`` maps client -> segment."""
-    fragments, uncoded = code_texts(texts, codes)
+    fragments, uncoded = code_texts(texts, codes, lexicon)
     fragments["segment"] = fragments["client_id"].map(segments).astype("Int64")
     documents = texts.drop_duplicates(["source", "doc_id"])[["source", "doc_id", "client_id"]]
     documents = documents.assign(segment=documents["client_id"].map(segments).astype("Int64"))
@@ -532,7 +564,7 @@ def run_coding(params: dict, paths) -> CodingResult:
     touches = (pd.read_parquet(paths.table("touches"), columns=["channel"]) if paths.table("touches").exists()
                else None)
     result = code_sources(texts, codes, stages, segment_of, observations, touches, section["quotes_per_code"],
-                          section["discovery_min_documents"], speakers)
+                          section["discovery_min_documents"], speakers, extended_lexicon(section.get("lexicon")))
     write_coding(result, paths)
     return result
 

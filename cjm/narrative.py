@@ -116,7 +116,7 @@ TEXTS = {
                      "остальным высказываниям с этим кодом), из разных документов.",
         "05.touchpoints": "## Точки контакта\n\nВсе точки контакта, которые называют клиенты: этап, "
                           "канал, онлайн или офлайн, как часто упоминаются, с каким настроением (средняя "
-                          "тональность соседних кодов), сколько визитов тайного покупателя и касаний в CRM.",
+                          "тональность высказываний о ней), сколько визитов тайного покупателя и касаний в CRM.",
         "05.emotions": "## Эмоциональная кривая\n\nСамая низкая точка пути — «{low}» ({low_score:+.2f}); "
                        "самая высокая — «{high}» ({high_score:+.2f}).",
         "05.themes": "## Новые темы\n\nСуществительные, которые повторяются в незакодированных "
@@ -275,7 +275,7 @@ TEXTS = {
         "05.quotes": "## Quotes\n\nFor each code the most typical statements (closest to the others with the "
                      "code), from different documents.",
         "05.touchpoints": "## Touchpoints\n\nEvery touchpoint customers name: stage, channel, online or offline, "
-                          "how often, in what mood (mean valence of the codes next to it), mystery-shopper visits "
+                          "how often, in what mood (mean tone of what is said of it), mystery-shopper visits "
                           "and CRM touches.",
         "05.emotions": "## Emotion curve\n\nThe journey's low point is \"{low}\" ({low_score:+.2f}); its high "
                        "point \"{high}\" ({high_score:+.2f}).",

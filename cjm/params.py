@@ -221,6 +221,7 @@ SCHEMA = Section({
     "interviews": Section({
         "respondent_speakers": TEXTS,
         "codebook": MapOf(MapOf(CODE)),
+        "lexicon": Section({"positive": TEXTS, "negative": TEXTS}),
         "quotes_per_code": Scalar(int, minimum=1),
         "discovery_min_documents": Scalar(int, minimum=1),
     }, required=("codebook",), defaults={"respondent_speakers": ["Респондент", "Respondent"], "quotes_per_code": 3,

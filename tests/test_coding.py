@@ -20,7 +20,7 @@ CODES = cd.read_codebook(BOOK, ["Поиск", "Документы", "Одобр�
 
 
 def _codes(sentence: str) -> list[str]:
-    return [c.code for c in cd.code_sentence(sentence, CODES)]
+    return [c.code for c in cd.code_sentence(sentence, CODES)[0]]
 
 
 @pytest.mark.parametrize("sentence", ["Документов было много.", "Много документов просили.",
@@ -44,6 +44,19 @@ def test_prefix_words_and_hyphenated_words():
 ])
 def test_negation(sentence, codes):
     assert _codes(sentence) == codes
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Калькулятор на сайте удобный.", 1), ("Сайт неудобный, всё долго грузится.", -1),
+    ("Ничего сложного, всё понятно.", 1), ("Сайт как сайт.", 0), ("The app is slow and confusing.", -1)])
+def test_tone_from_the_lexicon_with_negation(sentence, expected):
+    assert cd.tone(cd.tokens(sentence)) == expected
+
+
+def test_params_words_extend_the_lexicon():
+    lexicon = cd.extended_lexicon({"negative": ["волокита"]})
+    assert cd.tone(cd.tokens("Сплошная волокита с бумагами.")) == 0
+    assert cd.tone(cd.tokens("Сплошная волокита с бумагами."), lexicon) == -1
 
 
 def test_sentences_split_before_capitals_only():
@@ -84,6 +97,7 @@ def test_fragments_summaries_and_emotions_by_hand():
         ("interview", "i2", "c2", 2, "Скинул в Телеграм, документов много."),
         ("survey", "r1", "c2", 0, "Сайт удобный.")])
     assert fragments["code"].tolist() == ["Много документов", "Тревога", "Много документов", "Telegram", "Сайт"]
+    assert fragments["valence"].tolist() == [-1, -1, -1, 0, 1]
     assert uncoded["quote"].tolist() == ["Погода была хорошая."]
     documents = texts[["source", "doc_id", "client_id"]].assign(segment=[1, 2, 2])
     table = cd.code_by_segment(fragments, documents).set_index(["code", "segment"])
@@ -92,10 +106,12 @@ def test_fragments_summaries_and_emotions_by_hand():
     pairs = cd.cooccurrence(fragments)
     assert pairs.iloc[0][["code_a", "code_b", "documents"]].tolist() == ["Telegram", "Много документов", 1]
     emotions = cd.emotion_by_stage(fragments, ["Поиск", "Документы", "Одобрение"]).set_index("stage")
-    # Документы: -1, -1 and a neutral Telegram mention -> -2/3; Поиск: one neutral mention
-    assert emotions.loc["Документы", "score"] == pytest.approx(-2 / 3) and emotions.loc["Поиск", "score"] == 0
+    # Документы: -1, -1 and a neutral Telegram mention -> -2/3; Поиск: «Сайт удобный», +1 by its tone
+    assert emotions.loc["Документы", "score"] == pytest.approx(-2 / 3) and emotions.loc["Поиск", "score"] == 1
     inventory = cd.touchpoint_inventory(fragments, CODES).set_index("touchpoint")
-    assert inventory.loc["Telegram", ["mentions", "valence"]].tolist() == [1, -1.0]
+    # «Сайт удобный»: the touchpoint takes the sentence's tone
+    assert inventory.loc["Сайт", ["mentions", "valence"]].tolist() == [1, 1.0]
+    assert inventory.loc["Telegram", "valence"] == 0
 
 
 def test_discovery_groups_recurring_nouns_no_code_uses():

@@ -444,18 +444,19 @@ def discover_themes(uncoded: pd.DataFrame, codes: list[Code], min_documents: int
     -------
     DataFrame
         ``theme`` (its main noun), ``terms``, ``documents``, ``sentences``, ``examples``
-        (up to ``examples`` quotes from different documents), most documents first.
+        (up to ``examples`` quotes in different wordings), the most varied first.
     """
     known = {w for code in codes for p in code.patterns for w in p.words}
     plain = uncoded["quote"].str.replace(r"\[[^\]]*\]", " ", regex=True).str.lower()  # scrubbed [ФИО], [ТЕЛЕФОН]
     sentence_nouns = [{n for w in _WORD.findall(q) if (n := _noun(w)) and n not in known} for q in plain]
+    wordings = [" ".join(t for t, _ in tokens(q)) for q in plain]  # «искал»/«искала»: one wording
     doc_keys = list(zip(uncoded["source"], uncoded["doc_id"]))
     docs_of: dict[str, set] = {}
     variants: dict[str, set] = {}
-    for nouns, key, quote in zip(sentence_nouns, doc_keys, plain):
+    for nouns, key, wording in zip(sentence_nouns, doc_keys, wordings):
         for noun in nouns:
             docs_of.setdefault(noun, set()).add(key)
-            variants.setdefault(noun, set()).add(quote)
+            variants.setdefault(noun, set()).add(wording)
     per_source = pd.Series([source for source, _ in set(doc_keys)]).value_counts()
 
     def framing(noun: str) -> bool:  # in most documents of some source: the interview guide's words
@@ -475,8 +476,8 @@ def discover_themes(uncoded: pd.DataFrame, codes: list[Code], min_documents: int
         taken.update([noun, *together])
         quotes, seen = [], set()
         for i in rows:
-            if doc_keys[i] not in seen and len(quotes) < examples:
-                seen.add(doc_keys[i])
+            if wordings[i] not in seen and len(quotes) < examples:
+                seen.add(wordings[i])
                 quotes.append(uncoded["quote"].iloc[i])
         themes.append({"theme": noun, "terms": ", ".join([noun, *together]), "documents": len(docs_of[noun]),
                        "sentences": len(rows), "examples": " | ".join(quotes)})

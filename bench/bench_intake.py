@@ -113,6 +113,14 @@ def bench_scale(scale: int) -> dict:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def measure(script: str, root: Path, scale: int) -> dict:
+    """``script --run ROOT`` in a fresh process: its figures, with the scale and the load average."""
+    out = subprocess.run([sys.executable, script, "--run", str(root)], capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"x{scale} failed:\n{out.stderr[-3000:]}")
+    return {"scale": scale, "load_1m": round(os.getloadavg()[0], 1), **json.loads(out.stdout.strip().splitlines()[-1])}
+
+
 def prepare_demo(prefix: str, runs: tuple[str, ...]) -> Path:
     """The demo (x1) in a temporary root, put through 01 and 02, then through ``runs``
     ("module:function" taking params and paths, e.g. "cjm.segment:run_segment"); not timed."""
@@ -147,11 +155,7 @@ def copies_bench(prefix: str, runs: tuple[str, ...], tile, script: str):
         try:
             shutil.copytree(base[0] / "params", root / "params")
             tile(base[0] / "data" / ENGAGEMENT / "interim", root / "data" / ENGAGEMENT / "interim", scale)
-            out = subprocess.run([sys.executable, script, "--run", str(root)], capture_output=True, text=True)
-            if out.returncode:
-                sys.exit(f"x{scale} failed:\n{out.stderr[-3000:]}")
-            return {"scale": scale, "load_1m": round(os.getloadavg()[0], 1),
-                    **json.loads(out.stdout.strip().splitlines()[-1])}
+            return measure(script, root, scale)
         finally:
             shutil.rmtree(root, ignore_errors=True)
 

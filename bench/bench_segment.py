@@ -19,17 +19,14 @@ printed as a Markdown table and appended to ``bench/results/segment.csv``. Targe
 
 from __future__ import annotations
 
-import json
-import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_intake import ENGAGEMENT, cli, generate, run_intake
+from bench_intake import ENGAGEMENT, cli, generate, measure, run_intake
 
 HERE = Path(__file__).resolve().parent
 K = 7
@@ -107,11 +104,7 @@ def bench_scale(scale: int) -> dict:
         run_intake(root)
         print(f"x{scale}: demo generated and put through 01 + 02 in {time.perf_counter() - t0:.0f} s (not timed)",
               file=sys.stderr, flush=True)
-        out = subprocess.run([sys.executable, __file__, "--run", str(root)], capture_output=True, text=True)
-        if out.returncode:
-            sys.exit(f"x{scale} failed:\n{out.stderr[-3000:]}")
-        return {"scale": scale, "load_1m": round(os.getloadavg()[0], 1),
-                **json.loads(out.stdout.strip().splitlines()[-1])}
+        return measure(__file__, root, scale)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

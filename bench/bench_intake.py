@@ -93,9 +93,13 @@ def record(name: str, rows: list[dict]) -> None:
              "cpus": len(os.sched_getaffinity(0))}
     results = HERE / "results" / f"{name}.csv"
     results.parent.mkdir(exist_ok=True)
+    fieldnames = [*stamp, *rows[0]]
+    if results.exists() and results.read_text().splitlines()[:1] != [",".join(fieldnames)]:
+        # the bench's columns changed: keep the old figures aside, start a new file
+        results.rename(results.with_name(f"{name}-{stamp['when'][:10]}-old-columns.csv"))
     new = not results.exists()
     with results.open("a", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[*stamp, *rows[0]])
+        writer = csv.DictWriter(f, fieldnames=fieldnames)
         if new:
             writer.writeheader()
         writer.writerows({**stamp, **row} for row in rows)

@@ -405,12 +405,12 @@ VALUES = {
         "respondents in segments": "респонденты в сегментах",
         "population (weighted by segment size)": "клиентская база (взвешено по сегментам)",
         "client's own NPS": "NPS компании", "all": "все", "fix first": "исправлять в первую очередь",
-        "keep up": "поддерживать", "watch": "наблюдать", "maintain": "не вкладываться", "yes": "да", "no": "нет",
+        "keep up": "поддерживать", "watch": "наблюдать", "maintain": "не наращивать", "yes": "да", "no": "нет",
         "interview": "интервью", "survey": "анкета", "mystery": "тайный покупатель", "touchpoint": "точка контакта",
         "barrier": "барьер", "pain": "боль", "positive": "позитив", "emotion": "эмоция", "question": "вопрос",
         "goal": "цель", "influencer": "влияние", "theme": "тема",
     },
-    "en": {},
+    "en": {"maintain": "don't add more"},
 }
 
 

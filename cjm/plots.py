@@ -273,230 +273,447 @@ def plot_segment_projection(encoded, labels, names: dict, language: str = "ru", 
 
 # ----------------------------------------------------------------------------- 04_survey
 
+#: Words of the survey figures; merged into :data:`WORDS` below, which the figures read.
 SURVEY_WORDS = {
-    "ru": {"nps": "NPS", "population": "Клиентская база", "own": "NPS компании",
+    "ru": {"nps": "NPS", "population": "Клиентская база", "own": "NPS компании", "segment": "Сегмент",
            "segments_title": "NPS по сегментам",
-           "segments_caption": "Точка — NPS сегмента, отрезок — 95%-й доверительный интервал; линии — NPS "
+           "segments_caption": "Точка — NPS сегмента, отрезок — доверительный интервал 95%; линии — NPS "
                                "клиентской базы (взвешено по сегментам) и собственный NPS компании.",
            "months": "Месяцев с начала договора", "months_title": "NPS по ходу договора",
            "months_caption": "Точка — NPS клиентов с этим сроком договора (взвешено по сегментам), отрезок — "
-                             "95%-й интервал. Тренд: {per_year:+.0f} пунктов в год (95% ДИ {low:+.0f}…{high:+.0f}).",
+                             "доверительный интервал 95%; n — число ответивших.",
+           "trend": "Тренд: {value} {points} в год\n(95% ДИ {low}…{high}{p})",
+           "points_1": "пункт", "points_2": "пункта", "points_5": "пунктов",
            "importance": "Вклад в лояльность (доля объяснённой дисперсии)", "performance": "Средняя оценка этапа (CSAT)",
            "grid_title": "Важность и оценка этапов",
            "grid_caption": "Вверху слева — важные этапы с оценкой ниже средней: их исправлять в первую очередь. "
                            "Линии — равная доля вклада и средняя оценка этапов.",
            "fix first": "исправлять в первую очередь", "keep up": "поддерживать", "watch": "наблюдать",
-           "maintain": "не вкладываться", "all": "Все",
+           "maintain": "не наращивать", "all_respondents": "Все",
+           "option": "Вариант ответа", "choice_title": "Какие варианты выбирают в сегментах",
            "choice_caption": "Доля ответивших, выбравших вариант: по всем респондентам и по сегментам.",
-           "csat_title": "Удовлетворённость этапами по сегментам",
+           "stage": "Этап", "csat_title": "Удовлетворённость этапами по сегментам",
            "csat_caption": "Доля довольных (оценки от {satisfied_from} и выше) на каждом этапе; цвет — от низкой к высокой."},
-    "en": {"nps": "NPS", "population": "Client base", "own": "Company's own NPS",
+    "en": {"nps": "NPS", "population": "Client base", "own": "Company's own NPS", "segment": "Segment",
            "segments_title": "NPS by segment",
            "segments_caption": "Dot: the segment's NPS; bar: its 95% confidence interval; lines: the client base's "
                                "NPS (weighted by segment) and the company's own NPS.",
            "months": "Months since the deal", "months_title": "NPS over the contract",
            "months_caption": "Dot: NPS of clients this far into the contract (weighted by segment); bar: 95% "
-                             "interval. Trend: {per_year:+.0f} points a year (95% CI {low:+.0f} to {high:+.0f}).",
+                             "confidence interval; n: respondents.",
+           "trend": "Trend: {value} {points} a year\n(95% CI {low} to {high}{p})",
+           "points_1": "point", "points_2": "points", "points_5": "points",
            "importance": "Weight in loyalty (share of explained variance)", "performance": "Mean rating of the stage (CSAT)",
            "grid_title": "Importance and performance of the stages",
            "grid_caption": "Top left: important stages rated below average, to fix first. Lines: an equal share "
                            "of weight and the mean rating of the stages.",
-           "fix first": "fix first", "keep up": "keep up", "watch": "watch", "maintain": "maintain", "all": "All",
+           "fix first": "fix first", "keep up": "keep up", "watch": "watch", "maintain": "don't add more",
+           "all_respondents": "All", "option": "Option", "choice_title": "Options chosen, by segment",
            "choice_caption": "Share of answers choosing each option: all respondents and each segment.",
-           "csat_title": "Satisfaction with the stages by segment",
+           "stage": "Stage", "csat_title": "Satisfaction with the stages by segment",
            "csat_caption": "Share satisfied (ratings of {satisfied_from} or more) at each stage; colour from low to high."},
 }
+for _language, _words in SURVEY_WORDS.items():
+    assert not set(_words) & set(WORDS[_language]), "a survey word would replace a word of another figure"
+    WORDS[_language].update(_words)
+del _language, _words
 
 #: Quadrant colours of the importance-performance grid ("fix first" in the warning colour).
 QUADRANT_COLOURS = {"fix first": PALETTE[3], "keep up": PALETTE[2], "watch": PALETTE[1], "maintain": "#888888"}
 
 
-def _segment_label(segment, names: dict, words: dict, width: int = 18) -> str:
+def _number(value: float, language: str, digits: int = 0, sign: bool = False) -> str:
+    """``value`` as the reader writes it: a true minus, a decimal comma in Russian."""
+    value = round(value, digits) or 0.0  # no "−0"
+    text = f"{value:{'+' if sign else ''}.{digits}f}".replace("-", "\u2212")
+    return text.replace(".", ",") if language == "ru" else text
+
+
+def _p_value(p: float, language: str) -> str:
+    """"; p = 0.012" as the reader writes it, or nothing for a missing p."""
+    if p != p:
+        return ""
+    text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+    return "; " + (text.replace(".", ",") if language == "ru" else text)
+
+
+def _points(value: float, words: dict) -> str:
+    """The word "points" agreeing with the rounded ``value`` (Russian has three forms)."""
+    n = abs(round(value))
+    if n % 10 == 1 and n % 100 != 11:
+        return words["points_1"]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return words["points_2"]
+    return words["points_5"]
+
+
+def _decimal_axis(axis, language: str, digits: int = 2) -> None:
+    """Tick labels of ``axis`` with a decimal comma in Russian."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda v, _: _number(v, language, digits)))
+
+
+def _wraps(text: str, lines: int = 2) -> list[str]:
+    """Ways to write ``text`` on one to ``lines`` lines, narrowest last: first broken after
+    each " · " (the separator of the traits of a segment's name), then balanced."""
+    import math
     import textwrap
 
+    text = str(text)
+    glued = text.replace(" · ", "\u00a0· ")  # " · " ends a line, never starts one
+    ways = [text]
+    if 0 < text.count(" · ") < lines:
+        ways.append(text.replace(" · ", " ·\n"))
+    for count in range(2, lines + 1):
+        for size in range(math.ceil(len(text) / count), len(text)):
+            wrapped = textwrap.wrap(glued, size, break_long_words=False)
+            if len(wrapped) <= count:
+                ways.append("\n".join(wrapped).replace("\u00a0", " "))
+                break
+    return ways
+
+
+def _wrap(text: str, width: int, lines: int = 2) -> str:
+    """``text`` on as few lines (at most ``lines``) of at most ``width`` characters as the
+    words allow; " · " stays at the end of a line, never starts one."""
+    ways = _wraps(text, lines)
+    return next((w for w in ways if max(map(len, w.split("\n"))) <= width), ways[-1])
+
+
+def _segment_label(segment, names: dict, all_label: str, width: int = 16) -> str:
+    """"all" -> ``all_label``; a segment number -> "N. name" on at most two lines."""
     if str(segment) == "all":
-        return words["all"]
+        return all_label
     number = int(segment)
-    return textwrap.fill(f"{number}. {names.get(number, number)}", width)
+    return _wrap(f"{number}. {names.get(number, number)}", width)
+
+
+def _fit(fig, texts, width: float, fontsize, lines: int = 2) -> list[str] | None:
+    """Each of ``texts`` wrapped on the fewest lines (at most ``lines``) that are at most
+    ``width`` pixels wide in ``fontsize``; None when some text does not fit."""
+    from matplotlib.text import Text
+
+    renderer = fig.canvas.get_renderer()
+    probe = Text(0, 0, "", fontsize=fontsize, figure=fig)
+    out = []
+    for text in texts:
+        for way in _wraps(text, lines):
+            probe.set_text(way)
+            if probe.get_window_extent(renderer).width <= width:
+                out.append(way)
+                break
+        else:
+            return None
+    return out
 
 
 def plot_nps_by_segment(by_segment, overall, language: str = "ru") -> Figure:
-    """NPS of each segment with its 95% interval, against the client base and the company's own NPS.
+    """Forest plot: NPS of each segment with its 95% interval, against the client base and
+    the company's own NPS.
 
     Parameters
     ----------
     by_segment : DataFrame
-        ``segment``, ``segment_name``, ``n``, ``nps``, ``ci_low``, ``ci_high``.
+        One row per segment: ``segment`` (number), ``segment_name``, ``n`` (respondents),
+        ``nps``, ``ci_low``, ``ci_high`` (points, -100..100), as
+        :func:`cjm.survey.analyse_survey` returns it (``SurveyResult.by_segment``).
     overall : DataFrame
         ``estimate``, ``nps``: the rows "population (weighted by segment size)" and, when
-        known, "client's own NPS" are drawn as lines.
+        known, "client's own NPS" are drawn as vertical lines, their values in the legend.
+    language : {"ru", "en"}
+
+    Returns
+    -------
+    Figure
     """
     import matplotlib.pyplot as plt
 
-    words = SURVEY_WORDS[language]
+    words = WORDS[language]
     rows = by_segment.iloc[::-1]
     fig, ax = plt.subplots(figsize=(10, 0.55 * len(rows) + 2))
-    y = range(len(rows))
-    ax.errorbar(rows["nps"], list(y), xerr=[rows["nps"] - rows["ci_low"], rows["ci_high"] - rows["nps"]],
+    y = list(range(len(rows)))
+    ax.errorbar(rows["nps"], y, xerr=[rows["nps"] - rows["ci_low"], rows["ci_high"] - rows["nps"]],
                 fmt="o", color=PALETTE[0], ecolor=PALETTE[0], capsize=4, markersize=7)
-    ax.set_yticks(list(y), [f"{s}. {name} (n = {n})" for s, name, n in
-                            zip(rows["segment"], rows["segment_name"], rows["n"])])
+    ax.set_yticks(y, [f"{s}. {_wrap(name, 34)} (n = {n})" for s, name, n in
+                      zip(rows["segment"], rows["segment_name"], rows["n"])])
     estimates = overall.set_index("estimate")["nps"]
+    drawn = []
     for estimate, key, style, colour in (("population (weighted by segment size)", "population", "--", "#444444"),
                                          ("client's own NPS", "own", ":", PALETTE[3])):
-        if estimate in estimates:
-            ax.axvline(estimates[estimate], linestyle=style, color=colour, linewidth=1.5,
-                       label=f"{words[key]}: {estimates[estimate]:.0f}")
-    low = min(rows["ci_low"].min(), estimates.min()) - 10
-    high = max(rows["ci_high"].max(), estimates.max()) + 10
-    ax.set_xlim(max(-100, low), min(100, high))
+        if estimate in estimates and estimates[estimate] == estimates[estimate]:  # present, not NaN
+            drawn.append(float(estimates[estimate]))
+            ax.axvline(drawn[-1], linestyle=style, color=colour, linewidth=1.5,
+                       label=f"{words[key]}: {_number(drawn[-1], language)}")
+    low = min([rows["ci_low"].min(), *drawn]) - 10
+    high = max([rows["ci_high"].max(), *drawn]) + 10
+    ax.set_xlim(max(-105, low), min(105, high))
+    ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xlabel(words["nps"])
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
-    ax.set_title(words["segments_title"], pad=30)
+    ax.set_ylabel(words["segment"])
+    if drawn:
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
+    ax.set_title(words["segments_title"], pad=30 if drawn else 6)
     ax.grid(axis="y", visible=False)
     caption(fig, words["segments_caption"])
     return fig
 
 
 def plot_nps_by_months(by_months, trend: dict, own_nps: float | None = None, language: str = "ru") -> Figure:
-    """NPS by band of months since the deal, with intervals, and the company's own NPS.
+    """NPS by band of months since the deal, with intervals, the trend and the company's own NPS.
 
     Parameters
     ----------
     by_months : DataFrame
-        ``band``, ``nps``, ``ci_low``, ``ci_high``, ``n``.
+        One row per band, in order: ``band`` (e.g. "0-5", "24+"), ``n`` (respondents),
+        ``nps``, ``ci_low``, ``ci_high`` (points; NaN for a band without answers), as
+        :func:`cjm.survey.nps_by_months` returns it.
     trend : dict
-        ``per_year``, ``ci_low`` and ``ci_high`` (per month), as :func:`cjm.survey.nps_trend`.
+        ``per_year`` (points a year), ``ci_low``, ``ci_high`` (points a month) and ``p_value``,
+        as :func:`cjm.survey.nps_trend` returns it; written in the legend.
     own_nps : float, optional
-        Drawn as a line when given.
+        The company's own NPS, drawn as a horizontal line when given.
+    language : {"ru", "en"}
+
+    Returns
+    -------
+    Figure
     """
     import matplotlib.pyplot as plt
+    import numpy as np
 
-    words = SURVEY_WORDS[language]
-    x = range(len(by_months))
+    words = WORDS[language]
+    x = list(range(len(by_months)))
+    value, low, high = (by_months[c].to_numpy(dtype=float) for c in ("nps", "ci_low", "ci_high"))
     fig, ax = plt.subplots(figsize=(9, 4.8))
-    ax.errorbar(list(x), by_months["nps"], yerr=[by_months["nps"] - by_months["ci_low"],
-                                                 by_months["ci_high"] - by_months["nps"]],
-                fmt="-o", color=PALETTE[0], capsize=4, markersize=7, label=words["nps"])
-    for xi, value, n in zip(x, by_months["nps"], by_months["n"]):
-        ax.annotate(f"{value:.0f}\nn = {n}", (xi, value), xytext=(10, 0), textcoords="offset points",
-                    va="center", fontsize="small")
-    if own_nps is not None:
-        ax.axhline(own_nps, linestyle=":", color=PALETTE[3], linewidth=1.5, label=f"{words['own']}: {own_nps:.0f}")
+    ax.errorbar(x, value, yerr=[value - low, high - value], fmt="-o", color=PALETTE[0], capsize=4,
+                markersize=7, label=words["nps"])
+    for xi, v, top in zip(x, value, high):
+        if np.isfinite(v):
+            ax.annotate(_number(v, language), (xi, top), xytext=(0, 6), textcoords="offset points",
+                        ha="center", va="bottom", fontsize="small", color=PALETTE[0], fontweight="bold",
+                        bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    if own_nps is not None and own_nps == own_nps:
+        ax.axhline(own_nps, linestyle=":", color=PALETTE[3], linewidth=1.5,
+                   label=f"{words['own']}: {_number(own_nps, language)}")
     ax.axhline(0, color="#888888", linewidth=0.8)
-    ax.set_xticks(list(x), by_months["band"])
+    ax.margins(y=0.12)
+    ax.set_xticks(x, [f"{band}\nn = {n}" for band, n in zip(by_months["band"], by_months["n"])])
     ax.set_xlabel(words["months"])
     ax.set_ylabel(words["nps"])
-    ax.legend(loc="lower left")
+    title = None
+    if trend and np.isfinite(trend.get("per_year", np.nan)):
+        title = words["trend"].format(value=_number(trend["per_year"], language, sign=True),
+                                      points=_points(trend["per_year"], words),
+                                      low=_number(12 * trend["ci_low"], language, sign=True),
+                                      high=_number(12 * trend["ci_high"], language, sign=True),
+                                      p=_p_value(trend.get("p_value", np.nan), language))
+    legend = ax.legend(loc="best", title=title, alignment="left", fontsize="small", title_fontsize="small")
+    legend.get_title().set_fontweight("bold")
     ax.set_title(words["months_title"])
-    caption(fig, words["months_caption"].format(per_year=trend["per_year"], low=12 * trend["ci_low"],
-                                                high=12 * trend["ci_high"]))
+    caption(fig, words["months_caption"])
     return fig
 
 
+def _place_labels(ax, points, labels, obstacles=(), fontsize="small") -> list:
+    """Label each of ``points`` (data coordinates) next to it, greedily: at the first of
+    some offsets where the label overlaps no label placed before, no point and no box of
+    ``obstacles`` (display coordinates) and stays inside the axes, else where it overlaps
+    least; a label pushed away from its point gets a thin leader line."""
+    import numpy as np
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    scale = fig.dpi / 72
+    marker = 6 * scale  # half a marker of s=90, in pixels
+    centres = ax.transData.transform(np.asarray(points, dtype=float))
+    taken = list(obstacles) + [Bbox.from_extents(cx - marker, cy - marker, cx + marker, cy + marker)
+                               for cx, cy in centres]
+
+    def area(a, b):
+        return max(0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0, min(a.y1, b.y1) - max(a.y0, b.y0))
+
+    offsets = [(9, 0, "left", "center"), (-9, 0, "right", "center"), (0, 9, "center", "bottom"),
+               (0, -9, "center", "top"), (7, 7, "left", "bottom"), (7, -7, "left", "top"),
+               (-7, 7, "right", "bottom"), (-7, -7, "right", "top")]
+    offsets += [(dx, dy, "left" if dx > 0 else "right", "center")
+                for dy in (15, -15, 25, -25, 35, -35, 47, -47) for dx in (16, -16)]
+    placed = []
+    for (px, py), text in zip(points, labels):
+        probe = ax.annotate(text, (px, py), xytext=(0, 0), textcoords="offset points", fontsize=fontsize)
+        best = None
+        for dx, dy, ha, va in offsets:
+            probe.set_position((dx, dy))
+            probe.set_horizontalalignment(ha)
+            probe.set_verticalalignment(va)
+            box = probe.get_window_extent(renderer).padded(2 * scale)
+            cost = sum(area(box, b) for b in taken) + 4 * (box.width * box.height - area(box, frame))
+            if best is None or cost < best[0]:
+                best = (cost, dx, dy, ha, va, box)
+            if cost == 0:
+                break
+        probe.remove()
+        _, dx, dy, ha, va, box = best
+        leader = {"arrowstyle": "-", "color": "#999999", "linewidth": 0.6, "shrinkA": 0, "shrinkB": 6 * scale}
+        placed.append(ax.annotate(text, (px, py), xytext=(dx, dy), textcoords="offset points", fontsize=fontsize,
+                                  ha=ha, va=va, zorder=4, arrowprops=leader if abs(dy) > 9 else None))
+        taken.append(box)
+    return placed
+
+
 def plot_importance_performance(grid, language: str = "ru") -> Figure:
-    """Stages on the importance-performance grid.
+    """Stages on the importance-performance grid, coloured by quadrant.
 
     Parameters
     ----------
     grid : DataFrame
-        ``driver``, ``importance`` (share), ``performance`` (mean CSAT), ``quadrant``, as
+        One row per stage: ``driver`` (stage name), ``importance`` (share of the explained
+        variance, 0..1, summing to 1), ``performance`` (mean CSAT), ``quadrant`` (one of
+        "fix first", "keep up", "watch", "maintain"), as
         :func:`cjm.drivers.importance_performance` returns it.
+    language : {"ru", "en"}
+
+    Returns
+    -------
+    Figure
+        x: performance, y: importance in %; dashed lines at the mean performance and at an
+        equal share ``1 / len(grid)``; the quadrants named in the corners.
     """
     import matplotlib.pyplot as plt
 
-    words = SURVEY_WORDS[language]
+    words = WORDS[language]
     fig, ax = plt.subplots(figsize=(10, 6.5))
-    colours = grid["quadrant"].map(QUADRANT_COLOURS)
-    ax.scatter(grid["performance"], 100 * grid["importance"], s=90, color=colours, zorder=3)
-    top = 100 * grid["importance"].max() * 1.15
-    step, placed = top * 0.045, []
-    for _, row in grid.sort_values("importance", ascending=False).iterrows():
-        x, y = row["performance"], 100 * row["importance"]
-        label_y = y
-        while any(abs(x - px) < 0.45 and abs(label_y - py) < step for px, py in placed):
-            label_y -= step  # move down past labels already placed nearby
-        placed.append((x, label_y))
-        ax.annotate(row["driver"], (x, y), xytext=(x + 0.03, label_y), fontsize="small", va="center",
-                    arrowprops={"arrowstyle": "-", "color": "#999999", "linewidth": 0.6} if label_y != y else None)
-    ax.axhline(100 / len(grid), linestyle="--", color="#666666", linewidth=1)  # an equal share
-    ax.axvline(grid["performance"].mean(), linestyle="--", color="#666666", linewidth=1)
-    left, right = grid["performance"].min() - 0.25, grid["performance"].max() + 0.45
+    performance, importance = grid["performance"].astype(float), 100 * grid["importance"].astype(float)
+    ax.scatter(performance, importance, s=90, color=grid["quadrant"].map(QUADRANT_COLOURS), zorder=3)
+    split_x, split_y = performance.mean(), 100 / len(grid)
+    ax.axhline(split_y, linestyle="--", color="#666666", linewidth=1)  # an equal share
+    ax.axvline(split_x, linestyle="--", color="#666666", linewidth=1)
+    spread = max(performance.max() - performance.min(), 0.5)
+    left, right = min(performance.min(), split_x) - 0.3 * spread, max(performance.max(), split_x) + 0.3 * spread
+    top = max(importance.max(), split_y) * 1.2
     ax.set_xlim(left, right)
-    ax.set_ylim(min(0, min(py for _, py in placed) - step), top)
-    split = 100 / len(grid)
-    for quadrant, (x, y, ha) in {"fix first": (left, top, "left"), "keep up": (right, top, "right"),
-                                 "watch": (left, split, "left"), "maintain": (right, split, "right")}.items():
-        ax.annotate(words[quadrant], (x, y), xytext=(6 if ha == "left" else -6, -6), textcoords="offset points",
-                    ha=ha, va="top", color=QUADRANT_COLOURS[quadrant], fontweight="bold")
+    ax.set_ylim(-0.06 * top, top)
+    corners = []
+    for quadrant, (x, y, ha, va, dy) in {"fix first": (left, top, "left", "top", -6),
+                                         "keep up": (right, top, "right", "top", -6),
+                                         "watch": (left, split_y, "left", "top", -6),
+                                         "maintain": (right, split_y, "right", "top", -6)}.items():
+        corners.append(ax.annotate(words[quadrant], (x, y), xytext=(6 if ha == "left" else -6, dy),
+                                   textcoords="offset points", ha=ha, va=va,
+                                   color=QUADRANT_COLOURS[quadrant], fontweight="bold"))
     ax.set_xlabel(words["performance"])
     ax.set_ylabel(words["importance"] + ", %")
+    _decimal_axis(ax.xaxis, language)
     ax.set_title(words["grid_title"])
+    renderer = fig.canvas.get_renderer()
+    order = importance.sort_values(ascending=False).index
+    _place_labels(ax, list(zip(performance[order], importance[order])), list(grid.loc[order, "driver"]),
+                  [c.get_window_extent(renderer).padded(2) for c in corners])
     caption(fig, words["grid_caption"])
     return fig
 
 
-def _share_heatmap(grid, title: str, note: str, names: dict, words: dict, vmax: float = 1.0) -> Figure:
-    """Rows by segment columns ("all" first) of shares 0..``vmax``, annotated as percentages."""
+def _share_heatmap(grid, title: str, note: str, names: dict, all_label: str, xlabel: str | None = None,
+                   ylabel: str | None = None, vmax: float = 1.0) -> Figure:
+    """Rows by segment columns ("all" first) of shares 0..``vmax``, annotated as percentages.
+
+    Column labels are "N. name" wrapped to fit their column (on two lines where they can).
+    """
     import matplotlib.pyplot as plt
     import numpy as np
 
-    fig, ax = plt.subplots(figsize=(min(13, 1.3 * grid.shape[1] + 4), 0.5 * len(grid) + 2.6))
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap="YlGnBu", vmin=0, vmax=vmax, aspect="auto")
-    ax.set_xticks(range(grid.shape[1]), [_segment_label(c, names, words, 14) for c in grid.columns],
-                  fontsize="small")
-    ax.set_yticks(range(len(grid)), grid.index, fontsize="small")
+    values = grid.to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(min(13, 1.3 * grid.shape[1] + 4), 0.5 * len(grid) + 2.8),
+                           layout="constrained")
+    image = ax.imshow(values, cmap="YlGnBu", vmin=0, vmax=vmax, aspect="auto")
+    ax.set_yticks(range(len(grid)), [_wrap(row, 30) for row in grid.index], fontsize="small")
     ax.axvline(0.5, color="white", linewidth=3)
     ax.grid(False)
-    for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+    for (i, j), value in np.ndenumerate(values):
         if np.isfinite(value):
             ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize="small",
                     color="white" if value > 0.6 * vmax else "black")
-    fig.colorbar(image, ax=ax, shrink=0.8, format=lambda v, _: f"{v:.0%}")
-    ax.set_title(title)
+    fig.colorbar(image, ax=ax, shrink=0.8, fraction=0.025, pad=0.01, format=lambda v, _: f"{v:.0%}")
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    ax.set_title(_wrap(title, 70, lines=3))
+    fig.canvas.draw()  # lay out, to know how wide a column is
+    column = ax.get_window_extent().width / grid.shape[1]
+    labels = [_segment_label(c, names, all_label, 1000) for c in grid.columns]
+    for size, lines in ((9, 2), (8.5, 2), (8.5, 3)):  # points: at most "small", at least readable in print
+        fitted = _fit(fig, labels, column - 4 * fig.dpi / 72, size, lines)  # 4 points apart
+        if fitted:
+            ax.set_xticks(range(grid.shape[1]), fitted, fontsize=size)
+            break
+    else:  # too many segments for their names to stand upright
+        ax.set_xticks(range(grid.shape[1]), [_wrap(label, 26) for label in labels], fontsize="small",
+                      rotation=35, ha="right", rotation_mode="anchor")
     caption(fig, note)
     return fig
 
 
 def _segment_grid(table, rows: str, value: str):
     """``table`` (long, with ``segment`` "all" or a number as text) as rows x segments, "all" first."""
-    grid = table.pivot_table(index=rows, columns="segment", values=value, sort=False)
+    grid = table.pivot_table(index=rows, columns="segment", values=value, sort=False, dropna=False)
     order = ["all"] + sorted((c for c in grid.columns if c != "all"), key=int)
-    return grid[order].loc[list(dict.fromkeys(table[rows]))]
+    return grid[[c for c in order if c in grid.columns]].loc[list(dict.fromkeys(table[rows]))]
 
 
 def plot_choice_shares(shares, names: dict, language: str = "ru", title: str | None = None) -> Figure:
-    """Share of answers choosing each option, for all respondents and by segment.
+    """Heatmap of the share of answers choosing each option, for all respondents and by segment.
 
     Parameters
     ----------
     shares : DataFrame
-        ``option``, ``segment`` ("all" or the segment number as text), ``share``, as
-        :func:`cjm.survey.choice_shares` returns it.
+        Long: ``option``, ``segment`` ("all" or the segment number as text), ``share``
+        (0..1), as :func:`cjm.survey.choice_shares` returns it; options keep their order.
     names : dict
         Segment number -> name.
+    language : {"ru", "en"}
     title : str, optional
         The question; the default is a general title.
+
+    Returns
+    -------
+    Figure
     """
-    words = SURVEY_WORDS[language]
-    return _share_heatmap(_segment_grid(shares, "option", "share"), title or words["choice_caption"],
-                          words["choice_caption"], names, words)
+    import math
+
+    words = WORDS[language]
+    grid = _segment_grid(shares, "option", "share")
+    top = float(grid.max().max()) if grid.notna().any().any() else 1.0
+    return _share_heatmap(grid, title or words["choice_title"], words["choice_caption"], names,
+                          words["all_respondents"], words["segment"], words["option"],
+                          vmax=min(1.0, max(0.1, math.ceil(top * 10 - 1e-9) / 10)))
 
 
 def plot_csat_by_segment(csat, names: dict, language: str = "ru", satisfied_from: float = 4) -> Figure:
-    """Share of satisfied answers at each stage, for all respondents and by segment.
+    """Heatmap of the share of satisfied answers at each stage, for all respondents and by segment.
 
     Parameters
     ----------
     csat : DataFrame
-        ``stage``, ``segment`` ("all" or the segment number as text), ``satisfied``, as
+        Long: ``stage`` (in journey order), ``segment`` ("all" or the segment number as
+        text), ``mean``, ``satisfied`` (share of ratings of ``satisfied_from`` or more), as
         :func:`cjm.survey.csat_summary` returns it.
+    names : dict
+        Segment number -> name.
+    language : {"ru", "en"}
     satisfied_from : float
         The lowest rating counted as satisfied (for the caption).
+
+    Returns
+    -------
+    Figure
     """
-    words = SURVEY_WORDS[language]
+    words = WORDS[language]
     return _share_heatmap(_segment_grid(csat, "stage", "satisfied"), words["csat_title"],
-                          words["csat_caption"].format(satisfied_from=satisfied_from), names, words)
+                          words["csat_caption"].format(satisfied_from=f"{satisfied_from:g}"), names,
+                          words["all_respondents"], words["segment"], words["stage"])
 
 
 # ----------------------------------------------------------------------------- 05_interviews
@@ -540,10 +757,11 @@ def plot_emotion_curve(emotions, language: str = "ru") -> Figure:
     low = emotions["score"].idxmin()
     ax.plot([x[emotions.index.get_loc(low)]], [emotions.loc[low, "score"]], "o", color=PALETTE[3], markersize=13)
     for xi, score, n in zip(x, emotions["score"], emotions["fragments"]):
-        ax.annotate(f"{score:+.2f}\nn = {n}", (xi, score), xytext=(0, 12 if score >= 0 else -26),
-                    textcoords="offset points", ha="center", fontsize="small")
+        ax.annotate(f"{_number(score, language, 2, sign=True)}\nn = {n}", (xi, score),
+                    xytext=(0, 12 if score >= 0 else -26), textcoords="offset points", ha="center", fontsize="small")
     ax.set_xticks(x, [textwrap.fill(s, 14) for s in emotions["stage"]], fontsize="small")
     ax.set_ylim(-1.3, 1.3)
+    _decimal_axis(ax.yaxis, language, 1)
     ax.set_ylabel(words["emotion_axis"])
     ax.set_xlabel(words["stage"])
     ax.set_title(words["emotion_title"])
@@ -564,7 +782,7 @@ def plot_codes_by_segment(by_segment, names: dict, language: str = "ru", top: in
     overall = by_segment[by_segment["segment"] == "all"].nlargest(top, "documents")
     shown = by_segment[by_segment["code"].isin(overall["code"])]
     grid = _segment_grid(shown, "code", "share").loc[overall["code"]]
-    return _share_heatmap(grid, words["codes_title"], words["codes_caption"], names, words,
+    return _share_heatmap(grid, words["codes_title"], words["codes_caption"], names, words["all"],
                           vmax=max(0.05, float(grid.max().max())))
 
 

@@ -79,7 +79,7 @@ def test_importance_performance_names_every_stage_and_quadrant():
     fig = plots.plot_importance_performance(GRID, "ru")
     texts = _texts(fig)
     assert set(GRID["driver"]) <= set(texts)
-    assert {"исправлять в первую очередь", "поддерживать", "наблюдать", "не вкладываться"} <= set(texts)
+    assert {"исправлять в первую очередь", "поддерживать", "наблюдать", "не наращивать"} <= set(texts)
 
 
 def test_emotion_curve_marks_the_low_point():

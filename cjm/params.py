@@ -226,12 +226,34 @@ SCHEMA = Section({
         "discovery_min_documents": Scalar(int, minimum=1),
     }, required=("codebook",), defaults={"respondent_speakers": ["Респондент", "Respondent"], "quotes_per_code": 3,
                                          "discovery_min_documents": 3}),
+    "funnel": Section({
+        "journey_stage_of": MapOf(TEXT),
+        "ignore_stages": TEXTS,
+        "order": Scalar(str, choices=("log", "time")),
+        "breakdowns": TEXTS,
+        "cohort": Scalar(str, choices=("month", "quarter")),
+        "variants_coverage": Scalar(float, int, minimum=0),
+        "touch_bands": ListOf(Scalar(int, minimum=0), min_items=2),
+        "journeys": Section({"k_max": Scalar(int, minimum=1), "n_journeys": Scalar(int, minimum=1),
+                             "elbow": Scalar(float, minimum=0), "restarts": Scalar(int, minimum=1),
+                             "fit_rows": Scalar(int, minimum=100)},
+                            defaults={"k_max": 8, "elbow": 0.9, "restarts": 5, "fit_rows": 20_000}),
+        "event_log": Section({"file": TEXT, "format": FORMAT, "case": TEXT, "stage": TEXT, "at": TEXT,
+                              "date_format": TEXT, "attributes": TEXTS, "lost_stages": TEXTS,
+                              "open_after_days": Scalar(int, float, minimum=0)},
+                             required=("file", "case", "stage", "at"),
+                             defaults={"attributes": [], "lost_stages": [], "open_after_days": 30}),
+    }, defaults={
+        "journey_stage_of": {}, "ignore_stages": [], "order": "log",
+        "breakdowns": ["segment", "channel", "product", "cohort"], "cohort": "month", "variants_coverage": 0.8,
+        "touch_bands": [0, 1, 2, 3, 5],
+        "journeys": {"k_max": 8, "elbow": 0.9, "restarts": 5, "fit_rows": 20_000}}),
 }, required=("engagement", "language", "seed", "stages", "sources"))
 
 #: Keys every step reads; a change to one reruns every step.
 SHARED_KEYS = ("engagement", "client", "language", "seed", "stages", "won_stage", "journey_stages", "sources")
 #: Notebook sections, in pipeline order.
-SECTIONS = ("anonymize", "clean", "segment", "survey", "interviews")
+SECTIONS = ("anonymize", "clean", "segment", "survey", "interviews", "funnel")
 
 
 class _Failure:
@@ -358,7 +380,8 @@ def _check_survey(section: dict | None, path: Path) -> None:
 
 
 def _check_journey_stages(params: dict, path: Path) -> None:
-    """Stages named by the survey's CSAT questions and the codebook must be journey stages."""
+    """Stages named by the survey's CSAT questions, the codebook and the funnel's stage
+    mapping must be journey stages (and the mapping's keys CRM stages)."""
     from cjm.coding import read_codebook
 
     journey = params.get("journey_stages")
@@ -367,6 +390,13 @@ def _check_journey_stages(params: dict, path: Path) -> None:
     for stage in params.get("survey", {}).get("csat", {}):
         if stage not in journey:
             raise CjmError(f"{path}: key 'survey.csat.{stage}' is not a journey stage",
+                           f"expected one of 'journey_stages': {', '.join(journey)}")
+    for crm_stage, stage in params.get("funnel", {}).get("journey_stage_of", {}).items():
+        if crm_stage not in params["stages"]:
+            raise CjmError(f"{path}: key 'funnel.journey_stage_of.{crm_stage}' is not a CRM stage",
+                           f"expected one of 'stages': {', '.join(params['stages'])}")
+        if stage not in journey:
+            raise CjmError(f"{path}: key 'funnel.journey_stage_of.{crm_stage}' is {stage!r}, not a journey stage",
                            f"expected one of 'journey_stages': {', '.join(journey)}")
     if "interviews" in params:
         try:

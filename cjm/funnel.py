@@ -1,0 +1,862 @@
+"""Funnel and paths from the CRM's stage history: the core of 06_funnel.
+
+A deal is a *case* that passes the params' ``stages`` in order. Its *furthest* stage is
+the highest it has an event for: it *reached* every stage up to that one (a stage it
+went past without an event was *skipped*) and *moved on* from each stage before it. At
+its furthest stage a lost deal is *lost* and an open deal is *open*: open deals are
+never counted as lost. The conversion of a stage is ``moved_on / (reached - open)``.
+
+Events are taken in the order the CRM wrote them (``order="log"``), so a timestamp
+that is out of order or tied does not reorder a deal's path; times are differences of
+timestamps between consecutive events, and a negative one is left out and counted.
+Everything set aside (unknown stage names, events without a time or without a known
+deal, deals without events) is counted in :attr:`StageLog.checks`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cjm.errors import CjmError
+
+DAY = np.timedelta64(1, "D")
+#: Outcomes of a case; a case with another or no outcome is an error of the caller.
+OUTCOMES = ("won", "lost", "open")
+START, NO_EVENTS = "start", "(no stage history)"
+
+
+@dataclass
+class StageLog:
+    """A stage history ready for the funnel.
+
+    Attributes
+    ----------
+    events : DataFrame
+        ``case`` (position in ``cases``), ``stage`` (position in ``stages``), ``at``
+        (datetime64), grouped by case, each case's events in log (or time) order; events
+        of unknown stages, without a time or of unknown cases are not in it.
+    cases : DataFrame
+        One row per case, in case order: ``case_id``, ``outcome``, ``created_at``,
+        ``closed_at``, the attributes the caller passed (segment, channel, ...) and
+        ``furthest`` (position of the furthest stage; -1 for a case with no place in the
+        funnel).
+    stages : list of str
+    won : int or None
+        Position of the won stage.
+    checks : DataFrame
+        ``check``, ``count``, ``unit``, ``treatment``: what was found and what was done.
+    unknown_stages : DataFrame
+        ``stage``, ``rows``: stage names outside ``stages`` and ``ignore``, most frequent first.
+    """
+
+    events: pd.DataFrame
+    cases: pd.DataFrame
+    stages: list[str]
+    won: int | None
+    checks: pd.DataFrame
+    unknown_stages: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["stage", "rows"]))
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Position in ``events`` of each case's first event (cases with events only)."""
+        case = self.events["case"].to_numpy()
+        return np.flatnonzero(np.r_[True, case[1:] != case[:-1]]) if len(case) else np.zeros(0, dtype=np.int64)
+
+
+def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[str], won_stage: str | None = None,
+                ignore: tuple[str, ...] | list[str] = (), order: str = "log", case: str = "deal_id",
+                stage: str = "stage", at: str = "entered_at", lost_stage: str | None = "lost_stage") -> StageLog:
+    """Check a stage history against its cases and put it in funnel order.
+
+    Parameters
+    ----------
+    stage_events : DataFrame
+        One row per stage entry: ``case``, ``stage``, ``at`` columns (names as given).
+    cases : DataFrame
+        One row per case: ``case``, ``outcome`` (won/lost/open), ``created_at``,
+        ``closed_at``, optionally ``lost_stage`` (the CRM's own record) and any attributes.
+    stages : list of str
+        Stages in journey order.
+    won_stage : str, optional
+        The stage that ends a won deal.
+    ignore : list of str
+        Stage names that are not steps of the journey (e.g. "Архив"): left out, counted.
+    order : {"log", "time"}
+        A case's events in the order of the rows (as the CRM wrote them) or by time.
+
+    Returns
+    -------
+    StageLog
+    """
+    for name, frame, columns in (("stage events", stage_events, (case, stage, at)),
+                                 ("cases", cases, (case, "outcome", "created_at", "closed_at"))):
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise CjmError(f"{name}: no column {', '.join(missing)}", f"expected the columns {', '.join(columns)}")
+    if order not in ("log", "time"):
+        raise CjmError(f"funnel order {order!r} is unknown", "use 'log' (the order of the rows) or 'time'")
+    if cases[case].duplicated().any():
+        raise CjmError(f"cases: {int(cases[case].duplicated().sum())} repeated {case}", "pass one row per case")
+    bad = ~cases["outcome"].isin(OUTCOMES)
+    if bad.any():
+        raise CjmError(f"cases: outcome {sorted(set(cases.loc[bad, 'outcome'].astype(str)))[:5]} is not one of "
+                       f"{list(OUTCOMES)}", "map the CRM's statuses onto won/lost/open (params clean.tables.deals)")
+    checks = []
+
+    def check(name: str, count: int, unit: str, treatment: str) -> None:
+        checks.append({"check": name, "count": int(count), "unit": unit, "treatment": treatment})
+
+    table = cases.rename(columns={case: "case_id"}).reset_index(drop=True)
+    index = pd.Index(table["case_id"])
+    positions = index.get_indexer(stage_events[case])
+    codes = pd.Categorical(stage_events[stage], categories=list(stages)).codes.astype(np.int16)
+    times = pd.to_datetime(stage_events[at]).to_numpy()
+    names = stage_events[stage]
+    ignored = names.isin(list(ignore)).to_numpy()
+    unknown = (codes < 0) & ~ignored & names.notna().to_numpy()
+    unknown_names = names[unknown].value_counts().rename_axis("stage").rename("rows").reset_index()
+    check("stage events", len(stage_events), "rows", "read")
+    check("events of stages outside the funnel", unknown.sum(), "rows",
+          "left out; add the names to 'stages' or 'funnel.ignore_stages'")
+    check("events of ignored stages", ignored.sum(), "rows", "left out (funnel.ignore_stages)")
+    check("events without a stage", names.isna().sum(), "rows", "left out")
+    no_time = pd.isna(times)
+    check("events without a time", no_time.sum(), "rows", "left out")
+    no_case = positions < 0
+    check("events of cases not in the cases table", no_case.sum(), "rows", "left out")
+    keep = (codes >= 0) & ~no_time & ~no_case
+    events = pd.DataFrame({"case": positions[keep].astype(np.int64), "stage": codes[keep], "at": times[keep]})
+    sort = ["case", "at"] if order == "time" else ["case"]
+    events = events.sort_values(sort, kind="stable", ignore_index=True)
+
+    case_of, stage_of, at_of = (events[c].to_numpy() for c in ("case", "stage", "at"))
+    same = np.r_[False, case_of[1:] == case_of[:-1]]
+    earlier = same & (at_of < np.r_[at_of[:1], at_of[:-1]])
+    tied = same & (at_of == np.r_[at_of[:1], at_of[:-1]])
+    check("events earlier than the event before them", earlier.sum(), "rows",
+          "kept in log order; the negative time before them is left out of times in stage")
+    check("cases with events at the same time", pd.unique(case_of[tied]).size, "cases", "kept in log order")
+    running = events.groupby("case")["stage"].cummax().to_numpy()
+    back = same & (stage_of < np.r_[running[:1], running[:-1]])
+    check("cases that went back to an earlier stage", pd.unique(case_of[back]).size, "cases",
+          "counted once per stage in the funnel; their repeats are in the paths")
+
+    furthest = np.full(len(table), -1, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, ~same[1:]]) if len(events) else np.zeros(0, dtype=np.int64)
+    if len(events):
+        furthest[case_of[starts]] = np.maximum.reduceat(stage_of.astype(np.int64), starts)
+    won = list(stages).index(won_stage) if won_stage else None
+    outcome = table["outcome"].to_numpy()
+    if won is not None:
+        short = (outcome == "won") & (furthest >= 0) & (furthest < won)
+        check("won cases whose history stops before the won stage", short.sum(), "cases",
+              "counted as having reached the won stage")
+        furthest[short] = won
+        beyond = (outcome != "won") & (furthest >= won)
+        check("cases at the won stage not marked won", beyond.sum(), "cases", "counted by their outcome")
+    silent = furthest < 0
+    check("cases without stage events", silent.sum(), "cases", "placed by their outcome where it tells the stage")
+    if won is not None:
+        placed = silent & (outcome == "won")
+        furthest[placed] = won
+    if lost_stage and lost_stage in table:
+        recorded = pd.Categorical(table[lost_stage], categories=list(stages)).codes
+        placed = silent & (outcome == "lost") & (recorded >= 0)
+        furthest[placed] = recorded[placed]
+        lost = (outcome == "lost") & ~silent & (recorded >= 0)
+        check("lost cases whose CRM lost stage differs from their furthest stage",
+              (lost & (recorded != furthest)).sum(), "cases", "the furthest stage of the history is used")
+    check("cases without stage events and a known stage", (furthest < 0).sum(), "cases",
+          "left out of the funnel (listed in the checks)")
+    table["furthest"] = furthest
+    return StageLog(events=events, cases=table, stages=list(stages), won=won, checks=pd.DataFrame(checks),
+                    unknown_stages=unknown_names)
+
+
+def _group_codes(log: StageLog, by: str | None) -> tuple[np.ndarray, list]:
+    """Each case's group number under ``by`` (all cases one group without it) and the groups."""
+    if by is None:
+        return np.zeros(len(log.cases), dtype=np.int64), ["all"]
+    if by not in log.cases:
+        raise CjmError(f"no case attribute {by!r} to break the funnel down by",
+                       f"expected one of: {', '.join(c for c in log.cases if c not in ('case_id', 'furthest'))}")
+    codes, groups = pd.factorize(log.cases[by], sort=True)
+    return codes.astype(np.int64), list(groups)
+
+
+def _per_group(codes: np.ndarray, groups: int, k: int, columns: np.ndarray) -> np.ndarray:
+    """Count of cases per group (rows) and value ``columns`` in 0..k-1 (columns)."""
+    ok = (codes >= 0) & (columns >= 0)
+    return np.bincount(codes[ok] * k + columns[ok], minlength=groups * k).reshape(groups, k)
+
+
+def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
+    """Stage by stage: cases that reached, entered, skipped, moved on from, were lost at or
+    are still open at each stage, with conversions.
+
+    Parameters
+    ----------
+    log : StageLog
+    by : str, optional
+        A case attribute (segment, channel, product, cohort ...) to break the funnel down by.
+
+    Returns
+    -------
+    DataFrame
+        ``[by,] stage, reached, entered, skipped, moved_on, lost, open, won, conversion,
+        reach_rate, lost_share``: ``conversion`` = moved_on / (reached - open);
+        ``reach_rate`` = the product of the conversions before the stage (the share of
+        leads that would get there once all open cases are decided at these rates);
+        ``lost_share`` = this stage's share of all cases lost.
+    """
+    k = len(log.stages)
+    codes, groups = _group_codes(log, by)
+    furthest = log.cases["furthest"].to_numpy()
+    outcome = log.cases["outcome"].to_numpy()
+    ended = {name: _per_group(codes, len(groups), k, np.where(outcome == name, furthest, -1)) for name in OUTCOMES}
+    total = sum(ended.values())
+    reached = total[:, ::-1].cumsum(axis=1)[:, ::-1]
+    ev = log.events
+    first = ev.drop_duplicates(["case", "stage"])
+    entered = _per_group(codes[first["case"].to_numpy()], len(groups), k, first["stage"].to_numpy())
+    placed = furthest >= 0
+    silent_cases = np.ones(len(log.cases), dtype=bool)
+    silent_cases[ev["case"].to_numpy()] = False
+    # cases placed by their outcome have no events: count them as having entered their furthest stage
+    entered += _per_group(codes, len(groups), k, np.where(silent_cases & placed, furthest, -1))
+    moved = np.concatenate([reached[:, 1:], np.zeros((len(groups), 1), dtype=np.int64)], axis=1)
+    frames = []
+    for g, group in enumerate(groups):
+        decided = reached[g] - ended["open"][g]
+        conversion = np.divide(moved[g], decided, out=np.full(k, np.nan), where=decided > 0)
+        frame = pd.DataFrame({"stage": log.stages, "reached": reached[g], "entered": np.minimum(entered[g], reached[g]),
+                              "moved_on": moved[g].astype(float), "lost": ended["lost"][g], "open": ended["open"][g],
+                              "won": ended["won"][g], "conversion": conversion})
+        frame["skipped"] = frame["reached"] - frame["entered"]
+        last = k - 1 if log.won is None else log.won
+        frame.loc[frame.index >= last, ["moved_on", "conversion"]] = np.nan
+        frame["reach_rate"] = np.r_[1.0, np.cumprod(np.nan_to_num(conversion[:-1], nan=0.0))]
+        lost_total = frame["lost"].sum()
+        frame["lost_share"] = frame["lost"] / lost_total if lost_total else 0.0
+        if by is not None:
+            frame.insert(0, by, group)
+        frames.append(frame)
+    columns = ([by] if by else []) + ["stage", "reached", "entered", "skipped", "moved_on", "lost", "open", "won",
+                                      "conversion", "reach_rate", "lost_share"]
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def bottlenecks(stage_funnel: pd.DataFrame) -> pd.DataFrame:
+    """The stages ranked by the leads they lose, in absolute and relative terms.
+
+    Parameters
+    ----------
+    stage_funnel : DataFrame
+        :func:`funnel` without a breakdown.
+
+    Returns
+    -------
+    DataFrame
+        ``stage, lost, lost_share, loss_rate`` (1 - conversion), ``rank_lost``,
+        ``rank_rate`` and ``bottleneck`` (the stage that is first on either), stages with
+        a conversion only, most lost first.
+    """
+    table = stage_funnel.dropna(subset=["conversion"])[["stage", "lost", "lost_share", "conversion"]].copy()
+    table["loss_rate"] = 1 - table["conversion"]
+    table["rank_lost"] = table["lost"].rank(ascending=False, method="min").astype(int)
+    table["rank_rate"] = table["loss_rate"].rank(ascending=False, method="min").astype(int)
+    table["bottleneck"] = (table["rank_lost"] == 1) | (table["rank_rate"] == 1)
+    return table.drop(columns="conversion").sort_values(["rank_lost", "rank_rate"], ignore_index=True)
+
+
+def _visit_days(log: StageLog) -> pd.DataFrame:
+    """Days each case spent in each stage it entered: the time to its next event, summed
+    over repeated visits; a case's last event counts until the case was closed when lost."""
+    ev = log.events
+    case, at = ev["case"].to_numpy(), ev["at"].to_numpy()
+    nxt = np.r_[case[1:] == case[:-1], False]
+    days = np.full(len(ev), np.nan)
+    days[nxt] = (at[1:][nxt[:-1]] - at[:-1][nxt[:-1]]) / DAY
+    closed = log.cases["closed_at"].to_numpy(dtype="datetime64[ns]")[case]
+    lost = (log.cases["outcome"].to_numpy() == "lost")[case] & ~nxt
+    days[lost] = (closed[lost] - at[lost]) / DAY
+    days[days < 0] = np.nan  # a clock error, counted in the checks
+    per = pd.DataFrame({"case": case, "stage": ev["stage"].to_numpy(), "days": days, "known": ~np.isnan(days)})
+    per = per.groupby(["case", "stage"], sort=False).agg(days=("days", "sum"), known=("known", "all"))
+    per = per.reset_index()
+    per.loc[~per["known"], "days"] = np.nan
+    furthest = log.cases["furthest"].to_numpy()[per["case"].to_numpy()]
+    per["left"] = np.where(per["stage"].to_numpy() < furthest, "moved_on",
+                           np.where(log.cases["outcome"].to_numpy()[per["case"].to_numpy()] == "lost", "lost", "stayed"))
+    return per.drop(columns="known")
+
+
+def _quantiles(grouped, column: str) -> pd.DataFrame:
+    table = grouped[column].quantile([0.5, 0.75, 0.9]).unstack()
+    table.columns = ["median_days", "p75_days", "p90_days"]
+    return table
+
+
+def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
+    """Days in each stage: median, 75th and 90th percentile over the cases that moved on
+    from it, and the median days before a loss at it.
+
+    Returns
+    -------
+    DataFrame
+        ``[by,] stage, moved_on_cases, median_days, p75_days, p90_days, lost_cases,
+        median_days_to_loss``; stages nobody left have missing times.
+    """
+    per = _visit_days(log)
+    keys = ["stage"]
+    if by is not None:
+        codes, groups = _group_codes(log, by)
+        per[by] = np.asarray(groups, dtype=object)[codes[per["case"].to_numpy()]]
+        keys = [by, "stage"]
+    moved = per[per["left"] == "moved_on"].dropna(subset=["days"])
+    lost = per[per["left"] == "lost"].dropna(subset=["days"])
+    table = _quantiles(moved.groupby(keys), "days")
+    table.insert(0, "moved_on_cases", moved.groupby(keys).size())
+    table["lost_cases"] = lost.groupby(keys).size()
+    table["median_days_to_loss"] = lost.groupby(keys)["days"].median()
+    grid = (pd.MultiIndex.from_product([_group_codes(log, by)[1], range(len(log.stages))], names=keys)
+            if by else pd.Index(range(len(log.stages)), name="stage"))
+    table = table.reindex(grid).reset_index()
+    table["stage"] = np.asarray(log.stages, dtype=object)[table["stage"].to_numpy()]
+    table[["moved_on_cases", "lost_cases"]] = table[["moved_on_cases", "lost_cases"]].fillna(0).astype(int)
+    return table
+
+
+def time_to_convert(log: StageLog, by: str | None = None) -> pd.DataFrame:
+    """Days from a won case's creation to its entry into the won stage.
+
+    Returns
+    -------
+    DataFrame
+        ``[by,] won_cases, median_days, p75_days, p90_days``.
+    """
+    if log.won is None:
+        raise CjmError("time to convert needs the won stage", "set 'won_stage' in the params")
+    ev = log.events
+    entry = ev[ev["stage"] == log.won].drop_duplicates("case")
+    cases = log.cases.iloc[entry["case"].to_numpy()]
+    days = (entry["at"].to_numpy() - cases["created_at"].to_numpy(dtype="datetime64[ns]")) / DAY
+    frame = pd.DataFrame({"days": days, "group": cases[by].to_numpy() if by else "all"})
+    frame = frame[frame["days"] >= 0]
+    table = _quantiles(frame.groupby("group"), "days")
+    table.insert(0, "won_cases", frame.groupby("group").size())
+    table = table.rename_axis(by or "cases").reset_index()
+    return table if by else table.drop(columns="cases")
+
+
+def lost_reasons(log: StageLog, by: str | None = None, reason: str = "lost_reason",
+                 missing: str = "(no reason recorded)") -> pd.DataFrame:
+    """Reasons recorded on lost cases, by the stage they were lost at.
+
+    Returns
+    -------
+    DataFrame
+        ``[by,] stage, reason, cases, share`` (of the cases lost at the stage), stages in
+        order, most frequent reason first; cases without a reason under ``missing``.
+    """
+    if reason not in log.cases:
+        raise CjmError(f"cases have no column {reason!r}", "map the CRM's lost reason onto deals.lost_reason")
+    lost = log.cases[(log.cases["outcome"] == "lost") & (log.cases["furthest"] >= 0)]
+    keys = ([by] if by else []) + ["stage", "reason"]
+    frame = pd.DataFrame({"stage": lost["furthest"].to_numpy(),
+                          "reason": lost[reason].astype(object).where(lost[reason].notna(), missing).to_numpy()})
+    if by:
+        frame.insert(0, by, lost[by].to_numpy())
+    table = frame.groupby(keys, sort=False).size().rename("cases").reset_index()
+    table["share"] = table["cases"] / table.groupby(keys[:-1])["cases"].transform("sum")
+    table = table.sort_values(keys[:-2] + ["stage", "cases", "reason"],
+                              ascending=[True] * (len(keys) - 2) + [True, False, True], ignore_index=True)
+    table["stage"] = np.asarray(log.stages, dtype=object)[table["stage"].to_numpy()]
+    return table
+
+
+def _path_hash(log: StageLog) -> tuple[np.ndarray, np.ndarray]:
+    """A 64-bit polynomial hash of each case's stage sequence and its length (cases with events)."""
+    ev = log.events
+    starts = log.starts
+    lengths = np.diff(np.r_[starts, len(ev)])
+    position = np.arange(len(ev)) - np.repeat(starts, lengths)
+    with np.errstate(over="ignore"):
+        power = np.power(np.uint64(1_000_003), position.astype(np.uint64))
+        terms = (ev["stage"].to_numpy().astype(np.uint64) + np.uint64(1)) * power
+    return np.add.reduceat(terms, starts) if len(ev) else terms, lengths
+
+
+def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ") -> pd.DataFrame:
+    """Distinct paths through the stages with their counts, outcomes and durations.
+
+    Parameters
+    ----------
+    coverage : float
+        Variants are listed, most frequent first, until they cover this share of the
+        cases with events; the rest are one row, "other variants".
+
+    Returns
+    -------
+    DataFrame
+        ``variant, stages, cases, share, cumulative_share, won, lost, open, median_days``
+        (first to last event).
+    """
+    hashes, lengths = _path_hash(log)
+    starts = log.starts
+    ev = log.events
+    case = ev["case"].to_numpy()[starts]
+    outcome = log.cases["outcome"].to_numpy()[case]
+    at = ev["at"].to_numpy()
+    span = (at[np.r_[starts[1:], len(ev)] - 1] - at[starts]) / DAY if len(ev) else np.zeros(0)
+    frame = pd.DataFrame({"hash": hashes, "length": lengths, "first": starts, "outcome": outcome, "days": span})
+    groups = frame.groupby(["hash", "length"], sort=False)
+    table = groups.agg(cases=("first", "size"), first=("first", "min"), median_days=("days", "median"))
+    counts = pd.crosstab([frame["hash"], frame["length"]], frame["outcome"]).reindex(columns=list(OUTCOMES),
+                                                                                     fill_value=0)
+    table = table.join(counts).sort_values(["cases", "first"], ascending=[False, True]).reset_index()
+    total = table["cases"].sum()
+    table["share"] = table["cases"] / total if total else 0.0
+    table["cumulative_share"] = table["share"].cumsum()
+    shown = int(np.searchsorted(table["cumulative_share"].to_numpy(), coverage - 1e-12) + 1)
+    head, rest = table.iloc[:shown].copy(), table.iloc[shown:]
+    stage_of = ev["stage"].to_numpy()
+    names = np.asarray(log.stages, dtype=object)
+    head["variant"] = [separator.join(names[stage_of[s:s + n]]) for s, n in zip(head["first"], head["length"])]
+    head = head.rename(columns={"length": "stages"})
+    if len(rest):
+        other = {"variant": f"other variants ({len(rest)})", "stages": np.nan, "cases": rest["cases"].sum(),
+                 "share": rest["share"].sum(), "cumulative_share": 1.0,
+                 "median_days": float(np.median(frame.loc[frame.set_index(["hash", "length"]).index.isin(
+                     rest.set_index(["hash", "length"]).index), "days"])),
+                 **{o: rest[o].sum() for o in OUTCOMES}}
+        head = pd.concat([head, pd.DataFrame([other])], ignore_index=True)
+    return head[["variant", "stages", "cases", "share", "cumulative_share", *OUTCOMES, "median_days"]]
+
+
+def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
+    """The directly-follows graph: how often one stage is followed by another in a case,
+    and the median days between them.
+
+    Parameters
+    ----------
+    ends : bool
+        Add edges from ``"start"`` to each case's first stage and from its last stage to
+        its outcome ("won", "lost", "open").
+
+    Returns
+    -------
+    DataFrame
+        ``source, target, cases`` (transitions), ``median_days``, ``kind`` ("forward",
+        "skip", "repeat", "back", "start", "end"), most frequent first.
+    """
+    ev = log.events
+    case, stage, at = (ev[c].to_numpy() for c in ("case", "stage", "at"))
+    k = len(log.stages)
+    pair = case[1:] == case[:-1]
+    source, target = stage[:-1][pair].astype(np.int64), stage[1:][pair].astype(np.int64)
+    days = (at[1:][pair] - at[:-1][pair]) / DAY
+    days[days < 0] = np.nan
+    edges = pd.DataFrame({"key": source * k + target, "days": days})
+    table = edges.groupby("key").agg(cases=("days", "size"), median_days=("days", "median")).reset_index()
+    src, tgt = table["key"].to_numpy() // k, table["key"].to_numpy() % k
+    names = np.asarray(log.stages, dtype=object)
+    table["kind"] = np.select([tgt == src + 1, tgt > src + 1, tgt == src], ["forward", "skip", "repeat"], "back")
+    table["source"], table["target"] = names[src], names[tgt]
+    parts = [table.drop(columns="key")]
+    if ends and len(ev):
+        starts = log.starts
+        last = np.r_[starts[1:], len(ev)] - 1
+        first_stage = pd.Series(names[stage[starts]]).value_counts()
+        parts.append(pd.DataFrame({"source": START, "target": first_stage.index, "cases": first_stage.to_numpy(),
+                                   "median_days": np.nan, "kind": "start"}))
+        outcome = log.cases["outcome"].to_numpy()[case[last]]
+        final = pd.DataFrame({"source": names[stage[last]], "target": outcome}).value_counts().rename("cases")
+        parts.append(final.reset_index().assign(median_days=np.nan, kind="end"))
+    result = pd.concat(parts, ignore_index=True)
+    return result.sort_values(["cases", "source", "target"], ascending=[False, True, True], ignore_index=True)[
+        ["source", "target", "cases", "median_days", "kind"]]
+
+
+def lead_flows(log: StageLog, channel: str = "channel") -> pd.DataFrame:
+    """The lead journey as flows for a Sankey diagram: from the entry channel into the
+    first stage, from each stage to the next, and out to "lost" or "open" at each stage
+    and "won" at the won stage.
+
+    Returns
+    -------
+    DataFrame
+        ``source, target, cases, step`` (column of the diagram the flow starts in: 0 for
+        the channels, 1 + the stage's position for the stages).
+    """
+    table = funnel(log)
+    placed = log.cases[log.cases["furthest"] >= 0]
+    rows = []
+    if channel in placed:
+        entries = placed[channel].astype(object).where(placed[channel].notna(), "?").value_counts()
+        rows += [(name, log.stages[0], int(n), 0) for name, n in entries.items()]
+    for i, row in table.iterrows():
+        if row["moved_on"] == row["moved_on"] and row["moved_on"] > 0:
+            rows.append((row["stage"], log.stages[i + 1], int(row["moved_on"]), i + 1))
+        for outcome in OUTCOMES:
+            if row[outcome] > 0:
+                rows.append((row["stage"], f"{outcome}: {row['stage']}" if outcome != "won" else "won",
+                             int(row[outcome]), i + 1))
+    return pd.DataFrame(rows, columns=["source", "target", "cases", "step"])
+
+
+def touches_by_stage(log: StageLog, touches: pd.DataFrame, case: str = "deal_id", at: str = "at") -> pd.DataFrame:
+    """Each touch of a case placed in the stage the case was in at its time.
+
+    A touch before the case's first event belongs to its first stage. Touches of cases
+    not in the log are left out and counted in the result's ``attrs["left_out"]``.
+
+    Returns
+    -------
+    DataFrame
+        The touches with ``case`` and ``stage`` (position) added.
+    """
+    positions = pd.Index(log.cases["case_id"]).get_indexer(touches[case])
+    known = positions >= 0
+    placed = touches[known].assign(case=positions[known].astype(np.int64),
+                                   _at=pd.to_datetime(touches.loc[known, at]).to_numpy()).dropna(subset=["_at"])
+    ev = log.events.sort_values("at", kind="stable")
+    placed = pd.merge_asof(placed.sort_values("_at", kind="stable"), ev.rename(columns={"at": "_at"}), on="_at",
+                           by="case", direction="backward")
+    first = log.events.drop_duplicates("case").set_index("case")["stage"]
+    placed["stage"] = placed["stage"].fillna(placed["case"].map(first))
+    before = int(placed["stage"].isna().sum())
+    placed = placed.dropna(subset=["stage"]).astype({"stage": np.int64}).drop(columns="_at")
+    placed.attrs["left_out"] = int((~known).sum()) + before
+    return placed
+
+
+def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
+                  bands: tuple[int, ...] = (0, 1, 2, 3, 5)) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """How many contacts each stage takes, and how that relates to moving on.
+
+    Only cases decided at a stage (moved on or lost there) are counted: an open case's
+    contacts are not finished.
+
+    Parameters
+    ----------
+    placed : DataFrame
+        :func:`touches_by_stage`.
+    kind : str
+        Column of the touch's kind (call, message, visit ...).
+    bands : tuple of int
+        Lower edges of the bands of touches per case at a stage.
+
+    Returns
+    -------
+    summary : DataFrame
+        ``stage, cases, mean_touches, median_touches, mean_touches_moved_on,
+        mean_touches_lost, odds_ratio, ci_low, ci_high, p_value`` (a logistic regression
+        of moving on on the number of touches at the stage) and ``mean <kind>`` columns.
+    by_band : DataFrame
+        ``stage, band, cases, move_on_rate``.
+    """
+    import statsmodels.api as sm
+
+    ev = log.events.drop_duplicates(["case", "stage"])
+    furthest = log.cases["furthest"].to_numpy()
+    outcome = log.cases["outcome"].to_numpy()
+    stage_of, case_of = ev["stage"].to_numpy(), ev["case"].to_numpy()
+    moved = stage_of < furthest[case_of]
+    lost = (stage_of == furthest[case_of]) & (outcome[case_of] == "lost")
+    decided = pd.DataFrame({"case": case_of, "stage": stage_of, "moved_on": moved})[moved | lost]
+    counts = placed.groupby(["case", "stage"]).size().rename("touches")
+    kinds = placed.pivot_table(index=["case", "stage"], columns=kind, aggfunc="size", fill_value=0) \
+        if kind in placed and len(placed) else pd.DataFrame(index=counts.index)
+    frame = decided.join(counts, on=["case", "stage"]).join(kinds, on=["case", "stage"]).fillna(0)
+    rows, band_rows = [], []
+    labels = [f"{lo}" if hi == lo + 1 else f"{lo}-{hi - 1}" for lo, hi in zip(bands[:-1], bands[1:])] + [f"{bands[-1]}+"]
+    for code, group in frame.groupby("stage"):
+        row = {"stage": log.stages[code], "cases": len(group), "mean_touches": group["touches"].mean(),
+               "median_touches": group["touches"].median(),
+               "mean_touches_moved_on": group.loc[group["moved_on"], "touches"].mean(),
+               "mean_touches_lost": group.loc[~group["moved_on"], "touches"].mean(),
+               "odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
+        y = group["moved_on"].astype(float)
+        if 0 < y.mean() < 1 and group["touches"].nunique() > 1:
+            try:
+                fit = sm.Logit(y, sm.add_constant(group["touches"].astype(float))).fit(disp=0)
+                low, high = np.exp(fit.conf_int().loc["touches"])
+                row.update(odds_ratio=float(np.exp(fit.params["touches"])), ci_low=float(low), ci_high=float(high),
+                           p_value=float(fit.pvalues["touches"]))
+            except (np.linalg.LinAlgError, sm.tools.sm_exceptions.PerfectSeparationError):
+                pass
+        for column in kinds.columns:
+            row[f"mean {column}"] = group[column].mean()
+        rows.append(row)
+        band = pd.cut(group["touches"], [*bands, np.inf], right=False, labels=labels)
+        for label, part in group.groupby(band, observed=False):
+            band_rows.append({"stage": log.stages[code], "band": label, "cases": len(part),
+                              "move_on_rate": part["moved_on"].mean() if len(part) else np.nan})
+    return pd.DataFrame(rows), pd.DataFrame(band_rows)
+
+
+def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "touchpoint", "channel"),
+                 top: int = 5) -> pd.DataFrame:
+    """What lost cases did last before they were lost, by the stage they were lost at.
+
+    The last touch before the case was closed, described by the ``describe`` columns; a
+    lost case without a touch at its last stage is "no contact at this stage".
+
+    Returns
+    -------
+    DataFrame
+        ``stage, last_action, cases, share`` (of the cases lost at the stage),
+        ``median_days_to_close`` (from that touch to the closing), the ``top`` actions
+        of each stage.
+    """
+    cases = log.cases
+    lost = np.flatnonzero((cases["outcome"].to_numpy() == "lost") & (cases["furthest"].to_numpy() >= 0))
+    columns = [c for c in describe if c in placed]
+    mine = placed[placed["case"].isin(lost)].copy()
+    mine["closed_at"] = cases["closed_at"].to_numpy(dtype="datetime64[ns]")[mine["case"].to_numpy()]
+    mine["_at"] = pd.to_datetime(mine["at"]).to_numpy()
+    mine = mine[mine["stage"].to_numpy() == cases["furthest"].to_numpy()[mine["case"].to_numpy()]]
+    mine = mine[mine["closed_at"].isna() | (mine["_at"] <= mine["closed_at"])]
+    last = mine.sort_values("_at", kind="stable").drop_duplicates("case", keep="last")
+    action = last[columns].astype(str).agg(" · ".join, axis=1) if columns else pd.Series("touch", index=last.index)
+    frame = pd.DataFrame({"case": last["case"].to_numpy(), "last_action": action.to_numpy(),
+                          "days": (last["closed_at"] - last["_at"]).dt.total_seconds().to_numpy() / 86400})
+    silent = np.setdiff1d(lost, frame["case"].to_numpy())
+    frame = pd.concat([frame, pd.DataFrame({"case": silent, "last_action": "no contact at this stage",
+                                            "days": np.nan})], ignore_index=True)
+    frame["stage"] = cases["furthest"].to_numpy()[frame["case"].to_numpy()]
+    table = frame.groupby(["stage", "last_action"]).agg(cases=("case", "size"),
+                                                        median_days_to_close=("days", "median")).reset_index()
+    table["share"] = table["cases"] / table.groupby("stage")["cases"].transform("sum")
+    table = table.sort_values(["stage", "cases"], ascending=[True, False]).groupby("stage").head(top)
+    table["stage"] = np.asarray(log.stages, dtype=object)[table["stage"].to_numpy()]
+    return table[["stage", "last_action", "cases", "share", "median_days_to_close"]].reset_index(drop=True)
+
+
+def cases_from_log(events: pd.DataFrame, stages: list[str], won_stage: str | None, lost_stages=(),
+                   open_after_days: float = 30, case: str = "case_id", stage: str = "stage", at: str = "at",
+                   attributes=()) -> tuple[pd.DataFrame, dict]:
+    """Cases of an event log that has no deals table: outcome, creation and closing times.
+
+    A case that reached ``won_stage`` is won; one whose last event is one of
+    ``lost_stages`` (e.g. "Сделка провалена") is lost; any other is open if its last
+    event is at most ``open_after_days`` before the log's last event, else lost (gone
+    quiet). ``attributes`` are taken from each case's first row.
+
+    Returns
+    -------
+    cases : DataFrame
+        ``case_id, outcome, created_at, closed_at`` and the attributes.
+    counts : dict
+        Cases by how their outcome was found: ``won``, ``lost_stage``, ``gone_quiet``, ``open``.
+    """
+    frame = events.assign(_at=pd.to_datetime(events[at])).dropna(subset=["_at"])
+    ordered = frame.sort_values([case, "_at"], kind="stable")
+    grouped = ordered.groupby(case, sort=False)
+    cases = grouped.agg(created_at=("_at", "min"), closed_at=("_at", "max"), last_stage=(stage, "last"))
+    for attribute in attributes:
+        cases[attribute] = grouped[attribute].first()
+    won = (frame.loc[frame[stage] == won_stage, case].unique() if won_stage else [])
+    is_won = cases.index.isin(won)
+    by_stage = cases["last_stage"].isin(list(lost_stages)) & ~is_won
+    quiet = ~is_won & ~by_stage & (cases["closed_at"] < frame["_at"].max() - pd.Timedelta(days=open_after_days))
+    cases["outcome"] = np.select([is_won, by_stage | quiet], ["won", "lost"], "open")
+    cases.loc[cases["outcome"] == "open", "closed_at"] = pd.NaT
+    counts = {"won": int(is_won.sum()), "lost_stage": int(by_stage.sum()), "gone_quiet": int(quiet.sum()),
+              "open": int((cases["outcome"] == "open").sum())}
+    cases = cases.drop(columns="last_stage").rename_axis("case_id").reset_index()
+    return cases[["case_id", "outcome", "created_at", "closed_at", *attributes]], counts
+
+
+def read_event_log(spec: dict, stages: list[str], won_stage: str | None, folder) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                                      dict]:
+    """An event log named by the params (``funnel.event_log``): its stage events, its cases
+    and how their outcomes were found.
+
+    ``spec`` has ``file`` (relative to the engagement's data folder, ``folder``, or absolute), ``format``,
+    ``case``, ``stage``, ``at`` (column names), optional ``attributes``, ``lost_stages``,
+    ``open_after_days`` and ``date_format``.
+    """
+    from pathlib import Path
+
+    from cjm.clean import parse_dates
+    from cjm.io import read_export, require_columns
+
+    path = Path(spec["file"])
+    path = path if path.is_absolute() else Path(folder) / path
+    if not path.exists():
+        raise CjmError(f"funnel.event_log.file: {path} does not exist", "put the log there or correct the path")
+    columns = [spec["case"], spec["stage"], spec["at"], *spec.get("attributes", [])]
+    frame = read_export(path, spec.get("format"), "funnel.event_log.format")
+    require_columns(frame, columns, str(path), "funnel.event_log")
+    at, bad = parse_dates(frame[spec["at"]], spec.get("date_format"))
+    events = pd.DataFrame({"case_id": frame[spec["case"]], "stage": frame[spec["stage"]].str.strip(), "at": at})
+    for attribute in spec.get("attributes", []):
+        events[attribute] = frame[attribute]
+    cases, counts = cases_from_log(events, stages, won_stage, spec.get("lost_stages", []),
+                                   spec.get("open_after_days", 30), attributes=spec.get("attributes", []))
+    counts["unreadable_times"] = int(np.asarray(bad).sum())
+    counts["cases_without_a_readable_time"] = int(events["case_id"].nunique() - len(cases))
+    return events, cases, counts
+
+
+@dataclass
+class FunnelResult:
+    """06's tables (see :func:`analyse_funnel`)."""
+
+    log: StageLog
+    funnel: pd.DataFrame
+    breakdowns: pd.DataFrame
+    times: pd.DataFrame
+    to_convert: pd.DataFrame
+    bottlenecks: pd.DataFrame
+    lost_reasons: pd.DataFrame
+    lost_by_segment: pd.DataFrame | None
+    variants: pd.DataFrame
+    follows: pd.DataFrame
+    flows: pd.DataFrame
+    touches: pd.DataFrame | None = None
+    touch_bands: pd.DataFrame | None = None
+    last_actions: pd.DataFrame | None = None
+    journeys: object | None = None
+    journey_names: dict | None = None
+    journey_segments: pd.DataFrame | None = None
+    journey_test: dict | None = None
+    side_groups: pd.DataFrame | None = None
+    log_outcomes: dict | None = None
+
+
+def _breakdowns(log: StageLog, names: list[str]) -> pd.DataFrame:
+    """The funnel and times by each case attribute in ``names`` present in the log, long."""
+    parts = []
+    for name in names:
+        if name not in log.cases or log.cases[name].notna().sum() == 0:
+            continue
+        table = funnel(log, name).merge(stage_times(log, name)[[name, "stage", "median_days"]], on=[name, "stage"])
+        parts.append(table.rename(columns={name: "group"}).assign(breakdown=name))
+    if not parts:
+        return pd.DataFrame()
+    table = pd.concat(parts, ignore_index=True)
+    table["group"] = table["group"].astype(str)
+    return table[["breakdown", "group", *[c for c in table if c not in ("breakdown", "group")]]]
+
+
+def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = None,
+                   segments: pd.DataFrame | None = None, seed: int = 0) -> FunnelResult:
+    """All of 06 on a prepared log: funnel, breakdowns, times, reasons, bottlenecks, paths,
+    touches per stage, last actions, journeys and their overlap with segments."""
+    whole = funnel(log)
+    whole = whole.merge(stage_times(log)[["stage", "median_days", "p75_days", "p90_days"]], on="stage")
+    reasons = lost_reasons(log) if "lost_reason" in log.cases else pd.DataFrame()
+    result = FunnelResult(
+        log=log, funnel=whole, breakdowns=_breakdowns(log, section["breakdowns"]), times=stage_times(log),
+        to_convert=time_to_convert(log) if log.won is not None else pd.DataFrame(),
+        bottlenecks=bottlenecks(whole), lost_reasons=reasons,
+        lost_by_segment=lost_reasons(log, "segment") if "segment" in log.cases and len(reasons) else None,
+        variants=variants(log, section["variants_coverage"]), follows=directly_follows(log),
+        flows=lead_flows(log))
+    if touches is not None and len(touches):
+        placed = touches_by_stage(log, touches)
+        result.touches, result.touch_bands = stage_touches(log, placed, bands=tuple(section["touch_bands"]))
+        result.last_actions = last_actions(log, placed)
+    if "client_id" in log.cases and "channel" in log.cases:
+        from cjm.journeys import find_journeys, journey_names, journeys_vs_segments, path_features
+
+        spec = section["journeys"]
+        found = find_journeys(path_features(log, touches), spec["k_max"], spec.get("n_journeys"), spec["elbow"],
+                              seed, spec["restarts"], spec["fit_rows"])
+        result.journeys, result.journey_names = found, journey_names(found.profiles)
+        found.labels["journey_name"] = found.labels["journey"].map(result.journey_names)
+        if segments is not None:
+            result.journey_segments, result.journey_test = journeys_vs_segments(found.labels, segments)
+    return result
+
+
+def _cases(deals: pd.DataFrame, segments: pd.DataFrame | None, cohort: str) -> pd.DataFrame:
+    """Deals as cases, with the client's segment and the cohort of their creation."""
+    cases = deals.copy()
+    if segments is not None:
+        cases = cases.merge(segments[["client_id", "segment"]], on="client_id", how="left")
+    cases["cohort"] = pd.to_datetime(cases["created_at"]).dt.to_period({"month": "M", "quarter": "Q"}[cohort]) \
+        .astype(str)
+    return cases
+
+
+def _side_group_funnels(params: dict, paths, in_scope: pd.DataFrame, section: dict) -> pd.DataFrame | None:
+    """Conversion by stage of the in-scope deals next to each group 02 set aside."""
+    folder = paths.interim / "side_groups"
+    if not folder.exists():
+        return None
+    labels = {rule["name"]: rule.get("label", rule["name"]) for rule in params.get("clean", {}).get("scope", [])}
+    parts = [in_scope.assign(group="in scope")]
+    for group in sorted(p for p in folder.iterdir() if (p / "stage_events.parquet").exists()):
+        log = prepare_log(pd.read_parquet(group / "stage_events.parquet"), pd.read_parquet(group / "deals.parquet"),
+                          params["stages"], params.get("won_stage"), section["ignore_stages"], section["order"])
+        parts.append(funnel(log).assign(group=labels.get(group.name, group.name)))
+    table = pd.concat(parts, ignore_index=True)
+    return table[["group", "stage", "reached", "lost", "open", "won", "conversion"]]
+
+
+def run_funnel(params: dict, paths) -> FunnelResult:
+    """06 end to end: read the deals, stage events, touches and segments (or the event log
+    of ``funnel.event_log``), analyse, write the outputs."""
+    from cjm.io import read_table
+    from cjm.params import default_section
+
+    section = params.get("funnel") or default_section("funnel")
+    stages, won_stage = params["stages"], params.get("won_stage")
+    spec = section.get("event_log")
+    if spec:
+        events, cases, outcomes = read_event_log(spec, stages, won_stage, paths.data)
+        ignore = [*section["ignore_stages"], *spec.get("lost_stages", [])]
+        log = prepare_log(events, cases, stages, won_stage, ignore, section["order"], case="case_id", at="at",
+                          lost_stage=None)
+        result = analyse_funnel(log, section, seed=params["seed"])
+        result.log_outcomes = outcomes
+    else:
+        segments = read_table(paths, "segments") if paths.table("segments").exists() else None
+        cases = _cases(read_table(paths, "deals"), segments, section["cohort"])
+        log = prepare_log(read_table(paths, "stage_events"), cases, stages, won_stage, section["ignore_stages"],
+                          section["order"])
+        touches = read_table(paths, "touches") if paths.table("touches").exists() else None
+        result = analyse_funnel(log, section, touches, segments, params["seed"])
+        result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
+    result.funnel["journey_stage"] = result.funnel["stage"].map(section.get("journey_stage_of", {}))
+    write_funnel(result, paths)
+    return result
+
+
+def write_funnel(result: FunnelResult, paths) -> None:
+    """Interim tables for 07 (``stage_funnel``, ``journeys``, ``funnel_variants``,
+    ``directly_follows``, ``lost_reasons``, ``stage_touches``, ``journey_profiles``,
+    ``lead_flows``) and ``report/funnel.xlsx``."""
+    from cjm.io import write_atomic, write_xlsx_sheets
+
+    paths.interim.mkdir(parents=True, exist_ok=True)
+    paths.report.mkdir(parents=True, exist_ok=True)
+    overall = result.funnel.assign(breakdown="all", group="all")
+    stage_funnel = pd.concat([overall, result.breakdowns], ignore_index=True)
+    tables = {"stage_funnel": stage_funnel, "funnel_variants": result.variants, "directly_follows": result.follows,
+              "lost_reasons": result.lost_reasons, "lead_flows": result.flows}
+    if result.touches is not None:
+        tables["stage_touches"] = result.touches
+    if result.journeys is not None:
+        tables["journeys"] = result.journeys.labels
+        tables["journey_profiles"] = result.journeys.profiles
+    for name, frame in tables.items():
+        write_atomic(frame, paths.table(name))
+    sheets = {"funnel": result.funnel, "checks": result.log.checks, "bottlenecks": result.bottlenecks,
+              "times": result.times, "lost_reasons": result.lost_reasons, "variants": result.variants,
+              "directly_follows": result.follows, "breakdowns": result.breakdowns}
+    optional = {"touches": result.touches, "touch_bands": result.touch_bands, "last_actions": result.last_actions,
+                "side_groups": result.side_groups, "lost_by_segment": result.lost_by_segment,
+                "journey_scan": result.journeys.scan if result.journeys else None,
+                "journey_profiles": result.journeys.profiles if result.journeys else None,
+                "journeys_x_segments": result.journey_segments.reset_index()
+                if result.journey_segments is not None else None}
+    sheets.update({name: frame for name, frame in optional.items() if frame is not None})
+    write_xlsx_sheets(sheets, paths.report / "funnel.xlsx")

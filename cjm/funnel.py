@@ -112,7 +112,7 @@ def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[st
     table = cases.rename(columns={case: "case_id"}).reset_index(drop=True)
     index = pd.Index(table["case_id"])
     positions = index.get_indexer(stage_events[case])
-    codes = pd.Categorical(stage_events[stage], categories=list(stages)).codes.astype(np.int16)
+    codes = pd.Index(list(stages)).get_indexer(stage_events[stage]).astype(np.int16)
     times = pd.to_datetime(stage_events[at]).to_numpy()
     names = stage_events[stage]
     ignored = names.isin(list(ignore)).to_numpy()
@@ -163,7 +163,7 @@ def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[st
         placed = silent & (outcome == "won")
         furthest[placed] = won
     if lost_stage and lost_stage in table:
-        recorded = pd.Categorical(table[lost_stage], categories=list(stages)).codes
+        recorded = pd.Index(list(stages)).get_indexer(table[lost_stage])
         placed = silent & (outcome == "lost") & (recorded >= 0)
         furthest[placed] = recorded[placed]
         lost = (outcome == "lost") & ~silent & (recorded >= 0)
@@ -559,8 +559,6 @@ def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
     by_band : DataFrame
         ``stage, band, cases, move_on_rate``.
     """
-    import statsmodels.api as sm
-
     ev = log.events.drop_duplicates(["case", "stage"])
     furthest = log.cases["furthest"].to_numpy()
     outcome = log.cases["outcome"].to_numpy()
@@ -582,13 +580,7 @@ def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
                "odds_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan}
         y = group["moved_on"].astype(float)
         if 0 < y.mean() < 1 and group["touches"].nunique() > 1:
-            try:
-                fit = sm.Logit(y, sm.add_constant(group["touches"].astype(float))).fit(disp=0)
-                low, high = np.exp(fit.conf_int().loc["touches"])
-                row.update(odds_ratio=float(np.exp(fit.params["touches"])), ci_low=float(low), ci_high=float(high),
-                           p_value=float(fit.pvalues["touches"]))
-            except (np.linalg.LinAlgError, sm.tools.sm_exceptions.PerfectSeparationError):
-                pass
+            row.update(_touch_odds(y, group["touches"].astype(float)))
         for column in kinds.columns:
             row[f"mean {column}"] = group[column].mean()
         rows.append(row)
@@ -597,6 +589,26 @@ def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
             band_rows.append({"stage": log.stages[code], "band": label, "cases": len(part),
                               "move_on_rate": part["moved_on"].mean() if len(part) else np.nan})
     return pd.DataFrame(rows), pd.DataFrame(band_rows)
+
+
+def _touch_odds(moved_on: pd.Series, touches: pd.Series) -> dict:
+    """Odds ratio of moving on per extra touch (logistic regression), its interval and p;
+    empty where the data separate perfectly or the fit does not converge."""
+    import warnings
+
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+
+    with warnings.catch_warnings():
+        for category in (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning):
+            warnings.simplefilter("error", category)
+        try:
+            fit = sm.Logit(moved_on, sm.add_constant(touches)).fit(disp=0)
+            low, high = np.exp(fit.conf_int().loc[touches.name])
+        except (np.linalg.LinAlgError, ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning):
+            return {}
+    return {"odds_ratio": float(np.exp(fit.params[touches.name])), "ci_low": float(low), "ci_high": float(high),
+            "p_value": float(fit.pvalues[touches.name])}
 
 
 def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "touchpoint", "channel"),

@@ -10,6 +10,7 @@ from cjm import demo
 from cjm.anonymize import anonymize, write_anonymized
 from cjm.clean import clean, read_anonymized, write_clean
 from cjm.coding import run_coding
+from cjm.funnel import run_funnel
 from cjm.params import load_params
 from cjm.paths import PROJECT_ROOT, EngagementPaths
 from cjm.segment import run_segment
@@ -33,6 +34,7 @@ class World:
         self._segmented = None
         self._surveyed = None
         self._coded = None
+        self._funneled = None
 
     @property
     def anonymized(self):
@@ -75,12 +77,21 @@ class World:
             self._coded = run_coding(self.params, self.paths)
         return self._coded
 
-    def planted_segment(self, client_ids: pd.Series) -> pd.Series:
-        """The planted segment of each client pseudonym in ``client_ids`` (missing outside them)."""
+    @property
+    def funneled(self):
+        """The result of 06 on this world (computed once, also written to interim/ and report/)."""
+        if self._funneled is None:
+            self.segmented
+            self._funneled = run_funnel(self.params, self.paths)
+        return self._funneled
+
+    def planted(self, client_ids: pd.Series, column: str = "segment") -> pd.Series:
+        """The planted segment (or another ``column`` of the truth's clients.csv, e.g. "journey")
+        of each client pseudonym in ``client_ids`` (missing outside them)."""
         reid = pd.read_csv(self.paths.reidentification, dtype=str).query("kind == 'client'")
         truth = pd.read_csv(self.paths.truth / "clients.csv", dtype={"client_code": str})
         return client_ids.map(reid.merge(truth, left_on="original", right_on="client_code")
-                              .set_index("pseudonym")["segment"])
+                              .set_index("pseudonym")[column])
 
     def truth_json(self):
         return json.loads((self.paths.truth / "truth.json").read_text(encoding="utf-8"))

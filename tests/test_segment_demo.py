@@ -25,7 +25,7 @@ def test_demo_recommends_the_planted_number_of_segments(world):
 
 def test_demo_split_recovers_the_planted_segments(world):
     result = world.segmented
-    planted = world.planted_segment(result.labels.index.to_series())
+    planted = world.planted(result.labels.index.to_series())
     assert planted.notna().all() and planted.nunique() == PLANTED_K
     assert result.model.k == PLANTED_K
     assert adjusted_rand_score(planted, result.labels) >= 0.8
@@ -33,7 +33,7 @@ def test_demo_split_recovers_the_planted_segments(world):
 
 def test_demo_portraits_carry_the_planted_traits(world):
     result = world.segmented
-    planted = world.planted_segment(result.labels.index.to_series())
+    planted = world.planted(result.labels.index.to_series())
     signatures = {int(k): v["signature"] for k, v in world.truth_json()["segments"].items()}
     overlap = pd.crosstab(planted, result.labels)
     traits = result.traits

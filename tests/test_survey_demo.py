@@ -15,7 +15,7 @@ def test_planted_segment_nps_inside_the_intervals(world):
     result = world.surveyed
     planted_nps = {int(k): v for k, v in world.truth_json()["voice"]["survey"]["nps_by_segment"].items()}
     segments = read_table(world.paths, "segments")
-    planted = world.planted_segment(segments["client_id"])
+    planted = world.planted(segments["client_id"])
     # each found segment stands for the planted segment most of its clients come from
     match = pd.crosstab(segments["segment"], planted).idxmax(axis=1)
     assert match.is_unique, match
@@ -68,7 +68,7 @@ def test_gift_shares_by_segment_match_the_planted_propensities(world):
     result = world.surveyed
     survey_truth = world.truth_json()["voice"]["survey"]
     segments = read_table(world.paths, "segments")
-    match = pd.crosstab(segments["segment"], world.planted_segment(segments["client_id"])).idxmax(axis=1)
+    match = pd.crosstab(segments["segment"], world.planted(segments["client_id"])).idxmax(axis=1)
     shares = result.choices["Подарки и дополнительные услуги"]
     shares = shares[shares["segment"] != "all"]
     planted = [survey_truth["gifts_share_by_segment"][str(int(match[int(s)]))].get(o)

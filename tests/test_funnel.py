@@ -1,0 +1,227 @@
+"""06's funnel on small hand-made logs: answers computed by hand."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cjm.errors import CjmError
+from cjm.funnel import (bottlenecks, cases_from_log, directly_follows, funnel, last_actions, lead_flows,
+                        lost_reasons, prepare_log, stage_times, stage_touches, time_to_convert,
+                        touches_by_stage, variants)
+
+STAGES = ["A", "B", "C", "D"]
+DAY0 = pd.Timestamp("2025-01-01")
+
+
+def day(x: float) -> pd.Timestamp:
+    return DAY0 + pd.Timedelta(days=x)
+
+
+# case: (outcome, closed day, lost reason, [(stage, day), ...] in log order)
+CASES = {
+    "c1": ("won", 6, None, [("A", 0), ("B", 1), ("C", 3), ("D", 6)]),
+    "c2": ("lost", 5, "price", [("A", 0), ("B", 2)]),
+    "c3": ("open", None, None, [("A", 0), ("C", 1)]),                    # skipped B, still open
+    "c4": ("lost", 1, None, [("A", 0)]),                                 # no reason recorded
+    "c5": ("won", 9, None, []),                                          # no history, won
+    "c6": ("open", None, None, []),                                      # no history, open: not placed
+    "c7": ("won", 7, None, [("A", 0), ("B", 1), ("C", 2), ("B", 4), ("C", 5), ("D", 7)]),  # went back
+    "c8": ("lost", 3, "price", [("A", 0), ("B", 2), ("C", 1)]),          # C written with an earlier time
+    "c9": ("lost", 1, "spam", [("A", 0), ("A", 0)]),                     # the same time twice
+}
+
+
+def make_tables(cases=CASES, extra_events=()):
+    deals = pd.DataFrame([{"deal_id": k, "client_id": f"K{k}", "outcome": o, "created_at": day(0),
+                           "closed_at": day(c) if c is not None else pd.NaT, "lost_reason": r,
+                           "segment": 1 if k in ("c1", "c2", "c3") else 2, "channel": "web" if k < "c5" else "call"}
+                          for k, (o, c, r, _) in cases.items()])
+    events = pd.DataFrame([{"deal_id": k, "stage": s, "entered_at": day(d)}
+                           for k, (_, _, _, path) in cases.items() for s, d in path] + list(extra_events))
+    return events, deals
+
+
+@pytest.fixture
+def log():
+    events, deals = make_tables(extra_events=[{"deal_id": "c1", "stage": "Архив", "entered_at": day(2)},
+                                              {"deal_id": "zz", "stage": "A", "entered_at": day(1)}])
+    return prepare_log(events, deals, STAGES, "D")
+
+
+def test_funnel_counts_open_cases_apart_and_skips_as_reached(log):
+    table = funnel(log).set_index("stage")
+    assert table["reached"].tolist() == [8, 6, 5, 3]
+    assert table["entered"].tolist() == [7, 4, 4, 3]      # c5 entered only D, placed there by its outcome
+    assert table["skipped"].tolist() == [1, 2, 1, 0]
+    assert table["lost"].tolist() == [2, 1, 1, 0]
+    assert table["open"].tolist() == [0, 0, 1, 0]
+    assert table["won"].tolist() == [0, 0, 0, 3]
+    assert table["moved_on"].tolist()[:3] == [6, 5, 3] and np.isnan(table.loc["D", "moved_on"])
+    assert table["conversion"].tolist()[:3] == pytest.approx([6 / 8, 5 / 6, 3 / 4])  # open case not in the base
+    assert table["reach_rate"].tolist() == pytest.approx([1, 6 / 8, 6 / 8 * 5 / 6, 6 / 8 * 5 / 6 * 3 / 4])
+    assert table["lost_share"].tolist() == pytest.approx([2 / 4, 1 / 4, 1 / 4, 0])
+
+
+def test_checks_count_every_row_and_case_set_aside(log):
+    checks = log.checks.set_index("check")["count"]
+    assert checks["stage events"] == 22
+    assert checks["events of stages outside the funnel"] == 1
+    assert checks["events of cases not in the cases table"] == 1
+    assert checks["events earlier than the event before them"] == 1      # c8's C
+    assert checks["cases with events at the same time"] == 1             # c9
+    assert checks["cases that went back to an earlier stage"] == 1       # c7
+    assert checks["cases without stage events"] == 2                     # c5, c6
+    assert checks["cases without stage events and a known stage"] == 1   # c6
+    assert log.unknown_stages.to_dict("records") == [{"stage": "Архив", "rows": 1}]
+    assert len(log.events) == 20
+
+
+def test_stage_times_sum_repeated_visits_and_leave_out_negative_times(log):
+    times = stage_times(log).set_index("stage")
+    # moved on from A: c1 1, c2 2, c3 1, c7 1, c8 2 days; from B: c1 2, c7 1 + 1 (c8's B -> C is negative)
+    assert times.loc["A", ["moved_on_cases", "median_days"]].tolist() == [5, 1]
+    assert times.loc["B", ["moved_on_cases", "median_days"]].tolist() == [2, 2]
+    assert times.loc["C", "median_days"] == pytest.approx(3.5)          # c1 3, c7 2 + 2
+    assert times.loc["A", "p90_days"] == pytest.approx(2)
+    # lost: c4 1 day after A; c9 0 + 1; c2 3 days after B; c8 2 days after C
+    assert times["lost_cases"].tolist() == [2, 1, 1, 0]
+    assert times["median_days_to_loss"].tolist()[:3] == [1, 3, 2]
+    assert np.isnan(times.loc["D", "median_days"])
+
+
+def test_time_to_convert_from_creation_to_the_won_stage(log):
+    table = time_to_convert(log)
+    assert table["won_cases"].item() == 2 and table["median_days"].item() == pytest.approx(6.5)  # c1 6, c7 7
+
+
+def test_funnel_by_segment(log):
+    table = funnel(log, "segment").set_index(["segment", "stage"])
+    assert table.loc[1, "reached"].tolist() == [3, 3, 2, 1]      # c1, c2, c3
+    assert table.loc[2, "reached"].tolist() == [5, 3, 3, 2]      # c4, c5, c7, c8, c9 (c6 not placed)
+    assert table.loc[(1, "C"), "conversion"] == 1.0                      # c1 moved on, c3 still open
+
+
+def test_lost_reasons_by_furthest_stage(log):
+    table = lost_reasons(log)
+    assert table.to_dict("records") == [
+        {"stage": "A", "reason": "(no reason recorded)", "cases": 1, "share": 0.5},
+        {"stage": "A", "reason": "spam", "cases": 1, "share": 0.5},
+        {"stage": "B", "reason": "price", "cases": 1, "share": 1.0},
+        {"stage": "C", "reason": "price", "cases": 1, "share": 1.0}]
+
+
+def test_bottleneck_by_absolute_and_relative_loss(log):
+    table = bottlenecks(funnel(log))
+    assert table.iloc[0]["stage"] == "A" and table.iloc[0]["bottleneck"]
+    assert table.set_index("stage")["loss_rate"].to_dict() == pytest.approx({"A": 0.25, "B": 1 / 6, "C": 0.25})
+
+
+def test_variants_count_paths_with_repeats():
+    events, deals = make_tables({**CASES, "c10": ("won", 3, None, [("A", 0), ("B", 1), ("C", 2), ("D", 3)])})
+    table = variants(prepare_log(events, deals, STAGES, "D"), coverage=1.0)
+    top = table.iloc[0]
+    assert top["variant"] == "A → B → C → D" and top["cases"] == 2 and top["won"] == 2
+    assert top["median_days"] == pytest.approx(4.5)
+    assert "A → B → C → B → C → D" in set(table["variant"]) and "A → A" in set(table["variant"])
+    assert table["cases"].sum() == 8 and table["cumulative_share"].iloc[-1] == pytest.approx(1)
+    short = variants(prepare_log(events, deals, STAGES, "D"), coverage=0.2)
+    assert len(short) == 2 and short.iloc[-1]["variant"] == "other variants (6)" and short["cases"].sum() == 8
+
+
+def test_directly_follows_counts_and_median_times(log):
+    table = directly_follows(log).set_index(["source", "target"])
+    assert table.loc[("A", "B"), "cases"] == 4 and table.loc[("A", "B"), "median_days"] == 1.5
+    assert table.loc[("B", "C"), "cases"] == 4 and table.loc[("B", "C"), "median_days"] == 1   # c8's negative left out
+    assert table.loc[("A", "C"), "kind"] == "skip" and table.loc[("C", "B"), "kind"] == "back"
+    assert table.loc[("A", "A"), "kind"] == "repeat" and table.loc[("C", "D"), "cases"] == 2
+    assert table.loc[("start", "A"), "cases"] == 7
+    assert table.loc[("D", "won"), "cases"] == 2 and table.loc[("C", "open"), "cases"] == 1
+
+
+def test_lead_flows_add_up_to_the_funnel(log):
+    flows = lead_flows(log)
+    into_first = flows[flows["target"] == "A"]["cases"].sum()
+    assert into_first == 8 and set(flows.loc[flows["step"] == 0, "source"]) == {"web", "call"}
+    out_of_a = flows[flows["source"] == "A"].set_index("target")["cases"].to_dict()
+    assert out_of_a == {"B": 6, "lost: A": 2}
+    assert flows.loc[flows["target"] == "won", "cases"].item() == 3
+
+
+def test_time_order_follows_the_clock():
+    events, deals = make_tables()
+    log = prepare_log(events, deals, STAGES, "D", order="time")
+    c8 = log.events[log.events["case"] == 7]["stage"].tolist()
+    assert c8 == [0, 2, 1]   # A, C (day 1), B (day 2)
+
+
+def test_touches_per_stage_and_last_actions(log):
+    touches = pd.DataFrame({
+        "deal_id": ["c2", "c2", "c2", "c1", "c1", "c4", "zz"],
+        "at": [day(0.5), day(2.5), day(3), day(-1), day(1.5), day(0.2), day(1)],
+        "touchpoint": ["call", "call", "visit", "call", "mail", "call", "call"],
+        "direction": ["in", "out", "in", "in", "out", "in", "in"],
+        "channel": ["phone", "phone", "office", "phone", "email", "phone", "phone"]})
+    placed = touches_by_stage(log, touches)
+    assert placed.attrs["left_out"] == 1
+    assert placed.set_index(["deal_id", "at"])["stage"].to_dict() == {
+        ("c2", day(0.5)): 0, ("c2", day(2.5)): 1, ("c2", day(3)): 1, ("c1", day(-1)): 0, ("c1", day(1.5)): 1,
+        ("c4", day(0.2)): 0}
+    summary, bands = stage_touches(log, placed)
+    b = summary.set_index("stage").loc["B"]
+    # decided at B: c1, c7 moved on (1 and 0 touches), c2 lost (2), c8 moved on (0)
+    assert b["cases"] == 4 and b["mean_touches"] == pytest.approx(3 / 4)
+    assert b["mean_touches_lost"] == 2 and b["mean_touches_moved_on"] == pytest.approx(1 / 3)
+    assert bands[(bands["stage"] == "B") & (bands["band"] == "2")]["move_on_rate"].item() == 0
+    actions = last_actions(log, placed)
+    assert actions[actions["stage"] == "B"].iloc[0][["last_action", "cases"]].tolist() == ["in · visit · office", 1]
+    assert actions[actions["stage"] == "C"]["last_action"].tolist() == ["no contact at this stage"]
+
+
+def test_bad_input_is_one_clear_error():
+    events, deals = make_tables()
+    with pytest.raises(CjmError, match="no column entered_at"):
+        prepare_log(events.drop(columns="entered_at"), deals, STAGES, "D")
+    with pytest.raises(CjmError, match="outcome .*'closed'"):
+        prepare_log(events, deals.assign(outcome="closed"), STAGES, "D")
+    with pytest.raises(CjmError, match="repeated deal_id"):
+        prepare_log(events, pd.concat([deals, deals.iloc[:1]]), STAGES, "D")
+    with pytest.raises(CjmError, match="order 'clock'"):
+        prepare_log(events, deals, STAGES, "D", order="clock")
+
+
+def test_cases_from_an_event_log_alone():
+    events = pd.DataFrame({"case_id": ["a", "a", "b", "b", "c", "d"],
+                           "stage": ["A", "D", "A", "Провал", "A", "B"],
+                           "at": [day(0), day(5), day(0), day(2), day(1), day(100)]})
+    cases, counts = cases_from_log(events, STAGES, "D", lost_stages=["Провал"], open_after_days=30)
+    assert cases.set_index("case_id")["outcome"].to_dict() == {"a": "won", "b": "lost", "c": "lost", "d": "open"}
+    assert counts == {"won": 1, "lost_stage": 1, "gone_quiet": 1, "open": 1}
+    log = prepare_log(events.rename(columns={"case_id": "deal_id", "at": "entered_at"}),
+                      cases.rename(columns={"case_id": "deal_id"}), STAGES, "D", ignore=["Провал"], lost_stage=None)
+    assert funnel(log)["reached"].tolist() == [4, 2, 1, 1]
+    assert log.checks.set_index("check").loc["events of ignored stages", "count"] == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(STAGES + ["?", None]), st.integers(0, 30)),
+                max_size=40),
+       st.lists(st.sampled_from(["won", "lost", "open"]), min_size=6, max_size=6))
+def test_any_log_gives_a_consistent_funnel(rows, outcomes):
+    deals = pd.DataFrame({"deal_id": [f"d{i}" for i in range(6)], "outcome": outcomes,
+                          "created_at": day(0), "closed_at": day(40)})
+    events = pd.DataFrame([{"deal_id": f"d{c}", "stage": s, "entered_at": day(d)} for c, s, d in rows],
+                          columns=["deal_id", "stage", "entered_at"])
+    log = prepare_log(events, deals, STAGES, "D")
+    table = funnel(log)
+    reached = table["reached"].to_numpy()
+    assert (np.diff(reached) <= 0).all()
+    assert (table["entered"] + table["skipped"] == table["reached"]).all()
+    ended = table["lost"] + table["open"] + table["won"]
+    assert (table["moved_on"].fillna(0) + ended == table["reached"]).all()
+    assert reached[0] == (log.cases["furthest"] >= 0).sum()
+    checks = log.checks.set_index("check")["count"]
+    set_aside = checks[["events of stages outside the funnel", "events without a stage"]].sum()
+    assert len(log.events) + set_aside == len(events)
+    assert ((table["conversion"].dropna() >= 0) & (table["conversion"].dropna() <= 1)).all()

@@ -286,7 +286,7 @@ def journeys_vs_segments(journeys: pd.DataFrame, segments: pd.DataFrame) -> tupl
     if table.shape[0] < 2 or table.shape[1] < 2:
         return table, {"clients": len(both), "chi2": np.nan, "p_value": np.nan, "cramers_v": np.nan,
                        "adjusted_rand": np.nan, "segments_in_one_journey": 0, "same": False}
-    chi2, p_value, _, _ = chi2_contingency(table)
+    chi2, p_value, _, _ = chi2_contingency(table, correction=False)
     v = float(np.sqrt(chi2 / (len(both) * (min(table.shape) - 1))))
     ari = float(adjusted_rand_score(both["segment"], both["journey"]))
     concentrated = int((table.div(table.sum(axis=1), axis=0).max(axis=1) >= 0.8).sum())

@@ -25,7 +25,10 @@ from cjm.errors import CjmError
 DAY = np.timedelta64(1, "D")
 #: Outcomes of a case; a case with another or no outcome is an error of the caller.
 OUTCOMES = ("won", "lost", "open")
-START, NO_EVENTS = "start", "(no stage history)"
+START = "start"
+#: Values the funnel's tables write for what the data do not say, in the engagement's language.
+LABELS = {"ru": {"missing": "(причина не указана)", "silent": "нет контакта на этапе", "other": "другие пути ({n})"},
+          "en": {"missing": "(no reason recorded)", "silent": "no contact at this stage", "other": "other variants ({n})"}}
 
 
 @dataclass
@@ -353,7 +356,7 @@ def time_to_convert(log: StageLog, by: str | None = None) -> pd.DataFrame:
 
 
 def lost_reasons(log: StageLog, by: str | None = None, reason: str = "lost_reason",
-                 missing: str = "(no reason recorded)") -> pd.DataFrame:
+                 missing: str = LABELS["en"]["missing"]) -> pd.DataFrame:
     """Reasons recorded on lost cases, by the stage they were lost at.
 
     Returns
@@ -390,14 +393,15 @@ def _path_hash(log: StageLog) -> tuple[np.ndarray, np.ndarray]:
     return np.add.reduceat(terms, starts) if len(ev) else terms, lengths
 
 
-def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ") -> pd.DataFrame:
+def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
+             other: str = LABELS["en"]["other"]) -> pd.DataFrame:
     """Distinct paths through the stages with their counts, outcomes and durations.
 
     Parameters
     ----------
     coverage : float
         Variants are listed, most frequent first, until they cover this share of the
-        cases with events; the rest are one row, "other variants".
+        cases with events; the rest are one row, ``other`` (``{n}``: how many variants).
 
     Returns
     -------
@@ -428,7 +432,7 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ") -> 
     head["variant"] = [separator.join(names[stage_of[s:s + n]]) for s, n in zip(head["first"], head["length"])]
     head = head.rename(columns={"length": "stages"})
     if len(rest):
-        other = {"variant": f"other variants ({len(rest)})", "stages": np.nan, "cases": rest["cases"].sum(),
+        other = {"variant": other.format(n=len(rest)), "stages": np.nan, "cases": rest["cases"].sum(),
                  "share": rest["share"].sum(), "cumulative_share": 1.0,
                  "median_days": float(np.median(frame.loc[frame.set_index(["hash", "length"]).index.isin(
                      rest.set_index(["hash", "length"]).index), "days"])),
@@ -612,11 +616,11 @@ def _touch_odds(moved_on: pd.Series, touches: pd.Series) -> dict:
 
 
 def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "touchpoint", "channel"),
-                 top: int = 5) -> pd.DataFrame:
+                 top: int = 5, silent: str = LABELS["en"]["silent"]) -> pd.DataFrame:
     """What lost cases did last before they were lost, by the stage they were lost at.
 
     The last touch before the case was closed, described by the ``describe`` columns; a
-    lost case without a touch at its last stage is "no contact at this stage".
+    lost case without a touch at its last stage is ``silent``.
 
     Returns
     -------
@@ -638,7 +642,7 @@ def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "to
     frame = pd.DataFrame({"case": last["case"].to_numpy(), "last_action": action.to_numpy(),
                           "days": (last["closed_at"] - last["_at"]).dt.total_seconds().to_numpy() / 86400})
     silent = np.setdiff1d(lost, frame["case"].to_numpy())
-    frame = pd.concat([frame, pd.DataFrame({"case": silent, "last_action": "no contact at this stage",
+    frame = pd.concat([frame, pd.DataFrame({"case": silent, "last_action": silent,
                                             "days": np.nan})], ignore_index=True)
     frame["stage"] = cases["furthest"].to_numpy()[frame["case"].to_numpy()]
     table = frame.groupby(["stage", "last_action"]).agg(cases=("case", "size"),
@@ -758,23 +762,26 @@ def _breakdowns(log: StageLog, names: list[str]) -> pd.DataFrame:
 
 
 def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = None,
-                   segments: pd.DataFrame | None = None, seed: int = 0) -> FunnelResult:
+                   segments: pd.DataFrame | None = None, seed: int = 0, language: str = "ru") -> FunnelResult:
     """All of 06 on a prepared log: funnel, breakdowns, times, reasons, bottlenecks, paths,
-    touches per stage, last actions, journeys and their overlap with segments."""
+    touches per stage, last actions, journeys and their overlap with segments; values the
+    data do not give are written in ``language``."""
+    labels = LABELS.get(language, LABELS["en"])
     whole = funnel(log)
     whole = whole.merge(stage_times(log)[["stage", "median_days", "p75_days", "p90_days"]], on="stage")
-    reasons = lost_reasons(log) if "lost_reason" in log.cases else pd.DataFrame()
+    reasons = lost_reasons(log, missing=labels["missing"]) if "lost_reason" in log.cases else pd.DataFrame()
     result = FunnelResult(
         log=log, funnel=whole, breakdowns=_breakdowns(log, section["breakdowns"]), times=stage_times(log),
         to_convert=time_to_convert(log) if log.won is not None else pd.DataFrame(),
         bottlenecks=bottlenecks(whole), lost_reasons=reasons,
-        lost_by_segment=lost_reasons(log, "segment") if "segment" in log.cases and len(reasons) else None,
-        variants=variants(log, section["variants_coverage"]), follows=directly_follows(log),
+        lost_by_segment=lost_reasons(log, "segment", missing=labels["missing"])
+        if "segment" in log.cases and len(reasons) else None,
+        variants=variants(log, section["variants_coverage"], other=labels["other"]), follows=directly_follows(log),
         flows=lead_flows(log))
     if touches is not None and len(touches):
         placed = touches_by_stage(log, touches)
         result.touches, result.touch_bands = stage_touches(log, placed, bands=tuple(section["touch_bands"]))
-        result.last_actions = last_actions(log, placed)
+        result.last_actions = last_actions(log, placed, silent=labels["silent"])
     if "client_id" in log.cases and "channel" in log.cases:
         from cjm.journeys import find_journeys, journey_names, journeys_vs_segments, path_features
 
@@ -827,7 +834,7 @@ def run_funnel(params: dict, paths) -> FunnelResult:
         ignore = [*section["ignore_stages"], *spec.get("lost_stages", [])]
         log = prepare_log(events, cases, stages, won_stage, ignore, section["order"], case="case_id", at="at",
                           lost_stage=None)
-        result = analyse_funnel(log, section, seed=params["seed"])
+        result = analyse_funnel(log, section, seed=params["seed"], language=params["language"])
         result.log_outcomes = outcomes
     else:
         segments = read_table(paths, "segments") if paths.table("segments").exists() else None
@@ -835,7 +842,7 @@ def run_funnel(params: dict, paths) -> FunnelResult:
         log = prepare_log(read_table(paths, "stage_events"), cases, stages, won_stage, section["ignore_stages"],
                           section["order"])
         touches = read_table(paths, "touches") if paths.table("touches").exists() else None
-        result = analyse_funnel(log, section, touches, segments, params["seed"])
+        result = analyse_funnel(log, section, touches, segments, params["seed"], params["language"])
         result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
     result.funnel["journey_stage"] = result.funnel["stage"].map(section.get("journey_stage_of", {}))
     write_funnel(result, paths)
@@ -872,3 +879,24 @@ def write_funnel(result: FunnelResult, paths) -> None:
                 if result.journey_segments is not None else None}
     sheets.update({name: frame for name, frame in optional.items() if frame is not None})
     write_xlsx_sheets(sheets, paths.report / "funnel.xlsx")
+
+
+def findings(result: FunnelResult) -> dict:
+    """The numbers 06's narrative quotes."""
+    table = result.funnel
+    first = table.iloc[0]
+    top = result.bottlenecks.iloc[0]
+    decided = first["reached"] - table["open"].sum()
+    facts = {"cases": int(first["reached"]), "won": int(table["won"].sum()), "open": int(table["open"].sum()),
+             "won_rate": table["won"].sum() / decided if decided else float("nan"),
+             "bottleneck": top["stage"], "bottleneck_lost": int(top["lost"]), "bottleneck_share": top["lost_share"],
+             "bottleneck_rate": top["loss_rate"], "variants_shown": int(result.variants["stages"].notna().sum()),
+             "top_variant_share": result.variants["share"].iloc[0] if len(result.variants) else float("nan")}
+    if len(result.to_convert):
+        facts["days_to_convert"] = result.to_convert["median_days"].iloc[0]
+    if result.journeys is not None:
+        facts.update(k=result.journeys.k, chosen_by=result.journeys.chosen_by)
+    if result.journey_test:
+        facts.update(ari=result.journey_test["adjusted_rand"], cramers_v=result.journey_test["cramers_v"],
+                     same=result.journey_test["same"])
+    return facts

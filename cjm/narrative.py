@@ -124,6 +124,52 @@ TEXTS = {
                      "кодовую книгу и перезапустите шаг.",
         "05.outputs": "Фрагменты, цитаты, точки контакта и эмоции по этапам сохранены для карт (шаг 7); "
                       "все таблицы — в `voice_of_customer.xlsx`.",
+        "06.title": "# 6. Воронка и пути клиентов\n\n"
+                    "Где лиды уходят и почему, сколько времени занимает каждый этап и сколько на самом деле "
+                    "разных путей приводит клиентов в компанию — по истории стадий сделок CRM, её касаниям "
+                    "и причинам отказов.",
+        "06.checks": "## История стадий\n\nЧто найдено в истории стадий и что с этим сделано. Сделки "
+                     "берутся в порядке записей CRM: ошибка часов не переставляет этапы, но время до такой "
+                     "записи не учитывается. Сделки без истории размещены по их итогу, где он говорит об этапе.",
+        "06.unknown": "Стадии, которых нет в параметрах (`stages`): их записи не вошли в воронку. Если это "
+                      "шаги пути, добавьте их в `stages`; если нет — в `funnel.ignore_stages`.",
+        "06.funnel": "## Воронка\n\nИз {cases:,} сделок {won:,} дошли до выдачи, {open:,} ещё в работе: "
+                     "{won_rate:.0%} решённых сделок заканчиваются договором, медиана пути до выдачи — "
+                     "{days_to_convert:.0f} дн. Сделка, которая ещё в работе, не считается потерянной.",
+        "06.bottleneck": "**Узкое место — «{bottleneck}»**: здесь теряется {bottleneck_lost:,} сделок "
+                         "({bottleneck_share:.0%} всех потерь), {bottleneck_rate:.0%} дошедших до этапа.",
+        "06.breakdowns": "## Конверсия по сегментам, каналам, продуктам и когортам\n\nКонверсия этапа в каждой "
+                         "группе (доля перешедших дальше среди решённых сделок).",
+        "06.times": "## Время на этапах\n\nДни на этапе у сделок, которые перешли дальше (медиана, 75-й и "
+                    "90-й процентили; повторные заходы суммируются), и дни до потери у потерянных на этапе.",
+        "06.reasons": "## Почему сделки теряются\n\nПричины, которые менеджеры записали при закрытии сделки, "
+                      "по этапу, на котором она остановилась.",
+        "06.last": "Что было последним касанием потерянной сделки на её последнем этапе, и сколько дней "
+                   "прошло от него до закрытия.",
+        "06.touches": "## Касания на этапах\n\nСколько контактов (звонков, сообщений, встреч, визитов) нужно "
+                      "сделке на этапе, и связано ли их число с переходом дальше: отношение шансов на одно "
+                      "касание больше 1 — касания помогают, меньше 1 — этап, требующий многих контактов, сам "
+                      "становится барьером. Считаются только решённые на этапе сделки.",
+        "06.paths": "## Пути по этапам\n\nВарианты — последовательности этапов, как они записаны в CRM; "
+                    "первые {variants_shown} покрывают не меньше заданной доли сделок, самый частый — "
+                    "{top_variant_share:.0%}.",
+        "06.process": "Карта процесса (граф непосредственного следования): сколько раз за этапом следует "
+                      "другой и сколько дней между ними.",
+        "06.sankey": "## Схема пути лида\n\nОт канала, через который пришёл лид, по этапам до результата: "
+                     "это схема пути лида для карты.",
+        "06.journeys": "## Сколько разных путей\n\nПуть клиента — канал, через который он пришёл, каналы "
+                       "касаний по дороге и пропущенные этапы. Модель латентных классов перебирает число путей; "
+                       "выбрано {k} ({how}): наименьшее число, дающее 90% улучшения BIC.",
+        "06.journeys_params": "параметры", "06.journeys_bic": "по критерию BIC",
+        "06.vs_segments": "## Пути и сегменты\n\nСовпадают ли пути с сегментами? Индекс Рэнда (с поправкой) "
+                          "{ari:.2f} (1 — полностью совпадают, 0 — не связаны), V Крамера {cramers_v:.2f}: {verdict}",
+        "06.same": "пути повторяют сегменты.",
+        "06.different": "путей не столько же, сколько сегментов, и это разные группировки — в каждом "
+                        "сегменте есть клиенты разных путей, поэтому карты строятся по путям.",
+        "06.side_groups": "## Группы вне исследования\n\nКонверсия по этапам у отложенных групп рядом с "
+                          "клиентами исследования: так видно, насколько их путь другой.",
+        "06.outputs": "Воронка, пути клиентов, варианты, граф переходов и причины потерь сохранены для карт "
+                      "(шаг 7); все таблицы — в `funnel.xlsx`.",
         "04.screening": "## Проверка ответов\n\nИз {rows} строк выгрузки: анкеты, заполненные быстрее "
                         "{min_seconds:g} секунд, и повторные ответы одного клиента (оставлен первый) "
                         "отложены; ответы без связи с CRM оставлены и учтены отдельно.",
@@ -283,6 +329,52 @@ TEXTS = {
                      "codes. If a theme matters, add it to the codebook and rerun the step.",
         "05.outputs": "Fragments, quotes, touchpoints and stage emotions are saved for the maps (step 7); every "
                       "table is in `voice_of_customer.xlsx`.",
+        "06.title": "# 6. Funnel and journeys\n\n"
+                    "Where leads drop out and why, how long each stage takes and how many distinct journeys "
+                    "really lead clients to the company, from the CRM's stage history, its touches and lost reasons.",
+        "06.checks": "## Stage history\n\nWhat the stage history holds and what was done with it. A deal's "
+                     "events are taken in the CRM's order: a clock error does not reorder stages, but the time "
+                     "before such a record is left out. Deals without history are placed by their outcome where "
+                     "it tells the stage.",
+        "06.unknown": "Stages not in the params (`stages`): their records are not in the funnel. If they are "
+                      "steps of the journey, add them to `stages`; if not, to `funnel.ignore_stages`.",
+        "06.funnel": "## Funnel\n\nOf {cases:,} deals, {won:,} reached the hand-over and {open:,} are still open: "
+                     "{won_rate:.0%} of decided deals end in a contract, in a median {days_to_convert:.0f} days. "
+                     "An open deal is not counted as lost.",
+        "06.bottleneck": "**The bottleneck is \"{bottleneck}\"**: {bottleneck_lost:,} deals are lost there "
+                         "({bottleneck_share:.0%} of all losses), {bottleneck_rate:.0%} of those reaching it.",
+        "06.breakdowns": "## Conversion by segment, channel, product and cohort\n\nEach stage's conversion in "
+                         "each group (share moving on of the decided deals).",
+        "06.times": "## Time in stage\n\nDays in a stage for deals that moved on (median, 75th and 90th "
+                    "percentile; repeated visits add up) and days before the loss for deals lost there.",
+        "06.reasons": "## Why deals are lost\n\nThe reasons managers recorded when closing a deal, by the stage "
+                      "it stopped at.",
+        "06.last": "The last touch of a lost deal at its last stage, and the days from it to the closing.",
+        "06.touches": "## Touches by stage\n\nHow many contacts (calls, messages, meetings, visits) a deal needs "
+                      "at a stage and whether their number goes with moving on: an odds ratio per touch above 1 "
+                      "means touches help, below 1 that a stage needing many contacts is a barrier itself. "
+                      "Only deals decided at the stage count.",
+        "06.paths": "## Paths through the stages\n\nVariants are sequences of stages as the CRM recorded them; "
+                    "the first {variants_shown} cover at least the chosen share of deals, the most frequent "
+                    "{top_variant_share:.0%}.",
+        "06.process": "The process map (directly-follows graph): how often one stage follows another and the "
+                      "days between them.",
+        "06.sankey": "## The lead journey\n\nFrom the channel a lead came through, stage by stage, to the outcome: "
+                     "the scheme of the lead journey for the maps.",
+        "06.journeys": "## How many journeys\n\nA client's journey is the channel they came through, the "
+                       "channels of the contacts on the way and the stages they skipped. A latent class model "
+                       "tries each number of journeys; {k} were chosen ({how}): the smallest number giving 90% "
+                       "of the BIC improvement.",
+        "06.journeys_params": "params", "06.journeys_bic": "by BIC",
+        "06.vs_segments": "## Journeys and segments\n\nDo the journeys match the segments? Adjusted Rand index "
+                          "{ari:.2f} (1: the same grouping, 0: unrelated), Cramér's V {cramers_v:.2f}: {verdict}",
+        "06.same": "the journeys repeat the segments.",
+        "06.different": "there are not as many journeys as segments and they group clients differently: every "
+                        "segment has clients on several journeys, so the maps are drawn per journey.",
+        "06.side_groups": "## Groups outside the study\n\nConversion by stage of the groups set aside next to the "
+                          "studied clients: how different their path is.",
+        "06.outputs": "Funnel, journeys, variants, the transition graph and lost reasons are saved for the maps "
+                      "(step 7); all tables are in `funnel.xlsx`.",
         "04.screening": "## Checking the answers\n\nOf the export's {rows} rows: answers filled in faster "
                         "than {min_seconds:g} seconds and repeat answers of a client (the first kept) are set "
                         "aside; answers not linked to the CRM are kept and counted.",
@@ -370,9 +462,9 @@ LABELS = {
         "own": "NPS компании", "own_n": "n компании", "difference": "Разница", "driver": "Этап",
         "importance": "Вклад в лояльность", "coefficient": "Коэффициент", "rank": "Место",
         "moment_of_truth": "Момент истины", "performance": "Средняя оценка", "quadrant": "Что делать",
-        "option": "Вариант", "chosen": "Выбрали", "chi2": "Хи-квадрат", "dof": "Ст. свободы",
+        "chosen": "Выбрали", "chi2": "Хи-квадрат", "dof": "Ст. свободы",
         "cramers_v": "V Крамера", "h": "H", "mean": "Средняя", "satisfied": "Довольны",
-        "documents": "Документов", "texts": "Текстов", "sentences": "Предложений", "coded": "Закодировано",
+        "documents": "Документов", "sentences": "Предложений", "coded": "Закодировано",
         "layer": "Слой карты", "code": "Код", "mentions": "Упоминаний", "quote": "Цитата", "doc_id": "Документ",
         "touchpoint": "Точка контакта", "channel": "Канал", "online": "Онлайн", "sources": "Источники",
         "valence": "Тональность", "mystery_visits": "Визитов ТП", "crm_touches": "Касаний в CRM", "score": "Оценка",
@@ -380,6 +472,21 @@ LABELS = {
         "terms": "Слова", "turns": "Реплик", "respondent": "Респондента", "other_speakers": "Других",
         "unmarked": "Без метки", "speakers_seen": "Говорящие",
         "interviews_without_speakers": "Интервью без меток",
+        "check": "Проверка", "count": "Число", "unit": "Единица", "reached": "Дошли", "entered": "Вошли",
+        "skipped": "Пропустили", "moved_on": "Перешли дальше", "lost": "Потеряно", "open": "В работе",
+        "won": "Выдано", "conversion": "Конверсия", "reach_rate": "Доля дошедших", "lost_share": "Доля потерь",
+        "median_days": "Медиана, дн.", "p75_days": "75%, дн.", "p90_days": "90%, дн.",
+        "journey_stage": "Этап карты", "moved_on_cases": "Перешли дальше", "lost_cases": "Потеряно",
+        "median_days_to_loss": "Дней до потери, медиана", "reason": "Причина", "cases": "Сделок",
+        "loss_rate": "Доля потерянных", "rank_lost": "Место по числу", "rank_rate": "Место по доле",
+        "bottleneck": "Узкое место", "variant": "Путь по этапам", "stages": "Этапов",
+        "cumulative_share": "Накопленная доля", "last_action": "Последнее касание",
+        "median_days_to_close": "Дней до закрытия", "mean_touches": "Касаний в среднем",
+        "median_touches": "Касаний, медиана", "mean_touches_moved_on": "У перешедших",
+        "mean_touches_lost": "У потерянных", "odds_ratio": "Отношение шансов", "move_on_rate": "Перешли дальше",
+        "journey": "Путь", "journey_name": "Путь клиента", "log_likelihood": "Лог. правдоподобие", "bic": "BIC",
+        "improvement": "Доля улучшения BIC", "block": "Признак пути", "overall": "Все клиенты", "lift": "Лифт",
+        "target": "Куда", "probability": "Вероятность",
     },
     "en": {},
 }
@@ -406,9 +513,38 @@ VALUES = {
         "population (weighted by segment size)": "клиентская база (взвешено по сегментам)",
         "client's own NPS": "NPS компании", "all": "все", "fix first": "исправлять в первую очередь",
         "keep up": "поддерживать", "watch": "наблюдать", "maintain": "не наращивать", "yes": "да", "no": "нет",
-        "interview": "интервью", "survey": "анкета", "mystery": "тайный покупатель", "touchpoint": "точка контакта",
+        "survey": "анкета", "mystery": "тайный покупатель", "touchpoint": "точка контакта",
         "barrier": "барьер", "pain": "боль", "positive": "позитив", "emotion": "эмоция", "question": "вопрос",
         "goal": "цель", "influencer": "влияние", "theme": "тема",
+        "stage events": "записи истории стадий",
+        "events of stages outside the funnel": "записи стадий, которых нет в воронке",
+        "events of ignored stages": "записи игнорируемых стадий", "events without a stage": "записи без стадии",
+        "events without a time": "записи без времени",
+        "events of cases not in the cases table": "записи сделок, которых нет в таблице сделок",
+        "events earlier than the event before them": "записи со временем раньше предыдущей",
+        "cases with events at the same time": "сделки с записями в одно время",
+        "cases that went back to an earlier stage": "сделки, вернувшиеся на прежний этап",
+        "won cases whose history stops before the won stage": "выигранные сделки без этапа выдачи в истории",
+        "cases at the won stage not marked won": "сделки на этапе выдачи без статуса «выиграна»",
+        "cases without stage events": "сделки без истории стадий",
+        "lost cases whose CRM lost stage differs from their furthest stage":
+            "потерянные сделки, у которых этап отказа в CRM не совпадает с историей",
+        "cases without stage events and a known stage": "сделки без истории и без известного этапа",
+        "rows": "строк", "cases": "сделок", "read": "прочитаны",
+        "left out; add the names to 'stages' or 'funnel.ignore_stages'":
+            "не вошли; добавьте названия в 'stages' или 'funnel.ignore_stages'",
+        "left out (funnel.ignore_stages)": "не вошли (funnel.ignore_stages)", "left out": "не вошли",
+        "kept in log order; the negative time before them is left out of times in stage":
+            "оставлены в порядке CRM; отрицательное время до них не входит во время на этапе",
+        "kept in log order": "оставлены в порядке CRM",
+        "counted once per stage in the funnel; their repeats are in the paths":
+            "в воронке этап считается один раз; повторы видны в путях",
+        "counted as having reached the won stage": "считаются дошедшими до выдачи",
+        "counted by their outcome": "учтены по их итогу",
+        "placed by their outcome where it tells the stage": "размещены по итогу, если он говорит об этапе",
+        "the furthest stage of the history is used": "взят самый дальний этап истории",
+        "left out of the funnel (listed in the checks)": "не вошли в воронку",
+        "entry": "канал прихода", "contacts": "каналы касаний", "params": "параметры", "bic elbow": "BIC",
     },
     "en": {"maintain": "don't add more"},
 }
@@ -482,7 +618,7 @@ def labelled(frame: pd.DataFrame, language: str) -> pd.DataFrame:
         pattern = "|".join(sorted(map(re.escape, values), key=len, reverse=True))
         frame = frame.copy()
         for column in ("treatment", "detail", "kind", "role", "rule", "action", "group", "estimate", "quadrant",
-                       "scope", "source", "layer"):
+                       "scope", "source", "layer", "check", "unit", "block"):
             if column in frame:
                 frame[column] = frame[column].str.replace(rf"(?<!\w)(?:{pattern})(?!\w)", lambda m: values[m.group(0)],
                                                           regex=True)

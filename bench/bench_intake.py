@@ -166,6 +166,21 @@ def copies_bench(prefix: str, runs: tuple[str, ...], tile, script: str):
     return bench_scale
 
 
+def tiler(tables: dict[str, tuple[str, ...]]):
+    """A ``tile`` for :func:`copies_bench`: each interim table of ``tables`` copied ``scale``
+    times, its key columns under fresh pseudonyms (a missing key stays missing)."""
+    def tile(source: Path, target: Path, scale: int) -> None:
+        import pandas as pd
+
+        target.mkdir(parents=True, exist_ok=True)
+        for name, keys in tables.items():
+            table = pd.read_parquet(source / f"{name}.parquet")
+            copies = [table.assign(**{key: table[key] + f"-{k}" for key in keys}) for k in range(scale)]
+            pd.concat(copies, ignore_index=True).to_parquet(target / f"{name}.parquet")
+
+    return tile
+
+
 def cli(name: str, description: str, bench_scale, run_steps, default_scales=(1, 10, 100)) -> None:
     """A benchmark's command line: ``--scales`` to measure (each by ``bench_scale``, results
     recorded as ``name``); ``--run ROOT`` (internal) measures one prepared root in this process."""

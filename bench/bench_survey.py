@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from bench_intake import ENGAGEMENT, cli, copies_bench
+from bench_intake import ENGAGEMENT, cli, copies_bench, tiler
 from bench_segment import _peak_mb
 
 TILED = {"survey": ("respondent_id", "client_id"), "segments": ("client_id",), "deals": ("deal_id", "client_id"),
@@ -50,22 +50,7 @@ def run_steps(root: Path) -> dict:
             "drivers_s": round(t3 - t2, 1), "peak_mb": _peak_mb()}
 
 
-def tile(source: Path, target: Path, scale: int) -> None:
-    """The interim tables 04 reads, copied ``scale`` times under fresh pseudonyms into ``target``."""
-    import pandas as pd
-
-    target.mkdir(parents=True, exist_ok=True)
-    for name, keys in TILED.items():
-        table = pd.read_parquet(source / f"{name}.parquet")
-        copies = []
-        for k in range(scale):
-            copy = table.copy()
-            for key in keys:
-                copy[key] = copy[key].where(copy[key].isna(), copy[key] + f"-{k}")
-            copies.append(copy)
-        pd.concat(copies, ignore_index=True).to_parquet(target / f"{name}.parquet")
-
-
 if __name__ == "__main__":
-    cli("survey", __doc__.splitlines()[0], copies_bench("cjm-bench-survey-", ("cjm.segment:run_segment",), tile, __file__),
+    cli("survey", __doc__.splitlines()[0], copies_bench("cjm-bench-survey-", ("cjm.segment:run_segment",), tiler(TILED),
+                                                      __file__),
         run_steps, default_scales=[1, 10, 72, 720])

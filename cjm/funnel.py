@@ -236,11 +236,13 @@ def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
         decided = reached[g] - ended["open"][g]
         conversion = np.divide(moved[g], decided, out=np.full(k, np.nan), where=decided > 0)
         frame = pd.DataFrame({"stage": log.stages, "reached": reached[g], "entered": np.minimum(entered[g], reached[g]),
-                              "moved_on": moved[g].astype(float), "lost": ended["lost"][g], "open": ended["open"][g],
+                              "moved_on": pd.array(moved[g], dtype="Int64"), "lost": ended["lost"][g],
+                              "open": ended["open"][g],
                               "won": ended["won"][g], "conversion": conversion})
         frame["skipped"] = frame["reached"] - frame["entered"]
         last = k - 1 if log.won is None else log.won
-        frame.loc[frame.index >= last, ["moved_on", "conversion"]] = np.nan
+        frame.loc[frame.index >= last, "moved_on"] = pd.NA
+        frame.loc[frame.index >= last, "conversion"] = np.nan
         frame["reach_rate"] = np.r_[1.0, np.cumprod(np.nan_to_num(conversion[:-1], nan=0.0))]
         lost_total = frame["lost"].sum()
         frame["lost_share"] = frame["lost"] / lost_total if lost_total else 0.0
@@ -503,7 +505,7 @@ def lead_flows(log: StageLog, channel: str = "channel") -> pd.DataFrame:
         entries = placed[channel].astype(object).where(placed[channel].notna(), "?").value_counts()
         rows += [(name, log.stages[0], int(n), 0) for name, n in entries.items()]
     for i, row in table.iterrows():
-        if row["moved_on"] == row["moved_on"] and row["moved_on"] > 0:
+        if pd.notna(row["moved_on"]) and row["moved_on"] > 0:
             rows.append((row["stage"], log.stages[i + 1], int(row["moved_on"]), i + 1))
         for outcome in OUTCOMES:
             if row[outcome] > 0:
@@ -641,8 +643,8 @@ def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "to
     action = last[columns].astype(str).agg(" · ".join, axis=1) if columns else pd.Series("touch", index=last.index)
     frame = pd.DataFrame({"case": last["case"].to_numpy(), "last_action": action.to_numpy(),
                           "days": (last["closed_at"] - last["_at"]).dt.total_seconds().to_numpy() / 86400})
-    silent = np.setdiff1d(lost, frame["case"].to_numpy())
-    frame = pd.concat([frame, pd.DataFrame({"case": silent, "last_action": silent,
+    untouched = np.setdiff1d(lost, frame["case"].to_numpy())
+    frame = pd.concat([frame, pd.DataFrame({"case": untouched, "last_action": silent,
                                             "days": np.nan})], ignore_index=True)
     frame["stage"] = cases["furthest"].to_numpy()[frame["case"].to_numpy()]
     table = frame.groupby(["stage", "last_action"]).agg(cases=("case", "size"),

@@ -9,6 +9,7 @@ a client reads.
 from __future__ import annotations
 
 import re
+import string
 
 import numpy as np
 import pandas as pd
@@ -133,10 +134,10 @@ TEXTS = {
                      "записи не учитывается. Сделки без истории размещены по их итогу, где он говорит об этапе.",
         "06.unknown": "Стадии, которых нет в параметрах (`stages`): их записи не вошли в воронку. Если это "
                       "шаги пути, добавьте их в `stages`; если нет — в `funnel.ignore_stages`.",
-        "06.funnel": "## Воронка\n\nИз {cases:,} сделок {won:,} дошли до выдачи, {open:,} ещё в работе: "
+        "06.funnel": "## Воронка\n\nИз {cases} сделок {won} дошли до выдачи, {open} ещё в работе: "
                      "{won_rate:.0%} решённых сделок заканчиваются договором, медиана пути до выдачи — "
                      "{days_to_convert:.0f} дн. Сделка, которая ещё в работе, не считается потерянной.",
-        "06.bottleneck": "**Узкое место — «{bottleneck}»**: здесь теряется {bottleneck_lost:,} сделок "
+        "06.bottleneck": "**Узкое место — «{bottleneck}»**: здесь теряется {bottleneck_lost} сделок "
                          "({bottleneck_share:.0%} всех потерь), {bottleneck_rate:.0%} дошедших до этапа.",
         "06.breakdowns": "## Конверсия по сегментам, каналам, продуктам и когортам\n\nКонверсия этапа в каждой "
                          "группе (доля перешедших дальше среди решённых сделок).",
@@ -338,10 +339,10 @@ TEXTS = {
                      "it tells the stage.",
         "06.unknown": "Stages not in the params (`stages`): their records are not in the funnel. If they are "
                       "steps of the journey, add them to `stages`; if not, to `funnel.ignore_stages`.",
-        "06.funnel": "## Funnel\n\nOf {cases:,} deals, {won:,} reached the hand-over and {open:,} are still open: "
+        "06.funnel": "## Funnel\n\nOf {cases} deals, {won} reached the hand-over and {open} are still open: "
                      "{won_rate:.0%} of decided deals end in a contract, in a median {days_to_convert:.0f} days. "
                      "An open deal is not counted as lost.",
-        "06.bottleneck": "**The bottleneck is \"{bottleneck}\"**: {bottleneck_lost:,} deals are lost there "
+        "06.bottleneck": "**The bottleneck is \"{bottleneck}\"**: {bottleneck_lost} deals are lost there "
                          "({bottleneck_share:.0%} of all losses), {bottleneck_rate:.0%} of those reaching it.",
         "06.breakdowns": "## Conversion by segment, channel, product and cohort\n\nEach stage's conversion in "
                          "each group (share moving on of the decided deals).",
@@ -568,18 +569,25 @@ def start(engagement: str) -> tuple[dict, EngagementPaths, str]:
     return params, EngagementPaths(engagement), params["language"]
 
 
+class _Passage(string.Formatter):
+    """Fills a passage: a whole number without a format of its own gets thin-space
+    thousands, as in tables."""
+
+    def format_field(self, value, format_spec):
+        if not format_spec and isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            return f"{value:,}".replace(",", "\u202f")
+        return super().format_field(value, format_spec)
+
+
 def say(key: str, language: str, **values) -> Markdown:
     """The passage ``key`` of :data:`TEXTS` in ``language``, as Markdown for display."""
-    return Markdown(TEXTS[language][key].format(**values))
+    return Markdown(_Passage().format(TEXTS[language][key], **values))
 
 
 def say_each(key: str, language: str, rows: pd.DataFrame) -> Markdown:
     """The passage ``key`` once per row of ``rows`` (its columns fill the passage)."""
-    def shown(value):  # whole numbers with thin-space thousands, as in tables
-        return f"{value:,}".replace(",", "\u202f") if isinstance(value, (int, np.integer)) else value
-
     text = TEXTS[language][key]
-    return Markdown("\n\n".join(text.format(**{k: shown(v) for k, v in row.items()})
+    return Markdown("\n\n".join(_Passage().format(text, **row)
                                   for row in rows.to_dict("records")))
 
 

@@ -58,7 +58,7 @@ def test_funnel_counts_open_cases_apart_and_skips_as_reached(log):
     assert table["lost"].tolist() == [2, 1, 1, 0]
     assert table["open"].tolist() == [0, 0, 1, 0]
     assert table["won"].tolist() == [0, 0, 0, 3]
-    assert table["moved_on"].tolist()[:3] == [6, 5, 3] and np.isnan(table.loc["D", "moved_on"])
+    assert table["moved_on"].tolist()[:3] == [6, 5, 3] and pd.isna(table.loc["D", "moved_on"])
     assert table["conversion"].tolist()[:3] == pytest.approx([6 / 8, 5 / 6, 3 / 4])  # open case not in the base
     assert table["reach_rate"].tolist() == pytest.approx([1, 6 / 8, 6 / 8 * 5 / 6, 6 / 8 * 5 / 6 * 3 / 4])
     assert table["lost_share"].tolist() == pytest.approx([2 / 4, 1 / 4, 1 / 4, 0])

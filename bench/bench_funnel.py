@@ -38,7 +38,8 @@ def run_steps(root: Path) -> dict:
     params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
     times, state = {}, {}
     steps = {
-        "read": lambda: state.update(events=read_table(paths, "stage_events"), deals=read_table(paths, "deals")),
+        "read": lambda: state.update(events=read_table(paths, "stage_events", ["deal_id", "stage", "entered_at"]),
+                                     deals=read_table(paths, "deals")),
         "prepare": lambda: state.update(log=prepare_log(state["events"], state["deals"], params["stages"],
                                                         params["won_stage"])),
         "funnel": lambda: funnel(state["log"]),

@@ -113,19 +113,22 @@ def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[st
         checks.append({"check": name, "count": int(count), "unit": unit, "treatment": treatment})
 
     table = cases.rename(columns={case: "case_id"}).reset_index(drop=True)
-    index = pd.Index(table["case_id"])
-    positions = index.get_indexer(stage_events[case])
-    codes = pd.Index(list(stages)).get_indexer(stage_events[stage]).astype(np.int16)
+    # factorize first: a log has millions of rows but few stage names and far fewer cases than rows
+    # (a missing value's code is -1: it picks the appended "not found")
+    case_codes, case_names = pd.factorize(stage_events[case])
+    positions = np.append(pd.Index(table["case_id"]).get_indexer(case_names), -1)[case_codes]
+    stage_codes, names = pd.factorize(stage_events[stage])
+    codes = np.append(pd.Index(list(stages)).get_indexer(names), -1)[stage_codes].astype(np.int16)
+    ignored = np.append(pd.Index(names).isin(list(ignore)), False)[stage_codes]
+    unknown = (codes < 0) & ~ignored & (stage_codes >= 0)
+    unknown_names = (pd.Series(np.asarray(names, dtype=object)[stage_codes[unknown]], dtype=object)
+                     .value_counts().rename_axis("stage").rename("rows").reset_index())
     times = pd.to_datetime(stage_events[at]).to_numpy()
-    names = stage_events[stage]
-    ignored = names.isin(list(ignore)).to_numpy()
-    unknown = (codes < 0) & ~ignored & names.notna().to_numpy()
-    unknown_names = names[unknown].value_counts().rename_axis("stage").rename("rows").reset_index()
     check("stage events", len(stage_events), "rows", "read")
     check("events of stages outside the funnel", unknown.sum(), "rows",
           "left out; add the names to 'stages' or 'funnel.ignore_stages'")
     check("events of ignored stages", ignored.sum(), "rows", "left out (funnel.ignore_stages)")
-    check("events without a stage", names.isna().sum(), "rows", "left out")
+    check("events without a stage", (stage_codes < 0).sum(), "rows", "left out")
     no_time = pd.isna(times)
     check("events without a time", no_time.sum(), "rows", "left out")
     no_case = positions < 0
@@ -541,7 +544,7 @@ def touches_by_stage(log: StageLog, touches: pd.DataFrame, case: str = "deal_id"
 
 
 def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
-                  bands: tuple[int, ...] = (0, 1, 2, 3, 5)) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  bands: tuple[int, ...] = (0, 1, 2, 3, 5)) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """How many contacts each stage takes, and how that relates to moving on.
 
     Only cases decided at a stage (moved on or lost there) are counted: an open case's
@@ -561,9 +564,11 @@ def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
     summary : DataFrame
         ``stage, cases, mean_touches, median_touches, mean_touches_moved_on,
         mean_touches_lost, odds_ratio, ci_low, ci_high, p_value`` (a logistic regression
-        of moving on on the number of touches at the stage) and ``mean <kind>`` columns.
+        of moving on on the number of touches at the stage).
     by_band : DataFrame
         ``stage, band, cases, move_on_rate``.
+    by_kind : DataFrame
+        ``stage`` and, per kind of touch, the mean number per case at the stage.
     """
     ev = log.events.drop_duplicates(["case", "stage"])
     furthest = log.cases["furthest"].to_numpy()
@@ -587,14 +592,14 @@ def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
         y = group["moved_on"].astype(float)
         if 0 < y.mean() < 1 and group["touches"].nunique() > 1:
             row.update(_touch_odds(y, group["touches"].astype(float)))
-        for column in kinds.columns:
-            row[f"mean {column}"] = group[column].mean()
         rows.append(row)
         band = pd.cut(group["touches"], [*bands, np.inf], right=False, labels=labels)
         for label, part in group.groupby(band, observed=False):
             band_rows.append({"stage": log.stages[code], "band": label, "cases": len(part),
                               "move_on_rate": part["moved_on"].mean() if len(part) else np.nan})
-    return pd.DataFrame(rows), pd.DataFrame(band_rows)
+    by_kind = frame.groupby("stage")[list(kinds.columns)].mean().reset_index()
+    by_kind["stage"] = np.asarray(log.stages, dtype=object)[by_kind["stage"].to_numpy()]
+    return pd.DataFrame(rows), pd.DataFrame(band_rows), by_kind
 
 
 def _touch_odds(moved_on: pd.Series, touches: pd.Series) -> dict:
@@ -701,7 +706,7 @@ def read_event_log(spec: dict, stages: list[str], won_stage: str | None, folder)
     """
     from pathlib import Path
 
-    from cjm.clean import parse_dates
+    from cjm.clean import REJECTED, parse_dates
     from cjm.io import read_export, require_columns
 
     path = Path(spec["file"])
@@ -711,13 +716,13 @@ def read_event_log(spec: dict, stages: list[str], won_stage: str | None, folder)
     columns = [spec["case"], spec["stage"], spec["at"], *spec.get("attributes", [])]
     frame = read_export(path, spec.get("format"), "funnel.event_log.format")
     require_columns(frame, columns, str(path), "funnel.event_log")
-    at, bad = parse_dates(frame[spec["at"]], spec.get("date_format"))
+    at, status = parse_dates(frame[spec["at"]], spec.get("date_format"))
     events = pd.DataFrame({"case_id": frame[spec["case"]], "stage": frame[spec["stage"]].str.strip(), "at": at})
     for attribute in spec.get("attributes", []):
         events[attribute] = frame[attribute]
     cases, counts = cases_from_log(events, stages, won_stage, spec.get("lost_stages", []),
                                    spec.get("open_after_days", 30), attributes=spec.get("attributes", []))
-    counts["unreadable_times"] = int(np.asarray(bad).sum())
+    counts["unreadable_times"] = int((np.asarray(status) == REJECTED).sum())
     counts["cases_without_a_readable_time"] = int(events["case_id"].nunique() - len(cases))
     return events, cases, counts
 
@@ -739,6 +744,7 @@ class FunnelResult:
     flows: pd.DataFrame
     touches: pd.DataFrame | None = None
     touch_bands: pd.DataFrame | None = None
+    touch_kinds: pd.DataFrame | None = None
     last_actions: pd.DataFrame | None = None
     journeys: object | None = None
     journey_names: dict | None = None
@@ -782,7 +788,8 @@ def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = 
         flows=lead_flows(log))
     if touches is not None and len(touches):
         placed = touches_by_stage(log, touches)
-        result.touches, result.touch_bands = stage_touches(log, placed, bands=tuple(section["touch_bands"]))
+        result.touches, result.touch_bands, result.touch_kinds = stage_touches(log, placed,
+                                                                               bands=tuple(section["touch_bands"]))
         result.last_actions = last_actions(log, placed, silent=labels["silent"])
     if "client_id" in log.cases and "channel" in log.cases:
         from cjm.journeys import find_journeys, journey_names, journeys_vs_segments, path_features
@@ -841,8 +848,8 @@ def run_funnel(params: dict, paths) -> FunnelResult:
     else:
         segments = read_table(paths, "segments") if paths.table("segments").exists() else None
         cases = _cases(read_table(paths, "deals"), segments, section["cohort"])
-        log = prepare_log(read_table(paths, "stage_events"), cases, stages, won_stage, section["ignore_stages"],
-                          section["order"])
+        log = prepare_log(read_table(paths, "stage_events", ["deal_id", "stage", "entered_at"]), cases, stages,
+                          won_stage, section["ignore_stages"], section["order"])
         touches = read_table(paths, "touches") if paths.table("touches").exists() else None
         result = analyse_funnel(log, section, touches, segments, params["seed"], params["language"])
         result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
@@ -873,7 +880,7 @@ def write_funnel(result: FunnelResult, paths) -> None:
     sheets = {"funnel": result.funnel, "checks": result.log.checks, "bottlenecks": result.bottlenecks,
               "times": result.times, "lost_reasons": result.lost_reasons, "variants": result.variants,
               "directly_follows": result.follows, "breakdowns": result.breakdowns}
-    optional = {"touches": result.touches, "touch_bands": result.touch_bands, "last_actions": result.last_actions,
+    optional = {"touches": result.touches, "touch_bands": result.touch_bands, "touch_kinds": result.touch_kinds, "last_actions": result.last_actions,
                 "side_groups": result.side_groups, "lost_by_segment": result.lost_by_segment,
                 "journey_scan": result.journeys.scan if result.journeys else None,
                 "journey_profiles": result.journeys.profiles if result.journeys else None,

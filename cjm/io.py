@@ -381,13 +381,14 @@ def write_office_zip(data: bytes, path: Path) -> Path:
     return Path(path)
 
 
-def read_table(paths, name: str) -> pd.DataFrame:
-    """Read a canonical or derived table ``interim/<name>.parquet`` of an engagement."""
+def read_table(paths, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a canonical or derived table ``interim/<name>.parquet`` of an engagement
+    (only ``columns`` when given)."""
     path = paths.table(name)
     if not path.exists():
         raise CjmError(f"table {path} does not exist",
                        "run the step that writes it first (make all)")
-    return pd.read_parquet(path)
+    return pd.read_parquet(path, columns=columns)
 
 
 def read_transcript(path: Path, encoding: str = "utf-8") -> str:

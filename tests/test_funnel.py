@@ -168,12 +168,13 @@ def test_touches_per_stage_and_last_actions(log):
     assert placed.set_index(["deal_id", "at"])["stage"].to_dict() == {
         ("c2", day(0.5)): 0, ("c2", day(2.5)): 1, ("c2", day(3)): 1, ("c1", day(-1)): 0, ("c1", day(1.5)): 1,
         ("c4", day(0.2)): 0}
-    summary, bands = stage_touches(log, placed)
+    summary, bands, kinds = stage_touches(log, placed)
     b = summary.set_index("stage").loc["B"]
     # decided at B: c1, c7 moved on (1 and 0 touches), c2 lost (2), c8 moved on (0)
     assert b["cases"] == 4 and b["mean_touches"] == pytest.approx(3 / 4)
     assert b["mean_touches_lost"] == 2 and b["mean_touches_moved_on"] == pytest.approx(1 / 3)
     assert bands[(bands["stage"] == "B") & (bands["band"] == "2")]["move_on_rate"].item() == 0
+    assert kinds.set_index("stage").loc["B", ["call", "mail", "visit"]].tolist() == pytest.approx([1 / 4, 1 / 4, 1 / 4])
     actions = last_actions(log, placed)
     assert actions[actions["stage"] == "B"].iloc[0][["last_action", "cases"]].tolist() == ["in · visit · office", 1]
     assert actions[actions["stage"] == "C"]["last_action"].tolist() == ["no contact at this stage"]
@@ -225,3 +226,32 @@ def test_any_log_gives_a_consistent_funnel(rows, outcomes):
     set_aside = checks[["events of stages outside the funnel", "events without a stage"]].sum()
     assert len(log.events) + set_aside == len(events)
     assert ((table["conversion"].dropna() >= 0) & (table["conversion"].dropna() <= 1)).all()
+
+
+def test_run_on_an_event_log_alone(tmp_path):
+    from cjm.params import load_params
+    from cjm.paths import EngagementPaths
+
+    params = load_params("demo")
+    stages = params["stages"]
+    rows = [("L-1", stages[0], "01.03.2025 10:00", "Сайт"), ("L-1", stages[1], "02.03.2025 11:00", "Сайт"),
+            ("L-1", stages[-1], "20.03.2025 12:00", "Сайт"), ("L-2", stages[0], "05.03.2025 09:00", "Звонок"),
+            ("L-2", "Сделка провалена", "07.03.2025 09:00", "Звонок"), ("L-3", stages[0], "01.09.2025 09:00", "Офис"),
+            ("L-3", stages[1], "not a date", "Офис")]
+    paths = EngagementPaths("demo", tmp_path)
+    paths.data.mkdir(parents=True)
+    pd.DataFrame(rows, columns=["Сделка", "Стадия", "Дата", "Источник"]).to_csv(paths.data / "log.csv", index=False)
+    params["funnel"]["event_log"] = {"file": "log.csv", "case": "Сделка", "stage": "Стадия", "at": "Дата",
+                                     "attributes": ["Источник"], "lost_stages": ["Сделка провалена"],
+                                     "open_after_days": 30, "date_format": "%d.%m.%Y %H:%M"}
+    from cjm.funnel import run_funnel
+
+    result = run_funnel(params, paths)
+    assert result.log_outcomes == {"won": 1, "lost_stage": 1, "gone_quiet": 0, "open": 1, "unreadable_times": 1,
+                                   "cases_without_a_readable_time": 0}
+    table = result.funnel.set_index("stage")
+    assert table["reached"].tolist()[:2] == [3, 1] and table.loc[stages[-1], "won"] == 1
+    assert table.loc[stages[0], "lost"] == 1 and table.loc[stages[0], "open"] == 1
+    assert result.log.checks.set_index("check").loc["events of ignored stages", "count"] == 1
+    assert result.log.checks.set_index("check").loc["events without a time", "count"] == 1
+    assert paths.table("stage_funnel").exists() and result.journeys is None

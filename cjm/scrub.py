@@ -49,7 +49,7 @@ NAME_SCORE = 0.4
 #: The same at the start of a sentence, where every word is capitalized.
 NAME_SCORE_AT_START = 0.6
 
-_TOKEN = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ]?[а-яё]+)*|[А-ЯЁ]\.")
+_TOKEN = re.compile(r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ]?[а-яё]+)*(?![А-ЯЁа-яё])|[А-ЯЁ]\.")
 _AFTER_STREET = re.compile(
     r"(?:\b(?:ул|улица|пр|пр-т|просп|проспект|пер|переулок|б-р|бульвар|пл|площадь|им|имени|г|гор|город|"
     r"д|дер|деревня|пос|аг|р-н|обл|ст|станция|тц|трц|бц|мкр|микрорайон)\.?\s*)$", re.IGNORECASE)
@@ -144,7 +144,18 @@ class TextScrubber:
 
     # ------------------------------------------------------------------ names
     def _names(self, text: str) -> tuple[str, int]:
-        """Replace runs of name words; returns the text and the number of runs replaced."""
+        """Replace runs of name words until none is left (a replaced run can leave words that
+        read as a name next to its placeholder); returns the text and the runs replaced."""
+        total = 0
+        for _ in range(4):
+            text, replaced = self._name_runs(text)
+            total += replaced
+            if not replaced:
+                break
+        return text, total
+
+    def _name_runs(self, text: str) -> tuple[str, int]:
+        """One pass of :meth:`_names`."""
         tokens = []  # (start, end, class)
         for m in _TOKEN.finditer(text):
             start, end, word = m.start(), m.end(), m.group()

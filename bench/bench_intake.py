@@ -166,9 +166,10 @@ def copies_bench(prefix: str, runs: tuple[str, ...], tile, script: str):
     return bench_scale
 
 
-def tiler(tables: dict[str, tuple[str, ...]]):
+def tiler(tables: dict[str, tuple[str, ...]], once: tuple[str, ...] = ()):
     """A ``tile`` for :func:`copies_bench`: each interim table of ``tables`` copied ``scale``
-    times, its key columns under fresh pseudonyms (a missing key stays missing)."""
+    times, its key columns under fresh pseudonyms (a missing key stays missing); the
+    tables ``once`` copied as they are."""
     def tile(source: Path, target: Path, scale: int) -> None:
         import pandas as pd
 
@@ -177,6 +178,8 @@ def tiler(tables: dict[str, tuple[str, ...]]):
             table = pd.read_parquet(source / f"{name}.parquet")
             copies = [table.assign(**{key: table[key] + f"-{k}" for key in keys}) for k in range(scale)]
             pd.concat(copies, ignore_index=True).to_parquet(target / f"{name}.parquet")
+        for name in once:
+            shutil.copy(source / f"{name}.parquet", target / f"{name}.parquet")
 
     return tile
 

@@ -16,11 +16,10 @@ answers and 50 transcripts in under 60 s on 2 cores.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
-from bench_intake import ENGAGEMENT, cli, copies_bench
+from bench_intake import ENGAGEMENT, cli, copies_bench, tiler
 from bench_segment import _peak_mb
 
 TILED = {"survey_comments": ("respondent_id",), "interviews": ("interview_id",)}
@@ -42,19 +41,7 @@ def run_steps(root: Path) -> dict:
             "coding_s": round(seconds, 1), "peak_mb": _peak_mb()}
 
 
-def tile(source: Path, target: Path, scale: int) -> None:
-    """The interim tables 05 reads, the texts copied ``scale`` times under fresh ids, into ``target``."""
-    import pandas as pd
-
-    target.mkdir(parents=True, exist_ok=True)
-    for name, keys in TILED.items():
-        table = pd.read_parquet(source / f"{name}.parquet")
-        copies = [table.assign(**{key: table[key] + f"-{k}" for key in keys}) for k in range(scale)]
-        pd.concat(copies, ignore_index=True).to_parquet(target / f"{name}.parquet")
-    for name in ONCE:
-        shutil.copy(source / f"{name}.parquet", target / f"{name}.parquet")
-
-
 if __name__ == "__main__":
-    prepared = copies_bench("cjm-bench-voice-", ("cjm.segment:run_segment", "cjm.survey:run_survey"), tile, __file__)
+    prepared = copies_bench("cjm-bench-voice-", ("cjm.segment:run_segment", "cjm.survey:run_survey"),
+                            tiler(TILED, ONCE), __file__)
     cli("voice", __doc__.splitlines()[0], prepared, run_steps, default_scales=[1, 17, 170])

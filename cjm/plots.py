@@ -121,6 +121,14 @@ WORDS = {
 }
 
 
+def _add_words(words: dict[str, dict[str, str]]) -> None:
+    """Merge the words of a chapter's figures into :data:`WORDS`; a word may not replace another's."""
+    for language, chapter in words.items():
+        clash = set(chapter) & set(WORDS[language])
+        assert not clash, f"figure words {sorted(clash)} would replace words of other figures"
+        WORDS[language].update(chapter)
+
+
 def plot_waterfall(waterfall, language: str = "ru") -> Figure:
     """Exclusion waterfall: all clients, what each scope rule set aside, what stayed in scope.
 
@@ -313,10 +321,7 @@ SURVEY_WORDS = {
            "stage": "Stage", "csat_title": "Satisfaction with the stages by segment",
            "csat_caption": "Share satisfied (ratings of {satisfied_from} or more) at each stage; colour from low to high."},
 }
-for _language, _words in SURVEY_WORDS.items():
-    assert not set(_words) & set(WORDS[_language]), "a survey word would replace a word of another figure"
-    WORDS[_language].update(_words)
-del _language, _words
+_add_words(SURVEY_WORDS)
 
 #: Quadrant colours of the importance-performance grid ("fix first" in the warning colour).
 QUADRANT_COLOURS = {"fix first": PALETTE[3], "keep up": PALETTE[2], "watch": PALETTE[1], "maintain": "#888888"}
@@ -824,10 +829,7 @@ FUNNEL_WORDS = {
            "journeys_caption": "Share of a segment's clients on each journey: journeys differ from segments "
                                "when every segment has clients on several journeys."},
 }
-for _language, _words in FUNNEL_WORDS.items():
-    assert not set(_words) & set(WORDS[_language]), "a funnel word would replace a word of another figure"
-    WORDS[_language].update(_words)
-del _language, _words
+_add_words(FUNNEL_WORDS)
 
 #: Colours of what became of deals at a stage.
 OUTCOME_COLOURS = {"moved_on": PALETTE[0], "won": PALETTE[2], "lost": PALETTE[3], "open": "#999999"}

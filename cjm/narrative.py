@@ -487,7 +487,8 @@ LABELS = {
         "mean_touches_lost": "У потерянных", "odds_ratio": "Отношение шансов", "move_on_rate": "Перешли дальше",
         "journey": "Путь", "journey_name": "Путь клиента", "log_likelihood": "Лог. правдоподобие", "bic": "BIC",
         "improvement": "Доля улучшения BIC", "block": "Признак пути", "overall": "Все клиенты", "lift": "Лифт",
-        "target": "Куда", "probability": "Вероятность",
+        "target": "Куда", "probability": "Вероятность", "product": "Продукт",
+        "cohort": "Когорта (месяц создания сделки)",
     },
     "en": {},
 }
@@ -546,6 +547,7 @@ VALUES = {
         "the furthest stage of the history is used": "взят самый дальний этап истории",
         "left out of the funnel (listed in the checks)": "не вошли в воронку",
         "entry": "канал прихода", "contacts": "каналы касаний", "params": "параметры", "bic elbow": "BIC",
+        "in scope": "в исследовании",
     },
     "en": {"maintain": "don't add more"},
 }
@@ -613,6 +615,12 @@ def table(frame: pd.DataFrame, language: str, precision: int = 1,
     if formats:  # an empty formatter would reset every column's format
         styled = styled.format(formats, subset=list(formats), na_rep="—")
     return styled.set_properties(subset=text, **{"text-align": "left"})
+
+
+def heading(key: str, language: str) -> Markdown:
+    """A small heading naming ``key`` (a column, a breakdown) in ``language``."""
+    name = LABELS.get(language, {}).get(key) or key.replace("_", " ").capitalize()
+    return Markdown(f"### {name}")
 
 
 def labelled(frame: pd.DataFrame, language: str) -> pd.DataFrame:

@@ -551,19 +551,15 @@ def run_coding(params: dict, paths) -> CodingResult:
     stages = params.get("journey_stages") or params["stages"]
     codes = read_codebook(section["codebook"], stages)
 
-    def optional(name: str) -> pd.DataFrame | None:
-        return read_table(paths, name) if paths.table(name).exists() else None
-
-    interviews, speakers = optional("interviews"), None
+    interviews, speakers = read_table(paths, "interviews", optional=True), None
     if interviews is not None:
         interviews, speakers = respondent_turns(interviews, section["respondent_speakers"],
                                                 str(paths.table("interviews")))
-    observations = optional("observations")
-    texts = gather_texts(interviews, optional("survey_comments"), observations)
-    segments = optional("segments")
+    observations = read_table(paths, "observations", optional=True)
+    texts = gather_texts(interviews, read_table(paths, "survey_comments", optional=True), observations)
+    segments = read_table(paths, "segments", optional=True)
     segment_of = segments.set_index("client_id")["segment"] if segments is not None else pd.Series(dtype="Int64")
-    touches = (pd.read_parquet(paths.table("touches"), columns=["channel"]) if paths.table("touches").exists()
-               else None)
+    touches = read_table(paths, "touches", ["channel"], optional=True)
     result = code_sources(texts, codes, stages, segment_of, observations, touches, section["quotes_per_code"],
                           section["discovery_min_documents"], speakers, extended_lexicon(section.get("lexicon")))
     write_coding(result, paths)

@@ -16,6 +16,7 @@ deal, deals without events) is counted in :attr:`StageLog.checks`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -62,11 +63,27 @@ class StageLog:
     checks: pd.DataFrame
     unknown_stages: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["stage", "rows"]))
 
-    @property
+    # Views of the log that several analyses read, computed once.
+    @cached_property
     def starts(self) -> np.ndarray:
         """Position in ``events`` of each case's first event (cases with events only)."""
         case = self.events["case"].to_numpy()
         return np.flatnonzero(np.r_[True, case[1:] != case[:-1]]) if len(case) else np.zeros(0, dtype=np.int64)
+
+    @cached_property
+    def ends(self) -> np.ndarray:
+        """Position in ``events`` of each case's last event."""
+        return np.r_[self.starts[1:], len(self.events)] - 1 if len(self.events) else self.starts
+
+    @cached_property
+    def visits(self) -> pd.DataFrame:
+        """The first event of each case at each stage it entered."""
+        return self.events.drop_duplicates(["case", "stage"])
+
+    @cached_property
+    def stays(self) -> pd.DataFrame:
+        """:func:`_stays` of this log."""
+        return _stays(self)
 
 
 def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[str], won_stage: str | None = None,
@@ -225,12 +242,11 @@ def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
     ended = {name: _per_group(codes, len(groups), k, np.where(outcome == name, furthest, -1)) for name in OUTCOMES}
     total = sum(ended.values())
     reached = total[:, ::-1].cumsum(axis=1)[:, ::-1]
-    ev = log.events
-    first = ev.drop_duplicates(["case", "stage"])
+    first = log.visits
     entered = _per_group(codes[first["case"].to_numpy()], len(groups), k, first["stage"].to_numpy())
     placed = furthest >= 0
     silent_cases = np.ones(len(log.cases), dtype=bool)
-    silent_cases[ev["case"].to_numpy()] = False
+    silent_cases[log.events["case"].to_numpy()[log.starts]] = False
     # cases placed by their outcome have no events: count them as having entered their furthest stage
     entered += _per_group(codes, len(groups), k, np.where(silent_cases & placed, furthest, -1))
     moved = np.concatenate([reached[:, 1:], np.zeros((len(groups), 1), dtype=np.int64)], axis=1)
@@ -280,7 +296,7 @@ def bottlenecks(stage_funnel: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns="conversion").sort_values(["rank_lost", "rank_rate"], ignore_index=True)
 
 
-def _visit_days(log: StageLog) -> pd.DataFrame:
+def _stays(log: StageLog) -> pd.DataFrame:
     """Days each case spent in each stage it entered: the time to its next event, summed
     over repeated visits; a case's last event counts until the case was closed when lost."""
     ev = log.events
@@ -292,14 +308,13 @@ def _visit_days(log: StageLog) -> pd.DataFrame:
     lost = (log.cases["outcome"].to_numpy() == "lost")[case] & ~nxt
     days[lost] = (closed[lost] - at[lost]) / DAY
     days[days < 0] = np.nan  # a clock error, counted in the checks
-    per = pd.DataFrame({"case": case, "stage": ev["stage"].to_numpy(), "days": days, "known": ~np.isnan(days)})
-    per = per.groupby(["case", "stage"], sort=False).agg(days=("days", "sum"), known=("known", "all"))
-    per = per.reset_index()
-    per.loc[~per["known"], "days"] = np.nan
+    per = pd.DataFrame({"case": case, "stage": ev["stage"].to_numpy(), "days": days})
+    # a visit of unknown length leaves the stay unknown
+    per = per.groupby(["case", "stage"], sort=False)["days"].sum(skipna=False).reset_index()
     furthest = log.cases["furthest"].to_numpy()[per["case"].to_numpy()]
     per["left"] = np.where(per["stage"].to_numpy() < furthest, "moved_on",
                            np.where(log.cases["outcome"].to_numpy()[per["case"].to_numpy()] == "lost", "lost", "stayed"))
-    return per.drop(columns="known")
+    return per
 
 
 def _quantiles(grouped, column: str) -> pd.DataFrame:
@@ -318,10 +333,10 @@ def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
         ``[by,] stage, moved_on_cases, median_days, p75_days, p90_days, lost_cases,
         median_days_to_loss``; stages nobody left have missing times.
     """
-    per = _visit_days(log)
+    per = log.stays.copy()
     keys = ["stage"]
+    codes, groups = _group_codes(log, by)
     if by is not None:
-        codes, groups = _group_codes(log, by)
         per[by] = np.asarray(groups, dtype=object)[codes[per["case"].to_numpy()]]
         keys = [by, "stage"]
     moved = per[per["left"] == "moved_on"].dropna(subset=["days"])
@@ -330,7 +345,7 @@ def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
     table.insert(0, "moved_on_cases", moved.groupby(keys).size())
     table["lost_cases"] = lost.groupby(keys).size()
     table["median_days_to_loss"] = lost.groupby(keys)["days"].median()
-    grid = (pd.MultiIndex.from_product([_group_codes(log, by)[1], range(len(log.stages))], names=keys)
+    grid = (pd.MultiIndex.from_product([groups, range(len(log.stages))], names=keys)
             if by else pd.Index(range(len(log.stages)), name="stage"))
     table = table.reindex(grid).reset_index()
     table["stage"] = np.asarray(log.stages, dtype=object)[table["stage"].to_numpy()]
@@ -415,23 +430,21 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
         (first to last event).
     """
     hashes, lengths = _path_hash(log)
-    starts = log.starts
-    ev = log.events
-    case = ev["case"].to_numpy()[starts]
-    outcome = log.cases["outcome"].to_numpy()[case]
+    starts, ev = log.starts, log.events
+    outcome = log.cases["outcome"].to_numpy()[ev["case"].to_numpy()[starts]]
     at = ev["at"].to_numpy()
-    span = (at[np.r_[starts[1:], len(ev)] - 1] - at[starts]) / DAY if len(ev) else np.zeros(0)
-    frame = pd.DataFrame({"hash": hashes, "length": lengths, "first": starts, "outcome": outcome, "days": span})
-    groups = frame.groupby(["hash", "length"], sort=False)
-    table = groups.agg(cases=("first", "size"), first=("first", "min"), median_days=("days", "median"))
-    counts = pd.crosstab([frame["hash"], frame["length"]], frame["outcome"]).reindex(columns=list(OUTCOMES),
-                                                                                     fill_value=0)
-    table = table.join(counts).sort_values(["cases", "first"], ascending=[False, True]).reset_index()
+    frame = pd.DataFrame({"length": lengths, "first": starts, "outcome": outcome,
+                          "days": (at[log.ends] - at[starts]) / DAY})
+    frame["variant"] = frame.groupby([hashes, lengths], sort=False).ngroup()
+    table = frame.groupby("variant").agg(length=("length", "first"), cases=("first", "size"), first=("first", "min"),
+                                         median_days=("days", "median"))
+    table = table.join(pd.crosstab(frame["variant"], frame["outcome"]).reindex(columns=list(OUTCOMES), fill_value=0))
+    table = table.sort_values(["cases", "first"], ascending=[False, True])
     total = table["cases"].sum()
     table["share"] = table["cases"] / total if total else 0.0
     table["cumulative_share"] = table["share"].cumsum()
     shown = int(np.searchsorted(table["cumulative_share"].to_numpy(), coverage - 1e-12) + 1)
-    head, rest = table.iloc[:shown].copy(), table.iloc[shown:]
+    head, rest = table.iloc[:shown].reset_index(drop=True), table.iloc[shown:]
     stage_of = ev["stage"].to_numpy()
     names = np.asarray(log.stages, dtype=object)
     head["variant"] = [separator.join(names[stage_of[s:s + n]]) for s, n in zip(head["first"], head["length"])]
@@ -439,8 +452,7 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
     if len(rest):
         other = {"variant": other.format(n=len(rest)), "stages": np.nan, "cases": rest["cases"].sum(),
                  "share": rest["share"].sum(), "cumulative_share": 1.0,
-                 "median_days": float(np.median(frame.loc[frame.set_index(["hash", "length"]).index.isin(
-                     rest.set_index(["hash", "length"]).index), "days"])),
+                 "median_days": frame.loc[frame["variant"].isin(rest.index), "days"].median(),
                  **{o: rest[o].sum() for o in OUTCOMES}}
         head = pd.concat([head, pd.DataFrame([other])], ignore_index=True)
     return head[["variant", "stages", "cases", "share", "cumulative_share", *OUTCOMES, "median_days"]]
@@ -477,8 +489,7 @@ def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
     table["source"], table["target"] = names[src], names[tgt]
     parts = [table.drop(columns="key")]
     if ends and len(ev):
-        starts = log.starts
-        last = np.r_[starts[1:], len(ev)] - 1
+        starts, last = log.starts, log.ends
         first_stage = pd.Series(names[stage[starts]]).value_counts()
         parts.append(pd.DataFrame({"source": START, "target": first_stage.index, "cases": first_stage.to_numpy(),
                                    "median_days": np.nan, "kind": "start"}))
@@ -526,19 +537,19 @@ def touches_by_stage(log: StageLog, touches: pd.DataFrame, case: str = "deal_id"
     Returns
     -------
     DataFrame
-        The touches with ``case`` and ``stage`` (position) added.
+        The touches with ``case`` and ``stage`` (position) added, ``at`` as datetime,
+        in time order.
     """
     positions = pd.Index(log.cases["case_id"]).get_indexer(touches[case])
     known = positions >= 0
     placed = touches[known].assign(case=positions[known].astype(np.int64),
-                                   _at=pd.to_datetime(touches.loc[known, at]).to_numpy()).dropna(subset=["_at"])
-    ev = log.events.sort_values("at", kind="stable")
-    placed = pd.merge_asof(placed.sort_values("_at", kind="stable"), ev.rename(columns={"at": "_at"}), on="_at",
-                           by="case", direction="backward")
-    first = log.events.drop_duplicates("case").set_index("case")["stage"]
+                                   **{at: pd.to_datetime(touches.loc[known, at])}).dropna(subset=[at])
+    ev = log.events.sort_values("at", kind="stable").rename(columns={"at": at})
+    placed = pd.merge_asof(placed.sort_values(at, kind="stable"), ev, on=at, by="case", direction="backward")
+    first = pd.Series(log.events["stage"].to_numpy()[log.starts], index=log.events["case"].to_numpy()[log.starts])
     placed["stage"] = placed["stage"].fillna(placed["case"].map(first))
     before = int(placed["stage"].isna().sum())
-    placed = placed.dropna(subset=["stage"]).astype({"stage": np.int64}).drop(columns="_at")
+    placed = placed.dropna(subset=["stage"]).astype({"stage": np.int64})
     placed.attrs["left_out"] = int((~known).sum()) + before
     return placed
 
@@ -570,7 +581,7 @@ def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
     by_kind : DataFrame
         ``stage`` and, per kind of touch, the mean number per case at the stage.
     """
-    ev = log.events.drop_duplicates(["case", "stage"])
+    ev = log.visits
     furthest = log.cases["furthest"].to_numpy()
     outcome = log.cases["outcome"].to_numpy()
     stage_of, case_of = ev["stage"].to_numpy(), ev["case"].to_numpy()
@@ -641,13 +652,12 @@ def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "to
     columns = [c for c in describe if c in placed]
     mine = placed[placed["case"].isin(lost)].copy()
     mine["closed_at"] = cases["closed_at"].to_numpy(dtype="datetime64[ns]")[mine["case"].to_numpy()]
-    mine["_at"] = pd.to_datetime(mine["at"]).to_numpy()
     mine = mine[mine["stage"].to_numpy() == cases["furthest"].to_numpy()[mine["case"].to_numpy()]]
-    mine = mine[mine["closed_at"].isna() | (mine["_at"] <= mine["closed_at"])]
-    last = mine.sort_values("_at", kind="stable").drop_duplicates("case", keep="last")
+    mine = mine[mine["closed_at"].isna() | (mine["at"] <= mine["closed_at"])]
+    last = mine.drop_duplicates("case", keep="last")  # placed touches are in time order
     action = last[columns].astype(str).agg(" · ".join, axis=1) if columns else pd.Series("touch", index=last.index)
     frame = pd.DataFrame({"case": last["case"].to_numpy(), "last_action": action.to_numpy(),
-                          "days": (last["closed_at"] - last["_at"]).dt.total_seconds().to_numpy() / 86400})
+                          "days": (last["closed_at"] - last["at"]).dt.total_seconds().to_numpy() / 86400})
     untouched = np.setdiff1d(lost, frame["case"].to_numpy())
     frame = pd.concat([frame, pd.DataFrame({"case": untouched, "last_action": silent,
                                             "days": np.nan})], ignore_index=True)
@@ -660,7 +670,7 @@ def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "to
     return table[["stage", "last_action", "cases", "share", "median_days_to_close"]].reset_index(drop=True)
 
 
-def cases_from_log(events: pd.DataFrame, stages: list[str], won_stage: str | None, lost_stages=(),
+def cases_from_log(events: pd.DataFrame, won_stage: str | None, lost_stages=(),
                    open_after_days: float = 30, case: str = "case_id", stage: str = "stage", at: str = "at",
                    attributes=()) -> tuple[pd.DataFrame, dict]:
     """Cases of an event log that has no deals table: outcome, creation and closing times.
@@ -695,8 +705,7 @@ def cases_from_log(events: pd.DataFrame, stages: list[str], won_stage: str | Non
     return cases[["case_id", "outcome", "created_at", "closed_at", *attributes]], counts
 
 
-def read_event_log(spec: dict, stages: list[str], won_stage: str | None, folder) -> tuple[pd.DataFrame, pd.DataFrame,
-                                                                                      dict]:
+def read_event_log(spec: dict, won_stage: str | None, folder) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """An event log named by the params (``funnel.event_log``): its stage events, its cases
     and how their outcomes were found.
 
@@ -720,7 +729,7 @@ def read_event_log(spec: dict, stages: list[str], won_stage: str | None, folder)
     events = pd.DataFrame({"case_id": frame[spec["case"]], "stage": frame[spec["stage"]].str.strip(), "at": at})
     for attribute in spec.get("attributes", []):
         events[attribute] = frame[attribute]
-    cases, counts = cases_from_log(events, stages, won_stage, spec.get("lost_stages", []),
+    cases, counts = cases_from_log(events, won_stage, spec.get("lost_stages", []),
                                    spec.get("open_after_days", 30), attributes=spec.get("attributes", []))
     counts["unreadable_times"] = int((np.asarray(status) == REJECTED).sum())
     counts["cases_without_a_readable_time"] = int(events["case_id"].nunique() - len(cases))
@@ -775,11 +784,11 @@ def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = 
     touches per stage, last actions, journeys and their overlap with segments; values the
     data do not give are written in ``language``."""
     labels = LABELS.get(language, LABELS["en"])
-    whole = funnel(log)
-    whole = whole.merge(stage_times(log)[["stage", "median_days", "p75_days", "p90_days"]], on="stage")
+    times = stage_times(log)
+    whole = funnel(log).merge(times[["stage", "median_days", "p75_days", "p90_days"]], on="stage")
     reasons = lost_reasons(log, missing=labels["missing"]) if "lost_reason" in log.cases else pd.DataFrame()
     result = FunnelResult(
-        log=log, funnel=whole, breakdowns=_breakdowns(log, section["breakdowns"]), times=stage_times(log),
+        log=log, funnel=whole, breakdowns=_breakdowns(log, section["breakdowns"]), times=times,
         to_convert=time_to_convert(log) if log.won is not None else pd.DataFrame(),
         bottlenecks=bottlenecks(whole), lost_reasons=reasons,
         lost_by_segment=lost_reasons(log, "segment", missing=labels["missing"])
@@ -822,7 +831,8 @@ def _side_group_funnels(params: dict, paths, in_scope: pd.DataFrame, section: di
     labels = {rule["name"]: rule.get("label", rule["name"]) for rule in params.get("clean", {}).get("scope", [])}
     parts = [in_scope.assign(group="in scope")]
     for group in sorted(p for p in folder.iterdir() if (p / "stage_events.parquet").exists()):
-        log = prepare_log(pd.read_parquet(group / "stage_events.parquet"), pd.read_parquet(group / "deals.parquet"),
+        log = prepare_log(pd.read_parquet(group / "stage_events.parquet", columns=["deal_id", "stage", "entered_at"]),
+                          pd.read_parquet(group / "deals.parquet"),
                           params["stages"], params.get("won_stage"), section["ignore_stages"], section["order"])
         parts.append(funnel(log).assign(group=labels.get(group.name, group.name)))
     table = pd.concat(parts, ignore_index=True)
@@ -839,18 +849,18 @@ def run_funnel(params: dict, paths) -> FunnelResult:
     stages, won_stage = params["stages"], params.get("won_stage")
     spec = section.get("event_log")
     if spec:
-        events, cases, outcomes = read_event_log(spec, stages, won_stage, paths.data)
+        events, cases, outcomes = read_event_log(spec, won_stage, paths.data)
         ignore = [*section["ignore_stages"], *spec.get("lost_stages", [])]
         log = prepare_log(events, cases, stages, won_stage, ignore, section["order"], case="case_id", at="at",
                           lost_stage=None)
         result = analyse_funnel(log, section, seed=params["seed"], language=params["language"])
         result.log_outcomes = outcomes
     else:
-        segments = read_table(paths, "segments") if paths.table("segments").exists() else None
+        segments = read_table(paths, "segments", optional=True)
         cases = _cases(read_table(paths, "deals"), segments, section["cohort"])
         log = prepare_log(read_table(paths, "stage_events", ["deal_id", "stage", "entered_at"]), cases, stages,
                           won_stage, section["ignore_stages"], section["order"])
-        touches = read_table(paths, "touches") if paths.table("touches").exists() else None
+        touches = read_table(paths, "touches", optional=True)
         result = analyse_funnel(log, section, touches, segments, params["seed"], params["language"])
         result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
     result.funnel["journey_stage"] = result.funnel["stage"].map(section.get("journey_stage_of", {}))
@@ -880,7 +890,8 @@ def write_funnel(result: FunnelResult, paths) -> None:
     sheets = {"funnel": result.funnel, "checks": result.log.checks, "bottlenecks": result.bottlenecks,
               "times": result.times, "lost_reasons": result.lost_reasons, "variants": result.variants,
               "directly_follows": result.follows, "breakdowns": result.breakdowns}
-    optional = {"touches": result.touches, "touch_bands": result.touch_bands, "touch_kinds": result.touch_kinds, "last_actions": result.last_actions,
+    optional = {"touches": result.touches, "touch_bands": result.touch_bands, "touch_kinds": result.touch_kinds,
+                "last_actions": result.last_actions,
                 "side_groups": result.side_groups, "lost_by_segment": result.lost_by_segment,
                 "journey_scan": result.journeys.scan if result.journeys else None,
                 "journey_profiles": result.journeys.profiles if result.journeys else None,

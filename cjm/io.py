@@ -381,11 +381,14 @@ def write_office_zip(data: bytes, path: Path) -> Path:
     return Path(path)
 
 
-def read_table(paths, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+def read_table(paths, name: str, columns: list[str] | None = None, optional: bool = False) -> pd.DataFrame | None:
     """Read a canonical or derived table ``interim/<name>.parquet`` of an engagement
-    (only ``columns`` when given)."""
+    (only ``columns`` when given). A missing table is an error, or None when ``optional``
+    (a source the engagement may not have)."""
     path = paths.table(name)
     if not path.exists():
+        if optional:
+            return None
         raise CjmError(f"table {path} does not exist",
                        "run the step that writes it first (make all)")
     return pd.read_parquet(path, columns=columns)

@@ -71,7 +71,8 @@ def path_features(log, touches: pd.DataFrame | None, client: str = "client_id", 
         if column not in cases:
             raise CjmError(f"cases have no column {column!r} for the journeys",
                            f"map it onto deals.{column} in the params (clean.tables.deals)")
-    placed = cases[(cases["furthest"] >= 0) & cases[client].notna()]
+    mask = ((cases["furthest"] >= 0) & cases[client].notna()).to_numpy()
+    placed = cases[mask]
     first = placed.sort_values("created_at", kind="stable").drop_duplicates(client)
     clients = pd.Index(first[client].to_numpy(), name=client)
     entry = pd.crosstab(first[client], first[channel].astype(object).fillna(missing)).reindex(clients).astype(float)
@@ -82,12 +83,10 @@ def path_features(log, touches: pd.DataFrame | None, client: str = "client_id", 
         contacts = contacts.reindex(clients, fill_value=0).astype(float)
     else:
         contacts = pd.DataFrame(index=clients)
-    ev = log.events.drop_duplicates(["case", "stage"])
     entered = np.zeros((len(cases), len(log.stages)), dtype=bool)
-    entered[ev["case"].to_numpy(), ev["stage"].to_numpy()] = True
+    entered[log.visits["case"].to_numpy(), log.visits["stage"].to_numpy()] = True
     went_past = np.arange(len(log.stages))[None, :] < cases["furthest"].to_numpy()[:, None]
-    skip = pd.DataFrame(went_past & ~entered, columns=log.stages, index=cases[client]).iloc[
-        np.flatnonzero(cases.index.isin(placed.index))]
+    skip = pd.DataFrame((went_past & ~entered)[mask], columns=log.stages, index=placed[client])
     skipped = skip.groupby(level=0).max().reindex(clients).astype(float)
     skipped = skipped.loc[:, skipped.sum() > 0]
     return PathFeatures(entry, contacts, skipped)

@@ -335,10 +335,13 @@ def _number(value: float, language: str, digits: int = 0, sign: bool = False) ->
 
 
 def _p_value(p: float, language: str) -> str:
-    """"; p = 0.012" as the reader writes it, or nothing for a missing p."""
+    """"; p = 0.012" as the reader writes it (:func:`cjm.narrative.p_text`, a decimal comma
+    in Russian), or nothing for a missing p."""
+    from cjm.narrative import p_text  # narrative imports this module
+
     if p != p:
         return ""
-    text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+    text = p_text(p).replace("\u00a0", " ")
     return "; " + (text.replace(".", ",") if language == "ru" else text)
 
 

@@ -768,8 +768,7 @@ def run_segment(params: dict, paths) -> SegmentResult:
     from cjm.io import read_table
 
     clients, deals = read_table(paths, "clients"), read_table(paths, "deals")
-    touches = (pd.read_parquet(paths.table("touches"), columns=["client_id", "channel", "at"])
-               if paths.table("touches").exists() else None)
+    touches = read_table(paths, "touches", ["client_id", "channel", "at"], optional=True)
     result = segment(params, clients, deals, touches)
     write_segments(result, paths)
     return result

@@ -196,7 +196,7 @@ def test_cases_from_an_event_log_alone():
     events = pd.DataFrame({"case_id": ["a", "a", "b", "b", "c", "d"],
                            "stage": ["A", "D", "A", "Провал", "A", "B"],
                            "at": [day(0), day(5), day(0), day(2), day(1), day(100)]})
-    cases, counts = cases_from_log(events, STAGES, "D", lost_stages=["Провал"], open_after_days=30)
+    cases, counts = cases_from_log(events, "D", lost_stages=["Провал"], open_after_days=30)
     assert cases.set_index("case_id")["outcome"].to_dict() == {"a": "won", "b": "lost", "c": "lost", "d": "open"}
     assert counts == {"won": 1, "lost_stage": 1, "gone_quiet": 1, "open": 1}
     log = prepare_log(events.rename(columns={"case_id": "deal_id", "at": "entered_at"}),

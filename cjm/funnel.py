@@ -554,6 +554,35 @@ def touches_by_stage(log: StageLog, touches: pd.DataFrame, case: str = "deal_id"
     return placed
 
 
+def _decided_touches(log: StageLog, placed: pd.DataFrame) -> pd.DataFrame:
+    """Each case decided at a stage (moved on or lost there): ``case``, ``stage``,
+    ``moved_on``, ``touches`` (its touches at the stage)."""
+    ev = log.visits
+    furthest = log.cases["furthest"].to_numpy()
+    outcome = log.cases["outcome"].to_numpy()
+    stage_of, case_of = ev["stage"].to_numpy(), ev["case"].to_numpy()
+    moved = stage_of < furthest[case_of]
+    lost = (stage_of == furthest[case_of]) & (outcome[case_of] == "lost")
+    decided = pd.DataFrame({"case": case_of, "stage": stage_of, "moved_on": moved})[moved | lost]
+    counts = placed.groupby(["case", "stage"]).size().rename("touches")
+    return decided.join(counts, on=["case", "stage"]).fillna({"touches": 0})
+
+
+def touches_by(log: StageLog, placed: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Contacts per case decided at each stage, by a case attribute (e.g. journey).
+
+    Returns
+    -------
+    DataFrame
+        ``by``, ``stage``, ``cases``, ``mean_touches``; stages in order.
+    """
+    frame = _decided_touches(log, placed)
+    frame[by] = log.cases[by].take(frame["case"].to_numpy()).array
+    table = frame.groupby([by, "stage"])["touches"].agg(cases="size", mean_touches="mean").reset_index()
+    table["stage"] = np.asarray(log.stages, dtype=object)[table["stage"].to_numpy()]
+    return table
+
+
 def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
                   bands: tuple[int, ...] = (0, 1, 2, 3, 5)) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """How many contacts each stage takes, and how that relates to moving on.
@@ -581,17 +610,10 @@ def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
     by_kind : DataFrame
         ``stage`` and, per kind of touch, the mean number per case at the stage.
     """
-    ev = log.visits
-    furthest = log.cases["furthest"].to_numpy()
-    outcome = log.cases["outcome"].to_numpy()
-    stage_of, case_of = ev["stage"].to_numpy(), ev["case"].to_numpy()
-    moved = stage_of < furthest[case_of]
-    lost = (stage_of == furthest[case_of]) & (outcome[case_of] == "lost")
-    decided = pd.DataFrame({"case": case_of, "stage": stage_of, "moved_on": moved})[moved | lost]
-    counts = placed.groupby(["case", "stage"]).size().rename("touches")
     kinds = placed.pivot_table(index=["case", "stage"], columns=kind, aggfunc="size", fill_value=0) \
-        if kind in placed and len(placed) else pd.DataFrame(index=counts.index)
-    frame = decided.join(counts, on=["case", "stage"]).join(kinds, on=["case", "stage"]).fillna(0)
+        if kind in placed and len(placed) else pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []],
+                                                                                         names=["case", "stage"]))
+    frame = _decided_touches(log, placed).join(kinds, on=["case", "stage"]).fillna(0)
     rows, band_rows = [], []
     labels = [f"{lo}" if hi == lo + 1 else f"{lo}-{hi - 1}" for lo, hi in zip(bands[:-1], bands[1:])] + [f"{bands[-1]}+"]
     for code, group in frame.groupby("stage"):
@@ -759,6 +781,8 @@ class FunnelResult:
     journey_names: dict | None = None
     journey_segments: pd.DataFrame | None = None
     journey_test: dict | None = None
+    journey_lost_reasons: pd.DataFrame | None = None
+    journey_touches: pd.DataFrame | None = None
     side_groups: pd.DataFrame | None = None
     log_outcomes: dict | None = None
 
@@ -795,6 +819,7 @@ def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = 
         if "segment" in log.cases and len(reasons) else None,
         variants=variants(log, section["variants_coverage"], other=labels["other"]), follows=directly_follows(log),
         flows=lead_flows(log))
+    placed = None
     if touches is not None and len(touches):
         placed = touches_by_stage(log, touches)
         result.touches, result.touch_bands, result.touch_kinds = stage_touches(log, placed,
@@ -808,6 +833,14 @@ def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = 
                               seed, spec["restarts"], spec["fit_rows"])
         result.journeys, result.journey_names = found, journey_names(found.profiles)
         found.labels["journey_name"] = found.labels["journey"].map(result.journey_names)
+        # each journey's own funnel, losses and contacts: the columns of its map
+        log.cases["journey"] = log.cases["client_id"].map(found.labels.set_index("client_id")["journey"]) \
+            .astype("Int64")
+        result.breakdowns = pd.concat([result.breakdowns, _breakdowns(log, ["journey"])], ignore_index=True)
+        if len(reasons):
+            result.journey_lost_reasons = lost_reasons(log, "journey", missing=labels["missing"])
+        if placed is not None:
+            result.journey_touches = touches_by(log, placed, "journey")
         if segments is not None:
             result.journey_segments, result.journey_test = journeys_vs_segments(found.labels, segments)
     return result
@@ -863,7 +896,9 @@ def run_funnel(params: dict, paths) -> FunnelResult:
         touches = read_table(paths, "touches", optional=True)
         result = analyse_funnel(log, section, touches, segments, params["seed"], params["language"])
         result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
-    result.funnel["journey_stage"] = result.funnel["stage"].map(section.get("journey_stage_of", {}))
+    for table in (result.funnel, result.breakdowns):
+        if len(table):
+            table["journey_stage"] = table["stage"].map(section.get("journey_stage_of", {}))
     write_funnel(result, paths)
     return result
 
@@ -871,7 +906,7 @@ def run_funnel(params: dict, paths) -> FunnelResult:
 def write_funnel(result: FunnelResult, paths) -> None:
     """Interim tables for 07 (``stage_funnel``, ``journeys``, ``funnel_variants``,
     ``directly_follows``, ``lost_reasons``, ``stage_touches``, ``journey_profiles``,
-    ``lead_flows``) and ``report/funnel.xlsx``."""
+    ``lead_flows``, ``journey_lost_reasons``, ``journey_touches``) and ``report/funnel.xlsx``."""
     from cjm.io import write_atomic, write_xlsx_sheets
 
     paths.interim.mkdir(parents=True, exist_ok=True)
@@ -885,6 +920,9 @@ def write_funnel(result: FunnelResult, paths) -> None:
     if result.journeys is not None:
         tables["journeys"] = result.journeys.labels
         tables["journey_profiles"] = result.journeys.profiles
+    for name in ("journey_lost_reasons", "journey_touches"):
+        if getattr(result, name) is not None:
+            tables[name] = getattr(result, name)
     for name, frame in tables.items():
         write_atomic(frame, paths.table(name))
     sheets = {"funnel": result.funnel, "checks": result.log.checks, "bottlenecks": result.bottlenecks,

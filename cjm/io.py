@@ -366,11 +366,12 @@ def write_office_zip(data: bytes, path: Path) -> Path:
     Returns
     -------
     Path
-        ``path``; its bytes no longer depend on when it was written.
+        ``path``, written atomically; its bytes no longer depend on when it was written.
     """
     stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     source = zipfile.ZipFile(io.BytesIO(data))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             body = source.read(info.filename)
             if info.filename == "docProps/core.xml":
@@ -378,7 +379,7 @@ def write_office_zip(data: bytes, path: Path) -> Path:
             member = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
             member.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(member, body)
-    return Path(path)
+    return write_atomic(out.getvalue(), Path(path))
 
 
 def read_table(paths, name: str, columns: list[str] | None = None, optional: bool = False) -> pd.DataFrame | None:

@@ -248,12 +248,30 @@ SCHEMA = Section({
         "breakdowns": ["segment", "channel", "product", "cohort"], "cohort": "month", "variants_coverage": 0.8,
         "touch_bands": [0, 1, 2, 3, 5],
         "journeys": {"k_max": 8, "elbow": 0.9, "restarts": 5, "fit_rows": 20_000}}),
+    "maps": Section({
+        "stages": MapOf(Section({"goals": TEXTS, "triggers": TEXTS, "actions": TEXTS, "owner": TEXT,
+                                 "processes": TEXTS,
+                                 "kpi": Section({"name": TEXT, "target": Scalar(float, int, minimum=0)},
+                                                required=("name",))})),
+        "journey_names": MapOf(TEXT),
+        "owners": MapOf(TEXT),
+        "touchpoint_owners": MapOf(TEXT),
+        "top": Scalar(int, minimum=1),
+        "segment_curves": Section({"min_gap": Scalar(float, int, minimum=0),
+                                   "min_fragments": Scalar(int, minimum=1)},
+                                  defaults={"min_gap": 0.3, "min_fragments": 10}),
+        "impact_weights": Section({"lost": Scalar(float, int, minimum=0), "voice": Scalar(float, int, minimum=0),
+                                   "nps": Scalar(float, int, minimum=0)},
+                                  defaults={"lost": 1, "voice": 1, "nps": 1}),
+    }, defaults={"stages": {}, "journey_names": {}, "owners": {}, "touchpoint_owners": {}, "top": 3,
+                 "segment_curves": {"min_gap": 0.3, "min_fragments": 10},
+                 "impact_weights": {"lost": 1, "voice": 1, "nps": 1}}),
 }, required=("engagement", "language", "seed", "stages", "sources"))
 
 #: Keys every step reads; a change to one reruns every step.
 SHARED_KEYS = ("engagement", "client", "language", "seed", "stages", "won_stage", "journey_stages", "sources")
 #: Notebook sections, in pipeline order.
-SECTIONS = ("anonymize", "clean", "segment", "survey", "interviews", "funnel")
+SECTIONS = ("anonymize", "clean", "segment", "survey", "interviews", "funnel", "maps")
 
 
 class _Failure:
@@ -397,6 +415,10 @@ def _check_journey_stages(params: dict, path: Path) -> None:
                            f"expected one of 'stages': {', '.join(params['stages'])}")
         if stage not in journey:
             raise CjmError(f"{path}: key 'funnel.journey_stage_of.{crm_stage}' is {stage!r}, not a journey stage",
+                           f"expected one of 'journey_stages': {', '.join(journey)}")
+    for stage in params.get("maps", {}).get("stages", {}):
+        if stage not in journey:
+            raise CjmError(f"{path}: key 'maps.stages.{stage}' is not a journey stage",
                            f"expected one of 'journey_stages': {', '.join(journey)}")
     if "interviews" in params:
         try:

@@ -591,7 +591,8 @@ class SurveyResult:
     ``choice_tests`` (question -> table), ``drivers`` and ``driver_model``
     (:func:`cjm.drivers.key_drivers`), ``grid`` (:func:`cjm.drivers.importance_performance`),
     ``comments`` (``respondent_id``, ``client_id``, ``segment``, ``question``, ``text``),
-    ``names`` (segment -> name). Before the survey's export is in, all but ``plan`` are None.
+    ``names`` (segment -> name), ``scores`` (one row per kept respondent: ``respondent_id``,
+    ``client_id``, ``nps``, one column per CSAT stage, ``segment``). Before the survey's export is in, all but ``plan`` are None.
     """
 
     plan: pd.DataFrame
@@ -614,6 +615,7 @@ class SurveyResult:
     grid: pd.DataFrame | None = None
     comments: pd.DataFrame | None = None
     names: dict | None = None
+    scores: pd.DataFrame | None = None
 
     @property
     def answered(self) -> bool:
@@ -778,7 +780,9 @@ def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Serie
         choice_tests={q: choice_tests(flags, frame["segment"]) for q, flags in answers.choices.items()},
         drivers=drivers, driver_model=driver_model,
         grid=importance_performance(drivers, csat[csat["segment"] == "all"]),
-        comments=comments.reset_index(drop=True), names=names)
+        comments=comments.reset_index(drop=True), names=names,
+        scores=pd.concat([kept[["respondent_id", "client_id"]], frame[["nps", *stages, "segment"]]], axis=1)
+        .reset_index(drop=True))
 
 
 def _direction(ci_low: float, ci_high: float) -> str:
@@ -854,7 +858,7 @@ def run_survey(params: dict, paths) -> SurveyResult:
 
 def write_survey(result: SurveyResult, paths) -> None:
     """Interim tables for later steps (``nps_by_segment``, ``csat_by_stage``,
-    ``survey_drivers``, ``nps_by_months``, ``survey_comments``) and, for the client and
+    ``survey_drivers``, ``nps_by_months``, ``survey_comments``, ``survey_scores``) and, for the client and
     the survey partner, ``report/sample_plan.xlsx`` and ``report/survey_results.xlsx``."""
     from cjm.io import write_atomic, write_xlsx_deterministic, write_xlsx_sheets
 
@@ -864,7 +868,7 @@ def write_survey(result: SurveyResult, paths) -> None:
     if not result.answered:
         return
     tables = {"nps_by_segment": result.by_segment, "csat_by_stage": result.csat, "survey_drivers": result.drivers,
-              "survey_comments": result.comments}
+              "survey_comments": result.comments, "survey_scores": result.scores}
     if result.by_months is not None:
         tables["nps_by_months"] = result.by_months
     for name, frame in tables.items():

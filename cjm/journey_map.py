@@ -1,0 +1,707 @@
+"""The journey model of 07: one map per journey (and one for all clients), built from the
+tables of 04-06 and the consultant's notes in params, every cell with its evidence.
+
+A map is a grid: journey stages (``journey_stages``) by layers (:data:`LAYERS`). A cell
+holds items (:class:`Cell`): what the map shows, the number behind it, how many
+records back it and from which table. A layer without items says why
+(:data:`EMPTY_REASONS`): its source is absent, nothing was found at the stage, or the
+consultant has not written it in params. The model serializes to JSON
+(:func:`to_json`, :func:`from_json`); the renderers in :mod:`cjm.maps` read nothing else.
+
+Numbers come from the interim tables of 04 (``csat_by_stage``, ``survey_scores``,
+``survey_drivers``), 05 (``coded_fragments``, ``code_quotes``, ``touchpoints``,
+``stage_emotions``) and 06 (``stage_funnel``, ``lost_reasons``, ``journey_lost_reasons``,
+``stage_touches``, ``journey_touches``, ``journeys``, ``journey_profiles``,
+``lead_flows``). A journey's map uses its own clients' deals, answers and interviews;
+mystery-shopper notes, which have no client, go on the all-clients map only.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cjm.errors import CjmError
+from cjm.funnel import LABELS as FUNNEL_LABELS
+
+#: Layers of a map, in the order a poster shows them, and the source each comes from.
+LAYERS = {
+    "goals": "params, interviews", "triggers": "params", "entry_points": "crm", "touchpoints": "interviews",
+    "actions": "params", "questions": "interviews", "barriers": "interviews, crm", "pains": "interviews",
+    "positives": "interviews", "emotion": "interviews", "csat": "survey", "moment_of_truth": "survey",
+    "engagement": "crm", "influencers": "interviews", "conversion": "crm", "drop_off": "crm",
+    "time_in_stage": "crm", "kpi": "params, crm", "owners": "params", "processes": "params", "quotes": "interviews",
+}
+#: Why a layer of a stage is empty.
+EMPTY_REASONS = ("no_source", "none_found", "not_in_params", "not_at_stage")
+#: Codebook layers of 05 -> map layers.
+CODED = {"goal": "goals", "question": "questions", "barrier": "barriers", "pain": "pains", "positive": "positives",
+         "influencer": "influencers"}
+#: Layers written by the consultant in ``maps.stages.<stage>``.
+WRITTEN = ("goals", "triggers", "actions", "owners", "processes")
+VERSION = 1
+#: 06's label of lost deals without a recorded reason: no barrier to show.
+UNKNOWN_REASONS = {labels["missing"] for labels in FUNNEL_LABELS.values()}
+
+
+@dataclass
+class Cell:
+    """One item of a map's cell and its evidence.
+
+    Attributes
+    ----------
+    text : str
+        What the map shows.
+    value : float, optional
+        The number behind it (a share, a score, days), as in its source table.
+    n : int, optional
+        How many records back it, counted in ``unit``.
+    unit : str
+        What ``n`` counts: deals, clients, respondents, documents, fragments.
+    source : str
+        The table (or ``params``) it comes from.
+    target : float, optional
+        A KPI's target from params.
+    quote : str
+        A customer's words behind it.
+    """
+
+    text: str
+    value: float | None = None
+    n: int | None = None
+    unit: str = ""
+    source: str = ""
+    target: float | None = None
+    quote: str = ""
+
+
+@dataclass
+class Stage:
+    """A column of a map: its cells by layer, and why the empty ones are empty."""
+
+    name: str
+    crm_stages: list[str] = field(default_factory=list)
+    cells: dict[str, list[Cell]] = field(default_factory=dict)
+    empty: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Curve:
+    """An emotion curve: mean valence of what customers said, per stage (None: nothing said)."""
+
+    label: str
+    scores: list[float | None]
+    fragments: list[int]
+
+
+@dataclass
+class JourneyMap:
+    """One journey's map (``journey`` "all" is the map of all clients).
+
+    ``stages`` in journey order; ``curves`` the emotion curve of the journey's clients
+    first, then the segments whose curve differs; ``segments`` the journey's clients by
+    segment; ``recommendations`` barriers ranked by impact (:func:`recommendations`);
+    ``touchpoints`` the touchpoint list; ``lead_flows`` the lead journey scheme (all
+    clients' map only); ``sources`` which sources were there.
+    """
+
+    journey: str
+    title: str
+    language: str
+    clients: int
+    share: float
+    stages: list[Stage]
+    nps: Cell | None = None
+    bottleneck: str | None = None
+    low_point: str | None = None
+    curves: list[Curve] = field(default_factory=list)
+    segments: list[Cell] = field(default_factory=list)
+    recommendations: list[dict] = field(default_factory=list)
+    touchpoints: list[dict] = field(default_factory=list)
+    lead_flows: list[dict] = field(default_factory=list)
+    sources: dict[str, bool] = field(default_factory=dict)
+    version: int = VERSION
+
+    def stage(self, name: str) -> Stage:
+        return next(s for s in self.stages if s.name == name)
+
+
+# ----------------------------------------------------------------------------- words
+
+WORDS = {
+    "ru": {"all": "Все клиенты", "days": "{v} дн.", "p75": "{v} дн. (75% — до {p} дн.)",
+           "lost": "{n} потеряно ({v} всех потерь)", "touches": "{v} контакта на сделку",
+           "csat": "{v} довольны (средняя {m})", "truth": "Момент истины: {v} веса в NPS",
+           "weight": "{v} веса в NPS", "kpi": "{name}: {v}", "kpi_target": "{name}: {v} (цель {t})",
+           "conversion": "{v} переходят дальше", "entry": "{name}: {v}", "segment": "{name}: {v} клиентов пути",
+           "nps": "NPS {v} ({lo}…{hi})", "online": "онлайн", "offline": "офлайн"},
+    "en": {"all": "All clients", "days": "{v} days", "p75": "{v} days (75% within {p})",
+           "lost": "{n} lost ({v} of all losses)", "touches": "{v} contacts per deal",
+           "csat": "{v} satisfied (mean {m})", "truth": "Moment of truth: {v} of NPS weight",
+           "weight": "{v} of NPS weight", "kpi": "{name}: {v}", "kpi_target": "{name}: {v} (target {t})",
+           "conversion": "{v} move on", "entry": "{name}: {v}", "segment": "{name}: {v} of the journey's clients",
+           "nps": "NPS {v} ({lo}…{hi})", "online": "online", "offline": "offline"},
+}
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _num(value: float, digits: int, language: str) -> str:
+    text = f"{value:,.{digits}f}".replace(",", "\u202f")
+    return text.replace(".", ",") if language == "ru" else text
+
+
+def _signed(value: float, language: str) -> str:
+    return ("+" if value > 0 else "") + _num(value, 2, language).replace("-", "−")
+
+
+# ----------------------------------------------------------------------------- inputs
+
+#: Interim tables the model reads; each optional (a missing one empties its layers).
+TABLES = ("stage_funnel", "lost_reasons", "journey_lost_reasons", "stage_touches", "journey_touches", "journeys",
+          "journey_profiles", "lead_flows", "segments", "csat_by_stage", "survey_scores", "survey_drivers",
+          "coded_fragments", "code_quotes", "touchpoints", "stage_emotions")
+
+
+def read_inputs(paths) -> dict[str, pd.DataFrame | None]:
+    """The interim tables of :data:`TABLES` (None where a step did not write one).
+
+    Raises
+    ------
+    CjmError
+        Without 06's ``stage_funnel``: a map needs at least the funnel.
+    """
+    from cjm.io import read_table
+
+    tables = {name: read_table(paths, name, optional=True) for name in TABLES}
+    if tables["stage_funnel"] is None:
+        raise CjmError(f"{paths.table('stage_funnel')} is missing", "run 06_funnel first (make all)")
+    return tables
+
+
+# ----------------------------------------------------------------------------- builder
+
+
+@dataclass
+class _Scope:
+    """The part of the inputs one map reads."""
+
+    key: str                        # "all" or the journey number as text
+    clients: set | None             # None: everyone
+    funnel: pd.DataFrame
+    lost: pd.DataFrame | None
+    touches: pd.DataFrame | None
+    fragments: pd.DataFrame | None
+    scores: pd.DataFrame | None
+
+
+def _stage_of(stage_funnel: pd.DataFrame) -> dict[str, list[str]]:
+    """Journey stage -> its CRM stages, from 06's ``journey_stage`` column."""
+    rows = stage_funnel[stage_funnel["breakdown"] == "all"]
+    mapping: dict[str, list[str]] = {}
+    for crm, journey in zip(rows["stage"], rows.get("journey_stage", pd.Series(np.nan, index=rows.index))):
+        if isinstance(journey, str):
+            mapping.setdefault(journey, []).append(crm)
+    return mapping
+
+
+def _scope(tables: dict, journey: str | None) -> _Scope:
+    funnel = tables["stage_funnel"]
+    if journey is None:
+        clients = None
+        funnel = funnel[funnel["breakdown"] == "all"]
+        lost, touches = tables["lost_reasons"], tables["stage_touches"]
+    else:
+        labels = tables["journeys"]
+        clients = set(labels.loc[labels["journey"].astype(str) == journey, "client_id"])
+        funnel = funnel[(funnel["breakdown"] == "journey") & (funnel["group"] == journey)]
+        lost, touches = (None if t is None else t[t["journey"].astype(str) == journey]
+                         for t in (tables["journey_lost_reasons"], tables["journey_touches"]))
+    fragments, scores = tables["coded_fragments"], tables["survey_scores"]
+    if clients is not None:
+        fragments = None if fragments is None else fragments[fragments["client_id"].isin(clients)]
+        scores = None if scores is None else scores[scores["client_id"].isin(clients)]
+    return _Scope(journey or "all", clients, funnel.set_index("stage"), lost, touches, fragments, scores)
+
+
+def _coded_cells(fragments: pd.DataFrame, quotes: pd.DataFrame | None, stage: str, layer: str,
+                 top: int) -> list[Cell]:
+    """The codes of a 05 layer at a stage, most documents first, each with its best quote."""
+    mine = fragments[(fragments["stage"] == stage) & (fragments["layer"] == layer)]
+    if not len(mine):
+        return []
+    docs = mine.drop_duplicates(["source", "doc_id", "code"])
+    counts = docs.groupby("code").agg(documents=("doc_id", "size"),
+                                      sources=("source", lambda s: ", ".join(sorted(set(s)))))
+    counts = counts.sort_values("documents", ascending=False, kind="stable").head(top)
+    cells = []
+    for code, row in counts.iterrows():
+        quote = ""
+        if quotes is not None:
+            said = mine.loc[mine["code"] == code, ["source", "doc_id"]].astype(str).drop_duplicates()
+            candidates = quotes[(quotes["layer"] == layer) & (quotes["code"] == code)].sort_values("rank")
+            candidates = candidates.merge(said, on=["source", "doc_id"]) if len(candidates) else candidates
+            quote = candidates["quote"].iloc[0] if len(candidates) else ""
+        cells.append(Cell(str(code), n=int(row["documents"]), unit="documents",
+                          source=f"coded_fragments ({row['sources']})", quote=quote))
+    return cells
+
+
+def _funnel_row(scope: _Scope, crm_stages: list[str]) -> pd.Series | None:
+    """06's funnel of a journey stage: its CRM stages' row (summed where several)."""
+    rows = scope.funnel.reindex([s for s in crm_stages if s in scope.funnel.index])
+    if not len(rows):
+        return None
+    if len(rows) == 1:
+        return rows.iloc[0]
+    first, last = rows.iloc[0], rows.iloc[-1]
+    decided = first["reached"] - rows["open"].sum()
+    return pd.Series({"reached": first["reached"], "moved_on": last["moved_on"], "lost": rows["lost"].sum(),
+                      "open": rows["open"].sum(), "conversion": last["moved_on"] / decided if decided else np.nan,
+                      "median_days": rows["median_days"].sum(min_count=1)})
+
+
+def _crm_cells(scope: _Scope, crm_stages: list[str], language: str, all_lost: float, top: int) -> dict:
+    """Conversion, drop-off, time in stage, engagement and lost reasons of a journey stage."""
+    words = WORDS[language]
+    cells: dict[str, list[Cell]] = {}
+    row = _funnel_row(scope, crm_stages)
+    if row is None:
+        return cells
+    decided = int(row["reached"] - row["open"])
+    if pd.notna(row["conversion"]):
+        cells["conversion"] = [Cell(words["conversion"].format(v=_pct(row["conversion"])),
+                                    float(row["conversion"]), decided, "deals", "stage_funnel")]
+    if row["lost"] > 0:
+        share = row["lost"] / all_lost if all_lost else np.nan
+        cells["drop_off"] = [Cell(words["lost"].format(n=_num(row["lost"], 0, language), v=_pct(share)),
+                                  float(row["lost"]), int(row["lost"]), "deals", "stage_funnel")]
+    if pd.notna(row.get("median_days", np.nan)):
+        days = _num(row["median_days"], 1, language)
+        p75 = row.get("p75_days", np.nan)
+        text = words["p75"].format(v=days, p=_num(p75, 0, language)) if pd.notna(p75) else words["days"].format(v=days)
+        cells["time_in_stage"] = [Cell(text, float(row["median_days"]), int(row["moved_on"]), "deals",
+                                       "stage_funnel")]
+    if scope.touches is not None:
+        part = scope.touches[scope.touches["stage"].isin(crm_stages)]
+        if len(part):
+            mean = float(part["mean_touches"].sum())
+            cells["engagement"] = [Cell(words["touches"].format(v=_num(mean, 1, language)), mean,
+                                        int(part["cases"].max()), "deals",
+                                        "stage_touches" if scope.clients is None else "journey_touches")]
+    if scope.lost is not None:
+        part = scope.lost[scope.lost["stage"].isin(crm_stages) & ~scope.lost["reason"].isin(UNKNOWN_REASONS)]
+        part = part.sort_values("cases", ascending=False, kind="stable")
+        source = "lost_reasons" if scope.clients is None else "journey_lost_reasons"
+        cells["barriers"] = [Cell(r["reason"], float(r["share"]), int(r["cases"]), "deals", source)
+                             for _, r in part.head(top).iterrows()]
+    return cells
+
+
+def _survey_cells(scope: _Scope, tables: dict, stage: str, language: str, satisfied_from: float,
+                  confidence: float) -> dict:
+    from cjm.survey import csat_summary
+
+    words = WORDS[language]
+    cells: dict[str, list[Cell]] = {}
+    if scope.clients is None and tables["csat_by_stage"] is not None:
+        csat = tables["csat_by_stage"].query("segment == 'all'").set_index("stage")
+        source = "csat_by_stage"
+    elif scope.scores is not None and stage in scope.scores:
+        csat = csat_summary(scope.scores, [stage], None, satisfied_from, confidence).set_index("stage")
+        source = "survey_scores"
+    else:
+        csat = pd.DataFrame()
+    if stage in csat.index and csat.loc[stage, "n"] > 0:
+        row = csat.loc[stage]
+        cells["csat"] = [Cell(words["csat"].format(v=_pct(row["satisfied"]), m=_num(row["mean"], 1, language)),
+                              float(row["satisfied"]), int(row["n"]), "respondents", source)]
+    drivers = tables["survey_drivers"]
+    if drivers is not None and stage in set(drivers["driver"]):
+        row = drivers.set_index("driver").loc[stage]
+        key = "truth" if bool(row["moment_of_truth"]) else "weight"
+        n = int(tables["survey_scores"]["nps"].notna().sum()) if tables["survey_scores"] is not None else None
+        cells["moment_of_truth"] = [Cell(words[key].format(v=_pct(row["importance"])), float(row["importance"]),
+                                         n, "respondents", "survey_drivers")]
+    return cells
+
+
+def _voice_cells(scope: _Scope, tables: dict, stage: str, language: str, codes, top: int) -> dict:
+    from cjm.coding import emotion_by_stage, touchpoint_inventory
+
+    words = WORDS[language]
+    fragments, quotes = scope.fragments, tables["code_quotes"]
+    cells: dict[str, list[Cell]] = {layer: _coded_cells(fragments, quotes, stage, code_layer, top)
+                                    for code_layer, layer in CODED.items()}
+    if scope.clients is None and tables["stage_emotions"] is not None:
+        emotions, source = tables["stage_emotions"].set_index("stage"), "stage_emotions"
+    else:
+        emotions, source = emotion_by_stage(fragments, [stage]).set_index("stage"), "coded_fragments"
+    if stage in emotions.index and emotions.loc[stage, "fragments"] > 0:
+        row = emotions.loc[stage]
+        cells["emotion"] = [Cell(_signed(row["score"], language), float(row["score"]), int(row["fragments"]),
+                                 "fragments", source)]
+    if scope.clients is None and tables["touchpoints"] is not None:
+        points, source = tables["touchpoints"], "touchpoints"
+    else:
+        points, source = touchpoint_inventory(fragments, codes), "coded_fragments"
+    points = points[(points["stage"] == stage) & (points["mentions"] > 0)]
+    cells["touchpoints"] = [
+        Cell(f"{r['touchpoint']} ({words['online' if r['online'] else 'offline']})", float(r["valence"]),
+             int(r["mentions"]), "fragments", source)
+        for _, r in points.sort_values("mentions", ascending=False, kind="stable").head(top).iterrows()]
+    said = [c for layer in ("barriers", "pains", "positives") for c in cells[layer][:1] if c.quote]
+    cells["quotes"] = [Cell(f"«{c.quote}»" if language == "ru" else f"“{c.quote}”", n=c.n, unit=c.unit,
+                            source="code_quotes") for c in said[:2]]
+    return cells
+
+
+def _written_cells(notes: dict, language: str, row: pd.Series | None) -> dict:
+    """The consultant's layers of a stage (``maps.stages.<stage>``) and its KPI."""
+    words = WORDS[language]
+    cells = {layer: [Cell(text, source="params") for text in ([notes[key]] if isinstance(notes.get(key), str)
+                                                               else notes.get(key, []))]
+             for layer, key in (("goals", "goals"), ("triggers", "triggers"), ("actions", "actions"),
+                                ("owners", "owner"), ("processes", "processes"))}
+    kpi = notes.get("kpi")
+    if kpi:
+        current = float(row["conversion"]) if row is not None and pd.notna(row["conversion"]) else None
+        value = _pct(current) if current is not None else "—"
+        target = kpi.get("target")
+        text = (words["kpi_target"].format(name=kpi["name"], v=value, t=_pct(target)) if target is not None
+                else words["kpi"].format(name=kpi["name"], v=value))
+        cells["kpi"] = [Cell(text, current, int(row["reached"] - row["open"]) if current is not None else None,
+                             "deals", "params, stage_funnel", target)]
+    return cells
+
+
+def _entry_cells(tables: dict, journey: str | None, language: str, clients: int, top: int) -> list[Cell]:
+    profiles = tables["journey_profiles"]
+    if profiles is None:
+        return []
+    entry = profiles[profiles["block"] == "entry"]
+    if journey is None:
+        entry = entry.drop_duplicates("feature").assign(share=lambda f: f["overall"])
+    else:
+        entry = entry[entry["journey"].astype(str) == journey]
+    entry = entry[entry["share"] > 0].sort_values("share", ascending=False, kind="stable").head(top)
+    return [Cell(WORDS[language]["entry"].format(name=r["feature"], v=_pct(r["share"])), float(r["share"]), clients,
+                 "clients", "journey_profiles") for _, r in entry.iterrows()]
+
+
+def _curves(scope: _Scope, tables: dict, stages: list[str], segment_names: dict, min_gap: float,
+            min_fragments: int) -> list[Curve]:
+    """The scope's emotion curve, then each segment's where it differs from it by at least
+    ``min_gap`` at a stage both have ``min_fragments`` fragments for."""
+    from cjm.coding import emotion_by_stage
+
+    fragments = scope.fragments
+    if fragments is None or not len(fragments):
+        return []
+    if scope.clients is None and tables["stage_emotions"] is not None:
+        whole = tables["stage_emotions"].set_index("stage").reindex(stages).reset_index()
+    else:
+        whole = emotion_by_stage(fragments, stages)
+
+    def curve(label, table):
+        return Curve(label, [None if pd.isna(v) else float(v) for v in table["score"]],
+                     [int(v) if pd.notna(v) else 0 for v in table["fragments"]])
+
+    curves = [curve("all", whole)]
+    if "segment" in fragments:
+        for segment, part in fragments.dropna(subset=["segment"]).groupby("segment", sort=True):
+            table = emotion_by_stage(part, stages)
+            enough = (table["fragments"] >= min_fragments) & (whole["fragments"] >= min_fragments)
+            gap = (table["score"] - whole["score"]).abs()[enough]
+            if len(gap) and gap.max() >= min_gap:
+                key = str(int(segment)) if isinstance(segment, (int, float, np.integer)) else str(segment)
+                curves.append(curve(f"{key}. {segment_names.get(key, '')}".rstrip(". "), table))
+    return curves
+
+
+def _segment_cells(tables: dict, scope: _Scope, language: str, top: int) -> list[Cell]:
+    segments = tables["segments"]
+    if segments is None or scope.clients is None:
+        return []
+    mine = segments[segments["client_id"].isin(scope.clients)]
+    counts = mine.groupby(["segment", "segment_name"]).size().sort_values(ascending=False).head(top)
+    return [Cell(WORDS[language]["segment"].format(name=f"{s}. {name}", v=_pct(n / len(mine))), float(n / len(mine)),
+                 int(n), "clients", "segments") for (s, name), n in counts.items()]
+
+
+def _nps_cell(scope: _Scope, language: str, confidence: float) -> Cell | None:
+    from cjm.survey import nps
+
+    if scope.scores is None or not scope.scores["nps"].notna().any():
+        return None
+    result = nps(scope.scores["nps"].dropna(), confidence)
+    return Cell(WORDS[language]["nps"].format(v=_num(result["nps"], 0, language), lo=_num(result["ci_low"], 0, language),
+                                              hi=_num(result["ci_high"], 0, language)),
+                float(result["nps"]), int(result["n"]), "respondents", "survey_scores")
+
+
+def _mark_empty(stage: Stage, first: bool, present: dict[str, bool], notes: dict) -> None:
+    """Say why each empty layer of a stage is empty (``notes``: the stage's params)."""
+    for layer, sources in LAYERS.items():
+        if stage.cells.get(layer):
+            continue
+        stage.cells[layer] = []
+        if layer == "entry_points" and not first:
+            stage.empty[layer] = "not_at_stage"
+        elif sources.startswith("params") and not notes.get({"owners": "owner"}.get(layer, layer)):
+            stage.empty[layer] = "not_in_params"
+        elif not any(present.get(s.strip(), False) for s in sources.split(",")):
+            stage.empty[layer] = "no_source"
+        else:
+            stage.empty[layer] = "none_found"
+
+
+def _present(tables: dict) -> dict[str, bool]:
+    return {"crm": tables["stage_funnel"] is not None,
+            "survey": tables["survey_scores"] is not None or tables["csat_by_stage"] is not None,
+            "interviews": tables["coded_fragments"] is not None and len(tables["coded_fragments"]) > 0,
+            "params": True}
+
+
+def build_map(tables: dict, params: dict, journey: str | None = None) -> JourneyMap:
+    """The map of one journey (``journey`` as in 06's ``journeys.journey``), or of all clients.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame or None
+        :func:`read_inputs`.
+    params : dict
+        The engagement's params; reads ``journey_stages``, ``language``, ``maps``,
+        ``survey`` (CSAT scale, confidence) and ``interviews.codebook``.
+    journey : str, optional
+        The journey; None for all clients.
+
+    Returns
+    -------
+    JourneyMap
+    """
+    from cjm.coding import read_codebook
+    from cjm.params import default_section
+
+    section = params.get("maps") or default_section("maps")
+    survey = params.get("survey") or default_section("survey")
+    language, top = params["language"], section["top"]
+    stages = params.get("journey_stages") or params["stages"]
+    codes = read_codebook(params["interviews"]["codebook"]) if "interviews" in params else []
+    scope = _scope(tables, journey)
+    crm_of = _stage_of(tables["stage_funnel"]) or {s: [s] for s in stages}
+    present = _present(tables)
+    if scope.fragments is None:
+        present["interviews"] = False
+    labels = tables["journeys"]
+    total = len(labels) if labels is not None else int(scope.funnel["reached"].iloc[0])
+    clients = len(scope.clients) if scope.clients is not None else total
+    all_lost = float(scope.funnel["lost"].sum())
+    built = []
+    for position, name in enumerate(stages):
+        stage = Stage(name, crm_of.get(name, []))
+        notes = section["stages"].get(name, {})
+        row = _funnel_row(scope, stage.crm_stages)
+        stage.cells.update(_written_cells(notes, language, row))
+        crm = _crm_cells(scope, stage.crm_stages, language, all_lost, top)
+        voice = _voice_cells(scope, tables, name, language, codes, top) if present["interviews"] else {}
+        for layer, items in {**voice, **_survey_cells(scope, tables, name, language, survey["satisfied_from"],
+                                                      survey["confidence"])}.items():
+            stage.cells[layer] = stage.cells.get(layer, []) + items
+        for layer, items in crm.items():
+            stage.cells[layer] = stage.cells.get(layer, []) + items
+        if position == 0:
+            stage.cells["entry_points"] = _entry_cells(tables, journey, language, clients, top)
+        _mark_empty(stage, position == 0, present, notes)
+        built.append(stage)
+    names = section["journey_names"]
+    if journey is None:
+        title = WORDS[language]["all"]
+    else:
+        found = labels.loc[labels["journey"].astype(str) == journey, "journey_name"]
+        title = names.get(journey) or (found.iloc[0] if len(found) else journey)
+    segment_names = {} if tables["segments"] is None else dict(
+        tables["segments"].drop_duplicates("segment").astype({"segment": str}).set_index("segment")["segment_name"])
+    model = JourneyMap(journey or "all", str(title), language, clients, clients / total if total else np.nan, built,
+                       nps=_nps_cell(scope, language, survey["confidence"]),
+                       curves=_curves(scope, tables, stages, segment_names, section["segment_curves"]["min_gap"],
+                                      section["segment_curves"]["min_fragments"]),
+                       segments=_segment_cells(tables, scope, language, top),
+                       sources={k: v for k, v in present.items() if k != "params"})
+    model.bottleneck = _bottleneck(model)
+    if model.curves:
+        scored = [(s, n) for s, n in zip(model.curves[0].scores, stages) if s is not None]
+        model.low_point = min(scored)[1] if scored else None
+    model.recommendations = recommendations(model, section["owners"], section["impact_weights"])
+    if journey is None:
+        model.touchpoints = touchpoint_list(tables["touchpoints"], section, stages)
+        if tables["lead_flows"] is not None:
+            model.lead_flows = tables["lead_flows"].to_dict("records")
+    return model
+
+
+def build_maps(tables: dict, params: dict) -> list[JourneyMap]:
+    """The all-clients map, then one map per journey of 06 (by journey number)."""
+    maps = [build_map(tables, params)]
+    if tables["journeys"] is not None:
+        for journey in sorted(tables["journeys"]["journey"].unique()):
+            maps.append(build_map(tables, params, str(journey)))
+    return maps
+
+
+def _bottleneck(model: JourneyMap) -> str | None:
+    """The stage losing the most deals."""
+    lost = [(s.cells["drop_off"][0].value, s.name) for s in model.stages if s.cells.get("drop_off")]
+    return max(lost)[1] if lost else None
+
+
+def recommendations(model: JourneyMap, owners: dict | None = None, weights: dict | None = None) -> list[dict]:
+    """Barriers and pains customers named, ranked by their impact.
+
+    Impact is the weighted mean of three shares, each divided by its largest value among
+    the candidates so that all three count alike: deals lost at the barrier's stage (of
+    all deals lost), documents naming the barrier (of those naming any barrier or pain),
+    and the stage's weight in NPS (relative importance from 04's driver analysis). A
+    component without a source (no survey, no CRM losses) is left out of the mean.
+
+    Parameters
+    ----------
+    owners : dict, optional
+        Barrier -> responsible unit (``maps.owners``); else the stage's owner from params.
+    weights : dict, optional
+        ``lost``, ``voice``, ``nps`` -> weight (default 1 each).
+
+    Returns
+    -------
+    list of dict
+        ``rank``, ``stage``, ``barrier``, ``layer``, ``owner``, ``lost``, ``lost_share``,
+        ``documents``, ``voice_share``, ``nps_weight``, ``impact``, ``top_lost_reason``;
+        highest impact first.
+    """
+    owners, weights = owners or {}, {"lost": 1, "voice": 1, "nps": 1, **(weights or {})}
+    all_lost = sum(s.cells["drop_off"][0].value for s in model.stages if s.cells.get("drop_off"))
+    rows = []
+    for stage in model.stages:
+        lost = stage.cells["drop_off"][0].value if stage.cells.get("drop_off") else None
+        truth = stage.cells["moment_of_truth"][0].value if stage.cells.get("moment_of_truth") else None
+        crm = [c for c in stage.cells.get("barriers", []) if c.unit == "deals"]
+        stage_owner = ", ".join(c.text for c in stage.cells.get("owners", []))
+        for layer in ("barriers", "pains"):
+            for cell in (c for c in stage.cells.get(layer, []) if c.unit == "documents"):
+                rows.append({"stage": stage.name, "barrier": cell.text, "layer": layer,
+                             "owner": owners.get(cell.text, stage_owner), "lost": lost,
+                             "lost_share": lost / all_lost if lost is not None and all_lost else None,
+                             "documents": cell.n, "nps_weight": truth,
+                             "top_lost_reason": crm[0].text if crm else ""})
+    if not rows:
+        return []
+    frame = pd.DataFrame(rows)
+    frame["voice_share"] = frame["documents"] / frame["documents"].sum()
+    weighted, total = 0.0, 0.0
+    for column, key in (("lost_share", "lost"), ("voice_share", "voice"), ("nps_weight", "nps")):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if values.notna().any() and values.max() > 0 and weights[key] > 0:
+            weighted = weighted + (values / values.max()).fillna(0) * weights[key]
+            total += weights[key]
+    frame["impact"] = weighted / total if total else 0.0
+    frame = frame.sort_values(["impact", "documents"], ascending=False, kind="stable", ignore_index=True)
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    columns = ["rank", "stage", "barrier", "layer", "owner", "lost", "lost_share", "documents", "voice_share",
+               "nps_weight", "impact", "top_lost_reason"]
+    return json.loads(frame[columns].to_json(orient="records", force_ascii=False))
+
+
+def touchpoint_list(touchpoints: pd.DataFrame | None, section: dict, stages: list[str]) -> list[dict]:
+    """05's touchpoint inventory with each touchpoint's owner (``maps.touchpoint_owners``,
+    else its stage's owner): ``stage``, ``touchpoint``, ``channel``, ``online``,
+    ``mentions``, ``documents``, ``crm_touches``, ``valence``, ``owner``; in stage order."""
+    if touchpoints is None or not len(touchpoints):
+        return []
+    table = touchpoints.copy()
+    stage_owner = {s: notes.get("owner", "") for s, notes in section["stages"].items()}
+    table["owner"] = [section["touchpoint_owners"].get(t) or stage_owner.get(s, "")
+                      for t, s in zip(table["touchpoint"], table["stage"])]
+    table["order"] = table["stage"].map({s: i for i, s in enumerate(stages)})
+    table = table.sort_values(["order", "mentions"], ascending=[True, False], kind="stable")
+    columns = ["stage", "touchpoint", "channel", "online", "mentions", "documents", "crm_touches", "valence", "owner"]
+    return json.loads(table[[c for c in columns if c in table]].to_json(orient="records", force_ascii=False))
+
+
+# ----------------------------------------------------------------------------- JSON and tables
+
+
+def _plain(value):
+    """``value`` with numpy scalars as Python's and missing numbers as None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def to_dict(model: JourneyMap) -> dict:
+    """The model as plain JSON types."""
+    return _plain(asdict(model))
+
+
+def from_dict(data: dict) -> JourneyMap:
+    """A model back from :func:`to_dict`."""
+    if data.get("version") != VERSION:
+        raise CjmError(f"journey model version {data.get('version')!r} is not {VERSION}",
+                       "rebuild the maps with this version of cjm (make all)")
+    stages = [Stage(s["name"], s["crm_stages"], {k: [Cell(**c) for c in v] for k, v in s["cells"].items()}, s["empty"])
+              for s in data["stages"]]
+    nps_cell = Cell(**data["nps"]) if data.get("nps") else None
+    return JourneyMap(**{**data, "stages": stages, "nps": nps_cell, "curves": [Curve(**c) for c in data["curves"]],
+                         "segments": [Cell(**c) for c in data["segments"]]})
+
+
+def to_json(models: list[JourneyMap], path: Path) -> Path:
+    """Write the models as one JSON file (a list), atomically."""
+    from cjm.io import write_atomic
+
+    text = json.dumps([to_dict(m) for m in models], ensure_ascii=False, indent=1)
+    return write_atomic(text, Path(path))
+
+
+def from_json(path: Path) -> list[JourneyMap]:
+    """The models of :func:`to_json`."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise CjmError(f"{path}: cannot read the journey model ({err})", "rebuild it with 07_cjm (make all)") from err
+    return [from_dict(d) for d in data]
+
+
+def model_table(models: list[JourneyMap]) -> pd.DataFrame:
+    """Every item of every map, long: ``journey``, ``journey_name``, ``stage``, ``layer``,
+    ``item``, ``text``, ``value``, ``n``, ``unit``, ``source``, ``target``, ``quote``; empty
+    layers as one row with ``empty`` saying why. The table a BI dashboard reads."""
+    rows = []
+    for model in models:
+        for stage in model.stages:
+            for layer in LAYERS:
+                items = stage.cells.get(layer, [])
+                for item, cell in enumerate(items, 1):
+                    rows.append({"journey": model.journey, "journey_name": model.title, "stage": stage.name,
+                                 "layer": layer, "item": item, **asdict(cell), "empty": ""})
+                if not items:
+                    rows.append({"journey": model.journey, "journey_name": model.title, "stage": stage.name,
+                                 "layer": layer, "item": 0, "text": "", "empty": stage.empty.get(layer, "")})
+    return pd.DataFrame(rows)
+
+
+def curve_table(models: list[JourneyMap]) -> pd.DataFrame:
+    """The emotion curves, long: ``journey``, ``curve``, ``stage``, ``score``, ``fragments``."""
+    return pd.DataFrame([{"journey": m.journey, "curve": c.label, "stage": s.name, "score": score, "fragments": n}
+                         for m in models for c in m.curves for s, score, n in zip(m.stages, c.scores, c.fragments)])

@@ -1,0 +1,579 @@
+"""Renderers of the journey model (:mod:`cjm.journey_map`): a poster (PNG, SVG, PDF at A3
+landscape), an HTML page and a formatted xlsx. Each reads a :class:`JourneyMap` and
+nothing else, so every number it shows is the model's.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch, Rectangle
+
+from cjm.journey_map import LAYERS, Cell, JourneyMap, Stage
+
+#: A3 landscape, inches.
+A3 = (16.54, 11.69)
+#: Layers by band of the map; ``emotion`` is drawn as the curve.
+BANDS = {
+    "customer": ("goals", "triggers", "entry_points", "touchpoints", "actions", "questions", "influencers"),
+    "experience": ("barriers", "pains", "positives", "csat", "moment_of_truth", "quotes"),
+    "business": ("conversion", "drop_off", "time_in_stage", "engagement", "kpi", "owners", "processes"),
+}
+BAND_COLOURS = {"customer": "#e8f0fa", "experience": "#fbeeee", "business": "#eef6ee"}
+STAGE_COLOUR, BOTTLENECK_COLOUR, CURVE_COLOUR = "#0b5cad", "#c0392b", "#0b5cad"
+SEGMENT_COLOURS = ("#e67e22", "#8e44ad", "#16a085", "#7f8c8d", "#d35400", "#2c3e50")
+#: Layers whose items show their evidence count after them (documents or deals).
+COUNTED = {"goals", "questions", "barriers", "pains", "positives", "influencers"}
+
+NAMES = {
+    "ru": {"goals": "Цели и задачи", "triggers": "Триггеры", "entry_points": "Точки входа",
+           "touchpoints": "Точки контакта", "actions": "Действия клиента", "questions": "Вопросы",
+           "barriers": "Барьеры", "pains": "Боли", "positives": "Позитивные моменты", "emotion": "Эмоции",
+           "csat": "Удовлетворённость (CSAT)", "moment_of_truth": "Вес в NPS", "engagement": "Вовлечённость",
+           "influencers": "Влияние", "conversion": "Конверсия", "drop_off": "Потери", "time_in_stage": "Время на этапе",
+           "kpi": "KPI: условие перехода", "owners": "Ответственные", "processes": "Бизнес-процессы",
+           "quotes": "Цитаты", "customer": "Клиент", "experience": "Опыт", "business": "Компания",
+           "no_source": "нет источника", "none_found": "—", "not_in_params": "не заполнено", "not_at_stage": "",
+           "clients": "{n} клиентов ({share} всех)", "bottleneck": "узкое место", "low_point": "низшая точка",
+           "curve_all": "все клиенты пути", "stage": "Этап", "layer": "Слой",
+           "footer": "Источники: CRM (воронка, причины потерь, касания), опрос (CSAT, NPS), интервью, открытые "
+                     "ответы и отчёты тайных покупателей (коды, цитаты, эмоции), параметры консультанта (цели, "
+                     "действия, ответственные, процессы, KPI). В скобках — число документов (интервью, ответов, "
+                     "визитов) или сделок за пунктом.",
+           "segments": "Сегменты на пути", "recommendations": "Рекомендации: барьеры по влиянию",
+           "touchpoint_list": "Точки контакта", "evidence": "Данные карты", "emotion_axis": "Эмоции (−1…+1)",
+           "poster": "Постер", "rank": "№", "barrier": "Барьер", "owner": "Ответственный", "lost": "Потеряно сделок",
+           "lost_share": "Доля потерь", "documents": "Упоминаний (документов)", "nps_weight": "Вес этапа в NPS",
+           "impact": "Влияние", "top_lost_reason": "Главная причина потерь в CRM", "channel": "Канал",
+           "online": "Онлайн", "mentions": "Упоминаний", "crm_touches": "Касаний в CRM", "valence": "Тональность",
+           "touchpoint": "Точка контакта", "yes": "да", "no": "нет", "source": "источник", "n": "записей",
+           "lead": "Схема пути лида"},
+    "en": {"goals": "Goals and jobs", "triggers": "Triggers", "entry_points": "Entry points",
+           "touchpoints": "Touchpoints", "actions": "Customer actions", "questions": "Questions",
+           "barriers": "Barriers", "pains": "Pain points", "positives": "Positive moments", "emotion": "Emotions",
+           "csat": "Satisfaction (CSAT)", "moment_of_truth": "Weight in NPS", "engagement": "Engagement",
+           "influencers": "Influencers", "conversion": "Conversion", "drop_off": "Drop-off",
+           "time_in_stage": "Time in stage", "kpi": "KPI: condition to move on", "owners": "Responsible units",
+           "processes": "Business processes", "quotes": "Quotes", "customer": "Customer", "experience": "Experience",
+           "business": "Company", "no_source": "no source", "none_found": "—", "not_in_params": "not written",
+           "not_at_stage": "", "clients": "{n} clients ({share} of all)", "bottleneck": "bottleneck",
+           "low_point": "low point", "curve_all": "all clients of the journey", "stage": "Stage", "layer": "Layer",
+           "footer": "Sources: CRM (funnel, lost reasons, touches), survey (CSAT, NPS), interviews, open answers and "
+                     "mystery-shopper reports (codes, quotes, emotions), the consultant's params (goals, actions, "
+                     "owners, processes, KPIs). In brackets: the documents (interviews, answers, visits) or deals "
+                     "behind an item.",
+           "segments": "Segments on the journey", "recommendations": "Recommendations: barriers by impact",
+           "touchpoint_list": "Touchpoints", "evidence": "Map data", "emotion_axis": "Emotions (−1…+1)",
+           "poster": "Poster", "rank": "#", "barrier": "Barrier", "owner": "Owner", "lost": "Deals lost",
+           "lost_share": "Share of losses", "documents": "Mentions (documents)", "nps_weight": "Stage weight in NPS",
+           "impact": "Impact", "top_lost_reason": "Top CRM lost reason", "channel": "Channel", "online": "Online",
+           "mentions": "Mentions", "crm_touches": "CRM touches", "valence": "Tone", "touchpoint": "Touchpoint",
+           "yes": "yes", "no": "no", "source": "source", "n": "records", "lead": "The lead journey"},
+}
+RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "lost", "lost_share", "documents", "nps_weight",
+                          "impact", "top_lost_reason")
+TOUCHPOINT_COLUMNS = ("stage", "touchpoint", "channel", "online", "mentions", "crm_touches", "valence", "owner")
+
+
+def _item(cell: Cell, layer: str) -> str:
+    """An item as a map shows it: its text and, in the layers of :data:`COUNTED`, its count."""
+    return f"{cell.text} ({cell.n:,})".replace(",", "\u202f") if layer in COUNTED and cell.n else cell.text
+
+
+def _empty(stage: Stage, layer: str, words: dict) -> str:
+    return words.get(stage.empty.get(layer, "none_found"), "—")
+
+
+def _shown_layers(model: JourneyMap) -> list[tuple[str, str]]:
+    """(band, layer) of the rows a map shows: every layer some stage fills, or written in params."""
+    shown = []
+    for band, layers in BANDS.items():
+        for layer in layers:
+            if any(s.cells.get(layer) for s in model.stages) or \
+                    any(s.empty.get(layer) == "not_in_params" for s in model.stages):
+                shown.append((band, layer))
+    return shown
+
+
+def subtitle(model: JourneyMap) -> str:
+    """One line under a map's title: clients, NPS, bottleneck, low point."""
+    words = NAMES[model.language]
+    parts = [words["clients"].format(n=f"{model.clients:,}".replace(",", "\u202f"), share=f"{model.share:.0%}")]
+    if model.nps:
+        parts.append(f"{model.nps.text}, n = {model.nps.n}")
+    if model.bottleneck:
+        parts.append(f"{words['bottleneck']}: {model.bottleneck}")
+    if model.low_point:
+        parts.append(f"{words['low_point']}: {model.low_point}")
+    return " · ".join(parts)
+
+
+# ----------------------------------------------------------------------------- poster
+
+
+def _wrap_cell(items: list[str], chars: int, max_lines: int) -> list[str]:
+    lines = []
+    for item in items:
+        wrapped = textwrap.wrap(item, chars, break_on_hyphens=False) or [""]
+        if len(wrapped) > max_lines:
+            wrapped = wrapped[:max_lines]
+            wrapped[-1] = wrapped[-1][: max(chars - 1, 1)].rstrip() + "…"
+        lines.extend(wrapped)
+    return lines
+
+
+def _label_lines(label: str, size: float) -> list[str]:
+    """A layer's name wrapped to the poster's label column (1.5 inches) in bold."""
+    return textwrap.wrap(label, max(int(1.45 * 72 / (0.68 * size)), 8))
+
+
+def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size: float, per_cell: int):
+    """Wrapped lines of every cell, and each row's height in points, at font ``size``."""
+    words = NAMES[model.language]
+    chars = max(int((col_in - 0.1) * 72 / (0.63 * size)), 8)
+    cells, heights = {}, []
+    for _, layer in rows:
+        tallest = len(_label_lines(words[layer], size))
+        for stage in model.stages:
+            items = [_item(c, layer) for c in stage.cells.get(layer, [])[:per_cell]]
+            lines = _wrap_cell(items, chars, 5 if layer == "quotes" else 3) if items else [_empty(stage, layer, words)]
+            cells[layer, stage.name] = lines
+            tallest = max(tallest, len(lines))
+        heights.append(tallest * size * 1.22 + 5)
+    return cells, heights
+
+
+def render_poster(model: JourneyMap) -> Figure:
+    """The map as an A3 landscape poster: title, stages, the emotion curve (with segments'
+    curves where they differ), then the layers in three bands (customer, experience,
+    company), each cell's items with their evidence counts; font size fitted to the page.
+
+    Returns
+    -------
+    Figure
+        Save it with :func:`save_poster`.
+    """
+    words = NAMES[model.language]
+    width, height = A3
+    left, label_in, right = 0.35, 1.55, 0.3
+    n = len(model.stages)
+    col_in = (width - left - label_in - right) / n
+    rows = _shown_layers(model)
+    top_in, header_in, curve_in, footer_in = 0.95, 0.62, 1.45, 0.45
+    room = (height - top_in - header_in - curve_in - footer_in - 0.2) * 72
+    for size, per_cell in ((8.0, 3), (7.5, 3), (7.0, 3), (6.5, 3), (6.0, 3), (5.5, 3), (5.5, 2), (5.0, 2),
+                           (5.0, 1)):
+        cells, heights = _layout(model, rows, col_in, size, per_cell)
+        if sum(heights) <= room:
+            break
+    fig = Figure(figsize=A3)
+    fig.patch.set_facecolor("white")
+
+    def box(x, y, w, h, **style):  # x, y, w, h in inches from the top-left corner
+        fig.add_artist(Rectangle((x / width, 1 - (y + h) / height), w / width, h / height,
+                                 transform=fig.transFigure, **style))
+
+    def text(x, y, s, **style):
+        fig.text(x / width, 1 - y / height, s, **style)
+
+    text(left, 0.42, model.title, fontsize=17, fontweight="bold", va="baseline")
+    text(left, 0.72, subtitle(model), fontsize=9.5, color="#333", va="baseline")
+    if model.segments:
+        text(width - right, 0.42, f"{words['segments']}: " + "; ".join(c.text for c in model.segments),
+             fontsize=7.5, color="#555", ha="right", va="baseline", wrap=False)
+    x0, y = left + label_in, top_in
+    for i, stage in enumerate(model.stages):
+        colour = BOTTLENECK_COLOUR if stage.name == model.bottleneck else STAGE_COLOUR
+        fig.add_artist(FancyBboxPatch(((x0 + i * col_in + 0.03) / width, 1 - (y + header_in - 0.05) / height),
+                                      (col_in - 0.06) / width, (header_in - 0.1) / height,
+                                      boxstyle="round,pad=0,rounding_size=0.005", transform=fig.transFigure,
+                                      facecolor=colour, edgecolor="none"))
+        label = "\n".join(textwrap.wrap(stage.name, max(int(col_in * 72 / (0.6 * 9)), 8))[:2])
+        text(x0 + (i + 0.5) * col_in, y + header_in / 2, label, fontsize=9, fontweight="bold", color="white",
+             ha="center", va="center")
+    y += header_in
+    ax = fig.add_axes(((x0) / width, 1 - (y + curve_in - 0.1) / height, n * col_in / width,
+                       (curve_in - 0.2) / height))
+    _draw_curves(ax, model, words)
+    text(left + 0.06, y + 0.12, words["emotion_axis"], fontsize=8, fontweight="bold", va="top")
+    if len(model.curves) > 1:  # the segments' curves named in the label column
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, ["\n".join(textwrap.wrap(label, 26)) for label in labels], loc="upper left",
+                   bbox_to_anchor=((left + 0.02) / width, 1 - (y + 0.3) / height), fontsize=6, frameon=False,
+                   handlelength=1.2)
+    y += curve_in
+    band_of = None
+    for (band, layer), row_pt in zip(rows, heights):
+        row_in = row_pt / 72
+        box(left, y, width - left - right, row_in, facecolor=BAND_COLOURS[band], edgecolor="white", linewidth=1.2)
+        if band != band_of:
+            box(left, y, width - left - right, 0.012, facecolor="#999", edgecolor="none")
+            band_of = band
+        label = "\n".join(_label_lines(words[layer], size))
+        text(left + 0.06, y + 0.05, label, fontsize=size, fontweight="bold", va="top", color="#222", linespacing=1.1)
+        for i, stage in enumerate(model.stages):
+            lines = cells[layer, stage.name]
+            style = {"style": "italic"} if layer == "quotes" else {}
+            colour = "#999" if not stage.cells.get(layer) else "#111"
+            text(x0 + i * col_in + 0.05, y + 0.05, "\n".join(lines), fontsize=size, va="top", color=colour,
+                 linespacing=1.1, **style)
+        y += row_in
+    for i in range(1, n):
+        fig.add_artist(matplotlib.lines.Line2D([(x0 + i * col_in) / width] * 2,
+                                               [1 - (top_in + header_in) / height, 1 - y / height],
+                                               transform=fig.transFigure, color="white", linewidth=1.5))
+    footer = "\n".join(textwrap.wrap(words["footer"], 230))
+    text(left, height - footer_in + 0.1, footer, fontsize=6.5, color="#555", va="top")
+    return fig
+
+
+def _draw_curves(ax, model: JourneyMap, words: dict) -> None:
+    """Emotion curves over the stage columns, the low point marked."""
+    x = np.arange(len(model.stages)) + 0.5
+    ax.axhline(0, color="#999", linewidth=0.8)
+    for i, curve in enumerate(model.curves):
+        y = np.array([np.nan if s is None else s for s in curve.scores], dtype=float)
+        first = i == 0
+        label = words["curve_all"] if curve.label == "all" else curve.label
+        ax.plot(x, y, marker="o", markersize=5 if first else 3, linewidth=2.2 if first else 1.1,
+                color=CURVE_COLOUR if first else SEGMENT_COLOURS[(i - 1) % len(SEGMENT_COLOURS)],
+                alpha=1 if first else 0.85, label=label, zorder=3 if first else 2)
+        if first:
+            for xi, yi, n in zip(x, y, curve.fragments):
+                if np.isfinite(yi):
+                    ax.annotate(f"{yi:+.2f}".replace("-", "−").replace(".", "," if model.language == "ru" else "."),
+                                (xi, yi), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7.5)
+    if model.low_point:
+        low = [s.name for s in model.stages].index(model.low_point)
+        ax.scatter([x[low]], [model.curves[0].scores[low]], s=140, facecolors="none", edgecolors=BOTTLENECK_COLOUR,
+                   linewidths=1.8, zorder=4)
+    ax.set_xlim(0, len(model.stages))
+    ax.set_ylim(-1.15, 1.25)
+    ax.set_yticks([-1, 0, 1])
+    ax.set_xticks([])
+    ax.tick_params(labelsize=7)
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+
+
+def save_figure(fig: Figure, folder: Path, stem: str, title: str) -> list[Path]:
+    """Write ``fig`` as ``stem``.png (150 dpi), .svg (text kept as text) and .pdf (fonts
+    embedded) into ``folder``, each atomically and with fixed metadata, so the same figure
+    gives the same bytes. Returns the three paths."""
+    from cjm.io import write_atomic
+
+    metadata = {".png": {"Software": "cjm"}, ".svg": {"Title": title, "Creator": "cjm", "Date": None},
+                ".pdf": {"Title": title, "Creator": "cjm", "Producer": "cjm", "CreationDate": None}}
+    written = []
+    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "cjm"}):
+        for suffix, options in ((".png", {"dpi": 150}), (".svg", {}), (".pdf", {})):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=suffix[1:], metadata=metadata[suffix], **options)
+            written.append(write_atomic(buffer.getvalue(), Path(folder) / f"{stem}{suffix}"))
+    return written
+
+
+def save_poster(model: JourneyMap, folder: Path, stem: str) -> list[Path]:
+    """:func:`render_poster` written by :func:`save_figure`."""
+    return save_figure(render_poster(model), folder, stem, model.title)
+
+
+# ----------------------------------------------------------------------------- HTML
+
+_CSS = """
+body { font-family: "DejaVu Sans", "Segoe UI", Arial, sans-serif; font-size: 13px; color: #222; margin: 1.2rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .3rem; } h2 { font-size: 1.2rem; margin-top: 1.8rem; }
+.sub { color: #444; margin: 0 0 1rem; }
+table { border-collapse: collapse; }
+table.map { table-layout: fixed; width: 100%; min-width: 70rem; }
+.map th, .map td { border: 1px solid #fff; padding: .35rem .45rem; vertical-align: top; }
+.map thead th { background: #0b5cad; color: #fff; font-size: .95rem; }
+.map thead th.bottleneck { background: #c0392b; }
+.map th.layer { width: 10rem; text-align: left; }
+.map tr.customer td, .map tr.customer th { background: #e8f0fa; }
+.map tr.experience td, .map tr.experience th { background: #fbeeee; }
+.map tr.business td, .map tr.business th { background: #eef6ee; }
+.map ul { margin: 0; padding-left: 1rem; } .map li { margin-bottom: .2rem; }
+.n { color: #555; font-size: .85em; } .empty { color: #999; } q { font-style: italic; }
+.curve { width: 100%; min-width: 70rem; height: 9rem; }
+table.list td, table.list th { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }
+table.list td.num { text-align: right; }
+.files a { margin-right: 1rem; }
+@media print { body { margin: 0; font-size: 9pt; } .files { display: none; } }
+"""
+
+
+def _curve_svg(model: JourneyMap, words: dict) -> str:
+    """The emotion curves as inline SVG over the stage columns (viewBox: 1000 x 200)."""
+    n, width, top, bottom = len(model.stages), 1000, 20, 180
+    span = width * 0.86 / n
+    left = width * 0.14
+
+    def point(i, score):
+        return left + (i + 0.5) * span, top + (1 - (score + 1) / 2) * (bottom - top)
+
+    parts = [f'<line x1="{left}" x2="{width}" y1="{point(0, 0)[1]:.1f}" y2="{point(0, 0)[1]:.1f}" stroke="#999"/>',
+             f'<text x="4" y="{point(0, 0)[1] + 4:.1f}" font-size="12">{html.escape(words["emotion_axis"])}</text>']
+    for k, curve in enumerate(model.curves):
+        colour = CURVE_COLOUR if k == 0 else SEGMENT_COLOURS[(k - 1) % len(SEGMENT_COLOURS)]
+        points = [point(i, s) for i, s in enumerate(curve.scores) if s is not None]
+        label = words["curve_all"] if curve.label == "all" else curve.label
+        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{3 if k == 0 else 1.5}" points="'
+                     + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) + f'"><title>{html.escape(label)}</title>'
+                     "</polyline>")
+        if k == 0:
+            for (x, y), score in zip(points, [s for s in curve.scores if s is not None]):
+                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
+                             f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">'
+                             f"{score:+.2f}</text>")
+    return f'<svg class="curve" viewBox="0 0 {width} 200" preserveAspectRatio="none">{"".join(parts)}</svg>'
+
+
+def _evidence(cell: Cell, words: dict) -> str:
+    parts = [f"{words['source']}: {cell.source}"] if cell.source else []
+    if cell.n is not None:
+        parts.append(f"{words['n']}: {cell.n} ({cell.unit})")
+    return "; ".join(parts)
+
+
+def _list_table(rows: list[dict], columns, words: dict) -> str:
+    head = "".join(f"<th>{html.escape(words.get(c, c))}</th>" for c in columns)
+    body = []
+    for row in rows:
+        cells = []
+        for c in columns:
+            value = row.get(c)
+            if isinstance(value, bool):
+                cells.append(f"<td>{words['yes' if value else 'no']}</td>")
+            elif isinstance(value, float):
+                shown = f"{value:.0%}" if c in ("lost_share", "nps_weight") else f"{value:.2f}"
+                cells.append(f'<td class="num">{shown}</td>')
+            elif isinstance(value, int):
+                cells.append(f'<td class="num">{value:,}</td>'.replace(",", "\u202f"))
+            else:
+                cells.append(f"<td>{html.escape('' if value is None else str(value))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="list"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def render_html(model: JourneyMap, files: dict[str, str] | None = None) -> str:
+    """The map as a self-contained HTML page (no scripts, printable): the grid of stages
+    by layers with each item's source and count on hover, the emotion curves, the
+    journey's segments, its recommendations and (all clients' map) the touchpoint list.
+
+    Parameters
+    ----------
+    files : dict, optional
+        Label -> relative link of the poster files to list at the top.
+    """
+    words = NAMES[model.language]
+    e = html.escape
+    head = "".join(f'<th class="{"bottleneck" if s.name == model.bottleneck else ""}">{e(s.name)}</th>'
+                   for s in model.stages)
+    rows = []
+    for band, layer in _shown_layers(model):
+        cells = []
+        for stage in model.stages:
+            items = stage.cells.get(layer, [])
+            if not items:
+                cells.append(f'<td class="empty">{e(_empty(stage, layer, words))}</td>')
+                continue
+            lis = []
+            for cell in items:
+                count = f' <span class="n">({cell.n:,})</span>'.replace(",", "\u202f") \
+                    if layer in COUNTED and cell.n else ""
+                body = f"<q>{e(cell.text.strip('«»“”'))}</q>" if layer == "quotes" else e(cell.text)
+                lis.append(f'<li title="{e(_evidence(cell, words))}">{body}{count}</li>')
+            cells.append(f"<td><ul>{''.join(lis)}</ul></td>")
+        rows.append(f'<tr class="{band}"><th class="layer">{e(words[layer])}</th>{"".join(cells)}</tr>')
+    links = "".join(f'<a href="{e(href)}">{e(label)}</a>' for label, href in (files or {}).items())
+    sections = []
+    if model.segments:
+        sections.append(f"<h2>{e(words['segments'])}</h2><ul>"
+                        + "".join(f"<li>{e(c.text)}</li>" for c in model.segments) + "</ul>")
+    if model.recommendations:
+        sections.append(f"<h2>{e(words['recommendations'])}</h2>"
+                        + _list_table(model.recommendations, RECOMMENDATION_COLUMNS, words))
+    if model.touchpoints:
+        sections.append(f"<h2>{e(words['touchpoint_list'])}</h2>"
+                        + _list_table(model.touchpoints, TOUCHPOINT_COLUMNS, words))
+    return f"""<!DOCTYPE html>
+<html lang="{model.language}">
+<head><meta charset="utf-8"><title>{e(model.title)}</title><style>{_CSS}</style></head>
+<body>
+<h1>{e(model.title)}</h1>
+<p class="sub">{e(subtitle(model))}</p>
+<p class="files">{links}</p>
+{_curve_svg(model, words)}
+<table class="map"><thead><tr><th class="layer"></th>{head}</tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+{"".join(sections)}
+<p class="sub">{e(words["footer"])}</p>
+</body>
+</html>
+"""
+
+
+# ----------------------------------------------------------------------------- xlsx
+
+
+def _sheet_name(base: str, used: set) -> str:
+    """``base`` as a sheet name Excel takes (31 characters, none of ``[]:*?/\``), unique in ``used``."""
+    name = "".join(ch for ch in base if ch not in "[]:*?/\\")[:31]
+    while name in used:
+        name = name[:28] + f"~{len(used)}"
+    used.add(name)
+    return name
+
+
+def write_maps_xlsx(models: list[JourneyMap], path: Path) -> Path:
+    """One formatted sheet per map (stages across, layers down, items with their counts,
+    the bottleneck stage in red), then the recommendations of every map, the touchpoint
+    list and every item with its source and count; written atomically.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from cjm.io import write_office_zip
+    from cjm.journey_map import model_table
+
+    words = NAMES[models[0].language]
+    book = Workbook()
+    book.remove(book.active)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    bold = Font(bold=True)
+    fills = {band: PatternFill("solid", fgColor=colour[1:]) for band, colour in BAND_COLOURS.items()}
+    used: set = set()
+    for model in models:
+        sheet = book.create_sheet(_sheet_name(
+            model.title if model.journey == "all" else f"{model.journey}. {model.title}", used))
+        sheet["A1"], sheet["A2"] = model.title, subtitle(model)
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.column_dimensions["A"].width = 24
+        for j, stage in enumerate(model.stages, 2):
+            cell = sheet.cell(4, j, stage.name)
+            cell.font = Font(bold=True, color="FFFFFF")
+            colour = BOTTLENECK_COLOUR if stage.name == model.bottleneck else STAGE_COLOUR
+            cell.fill = PatternFill("solid", fgColor=colour[1:])
+            cell.alignment = wrap
+            sheet.column_dimensions[cell.column_letter].width = 34
+        layers = [("experience", "emotion")] + _shown_layers(model)
+        for i, (band, layer) in enumerate(layers, 5):
+            label = sheet.cell(i, 1, words[layer])
+            label.font, label.fill, label.alignment = bold, fills[band], wrap
+            tallest = 1
+            for j, stage in enumerate(model.stages, 2):
+                items = stage.cells.get(layer, [])
+                text = "\n".join(_item(c, layer) for c in items) if items else _empty(stage, layer, words)
+                cell = sheet.cell(i, j, text)
+                cell.alignment, cell.fill = wrap, fills[band]
+                tallest = max(tallest, sum(len(line) // 34 + 1 for line in text.split("\n")))
+            sheet.row_dimensions[i].height = min(15 * tallest, 400)
+        sheet.freeze_panes = "B5"
+    tables = {words["recommendations"]: ([dict(r, journey=m.title) for m in models for r in m.recommendations],
+                                              ("journey", *RECOMMENDATION_COLUMNS)),
+              words["touchpoint_list"]: (models[0].touchpoints, TOUCHPOINT_COLUMNS)}
+    for name, (rows, columns) in tables.items():
+        sheet = book.create_sheet(_sheet_name(name, used))
+        sheet.append([words.get(c, c) for c in columns])
+        for row in rows:
+            sheet.append([row.get(c) for c in columns])
+        for cell in sheet[1]:
+            cell.font = bold
+    evidence = model_table(models)
+    sheet = book.create_sheet(_sheet_name(words["evidence"], used))
+    sheet.append(list(evidence.columns))
+    for row in evidence.itertuples(index=False):
+        sheet.append([None if isinstance(v, float) and np.isnan(v) else v for v in row])
+    book.properties.creator = "cjm"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return write_office_zip(buffer.getvalue(), Path(path))
+
+
+# ----------------------------------------------------------------------------- 07 end to end
+
+#: Aggregated tables of 04-06 a BI dashboard takes as they are (no per-client table).
+EXPORTED = ("stage_funnel", "lost_reasons", "journey_lost_reasons", "directly_follows", "funnel_variants",
+            "lead_flows", "stage_touches", "journey_touches", "journey_profiles", "segment_profiles",
+            "nps_by_segment", "nps_by_months", "csat_by_stage", "survey_drivers", "stage_emotions", "touchpoints",
+            "code_quotes")
+
+
+@dataclass
+class MapsResult:
+    """07's output: the models, the files written per map (``all``, journeys, ``lead``)
+    and the tables exported for BI."""
+
+    models: list[JourneyMap]
+    files: dict[str, list[Path]]
+    tables: dict[str, pd.DataFrame]
+    lead_scheme: Figure | None = None
+
+
+def map_stem(model: JourneyMap) -> str:
+    """File name (without suffix) of a map: ``map_all``, ``map_journey_1`` ..."""
+    return "map_all" if model.journey == "all" else f"map_journey_{model.journey}"
+
+
+def export_tables(models: list[JourneyMap], paths) -> dict[str, pd.DataFrame]:
+    """The tables behind every chart and map: the map items, emotion curves,
+    recommendations and touchpoint list of the models, and the aggregated tables of
+    04-06 (:data:`EXPORTED`); as ``report/tables/<name>.csv`` (UTF-8 with BOM, which
+    Excel and Power BI read) and the sheets of ``report/tables.xlsx``."""
+    from cjm.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
+    from cjm.journey_map import curve_table, model_table
+
+    tables = {"map_items": model_table(models), "emotion_curves": curve_table(models),
+              "recommendations": pd.DataFrame([dict(r, journey=m.journey) for m in models
+                                               for r in m.recommendations]),
+              "touchpoint_list": pd.DataFrame(models[0].touchpoints),
+              "lead_flows": pd.DataFrame(models[0].lead_flows)}
+    for name in EXPORTED:
+        if name not in tables and (frame := read_table(paths, name, optional=True)) is not None:
+            tables[name] = frame
+    tables = {name: frame for name, frame in tables.items() if len(frame.columns)}
+    with atomic_folder(paths.report / "tables") as folder:
+        for name, frame in tables.items():
+            write_atomic(frame, folder / f"{name}.csv", encoding="utf-8-sig")
+    write_xlsx_sheets(tables, paths.report / "tables.xlsx")
+    return tables
+
+
+def run_maps(params: dict, paths) -> MapsResult:
+    """07 end to end: build the models from 04-06's tables and params, write
+    ``report/journey_model.json``, each map's poster (PNG, SVG, PDF) and HTML page and
+    the lead journey scheme under ``report/maps/``, ``report/journey_maps.xlsx``, and the
+    tables for BI (:func:`export_tables`)."""
+    import matplotlib.pyplot as plt
+
+    from cjm.io import atomic_folder
+    from cjm.journey_map import build_maps, read_inputs, to_json
+    from cjm.plots import plot_lead_sankey
+
+    models = build_maps(read_inputs(paths), params)
+    files, lead = {}, None
+    with atomic_folder(paths.report / "maps") as folder:
+        for model in models:
+            stem = map_stem(model)
+            written = save_poster(model, folder, stem)
+            links = {path.suffix[1:].upper(): path.name for path in written}
+            page = folder / f"{stem}.html"
+            page.write_text(render_html(model, links), encoding="utf-8")
+            files[model.journey] = [*written, page]
+        if models[0].lead_flows:
+            lead = plot_lead_sankey(pd.DataFrame(models[0].lead_flows), params["stages"], params["language"])
+            files["lead"] = save_figure(lead, folder, "lead_journey", NAMES[params["language"]]["lead"])
+            plt.close(lead)
+    files = {key: [paths.report / "maps" / p.name for p in written] for key, written in files.items()}
+    to_json(models, paths.report / "journey_model.json")
+    write_maps_xlsx(models, paths.report / "journey_maps.xlsx")
+    return MapsResult(models, files, export_tables(models, paths), lead)

@@ -15,7 +15,7 @@ SECTIONS := $(OUT)/.params
 CJM := $(wildcard cjm/*.py)
 # the demo engagements are generated; a client's raw exports are whatever is in raw/
 RAW := $(if $(shell grep -s '^demo:' params/$(E).yaml),data/$(E)/raw/.complete,$(shell find data/$(E)/raw -type f 2>/dev/null))
-STEPS := 01_anonymize 02_clean 03_segment 04_survey 05_interviews 06_funnel
+STEPS := 01_anonymize 02_clean 03_segment 04_survey 05_interviews 06_funnel 07_cjm
 EXECUTED := $(STEPS:%=$(NB)/%.ipynb)
 
 .DELETE_ON_ERROR:
@@ -61,6 +61,8 @@ $(NB)/04_survey.ipynb: notebooks/04_survey.ipynb $(SECTIONS)/survey.yaml $(CJM) 
 $(NB)/05_interviews.ipynb: notebooks/05_interviews.ipynb $(SECTIONS)/interviews.yaml $(CJM) $(NB)/04_survey.ipynb
 	$(papermill)
 $(NB)/06_funnel.ipynb: notebooks/06_funnel.ipynb $(SECTIONS)/funnel.yaml $(CJM) $(NB)/05_interviews.ipynb
+	$(papermill)
+$(NB)/07_cjm.ipynb: notebooks/07_cjm.ipynb $(SECTIONS)/maps.yaml $(CJM) $(NB)/06_funnel.ipynb
 	$(papermill)
 
 $(OUT)/report/index.html: $(EXECUTED) cjm/report.py cjm/params.py

@@ -577,3 +577,34 @@ def run_maps(params: dict, paths) -> MapsResult:
     to_json(models, paths.report / "journey_model.json")
     write_maps_xlsx(models, paths.report / "journey_maps.xlsx")
     return MapsResult(models, files, export_tables(models, paths), lead)
+
+
+def map_summary(models: list[JourneyMap]) -> pd.DataFrame:
+    """One row per map: ``journey``, ``journey_name``, ``clients``, ``share``, ``nps``,
+    ``respondents``, ``bottleneck``, ``low_point``."""
+    return pd.DataFrame([{"journey": m.journey, "journey_name": m.title, "clients": m.clients, "share": m.share,
+                          "nps": m.nps.value if m.nps else np.nan, "respondents": m.nps.n if m.nps else 0,
+                          "bottleneck": m.bottleneck or "", "low_point": m.low_point or ""} for m in models])
+
+
+def layer_coverage(models: list[JourneyMap]) -> pd.DataFrame:
+    """How many stages each map fills in each layer: ``layer`` (its name in the maps'
+    language), then one column per map (``filled of stages``)."""
+    words = NAMES[models[0].language]
+    rows = []
+    for layer in LAYERS:
+        row = {"layer": words[layer]}
+        for model in models:
+            filled = sum(bool(s.cells.get(layer)) for s in model.stages)
+            row[model.title] = f"{filled} / {len(model.stages)}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def findings(result: MapsResult) -> dict:
+    """The numbers 07's narrative quotes."""
+    first = result.models[0]
+    top = first.recommendations[0] if first.recommendations else {}
+    return {"journeys": len(result.models) - 1, "bottleneck": first.bottleneck or "—",
+            "low_point": first.low_point or "—", "barrier": top.get("barrier", "—"), "stage": top.get("stage", "—"),
+            "owner": top.get("owner") or "—"}

@@ -171,6 +171,32 @@ TEXTS = {
                           "клиентами исследования: так видно, насколько их путь другой.",
         "06.outputs": "Воронка, пути клиентов, варианты, граф переходов и причины потерь сохранены для карт "
                       "(шаг 7); все таблицы — в `funnel.xlsx`.",
+        "07.title": "# 7. Карты пути клиента\n\n"
+                    "Карта на каждый путь, найденный в данных (шаг 6), и общая карта всех клиентов. Этапы — "
+                    "колонки, слои карты — строки: цели, триггеры, точки входа и контакта, действия, вопросы, "
+                    "барьеры, боли, позитивные моменты, эмоции, удовлетворённость, вес этапа в NPS, "
+                    "конверсия, потери, время, KPI, ответственные и процессы. За каждым пунктом — его "
+                    "источник и число записей (в скобках — документов или сделок).",
+        "07.coverage": "## Чем заполнены карты\n\nСколько этапов каждой карты заполнено в каждом слое. "
+                       "Пустая клетка на карте помечена: «—» — в данных ничего не найдено, «нет источника» — "
+                       "источника нет, «не заполнено» — слой пишет консультант в параметрах (`maps.stages`).",
+        "07.maps": "## Карты\n\nПутей: {journeys}. Узкое место общей карты — «{bottleneck}», низшая точка "
+                   "эмоций — «{low_point}».",
+        "07.emotions": "## Кривая эмоций\n\nСредняя тональность того, что клиенты говорят об этапе (−1 — только "
+                       "негатив, +1 — только позитив). Тонкие линии — сегменты, чья кривая заметно "
+                       "отличается от кривой пути (на {min_gap:g} и больше, не меньше {min_fragments} "
+                       "высказываний на этапе).",
+        "07.map": "### {title}\n\n{subtitle}\n\nФайлы: {links}.",
+        "07.recommendations": "## Рекомендации\n\nБарьеры и боли, которые называют клиенты, по влиянию: "
+                              "сколько сделок теряется на этапе, как часто барьер называют, какой вес у этапа "
+                              "в NPS (каждая доля — от наибольшей, влияние — их среднее). Первый — "
+                              "«{barrier}» на этапе «{stage}», ответственный — {owner}.",
+        "07.touchpoints": "## Точки контакта\n\nВсе точки контакта: этап, канал, сколько раз их называют "
+                          "клиенты, сколько касаний в этом канале в CRM, тональность, ответственный.",
+        "07.lead": "## Схема пути лида\n\nОт канала прихода по этапам до выдачи или потери.",
+        "07.outputs": "Модель карт — `journey_model.json`; постеры (PNG, SVG, PDF) и HTML-страницы карт — в "
+                      "папке `maps/`; карты в Excel — `journey_maps.xlsx`; таблицы за каждой картой и "
+                      "графиком для BI (Power BI и т. п.) — `tables.xlsx` и папка `tables/` (CSV).",
         "04.screening": "## Проверка ответов\n\nИз {rows} строк выгрузки: анкеты, заполненные быстрее "
                         "{min_seconds:g} секунд, и повторные ответы одного клиента (оставлен первый) "
                         "отложены; ответы без связи с CRM оставлены и учтены отдельно.",
@@ -376,6 +402,32 @@ TEXTS = {
                           "studied clients: how different their path is.",
         "06.outputs": "Funnel, journeys, variants, the transition graph and lost reasons are saved for the maps "
                       "(step 7); all tables are in `funnel.xlsx`.",
+        "07.title": "# 7. Customer journey maps\n\n"
+                    "A map for each journey found in the data (step 6) and one for all clients. Stages are "
+                    "the columns, the map's layers the rows: goals, triggers, entry points and touchpoints, "
+                    "actions, questions, barriers, pain points, positive moments, emotions, satisfaction, the "
+                    "stage's weight in NPS, conversion, drop-off, time, KPIs, owners and processes. Behind "
+                    "every item are its source and count (in brackets: documents or deals).",
+        "07.coverage": "## What fills the maps\n\nHow many stages of each map are filled in each layer. An "
+                       "empty cell on a map is marked: \"—\" nothing found in the data, \"no source\" the "
+                       "source is absent, \"not written\" the consultant writes the layer in the params "
+                       "(`maps.stages`).",
+        "07.maps": "## Maps\n\nJourneys: {journeys}. The all-clients map's bottleneck is \"{bottleneck}\", its "
+                   "emotional low point \"{low_point}\".",
+        "07.emotions": "## Emotion curve\n\nThe mean tone of what customers say about a stage (−1 all negative, "
+                       "+1 all positive). Thin lines: segments whose curve differs from the journey's (by "
+                       "{min_gap:g} or more, with at least {min_fragments} statements at the stage).",
+        "07.map": "### {title}\n\n{subtitle}\n\nFiles: {links}.",
+        "07.recommendations": "## Recommendations\n\nThe barriers and pain points customers name, by impact: "
+                              "deals lost at the stage, how often the barrier is named, the stage's weight in "
+                              "NPS (each share relative to the largest; impact is their mean). First: "
+                              "\"{barrier}\" at \"{stage}\", owner: {owner}.",
+        "07.touchpoints": "## Touchpoints\n\nEvery touchpoint: stage, channel, how often customers name it, CRM "
+                          "touches in its channel, tone, owner.",
+        "07.lead": "## The lead journey\n\nFrom the entry channel through the stages to the hand-over or a loss.",
+        "07.outputs": "The maps' model is `journey_model.json`; posters (PNG, SVG, PDF) and HTML pages of the "
+                      "maps are in `maps/`; the maps in Excel, `journey_maps.xlsx`; the tables behind every map "
+                      "and chart for BI (Power BI etc.), `tables.xlsx` and the `tables/` folder (CSV).",
         "04.screening": "## Checking the answers\n\nOf the export's {rows} rows: answers filled in faster "
                         "than {min_seconds:g} seconds and repeat answers of a client (the first kept) are set "
                         "aside; answers not linked to the CRM are kept and counted.",

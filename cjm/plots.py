@@ -1086,6 +1086,64 @@ def plot_journeys_by_segment(cross, journey_names: dict, segment_names: dict, la
                           words["all_respondents"], words["segment"], words["journey"])
 
 
+# ----------------------------------------------------------------------------- 07_cjm
+
+JOURNEY_WORDS = {
+    "ru": {"journey_clients": "клиенты пути", "journey_emotions_title": "Кривая эмоций по путям клиентов",
+           "journey_emotions_caption": "Средняя тональность высказываний клиентов пути об этапе; кружок — низшая "
+                                       "точка; тонкие линии — сегменты, чья кривая заметно отличается."},
+    "en": {"journey_clients": "clients of the journey", "journey_emotions_title": "Emotion curve by journey",
+           "journey_emotions_caption": "Mean tone of what the journey's clients say about a stage; the circle "
+                                       "marks the low point; thin lines: segments whose curve differs markedly."},
+}
+
+
+def plot_journey_emotions(curves, titles: dict, stages: list[str], language: str = "ru") -> Figure:
+    """Emotion curves of every map, one panel each: the journey's clients (thick line, low
+    point circled) and the segments whose curve differs (thin lines).
+
+    Parameters
+    ----------
+    curves : DataFrame
+        :func:`cjm.journey_map.curve_table` (``journey``, ``curve``, ``stage``, ``score``,
+        ``fragments``).
+    titles : dict
+        Journey -> the map's title.
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    import numpy as np
+
+    words = {**VOICE_WORDS[language], **JOURNEY_WORDS[language]}
+    journeys = list(dict.fromkeys(curves["journey"]))
+    fig, axes = plt.subplots(len(journeys), 1, figsize=(12, 2.6 * len(journeys) + 0.8), sharex=True, squeeze=False)
+    x = np.arange(len(stages))
+    for ax, journey in zip(axes[:, 0], journeys):
+        part = curves[curves["journey"] == journey]
+        ax.axhline(0, color="#888888", linewidth=0.8)
+        for number, (label, curve) in enumerate(part.groupby("curve", sort=False)):
+            score = curve.set_index("stage")["score"].reindex(stages).to_numpy(dtype=float)
+            main = label == "all"
+            ax.plot(x, score, "-o", linewidth=2.4 if main else 1.1, markersize=6 if main else 3,
+                    color=PALETTE[0] if main else PALETTE[(number % (len(PALETTE) - 1)) + 1],
+                    label=words["journey_clients"] if main else label, zorder=3 if main else 2)
+            if main and np.isfinite(score).any():
+                low = int(np.nanargmin(score))
+                ax.plot([x[low]], [score[low]], "o", markersize=13, markerfacecolor="none",
+                        markeredgecolor=PALETTE[3], markeredgewidth=2)
+        ax.set_ylim(-1.2, 1.2)
+        _decimal_axis(ax.yaxis, language, 1)
+        ax.set_title(titles.get(journey, journey), loc="left", fontsize="medium")
+        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    axes[-1, 0].set_xticks(x, [textwrap.fill(s, 14) for s in stages], fontsize="small")
+    fig.supylabel(words["emotion_axis"])
+    fig.suptitle(words["journey_emotions_title"])
+    caption(fig, words["journey_emotions_caption"])
+    return fig
+
+
 def show(fig: Figure) -> None:
     """Display ``fig`` now, in a loop of a notebook cell, and close it (so it is not drawn twice)."""
     import matplotlib.pyplot as plt

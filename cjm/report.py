@@ -46,6 +46,12 @@ UI = {
         "months": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля",
                    "августа", "сентября", "октября", "ноября", "декабря"),
         "date": "{day} {month} {year} г.",
+        "maps": "Карты пути клиента",
+        "maps_note": "Постер A3 (PNG, PDF, SVG) и страница карты; за каждым пунктом — источник и число записей.",
+        "lead": "Схема пути лида",
+        "files": "Файлы для работы",
+        "workbook": "Карты в Excel",
+        "tables": "Таблицы за картами и графиками (Excel; CSV для Power BI в папке tables)",
     },
     "en": {
         "report": "Customer Journey Map: report",
@@ -58,6 +64,12 @@ UI = {
         "months": ("January", "February", "March", "April", "May", "June", "July",
                    "August", "September", "October", "November", "December"),
         "date": "{day} {month} {year}",
+        "maps": "Customer journey maps",
+        "maps_note": "An A3 poster (PNG, PDF, SVG) and the map's page; every item with its source and count.",
+        "lead": "The lead journey",
+        "files": "Files to work with",
+        "workbook": "The maps in Excel",
+        "tables": "Tables behind the maps and charts (Excel; CSV for Power BI in the tables folder)",
     },
 }
 
@@ -297,10 +309,36 @@ def _format_date(when: datetime, language: str) -> str:
                                 year=when.year)
 
 
+def _links(folder: Path, stem: str, prefix: str = "maps/") -> str:
+    """Links to the files ``stem``.html/.png/.pdf/.svg that exist in ``folder``."""
+    return " · ".join(f'<a href="{prefix}{stem}{suffix}">{suffix[1:].upper()}</a>'
+                      for suffix in (".html", ".png", ".pdf", ".svg") if (folder / f"{stem}{suffix}").exists())
+
+
+def _maps_section(report: Path, words: dict) -> str:
+    """The contents' list of the maps 07 wrote (``journey_model.json``), the lead journey
+    scheme and the workbooks; empty before 07 has run."""
+    from cjm.journey_map import from_json
+    from cjm.maps import map_stem
+
+    model_file = report / "journey_model.json"
+    if not model_file.exists():
+        return ""
+    items = [f"<li><b>{html.escape(m.title)}</b>: {_links(report / 'maps', map_stem(m))}</li>"
+             for m in from_json(model_file)]
+    if (report / "maps" / "lead_journey.png").exists():
+        items.append(f"<li><b>{html.escape(words['lead'])}</b>: {_links(report / 'maps', 'lead_journey')}</li>")
+    files = [f'<li><a href="{name}">{html.escape(words[key])}</a></li>'
+             for name, key in (("journey_maps.xlsx", "workbook"), ("tables.xlsx", "tables")) if (report / name).exists()]
+    return (f"<h2>{words['maps']}</h2>\n<p>{html.escape(words['maps_note'])}</p>\n<ul class=\"cjm-toc\">"
+            + "".join(items) + "</ul>\n" + (f"<h3>{words['files']}</h3><ul>{''.join(files)}</ul>\n" if files else ""))
+
+
 def write_index(engagement: str, root: Path | None = None) -> Path:
     """Write ``report/index.html``: the contents of the report.
 
-    Lists the chapters in order with links and a one-line description, the date of
+    Lists the chapters in order with links and a one-line description, the maps of 07
+    with their poster and page files (when 07 has run), the date of
     the newest executed notebook (so an unchanged engagement gives the same bytes)
     and a note that the report holds no personal data, in the language of the params.
 
@@ -344,7 +382,7 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
 <ol class="cjm-toc">
 {chr(10).join(items)}
 </ol>
-<p class="cjm-privacy">{html.escape(words['privacy'])}</p>
+{_maps_section(_paths(engagement, root).report, words)}<p class="cjm-privacy">{html.escape(words['privacy'])}</p>
 </div>
 </body>
 </html>

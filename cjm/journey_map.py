@@ -585,10 +585,10 @@ def recommendations(model: JourneyMap, owners: dict | None = None, weights: dict
         highest impact first.
     """
     owners, weights = owners or {}, {"lost": 1, "voice": 1, "nps": 1, **(weights or {})}
-    all_lost = sum(s.cells["drop_off"][0].value for s in model.stages if s.cells.get("drop_off"))
+    all_lost = sum(s.cells["drop_off"][0].n for s in model.stages if s.cells.get("drop_off"))
     rows = []
     for stage in model.stages:
-        lost = stage.cells["drop_off"][0].value if stage.cells.get("drop_off") else None
+        lost = stage.cells["drop_off"][0].n if stage.cells.get("drop_off") else None
         truth = stage.cells["moment_of_truth"][0].value if stage.cells.get("moment_of_truth") else None
         crm = [c for c in stage.cells.get("barriers", []) if c.unit == "deals"]
         stage_owner = ", ".join(c.text for c in stage.cells.get("owners", []))

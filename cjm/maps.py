@@ -303,7 +303,7 @@ table.map { table-layout: fixed; width: 100%; min-width: 70rem; }
 .map tr.business td, .map tr.business th { background: #eef6ee; }
 .map ul { margin: 0; padding-left: 1rem; } .map li { margin-bottom: .2rem; }
 .n { color: #555; font-size: .85em; } .empty { color: #999; } q { font-style: italic; }
-.curve { width: 100%; min-width: 70rem; height: 9rem; }
+.curve { width: 100%; min-width: 70rem; height: auto; }
 table.list td, table.list th { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }
 table.list td.num { text-align: right; }
 .files a { margin-right: 1rem; }
@@ -334,7 +334,7 @@ def _curve_svg(model: JourneyMap, words: dict) -> str:
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
                              f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">'
                              f"{score:+.2f}</text>")
-    return f'<svg class="curve" viewBox="0 0 {width} 200" preserveAspectRatio="none">{"".join(parts)}</svg>'
+    return f'<svg class="curve" viewBox="0 0 {width} 200">{"".join(parts)}</svg>'
 
 
 def _evidence(cell: Cell, words: dict) -> str:

@@ -484,6 +484,9 @@ TEXTS = {
 
 LABELS = {
     "ru": {
+        "low_point": "Низшая точка эмоций", "barrier": "Барьер", "owner": "Ответственный", "impact": "Влияние",
+        "voice_share": "Доля упоминаний", "nps_weight": "Вес этапа в NPS",
+        "top_lost_reason": "Главная причина потерь в CRM",
         "source": "Источник", "column": "Колонка", "treatment": "Обработка", "detail": "Подробности",
         "texts": "Текстов", "name": "Имена", "phone": "Телефоны", "email": "E-mail",
         "passport": "Паспорта", "personal_number": "Личные номера", "rows": "Строк",

@@ -11,6 +11,7 @@ from cjm.anonymize import anonymize, write_anonymized
 from cjm.clean import clean, read_anonymized, write_clean
 from cjm.coding import run_coding
 from cjm.funnel import run_funnel
+from cjm.maps import run_maps
 from cjm.params import load_params
 from cjm.paths import PROJECT_ROOT, EngagementPaths
 from cjm.segment import run_segment
@@ -35,6 +36,7 @@ class World:
         self._surveyed = None
         self._coded = None
         self._funneled = None
+        self._mapped = None
 
     @property
     def anonymized(self):
@@ -84,6 +86,15 @@ class World:
             self.segmented
             self._funneled = run_funnel(self.params, self.paths)
         return self._funneled
+
+    @property
+    def mapped(self):
+        """The result of 07 on this world (computed once, after 04-06; written to report/)."""
+        if self._mapped is None:
+            self.coded
+            self.funneled
+            self._mapped = run_maps(self.params, self.paths)
+        return self._mapped
 
     def planted(self, client_ids: pd.Series, column: str = "segment") -> pd.Series:
         """The planted segment (or another ``column`` of the truth's clients.csv, e.g. "journey")

@@ -426,7 +426,7 @@ def render_html(model: JourneyMap, files: dict[str, str] | None = None) -> str:
 
 
 def _sheet_name(base: str, used: set) -> str:
-    """``base`` as a sheet name Excel takes (31 characters, none of ``[]:*?/\``), unique in ``used``."""
+    """``base`` as a sheet name Excel takes (31 characters, no ``[]:*?/`` or backslash), unique in ``used``."""
     name = "".join(ch for ch in base if ch not in "[]:*?/\\")[:31]
     while name in used:
         name = name[:28] + f"~{len(used)}"

@@ -107,7 +107,13 @@ def test_outputs_for_the_maps(world):
     assert {"stage", "entered", "moved_on", "lost", "open", "conversion", "median_days"} <= set(stage_funnel)
     overall = stage_funnel[stage_funnel["breakdown"] == "all"]
     assert overall["journey_stage"].notna().all()
-    assert set(stage_funnel["breakdown"]) == {"all", "segment", "channel", "product", "cohort"}
+    assert set(stage_funnel["breakdown"]) == {"all", "segment", "channel", "product", "cohort", "journey"}
+    assert stage_funnel["journey_stage"].notna().all()
+    # each journey's funnel adds up to the whole: the columns of its map
+    by_journey = stage_funnel[stage_funnel["breakdown"] == "journey"].groupby("stage")[["reached", "lost"]].sum()
+    assert (by_journey <= overall.set_index("stage")[["reached", "lost"]].loc[by_journey.index]).all().all()
+    lost = pd.read_parquet(world.paths.table("journey_lost_reasons"))
+    assert lost.groupby("stage")["cases"].sum().sum() == by_journey["lost"].sum()
     journeys = pd.read_parquet(world.paths.table("journeys"))
     assert {"client_id", "journey"} <= set(journeys) and journeys["client_id"].is_unique
     assert (world.paths.report / "funnel.xlsx").exists()

@@ -1,6 +1,7 @@
 """cjm.report: executed notebooks to client HTML without code, and the contents page."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -138,3 +139,31 @@ def test_cli_reports_the_error_and_exits_2():
                          capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert run.returncode == 2
     assert run.stderr.startswith("error: no parameters file")
+
+
+def test_chapter_keeps_its_figures(tmp_path):
+    paths = make_engagement(tmp_path, "ru")
+    notebook = paths.outputs / "notebooks" / "01_test.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    nb.cells.append(new_code_cell("plot_funnel(table)", execution_count=4, outputs=[
+        new_output("display_data", data={"image/png": png, "text/plain": "<Figure size 1200x500>"})]))
+    nbformat.write(nb, notebook)
+    page = render_notebook(notebook, paths.report / "01_test.html").read_text(encoding="utf-8")
+    assert re.search(r'<img [^>]*src="data:image/png;base64,' + re.escape(png), page)
+    assert "plot_funnel" not in page and "Figure size" not in page
+
+
+def test_ru_chapters_say_nothing_in_english():
+    """Every passage a ru notebook shows is written in Russian (none falls back to English)."""
+    from cjm.narrative import TEXTS
+
+    latin = re.compile(r"\b(the|and|of|is|are|with)\b")
+    english = [key for key, text in TEXTS["ru"].items() if latin.search(re.sub(r"`[^`]*`|\{[^}]*\}", "", text))]
+    assert english == []
+    notebooks = sorted((PROJECT_ROOT / "notebooks").glob("0*.ipynb"))
+    assert len(notebooks) == 7
+    for path in notebooks:
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "markdown":  # the only markdown is the removed note for developers
+                assert "remove" in cell.metadata.get("tags", []), path.name

@@ -27,6 +27,7 @@ import pandas as pd
 
 from cjm.errors import CjmError
 from cjm.funnel import LABELS as FUNNEL_LABELS
+from cjm.plots import format_count, format_number
 
 #: Layers of a map, in the order a poster shows them, and the source each comes from.
 LAYERS = {
@@ -41,8 +42,9 @@ EMPTY_REASONS = ("no_source", "none_found", "not_in_params", "not_at_stage")
 #: Codebook layers of 05 -> map layers.
 CODED = {"goal": "goals", "question": "questions", "barrier": "barriers", "pain": "pains", "positive": "positives",
          "influencer": "influencers"}
-#: Layers written by the consultant in ``maps.stages.<stage>``.
-WRITTEN = ("goals", "triggers", "actions", "owners", "processes")
+#: Layers the consultant writes in ``maps.stages.<stage>``, and their keys there.
+WRITTEN = {"goals": "goals", "triggers": "triggers", "actions": "actions", "owners": "owner",
+           "processes": "processes", "kpi": "kpi"}
 VERSION = 1
 #: 06's label of lost deals without a recorded reason: no barrier to show.
 UNKNOWN_REASONS = {labels["missing"] for labels in FUNNEL_LABELS.values()}
@@ -152,15 +154,6 @@ def _pct(value: float) -> str:
     return f"{value:.0%}"
 
 
-def _num(value: float, digits: int, language: str) -> str:
-    text = f"{value:,.{digits}f}".replace(",", "\u202f")
-    return text.replace(".", ",") if language == "ru" else text
-
-
-def _signed(value: float, language: str) -> str:
-    return ("+" if value > 0 else "") + _num(value, 2, language).replace("-", "−")
-
-
 # ----------------------------------------------------------------------------- inputs
 
 #: Interim tables the model reads; each optional (a missing one empties its layers).
@@ -199,6 +192,11 @@ class _Scope:
     touches: pd.DataFrame | None
     fragments: pd.DataFrame | None
     scores: pd.DataFrame | None
+    said: dict = field(default_factory=dict)       # (stage, codebook layer) -> its fragments
+    emotions: pd.DataFrame | None = None           # stage -> score, fragments (05's or recomputed)
+    touchpoints: pd.DataFrame | None = None        # 05's inventory (or recomputed for the journey)
+    csat: pd.DataFrame | None = None               # stage -> n, mean, satisfied (04's or recomputed)
+    emotion_source: str = "stage_emotions"
 
 
 def _stage_of(stage_funnel: pd.DataFrame) -> dict[str, list[str]]:
@@ -211,7 +209,12 @@ def _stage_of(stage_funnel: pd.DataFrame) -> dict[str, list[str]]:
     return mapping
 
 
-def _scope(tables: dict, journey: str | None) -> _Scope:
+def _scope(tables: dict, journey: str | None, stages: list[str], codes, survey: dict) -> _Scope:
+    """The inputs of one map, and its per-stage tables computed once: 04-05's own tables
+    for all clients, the same computations on the journey's clients otherwise."""
+    from cjm.coding import emotion_by_stage, touchpoint_inventory
+    from cjm.survey import csat_summary
+
     funnel = tables["stage_funnel"]
     if journey is None:
         clients = None
@@ -227,14 +230,29 @@ def _scope(tables: dict, journey: str | None) -> _Scope:
     if clients is not None:
         fragments = None if fragments is None else fragments[fragments["client_id"].isin(clients)]
         scores = None if scores is None else scores[scores["client_id"].isin(clients)]
-    return _Scope(journey or "all", clients, funnel.set_index("stage"), lost, touches, fragments, scores)
+    scope = _Scope(journey or "all", clients, funnel.set_index("stage"), lost, touches, fragments, scores)
+    if fragments is not None:
+        scope.said = dict(tuple(fragments.groupby(["stage", "layer"])))
+        if clients is None and tables["stage_emotions"] is not None:
+            scope.emotions = tables["stage_emotions"].set_index("stage").reindex(stages)
+        else:
+            scope.emotions, scope.emotion_source = emotion_by_stage(fragments, stages).set_index("stage"), \
+                "coded_fragments"
+        scope.touchpoints = tables["touchpoints"] if clients is None and tables["touchpoints"] is not None \
+            else touchpoint_inventory(fragments, codes)
+    if clients is None and tables["csat_by_stage"] is not None:
+        scope.csat = tables["csat_by_stage"].query("segment == 'all'").set_index("stage")
+    elif scores is not None:
+        asked = [s for s in stages if s in scores]
+        scope.csat = csat_summary(scores, asked, None, survey["satisfied_from"], survey["confidence"]) \
+            .set_index("stage")
+    return scope
 
 
-def _coded_cells(fragments: pd.DataFrame, quotes: pd.DataFrame | None, stage: str, layer: str,
-                 top: int) -> list[Cell]:
+def _coded_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, layer: str, top: int) -> list[Cell]:
     """The codes of a 05 layer at a stage, most documents first, each with its best quote."""
-    mine = fragments[(fragments["stage"] == stage) & (fragments["layer"] == layer)]
-    if not len(mine):
+    mine = scope.said.get((stage, layer))
+    if mine is None:
         return []
     docs = mine.drop_duplicates(["source", "doc_id", "code"])
     counts = docs.groupby("code").agg(documents=("doc_id", "size"),
@@ -280,19 +298,19 @@ def _crm_cells(scope: _Scope, crm_stages: list[str], language: str, all_lost: fl
                                     float(row["conversion"]), decided, "deals", "stage_funnel")]
     if row["lost"] > 0:
         share = row["lost"] / all_lost if all_lost else np.nan
-        cells["drop_off"] = [Cell(words["lost"].format(n=_num(row["lost"], 0, language), v=_pct(share)),
+        cells["drop_off"] = [Cell(words["lost"].format(n=format_count(row["lost"], language), v=_pct(share)),
                                   float(row["lost"]), int(row["lost"]), "deals", "stage_funnel")]
     if pd.notna(row.get("median_days", np.nan)):
-        days = _num(row["median_days"], 1, language)
+        days = format_number(row["median_days"], language, 1)
         p75 = row.get("p75_days", np.nan)
-        text = words["p75"].format(v=days, p=_num(p75, 0, language)) if pd.notna(p75) else words["days"].format(v=days)
+        text = words["p75"].format(v=days, p=format_number(p75, language)) if pd.notna(p75) else words["days"].format(v=days)
         cells["time_in_stage"] = [Cell(text, float(row["median_days"]), int(row["moved_on"]), "deals",
                                        "stage_funnel")]
     if scope.touches is not None:
         part = scope.touches[scope.touches["stage"].isin(crm_stages)]
         if len(part):
             mean = float(part["mean_touches"].sum())
-            cells["engagement"] = [Cell(words["touches"].format(v=_num(mean, 1, language)), mean,
+            cells["engagement"] = [Cell(words["touches"].format(v=format_number(mean, language, 1)), mean,
                                         int(part["cases"].max()), "deals",
                                         "stage_touches" if scope.clients is None else "journey_touches")]
     if scope.lost is not None:
@@ -304,54 +322,38 @@ def _crm_cells(scope: _Scope, crm_stages: list[str], language: str, all_lost: fl
     return cells
 
 
-def _survey_cells(scope: _Scope, tables: dict, stage: str, language: str, satisfied_from: float,
-                  confidence: float) -> dict:
-    from cjm.survey import csat_summary
-
+def _survey_cells(scope: _Scope, drivers: pd.DataFrame | None, respondents: int | None, stage: str,
+                  language: str) -> dict:
+    """CSAT of a stage and its weight in NPS (``drivers``: 04's, indexed by stage)."""
     words = WORDS[language]
     cells: dict[str, list[Cell]] = {}
-    if scope.clients is None and tables["csat_by_stage"] is not None:
-        csat = tables["csat_by_stage"].query("segment == 'all'").set_index("stage")
-        source = "csat_by_stage"
-    elif scope.scores is not None and stage in scope.scores:
-        csat = csat_summary(scope.scores, [stage], None, satisfied_from, confidence).set_index("stage")
-        source = "survey_scores"
-    else:
-        csat = pd.DataFrame()
-    if stage in csat.index and csat.loc[stage, "n"] > 0:
+    csat = scope.csat
+    if csat is not None and stage in csat.index and csat.loc[stage, "n"] > 0:
         row = csat.loc[stage]
-        cells["csat"] = [Cell(words["csat"].format(v=_pct(row["satisfied"]), m=_num(row["mean"], 1, language)),
+        source = "csat_by_stage" if scope.clients is None else "survey_scores"
+        cells["csat"] = [Cell(words["csat"].format(v=_pct(row["satisfied"]), m=format_number(row["mean"], language, 1)),
                               float(row["satisfied"]), int(row["n"]), "respondents", source)]
-    drivers = tables["survey_drivers"]
-    if drivers is not None and stage in set(drivers["driver"]):
-        row = drivers.set_index("driver").loc[stage]
+    if drivers is not None and stage in drivers.index:
+        row = drivers.loc[stage]
         key = "truth" if bool(row["moment_of_truth"]) else "weight"
-        n = int(tables["survey_scores"]["nps"].notna().sum()) if tables["survey_scores"] is not None else None
         cells["moment_of_truth"] = [Cell(words[key].format(v=_pct(row["importance"])), float(row["importance"]),
-                                         n, "respondents", "survey_drivers")]
+                                         respondents, "respondents", "survey_drivers")]
     return cells
 
 
-def _voice_cells(scope: _Scope, tables: dict, stage: str, language: str, codes, top: int) -> dict:
-    from cjm.coding import emotion_by_stage, touchpoint_inventory
-
+def _voice_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, language: str, top: int) -> dict:
+    """What customers said about a stage: coded layers, emotion, touchpoints, quotes."""
     words = WORDS[language]
-    fragments, quotes = scope.fragments, tables["code_quotes"]
-    cells: dict[str, list[Cell]] = {layer: _coded_cells(fragments, quotes, stage, code_layer, top)
+    cells: dict[str, list[Cell]] = {layer: _coded_cells(scope, quotes, stage, code_layer, top)
                                     for code_layer, layer in CODED.items()}
-    if scope.clients is None and tables["stage_emotions"] is not None:
-        emotions, source = tables["stage_emotions"].set_index("stage"), "stage_emotions"
-    else:
-        emotions, source = emotion_by_stage(fragments, [stage]).set_index("stage"), "coded_fragments"
+    emotions = scope.emotions
     if stage in emotions.index and emotions.loc[stage, "fragments"] > 0:
         row = emotions.loc[stage]
-        cells["emotion"] = [Cell(_signed(row["score"], language), float(row["score"]), int(row["fragments"]),
-                                 "fragments", source)]
-    if scope.clients is None and tables["touchpoints"] is not None:
-        points, source = tables["touchpoints"], "touchpoints"
-    else:
-        points, source = touchpoint_inventory(fragments, codes), "coded_fragments"
+        cells["emotion"] = [Cell(format_number(row["score"], language, 2, sign=True), float(row["score"]),
+                                 int(row["fragments"]), "fragments", scope.emotion_source)]
+    points = scope.touchpoints
     points = points[(points["stage"] == stage) & (points["mentions"] > 0)]
+    source = "touchpoints" if scope.clients is None else "coded_fragments"
     cells["touchpoints"] = [
         Cell(f"{r['touchpoint']} ({words['online' if r['online'] else 'offline']})", float(r["valence"]),
              int(r["mentions"]), "fragments", source)
@@ -367,8 +369,7 @@ def _written_cells(notes: dict, language: str, row: pd.Series | None) -> dict:
     words = WORDS[language]
     cells = {layer: [Cell(text, source="params") for text in ([notes[key]] if isinstance(notes.get(key), str)
                                                                else notes.get(key, []))]
-             for layer, key in (("goals", "goals"), ("triggers", "triggers"), ("actions", "actions"),
-                                ("owners", "owner"), ("processes", "processes"))}
+             for layer, key in WRITTEN.items() if layer != "kpi"}
     kpi = notes.get("kpi")
     if kpi:
         current = float(row["conversion"]) if row is not None and pd.notna(row["conversion"]) else None
@@ -395,8 +396,7 @@ def _entry_cells(tables: dict, journey: str | None, language: str, clients: int,
                  "clients", "journey_profiles") for _, r in entry.iterrows()]
 
 
-def _curves(scope: _Scope, tables: dict, stages: list[str], segment_names: dict, min_gap: float,
-            min_fragments: int) -> list[Curve]:
+def _curves(scope: _Scope, stages: list[str], segment_names: dict, min_gap: float, min_fragments: int) -> list[Curve]:
     """The scope's emotion curve, then each segment's where it differs from it by at least
     ``min_gap`` at a stage both have ``min_fragments`` fragments for."""
     from cjm.coding import emotion_by_stage
@@ -404,10 +404,7 @@ def _curves(scope: _Scope, tables: dict, stages: list[str], segment_names: dict,
     fragments = scope.fragments
     if fragments is None or not len(fragments):
         return []
-    if scope.clients is None and tables["stage_emotions"] is not None:
-        whole = tables["stage_emotions"].set_index("stage").reindex(stages).reset_index()
-    else:
-        whole = emotion_by_stage(fragments, stages)
+    whole = scope.emotions.reset_index()
 
     def curve(label, table):
         return Curve(label, [None if pd.isna(v) else float(v) for v in table["score"]],
@@ -441,8 +438,8 @@ def _nps_cell(scope: _Scope, language: str, confidence: float) -> Cell | None:
     if scope.scores is None or not scope.scores["nps"].notna().any():
         return None
     result = nps(scope.scores["nps"].dropna(), confidence)
-    return Cell(WORDS[language]["nps"].format(v=_num(result["nps"], 0, language), lo=_num(result["ci_low"], 0, language),
-                                              hi=_num(result["ci_high"], 0, language)),
+    return Cell(WORDS[language]["nps"].format(**{key: format_number(result[column], language) for key, column in
+                                                 (("v", "nps"), ("lo", "ci_low"), ("hi", "ci_high"))}),
                 float(result["nps"]), int(result["n"]), "respondents", "survey_scores")
 
 
@@ -454,7 +451,7 @@ def _mark_empty(stage: Stage, first: bool, present: dict[str, bool], notes: dict
         stage.cells[layer] = []
         if layer == "entry_points" and not first:
             stage.empty[layer] = "not_at_stage"
-        elif sources.startswith("params") and not notes.get({"owners": "owner"}.get(layer, layer)):
+        elif layer in WRITTEN and not notes.get(WRITTEN[layer]):
             stage.empty[layer] = "not_in_params"
         elif not any(present.get(s.strip(), False) for s in sources.split(",")):
             stage.empty[layer] = "no_source"
@@ -494,7 +491,9 @@ def build_map(tables: dict, params: dict, journey: str | None = None) -> Journey
     language, top = params["language"], section["top"]
     stages = params.get("journey_stages") or params["stages"]
     codes = read_codebook(params["interviews"]["codebook"]) if "interviews" in params else []
-    scope = _scope(tables, journey)
+    scope = _scope(tables, journey, stages, codes, survey)
+    drivers = None if tables["survey_drivers"] is None else tables["survey_drivers"].set_index("driver")
+    respondents = None if tables["survey_scores"] is None else int(tables["survey_scores"]["nps"].notna().sum())
     crm_of = _stage_of(tables["stage_funnel"]) or {s: [s] for s in stages}
     present = _present(tables)
     if scope.fragments is None:
@@ -510,9 +509,8 @@ def build_map(tables: dict, params: dict, journey: str | None = None) -> Journey
         row = _funnel_row(scope, stage.crm_stages)
         stage.cells.update(_written_cells(notes, language, row))
         crm = _crm_cells(scope, stage.crm_stages, language, all_lost, top)
-        voice = _voice_cells(scope, tables, name, language, codes, top) if present["interviews"] else {}
-        for layer, items in {**voice, **_survey_cells(scope, tables, name, language, survey["satisfied_from"],
-                                                      survey["confidence"])}.items():
+        voice = _voice_cells(scope, tables["code_quotes"], name, language, top) if present["interviews"] else {}
+        for layer, items in {**voice, **_survey_cells(scope, drivers, respondents, name, language)}.items():
             stage.cells[layer] = stage.cells.get(layer, []) + items
         for layer, items in crm.items():
             stage.cells[layer] = stage.cells.get(layer, []) + items
@@ -530,7 +528,7 @@ def build_map(tables: dict, params: dict, journey: str | None = None) -> Journey
         tables["segments"].drop_duplicates("segment").astype({"segment": str}).set_index("segment")["segment_name"])
     model = JourneyMap(journey or "all", str(title), language, clients, clients / total if total else np.nan, built,
                        nps=_nps_cell(scope, language, survey["confidence"]),
-                       curves=_curves(scope, tables, stages, segment_names, section["segment_curves"]["min_gap"],
+                       curves=_curves(scope, stages, segment_names, section["segment_curves"]["min_gap"],
                                       section["segment_curves"]["min_fragments"]),
                        segments=_segment_cells(tables, scope, language, top),
                        sources={k: v for k, v in present.items() if k != "params"})

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from cjm.journey_map import LAYERS, Cell, JourneyMap, Stage
+from cjm.plots import format_count, format_number
 
 #: A3 landscape, inches.
 A3 = (16.54, 11.69)
@@ -83,9 +84,9 @@ RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "lost", "lost_sha
 TOUCHPOINT_COLUMNS = ("stage", "touchpoint", "channel", "online", "mentions", "crm_touches", "valence", "owner")
 
 
-def _item(cell: Cell, layer: str) -> str:
+def _item(cell: Cell, layer: str, language: str) -> str:
     """An item as a map shows it: its text and, in the layers of :data:`COUNTED`, its count."""
-    return f"{cell.text} ({cell.n:,})".replace(",", "\u202f") if layer in COUNTED and cell.n else cell.text
+    return f"{cell.text} ({format_count(cell.n, language)})" if layer in COUNTED and cell.n else cell.text
 
 
 def _empty(stage: Stage, layer: str, words: dict) -> str:
@@ -106,7 +107,7 @@ def _shown_layers(model: JourneyMap) -> list[tuple[str, str]]:
 def subtitle(model: JourneyMap) -> str:
     """One line under a map's title: clients, NPS, bottleneck, low point."""
     words = NAMES[model.language]
-    parts = [words["clients"].format(n=f"{model.clients:,}".replace(",", "\u202f"), share=f"{model.share:.0%}")]
+    parts = [words["clients"].format(n=format_count(model.clients, model.language), share=f"{model.share:.0%}")]
     if model.nps:
         parts.append(f"{model.nps.text}, n = {model.nps.n}")
     if model.bottleneck:
@@ -143,7 +144,7 @@ def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size:
     for _, layer in rows:
         tallest = len(_label_lines(words[layer], size))
         for stage in model.stages:
-            items = [_item(c, layer) for c in stage.cells.get(layer, [])[:per_cell]]
+            items = [_item(c, layer, model.language) for c in stage.cells.get(layer, [])[:per_cell]]
             lines = _wrap_cell(items, chars, 5 if layer == "quotes" else 3) if items else [_empty(stage, layer, words)]
             cells[layer, stage.name] = lines
             tallest = max(tallest, len(lines))
@@ -249,7 +250,7 @@ def _draw_curves(ax, model: JourneyMap, words: dict) -> None:
         if first:
             for xi, yi, n in zip(x, y, curve.fragments):
                 if np.isfinite(yi):
-                    ax.annotate(f"{yi:+.2f}".replace("-", "−").replace(".", "," if model.language == "ru" else "."),
+                    ax.annotate(format_number(yi, model.language, 2, sign=True),
                                 (xi, yi), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7.5)
     if model.low_point:
         low = [s.name for s in model.stages].index(model.low_point)
@@ -333,7 +334,7 @@ def _curve_svg(model: JourneyMap, words: dict) -> str:
             for (x, y), score in zip(points, [s for s in curve.scores if s is not None]):
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
                              f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">'
-                             f"{score:+.2f}</text>")
+                             f"{format_number(score, model.language, 2, sign=True)}</text>")
     return f'<svg class="curve" viewBox="0 0 {width} 200">{"".join(parts)}</svg>'
 
 
@@ -344,7 +345,7 @@ def _evidence(cell: Cell, words: dict) -> str:
     return "; ".join(parts)
 
 
-def _list_table(rows: list[dict], columns, words: dict) -> str:
+def _list_table(rows: list[dict], columns, words: dict, language: str) -> str:
     head = "".join(f"<th>{html.escape(words.get(c, c))}</th>" for c in columns)
     body = []
     for row in rows:
@@ -357,7 +358,7 @@ def _list_table(rows: list[dict], columns, words: dict) -> str:
                 shown = f"{value:.0%}" if c in ("lost_share", "nps_weight") else f"{value:.2f}"
                 cells.append(f'<td class="num">{shown}</td>')
             elif isinstance(value, int):
-                cells.append(f'<td class="num">{value:,}</td>'.replace(",", "\u202f"))
+                cells.append(f'<td class="num">{format_count(value, language)}</td>')
             else:
                 cells.append(f"<td>{html.escape('' if value is None else str(value))}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -388,7 +389,7 @@ def render_html(model: JourneyMap, files: dict[str, str] | None = None) -> str:
                 continue
             lis = []
             for cell in items:
-                count = f' <span class="n">({cell.n:,})</span>'.replace(",", "\u202f") \
+                count = f' <span class="n">({format_count(cell.n, model.language)})</span>' \
                     if layer in COUNTED and cell.n else ""
                 body = f"<q>{e(cell.text.strip('«»“”'))}</q>" if layer == "quotes" else e(cell.text)
                 lis.append(f'<li title="{e(_evidence(cell, words))}">{body}{count}</li>')
@@ -401,10 +402,10 @@ def render_html(model: JourneyMap, files: dict[str, str] | None = None) -> str:
                         + "".join(f"<li>{e(c.text)}</li>" for c in model.segments) + "</ul>")
     if model.recommendations:
         sections.append(f"<h2>{e(words['recommendations'])}</h2>"
-                        + _list_table(model.recommendations, RECOMMENDATION_COLUMNS, words))
+                        + _list_table(model.recommendations, RECOMMENDATION_COLUMNS, words, model.language))
     if model.touchpoints:
         sections.append(f"<h2>{e(words['touchpoint_list'])}</h2>"
-                        + _list_table(model.touchpoints, TOUCHPOINT_COLUMNS, words))
+                        + _list_table(model.touchpoints, TOUCHPOINT_COLUMNS, words, model.language))
     return f"""<!DOCTYPE html>
 <html lang="{model.language}">
 <head><meta charset="utf-8"><title>{e(model.title)}</title><style>{_CSS}</style></head>
@@ -472,7 +473,7 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path) -> Path:
             tallest = 1
             for j, stage in enumerate(model.stages, 2):
                 items = stage.cells.get(layer, [])
-                text = "\n".join(_item(c, layer) for c in items) if items else _empty(stage, layer, words)
+                text = "\n".join(_item(c, layer, model.language) for c in items) if items else _empty(stage, layer, words)
                 cell = sheet.cell(i, j, text)
                 cell.alignment, cell.fill = wrap, fills[band]
                 tallest = max(tallest, sum(len(line) // 34 + 1 for line in text.split("\n")))

@@ -327,10 +327,10 @@ _add_words(SURVEY_WORDS)
 QUADRANT_COLOURS = {"fix first": PALETTE[3], "keep up": PALETTE[2], "watch": PALETTE[1], "maintain": "#888888"}
 
 
-def _number(value: float, language: str, digits: int = 0, sign: bool = False) -> str:
+def format_number(value: float, language: str, digits: int = 0, sign: bool = False) -> str:
     """``value`` as the reader writes it: a true minus, a decimal comma in Russian."""
     value = round(value, digits) or 0.0  # no "−0"
-    text = f"{value:{'+' if sign else ''}.{digits}f}".replace("-", "\u2212")
+    text = f"{value:{'+' if sign and value else ''}.{digits}f}".replace("-", "\u2212")  # zero has no sign
     return text.replace(".", ",") if language == "ru" else text
 
 
@@ -359,7 +359,7 @@ def _decimal_axis(axis, language: str, digits: int = 2) -> None:
     """Tick labels of ``axis`` with a decimal comma in Russian."""
     from matplotlib.ticker import FuncFormatter
 
-    axis.set_major_formatter(FuncFormatter(lambda v, _: _number(v, language, digits)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, language, digits)))
 
 
 def _wraps(text: str, lines: int = 2) -> list[str]:
@@ -452,7 +452,7 @@ def plot_nps_by_segment(by_segment, overall, language: str = "ru") -> Figure:
         if estimate in estimates and estimates[estimate] == estimates[estimate]:  # present, not NaN
             drawn.append(float(estimates[estimate]))
             ax.axvline(drawn[-1], linestyle=style, color=colour, linewidth=1.5,
-                       label=f"{words[key]}: {_number(drawn[-1], language)}")
+                       label=f"{words[key]}: {format_number(drawn[-1], language)}")
     low = min([rows["ci_low"].min(), *drawn]) - 10
     high = max([rows["ci_high"].max(), *drawn]) + 10
     ax.set_xlim(max(-105, low), min(105, high))
@@ -498,12 +498,12 @@ def plot_nps_by_months(by_months, trend: dict, own_nps: float | None = None, lan
                 markersize=7, label=words["nps"])
     for xi, v, top in zip(x, value, high):
         if np.isfinite(v):
-            ax.annotate(_number(v, language), (xi, top), xytext=(0, 6), textcoords="offset points",
+            ax.annotate(format_number(v, language), (xi, top), xytext=(0, 6), textcoords="offset points",
                         ha="center", va="bottom", fontsize="small", color=PALETTE[0], fontweight="bold",
                         bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     if own_nps is not None and own_nps == own_nps:
         ax.axhline(own_nps, linestyle=":", color=PALETTE[3], linewidth=1.5,
-                   label=f"{words['own']}: {_number(own_nps, language)}")
+                   label=f"{words['own']}: {format_number(own_nps, language)}")
     ax.axhline(0, color="#888888", linewidth=0.8)
     ax.margins(y=0.12)
     ax.set_xticks(x, [f"{band}\nn = {n}" for band, n in zip(by_months["band"], by_months["n"])])
@@ -511,10 +511,10 @@ def plot_nps_by_months(by_months, trend: dict, own_nps: float | None = None, lan
     ax.set_ylabel(words["nps"])
     title = None
     if trend and np.isfinite(trend.get("per_year", np.nan)):
-        title = words["trend"].format(value=_number(trend["per_year"], language, sign=True),
+        title = words["trend"].format(value=format_number(trend["per_year"], language, sign=True),
                                       points=_points(trend["per_year"], words),
-                                      low=_number(12 * trend["ci_low"], language, sign=True),
-                                      high=_number(12 * trend["ci_high"], language, sign=True),
+                                      low=format_number(12 * trend["ci_low"], language, sign=True),
+                                      high=format_number(12 * trend["ci_high"], language, sign=True),
                                       p=_p_value(trend.get("p_value", np.nan), language))
     legend = ax.legend(loc="best", title=title, alignment="left", fontsize="small", title_fontsize="small")
     legend.get_title().set_fontweight("bold")
@@ -765,7 +765,7 @@ def plot_emotion_curve(emotions, language: str = "ru") -> Figure:
     low = emotions["score"].idxmin()
     ax.plot([x[emotions.index.get_loc(low)]], [emotions.loc[low, "score"]], "o", color=PALETTE[3], markersize=13)
     for xi, score, n in zip(x, emotions["score"], emotions["fragments"]):
-        ax.annotate(f"{_number(score, language, 2, sign=True)}\nn = {n}", (xi, score),
+        ax.annotate(f"{format_number(score, language, 2, sign=True)}\nn = {n}", (xi, score),
                     xytext=(0, 12 if score >= 0 else -26), textcoords="offset points", ha="center", fontsize="small")
     ax.set_xticks(x, [textwrap.fill(s, 14) for s in emotions["stage"]], fontsize="small")
     ax.set_ylim(-1.3, 1.3)
@@ -840,7 +840,7 @@ OUTCOME_COLOURS = {"moved_on": PALETTE[0], "won": PALETTE[2], "lost": PALETTE[3]
 CHANNEL_COLOURS = (PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5], PALETTE[6], "#8C6D31", "#7F7F7F")
 
 
-def _count(value: float, language: str) -> str:
+def format_count(value: float, language: str) -> str:
     """A whole number with thin-space thousands in Russian, commas in English."""
     text = f"{int(round(value)):,}"
     return text.replace(",", "\u202f") if language == "ru" else text
@@ -869,16 +869,16 @@ def plot_funnel(stage_funnel, language: str = "ru") -> Figure:
         left += values
     top = rows["reached"].max()
     for yi, (_, row) in zip(y, rows.iterrows()):
-        parts = [_count(row["reached"], language)]
+        parts = [format_count(row["reached"], language)]
         if row["conversion"] == row["conversion"]:
-            parts.append(f"{words['conversion']} {_number(100 * row['conversion'], language)}%")
+            parts.append(f"{words['conversion']} {format_number(100 * row['conversion'], language)}%")
         if "median_days" in row and row["median_days"] == row["median_days"]:
-            parts.append(f"{_number(row['median_days'], language, 1)} {words['days']}")
+            parts.append(f"{format_number(row['median_days'], language, 1)} {words['days']}")
         ax.text(row["reached"] + 0.01 * top, yi, " · ".join(parts), va="center", fontsize="small")
     ax.set_yticks(y, [_wrap(s, 24) for s in rows["stage"]])
     ax.set_xlim(0, top * 1.42)
     ax.set_xlabel(words["deals_axis"])
-    ax.xaxis.set_major_formatter(lambda v, _: _count(v, language))
+    ax.xaxis.set_major_formatter(lambda v, _: format_count(v, language))
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4)
     ax.set_title(words["funnel_title"], pad=28)
@@ -910,7 +910,7 @@ def plot_lost_reasons(reasons, language: str = "ru", top: int = 4) -> Figure:
             y.append(position)
             labels.append(_wrap(row["reason"], 34))
             ax.barh(position, row["cases"], height=0.75, color=PALETTE[number % 2 * 5])
-            ax.text(row["cases"], position, f"  {_count(row['cases'], language)} ({_number(100 * row['share'], language)}%)",
+            ax.text(row["cases"], position, f"  {format_count(row['cases'], language)} ({format_number(100 * row['share'], language)}%)",
                     va="center", fontsize="small")
             position -= 1
         position -= 0.3
@@ -918,7 +918,7 @@ def plot_lost_reasons(reasons, language: str = "ru", top: int = 4) -> Figure:
     ax.set_ylim(position + 0.4, 0.6)
     ax.set_xlim(0, shown["cases"].max() * 1.25)
     ax.set_xlabel(words["deals_axis"])
-    ax.xaxis.set_major_formatter(lambda v, _: _count(v, language))
+    ax.xaxis.set_major_formatter(lambda v, _: format_count(v, language))
     ax.grid(axis="y", visible=False)
     ax.set_title(words["reasons_title"])
     caption(fig, words["reasons_caption"])
@@ -955,14 +955,14 @@ def plot_process_map(follows, stage_funnel, language: str = "ru", min_share: flo
                 bbox={"boxstyle": "round,pad=0.4", "facecolor": "#eef4fa", "edgecolor": PALETTE[0]})
         lost = stage_funnel.loc[stage_funnel["stage"] == stage, "lost"].iloc[0]
         if lost:
-            ax.text(i, -0.33, f"{words['lost_under']} {_count(lost, language)}", ha="center", va="top",
+            ax.text(i, -0.33, f"{words['lost_under']} {format_count(lost, language)}", ha="center", va="top",
                     fontsize="x-small", color=OUTCOME_COLOURS["lost"], fontweight="bold")
     arcs = {"skip": [], "back": []}
     for _, move in moves.sort_values("cases").iterrows():
         a, b = x[move["source"]], x[move["target"]]
-        label = _count(move["cases"], language)
+        label = format_count(move["cases"], language)
         if move["median_days"] == move["median_days"]:
-            label += f"\n{_number(move['median_days'], language, 1)} {words['days']}"
+            label += f"\n{format_number(move['median_days'], language, 1)} {words['days']}"
         style = {"arrowstyle": "-|>", "mutation_scale": 12, "linewidth": 0.8 + 6 * move["cases"] / widest,
                  "alpha": 0.85, "zorder": 2}
         if move["kind"] == "forward":
@@ -1029,7 +1029,7 @@ def plot_lead_sankey(flows, stages: list[str], language: str = "ru") -> Figure:
     for number, (_, row) in enumerate(channels.iterrows()):
         colour = CHANNEL_COLOURS[number % len(CHANNEL_COLOURS)]
         ax.fill_between([-0.06, 0], y - row["cases"], y, color=colour)
-        ax.text(-0.09, y - row["cases"] / 2, f"{row['source']} · {_count(row['cases'], language)}", ha="right",
+        ax.text(-0.09, y - row["cases"] / 2, f"{row['source']} · {format_count(row['cases'], language)}", ha="right",
                 va="center", fontsize="x-small")
         _band(ax, 0, 0.96, (y - row["cases"], y), (into - row["cases"], into), colour, 0.35)
         y, into = y - row["cases"] - gap, into - row["cases"]
@@ -1039,7 +1039,7 @@ def plot_lead_sankey(flows, stages: list[str], language: str = "ru") -> Figure:
         ax.fill_between([k - 0.04, k + 0.04], total - reached, total, color=PALETTE[0])
         ax.text(k, total * 1.02, _wrap(stage, 14), ha="center", va="bottom", fontsize="x-small")
         ax.text(k + 0.06, total - reached / 2 if k == len(stages) else total - 0.02 * total,
-                _count(reached, language), ha="left", va="center" if k == len(stages) else "top",
+                format_count(reached, language), ha="left", va="center" if k == len(stages) else "top",
                 fontsize="x-small", color=PALETTE[0], fontweight="bold")
         if onward:
             _band(ax, k + 0.04, k + 0.96, (total - onward, total), (total - onward, total), PALETTE[0], 0.3)
@@ -1050,12 +1050,12 @@ def plot_lead_sankey(flows, stages: list[str], language: str = "ru") -> Figure:
                 continue
             colour = OUTCOME_COLOURS[kind]
             if kind == "won":
-                ax.text(k + 0.1, total - reached - 0.02 * total, f"{words['won_label']} {_count(cases, language)}",
+                ax.text(k + 0.1, total - reached - 0.02 * total, f"{words['won_label']} {format_count(cases, language)}",
                         ha="left", va="top", fontsize="small", color=colour, fontweight="bold")
             else:
                 _band(ax, k + 0.04, k + 0.5, (level - cases, level), (drop - cases, drop), colour, 0.55)
                 ax.fill_between([k + 0.5, k + 0.54], drop - cases, drop, color=colour)
-                ax.text(k + 0.57, drop - cases / 2, f"{words[kind + '_label']} {_count(cases, language)}",
+                ax.text(k + 0.57, drop - cases / 2, f"{words[kind + '_label']} {format_count(cases, language)}",
                         ha="left", va="center", fontsize="x-small", color=colour)
                 drop -= cases + gap
             level -= cases
@@ -1113,7 +1113,6 @@ def plot_journey_emotions(curves, titles: dict, stages: list[str], language: str
     import textwrap
 
     import matplotlib.pyplot as plt
-
     import numpy as np
 
     words = {**VOICE_WORDS[language], **JOURNEY_WORDS[language]}

@@ -309,9 +309,9 @@ def _format_date(when: datetime, language: str) -> str:
                                 year=when.year)
 
 
-def _links(folder: Path, stem: str, prefix: str = "maps/") -> str:
-    """Links to the files ``stem``.html/.png/.pdf/.svg that exist in ``folder``."""
-    return " · ".join(f'<a href="{prefix}{stem}{suffix}">{suffix[1:].upper()}</a>'
+def _links(folder: Path, stem: str) -> str:
+    """Links to the files ``stem``.html/.png/.pdf/.svg that exist in the report's ``folder``."""
+    return " · ".join(f'<a href="{folder.name}/{stem}{suffix}">{suffix[1:].upper()}</a>'
                       for suffix in (".html", ".png", ".pdf", ".svg") if (folder / f"{stem}{suffix}").exists())
 
 

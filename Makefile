@@ -6,15 +6,19 @@
 # place on success). Nothing changed: `make all` does nothing.
 ENGAGEMENT ?= demo
 E := $(ENGAGEMENT)
+# ROOT: the folder holding params/, data/ and outputs/ (default: this project)
+ROOT ?= .
+W := $(if $(filter .,$(ROOT)),,$(ROOT)/)
+export CJM_ROOT := $(abspath $(ROOT))
 PYTHON ?= python3
 VENV := .venv/.installed
 PY := .venv/bin/python
-OUT := outputs/$(E)
+OUT := $(W)outputs/$(E)
 NB := $(OUT)/notebooks
 SECTIONS := $(OUT)/.params
 CJM := $(wildcard cjm/*.py)
 # the demo engagements are generated; a client's raw exports are whatever is in raw/
-RAW := $(if $(shell grep -s '^demo:' params/$(E).yaml),data/$(E)/raw/.complete,$(shell find data/$(E)/raw -type f 2>/dev/null))
+RAW := $(if $(shell grep -s '^demo:' $(W)params/$(E).yaml),$(W)data/$(E)/raw/.complete,$(shell find $(W)data/$(E)/raw -type f 2>/dev/null))
 STEPS := 01_anonymize 02_clean 03_segment 04_survey 05_interviews 06_funnel 07_cjm
 EXECUTED := $(STEPS:%=$(NB)/%.ipynb)
 
@@ -32,14 +36,14 @@ $(VENV): pyproject.toml
 	.venv/bin/pip install -q -e '.[dev]'
 	touch $@
 
-data/%/raw/.complete: cjm/demo.py cjm/demo_voice.py | $(VENV)
+$(W)data/%/raw/.complete: cjm/demo.py cjm/demo_voice.py | $(VENV)
 	$(PY) -m cjm.demo $*
 
-demo-data: data/$(E)/raw/.complete  ## generate the demo engagement's raw exports
+demo-data: $(W)data/$(E)/raw/.complete  ## generate the demo engagement's raw exports
 
 # One file per params section, rewritten only when its content changes, so a change
 # to one step's params reruns that step and those after it.
-$(SECTIONS)/.split: params/$(E).yaml cjm/params.py cjm/schemas.py | $(VENV)
+$(SECTIONS)/.split: $(W)params/$(E).yaml cjm/params.py cjm/schemas.py | $(VENV)
 	$(PY) -m cjm.params split $(E)
 	touch $@
 $(SECTIONS)/%.yaml: $(SECTIONS)/.split ;
@@ -81,4 +85,4 @@ lab: $(VENV)  ## JupyterLab on the project's environment
 	.venv/bin/jupyter lab --allow-root
 
 clean:  ## remove outputs and interim tables of ENGAGEMENT (raw and private data are kept)
-	rm -rf $(OUT) data/$(E)/interim
+	rm -rf $(OUT) $(W)data/$(E)/interim

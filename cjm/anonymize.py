@@ -11,6 +11,12 @@ content and dropped when they hold personal data:
   get the ``client_id`` of the client with that phone or e-mail;
 - names, phones, e-mails, document numbers are dropped; birth dates become the birth
   year (or a 5-year cohort), addresses the town and region;
+- a source without any identifier (a lead list without ids) gets ``row_id``, a
+  pseudonym of each row's number (``<source>:<row>``, rows counted from 1 under the
+  header), so its rows can be told apart and mapped back;
+- columns that ``clean.tables`` maps are kept whatever their content (the consultant
+  has said what they are); other undeclared columns are dropped when their content is
+  personal, each with its reason;
 - free text and interview transcripts are scrubbed (:class:`cjm.scrub.TextScrubber`);
 - a k-anonymity report shows how identifying the remaining quasi-identifiers are.
 
@@ -32,12 +38,20 @@ from tqdm.auto import tqdm
 from cjm.errors import CjmError
 from cjm.geo import normalize_town, region_of, town_from_address
 from cjm.io import atomic_folder, read_export, read_export_chunks, read_transcript, require_columns, write_atomic
+from cjm.params import clean_columns
 from cjm.paths import EngagementPaths
 from cjm.pii import detect_personal_columns, normalize_email, normalize_phone
 from cjm.scrub import KINDS, TextScrubber
 
 #: Pseudonym prefix per identifier kind; other kinds use their first letter.
-PREFIXES = {"client": "C", "deal": "D", "manager": "M", "respondent": "R", "interview": "I"}
+PREFIXES = {"client": "C", "deal": "D", "manager": "M", "respondent": "R", "interview": "I", "row": "N"}
+#: Column added to a source that has no identifier: a pseudonym of each row's number.
+ROW_ID = "row_id"
+#: Where 01 records what it did with each column, beside the anonymized sources.
+TREATMENTS = ".columns.parquet"
+#: Columns of the k-anonymity report.
+K_COLUMNS = ["source", "quasi_identifiers", "k", "records", "groups", "smallest_group", "groups_under_k",
+             "records_under_k", "share_under_k"]
 #: Hex digits of the HMAC kept in a pseudonym (64 bits: collisions are checked, not assumed away).
 PSEUDONYM_HEX = 16
 #: Raw date formats tried, in order, for birth dates.
@@ -356,6 +370,7 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
 
     settings = params.get("anonymize", {})
     quasi = settings.get("quasi_identifiers", {})
+    mapped = clean_columns(params)
     names = {n: read(n, s["name_columns"]) for n, s in sources.items() if s.get("name_columns")}
     scrubber = TextScrubber(known_names(names, sources), params["language"])
     del names
@@ -370,10 +385,15 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
         whole = sink is None or frames is not None or name in quasi or "transcripts" in source
         blocks = [read(name)] if whole else read_source_blocks(params, paths, name, block_rows)
         writer = plan = None
-        totals, link_totals = {}, {}
+        totals, link_totals, rows = {}, {}, 0
         for raw in blocks:
-            plan = plan or _plan_source(raw, source, settings.get("detect_sample", 2000))
+            plan = plan or _plan_source(raw, source, settings.get("detect_sample", 2000), mapped.get(name, []))
             frame, treatments, counts = _anonymize_source(raw, source, plan, pseudonymizer, scrubber, n_jobs)
+            if not source.get("identifiers") and ROW_ID not in raw.columns:
+                numbers = pd.Series([f"{name}:{i}" for i in range(rows + 1, rows + len(raw) + 1)], dtype="str")
+                frame.insert(0, ROW_ID, pseudonymizer.transform(numbers, "row").to_numpy())
+                treatments.insert(0, _treatment(ROW_ID, "added", "row number"))
+            rows += len(raw)
             if "link_to" in source:
                 frame["client_id"], link = indexes[source["link_to"]].link(raw, source["link_person"])
                 link_totals = _add_counts(link_totals, link)
@@ -403,7 +423,7 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     result.links = pd.DataFrame(links, columns=["source", "rows", "linked_by_phone", "linked_by_email",
                                                 "ambiguous", "not_found", "no_contact"]).fillna(0)
     result.links = result.links.astype({c: "int64" for c in result.links.columns if c != "source"})
-    result.k_anonymity = pd.DataFrame(k_rows)
+    result.k_anonymity = pd.DataFrame(k_rows, columns=K_COLUMNS)
     result.reidentification = pseudonymizer.reidentification()
     result.pseudonyms = (result.reidentification.groupby("kind").size()
                          .rename("identifiers").reset_index())
@@ -436,6 +456,7 @@ def write_anonymized(result: AnonymizeResult, paths: EngagementPaths) -> None:
         for name, frame in result.frames.items():
             frame.to_parquet(folder / f"{name}.parquet", index=False)
         _write_transcripts(result, folder)
+        result.columns.to_parquet(folder / TREATMENTS, index=False)
         write_atomic(result.reidentification, paths.reidentification)
 
 
@@ -445,6 +466,7 @@ def run_anonymize(params: dict, paths: EngagementPaths, n_jobs: int = 2) -> Anon
     with atomic_folder(paths.anonymized) as folder:
         result = anonymize(params, paths, n_jobs=n_jobs, sink=folder)
         _write_transcripts(result, folder)
+        result.columns.to_parquet(folder / TREATMENTS, index=False)
         write_atomic(result.reidentification, paths.reidentification)
     return result
 
@@ -489,7 +511,14 @@ def _person_indexes(read, sources, pseudonymizer) -> dict[str, PersonIndex]:
     return indexes
 
 
-def _plan_source(raw: pd.DataFrame, source: dict, detect_sample: int) -> tuple[dict, list[str]]:
+def personal_by_content(raw: pd.DataFrame, source: dict, mapped=(), sample: int = 2000) -> dict[str, str]:
+    """Columns of a source that 01 drops for their content (:func:`cjm.pii.detect_personal_columns`):
+    those neither declared in the source's params nor mapped by ``clean.tables`` (``mapped``)."""
+    skip = set(declared_columns(source)) | set(mapped)
+    return detect_personal_columns(raw[[c for c in raw.columns if c not in skip]], sample=sample)
+
+
+def _plan_source(raw: pd.DataFrame, source: dict, detect_sample: int, mapped=()) -> tuple[dict, list[str]]:
     """What to do with each column of a source, from its params and (for undeclared
     columns) its content: the columns to remove with why, and the free-text columns."""
     removed = {**dict.fromkeys(source.get("name_columns", []), "name"),
@@ -497,10 +526,10 @@ def _plan_source(raw: pd.DataFrame, source: dict, detect_sample: int) -> tuple[d
                **dict.fromkeys(source.get("drop", []), "declared personal")}
     text_columns = list(source.get("free_text", []))
     declared = set(declared_columns(source))
-    undeclared = raw[[c for c in raw.columns if c not in declared]]
-    detected = detect_personal_columns(undeclared, sample=detect_sample)
+    detected = personal_by_content(raw, source, mapped, detect_sample)
     removed.update({c: f"{kind} (found by content)" for c, kind in detected.items()})
-    text_columns += [c for c in undeclared.columns if c not in detected and _looks_like_free_text(raw[c])]
+    text_columns += [c for c in raw.columns if c not in declared and c not in detected
+                     and _looks_like_free_text(raw[c])]
     return removed, text_columns
 
 

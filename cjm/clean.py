@@ -34,7 +34,7 @@ NO_CLIENT = "no_client"
 OK, MISSING, FIXED, REJECTED = 0, 1, 2, 3
 #: Date formats tried, in order, when a table gives no ``date_format``.
 DATE_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S",
-                "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%y")
+                "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%y", "%Y%m%d")
 #: Tables split by scope (the others, survey and voice of the customer, are kept whole).
 SCOPED = ("clients", "deals", "stage_events", "touches", "post_deal_nps")
 #: Labels of the groups no rule names, by language.
@@ -116,24 +116,66 @@ def parse_integers(values: pd.Series, low: float = -np.inf, high: float = np.inf
     return numbers.mask(bad).round().astype("Int64"), status
 
 
-def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.Series, np.ndarray]:
-    """Dates and times as written in exports (``dd.mm.yyyy``, ISO, with or without time).
+#: A time zone offset at the end of an ISO 8601 time (``Z``, ``+02:00``, ``-0500``).
+_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+#: Excel serial day numbers read as dates: 1950-01-01 to 2099-12-31.
+EXCEL_SERIALS = (18264, 73415)
+_EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
 
-    With ``date_format`` every value must have that format; without, the format that
-    reads most of the first 500 distinct values is tried first, then the others
-    (:data:`DATE_FORMATS`), so a column mixing dates with and without time reads whole.
+
+def parse_dates(values: pd.Series, date_format: str | None = None,
+                info: dict | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Dates and times as written in exports: ``dd.mm.yyyy``, ISO 8601 (``T``,
+    fractions of a second, UTC offsets), ``YYYYMMDD``, Excel serial day numbers.
+
+    With ``date_format`` every value must have that format; without, the formats of
+    :data:`DATE_FORMATS` and ISO 8601 are tried, the one that reads most of the first
+    500 distinct values first, so a column mixing dates with and without time reads
+    whole. Times with a UTC offset are converted to UTC (offsets differ within a log
+    when summer time starts or ends). A column of numbers none of these read, within
+    :data:`EXCEL_SERIALS`, is read as Excel serial days.
+
+    Parameters
+    ----------
+    info : dict, optional
+        Filled with what was done: ``offsets`` (the UTC offsets converted, sorted) and
+        ``excel_serial`` (values read as Excel days), when any.
+
+    Returns
+    -------
+    dates : Series of datetime64[us]
+        Naive (UTC where the text had an offset); NaT where blank or unreadable.
+    status : ndarray of int8
+        Per value: OK, MISSING or REJECTED.
     """
-    formats = (date_format,) if date_format else DATE_FORMATS
+    formats = (date_format,) if date_format else (*DATE_FORMATS, "ISO8601")
+    found = info if info is not None else {}
+
+    def read(text: pd.Series, fmt: str) -> pd.Series:
+        if fmt != "ISO8601" and "%z" not in fmt:
+            return pd.to_datetime(text, format=fmt, errors="coerce")
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+        offsets = text[parsed.notna()].str.extract(f"({_OFFSET.pattern})", expand=False).dropna()
+        if len(offsets):
+            found["offsets"] = sorted(set(found.get("offsets", [])) | set(offsets.unique()))
+        return parsed.dt.tz_convert(None)
 
     def parse(text):
         sample = text.iloc[:500]
-        ranked = sorted(formats, key=lambda f: -pd.to_datetime(sample, format=f, errors="coerce").notna().sum())
+        ranked = sorted(formats, key=lambda f: -read(sample, f).notna().sum())
         out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
         for fmt in ranked:
             todo = out.isna() & text.ne("")
             if not todo.any():
                 break
-            out[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+            out[todo] = read(text[todo], fmt)
+        todo = out.isna() & text.ne("")
+        if todo.any() and not date_format:
+            days = pd.to_numeric(text[todo], errors="coerce")
+            serial = days.between(*EXCEL_SERIALS)
+            if serial.sum() > 0.5 * todo.sum():
+                out[days.index[serial]] = _EXCEL_ORIGIN + pd.to_timedelta(days[serial], unit="D")
+                found["excel_serial"] = found.get("excel_serial", 0) + int(serial.sum())
         return out, np.where(out.isna(), REJECTED, OK)
 
     return _by_unique(values, parse)
@@ -157,7 +199,10 @@ def unify_labels(values: pd.Series, mapping: dict | None = None) -> tuple[pd.Ser
     if mapping:
         lookup = {re.sub(r"\s+", " ", str(k)).strip(): str(v) for k, v in mapping.items() if k != OTHER_VALUES}
         default = mapping.get(OTHER_VALUES)
-        out = out.map(lookup).fillna(out if default is None else str(default))
+        # as written first, then in any case (a params "yes" matches the data's "Yes")
+        folded = {key.casefold(): value for key, value in lookup.items()}
+        mapped = out.map(lookup).fillna(out.str.casefold().map(folded))
+        out = mapped.fillna(out if default is None else str(default))
     blank = (tidy == "").to_numpy()
     # a fix turns a variant into a spelling the column also has; a recode (Успешно -> won) is not one
     fixed = (out != written) & out.isin(set(tidy))
@@ -329,7 +374,8 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
         *columns.values(), *spec.get("exclude_values", {}), *([spec["join"]["key"]] if "join" in spec else [])]
     raw = source_columns(frames, source, used)
     param = f"clean.tables.{name}.columns"
-    require_columns(raw, list(dict.fromkeys(columns.values())), where, param)
+    dropped = frames.dropped(source) if isinstance(frames, AnonymizedSources) else None
+    require_columns(raw, list(dict.fromkeys(columns.values())), where, param, dropped)
     for column in spec.get("exclude_values", {}):
         require_columns(raw, [column], where, f"clean.tables.{name}.exclude_values")
     counts = {"table": name, "source": source, "rows_read": len(raw)}
@@ -417,9 +463,11 @@ def _check_outcomes(mapped: pd.DataFrame, typed: dict, spec: dict, where: str) -
     bad = mapped.loc[outcome.notna() & ~outcome.isin(schemas.OUTCOMES), "outcome"]
     if len(bad):
         values = ", ".join(repr(v) for v in bad.value_counts().index[:8])
+        listed = [str(k) for k in spec.get("values", {}).get("outcome", {})]
+        known = f" (it lists {', '.join(repr(k) for k in listed)}, which match none of them)" if listed else ""
         raise CjmError(f"{where}: column '{spec['columns']['outcome']}' has statuses {values} that are "
                        f"not mapped to won, lost or open",
-                       "list them under 'clean.tables.deals.values.outcome' (use '*' for all others)")
+                       f"list them under 'clean.tables.deals.values.outcome'{known}; '*' maps all others")
 
 
 def _quality(name: str, source: str, mapped: pd.DataFrame, state: pd.DataFrame, sources: dict,
@@ -632,6 +680,21 @@ class AnonymizedSources(Mapping):
     def __init__(self, folder: Path, names):
         self.folder = Path(folder)
         self.names = [n for n in names if (self.folder / f"{n}.parquet").exists()]
+
+    def dropped(self, name: str) -> dict[str, dict]:
+        """Columns of source ``name`` that 01 dropped: column -> ``detail`` (why) and
+        ``fix`` (what to declare if the column is needed)."""
+        from cjm.anonymize import TREATMENTS
+
+        path = self.folder / TREATMENTS
+        if not path.exists():
+            return {}
+        table = pd.read_parquet(path)
+        rows = table[(table["source"] == name) & (table["treatment"] == "dropped")]
+        return {row.column: {"detail": row.detail, "fix": (
+            f"if it is not personal, declare it under 'sources.{name}.keep'" if "found by content" in row.detail
+            else f"it is declared personal under 'sources.{name}': map another column")}
+            for row in rows.itertuples()}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.read(name)

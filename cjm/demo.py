@@ -33,7 +33,7 @@ import pandas as pd
 
 from cjm.geo import TOWNS, normalize_town
 from cjm.io import write_xlsx_deterministic
-from cjm.paths import PROJECT_ROOT, EngagementPaths
+from cjm.paths import WORKSPACE, EngagementPaths
 
 COMPANY = "АвтоЛизинг Плюс"
 PERIOD_START = pd.Timestamp("2023-01-01")
@@ -1647,7 +1647,7 @@ class _NoProgress:
 
 
 def generate(engagement: str = "demo", scale: float = 1, seed: int = 2025, layout: str = "native",
-             root: Path = PROJECT_ROOT) -> dict:
+             root: Path = WORKSPACE) -> dict:
     """Generate the demo world and write ``data/<engagement>/raw`` and ``truth``.
 
     Parameters
@@ -1725,7 +1725,7 @@ def _json_default(o):
     raise TypeError(f"not JSON serializable: {type(o)}")
 
 
-def load_truth(engagement: str = "demo", root: Path = PROJECT_ROOT) -> dict:
+def load_truth(engagement: str = "demo", root: Path = WORKSPACE) -> dict:
     """The planted facts of a generated demo engagement (``truth/truth.json``)."""
     path = EngagementPaths(engagement, Path(root)).truth / "truth.json"
     if not path.exists():
@@ -1740,7 +1740,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1)
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--layout", choices=["native", "bitrix"], default=None)
-    ap.add_argument("--root", type=Path, default=PROJECT_ROOT)
+    ap.add_argument("--root", type=Path, default=WORKSPACE)
     args = ap.parse_args(argv)
     layout = args.layout or ("bitrix" if "bitrix" in args.engagement else "native")
     scale = int(args.scale) if float(args.scale).is_integer() else args.scale

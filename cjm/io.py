@@ -27,6 +27,11 @@ import pandas as pd
 from cjm.errors import CjmError
 
 _DELIMITERS = (";", ",", "\t", "|")
+#: ``sep`` of a file whose columns are separated by runs of spaces or tabs.
+WHITESPACE = r"\s+"
+#: Delimiters as messages name them.
+SEP_NAMES = {";": "';' (semicolon)", ",": "',' (comma)", "\t": "'\\t' (tab)", "|": "'|' (bar)",
+             WHITESPACE: "'\\s+' (spaces)"}
 _SAMPLE_BYTES = 1 << 16
 _SAMPLE_ROWS = 50
 _FIXED_TIME = datetime(2025, 10, 1)
@@ -152,11 +157,15 @@ def _read_csv(path: Path, fmt: dict, param: str, usecols=None, rows: int | None 
     if not "".join(text.splitlines()[skip:]).strip():
         raise CjmError(f"{path} has no header line", "the first line must name the columns")
     sep = fmt.get("sep") or _guess_sep(path, text, skip, whole, param)
+    if len(sep) != 1 and sep != WHITESPACE:
+        raise CjmError(f"{path}: '{param}.sep' is {sep!r}",
+                       "set it to the one character between the columns, or '\\s+' for runs of spaces")
     header = _sample_records(text, sep, skip, whole)[0]
     if len(header) < 2:
-        found = [d for d in _DELIMITERS if d != sep and len(_sample_records(text, d, skip, whole)[0]) > 1]
-        hint = f"the header is split by {found[0]!r}: " if found else ""
-        raise CjmError(f"{path}: delimiter {sep!r} not found in the header line",
+        fits = _fitting_seps(text, skip, whole)
+        real = max(fits, key=fits.get) if fits else None
+        hint = f"the columns are split by {SEP_NAMES[real]}: " if real else ""
+        raise CjmError(f"{path}: delimiter {SEP_NAMES.get(sep, repr(sep))} not found in the header line",
                        f"{hint}set '{param}.sep'")
     options = dict(sep=sep, encoding=encoding, dtype=str, keep_default_na=False, na_values=[""],
                    skiprows=skip, usecols=usecols, engine="c")
@@ -200,43 +209,61 @@ def _sample_records(text: str, sep: str, skip: int, whole: bool) -> list[list[st
     When ``text`` is the start of a longer file its last record may be cut and is left out.
     """
     limit = skip + _SAMPLE_ROWS + 2
-    records = []
-    with contextlib.suppress(csv.Error):  # a quote left open at the end of the sample
-        records.extend(itertools.islice(csv.reader(io.StringIO(text), delimiter=sep), limit))
+    if sep == WHITESPACE:
+        records = [line.split() for line in text.splitlines()[:limit]]
+    else:
+        records = []
+        with contextlib.suppress(csv.Error):  # a quote left open at the end of the sample
+            records.extend(itertools.islice(csv.reader(io.StringIO(text), delimiter=sep), limit))
     if not whole and len(records) < limit:
         records = records[:-1]
     return [r for r in records[skip:] if r][: _SAMPLE_ROWS + 1] or [[]]
 
 
-def _guess_sep(path: Path, text: str, skip: int, whole: bool, param: str) -> str:
-    """The delimiter that splits the header into most columns and every sampled row into as many."""
+def _fitting_seps(text: str, skip: int, whole: bool) -> dict[str, int]:
+    """Delimiters that split the header into several columns and every sampled row into as
+    many, with their number of columns; runs of spaces only when no delimiter fits."""
     fits = {}
-    for sep in _DELIMITERS:
+    for sep in (*_DELIMITERS, WHITESPACE):
+        if sep == WHITESPACE and fits:
+            break
         header, *rows = _sample_records(text, sep, skip, whole)
         if len(header) > 1 and all(len(row) == len(header) for row in rows):
             fits[sep] = len(header)
+    return fits
+
+
+def _guess_sep(path: Path, text: str, skip: int, whole: bool, param: str) -> str:
+    """The delimiter that splits the header into most columns and every sampled row into as many."""
+    fits = _fitting_seps(text, skip, whole)
     best = sorted(fits, key=fits.get, reverse=True)
     if not best or (len(best) > 1 and fits[best[0]] == fits[best[1]]):
-        tried = ", ".join(repr(d) for d in (best or _DELIMITERS))
+        tried = ", ".join(SEP_NAMES[d] for d in (best or [*_DELIMITERS, WHITESPACE]))
         raise CjmError(f"{path}: cannot tell the delimiter (tried {tried})",
-                       f"set '{param}.sep' to the character between the columns")
+                       f"set '{param}.sep' to the character between the columns ('\\s+' for spaces)")
     return best[0]
 
 
-def require_columns(frame: pd.DataFrame, columns, where: str, param: str) -> None:
-    """Raise a CjmError naming the missing columns, the close matches and the key to edit."""
+def require_columns(frame: pd.DataFrame, columns, where: str, param: str, dropped: dict | None = None) -> None:
+    """Raise a CjmError naming the missing columns, the close matches and the key to edit.
+
+    ``dropped`` (column -> why, from 01) explains a column that 01 removed as personal.
+    """
     import difflib
 
     missing = [c for c in columns if c not in frame.columns]
     if not missing:
         return
-    hints = []
+    hints, fixes = [], [f"correct the column name under '{param}'"]
     for col in missing:
+        if dropped and col in dropped:
+            hints.append(f"'{col}' (dropped in 01 as {dropped[col]['detail']})")
+            fixes = [dropped[col]["fix"]]
+            continue
         close = difflib.get_close_matches(col, [str(c) for c in frame.columns], n=1, cutoff=0.5)
         hints.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
     raise CjmError(f"{where}: column {', '.join(hints)} not found; it has: "
-                   f"{', '.join(map(str, frame.columns))}",
-                   f"correct the column name under '{param}'")
+                   f"{', '.join(map(str, frame.columns))}", "; ".join(fixes))
 
 
 @contextlib.contextmanager

@@ -36,11 +36,11 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
-from cjm.anonymize import BIRTH_DATE_FORMATS, declared_columns, read_sources
+from cjm.anonymize import BIRTH_DATE_FORMATS, personal_by_content, read_sources
 from cjm.errors import CjmError
-from cjm.params import load_params
-from cjm.paths import PROJECT_ROOT, EngagementPaths
-from cjm.pii import (PATTERNS, detect_personal_columns, find_phones, normalize_email, normalize_passport,
+from cjm.params import clean_columns, load_params
+from cjm.paths import WORKSPACE, EngagementPaths
+from cjm.pii import (PATTERNS, find_phones, normalize_email, normalize_passport,
                      normalize_personal_number, normalize_phone)
 from cjm.scrub import PLACEHOLDERS
 
@@ -275,7 +275,8 @@ def _texts(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(values[values != ""].unique(), dtype="str")
 
 
-def _add_source(found: PersonalValues, frame: pd.DataFrame, source: dict, detect_sample: int) -> None:
+def _add_source(found: PersonalValues, frame: pd.DataFrame, source: dict, detect_sample: int,
+                mapped=()) -> None:
     """Add the raw personal values of one source to ``found``."""
     words = []
     for column, kind in source.get("identifiers", {}).items():
@@ -289,12 +290,10 @@ def _add_source(found: PersonalValues, frame: pd.DataFrame, source: dict, detect
         words += _name_forms(full[full.str.contains(" ")].unique())
     for column in [c for c in names if c not in split]:  # a single word alone is no name
         words += _name_forms(_texts(frame, column))
-    declared = set(declared_columns(source))
-    undeclared = frame[[c for c in frame.columns if c not in declared]]
     by_kind = {**source.get("link_person", {}), **dict.fromkeys(source.get("drop", []), "document"),
                **dict.fromkeys(source.get("birth_date", {}), "birth_date"),
                **dict.fromkeys(source.get("address", []), "address"),
-               **detect_personal_columns(undeclared, sample=detect_sample)}  # what 01 drops by content
+               **personal_by_content(frame, source, mapped, detect_sample)}  # what 01 drops by content
     for column, kind in by_kind.items():
         texts = _texts(frame, column)
         if kind == "phone":
@@ -335,8 +334,9 @@ def raw_personal_values(params: dict, frames: dict[str, pd.DataFrame]) -> Person
     """
     found = PersonalValues()
     detect_sample = params.get("anonymize", {}).get("detect_sample", 2000)
+    mapped = clean_columns(params)
     for name, source in params["sources"].items():
-        _add_source(found, frames[name], source, detect_sample)
+        _add_source(found, frames[name], source, detect_sample, mapped.get(name, []))
     return found
 
 
@@ -503,7 +503,7 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
     CjmError
         Bad params, a missing raw export, nothing to scan, or a file that cannot be read.
     """
-    root = Path(root) if root else PROJECT_ROOT
+    root = Path(root) if root else WORKSPACE
     paths = EngagementPaths(engagement, root)
     params = load_params(engagement, root)
     files = scanned_files(paths)
@@ -536,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m cjm.leaks ENGAGEMENT``: 0 and a stamp when clean, 1 on finds, 2 on an error."""
     ap = argparse.ArgumentParser(prog="python -m cjm.leaks", description=__doc__.splitlines()[0])
     ap.add_argument("engagement")
-    ap.add_argument("--root", type=Path, default=PROJECT_ROOT)
+    ap.add_argument("--root", type=Path, default=WORKSPACE)
     args = ap.parse_args(argv)
     stamp = EngagementPaths(args.engagement, args.root).outputs / STAMP
     t0 = time.perf_counter()

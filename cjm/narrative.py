@@ -36,6 +36,14 @@ TEXTS = {
         "01.k_anonymity": "## Риск повторной идентификации (k-анонимность)\n\nОбобщённые признаки "
                           "(год рождения, город и т. п.): сколько записей попадает в группы меньше k.",
         "01.pseudonyms": "## Псевдонимы\n\nСколько разных идентификаторов каждого вида заменено.",
+        "01.row_ids": "В выгрузках без колонки идентификатора ({sources}) строки пронумерованы, и номер "
+                      "строки заменён псевдонимом (колонка row_id): так записи различимы, а заказчик может "
+                      "сопоставить их с исходным файлом.",
+        "01.no_free_text": "## Очистка свободного текста\n\nСвободного текста (комментариев, описаний, "
+                           "расшифровок) в выгрузках нет.",
+        "01.found_by_content": "Удалены по содержимому, хотя в параметрах не описаны: {columns}.",
+        "01.no_k_anonymity": "## Риск повторной идентификации (k-анонимность)\n\nПроверка не проводилась: "
+                             "обобщённые признаки для неё (год рождения, город и т. п.) не указаны.",
         "02.title": "# 2. Очистка данных и рамки исследования\n\n"
                     "Обезличенные выгрузки сведены в единые таблицы: клиенты, сделки, этапы, "
                     "касания. Типы приведены, дубликаты удалены, варианты написания объединены. "
@@ -268,6 +276,13 @@ TEXTS = {
         "01.k_anonymity": "## Re-identification risk (k-anonymity)\n\nGeneralized attributes (birth "
                           "year, town, ...): how many records fall in groups smaller than k.",
         "01.pseudonyms": "## Pseudonyms\n\nDistinct identifiers of each kind replaced.",
+        "01.row_ids": "Exports without an identifier column ({sources}) had their rows numbered, and the "
+                      "row number replaced by a pseudonym (column row_id): the records can be told apart, and "
+                      "the client can map them back to the original file.",
+        "01.no_free_text": "## Free text\n\nThe exports hold no free text (comments, descriptions, transcripts).",
+        "01.found_by_content": "Removed for their content, though the parameters do not describe them: {columns}.",
+        "01.no_k_anonymity": "## Re-identification risk (k-anonymity)\n\nNot checked: no generalized "
+                             "attributes (birth year, town ...) were named for it.",
         "02.title": "# 2. Cleaning and scope\n\n"
                     "The anonymized exports are put into common tables: clients, deals, stages, "
                     "touches. Types are parsed, duplicates removed, spelling variants unified. "
@@ -552,7 +567,8 @@ LABELS = {
 #: Words inside tables (treatments of columns, kinds of identifiers), by language.
 VALUES = {
     "ru": {
-        "pseudonymized": "псевдоним", "dropped": "удалена", "generalized": "обобщена",
+        "pseudonymized": "псевдоним", "dropped": "удалена", "generalized": "обобщена", "added": "добавлена",
+        "row number": "номер строки",
         "scrubbed": "очищен текст", "kept": "оставлена", "declared not personal": "не персональная (параметры)",
         "looks like free text": "похожа на свободный текст", "found by content": "найдено по содержимому",
         "used to link the person": "использован для связи с клиентом", "declared personal": "персональная (параметры)",

@@ -11,6 +11,7 @@ that Make reruns only the steps whose parameters changed.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,26 @@ import yaml
 from cjm.errors import CjmError
 from cjm.schemas import TABLES
 from cjm.paths import EngagementPaths
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML as the consultant wrote it: only ``true``/``false`` are booleans, so a value
+    map's ``yes``, ``no``, ``on``, ``off`` stay the words they match in the data (YAML
+    1.1 would turn them into booleans)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+#: Words read as a yes/no setting (``online: yes``).
+_BOOL_WORDS = {"yes": True, "on": True, "y": True, "no": False, "off": False, "n": False}
+
+
+def read_yaml(text: str):
+    """YAML text as :class:`_Loader` reads it."""
+    return yaml.load(text, Loader=_Loader)
 
 
 class Spec:
@@ -42,6 +63,8 @@ class Scalar(Spec):
             self.expected += f" >= {minimum}"
 
     def check(self, value, where, fail):
+        if bool in self.types and isinstance(value, str) and value.lower() in _BOOL_WORDS:
+            value = _BOOL_WORDS[value.lower()]
         if isinstance(value, bool) and bool not in self.types:
             fail(where, value, self.expected)
         if not isinstance(value, self.types):
@@ -157,6 +180,7 @@ SCHEMA = Section({
     "engagement": TEXT,
     "client": TEXT,
     "language": Scalar(str, choices=("ru", "en")),
+    "text_language": TEXT,
     "seed": Scalar(int, minimum=0),
     "demo": Section({"layout": Scalar(str, choices=("native", "bitrix")),
                      "scale": Scalar(int, minimum=1)}),
@@ -222,6 +246,7 @@ SCHEMA = Section({
         "respondent_speakers": TEXTS,
         "codebook": MapOf(MapOf(CODE)),
         "lexicon": Section({"positive": TEXTS, "negative": TEXTS}),
+        "negations": TEXTS,
         "quotes_per_code": Scalar(int, minimum=1),
         "discovery_min_documents": Scalar(int, minimum=1),
     }, required=("codebook",), defaults={"respondent_speakers": ["Респондент", "Respondent"], "quotes_per_code": 3,
@@ -269,7 +294,7 @@ SCHEMA = Section({
 }, required=("engagement", "language", "seed", "stages", "sources"))
 
 #: Keys every step reads; a change to one reruns every step.
-SHARED_KEYS = ("engagement", "client", "language", "seed", "stages", "won_stage", "journey_stages", "sources")
+SHARED_KEYS = ("engagement", "client", "language", "text_language", "seed", "stages", "won_stage", "journey_stages", "sources")
 #: Notebook sections, in pipeline order.
 SECTIONS = ("anonymize", "clean", "segment", "survey", "interviews", "funnel", "maps")
 
@@ -312,7 +337,7 @@ def load_params(engagement: str | Path, root: Path | None = None) -> dict:
         raise CjmError(f"no parameters file {path}",
                        "copy params/demo.yaml to params/<engagement>.yaml and edit it")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise CjmError(f"{path}: not valid YAML ({err})", "fix the YAML syntax at the line shown") from err
     if not isinstance(raw, dict):
@@ -427,6 +452,20 @@ def _check_journey_stages(params: dict, path: Path) -> None:
             raise CjmError(f"{path}: {err.problem}", err.fix) from None
 
 
+def clean_columns(params: dict) -> dict[str, list[str]]:
+    """Source -> the raw columns ``clean.tables`` maps onto canonical tables (columns, join
+    keys and columns, exclude_values, the event log's case columns), sorted. 01 never drops
+    these by their content: the consultant declared what they are by mapping them."""
+    out: dict[str, set] = {}
+    clean = params.get("clean") or {}
+    for table in clean.get("tables", {}).values():
+        out.setdefault(table["source"], set()).update([*table["columns"].values(), *table.get("exclude_values", {})])
+        if "join" in table:
+            out.setdefault(table["join"]["source"], set()).update(
+                [table["join"]["key"], *table["join"].get("columns", {}).values()])
+    return {source: sorted(columns) for source, columns in sorted(out.items())}
+
+
 def default_section(name: str) -> dict:
     """A notebook section with every key at its default, for a params file without it."""
     return SCHEMA.fields[name].check({}, name, _Failure("defaults"))
@@ -436,6 +475,8 @@ def section_view(params: dict, section: str) -> dict:
     """The part of the parameters one notebook section depends on."""
     view = {key: params.get(key) for key in SHARED_KEYS}
     view[section] = params.get(section)
+    if section == "anonymize":  # 01 keeps the columns 02 maps, whatever their content
+        view["clean_columns"] = clean_columns(params)
     return view
 
 

@@ -1,9 +1,17 @@
-"""Where an engagement's files live, resolved from the project root (not the cwd)."""
+"""Where an engagement's files live, resolved from the project root (not the cwd).
 
+The code (notebooks, the package) lives in :data:`PROJECT_ROOT`; the engagements'
+``params/``, ``data/`` and ``outputs/`` live in :data:`WORKSPACE`: the project root,
+or the folder the environment variable ``CJM_ROOT`` names (``make all ROOT=...``
+sets it), so a client's data can live apart from the code.
+"""
+
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WORKSPACE = Path(os.environ["CJM_ROOT"]).resolve() if os.environ.get("CJM_ROOT") else PROJECT_ROOT
 
 
 @dataclass(frozen=True)
@@ -11,7 +19,7 @@ class EngagementPaths:
     """Folders and stable file names of one engagement (see DESIGN.md, "Files with stable names")."""
 
     name: str
-    root: Path = PROJECT_ROOT
+    root: Path = WORKSPACE
 
     @property
     def params(self) -> Path:

@@ -293,9 +293,22 @@ def is_full_name(value: object) -> bool:
 
 
 # ----------------------------------------------------------------------------- columns
-def _is_birth_date(values: pd.Series) -> pd.Series:
-    dates = pd.to_datetime(values.astype(str), errors="coerce", dayfirst=True, format="mixed")
-    return dates.dt.year.between(1925, 2010)
+#: Years a birth date of a client can have.
+BIRTH_YEARS = (1920, 2012)
+
+
+def _birth_years(years: pd.Series, threshold: float) -> bool:
+    """Whether the years of a column of dates look like clients' birth years: most within
+    :data:`BIRTH_YEARS` and spread over the decades of a clientele (90% of them over at
+    least 8 years), unlike dates of events (calls, deals) that fall in a few recent years."""
+    years = years.dropna()
+    if years.empty or years.between(*BIRTH_YEARS).mean() < threshold:
+        return False
+    return years.quantile(0.95) - years.quantile(0.05) >= 8
+
+
+def _date_years(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values.astype(str), errors="coerce", dayfirst=True, format="mixed").dt.year
 
 
 _CHECKS = {
@@ -339,8 +352,9 @@ def detect_personal_columns(df: pd.DataFrame, sample: int = 2000, threshold: flo
     -------
     dict
         column -> kind, one of ``phone``, ``email``, ``passport``,
-        ``personal_number``, ``full_name``, ``birth_date`` (dates with years
-        1925-2010). Columns that match no kind are absent.
+        ``personal_number``, ``full_name``, ``birth_date`` (dates whose years look like
+        a clientele's birth years, see :func:`_birth_years`). Columns that match no kind
+        are absent.
 
     >>> detect_personal_columns(pd.DataFrame({"Колонка 7": ["+375 29 123-45-67", "80441234567"]}))
     {'Колонка 7': 'phone'}
@@ -351,7 +365,7 @@ def detect_personal_columns(df: pd.DataFrame, sample: int = 2000, threshold: flo
         if values.empty:
             continue
         if values.dtype.kind == "M":
-            if values.dt.year.between(1925, 2010).mean() >= threshold:
+            if _birth_years(values.dt.year, threshold):
                 found[col] = "birth_date"
             continue
         uniq = values.value_counts()
@@ -363,6 +377,6 @@ def detect_personal_columns(df: pd.DataFrame, sample: int = 2000, threshold: flo
                 break
         else:
             if values.str.match(r"^\d{1,4}[.\-/]\d{1,2}[.\-/]\d{2,4}(?:[ T]\d|$)").mean() >= threshold \
-                    and _is_birth_date(values).mean() >= threshold:
+                    and _birth_years(_date_years(values), threshold):
                 found[col] = "birth_date"
     return found

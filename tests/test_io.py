@@ -128,7 +128,8 @@ def test_unknown_encoding_name(tmp_path):
 
 def test_unknown_delimiter_names_the_file_and_the_fix(tmp_path):
     path = _write(tmp_path / "deals.csv", "Номер#Стадия\n1#Новая\n".encode("utf-8"))
-    err = _raises(r"deals\.csv: delimiter ';' not found", path, {"sep": ";"}, param="sources.deals.format")
+    err = _raises(r"deals\.csv: delimiter ';' \(semicolon\) not found", path, {"sep": ";"},
+                  param="sources.deals.format")
     assert err.fix == "set 'sources.deals.format.sep'"
     err = _raises(r"deals\.csv: cannot tell the delimiter", path, param="sources.deals.format")
     assert "set 'sources.deals.format.sep'" in err.fix
@@ -137,8 +138,8 @@ def test_unknown_delimiter_names_the_file_and_the_fix(tmp_path):
 
 def test_wrong_known_delimiter_suggests_the_right_one(tmp_path):
     path = _write(tmp_path / "deals.csv", b"a,b\n1,2\n")
-    err = _raises("delimiter ';' not found", path, {"sep": ";"})
-    assert err.fix == "the header is split by ',': set 'format.sep'"
+    err = _raises(r"delimiter ';' \(semicolon\) not found", path, {"sep": ";"})
+    assert err.fix == "the columns are split by ',' (comma): set 'format.sep'"
 
 
 def test_rows_that_do_not_fit_the_header(tmp_path):

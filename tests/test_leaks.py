@@ -8,6 +8,7 @@ import pytest
 from cjm import leaks
 from cjm.anonymize import read_sources
 from cjm.leaks import PersonalValues, ValueIndex, documents, find_leaks, find_personal, main, raw_personal_values
+from cjm.paths import PROJECT_ROOT
 
 NAME = "Баранов Олег Петрович"
 
@@ -230,6 +231,6 @@ def test_user_errors_exit_2(tmp_path, capsys):
     assert capsys.readouterr().err.startswith("error: no parameters file")
     (tmp_path / "params").mkdir()
     (tmp_path / "params" / "demo.yaml").write_text(
-        (leaks.PROJECT_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        (PROJECT_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     assert main(["demo", "--root", str(tmp_path)]) == 2
     assert "nothing to scan" in capsys.readouterr().err

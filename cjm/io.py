@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cjm.errors import CjmError
+from cjm.xes import is_xes, read_xes_chunks
 
 _DELIMITERS = (";", ",", "\t", "|")
 #: ``sep`` of a file whose columns are separated by runs of spaces or tabs.
@@ -60,7 +61,8 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format",
     Parameters
     ----------
     path : Path
-        The file, ``.csv``/``.txt``/``.tsv`` or ``.xlsx``.
+        The file, ``.csv``/``.txt``/``.tsv``, ``.xlsx``, or an event log ``.xes``/``.xes.gz``
+        (:mod:`cjm.xes`: one row per event, trace attributes as ``case:<key>``).
     fmt : dict, optional
         ``encoding`` and ``sep`` of a CSV (each guessed from the file's first 64 KiB when
         not given: utf-16 by its BOM, else utf-8 if it decodes, else cp1251; the one of
@@ -89,7 +91,7 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format",
 
 def read_export_chunks(path: Path, fmt: dict | None = None, param: str = "format",
                        columns: list[str] | None = None, rows: int | None = None):
-    """:func:`read_export`, a block of at most ``rows`` rows at a time (CSV only; an
+    """:func:`read_export`, a block of at most ``rows`` rows at a time (CSV and XES; an
     xlsx, or ``rows=None``, comes in one block). Errors further into the file are raised
     when their block is read, as the same :class:`CjmError`.
 
@@ -111,9 +113,11 @@ def read_export_chunks(path: Path, fmt: dict | None = None, param: str = "format
         blocks = iter([_read_xlsx(path, fmt, param, usecols)])
     elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
         blocks = _read_csv(path, fmt, param, usecols, rows)
+    elif is_xes(path):
+        blocks = read_xes_chunks(path, rows, columns)
     else:
         raise CjmError(f"{path}: unsupported file type '{path.suffix}'",
-                       "export it as .csv or .xlsx")
+                       "export it as .csv, .xlsx or, for an event log, .xes")
     rows_read = 0
     for frame in blocks:
         frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]

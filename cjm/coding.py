@@ -1,13 +1,21 @@
 """Coding of what customers say: interview turns, open answers and mystery-shopper notes
-into the codes of a codebook, by map layer and stage.
+into the codes of a codebook, by map layer and stage, in the language of the texts.
 
 A codebook (params' ``interviews.codebook``) groups codes by map layer (touchpoint,
 barrier, pain, positive, emotion, question, goal, influencer, theme); each code has a
 stage, a valence and patterns. A pattern is a few words that must all occur in one
-sentence, compared as lemmas (pymorphy3), so «договор», «договора», «договором» match
-alike; a word ending in ``*`` matches by prefix. A word written ``не …`` must be negated
-(«не перезвонили»). A code is not given where the sentence negates one of its words
-(«страховку никто не навязывал», «тревоги не было»).
+sentence, compared as lemmas, so «договор», «договора», «договором» match alike; a word
+ending in ``*`` matches by prefix. A word written after a negation (``не …``, or the text
+language's own: «não chegar», «not call») must be negated («не перезвонили»). A code is
+not given where the sentence negates one of its words («страховку никто не навязывал»,
+«тревоги не было»).
+
+The text language (params' ``text_language``, else ``language``) picks the lemmatizer:
+pymorphy3 for Russian, simplemma for the other :data:`SUPPORTED_LANGUAGES`; the negation
+words (:data:`NEGATIONS`, plus params' ``interviews.negations``); the seed tone lexicon
+(ru/en only: other languages are scored with params' ``interviews.lexicon`` alone, see
+:func:`tone_scored`); and how candidate themes are found (Russian nouns, else content
+lemmas that are no stop words).
 
 The unit of coding is the sentence: a fragment is one sentence with one code.
 """
@@ -16,24 +24,44 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
+from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES as _SIMPLEMMA_LANGUAGES
 
 from cjm.errors import CjmError
 
+#: Text languages the coding can lemmatize: ``ru`` (pymorphy3) and simplemma's (ISO 639 codes).
+SUPPORTED_LANGUAGES = frozenset({"ru"}) | frozenset(_SIMPLEMMA_LANGUAGES)
 #: Map layers a code can belong to, and the valence of their codes unless a code says otherwise.
 LAYERS = {"theme": 0, "touchpoint": 0, "influencer": 0, "goal": 0, "question": 0, "barrier": -1, "pain": -1,
           "positive": 1, "emotion": 0}
 #: Layers whose codes a negation turns around («не было тревоги»); a touchpoint, question or
 #: theme is mentioned even in a negative sentence («на сайте нет информации»).
 NEGATABLE = frozenset({"barrier", "pain", "positive", "emotion", "goal"})
-#: Words that negate the word after them (up to ``NEGATION_REACH`` words on).
-NEGATIONS = frozenset({"не", "ни", "нет", "никто", "ничто", "ничего", "никогда", "нигде", "никак", "no", "not",
-                       "never", "without"})
+#: Words that negate the word after them (up to ``NEGATION_REACH`` words on), by text language;
+#: params' ``interviews.negations`` adds words. A language not listed negates with those alone.
+NEGATIONS = {
+    "ru": frozenset({"не", "ни", "нет", "никто", "ничто", "ничего", "никогда", "нигде", "никак", "no", "not",
+                     "never", "without"}),
+    "en": frozenset({"no", "not", "never", "without", "nobody", "nothing", "none", "neither", "nor", "cannot"}),
+    "pt": frozenset({"não", "nem", "nunca", "jamais", "nenhum", "nenhuma", "ninguém", "nada", "sem"}),
+    "es": frozenset({"no", "ni", "nunca", "jamás", "nada", "nadie", "ninguno", "ninguna", "ningún", "sin",
+                     "tampoco"}),
+    "fr": frozenset({"ne", "n", "pas", "jamais", "rien", "aucun", "aucune", "sans", "ni", "non"}),  # n': «n'est pas»
+    "de": frozenset({"nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "niemand",
+                     "nichts", "ohne", "weder"}),
+    "it": frozenset({"non", "né", "mai", "niente", "nulla", "nessuno", "nessuna", "nessun", "senza"}),
+    "uk": frozenset({"не", "ні", "ніхто", "ніщо", "нічого", "ніколи", "ніде", "ніяк", "без", "немає", "нема"}),
+    "pl": frozenset({"nie", "ani", "nigdy", "nikt", "nic", "nigdzie", "żaden", "żadna", "żadne", "bez", "brak"}),
+    "nl": frozenset({"niet", "geen", "nooit", "niemand", "niets", "nergens", "zonder", "noch"}),
+}
 NEGATION_REACH = 3
-#: Seed sentiment lexicon (lemmas), ru and en; params' ``interviews.lexicon`` adds words.
-#: It gives a valence to fragments whose code has none (a touchpoint named with praise).
+#: Seed sentiment lexicon (lemmas: pymorphy3's for Russian, simplemma's for English), ru and en;
+#: params' ``interviews.lexicon`` adds words. It gives a valence to fragments whose code has
+#: none (a touchpoint named with praise).
 LEXICON = {
     "positive": frozenset({
         "удобный", "удобно", "быстро", "быстрый", "хорошо", "хороший", "отлично", "отличный", "спасибо",
@@ -47,44 +75,163 @@ LEXICON = {
         "неприятный", "раздражать", "сложно", "сложный", "непонятно", "непонятный", "ужасно", "дорого", "дорогой",
         "задержка", "ошибка", "обмануть", "грубый", "злиться", "устать", "нервничать", "жалоба", "медленно",
         "беда", "напрячь", "штраф", "затянуться",
-        "slow", "slowly", "bad", "poor", "problem", "difficult", "confusing", "annoying", "expensive", "delay",
-        "error", "rude", "complaint", "unclear", "hard", "late", "waited", "wait", "never"}),
+        "slow", "slowly", "bad", "poor", "problem", "difficult", "confuse", "annoy", "expensive", "delay",
+        "error", "rude", "complaint", "unclear", "hard", "late", "wait", "never", "wrong"}),
 }
+#: Text languages the seed :data:`LEXICON` scores.
+LEXICON_LANGUAGES = frozenset({"ru", "en"})
 #: Nouns of everyday speech that carry no theme («в целом», «по делу», «по порядку»).
 FILLER_NOUNS = frozenset({"целое", "дело", "порядок", "голова", "вопрос", "проблема", "раз", "время", "сторона",
                           "случай", "смысл", "общее", "принцип"})
-_WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*")
-_PATTERN_WORD = re.compile(r"[a-zа-яё0-9]+(?:-[a-zа-яё0-9]+)*\*?")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[«\"(\[A-ZА-ЯЁ0-9])")
-_CLAUSE = re.compile(r"[,;:—–()]")
+#: Stop-word lists (stopwordsiso) of languages it names otherwise.
+_STOPWORD_CODES = {"nb": ("no",), "nn": ("no",), "hbs": ("hr",)}
+
+
+def _mark_ranges() -> str:
+    """The combining marks of the Basic Multilingual Plane as a regex class body: they are part of
+    words in Devanagari, Malayalam, Hebrew, Arabic (and of decomposed accents)."""
+    ranges, first, last = [], None, None
+    for code in range(0x10000):
+        if unicodedata.category(chr(code))[0] != "M":
+            continue
+        if last is not None and code == last + 1:
+            last = code
+            continue
+        if first is not None:
+            ranges.append((first, last))
+        first = last = code
+    ranges.append((first, last))
+    return "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+_MARKS = _mark_ranges()
+#: A word: letters and digits of any script (with their combining marks), inner hyphens.
+_RUN = rf"[^\W_]+(?:[{_MARKS}]+[^\W_]*)*"
+_WORD = re.compile(rf"{_RUN}(?:-{_RUN})*")
+_PATTERN_WORD = re.compile(rf"{_RUN}(?:-{_RUN})*\*?")
+_SENTENCE_GAP = re.compile(r"(?<=[.!?…؟।॥։])\s+")
+_CLAUSE = re.compile(r"[,;:—–()،؛]")
+_EN_NOT = re.compile(r"\b(ca|wo|sha)n['’]t\b|n['’]t\b")
+_EN_NOT_STEM = {"ca": "can", "wo": "will", "sha": "shall"}
+
+
+def check_language(language: str) -> None:
+    """Raise :class:`CjmError` unless ``language`` is one of :data:`SUPPORTED_LANGUAGES`."""
+    if isinstance(language, str) and language in SUPPORTED_LANGUAGES:
+        return
+    text = str(language)
+    near = next((c for c in (text.lower(), re.split(r"[-_]", text)[0].lower()) if c in SUPPORTED_LANGUAGES), None)
+    examples = ", ".join(["ru", "en", "pt", "es", "fr", "de", "it", "uk", "pl", "nl"])
+    raise CjmError(f"text language {language!r} is not supported",
+                   (f"write '{near}'; " if near else "")
+                   + f"set text_language (or language) in params to a code such as {examples} "
+                   f"({len(SUPPORTED_LANGUAGES)} supported: {', '.join(sorted(SUPPORTED_LANGUAGES))})")
+
+
+def _lower(text: str, language: str = "ru") -> str:
+    """``text`` in NFC and lower case, as words are compared: Turkish dotted/dotless i kept apart,
+    English «n't» written out («didn't» -> «did not»)."""
+    text = unicodedata.normalize("NFC", text)
+    if language in ("tr", "az"):
+        text = text.replace("İ", "i").replace("I", "ı")
+    text = text.lower()
+    if language == "en" and ("'" in text or "’" in text):
+        text = _EN_NOT.sub(lambda m: f"{_EN_NOT_STEM[m[1]]} not" if m[1] else " not", text)
+    return text
 
 
 @functools.lru_cache(maxsize=200_000)
-def lemma(word: str) -> str:
-    """The normal form of a Russian word (``ё`` as ``е``); other words lower-cased."""
-    from cjm.pii import morph
+def lemma(word: str, language: str = "ru") -> str:
+    """The normal form of a word in the text ``language``, lower-cased: pymorphy3's for a Russian
+    word (``ё`` as ``е``; a word without Cyrillic letters is only lower-cased), simplemma's otherwise."""
+    if language == "ru":
+        from cjm.pii import morph
 
-    low = word.lower().replace("ё", "е")
-    if not re.search("[а-я]", low):
-        return low
-    return morph().parse(low)[0].normal_form.replace("ё", "е")
+        low = word.lower().replace("ё", "е")
+        if not re.search("[а-я]", low):
+            return low
+        return morph().parse(low)[0].normal_form.replace("ё", "е")
+    check_language(language)
+    import simplemma
+
+    return simplemma.lemmatize(word.lower(), lang=language).lower()
+
+
+def _starts_sentence(char: str) -> bool:
+    """A capital (or a letter of a script without case), a digit, an opening quote or bracket."""
+    if char.isalpha():
+        return not char.islower() or "\u10d0" <= char <= "\u10ff"  # Georgian is written in lower case
+    return char.isdigit() or char in "\"¿¡" or unicodedata.category(char) in ("Ps", "Pi")
 
 
 def sentences(text: str) -> list[str]:
-    """``text`` split into sentences (after ``.``, ``!``, ``?``, ``…`` before a capital)."""
-    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+    """``text`` split into sentences: after ``.``, ``!``, ``?``, ``…`` (and ``؟``, ``।``, ``։``)
+    and a space, before a capital, a digit or an opening quote or bracket, in any script."""
+    text, out, start = text.strip(), [], 0
+    for gap in _SENTENCE_GAP.finditer(text):
+        if _starts_sentence(text[gap.end()]):
+            out.append(text[start:gap.start()])
+            start = gap.end()
+    out.append(text[start:])
+    return [s.strip() for s in out if s.strip()]
 
 
-def tokens(sentence: str) -> list[tuple[str, int]]:
+def tokens(sentence: str, language: str = "ru") -> list[tuple[str, int]]:
     """Lemmas of a sentence's words, each with the number of its clause (split at commas,
     colons, dashes); a hyphenated word also gives the lemmas of its parts."""
     out = []
-    for clause, part in enumerate(_CLAUSE.split(sentence.lower())):
+    for clause, part in enumerate(_CLAUSE.split(_lower(sentence, language))):
         for word in _WORD.findall(part):
-            out.append((lemma(word), clause))
+            out.append((lemma(word, language), clause))
             if "-" in word:
-                out.extend((lemma(piece), clause) for piece in word.split("-") if piece)
+                out.extend((lemma(piece, language), clause) for piece in word.split("-") if piece)
     return out
+
+
+def _words(words: Iterable[str] | None, where: str) -> frozenset:
+    """Params' single words, lower-cased; a phrase is an error naming ``where``."""
+    out = set()
+    for word in [words] if isinstance(words, str) else words or ():
+        low = unicodedata.normalize("NFC", str(word)).strip().lower()
+        if not _WORD.fullmatch(low):
+            raise CjmError(f"{where}: {word!r} is not one word", "list single words, e.g. [nunca, jamais]")
+        out.add(low)
+    return frozenset(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _negation_set(language: str, extra: frozenset) -> frozenset:
+    shipped = NEGATIONS.get(language, frozenset())
+    if language != "ru":  # the tokens are lemmas: «nenhuma» is «nenhum»
+        shipped = shipped | {lemma(w, language) for w in shipped}
+    return shipped | extra | {lemma(w, language) for w in extra}
+
+
+def negation_words(language: str = "ru", negations: Iterable[str] | None = ()) -> frozenset:
+    """The words (and their lemmas) that negate the word after them in a text of ``language``:
+    :data:`NEGATIONS`' and params' ``interviews.negations`` (``negations``)."""
+    return _negation_set(language, _words(negations, "interviews.negations"))
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern_negation_set(language: str, extra: frozenset) -> frozenset:
+    if language == "ru":  # as before: «нет», «никогда» are words of a Russian pattern
+        return frozenset({"не", "not", "no"}) | extra | {lemma(w, language) for w in extra}
+    return frozenset({"не"}) | _negation_set(language, extra)
+
+
+def _negated(lemmas: list[tuple[str, int]], at: int, negations: frozenset = NEGATIONS["ru"],
+             after: bool = True) -> bool:
+    """Whether the word at ``at`` is negated: one of ``negations`` up to NEGATION_REACH words
+    before it in its clause, or (``after``, Russian) «не быть»/«нет» right after it («тревоги не было»)."""
+    word, clause = lemmas[at]
+    before = lemmas[max(0, at - NEGATION_REACH):at]
+    if any(lem in negations and c == clause for lem, c in before):
+        return True
+    if not after:
+        return False
+    after_words = [lem for lem, c in lemmas[at + 1:at + 4] if c == clause]
+    return "нет" in after_words[:2] or any(a == "не" and b == "быть" for a, b in zip(after_words, after_words[1:]))
 
 
 @dataclass(frozen=True)
@@ -95,13 +242,20 @@ class Pattern:
     negated: tuple[bool, ...]
 
     @classmethod
-    def parse(cls, text: str) -> "Pattern":
+    def parse(cls, text: str, language: str = "ru", negations: Iterable[str] | None = ()) -> "Pattern":
+        """A pattern of a codebook in the text ``language``: words as lemmas, ``word*`` as a prefix;
+        a word after ``не`` or a negation of the language (:data:`NEGATIONS`, ``negations``; for
+        Russian only ``не``, ``not``, ``no`` and ``negations``) must be negated."""
+        negators = _pattern_negation_set(language, _words(negations, "interviews.negations"))
+        low = _lower(text, language)
+        if language == "ru":
+            low = low.replace("ё", "е")
         words, negated, negate = [], [], False
-        for word in _PATTERN_WORD.findall(text.lower().replace("ё", "е")):
-            if word == "не":
+        for word in _PATTERN_WORD.findall(low):
+            if word in negators:
                 negate = True
                 continue
-            words.append(word if word.endswith("*") else lemma(word))
+            words.append(word if word.endswith("*") else lemma(word, language))
             negated.append(negate)
             negate = False
         if not words:
@@ -109,29 +263,25 @@ class Pattern:
         return cls(tuple(words), tuple(negated))
 
 
-def _matches(word: str, token: str) -> bool:
-    return token.startswith(word[:-1]) if word.endswith("*") else token == word
-
-
-def _negated(lemmas: list[tuple[str, int]], at: int) -> bool:
-    """Whether the word at ``at`` is negated: a negation up to NEGATION_REACH words before it in
-    its clause, or «не быть»/«нет» right after it («тревоги не было»)."""
-    word, clause = lemmas[at]
-    before = lemmas[max(0, at - NEGATION_REACH):at]
-    if any(lem in NEGATIONS and c == clause for lem, c in before):
-        return True
-    after = [lem for lem, c in lemmas[at + 1:at + 4] if c == clause]
-    return "нет" in after[:2] or any(a == "не" and b == "быть" for a, b in zip(after, after[1:]))
-
-
-def pattern_matches(pattern: Pattern, lemmas: list[tuple[str, int]], negatable: bool = True) -> bool:
-    """Whether ``pattern`` occurs in a sentence's ``lemmas`` (:func:`tokens`) with its negations;
-    unless ``negatable``, only the words the pattern negates are checked for negation."""
+def _pattern_matches(pattern: Pattern, lemmas: list[tuple[str, int]], negatable: bool, negations: frozenset,
+                     after: bool) -> bool:
     for word, must_negate in zip(pattern.words, pattern.negated):
-        places = [i for i, (token, _) in enumerate(lemmas) if _matches(word, token)]
-        if not any(_negated(lemmas, i) == must_negate or not (must_negate or negatable) for i in places):
+        if word.endswith("*"):  # a prefix (two loops, not a test per token: most of the coding time is here)
+            stem = word[:-1]
+            places = [i for i, (token, _) in enumerate(lemmas) if token.startswith(stem)]
+        else:
+            places = [i for i, (token, _) in enumerate(lemmas) if token == word]
+        if not any(_negated(lemmas, i, negations, after) == must_negate or not (must_negate or negatable)
+                   for i in places):
             return False
     return True
+
+
+def pattern_matches(pattern: Pattern, lemmas: list[tuple[str, int]], negatable: bool = True, language: str = "ru",
+                    negations: Iterable[str] | None = ()) -> bool:
+    """Whether ``pattern`` occurs in a sentence's ``lemmas`` (:func:`tokens`) with its negations;
+    unless ``negatable``, only the words the pattern negates are checked for negation."""
+    return _pattern_matches(pattern, lemmas, negatable, negation_words(language, negations), language == "ru")
 
 
 @dataclass(frozen=True)
@@ -145,8 +295,10 @@ class Code:
     online: bool | None = None
 
 
-def read_codebook(codebook: dict, stages: list[str] | None = None, where: str = "interviews.codebook") -> list[Code]:
-    """Codes of a params codebook: ``{layer: {code: {stage, valence, patterns, channel, online}}}``.
+def read_codebook(codebook: dict, stages: list[str] | None = None, where: str = "interviews.codebook",
+                  language: str = "ru", negations: Iterable[str] | None = ()) -> list[Code]:
+    """Codes of a params codebook: ``{layer: {code: {stage, valence, patterns, channel, online}}}``,
+    patterns read in the text ``language`` (:meth:`Pattern.parse`).
 
     An unknown layer or a stage not in ``stages`` is one error naming the code.
     """
@@ -162,35 +314,70 @@ def read_codebook(codebook: dict, stages: list[str] | None = None, where: str = 
             if not spec.get("patterns"):
                 raise CjmError(f"{where}.{layer}.{name} has no patterns", "list the words that mark the code")
             codes.append(Code(layer, name, stage, int(spec.get("valence", LAYERS[layer])),
-                              tuple(Pattern.parse(p) for p in spec["patterns"]), spec.get("channel"),
-                              spec.get("online")))
+                              tuple(Pattern.parse(p, language, negations) for p in spec["patterns"]),
+                              spec.get("channel"), spec.get("online")))
     return codes
 
 
-def tone(lemmas: list[tuple[str, int]], lexicon: dict = LEXICON) -> int:
-    """-1, 0 or 1: the sign of a sentence's lexicon words (a negated word counts the other way)."""
+def extended_lexicon(words: dict | None, language: str = "ru") -> dict:
+    """The tone lexicon of a text ``language``: :data:`LEXICON` for ru and en (none for other
+    languages) with the ``positive`` and ``negative`` words of params (any form) added as lemmas."""
+    words = words or {}
+    seed = LEXICON if language in LEXICON_LANGUAGES else {side: frozenset() for side in LEXICON}
+    return {side: seed[side] | {lemma(w, language) for w in words.get(side) or []} for side in LEXICON}
+
+
+def tone_scored(language: str, words: dict | None) -> bool:
+    """Whether sentences of ``language`` get a tone: the seed lexicon is ru/en; other languages
+    need words under params' ``interviews.lexicon`` (``words``)."""
+    return language in LEXICON_LANGUAGES or any((words or {}).get(side) for side in LEXICON)
+
+
+def _tone(lemmas: list[tuple[str, int]], lexicon: dict, negations: frozenset, after: bool) -> int:
     total = 0
     for at, (word, _) in enumerate(lemmas):
         polarity = (word in lexicon["positive"]) - (word in lexicon["negative"])
-        total += -polarity if polarity and _negated(lemmas, at) else polarity
+        total += -polarity if polarity and _negated(lemmas, at, negations, after) else polarity
     return (total > 0) - (total < 0)
 
 
-def code_sentence(sentence: str, codes: list[Code], lexicon: dict = LEXICON) -> tuple[list[Code], int]:
-    """The codes one sentence carries, and its :func:`tone`."""
-    lemmas = tokens(sentence)
-    found = [code for code in codes if any(pattern_matches(p, lemmas, code.layer in NEGATABLE) for p in code.patterns)]
-    return found, tone(lemmas, lexicon)
+def tone(lemmas: list[tuple[str, int]], lexicon: dict | None = None, language: str = "ru",
+         negations: Iterable[str] | None = ()) -> int:
+    """-1, 0 or 1: the sign of a sentence's lexicon words (a negated word counts the other way);
+    ``lexicon`` defaults to the language's (:func:`extended_lexicon`): 0 for a language
+    without one."""
+    lexicon = extended_lexicon(None, language) if lexicon is None else lexicon
+    return _tone(lemmas, lexicon, negation_words(language, negations), language == "ru")
 
 
-def code_texts(texts: pd.DataFrame, codes: list[Code], lexicon: dict = LEXICON) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Code every sentence of ``texts``. A fragment's valence is its code's, or, for codes
-    without one (touchpoints, questions, themes), the sentence's :func:`tone`.
+def _code_sentence(sentence: str, codes: list[Code], lexicon: dict, language: str,
+                   negations: frozenset) -> tuple[list[Code], int]:
+    lemmas, after = tokens(sentence, language), language == "ru"
+    found = [code for code in codes
+             if any(_pattern_matches(p, lemmas, code.layer in NEGATABLE, negations, after) for p in code.patterns)]
+    return found, _tone(lemmas, lexicon, negations, after)
+
+
+def code_sentence(sentence: str, codes: list[Code], lexicon: dict | None = None, language: str = "ru",
+                  negations: Iterable[str] | None = ()) -> tuple[list[Code], int]:
+    """The codes one sentence carries, and its :func:`tone` (``codes`` read in the same language)."""
+    lexicon = extended_lexicon(None, language) if lexicon is None else lexicon
+    return _code_sentence(sentence, codes, lexicon, language, negation_words(language, negations))
+
+
+def code_texts(texts: pd.DataFrame, codes: list[Code], lexicon: dict | None = None, language: str = "ru",
+               negations: Iterable[str] | None = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Code every sentence of ``texts`` (written in ``language``). A fragment's valence is its
+    code's, or, for codes without one (touchpoints, questions, themes), the sentence's :func:`tone`.
 
     Parameters
     ----------
     texts : DataFrame
         ``source``, ``doc_id``, ``client_id``, ``turn``, ``text`` (respondent speech only).
+    lexicon : dict, optional
+        :func:`extended_lexicon`; the language's seed by default.
+    negations : list of str, optional
+        Params' ``interviews.negations``: words that negate besides :data:`NEGATIONS`.
 
     Returns
     -------
@@ -200,10 +387,12 @@ def code_texts(texts: pd.DataFrame, codes: list[Code], lexicon: dict = LEXICON) 
     uncoded : DataFrame
         ``source``, ``doc_id``, ``client_id``, ``turn``, ``quote``: sentences no code matched.
     """
+    lexicon = extended_lexicon(None, language) if lexicon is None else lexicon
+    negation = negation_words(language, negations)
     rows, rest = [], []
     for record in texts.itertuples(index=False):
         for sentence in sentences(str(record.text)):
-            found, sentence_tone = code_sentence(sentence, codes, lexicon)
+            found, sentence_tone = _code_sentence(sentence, codes, lexicon, language, negation)
             where = {"source": record.source, "doc_id": record.doc_id, "client_id": record.client_id,
                      "turn": record.turn}
             rows += [{**where, "stage": c.stage, "layer": c.layer, "code": c.code,
@@ -313,7 +502,7 @@ def code_by_segment(fragments: pd.DataFrame, documents: pd.DataFrame) -> pd.Data
             mentioned = mine[["source", "doc_id"]].drop_duplicates()
             rows.append({"layer": layer, "code": code, "segment": segment, "mentions": len(mine),
                          "documents": len(mentioned), "share": len(mentioned) / len(docs) if len(docs) else float("nan")})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["layer", "code", "segment", "mentions", "documents", "share"])
 
 
 def cooccurrence(fragments: pd.DataFrame) -> pd.DataFrame:
@@ -333,7 +522,8 @@ def cooccurrence(fragments: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["documents", "jaccard"], ascending=False, kind="stable").reset_index(drop=True)
 
 
-def representative_quotes(fragments: pd.DataFrame, per_code: int = 3, max_chars: int = 160) -> pd.DataFrame:
+def representative_quotes(fragments: pd.DataFrame, per_code: int = 3, max_chars: int = 160,
+                          language: str = "ru") -> pd.DataFrame:
     """For each code, the quotes that say it most typically: the closest to the code's
     centroid in TF-IDF space of lemmas, from different documents, at most ``max_chars`` long,
     no two the same in lemmas (the same words said by a man and by a woman).
@@ -349,7 +539,7 @@ def representative_quotes(fragments: pd.DataFrame, per_code: int = 3, max_chars:
     rows = []
     for (layer, code), part in fragments.groupby(["layer", "code"], sort=True):
         part = part[part["quote"].str.len() <= max_chars]
-        lemmas = pd.Series([" ".join(t for t, _ in tokens(q)) for q in part["quote"]], index=part.index)
+        lemmas = pd.Series([" ".join(t for t, _ in tokens(q, language)) for q in part["quote"]], index=part.index)
         part, lemmas = part[~lemmas.duplicated()], lemmas[~lemmas.duplicated()].tolist()  # «позвонил»/«позвонила»
         if part.empty:
             continue
@@ -393,7 +583,8 @@ def touchpoint_inventory(fragments: pd.DataFrame, codes: list[Code], observation
                      if observations is not None and "touchpoint" in observations else 0,
                      "crm_touches": int((touches["channel"] == code.channel).sum())
                      if touches is not None and code.channel else 0})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["touchpoint", "stage", "channel", "online", "mentions", "documents", "sources",
+                                       "valence", "mystery_visits", "crm_touches"])
 
 
 def emotion_by_stage(fragments: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
@@ -407,13 +598,15 @@ def emotion_by_stage(fragments: pd.DataFrame, stages: list[str]) -> pd.DataFrame
         ``negative``, ``positive``, ``documents``.
     """
     rows = []
+    if not {"stage", "valence", "source", "doc_id"} <= set(fragments.columns):  # no fragments at all
+        fragments = pd.DataFrame(columns=["source", "doc_id", "stage", "valence"])
     for stage in stages:
         part = fragments[fragments["stage"] == stage]
         rows.append({"stage": stage, "score": float(part["valence"].mean()) if len(part) else float("nan"),
                      "fragments": len(part), "negative": int((part["valence"] < 0).sum()),
                      "positive": int((part["valence"] > 0).sum()),
                      "documents": len(part[["source", "doc_id"]].drop_duplicates())})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["stage", "score", "fragments", "negative", "positive", "documents"])
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -428,17 +621,43 @@ def _noun(word: str) -> str | None:
     return None if noun in FILLER_NOUNS else noun
 
 
+@functools.lru_cache(maxsize=64)
+def _stop_words(language: str) -> frozenset:
+    """stopwordsiso's stop words of ``language`` (none when it has no list) and its negations."""
+    import stopwordsiso
+
+    words = set(NEGATIONS.get(language, ()))
+    for code in _STOPWORD_CODES.get(language, (language,)):
+        if stopwordsiso.has_lang(code):
+            words |= {unicodedata.normalize("NFC", w).lower() for w in stopwordsiso.stopwords(code)}
+    return frozenset(words)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _content_lemma(word: str, language: str) -> str | None:
+    """The lemma of ``word`` (lower case) if it may name a theme in a language without a POS tagger:
+    three letters or more, letters only, neither the word nor its lemma a stop word or negation."""
+    stop = _stop_words(language)
+    if word in stop:
+        return None
+    term = lemma(word, language)
+    if len(term) < 3 or term in stop or not term[0].isalpha():
+        return None
+    return term if all(c.isalpha() or unicodedata.category(c)[0] == "M" for c in term) else None
+
+
 def discover_themes(uncoded: pd.DataFrame, codes: list[Code], min_documents: int = 3, max_share: float = 0.5,
-                    examples: int = 3) -> pd.DataFrame:
+                    examples: int = 3, language: str = "ru", negations: Iterable[str] | None = ()) -> pd.DataFrame:
     """Candidate themes in what no code matched, for the consultant to extend the codebook.
 
-    A candidate is a noun that recurs in the uncoded sentences of at least
-    ``min_documents`` documents, in more than one wording, but not in more than
-    ``max_share`` of the documents of a source (words every interview has are the
-    interview guide's, not a theme), and that no pattern of the codebook uses. Candidates
-    said in more different sentences come first (a theme is raised in many words, a set
-    phrase in one); a noun most of whose sentences a stronger candidate shares joins it. Scrubbed placeholders
-    ([ФИО], [ТЕЛЕФОН]) do not count.
+    A candidate is a noun (in Russian, by pymorphy3; in another ``language``, any lemma of
+    three letters or more that is no stop word, stopwordsiso's, nor a negation) that recurs
+    in the uncoded sentences of at least ``min_documents`` documents, in more than one
+    wording, but not in more than ``max_share`` of the documents of a source (words every
+    interview has are the interview guide's, not a theme), and that no pattern of the
+    codebook uses. Candidates said in more different sentences come first (a theme is
+    raised in many words, a set phrase in one); a noun most of whose sentences a stronger
+    candidate shares joins it. Scrubbed placeholders ([ФИО], [ТЕЛЕФОН], [NAME]) do not count.
 
     Returns
     -------
@@ -447,9 +666,16 @@ def discover_themes(uncoded: pd.DataFrame, codes: list[Code], min_documents: int
         (up to ``examples`` quotes in different wordings), the most varied first.
     """
     known = {w for code in codes for p in code.patterns for w in p.words}
-    plain = uncoded["quote"].str.replace(r"\[[^\]]*\]", " ", regex=True).str.lower()  # scrubbed [ФИО], [ТЕЛЕФОН]
-    sentence_nouns = [{n for w in _WORD.findall(q) if (n := _noun(w)) and n not in known} for q in plain]
-    wordings = [" ".join(t for t, _ in tokens(q)) for q in plain]  # «искал»/«искала»: one wording
+    plain = uncoded["quote"].str.replace(r"\[[^\]]*\]", " ", regex=True)  # scrubbed [ФИО], [ТЕЛЕФОН]
+    if language == "ru":
+        plain = plain.str.lower()
+        sentence_nouns = [{n for w in _WORD.findall(q) if (n := _noun(w)) and n not in known} for q in plain]
+    else:
+        plain = [_lower(q, language) for q in plain]
+        known |= negation_words(language, negations)
+        sentence_nouns = [{n for w in _WORD.findall(q) if (n := _content_lemma(w, language)) and n not in known}
+                          for q in plain]
+    wordings = [" ".join(t for t, _ in tokens(q, language)) for q in plain]  # «искал»/«искала»: one wording
     doc_keys = list(zip(uncoded["source"], uncoded["doc_id"]))
     docs_of: dict[str, set] = {}
     variants: dict[str, set] = {}
@@ -518,38 +744,43 @@ def _source_counts(texts: pd.DataFrame, fragments: pd.DataFrame, uncoded: pd.Dat
     return pd.DataFrame(rows, columns=["source", "documents", "texts", "sentences", "coded"])
 
 
-def extended_lexicon(words: dict | None) -> dict:
-    """:data:`LEXICON` with the ``positive`` and ``negative`` words of params (any form) added."""
-    words = words or {}
-    return {side: LEXICON[side] | {lemma(w) for w in words.get(side, [])} for side in LEXICON}
-
-
 def code_sources(texts: pd.DataFrame, codes: list[Code], stages: list[str], segments: pd.Series,
                  observations: pd.DataFrame | None = None, touches: pd.DataFrame | None = None,
                  quotes_per_code: int = 3, min_documents: int = 3, speakers: dict | None = None,
-                 lexicon: dict = LEXICON) -> CodingResult:
-    """05's analysis of the gathered texts (:func:`gather_texts`); ``segments`` maps client -> segment."""
-    fragments, uncoded = code_texts(texts, codes, lexicon)
+                 lexicon: dict | None = None, language: str = "ru",
+                 negations: Iterable[str] | None = ()) -> CodingResult:
+    """05's analysis of the gathered texts (:func:`gather_texts`), written in ``language``
+    (``codes`` read in it too); ``segments`` maps client -> segment; ``lexicon`` is
+    :func:`extended_lexicon` (the language's seed by default), ``negations`` params'
+    ``interviews.negations``. Without any text, every table is empty (with its columns)."""
+    if texts.empty:
+        texts = texts.reindex(columns=["source", "doc_id", "client_id", "turn", "text"])
+    fragments, uncoded = code_texts(texts, codes, lexicon, language, negations)
     fragments["segment"] = fragments["client_id"].map(segments).astype("Int64")
     documents = texts.drop_duplicates(["source", "doc_id"])[["source", "doc_id", "client_id"]]
     documents = documents.assign(segment=documents["client_id"].map(segments).astype("Int64"))
     return CodingResult(
         speakers=speakers, sources=_source_counts(texts, fragments, uncoded), fragments=fragments, uncoded=uncoded,
         by_segment=code_by_segment(fragments, documents), cooccurrence=cooccurrence(fragments),
-        quotes=representative_quotes(fragments, quotes_per_code),
+        quotes=representative_quotes(fragments, quotes_per_code, language=language),
         touchpoints=touchpoint_inventory(fragments, codes, observations, touches),
         emotions=emotion_by_stage(fragments, stages),
-        themes=discover_themes(uncoded[uncoded["source"] != "mystery"], codes, min_documents))
+        themes=discover_themes(uncoded[uncoded["source"] != "mystery"], codes, min_documents, language=language,
+                               negations=negations))
 
 
 def run_coding(params: dict, paths) -> CodingResult:
-    """05 end to end: read the interviews, open answers and observations present, code them,
-    write the outputs."""
+    """05 end to end: read the interviews, open answers and observations present, code them in
+    the text language (``text_language``, else ``language``), write the outputs."""
     from cjm.io import read_table
+    from cjm.params import default_section
 
-    section = params["interviews"]
+    section = params.get("interviews") or default_section("interviews")
     stages = params.get("journey_stages") or params["stages"]
-    codes = read_codebook(section["codebook"], stages)
+    language = params.get("text_language") or params["language"]
+    check_language(language)
+    negations = section.get("negations") or ()
+    codes = read_codebook(section["codebook"], stages, language=language, negations=negations)
 
     interviews, speakers = read_table(paths, "interviews", optional=True), None
     if interviews is not None:
@@ -561,7 +792,8 @@ def run_coding(params: dict, paths) -> CodingResult:
     segment_of = segments.set_index("client_id")["segment"] if segments is not None else pd.Series(dtype="Int64")
     touches = read_table(paths, "touches", ["channel"], optional=True)
     result = code_sources(texts, codes, stages, segment_of, observations, touches, section["quotes_per_code"],
-                          section["discovery_min_documents"], speakers, extended_lexicon(section.get("lexicon")))
+                          section["discovery_min_documents"], speakers,
+                          extended_lexicon(section.get("lexicon"), language), language, negations)
     write_coding(result, paths)
     return result
 
@@ -584,6 +816,9 @@ def write_coding(result: CodingResult, paths) -> None:
 
 
 def findings(result: CodingResult) -> dict:
-    """The numbers 05's narrative quotes."""
+    """The numbers 05's narrative quotes: the stages of the lowest and highest emotion score
+    (None, and NaN scores, when no stage has one)."""
     scored = result.emotions.dropna(subset=["score"]).set_index("stage")["score"]
+    if scored.empty:
+        return {"low": None, "low_score": float("nan"), "high": None, "high_score": float("nan")}
     return {"low": scored.idxmin(), "low_score": scored.min(), "high": scored.idxmax(), "high_score": scored.max()}

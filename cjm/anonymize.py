@@ -11,9 +11,9 @@ content and dropped when they hold personal data:
   get the ``client_id`` of the client with that phone or e-mail;
 - names, phones, e-mails, document numbers are dropped; birth dates become the birth
   year (or a 5-year cohort), addresses the town and region;
-- a source without any identifier (a lead list without ids) gets ``row_id``, a
-  pseudonym of each row's number (``<source>:<row>``, rows counted from 1 under the
-  header), so its rows can be told apart and mapped back;
+- a source whose table leaves its key unmapped (a lead list or a purchase log
+  without ids) gets ``row_id``, a pseudonym of each row's number (``<source>:<row>``,
+  rows counted from 1 under the header), so its rows can be told apart and mapped back;
 - columns that ``clean.tables`` maps are kept whatever their content (the consultant
   has said what they are); other undeclared columns are dropped when their content is
   personal, each with its reason;
@@ -38,15 +38,14 @@ from tqdm.auto import tqdm
 from cjm.errors import CjmError
 from cjm.geo import normalize_town, region_of, town_from_address
 from cjm.io import atomic_folder, read_export, read_export_chunks, read_transcript, require_columns, write_atomic
-from cjm.params import clean_columns
+from cjm.params import clean_columns, row_id_sources
+from cjm.schemas import ROW_ID
 from cjm.paths import EngagementPaths
 from cjm.pii import detect_personal_columns, normalize_email, normalize_phone
 from cjm.scrub import KINDS, TextScrubber
 
 #: Pseudonym prefix per identifier kind; other kinds use their first letter.
 PREFIXES = {"client": "C", "deal": "D", "manager": "M", "respondent": "R", "interview": "I", "row": "N"}
-#: Column added to a source that has no identifier: a pseudonym of each row's number.
-ROW_ID = "row_id"
 #: Where 01 records what it did with each column, beside the anonymized sources.
 TREATMENTS = ".columns.parquet"
 #: Columns of the k-anonymity report.
@@ -370,7 +369,7 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
 
     settings = params.get("anonymize", {})
     quasi = settings.get("quasi_identifiers", {})
-    mapped = clean_columns(params)
+    mapped, row_sources = clean_columns(params), row_id_sources(params)
     names = {n: read(n, s["name_columns"]) for n, s in sources.items() if s.get("name_columns")}
     scrubber = TextScrubber(known_names(names, sources), params["language"])
     del names
@@ -389,7 +388,7 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
         for raw in blocks:
             plan = plan or _plan_source(raw, source, settings.get("detect_sample", 2000), mapped.get(name, []))
             frame, treatments, counts = _anonymize_source(raw, source, plan, pseudonymizer, scrubber, n_jobs)
-            if not source.get("identifiers") and ROW_ID not in raw.columns:
+            if name in row_sources and ROW_ID not in raw.columns:
                 numbers = pd.Series([f"{name}:{i}" for i in range(rows + 1, rows + len(raw) + 1)], dtype="str")
                 frame.insert(0, ROW_ID, pseudonymizer.transform(numbers, "row").to_numpy())
                 treatments.insert(0, _treatment(ROW_ID, "added", "row number"))

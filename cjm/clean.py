@@ -27,6 +27,7 @@ from cjm.errors import CjmError
 from cjm.geo import normalize_town, region_of
 from cjm.io import atomic_folder, require_columns
 from cjm.paths import EngagementPaths
+from cjm.schemas import ROW_ID
 
 IN_SCOPE = "in_scope"
 NO_CLIENT = "no_client"
@@ -42,6 +43,8 @@ SCOPE_WORDS = {"ru": {IN_SCOPE: "В рамках исследования", NO_C
                "en": {IN_SCOPE: "In scope", NO_CLIENT: "Deals without a CRM client"}}
 #: A kept default for values a ``values`` map does not list.
 OTHER_VALUES = "*"
+#: Columns of :attr:`CleanResult.notes`.
+NOTE_COLUMNS = ["table", "column", "note", "detail", "count"]
 
 
 # ----------------------------------------------------------------------------- parsers
@@ -228,8 +231,9 @@ def parse_towns(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 
 def parse_column(values: pd.Series, kind: str, mapping: dict | None = None,
-                 date_format: str | None = None) -> tuple[pd.Series, np.ndarray]:
-    """Parse one column by its schema kind (see :mod:`cjm.schemas`)."""
+                 date_format: str | None = None, info: dict | None = None) -> tuple[pd.Series, np.ndarray]:
+    """Parse one column by its schema kind (see :mod:`cjm.schemas`); ``info`` as
+    :func:`parse_dates` fills it."""
     if mapping and kind not in ("category", "outcome"):
         values, _ = unify_labels(values, mapping)
     if kind == "number":
@@ -239,7 +243,7 @@ def parse_column(values: pd.Series, kind: str, mapping: dict | None = None,
     if kind == "year":
         return parse_integers(values, 1900, 2100)
     if kind == "datetime":
-        return parse_dates(values, date_format)
+        return parse_dates(values, date_format, info)
     if kind == "town":
         return parse_towns(values)
     if kind in ("category", "outcome"):
@@ -274,8 +278,12 @@ class CleanResult:
         Tables whose source is not among the exports (their steps say so).
     summary : DataFrame
         ``table``, ``rows`` (in scope), ``set_aside``, ``columns``.
-    stages_outside_funnel : DataFrame
-        :func:`stages_outside_funnel` of the in-scope stage events.
+    stages_outside_funnel : DataFrame or None
+        :func:`stages_outside_funnel` of the in-scope stage events (None without them).
+    notes : DataFrame
+        :data:`NOTE_COLUMNS`: what was made of the exports beyond the column maps (keys
+        from row numbers, constants, times converted to UTC, lifecycle transitions set
+        aside, the cases of an event log), one row per fact, ``note`` a code.
 
     ``tables`` and ``side_groups`` are empty when :func:`clean` wrote them to a sink.
     """
@@ -288,6 +296,7 @@ class CleanResult:
     absent: list[str] = field(default_factory=list)
     summary: pd.DataFrame | None = None
     stages_outside_funnel: pd.DataFrame | None = None
+    notes: pd.DataFrame | None = None
 
 
 def _source_label(params: dict, source: str) -> str:
@@ -348,13 +357,18 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
         Canonical table (a key of :data:`cjm.schemas.TABLES`).
     spec : dict
         Its ``clean.tables.<name>`` params: ``source``, ``columns`` (canonical ->
-        source column), optional ``values``, ``date_format``, ``exclude_values``,
-        ``join``, ``other_columns``.
+        source column), optional ``values``, ``constants`` (canonical column -> one value
+        for every row), ``types`` (extra column -> kind), ``date_format``,
+        ``exclude_values``, ``join``, ``other_columns``. A table's key left unmapped is
+        taken from the ``row_id`` 01 gave the rows; a deal's client, left unmapped, is the
+        deal itself (a lead is its own client). Extra columns whose values are all numbers
+        are numbers; other extra columns are categories.
     frames : dict of DataFrame or AnonymizedSources
         Anonymized sources (all text). Only the columns the table uses are taken (read,
         for :class:`AnonymizedSources`); exact duplicates are judged on them.
     params : dict
-        The engagement's params (for file names in messages and ``max_invalid_share``).
+        The engagement's params (for file names in messages, ``max_invalid_share`` and
+        ``clean.event_log.lifecycle``).
     transcripts : dict, optional
         Source -> {file name: text}, for the interviews table.
 
@@ -364,17 +378,27 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
         Typed, deduplicated, validated.
     quality : DataFrame
         Per column: rows, missing, fixed, rejected, rejected_examples.
-    duplicates : dict
-        rows_read, exact_duplicates, key_duplicates, excluded_values, rows_kept.
+    counts : dict
+        rows_read, exact_duplicates, key_duplicates, excluded_values, rows_kept, and
+        ``notes``: a list of :data:`NOTE_COLUMNS` records of what was made of the export.
     """
     source = spec["source"]
     where = _source_label(params, source)
-    columns = spec["columns"]
+    columns, notes = dict(spec["columns"]), []
+    key = schemas.KEYS.get(name)
+    if key and key not in columns:
+        columns = {key: ROW_ID, **columns}
+        notes.append(_note(name, key, "row_ids", source))
+    lifecycle = (params.get("clean") or {}).get("event_log", {}).get("lifecycle") if name == "stage_events" else None
     used = None if spec.get("other_columns") == "keep" else [
         *columns.values(), *spec.get("exclude_values", {}), *([spec["join"]["key"]] if "join" in spec else [])]
     raw = source_columns(frames, source, used)
     param = f"clean.tables.{name}.columns"
     dropped = frames.dropped(source) if isinstance(frames, AnonymizedSources) else None
+    if key in columns and columns[key] == ROW_ID and ROW_ID not in raw.columns:
+        raise CjmError(f"{where}: no column is mapped to {name}.{key} and the export has no row ids",
+                       f"map the export's id column under '{param}.{key}' (01 numbers the rows of an export "
+                       "whose tables leave the key unmapped: rerun make all)")
     require_columns(raw, list(dict.fromkeys(columns.values())), where, param, dropped)
     for column in spec.get("exclude_values", {}):
         require_columns(raw, [column], where, f"clean.tables.{name}.exclude_values")
@@ -386,19 +410,31 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     excluded = pd.Series(False, index=raw.index)
     for column, values in spec.get("exclude_values", {}).items():
         excluded |= raw[column].isin([str(v) for v in values])
+    if lifecycle and "lifecycle" in columns:
+        transition = raw[columns["lifecycle"]].str.strip().str.casefold()
+        other = transition.notna() & ~transition.isin([t.casefold() for t in lifecycle])
+        notes += [_note(name, "lifecycle", "lifecycle", str(t), int(n))
+                  for t, n in raw.loc[other, columns["lifecycle"]].value_counts().sort_index().items()]
+        excluded |= other
     if excluded.any():
         raw = raw[~excluded]
     counts["excluded_values"] = int(excluded.sum())
 
     mapped = pd.DataFrame({canon: raw[col] for canon, col in columns.items()}, index=raw.index, copy=False)
     sources = dict(columns)
+    for canon, value in spec.get("constants", {}).items():
+        mapped[canon], sources[canon] = pd.Series(str(value), index=raw.index, dtype="str"), "(constant)"
+        notes.append(_note(name, canon, "constant", str(value)))
+    if name == "deals" and "client_id" not in mapped:
+        mapped["client_id"], sources["client_id"] = mapped["deal_id"], sources["deal_id"]
+        notes.append(_note(name, "client_id", "client_is_deal"))
     if "join" in spec:
         mapped, joined = _join(mapped, spec, name, frames, params)
         sources.update(joined)
     if spec.get("other_columns") == "keep":
         used = set(columns.values())
         for col in raw.columns:
-            if col not in used and col not in mapped.columns:
+            if col not in used and col not in mapped.columns and col != ROW_ID:
                 mapped[col], sources[col] = raw[col], col
 
     kinds = schemas.TABLES[name]
@@ -407,20 +443,25 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
         if column not in mapped.columns:
             raise CjmError(f"{params['_file']}: key 'clean.tables.{name}.values.{column}' names a column "
                            f"that is not mapped", f"map it under '{param}' or remove the values map")
-    typed, status = {}, {}
+    typed, status, column_kinds = {}, {}, {}
     for column in mapped.columns:
-        kind = kinds.get(column, "category" if column in columns else "text")
+        kind = column_kinds[column] = kinds.get(column) or spec.get("types", {}).get(column) or (
+            _extra_kind(mapped[column], values_maps.get(column)) if column in columns else "text")
+        info = {}
         typed[column], status[column] = parse_column(mapped[column], kind, values_maps.get(column),
-                                                     spec.get("date_format"))
+                                                     spec.get("date_format"), info)
+        if info.get("offsets"):
+            notes.append(_note(name, column, "utc", ", ".join(info["offsets"])))
+        if info.get("excel_serial"):
+            notes.append(_note(name, column, "excel_serial", count=info["excel_serial"]))
     if "town" in typed and "region" not in typed:
         typed["region"] = typed["town"].map(region_of).astype("str")
         status["region"] = np.where(typed["region"].isna().to_numpy(), MISSING, OK).astype(np.int8)
-    if name == "deals":
+    if name == "deals" and "outcome" in mapped:
         _check_outcomes(mapped, typed, spec, where)
     table = pd.DataFrame(typed, index=mapped.index, copy=False)
     state = pd.DataFrame(status, index=mapped.index)
 
-    key = schemas.KEYS.get(name)
     counts["key_duplicates"] = 0
     if key in table.columns:
         table, counts["key_duplicates"] = _keep_most_complete(table, key)
@@ -430,10 +471,24 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     order = [c for c in kinds if c in table.columns] + [c for c in table.columns if c not in kinds]
     table = table[order].reset_index(drop=True)
     counts["rows_kept"] = len(table)
+    counts["notes"] = notes
 
-    quality = _quality(name, source, mapped, state, sources, kinds)
+    quality = _quality(name, source, mapped, state, sources, column_kinds)
     _check_invalid_share(quality, params.get("clean", {}).get("max_invalid_share", 0.05), where)
     return schemas.validate(table, name), quality.drop(columns="kind"), counts
+
+
+def _extra_kind(values: pd.Series, mapping: dict | None) -> str:
+    """``number`` for an extra column whose (mapped) values all read as numbers, else ``category``."""
+    if mapping:
+        values, _ = unify_labels(values, mapping)
+    _, status = parse_numbers(values)
+    given = status != MISSING
+    return "number" if given.any() and (status[given] == OK).mean() >= 0.99 else "category"
+
+
+def _note(table: str, column: str, note: str, detail: str = "", count: int | None = None) -> dict:
+    return {"table": table, "column": column, "note": note, "detail": detail, "count": count}
 
 
 def _join(mapped: pd.DataFrame, spec: dict, name: str, frames: dict, params: dict) -> tuple[pd.DataFrame, dict]:
@@ -587,6 +642,89 @@ def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: lis
 
 
 # ----------------------------------------------------------------------------- the step
+def cases_from_events(events: pd.DataFrame, won_stages, lost_stages=(), open_after_days: float = 30,
+                      until=None, case: str = "deal_id", stage: str = "stage",
+                      at: str = "entered_at") -> tuple[pd.DataFrame, list[dict]]:
+    """The cases of an event log that comes without a deals table.
+
+    A case is won when it has an event of one of ``won_stages`` (closed at the first),
+    whatever follows (work items after an approval); else lost when it has one of
+    ``lost_stages`` (closed at the first; that stage is its ``lost_reason``, so a
+    declined and a cancelled case are told apart); else lost when its last event is
+    more than ``open_after_days`` before ``until`` (default: the log's last event), gone
+    quiet; else open.
+
+    Parameters
+    ----------
+    events : DataFrame
+        ``case``, ``stage``, ``at`` (datetime) columns, one row per event.
+
+    Returns
+    -------
+    cases : DataFrame
+        ``deal_id``, ``created_at`` (first event), ``closed_at``, ``outcome``,
+        ``lost_reason``; one row per case with a timed event, ordered by case.
+    counts : list of dict
+        ``note`` (``cases_won``, ``cases_lost_at``, ``cases_gone_quiet``, ``cases_open``),
+        ``detail`` (the lost stage, or the days of silence) and ``count``.
+    """
+    frame = events[[case, stage, at]].dropna(subset=[at])
+    grouped = frame.groupby(case, sort=True)[at]
+    cases = pd.DataFrame({"created_at": grouped.min(), "last": grouped.max()})
+    won_at = frame[frame[stage].isin(list(won_stages))].groupby(case)[at].min()
+    lost = (frame[frame[stage].isin(list(lost_stages))].sort_values(at, kind="stable")
+            .drop_duplicates(case).set_index(case))
+    until = frame[at].max() if until is None else pd.Timestamp(until)
+    is_won = cases.index.isin(won_at.index)
+    at_lost_stage = ~is_won & cases.index.isin(lost.index)
+    quiet = ~is_won & ~at_lost_stage & (cases["last"] < until - pd.Timedelta(days=open_after_days)).to_numpy()
+    cases["outcome"] = np.select([is_won, at_lost_stage | quiet], ["won", "lost"], "open")
+    cases["closed_at"] = (won_at.reindex(cases.index).fillna(lost[at].reindex(cases.index))
+                          .where(is_won | at_lost_stage, cases["last"].where(quiet)))
+    cases["lost_reason"] = lost[stage].reindex(cases.index).where(at_lost_stage).astype("str")
+    counts = [{"note": "cases_won", "detail": ", ".join(won_stages), "count": int(is_won.sum())}]
+    counts += [{"note": "cases_lost_at", "detail": str(name), "count": int(n)}
+               for name, n in cases.loc[at_lost_stage, "lost_reason"].value_counts().sort_index().items()]
+    counts += [{"note": "cases_gone_quiet", "detail": f"{open_after_days:g}", "count": int(quiet.sum())},
+               {"note": "cases_open", "detail": "", "count": int((cases["outcome"] == "open").sum())}]
+    cases = cases.rename_axis("deal_id").reset_index()
+    return cases[["deal_id", "created_at", "closed_at", "outcome", "lost_reason"]], counts
+
+
+def _log_cases(events: pd.DataFrame, spec: dict, frames, params: dict) -> tuple[pd.DataFrame, list[dict]]:
+    """The deals table of an engagement whose only export is an event log (``clean.event_log``):
+    :func:`cases_from_events` with the case columns (``case_columns``: canonical deals
+    column -> column of the log) taken from each case's first row that has them."""
+    log = params["clean"]["event_log"]
+    won = log["won_stages"] or [params["won_stage"]]
+    cases, counts = cases_from_events(events, won, log["lost_stages"], log["open_after_days"],
+                                      params.get("export_date"))
+    notes = [_note("deals", "outcome", **count) for count in counts]
+    notes.append(_note("deals", "deal_id", "cases_from_log", spec["source"], len(cases)))
+    if log["case_columns"]:
+        key = spec["columns"]["deal_id"]
+        wanted = list(dict.fromkeys([key, *log["case_columns"].values()]))
+        raw = source_columns(frames, spec["source"], wanted)
+        require_columns(raw, wanted, _source_label(params, spec["source"]), "clean.event_log.case_columns")
+        # the case columns as 02 would map a deals export of one row per case
+        first = raw.dropna(subset=list(log["case_columns"].values()), how="all").drop_duplicates(key)
+        table, _, _ = build_table("deals", {"source": spec["source"], "columns": {
+            "deal_id": key, **log["case_columns"]}, "constants": {"outcome": "open"}},
+            {spec["source"]: first}, params)
+        cases = cases.merge(table.drop(columns=["client_id", "outcome"]), on="deal_id", how="left")
+    cases["client_id"] = cases["deal_id"]
+    notes.append(_note("deals", "client_id", "client_is_deal"))
+    order = [c for c in schemas.TABLES["deals"] if c in cases] + [c for c in cases if c not in schemas.TABLES["deals"]]
+    return schemas.validate(cases[order], "deals"), notes
+
+
+def absent_tables(params: dict) -> list[str]:
+    """Canonical tables the engagement has no export for (the deals of an event log are made)."""
+    clean = params.get("clean") or {}
+    made = {"deals"} if clean.get("event_log") is not None else set()
+    return [name for name in schemas.TABLES if name not in clean.get("tables", {}) and name not in made]
+
+
 def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = None,
           sink: Path | None = None) -> CleanResult:
     """Canonical tables, side groups, waterfall and quality summary from anonymized sources.
@@ -606,22 +744,31 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     """
     section = params.get("clean") or {}
     specs = section.get("tables", {})
-    if "deals" not in specs:
+    base = specs.get("deals") or specs.get("stage_events")
+    if base is None:
         raise CjmError(f"{params['_file']}: no 'clean.tables.deals' column map",
                        "map the CRM deals export onto the deals table (see params/demo.yaml)")
-    if specs["deals"]["source"] not in frames:
-        raise CjmError(f"the deals source '{specs['deals']['source']}' was not anonymized",
-                       "run 01_anonymize first (make all)")
-    result = CleanResult({}, {}, None, None, None)
-    quality, duplicates, summary = [], [], []
+    if base["source"] not in frames:
+        raise CjmError(f"the source '{base['source']}' was not anonymized", "run 01_anonymize first (make all)")
+    result = CleanResult({}, {}, None, None, None, absent=absent_tables(params))
+    quality, duplicates, summary, notes = [], [], [], []
+    built = {}
 
     def build(name):
+        if name in built:
+            return built.pop(name)
         table, table_quality, counts = build_table(name, specs[name], frames, params, transcripts)
         quality.append(table_quality)
+        notes.extend(counts.pop("notes"))
         duplicates.append(counts)
         return table
 
-    deals = build("deals")
+    if "deals" in specs:
+        deals = build("deals")
+    else:  # an event log: its cases are the deals
+        built["stage_events"] = build("stage_events")
+        deals, log_notes = _log_cases(built["stage_events"], specs["stage_events"], frames, params)
+        notes.extend(log_notes)
     if "clients" in specs and specs["clients"]["source"] in frames:
         clients = build("clients")
     else:
@@ -658,9 +805,6 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     for name, spec in specs.items():
         if name in ("clients", "deals"):
             continue
-        if spec["source"] not in frames:
-            result.absent.append(name)
-            continue
         table = build(name)
         if name == "post_deal_nps":
             found = positions(table["deal_id"], deal_clients["deal_id"])
@@ -671,6 +815,7 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     result.quality = pd.concat(quality, ignore_index=True)
     result.duplicates = pd.DataFrame(duplicates)
     result.summary = pd.DataFrame(summary)
+    result.notes = pd.DataFrame(notes, columns=NOTE_COLUMNS).astype({"count": "Int64"})
     return result
 
 
@@ -745,11 +890,15 @@ def read_anonymized(params: dict, paths: EngagementPaths) -> tuple[AnonymizedSou
 
 
 def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None:
-    """Move what ``staging`` holds into ``interim/``: the tables, then the side groups."""
+    """Move what ``staging`` holds into ``interim/``: the tables, then the side groups; a
+    canonical table of an earlier run that this run did not make is removed."""
     for name, frame in (("exclusion_waterfall", result.waterfall), ("data_quality", result.quality),
-                        ("duplicates", result.duplicates)):
+                        ("duplicates", result.duplicates), ("clean_notes", result.notes)):
         frame.to_parquet(staging / f"{name}.parquet", index=False)
     (staging / "side_groups").mkdir(exist_ok=True)
+    made = {path.stem for path in staging.glob("*.parquet")}
+    for name in set(schemas.TABLES) - made:
+        paths.table(name).unlink(missing_ok=True)
     for path in sorted(staging.glob("*.parquet")):
         os.replace(path, paths.interim / path.name)
     with atomic_folder(paths.interim / "side_groups") as folder:

@@ -54,6 +54,12 @@ class StageLog:
         ``check``, ``count``, ``unit``, ``treatment``: what was found and what was done.
     unknown_stages : DataFrame
         ``stage``, ``rows``: stage names outside ``stages`` and ``ignore``, most frequent first.
+    activities : DataFrame or None
+        As ``events``, with every activity of an event log, the funnel's stages and the
+        others (``stage``: position in ``activity_names``); None when the paths are the
+        funnel's stages only (then :attr:`steps` are the events).
+    activity_names : list of str
+        The funnel's stages, then the other activities, most frequent first.
     """
 
     events: pd.DataFrame
@@ -62,18 +68,28 @@ class StageLog:
     won: int | None
     checks: pd.DataFrame
     unknown_stages: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["stage", "rows"]))
+    activities: pd.DataFrame | None = None
+    activity_names: list[str] = field(default_factory=list)
 
     # Views of the log that several analyses read, computed once.
     @cached_property
     def starts(self) -> np.ndarray:
         """Position in ``events`` of each case's first event (cases with events only)."""
-        case = self.events["case"].to_numpy()
-        return np.flatnonzero(np.r_[True, case[1:] != case[:-1]]) if len(case) else np.zeros(0, dtype=np.int64)
+        return _starts(self.events)
 
     @cached_property
     def ends(self) -> np.ndarray:
         """Position in ``events`` of each case's last event."""
-        return np.r_[self.starts[1:], len(self.events)] - 1 if len(self.events) else self.starts
+        return _ends(self.events, self.starts)
+
+    @cached_property
+    def steps(self) -> tuple[pd.DataFrame, list[str], np.ndarray, np.ndarray]:
+        """What the paths are made of: the activities (or the stage events), their names,
+        and each case's first and last position among them."""
+        if self.activities is None:
+            return self.events, self.stages, self.starts, self.ends
+        starts = _starts(self.activities)
+        return self.activities, self.activity_names, starts, _ends(self.activities, starts)
 
     @cached_property
     def visits(self) -> pd.DataFrame:
@@ -86,18 +102,35 @@ class StageLog:
         return _stays(self)
 
 
-def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[str], won_stage: str | None = None,
-                ignore: tuple[str, ...] | list[str] = (), order: str = "log", case: str = "deal_id",
-                stage: str = "stage", at: str = "entered_at", lost_stage: str | None = "lost_stage") -> StageLog:
+def _starts(events: pd.DataFrame) -> np.ndarray:
+    case = events["case"].to_numpy()
+    return np.flatnonzero(np.r_[True, case[1:] != case[:-1]]) if len(case) else np.zeros(0, dtype=np.int64)
+
+
+def _ends(events: pd.DataFrame, starts: np.ndarray) -> np.ndarray:
+    return np.r_[starts[1:], len(events)] - 1 if len(events) else starts
+
+
+#: The columns of a stage history.
+HISTORY = ("case", "stage", "at")
+
+
+def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: list[str],
+                won_stage: str | None = None, ignore: tuple[str, ...] | list[str] = (), order: str = "log",
+                case: str = "deal_id", stage: str = "stage", at: str = "entered_at",
+                lost_stage: str | None = "lost_stage", activities: bool = False) -> StageLog:
     """Check a stage history against its cases and put it in funnel order.
 
     Parameters
     ----------
-    stage_events : DataFrame
+    stage_events : DataFrame or None
         One row per stage entry: ``case``, ``stage``, ``at`` columns (names as given).
+        None when the engagement has no stage history: every case is placed by its
+        outcome, a won one at the won stage, a lost one at its recorded lost stage or
+        the first, an open one at the first (the funnel is lead -> outcome).
     cases : DataFrame
-        One row per case: ``case``, ``outcome`` (won/lost/open), ``created_at``,
-        ``closed_at``, optionally ``lost_stage`` (the CRM's own record) and any attributes.
+        One row per case: ``case``, ``outcome`` (won/lost/open), optionally
+        ``created_at``, ``closed_at``, ``lost_stage`` (the CRM's own record) and any attributes.
     stages : list of str
         Stages in journey order.
     won_stage : str, optional
@@ -106,13 +139,20 @@ def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[st
         Stage names that are not steps of the journey (e.g. "Архив"): left out, counted.
     order : {"log", "time"}
         A case's events in the order of the rows (as the CRM wrote them) or by time.
+    activities : bool
+        Keep every activity of the history, not only the funnel's stages, for the paths
+        (an event log's work items and outcomes).
 
     Returns
     -------
     StageLog
     """
+    history = stage_events is not None
+    if not history:
+        stage_events = pd.DataFrame({case: pd.Series(dtype="str"), stage: pd.Series(dtype="str"),
+                                     at: pd.Series(dtype="datetime64[us]")})
     for name, frame, columns in (("stage events", stage_events, (case, stage, at)),
-                                 ("cases", cases, (case, "outcome", "created_at", "closed_at"))):
+                                 ("cases", cases, (case, "outcome"))):
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise CjmError(f"{name}: no column {', '.join(missing)}", f"expected the columns {', '.join(columns)}")
@@ -130,6 +170,9 @@ def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[st
         checks.append({"check": name, "count": int(count), "unit": unit, "treatment": treatment})
 
     table = cases.rename(columns={case: "case_id"}).reset_index(drop=True)
+    for column in ("created_at", "closed_at"):
+        if column not in table:
+            table[column] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us]")
     # factorize first: a log has millions of rows but few stage names and far fewer cases than rows
     # (a missing value's code is -1: it picks the appended "not found")
     case_codes, case_names = pd.factorize(stage_events[case])
@@ -141,31 +184,42 @@ def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[st
     unknown_names = (pd.Series(np.asarray(names, dtype=object)[stage_codes[unknown]], dtype=object)
                      .value_counts().rename_axis("stage").rename("rows").reset_index())
     times = pd.to_datetime(stage_events[at]).to_numpy()
-    check("stage events", len(stage_events), "rows", "read")
-    check("events of stages outside the funnel", unknown.sum(), "rows",
-          "left out; add the names to 'stages' or 'funnel.ignore_stages'")
-    check("events of ignored stages", ignored.sum(), "rows", "left out (funnel.ignore_stages)")
-    check("events without a stage", (stage_codes < 0).sum(), "rows", "left out")
+    if history:
+        check("stage events", len(stage_events), "rows", "read")
+        check("events of stages outside the funnel", unknown.sum(), "rows",
+              "kept in the paths and the process map, not in the funnel" if activities else
+              "left out; add the names to 'stages' or 'funnel.ignore_stages'")
+        check("events of ignored stages", ignored.sum(), "rows", "left out (funnel.ignore_stages)")
+        check("events without a stage", (stage_codes < 0).sum(), "rows", "left out")
     no_time = pd.isna(times)
-    check("events without a time", no_time.sum(), "rows", "left out")
     no_case = positions < 0
-    check("events of cases not in the cases table", no_case.sum(), "rows", "left out")
+    if history:
+        check("events without a time", no_time.sum(), "rows", "left out")
+        check("events of cases not in the cases table", no_case.sum(), "rows", "left out")
+    sort = ["case", "at"] if order == "time" else ["case"]
+    trail = None
+    if activities:
+        named = (stage_codes >= 0) & ~ignored & ~no_time & ~no_case
+        activity_names = list(stages) + unknown_names["stage"].tolist()
+        activity_codes = np.append(pd.Index(activity_names).get_indexer(names), -1)[stage_codes]
+        trail = pd.DataFrame({"case": positions[named].astype(np.int64), "stage": activity_codes[named].astype(np.int16),
+                              "at": times[named]}).sort_values(sort, kind="stable", ignore_index=True)
     keep = (codes >= 0) & ~no_time & ~no_case
     events = pd.DataFrame({"case": positions[keep].astype(np.int64), "stage": codes[keep], "at": times[keep]})
-    sort = ["case", "at"] if order == "time" else ["case"]
     events = events.sort_values(sort, kind="stable", ignore_index=True)
 
     case_of, stage_of, at_of = (events[c].to_numpy() for c in ("case", "stage", "at"))
     same = np.r_[False, case_of[1:] == case_of[:-1]]
     earlier = same & (at_of < np.r_[at_of[:1], at_of[:-1]])
     tied = same & (at_of == np.r_[at_of[:1], at_of[:-1]])
-    check("events earlier than the event before them", earlier.sum(), "rows",
-          "kept in log order; the negative time before them is left out of times in stage")
-    check("cases with events at the same time", pd.unique(case_of[tied]).size, "cases", "kept in log order")
     running = events.groupby("case")["stage"].cummax().to_numpy()
     back = same & (stage_of < np.r_[running[:1], running[:-1]])
-    check("cases that went back to an earlier stage", pd.unique(case_of[back]).size, "cases",
-          "counted once per stage in the funnel; their repeats are in the paths")
+    if history:
+        check("events earlier than the event before them", earlier.sum(), "rows",
+              "kept in log order; the negative time before them is left out of times in stage")
+        check("cases with events at the same time", pd.unique(case_of[tied]).size, "cases", "kept in log order")
+        check("cases that went back to an earlier stage", pd.unique(case_of[back]).size, "cases",
+              "counted once per stage in the funnel; their repeats are in the paths")
 
     furthest = np.full(len(table), -1, dtype=np.int64)
     starts = np.flatnonzero(np.r_[True, ~same[1:]]) if len(events) else np.zeros(0, dtype=np.int64)
@@ -173,7 +227,7 @@ def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[st
         furthest[case_of[starts]] = np.maximum.reduceat(stage_of.astype(np.int64), starts)
     won = list(stages).index(won_stage) if won_stage else None
     outcome = table["outcome"].to_numpy()
-    if won is not None:
+    if won is not None and history:
         short = (outcome == "won") & (furthest >= 0) & (furthest < won)
         check("won cases whose history stops before the won stage", short.sum(), "cases",
               "counted as having reached the won stage")
@@ -181,10 +235,11 @@ def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[st
         beyond = (outcome != "won") & (furthest >= won)
         check("cases at the won stage not marked won", beyond.sum(), "cases", "counted by their outcome")
     silent = furthest < 0
-    check("cases without stage events", silent.sum(), "cases", "placed by their outcome where it tells the stage")
-    if won is not None:
-        placed = silent & (outcome == "won")
-        furthest[placed] = won
+    if history:
+        check("cases without stage events", silent.sum(), "cases", "placed by their outcome where it tells the stage")
+    else:
+        check("cases without a stage history", silent.sum(), "cases", "placed by their outcome: lead -> outcome")
+    furthest[silent & (outcome == "won")] = len(stages) - 1 if won is None else won
     if lost_stage and lost_stage in table:
         recorded = pd.Index(list(stages)).get_indexer(table[lost_stage])
         placed = silent & (outcome == "lost") & (recorded >= 0)
@@ -192,11 +247,16 @@ def prepare_log(stage_events: pd.DataFrame, cases: pd.DataFrame, stages: list[st
         lost = (outcome == "lost") & ~silent & (recorded >= 0)
         check("lost cases whose CRM lost stage differs from their furthest stage",
               (lost & (recorded != furthest)).sum(), "cases", "the furthest stage of the history is used")
+    if not history:
+        furthest[(furthest < 0) & (outcome != "won")] = 0
     check("cases without stage events and a known stage", (furthest < 0).sum(), "cases",
           "left out of the funnel (listed in the checks)")
     table["furthest"] = furthest
-    return StageLog(events=events, cases=table, stages=list(stages), won=won, checks=pd.DataFrame(checks),
-                    unknown_stages=unknown_names)
+    log = StageLog(events=events, cases=table, stages=list(stages), won=won, checks=pd.DataFrame(checks),
+                   unknown_stages=unknown_names, activities=trail)
+    if activities:
+        log.activity_names = activity_names
+    return log
 
 
 def _group_codes(log: StageLog, by: str | None) -> tuple[np.ndarray, list]:
@@ -301,7 +361,8 @@ def _stays(log: StageLog) -> pd.DataFrame:
     over repeated visits; a case's last event counts until the case was closed when lost."""
     ev = log.events
     case, at = ev["case"].to_numpy(), ev["at"].to_numpy()
-    nxt = np.r_[case[1:] == case[:-1], False]
+    nxt = np.zeros(len(ev), dtype=bool)  # an event followed by another of its case
+    nxt[:-1] = case[1:] == case[:-1]
     days = np.full(len(ev), np.nan)
     days[nxt] = (at[1:][nxt[:-1]] - at[:-1][nxt[:-1]]) / DAY
     closed = log.cases["closed_at"].to_numpy(dtype="datetime64[ns]")[case]
@@ -318,9 +379,9 @@ def _stays(log: StageLog) -> pd.DataFrame:
 
 
 def _quantiles(grouped, column: str) -> pd.DataFrame:
-    table = grouped[column].quantile([0.5, 0.75, 0.9]).unstack()
-    table.columns = ["median_days", "p75_days", "p90_days"]
-    return table
+    """Median, 75th and 90th percentile of ``column`` per group (no rows without values)."""
+    return pd.DataFrame({name: grouped[column].quantile(q) for name, q in
+                         (("median_days", 0.5), ("p75_days", 0.75), ("p90_days", 0.9))})
 
 
 def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
@@ -401,40 +462,40 @@ def lost_reasons(log: StageLog, by: str | None = None, reason: str = "lost_reaso
     return table
 
 
-def _path_hash(log: StageLog) -> tuple[np.ndarray, np.ndarray]:
-    """A 64-bit polynomial hash of each case's stage sequence and its length (cases with events)."""
-    ev = log.events
-    starts = log.starts
-    lengths = np.diff(np.r_[starts, len(ev)])
-    position = np.arange(len(ev)) - np.repeat(starts, lengths)
+def _path_hash(steps: pd.DataFrame, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A 64-bit polynomial hash of each case's sequence of steps and its length (cases with steps)."""
+    lengths = np.diff(np.r_[starts, len(steps)])
+    position = np.arange(len(steps)) - np.repeat(starts, lengths)
     with np.errstate(over="ignore"):
         power = np.power(np.uint64(1_000_003), position.astype(np.uint64))
-        terms = (ev["stage"].to_numpy().astype(np.uint64) + np.uint64(1)) * power
-    return np.add.reduceat(terms, starts) if len(ev) else terms, lengths
+        terms = (steps["stage"].to_numpy().astype(np.uint64) + np.uint64(1)) * power
+    return np.add.reduceat(terms, starts) if len(steps) else terms, lengths
 
 
 def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
-             other: str = LABELS["en"]["other"]) -> pd.DataFrame:
-    """Distinct paths through the stages with their counts, outcomes and durations.
+             other: str = LABELS["en"]["other"], most: int | None = None) -> pd.DataFrame:
+    """Distinct paths (of stages, or of every activity of an event log) with their counts,
+    outcomes and durations.
 
     Parameters
     ----------
     coverage : float
         Variants are listed, most frequent first, until they cover this share of the
-        cases with events; the rest are one row, ``other`` (``{n}``: how many variants).
+        cases with events, and at most ``most`` of them; the rest are one row, ``other``
+        (``{n}``: how many variants).
 
     Returns
     -------
     DataFrame
         ``variant, stages, cases, share, cumulative_share, won, lost, open, median_days``
-        (first to last event).
+        (first to last event). ``attrs["variants"]``: how many distinct variants there are.
     """
-    hashes, lengths = _path_hash(log)
-    starts, ev = log.starts, log.events
-    outcome = log.cases["outcome"].to_numpy()[ev["case"].to_numpy()[starts]]
-    at = ev["at"].to_numpy()
+    steps, names, starts, ends = log.steps
+    hashes, lengths = _path_hash(steps, starts)
+    outcome = log.cases["outcome"].to_numpy()[steps["case"].to_numpy()[starts]]
+    at = steps["at"].to_numpy()
     frame = pd.DataFrame({"length": lengths, "first": starts, "outcome": outcome,
-                          "days": (at[log.ends] - at[starts]) / DAY})
+                          "days": (at[ends] - at[starts]) / DAY})
     frame["variant"] = frame.groupby([hashes, lengths], sort=False).ngroup()
     table = frame.groupby("variant").agg(length=("length", "first"), cases=("first", "size"), first=("first", "min"),
                                          median_days=("days", "median"))
@@ -444,10 +505,11 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
     table["share"] = table["cases"] / total if total else 0.0
     table["cumulative_share"] = table["share"].cumsum()
     shown = int(np.searchsorted(table["cumulative_share"].to_numpy(), coverage - 1e-12) + 1)
+    shown = min(shown, most) if most else shown
     head, rest = table.iloc[:shown].reset_index(drop=True), table.iloc[shown:]
-    stage_of = ev["stage"].to_numpy()
-    names = np.asarray(log.stages, dtype=object)
-    head["variant"] = [separator.join(names[stage_of[s:s + n]]) for s, n in zip(head["first"], head["length"])]
+    stage_of = steps["stage"].to_numpy()
+    labels = np.asarray(names, dtype=object)
+    head["variant"] = [separator.join(labels[stage_of[s:s + n]]) for s, n in zip(head["first"], head["length"])]
     head = head.rename(columns={"length": "stages"})
     if len(rest):
         other = {"variant": other.format(n=len(rest)), "stages": np.nan, "cases": rest["cases"].sum(),
@@ -455,28 +517,31 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
                  "median_days": frame.loc[frame["variant"].isin(rest.index), "days"].median(),
                  **{o: rest[o].sum() for o in OUTCOMES}}
         head = pd.concat([head, pd.DataFrame([other])], ignore_index=True)
-    return head[["variant", "stages", "cases", "share", "cumulative_share", *OUTCOMES, "median_days"]]
+    head = head[["variant", "stages", "cases", "share", "cumulative_share", *OUTCOMES, "median_days"]]
+    head.attrs["variants"] = len(table)
+    return head
 
 
 def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
-    """The directly-follows graph: how often one stage is followed by another in a case,
-    and the median days between them.
+    """The directly-follows graph: how often one step (a stage, or any activity of an
+    event log) is followed by another in a case, and the median days between them.
 
     Parameters
     ----------
     ends : bool
-        Add edges from ``"start"`` to each case's first stage and from its last stage to
+        Add edges from ``"start"`` to each case's first step and from its last step to
         its outcome ("won", "lost", "open").
 
     Returns
     -------
     DataFrame
         ``source, target, cases`` (transitions), ``median_days``, ``kind`` ("forward",
-        "skip", "repeat", "back", "start", "end"), most frequent first.
+        "skip", "repeat", "back" between stages of the funnel; "other" where an activity
+        outside the funnel is one end; "start", "end"), most frequent first.
     """
-    ev = log.events
-    case, stage, at = (ev[c].to_numpy() for c in ("case", "stage", "at"))
-    k = len(log.stages)
+    steps, names, starts, last = log.steps
+    case, stage, at = (steps[c].to_numpy() for c in ("case", "stage", "at"))
+    k, funnel_stages = len(names), len(log.stages)
     pair = case[1:] == case[:-1]
     source, target = stage[:-1][pair].astype(np.int64), stage[1:][pair].astype(np.int64)
     days = (at[1:][pair] - at[:-1][pair]) / DAY
@@ -484,21 +549,45 @@ def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
     edges = pd.DataFrame({"key": source * k + target, "days": days})
     table = edges.groupby("key").agg(cases=("days", "size"), median_days=("days", "median")).reset_index()
     src, tgt = table["key"].to_numpy() // k, table["key"].to_numpy() % k
-    names = np.asarray(log.stages, dtype=object)
-    table["kind"] = np.select([tgt == src + 1, tgt > src + 1, tgt == src], ["forward", "skip", "repeat"], "back")
-    table["source"], table["target"] = names[src], names[tgt]
+    labels = np.asarray(names, dtype=object)
+    inside = (src < funnel_stages) & (tgt < funnel_stages)
+    table["kind"] = np.select([tgt == src, ~inside, tgt == src + 1, tgt > src + 1],
+                              ["repeat", "other", "forward", "skip"], "back")
+    table["source"], table["target"] = labels[src], labels[tgt]
     parts = [table.drop(columns="key")]
-    if ends and len(ev):
-        starts, last = log.starts, log.ends
-        first_stage = pd.Series(names[stage[starts]]).value_counts()
+    if ends and len(steps):
+        first_stage = pd.Series(labels[stage[starts]]).value_counts()
         parts.append(pd.DataFrame({"source": START, "target": first_stage.index, "cases": first_stage.to_numpy(),
                                    "median_days": np.nan, "kind": "start"}))
         outcome = log.cases["outcome"].to_numpy()[case[last]]
-        final = pd.DataFrame({"source": names[stage[last]], "target": outcome}).value_counts().rename("cases")
+        final = pd.DataFrame({"source": labels[stage[last]], "target": outcome}).value_counts().rename("cases")
         parts.append(final.reset_index().assign(median_days=np.nan, kind="end"))
     result = pd.concat(parts, ignore_index=True)
     return result.sort_values(["cases", "source", "target"], ascending=[False, True, True], ignore_index=True)[
         ["source", "target", "cases", "median_days", "kind"]]
+
+
+def covering_edges(follows: pd.DataFrame, coverage: float = 0.9) -> tuple[pd.DataFrame, dict]:
+    """The most frequent transitions between steps (start and end edges aside) that
+    together cover ``coverage`` of all transitions: what a readable process map of many
+    activities draws.
+
+    Returns
+    -------
+    edges : DataFrame
+        The kept rows of ``follows``.
+    left_out : dict
+        ``edges`` and ``transitions`` left out, ``share`` of the transitions shown,
+        ``shown`` (edges drawn), ``steps`` (distinct steps drawn).
+    """
+    moves = follows[~follows["kind"].isin(["start", "end"])].sort_values("cases", ascending=False, kind="stable")
+    total = moves["cases"].sum()
+    cumulative = moves["cases"].cumsum().to_numpy() / total if total else np.zeros(len(moves))
+    kept = moves.iloc[:int(np.searchsorted(cumulative, coverage - 1e-12) + 1)] if len(moves) else moves
+    shown = kept["cases"].sum()
+    return kept, {"shown": len(kept), "edges": len(moves) - len(kept), "transitions": int(total - shown),
+                  "share": shown / total if total else 1.0,
+                  "steps": len(set(kept["source"]) | set(kept["target"]))}
 
 
 def lead_flows(log: StageLog, channel: str = "channel") -> pd.DataFrame:
@@ -692,75 +781,11 @@ def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "to
     return table[["stage", "last_action", "cases", "share", "median_days_to_close"]].reset_index(drop=True)
 
 
-def cases_from_log(events: pd.DataFrame, won_stage: str | None, lost_stages=(),
-                   open_after_days: float = 30, case: str = "case_id", stage: str = "stage", at: str = "at",
-                   attributes=()) -> tuple[pd.DataFrame, dict]:
-    """Cases of an event log that has no deals table: outcome, creation and closing times.
-
-    A case that reached ``won_stage`` is won; one whose last event is one of
-    ``lost_stages`` (e.g. "Сделка провалена") is lost; any other is open if its last
-    event is at most ``open_after_days`` before the log's last event, else lost (gone
-    quiet). ``attributes`` are taken from each case's first row.
-
-    Returns
-    -------
-    cases : DataFrame
-        ``case_id, outcome, created_at, closed_at`` and the attributes.
-    counts : dict
-        Cases by how their outcome was found: ``won``, ``lost_stage``, ``gone_quiet``, ``open``.
-    """
-    frame = events.assign(_at=pd.to_datetime(events[at])).dropna(subset=["_at"])
-    ordered = frame.sort_values([case, "_at"], kind="stable")
-    grouped = ordered.groupby(case, sort=False)
-    cases = grouped.agg(created_at=("_at", "min"), closed_at=("_at", "max"), last_stage=(stage, "last"))
-    for attribute in attributes:
-        cases[attribute] = grouped[attribute].first()
-    won = (frame.loc[frame[stage] == won_stage, case].unique() if won_stage else [])
-    is_won = cases.index.isin(won)
-    by_stage = cases["last_stage"].isin(list(lost_stages)) & ~is_won
-    quiet = ~is_won & ~by_stage & (cases["closed_at"] < frame["_at"].max() - pd.Timedelta(days=open_after_days))
-    cases["outcome"] = np.select([is_won, by_stage | quiet], ["won", "lost"], "open")
-    cases.loc[cases["outcome"] == "open", "closed_at"] = pd.NaT
-    counts = {"won": int(is_won.sum()), "lost_stage": int(by_stage.sum()), "gone_quiet": int(quiet.sum()),
-              "open": int((cases["outcome"] == "open").sum())}
-    cases = cases.drop(columns="last_stage").rename_axis("case_id").reset_index()
-    return cases[["case_id", "outcome", "created_at", "closed_at", *attributes]], counts
-
-
-def read_event_log(spec: dict, won_stage: str | None, folder) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """An event log named by the params (``funnel.event_log``): its stage events, its cases
-    and how their outcomes were found.
-
-    ``spec`` has ``file`` (relative to the engagement's data folder, ``folder``, or absolute), ``format``,
-    ``case``, ``stage``, ``at`` (column names), optional ``attributes``, ``lost_stages``,
-    ``open_after_days`` and ``date_format``.
-    """
-    from pathlib import Path
-
-    from cjm.clean import REJECTED, parse_dates
-    from cjm.io import read_export, require_columns
-
-    path = Path(spec["file"])
-    path = path if path.is_absolute() else Path(folder) / path
-    if not path.exists():
-        raise CjmError(f"funnel.event_log.file: {path} does not exist", "put the log there or correct the path")
-    columns = [spec["case"], spec["stage"], spec["at"], *spec.get("attributes", [])]
-    frame = read_export(path, spec.get("format"), "funnel.event_log.format")
-    require_columns(frame, columns, str(path), "funnel.event_log")
-    at, status = parse_dates(frame[spec["at"]], spec.get("date_format"))
-    events = pd.DataFrame({"case_id": frame[spec["case"]], "stage": frame[spec["stage"]].str.strip(), "at": at})
-    for attribute in spec.get("attributes", []):
-        events[attribute] = frame[attribute]
-    cases, counts = cases_from_log(events, won_stage, spec.get("lost_stages", []),
-                                   spec.get("open_after_days", 30), attributes=spec.get("attributes", []))
-    counts["unreadable_times"] = int((np.asarray(status) == REJECTED).sum())
-    counts["cases_without_a_readable_time"] = int(events["case_id"].nunique() - len(cases))
-    return events, cases, counts
-
-
 @dataclass
 class FunnelResult:
-    """06's tables (see :func:`analyse_funnel`)."""
+    """06's tables (see :func:`analyse_funnel`); ``skipped``: breakdown -> why it is not
+    shown (``absent``: the deals have no such column; ``empty``: it has no values);
+    ``journeys_skipped``: why no journeys were looked for (``no_channel``, ``no_client``)."""
 
     log: StageLog
     funnel: pd.DataFrame
@@ -784,48 +809,63 @@ class FunnelResult:
     journey_lost_reasons: pd.DataFrame | None = None
     journey_touches: pd.DataFrame | None = None
     side_groups: pd.DataFrame | None = None
-    log_outcomes: dict | None = None
+    skipped: dict = field(default_factory=dict)
+    journeys_skipped: str | None = None
 
 
-def _breakdowns(log: StageLog, names: list[str]) -> pd.DataFrame:
-    """The funnel and times by each case attribute in ``names`` present in the log, long."""
-    parts = []
+#: Columns of 06's funnel by a breakdown (:attr:`FunnelResult.breakdowns`).
+BREAKDOWN_COLUMNS = ["breakdown", "group", "stage", "reached", "entered", "skipped", "moved_on", "lost", "open", "won",
+                     "conversion", "reach_rate", "lost_share", "median_days"]
+
+
+def _breakdowns(log: StageLog, names: list[str]) -> tuple[pd.DataFrame, dict]:
+    """The funnel and times by each case attribute in ``names`` present in the log, long;
+    and the names left out, with why (``absent``, ``empty``)."""
+    parts, skipped = [], {}
     for name in names:
         if name not in log.cases or log.cases[name].notna().sum() == 0:
+            skipped[name] = "absent" if name not in log.cases else "empty"
             continue
         table = funnel(log, name).merge(stage_times(log, name)[[name, "stage", "median_days"]], on=[name, "stage"])
         parts.append(table.rename(columns={name: "group"}).assign(breakdown=name))
     if not parts:
-        return pd.DataFrame()
+        return pd.DataFrame(columns=BREAKDOWN_COLUMNS), skipped
     table = pd.concat(parts, ignore_index=True)
     table["group"] = table["group"].astype(str)
-    return table[["breakdown", "group", *[c for c in table if c not in ("breakdown", "group")]]]
+    return table[BREAKDOWN_COLUMNS], skipped
 
 
 def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = None,
                    segments: pd.DataFrame | None = None, seed: int = 0, language: str = "ru") -> FunnelResult:
     """All of 06 on a prepared log: funnel, breakdowns, times, reasons, bottlenecks, paths,
     touches per stage, last actions, journeys and their overlap with segments; values the
-    data do not give are written in ``language``."""
+    data do not give are written in ``language``. What the data lack (a breakdown's column,
+    lost reasons, touches, channels) is left out and said in ``skipped``."""
     labels = LABELS.get(language, LABELS["en"])
     times = stage_times(log)
     whole = funnel(log).merge(times[["stage", "median_days", "p75_days", "p90_days"]], on="stage")
-    reasons = lost_reasons(log, missing=labels["missing"]) if "lost_reason" in log.cases else pd.DataFrame()
+    recorded = "lost_reason" in log.cases and log.cases["lost_reason"].notna().any()
+    reasons = lost_reasons(log, missing=labels["missing"]) if recorded else pd.DataFrame()
+    breakdowns, skipped = _breakdowns(log, section["breakdowns"])
     result = FunnelResult(
-        log=log, funnel=whole, breakdowns=_breakdowns(log, section["breakdowns"]), times=times,
+        log=log, funnel=whole, breakdowns=breakdowns, times=times,
         to_convert=time_to_convert(log) if log.won is not None else pd.DataFrame(),
         bottlenecks=bottlenecks(whole), lost_reasons=reasons,
         lost_by_segment=lost_reasons(log, "segment", missing=labels["missing"])
         if "segment" in log.cases and len(reasons) else None,
-        variants=variants(log, section["variants_coverage"], other=labels["other"]), follows=directly_follows(log),
-        flows=lead_flows(log))
+        variants=variants(log, section["variants_coverage"], other=labels["other"], most=section["variants_max"]),
+        follows=directly_follows(log), flows=lead_flows(log), skipped=skipped)
     placed = None
     if touches is not None and len(touches):
         placed = touches_by_stage(log, touches)
         result.touches, result.touch_bands, result.touch_kinds = stage_touches(log, placed,
                                                                                bands=tuple(section["touch_bands"]))
         result.last_actions = last_actions(log, placed, silent=labels["silent"])
-    if "client_id" in log.cases and "channel" in log.cases:
+    if "client_id" not in log.cases:
+        result.journeys_skipped = "no_client"
+    elif "channel" not in log.cases or log.cases["channel"].isna().all():
+        result.journeys_skipped = "no_channel"
+    else:
         from cjm.journeys import find_journeys, journey_names, journeys_vs_segments, path_features
 
         spec = section["journeys"]
@@ -836,7 +876,7 @@ def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = 
         # each journey's own funnel, losses and contacts: the columns of its map
         log.cases["journey"] = log.cases["client_id"].map(found.labels.set_index("client_id")["journey"]) \
             .astype("Int64")
-        result.breakdowns = pd.concat([result.breakdowns, _breakdowns(log, ["journey"])], ignore_index=True)
+        result.breakdowns = pd.concat([result.breakdowns, _breakdowns(log, ["journey"])[0]], ignore_index=True)
         if len(reasons):
             result.journey_lost_reasons = lost_reasons(log, "journey", missing=labels["missing"])
         if placed is not None:
@@ -847,58 +887,54 @@ def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = 
 
 
 def _cases(deals: pd.DataFrame, segments: pd.DataFrame | None, cohort: str) -> pd.DataFrame:
-    """Deals as cases, with the client's segment and the cohort of their creation."""
+    """Deals as cases, with the client's segment and the cohort of their creation (when
+    deals have dates)."""
     cases = deals.copy()
     if segments is not None:
         cases = cases.merge(segments[["client_id", "segment"]], on="client_id", how="left")
-    cases["cohort"] = pd.to_datetime(cases["created_at"]).dt.to_period({"month": "M", "quarter": "Q"}[cohort]) \
-        .astype(str)
+    if "created_at" in cases and cases["created_at"].notna().any():
+        cases["cohort"] = pd.to_datetime(cases["created_at"]).dt.to_period(
+            {"month": "M", "quarter": "Q"}[cohort]).astype(str).where(cases["created_at"].notna())
     return cases
 
 
 def _side_group_funnels(params: dict, paths, in_scope: pd.DataFrame, section: dict) -> pd.DataFrame | None:
     """Conversion by stage of the in-scope deals next to each group 02 set aside."""
     folder = paths.interim / "side_groups"
-    if not folder.exists():
+    groups = sorted(p for p in folder.iterdir() if (p / "deals.parquet").exists()) if folder.exists() else []
+    if not groups:
         return None
     labels = {rule["name"]: rule.get("label", rule["name"]) for rule in params.get("clean", {}).get("scope", [])}
     parts = [in_scope.assign(group="in scope")]
-    for group in sorted(p for p in folder.iterdir() if (p / "stage_events.parquet").exists()):
-        log = prepare_log(pd.read_parquet(group / "stage_events.parquet", columns=["deal_id", "stage", "entered_at"]),
-                          pd.read_parquet(group / "deals.parquet"),
-                          params["stages"], params.get("won_stage"), section["ignore_stages"], section["order"])
+    for group in groups:
+        history = group / "stage_events.parquet"
+        events = pd.read_parquet(history, columns=["deal_id", "stage", "entered_at"]) if history.exists() else None
+        log = prepare_log(events, pd.read_parquet(group / "deals.parquet"), params["stages"], params.get("won_stage"),
+                          section["ignore_stages"], section["order"])
         parts.append(funnel(log).assign(group=labels.get(group.name, group.name)))
     table = pd.concat(parts, ignore_index=True)
     return table[["group", "stage", "reached", "lost", "open", "won", "conversion"]]
 
 
 def run_funnel(params: dict, paths) -> FunnelResult:
-    """06 end to end: read the deals, stage events, touches and segments (or the event log
-    of ``funnel.event_log``), analyse, write the outputs."""
+    """06 end to end: read the deals, the stage history (optional: without it the funnel is
+    lead -> outcome), touches and segments, analyse, write the outputs. The paths of an
+    event log (``clean.event_log``) have all its activities, not only the funnel's stages."""
     from cjm.io import read_table
     from cjm.params import default_section
 
     section = params.get("funnel") or default_section("funnel")
-    stages, won_stage = params["stages"], params.get("won_stage")
-    spec = section.get("event_log")
-    if spec:
-        events, cases, outcomes = read_event_log(spec, won_stage, paths.data)
-        ignore = [*section["ignore_stages"], *spec.get("lost_stages", [])]
-        log = prepare_log(events, cases, stages, won_stage, ignore, section["order"], case="case_id", at="at",
-                          lost_stage=None)
-        result = analyse_funnel(log, section, seed=params["seed"], language=params["language"])
-        result.log_outcomes = outcomes
-    else:
-        segments = read_table(paths, "segments", optional=True)
-        cases = _cases(read_table(paths, "deals"), segments, section["cohort"])
-        log = prepare_log(read_table(paths, "stage_events", ["deal_id", "stage", "entered_at"]), cases, stages,
-                          won_stage, section["ignore_stages"], section["order"])
-        touches = read_table(paths, "touches", optional=True)
-        result = analyse_funnel(log, section, touches, segments, params["seed"], params["language"])
-        result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
+    segments = read_table(paths, "segments", optional=True)
+    cases = _cases(read_table(paths, "deals"), segments, section["cohort"])
+    events = read_table(paths, "stage_events", ["deal_id", "stage", "entered_at"], optional=True)
+    activities = (params.get("clean") or {}).get("event_log") is not None
+    log = prepare_log(events, cases, params["stages"], params.get("won_stage"), section["ignore_stages"],
+                      section["order"], activities=activities)
+    touches = read_table(paths, "touches", optional=True)
+    result = analyse_funnel(log, section, touches, segments, params["seed"], params["language"])
+    result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
     for table in (result.funnel, result.breakdowns):
-        if len(table):
-            table["journey_stage"] = table["stage"].map(section.get("journey_stage_of", {}))
+        table["journey_stage"] = table["stage"].map(section.get("journey_stage_of", {}))
     write_funnel(result, paths)
     return result
 
@@ -913,18 +949,17 @@ def write_funnel(result: FunnelResult, paths) -> None:
     paths.report.mkdir(parents=True, exist_ok=True)
     overall = result.funnel.assign(breakdown="all", group="all")
     stage_funnel = pd.concat([overall, result.breakdowns], ignore_index=True)
+    journeys = result.journeys
     tables = {"stage_funnel": stage_funnel, "funnel_variants": result.variants, "directly_follows": result.follows,
-              "lost_reasons": result.lost_reasons, "lead_flows": result.flows}
-    if result.touches is not None:
-        tables["stage_touches"] = result.touches
-    if result.journeys is not None:
-        tables["journeys"] = result.journeys.labels
-        tables["journey_profiles"] = result.journeys.profiles
-    for name in ("journey_lost_reasons", "journey_touches"):
-        if getattr(result, name) is not None:
-            tables[name] = getattr(result, name)
-    for name, frame in tables.items():
-        write_atomic(frame, paths.table(name))
+              "lost_reasons": result.lost_reasons if len(result.lost_reasons) else None, "lead_flows": result.flows,
+              "stage_touches": result.touches, "journeys": journeys.labels if journeys else None,
+              "journey_profiles": journeys.profiles if journeys else None,
+              "journey_lost_reasons": result.journey_lost_reasons, "journey_touches": result.journey_touches}
+    for name, frame in tables.items():  # a table this run has not made is not left from an earlier one
+        if frame is None:
+            paths.table(name).unlink(missing_ok=True)
+        else:
+            write_atomic(frame, paths.table(name))
     sheets = {"funnel": result.funnel, "checks": result.log.checks, "bottlenecks": result.bottlenecks,
               "times": result.times, "lost_reasons": result.lost_reasons, "variants": result.variants,
               "directly_follows": result.follows, "breakdowns": result.breakdowns}
@@ -940,17 +975,23 @@ def write_funnel(result: FunnelResult, paths) -> None:
 
 
 def findings(result: FunnelResult) -> dict:
-    """The numbers 06's narrative quotes."""
+    """The numbers 06's narrative quotes. ``bottleneck`` is None where no case was lost,
+    ``days_to_convert`` where won cases have no dated history."""
     table = result.funnel
     first = table.iloc[0]
-    top = result.bottlenecks.iloc[0]
     decided = first["reached"] - table["open"].sum()
     facts = {"cases": int(first["reached"]), "won": int(table["won"].sum()), "open": int(table["open"].sum()),
              "won_rate": table["won"].sum() / decided if decided else float("nan"),
-             "bottleneck": top["stage"], "bottleneck_lost": int(top["lost"]), "bottleneck_share": top["lost_share"],
-             "bottleneck_rate": top["loss_rate"], "variants_shown": int(result.variants["stages"].notna().sum()),
-             "top_variant_share": result.variants["share"].iloc[0] if len(result.variants) else float("nan")}
-    if len(result.to_convert):
+             "won_stage": result.log.stages[-1 if result.log.won is None else result.log.won],
+             "variants_shown": int(result.variants["stages"].notna().sum()),
+             "variants": int(result.variants.attrs.get("variants", len(result.variants))),
+             "top_variant_share": result.variants["share"].iloc[0] if len(result.variants) else float("nan"),
+             "bottleneck": None, "days_to_convert": None}
+    top = result.bottlenecks.iloc[0] if len(result.bottlenecks) else None
+    if top is not None and top["lost"] > 0:
+        facts.update(bottleneck=top["stage"], bottleneck_lost=int(top["lost"]), bottleneck_share=top["lost_share"],
+                     bottleneck_rate=top["loss_rate"])
+    if len(result.to_convert) and pd.notna(result.to_convert["median_days"].iloc[0]):
         facts["days_to_convert"] = result.to_convert["median_days"].iloc[0]
     if result.journeys is not None:
         facts.update(k=result.journeys.k, chosen_by=result.journeys.chosen_by)

@@ -315,10 +315,12 @@ def _crm_cells(scope: _Scope, crm_stages: list[str], language: str, all_lost: fl
                                         "stage_touches" if scope.clients is None else "journey_touches")]
     if scope.lost is not None:
         part = scope.lost[scope.lost["stage"].isin(crm_stages) & ~scope.lost["reason"].isin(UNKNOWN_REASONS)]
-        part = part.sort_values("cases", ascending=False, kind="stable")
+        # a journey stage of several CRM stages: each reason once, its deals added up
+        part = part.groupby("reason", sort=False)["cases"].sum().sort_values(ascending=False, kind="stable")
+        lost = scope.lost.loc[scope.lost["stage"].isin(crm_stages), "cases"].sum()
         source = "lost_reasons" if scope.clients is None else "journey_lost_reasons"
-        cells["barriers"] = [Cell(r["reason"], float(r["share"]), int(r["cases"]), "deals", source)
-                             for _, r in part.head(top).iterrows()]
+        cells["barriers"] = [Cell(str(reason), float(n / lost), int(n), "deals", source)
+                             for reason, n in part.head(top).items()]
     return cells
 
 
@@ -435,7 +437,7 @@ def _segment_cells(tables: dict, scope: _Scope, language: str, top: int) -> list
 def _nps_cell(scope: _Scope, language: str, confidence: float) -> Cell | None:
     from cjm.survey import nps
 
-    if scope.scores is None or not scope.scores["nps"].notna().any():
+    if scope.scores is None or "nps" not in scope.scores or not scope.scores["nps"].notna().any():
         return None
     result = nps(scope.scores["nps"].dropna(), confidence)
     return Cell(WORDS[language]["nps"].format(**{key: format_number(result[column], language) for key, column in
@@ -493,7 +495,8 @@ def build_map(tables: dict, params: dict, journey: str | None = None) -> Journey
     codes = read_codebook(params["interviews"]["codebook"]) if "interviews" in params else []
     scope = _scope(tables, journey, stages, codes, survey)
     drivers = None if tables["survey_drivers"] is None else tables["survey_drivers"].set_index("driver")
-    respondents = None if tables["survey_scores"] is None else int(tables["survey_scores"]["nps"].notna().sum())
+    scores = tables["survey_scores"]
+    respondents = None if scores is None or "nps" not in scores else int(scores["nps"].notna().sum())
     crm_of = _stage_of(tables["stage_funnel"]) or {s: [s] for s in stages}
     present = _present(tables)
     if scope.fragments is None:

@@ -237,9 +237,13 @@ def render_poster(model: JourneyMap) -> Figure:
 
 
 def _draw_curves(ax, model: JourneyMap, words: dict) -> None:
-    """Emotion curves over the stage columns, the low point marked."""
+    """Emotion curves over the stage columns, the low point marked; without any (no
+    texts of customers) the band says there is no source."""
     x = np.arange(len(model.stages)) + 0.5
     ax.axhline(0, color="#999", linewidth=0.8)
+    if not model.curves:
+        for xi in x:
+            ax.text(xi, 0.5, words["no_source"], ha="center", va="center", fontsize=7.5, color="#999")
     for i, curve in enumerate(model.curves):
         y = np.array([np.nan if s is None else s for s in curve.scores], dtype=float)
         first = i == 0

@@ -60,11 +60,19 @@ TEXTS = {
         "02.tables": "## Итоговые таблицы\n\nТаблицы в рамках исследования, с которыми работают "
                      "следующие шаги.",
         "02.absent": "Источники, которых нет в этом проекте: {names}. Зависящие от них шаги это отметят.",
+        "02.notes": "## Как прочитаны выгрузки\n\nЧто сделано с данными сверх сопоставления колонок:",
         "03.title": "# 3. Поведенческая сегментация\n\n"
-                    "Клиенты в рамках исследования разделены на группы по тому, как они покупают: "
-                    "сколько стоит автомобиль, какой аванс и срок, кто они. Число сегментов выбрано "
-                    "по нескольким мерам качества кластерного анализа; заказчику показаны варианты "
-                    "разбиения и портрет каждого сегмента.",
+                    "Клиенты в рамках исследования разделены на группы по признакам, выбранным вместе с "
+                    "заказчиком: как они покупают и кто они. Число сегментов выбрано по нескольким мерам "
+                    "качества кластерного анализа; заказчику показаны варианты разбиения и портрет каждого "
+                    "сегмента.",
+        "03.none": "Сегментация не проводилась: признаки для неё не выбраны. Отчёт и карты описывают всех "
+                   "клиентов вместе.",
+        "03.k_lowered": "Клиентов в исследовании {clients}: пробуется не больше {k_max} сегментов, чтобы в "
+                        "каждом было не меньше {per} клиентов.",
+        "03.export_date.params": "Дни до даты выгрузки ({date}) считаются от последней и первой сделки клиента.",
+        "03.export_date.data": "Дни считаются от последней и первой сделки клиента до последней даты в данных "
+                               "({date}).",
         "03.features": "## Признаки\n\nПризнаки с весом задают сегменты (вес — сила влияния на "
                        "расстояния между клиентами); остальные только описывают их в портретах. "
                        "Числа стандартизованы (суммы — в логарифме), категории — в индикаторах с "
@@ -94,20 +102,19 @@ TEXTS = {
         "03.outputs": "Метки сегментов, профили (также в `segment_profiles.xlsx`) и обученная модель "
                       "сохранены: новую выгрузку CRM можно разнести по тем же сегментам "
                       "(`cjm.segment.assign`).",
-        "04.title": "# 4. Онлайн-опрос клиентов: NPS, удовлетворённость этапами и что движет лояльностью\n\n"
-                    "Клиенты с договором ответили на онлайн-анкету. Ответы связаны с сегментами "
-                    "(шаг 3), поэтому NPS и удовлетворённость показаны по каждому сегменту с "
-                    "доверительными интервалами 95%, а оценка для всей клиентской базы взвешена по "
-                    "размерам сегментов.",
+        "04.title": "# 4. Опрос клиентов: NPS, удовлетворённость этапами и что движет лояльностью\n\n"
+                    "Ответы клиентов связаны с сегментами (шаг 3), поэтому NPS и удовлетворённость "
+                    "показаны по каждому сегменту с доверительными интервалами 95%, а оценка для всей "
+                    "клиентской базы взвешена по размерам сегментов.",
         "04.plan": "## План выборки\n\nСколько заполненных анкет нужно в каждом сегменте, чтобы NPS "
                    "сегмента был известен с точностью ±{margin:g} пунктов при доверии {confidence:.0%} "
                    "(дисперсия NPS в худшем случае, поправка на конечную совокупность), и сколько "
                    "приглашений разослать при ожидаемой доле ответов {response_rate:.0%}. «Не хватит» — "
                    "даже приглашение всех клиентов сегмента не даст нужного числа ответов. План для "
                    "партнёра по опросу — в `sample_plan.xlsx`.",
-        "04.no_survey": "Выгрузки опроса пока нет (`interim/survey.parquet`): готов только план выборки. "
-                        "Когда ответы придут, подключите выгрузку в параметрах (`sources.survey`, "
-                        "`clean.tables.survey`, раздел `survey`) и запустите `make all`.",
+        "04.no_survey": "Опрос ещё не проводился: готов только план выборки.",
+        "04.no_nps": "В опросе нет вопроса о готовности рекомендовать компанию: NPS и то, что на него "
+                     "влияет, не рассчитываются.",
         "05.title": "# 5. Голос клиента: интервью, открытые ответы и тайный покупатель\n\n"
                     "Всё, что сказали клиенты (глубинные интервью, комментарии анкеты) и что отметили "
                     "тайные покупатели, разобрано по кодам кодовой книги: темы, точки контакта, барьеры, "
@@ -131,6 +138,12 @@ TEXTS = {
         "05.themes": "## Новые темы\n\nСуществительные, которые повторяются в незакодированных "
                      "высказываниях разных клиентов: кандидаты в новые коды. Если тема важна, добавьте её в "
                      "кодовую книгу и перезапустите шаг.",
+        "05.no_texts": "Интервью, открытых ответов и заметок тайного покупателя в этом проекте нет: слои "
+                       "карты, которые заполняются словами клиентов, остаются пустыми.",
+        "05.no_tone": "Тональность высказываний не оценивалась: для языка текстов ({text_language}) нет "
+                      "словаря оценочных слов. Его можно задать в параметрах (`interviews.lexicon`: слова "
+                      "positive и negative).",
+        "05.no_codes": "Коды ещё не заданы: всё сказанное разобрано ниже на кандидатов в темы.",
         "05.outputs": "Фрагменты, цитаты, точки контакта и эмоции по этапам сохранены для карт (шаг 7); "
                       "все таблицы — в `voice_of_customer.xlsx`.",
         "06.title": "# 6. Воронка и пути клиентов\n\n"
@@ -142,9 +155,25 @@ TEXTS = {
                      "записи не учитывается. Сделки без истории размещены по их итогу, где он говорит об этапе.",
         "06.unknown": "Стадии, которых нет в параметрах (`stages`): их записи не вошли в воронку. Если это "
                       "шаги пути, добавьте их в `stages`; если нет — в `funnel.ignore_stages`.",
-        "06.funnel": "## Воронка\n\nИз {cases} сделок {won} дошли до выдачи, {open} ещё в работе: "
-                     "{won_rate:.0%} решённых сделок заканчиваются договором, медиана пути до выдачи — "
-                     "{days_to_convert:.0f} дн. Сделка, которая ещё в работе, не считается потерянной.",
+        "06.funnel": "## Воронка\n\nИз {cases} сделок {won} дошли до этапа «{won_stage}», {open} ещё в работе: "
+                     "{won_rate:.0%} решённых сделок успешны. Сделка, которая ещё в работе, не считается "
+                     "потерянной.",
+        "06.days_to_convert": "Медиана пути до этапа «{won_stage}» — {days_to_convert:.0f} дн.",
+        "06.no_history": "Истории этапов в выгрузках нет: воронка ведёт от заявки сразу к итогу, без промежуточных "
+                         "этапов и времени на них.",
+        "06.no_losses": "Потерянных сделок нет, поэтому нет и узкого места.",
+        "06.skipped": "Без разбивки по признакам, которых нет в выгрузках: {names}.",
+        "06.no_times": "Время на этапах не считается: у этапов нет дат.",
+        "06.no_reasons": "Причины потерь в выгрузках не записаны.",
+        "06.activities": "Действия журнала вне этапов воронки: в воронку они не входят, но есть в путях и на карте "
+                         "процесса.",
+        "06.process_graph": "Карта процесса (граф непосредственного следования) по всем действиям: стрелка — сколько "
+                            "раз за одним действием следует другое. Показаны самые частые связи, вместе {share:.0%} "
+                            "всех переходов ({shown} связей); {edges} более редких связей ({transitions} переходов) "
+                            "не показаны.",
+        "06.no_journeys.no_channel": "Отдельные пути клиентов не выделяются: в выгрузках нет канала, через который "
+                                     "пришёл клиент.",
+        "06.no_journeys.no_client": "Отдельные пути клиентов не выделяются: сделки не связаны с клиентами.",
         "06.bottleneck": "**Узкое место — «{bottleneck}»**: здесь теряется {bottleneck_lost} сделок "
                          "({bottleneck_share:.0%} всех потерь), {bottleneck_rate:.0%} дошедших до этапа.",
         "06.breakdowns": "## Конверсия по сегментам, каналам, продуктам и когортам\n\nКонверсия этапа в каждой "
@@ -159,9 +188,8 @@ TEXTS = {
                       "сделке на этапе, и связано ли их число с переходом дальше: отношение шансов на одно "
                       "касание больше 1 — касания помогают, меньше 1 — этап, требующий многих контактов, сам "
                       "становится барьером. Считаются только решённые на этапе сделки.",
-        "06.paths": "## Пути по этапам\n\nВарианты — последовательности этапов, как они записаны в CRM; "
-                    "первые {variants_shown} покрывают не меньше заданной доли сделок, самый частый — "
-                    "{top_variant_share:.0%}.",
+        "06.paths": "## Пути по этапам\n\nВарианты — последовательности этапов, как они записаны; показаны "
+                    "{variants_shown} самых частых из {variants}, самый частый — у {top_variant_share:.0%} сделок.",
         "06.process": "Карта процесса (граф непосредственного следования): сколько раз за этапом следует "
                       "другой и сколько дней между ними.",
         "06.sankey": "## Схема пути лида\n\nОт канала, через который пришёл лид, по этапам до результата: "
@@ -201,7 +229,7 @@ TEXTS = {
                               "«{barrier}» на этапе «{stage}», ответственный — {owner}.",
         "07.touchpoints": "## Точки контакта\n\nВсе точки контакта: этап, канал, сколько раз их называют "
                           "клиенты, сколько касаний в этом канале в CRM, тональность, ответственный.",
-        "07.lead": "## Схема пути лида\n\nОт канала прихода по этапам до выдачи или потери.",
+        "07.lead": "## Схема пути лида\n\nОт канала прихода по этапам до успеха или потери.",
         "07.outputs": "Модель карт — `journey_model.json`; постеры (PNG, SVG, PDF) и HTML-страницы карт — в "
                       "папке `maps/`; карты в Excel — `journey_maps.xlsx`; таблицы за каждой картой и "
                       "графиком для BI (Power BI и т. п.) — `tables.xlsx` и папка `tables/` (CSV).",
@@ -238,7 +266,7 @@ TEXTS = {
                      "{last_nps:.0f} после {last_band} мес. Оценки по интервалам взвешены по размерам "
                      "сегментов.",
         "04.months.lower": "**Лояльность падает по ходу договора**: удержание и повторные сделки зависят от "
-                           "того, что происходит после выдачи автомобиля.",
+                           "того, что происходит после сделки.",
         "04.months.higher": "Лояльность растёт по ходу договора.",
         "04.months.same": "Достоверного изменения NPS по ходу договора нет.",
         "04.no_months": "## NPS по сроку договора\n\nВ анкете нет вопроса о сроке договора "
@@ -300,11 +328,19 @@ TEXTS = {
         "02.tables": "## Resulting tables\n\nThe in-scope tables the next steps work on.",
         "02.absent": "Sources this engagement does not have: {names}. The steps that use them "
                      "say so.",
+        "02.notes": "## How the exports were read\n\nWhat was done with the data beyond mapping the columns:",
         "03.title": "# 3. Behavioural segmentation\n\n"
-                    "In-scope clients are split into groups by how they buy: the car's price, the down "
-                    "payment and term, who they are. The number of segments is chosen from several "
-                    "measures of cluster quality; the client sees alternative splits and a portrait "
-                    "of each segment.",
+                    "In-scope clients are split into groups by features chosen with the client: how they "
+                    "buy and who they are. The number of segments is chosen from several measures of "
+                    "cluster quality; the client sees alternative splits and a portrait of each segment.",
+        "03.none": "No segmentation: no features were chosen for it. The report and the maps describe all "
+                   "clients together.",
+        "03.k_lowered": "{clients} clients in the study: at most {k_max} segments are tried, so that each has "
+                        "at least {per} clients.",
+        "03.export_date.params": "Days are counted from a client's last and first deal to the export date "
+                                 "({date}).",
+        "03.export_date.data": "Days are counted from a client's last and first deal to the latest date in the "
+                               "data ({date}).",
         "03.features": "## Features\n\nFeatures with a weight define the segments (the weight is "
                        "their pull on distances between clients); the others only describe them. "
                        "Numbers are standardized (amounts on a log scale), categories become "
@@ -335,19 +371,19 @@ TEXTS = {
         "03.outputs": "Segment labels, profiles (also in `segment_profiles.xlsx`) and the fitted model "
                       "are saved: a fresh CRM export can be placed into the same segments "
                       "(`cjm.segment.assign`).",
-        "04.title": "# 4. Online survey of clients: NPS, satisfaction with the stages, and what drives loyalty\n\n"
-                    "Clients with a contract answered an online survey. Answers are linked to the "
-                    "segments of step 3, so NPS and satisfaction are shown for each segment with 95% "
-                    "intervals, and the estimate for the whole client base is weighted by segment size.",
+        "04.title": "# 4. Survey of clients: NPS, satisfaction with the stages, and what drives loyalty\n\n"
+                    "Answers are linked to the segments of step 3, so NPS and satisfaction are shown for "
+                    "each segment with 95% intervals, and the estimate for the whole client base is weighted "
+                    "by segment size.",
         "04.plan": "## Sample plan\n\nCompleted answers each segment needs for its NPS to be known within "
                    "±{margin:g} points at {confidence:.0%} confidence (worst-case NPS variance, finite "
                    "population correction), and invitations to send at an expected response rate of "
                    "{response_rate:.0%}. \"Short\": even inviting every client of the segment is not "
                    "expected to give the answers needed. The plan for the survey partner is in "
                    "`sample_plan.xlsx`.",
-        "04.no_survey": "No survey export yet (`interim/survey.parquet`): only the sample plan is made. When "
-                        "the answers come in, declare the export in the params (`sources.survey`, "
-                        "`clean.tables.survey`, the `survey` section) and run `make all`.",
+        "04.no_survey": "The survey has not been run yet: only the sample plan is made.",
+        "04.no_nps": "The survey does not ask how likely clients are to recommend the company: NPS and what "
+                     "drives it are not computed.",
         "05.title": "# 5. Voice of the customer: interviews, open answers and mystery shopping\n\n"
                     "Everything customers said (in-depth interviews, survey comments) and mystery shoppers "
                     "noted is coded with the codebook: themes, touchpoints, barriers, pains, positive moments, "
@@ -369,6 +405,12 @@ TEXTS = {
                        "point \"{high}\" ({high_score:+.2f}).",
         "05.themes": "## New themes\n\nNouns that recur in uncoded statements of different customers: candidate "
                      "codes. If a theme matters, add it to the codebook and rerun the step.",
+        "05.no_texts": "This engagement has no interviews, open answers or mystery-shopper notes: the layers of "
+                       "the map that customers' words fill stay empty.",
+        "05.no_tone": "The tone of statements was not scored: there is no lexicon of evaluative words for the "
+                      "language of the texts ({text_language}). It can be given in the params "
+                      "(`interviews.lexicon`: positive and negative words).",
+        "05.no_codes": "No codes are defined yet: everything said is broken down into candidate themes below.",
         "05.outputs": "Fragments, quotes, touchpoints and stage emotions are saved for the maps (step 7); every "
                       "table is in `voice_of_customer.xlsx`.",
         "06.title": "# 6. Funnel and journeys\n\n"
@@ -380,9 +422,25 @@ TEXTS = {
                      "it tells the stage.",
         "06.unknown": "Stages not in the params (`stages`): their records are not in the funnel. If they are "
                       "steps of the journey, add them to `stages`; if not, to `funnel.ignore_stages`.",
-        "06.funnel": "## Funnel\n\nOf {cases} deals, {won} reached the hand-over and {open} are still open: "
-                     "{won_rate:.0%} of decided deals end in a contract, in a median {days_to_convert:.0f} days. "
-                     "An open deal is not counted as lost.",
+        "06.funnel": "## Funnel\n\nOf {cases} deals, {won} reached \"{won_stage}\" and {open} are still open: "
+                     "{won_rate:.0%} of decided deals are won. An open deal is not counted as lost.",
+        "06.days_to_convert": "The way to \"{won_stage}\" takes a median {days_to_convert:.0f} days.",
+        "06.no_history": "The exports hold no stage history: the funnel goes from the lead straight to the outcome, "
+                         "without stages in between or times in them.",
+        "06.no_losses": "No deal was lost, so there is no bottleneck.",
+        "06.skipped": "No breakdown by what the exports do not have: {names}.",
+        "06.no_times": "Times in stage are not counted: the stages have no dates.",
+        "06.no_reasons": "The exports record no reasons for losses.",
+        "06.activities": "Activities of the log outside the funnel's stages: not in the funnel, but in the paths "
+                         "and the process map.",
+        "06.process_graph": "The process map (directly-follows graph) of every activity: an arrow is how often one "
+                            "activity directly follows another. The most frequent links are shown, together "
+                            "{share:.0%} of all transitions ({shown} links); {edges} rarer links ({transitions} "
+                            "transitions) are left out.",
+        "06.no_journeys.no_channel": "No distinct client journeys are looked for: the exports do not say through "
+                                     "which channel a client came.",
+        "06.no_journeys.no_client": "No distinct client journeys are looked for: the deals are not linked to "
+                                    "clients.",
         "06.bottleneck": "**The bottleneck is \"{bottleneck}\"**: {bottleneck_lost} deals are lost there "
                          "({bottleneck_share:.0%} of all losses), {bottleneck_rate:.0%} of those reaching it.",
         "06.breakdowns": "## Conversion by segment, channel, product and cohort\n\nEach stage's conversion in "
@@ -396,9 +454,9 @@ TEXTS = {
                       "at a stage and whether their number goes with moving on: an odds ratio per touch above 1 "
                       "means touches help, below 1 that a stage needing many contacts is a barrier itself. "
                       "Only deals decided at the stage count.",
-        "06.paths": "## Paths through the stages\n\nVariants are sequences of stages as the CRM recorded them; "
-                    "the first {variants_shown} cover at least the chosen share of deals, the most frequent "
-                    "{top_variant_share:.0%}.",
+        "06.paths": "## Paths through the stages\n\nVariants are sequences of stages as they were recorded; the "
+                    "{variants_shown} most frequent of {variants} are shown, the most frequent followed by "
+                    "{top_variant_share:.0%} of deals.",
         "06.process": "The process map (directly-follows graph): how often one stage follows another and the "
                       "days between them.",
         "06.sankey": "## The lead journey\n\nFrom the channel a lead came through, stage by stage, to the outcome: "
@@ -439,7 +497,7 @@ TEXTS = {
                               "\"{barrier}\" at \"{stage}\", owner: {owner}.",
         "07.touchpoints": "## Touchpoints\n\nEvery touchpoint: stage, channel, how often customers name it, CRM "
                           "touches in its channel, tone, owner.",
-        "07.lead": "## The lead journey\n\nFrom the entry channel through the stages to the hand-over or a loss.",
+        "07.lead": "## The lead journey\n\nFrom the entry channel through the stages to a win or a loss.",
         "07.outputs": "The maps' model is `journey_model.json`; posters (PNG, SVG, PDF) and HTML pages of the "
                       "maps are in `maps/`; the maps in Excel, `journey_maps.xlsx`; the tables behind every map "
                       "and chart for BI (Power BI etc.), `tables.xlsx` and the `tables/` folder (CSV).",
@@ -474,7 +532,7 @@ TEXTS = {
                      "regression with the segment), from {first_nps:.0f} in the first months to "
                      "{last_nps:.0f} after {last_band} months. Band estimates are weighted by segment size.",
         "04.months.lower": "**Loyalty falls as the contract runs**: retention and repeat deals depend on what "
-                           "happens after the car is handed over.",
+                           "happens after the deal.",
         "04.months.higher": "Loyalty grows as the contract runs.",
         "04.months.same": "NPS does not change measurably over the contract.",
         "04.no_months": "## NPS over the contract\n\nThe survey has no question on months since the deal "
@@ -545,7 +603,7 @@ LABELS = {
         "interviews_without_speakers": "Интервью без меток",
         "check": "Проверка", "count": "Число", "unit": "Единица", "reached": "Дошли", "entered": "Вошли",
         "skipped": "Пропустили", "moved_on": "Перешли дальше", "lost": "Потеряно", "open": "В работе",
-        "won": "Выдано", "conversion": "Конверсия", "reach_rate": "Доля дошедших", "lost_share": "Доля потерь",
+        "won": "Успешно", "conversion": "Конверсия", "reach_rate": "Доля дошедших", "lost_share": "Доля потерь",
         "median_days": "Медиана, дн.", "p75_days": "75%, дн.", "p90_days": "90%, дн.",
         "journey_stage": "Этап карты", "moved_on_cases": "Перешли дальше", "lost_cases": "Потеряно",
         "median_days_to_loss": "Дней до потери, медиана", "reason": "Причина", "cases": "Сделок",
@@ -557,7 +615,7 @@ LABELS = {
         "mean_touches_lost": "У потерянных", "odds_ratio": "Отношение шансов", "move_on_rate": "Перешли дальше",
         "journey": "Путь", "journey_name": "Путь клиента", "log_likelihood": "Лог. правдоподобие", "bic": "BIC",
         "improvement": "Доля улучшения BIC", "block": "Признак пути", "overall": "Все клиенты", "lift": "Лифт",
-        "target": "Куда", "probability": "Вероятность", "product": "Продукт",
+        "target": "Куда", "probability": "Вероятность", "product": "Продукт", "note": "Что сделано",
         "cohort": "Когорта (месяц создания сделки)",
     },
     "en": {},
@@ -597,8 +655,8 @@ VALUES = {
         "events earlier than the event before them": "записи со временем раньше предыдущей",
         "cases with events at the same time": "сделки с записями в одно время",
         "cases that went back to an earlier stage": "сделки, вернувшиеся на прежний этап",
-        "won cases whose history stops before the won stage": "выигранные сделки без этапа выдачи в истории",
-        "cases at the won stage not marked won": "сделки на этапе выдачи без статуса «выиграна»",
+        "won cases whose history stops before the won stage": "успешные сделки, чья история обрывается до последнего этапа",
+        "cases at the won stage not marked won": "сделки на последнем этапе без статуса «успешна»",
         "cases without stage events": "сделки без истории стадий",
         "lost cases whose CRM lost stage differs from their furthest stage":
             "потерянные сделки, у которых этап отказа в CRM не совпадает с историей",
@@ -612,7 +670,7 @@ VALUES = {
         "kept in log order": "оставлены в порядке CRM",
         "counted once per stage in the funnel; their repeats are in the paths":
             "в воронке этап считается один раз; повторы видны в путях",
-        "counted as having reached the won stage": "считаются дошедшими до выдачи",
+        "counted as having reached the won stage": "считаются дошедшими до последнего этапа",
         "counted by their outcome": "учтены по их итогу",
         "placed by their outcome where it tells the stage": "размещены по итогу, если он говорит об этапе",
         "the furthest stage of the history is used": "взят самый дальний этап истории",
@@ -622,6 +680,57 @@ VALUES = {
     },
     "en": {"maintain": "don't add more"},
 }
+
+
+#: The canonical tables as a reader names them.
+TABLE_NAMES = {
+    "ru": {"clients": "клиенты", "deals": "сделки", "stage_events": "история стадий", "touches": "касания",
+           "post_deal_nps": "NPS после сделки", "survey": "опрос", "interviews": "интервью",
+           "observations": "тайный покупатель"},
+    "en": {"clients": "clients", "deals": "deals", "stage_events": "stage history", "touches": "touches",
+           "post_deal_nps": "NPS after the deal", "survey": "survey", "interviews": "interviews",
+           "observations": "mystery shopping"},
+}
+#: 02's notes (:attr:`cjm.clean.CleanResult.notes`) as sentences; ``{detail}``, ``{count}``.
+NOTES = {
+    "ru": {"row_ids": "ключ — номер строки выгрузки «{detail}», в ней нет идентификатора",
+           "client_is_deal": "клиент — сама запись: кода клиента в выгрузке нет",
+           "constant": "у всех записей значение «{detail}»",
+           "utc": "время с часовыми поясами ({detail}) приведено к UTC",
+           "excel_serial": "{count} значений прочитаны как даты Excel (номер дня)",
+           "lifecycle": "{count} событий с переходом «{detail}» отложены: учтены только выбранные переходы",
+           "cases_from_log": "{count} случаев собраны из журнала событий «{detail}»",
+           "cases_won": "{count} случаев успешны: дошли до {detail}",
+           "cases_lost_at": "{count} случаев завершились на «{detail}»",
+           "cases_gone_quiet": "{count} случаев потеряны: без событий дольше {detail} дн.",
+           "cases_open": "{count} случаев ещё открыты"},
+    "en": {"row_ids": "the key is the row number of export «{detail}», which has no identifier",
+           "client_is_deal": "the client is the record itself: the export has no client code",
+           "constant": "every record has the value «{detail}»",
+           "utc": "times with UTC offsets ({detail}) converted to UTC",
+           "excel_serial": "{count} values read as Excel dates (day numbers)",
+           "lifecycle": "{count} events with transition «{detail}» set aside: only the chosen transitions count",
+           "cases_from_log": "{count} cases made from the event log «{detail}»",
+           "cases_won": "{count} cases won: they reached {detail}",
+           "cases_lost_at": "{count} cases ended at «{detail}»",
+           "cases_gone_quiet": "{count} cases lost: no event for more than {detail} days",
+           "cases_open": "{count} cases still open"},
+}
+
+
+def table_names(names, language: str) -> str:
+    """Canonical table names as the reader calls them, joined."""
+    return ", ".join(TABLE_NAMES[language].get(name, name) for name in names)
+
+
+def notes_table(notes: pd.DataFrame, language: str) -> pd.DataFrame:
+    """02's notes as a reader's table: ``table``, ``column``, ``note`` (a sentence)."""
+    from cjm.plots import format_count
+
+    texts = [NOTES[language][row.note].format(detail=row.detail, count=format_count(row.count, language)
+                                              if pd.notna(row.count) else "") for row in notes.itertuples()]
+    return pd.DataFrame({"table": notes["table"].map(TABLE_NAMES[language]).fillna(notes["table"]),
+                         "column": notes["column"], "note": texts})
 
 
 def start(engagement: str) -> tuple[dict, EngagementPaths, str]:

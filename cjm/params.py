@@ -11,6 +11,7 @@ that Make reruns only the steps whose parameters changed.
 
 from __future__ import annotations
 
+import datetime
 import re
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 
 from cjm.errors import CjmError
-from cjm.schemas import TABLES
+from cjm.schemas import KEYS, TABLES
 from cjm.paths import EngagementPaths
 
 
@@ -126,9 +127,61 @@ class Section(Spec):
         return out
 
 
+class Date(Spec):
+    """A date, written ``2025-10-01`` (YAML reads it as a date) or as that text."""
+
+    expected = "a date as YYYY-MM-DD"
+
+    def check(self, value, where, fail):
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                fail(where, value, self.expected)
+        if not isinstance(value, datetime.date):
+            fail(where, value, self.expected)
+        return value.isoformat()
+
+
+class Features(Spec):
+    """Segmentation features: a mapping of names to a weight (``age: 1``) or to a mapping
+    of settings (:data:`FEATURE`), or, for features only described, a list of names."""
+
+    def __init__(self, weighted: bool):
+        self.weighted = weighted
+        self.expected = ("a mapping of feature names to a weight or to {weight, label, ...}" if weighted
+                         else "a list of feature names or a mapping of names to {label, ...}")
+
+    def check(self, value, where, fail):
+        if not self.weighted and isinstance(value, list):
+            value = {name: None for name in TEXTS.check(value, where, fail)}
+        if not isinstance(value, dict):
+            fail(where, value, self.expected)
+        out = {}
+        for name, spec in value.items():
+            if self.weighted and isinstance(spec, (int, float)) and not isinstance(spec, bool):
+                spec = {"weight": spec}
+            spec = FEATURE.check(spec, f"{where}.{name}", fail)
+            if self.weighted and "weight" not in spec:
+                fail(f"{where}.{name}.weight", "<missing>", "a number >= 0 (1 = the pull of one number)")
+            out[str(name)] = spec
+        return out
+
+
 ANY = Spec()
 TEXT = Scalar(str)
 TEXTS = ListOf(TEXT)
+
+#: One segmentation feature: a derived feature of the catalogue or a column of clients or
+#: deals (``column`` when it is named otherwise), with the words of its portraits.
+FEATURE = Section({
+    "weight": Scalar(int, float, minimum=0), "label": TEXT, "column": TEXT,
+    "kind": Scalar(str, choices=("number", "category")), "log": Scalar(bool),
+    "low": TEXT, "high": TEXT, "levels": MapOf(TEXT), "format": Scalar(str, choices=("number", "percent")),
+    "aggregate": Scalar(str, choices=("first", "last", "sum", "mean", "min", "max")),
+})
 
 #: How a raw file is read (01 reads everything as text; 02 parses types).
 FORMAT = Section({
@@ -162,6 +215,8 @@ TABLE_MAP = Section({
     "source": TEXT,
     "columns": MapOf(TEXT),
     "values": MapOf(MapOf(Scalar(str, int, float))),
+    "constants": MapOf(Scalar(str, int, float)),
+    "types": MapOf(Scalar(str, choices=("number", "integer", "category", "text", "datetime"))),
     "date_format": TEXT,
     "exclude_values": MapOf(ListOf(Scalar(str, int, float))),
     "other_columns": Scalar(str, choices=("keep", "drop")),
@@ -182,6 +237,7 @@ SCHEMA = Section({
     "language": Scalar(str, choices=("ru", "en")),
     "text_language": TEXT,
     "seed": Scalar(int, minimum=0),
+    "export_date": Date(),
     "demo": Section({"layout": Scalar(str, choices=("native", "bitrix")),
                      "scale": Scalar(int, minimum=1)}),
     "stages": ListOf(TEXT, min_items=2),
@@ -197,10 +253,14 @@ SCHEMA = Section({
         "tables": MapOf(TABLE_MAP),
         "scope": ListOf(SCOPE_RULE),
         "max_invalid_share": Scalar(float, int, minimum=0),
+        "event_log": Section({
+            "lifecycle": TEXTS, "won_stages": TEXTS, "lost_stages": TEXTS,
+            "open_after_days": Scalar(int, float, minimum=0), "case_columns": MapOf(TEXT),
+        }, defaults={"won_stages": [], "lost_stages": [], "open_after_days": 30, "case_columns": {}}),
     }, defaults={"scope": [], "max_invalid_share": 0.05}),
     "segment": Section({
-        "features": MapOf(Scalar(int, float, minimum=0)),
-        "describe": TEXTS,
+        "features": Features(weighted=True),
+        "describe": Features(weighted=False),
         "capital": TEXT,
         "online_channels": TEXTS,
         "k_min": Scalar(int, minimum=2),
@@ -213,7 +273,7 @@ SCHEMA = Section({
         "stability_threshold": Scalar(float, minimum=0),
         "fit_rows": Scalar(int, minimum=100),
     }, required=("features",), defaults={
-        "describe": [], "online_channels": [], "k_min": 2, "k_max": 12, "method": "kmeans",
+        "describe": {}, "online_channels": [], "k_min": 2, "k_max": 12, "method": "kmeans",
         "resamples": 20, "stability_threshold": 0.85,
         "fit_rows": 20_000}),
     "survey": Section({
@@ -249,8 +309,8 @@ SCHEMA = Section({
         "negations": TEXTS,
         "quotes_per_code": Scalar(int, minimum=1),
         "discovery_min_documents": Scalar(int, minimum=1),
-    }, required=("codebook",), defaults={"respondent_speakers": ["Респондент", "Respondent"], "quotes_per_code": 3,
-                                         "discovery_min_documents": 3}),
+    }, defaults={"codebook": {}, "respondent_speakers": ["Респондент", "Respondent"], "quotes_per_code": 3,
+                 "discovery_min_documents": 3}),
     "funnel": Section({
         "journey_stage_of": MapOf(TEXT),
         "ignore_stages": TEXTS,
@@ -258,19 +318,17 @@ SCHEMA = Section({
         "breakdowns": TEXTS,
         "cohort": Scalar(str, choices=("month", "quarter")),
         "variants_coverage": Scalar(float, int, minimum=0),
+        "variants_max": Scalar(int, minimum=1),
+        "process_coverage": Scalar(float, int, minimum=0),
         "touch_bands": ListOf(Scalar(int, minimum=0), min_items=2),
         "journeys": Section({"k_max": Scalar(int, minimum=1), "n_journeys": Scalar(int, minimum=1),
                              "elbow": Scalar(float, minimum=0), "restarts": Scalar(int, minimum=1),
                              "fit_rows": Scalar(int, minimum=100)},
                             defaults={"k_max": 8, "elbow": 0.9, "restarts": 5, "fit_rows": 20_000}),
-        "event_log": Section({"file": TEXT, "format": FORMAT, "case": TEXT, "stage": TEXT, "at": TEXT,
-                              "date_format": TEXT, "attributes": TEXTS, "lost_stages": TEXTS,
-                              "open_after_days": Scalar(int, float, minimum=0)},
-                             required=("file", "case", "stage", "at"),
-                             defaults={"attributes": [], "lost_stages": [], "open_after_days": 30}),
     }, defaults={
         "journey_stage_of": {}, "ignore_stages": [], "order": "log",
         "breakdowns": ["segment", "channel", "product", "cohort"], "cohort": "month", "variants_coverage": 0.8,
+        "variants_max": 20, "process_coverage": 0.9,
         "touch_bands": [0, 1, 2, 3, 5],
         "journeys": {"k_max": 8, "elbow": 0.9, "restarts": 5, "fit_rows": 20_000}}),
     "maps": Section({
@@ -294,7 +352,8 @@ SCHEMA = Section({
 }, required=("engagement", "language", "seed", "stages", "sources"))
 
 #: Keys every step reads; a change to one reruns every step.
-SHARED_KEYS = ("engagement", "client", "language", "text_language", "seed", "stages", "won_stage", "journey_stages", "sources")
+SHARED_KEYS = ("engagement", "client", "language", "text_language", "seed", "export_date", "stages", "won_stage",
+               "journey_stages", "sources")
 #: Notebook sections, in pipeline order.
 SECTIONS = ("anonymize", "clean", "segment", "survey", "interviews", "funnel", "maps")
 
@@ -365,6 +424,15 @@ def _check_consistency(params: dict, path: Path) -> None:
     if params.get("won_stage") and params["won_stage"] not in params["stages"]:
         raise CjmError(f"{path}: key 'won_stage' is {params['won_stage']!r}",
                        "expected one of the names listed under 'stages'")
+    if "text_language" in params:
+        from cjm.coding import check_language
+
+        try:
+            check_language(params["text_language"])
+        except CjmError as err:
+            raise CjmError(f"{path}: key 'text_language': {err.problem}", err.fix) from None
+    if "clean" in params:
+        _check_tables(params, path)
     _check_segment(params.get("segment"), path)
     _check_survey(params.get("survey"), path)
     _check_journey_stages(params, path)
@@ -376,15 +444,10 @@ def _check_consistency(params: dict, path: Path) -> None:
 
 
 def _check_segment(section: dict | None, path: Path) -> None:
-    from cjm.segment import CATALOGUE
-
+    """The segment section's own consistency; feature names are checked against the data
+    in 03 (a feature is a derived one or any column of clients or deals)."""
     if section is None:
         return
-    for key in ("features", "describe"):
-        for name in section[key]:
-            if name not in CATALOGUE:
-                raise CjmError(f"{path}: key 'segment.{key}' names unknown feature '{name}'",
-                               f"expected some of: {', '.join(CATALOGUE)}")
     if not section["features"]:
         raise CjmError(f"{path}: key 'segment.features' is empty", "name at least one feature with a weight")
     if section["k_min"] >= section["k_max"]:
@@ -393,6 +456,23 @@ def _check_segment(section: dict | None, path: Path) -> None:
     if "capital" in [*section["features"], *section["describe"]] and "capital" not in section:
         raise CjmError(f"{path}: feature 'capital' needs key 'segment.capital'",
                        "set it to the capital's region as written in the data, e.g. capital: г. Минск")
+
+
+def _check_tables(params: dict, path: Path) -> None:
+    """The deals come from a deals export or from an event log's cases, never from neither."""
+    clean = params.get("clean") or {}
+    tables, log = clean.get("tables", {}), clean.get("event_log")
+    if "deals" not in tables and not (log is not None and "stage_events" in tables):
+        raise CjmError(f"{path}: no 'clean.tables.deals' column map",
+                       "map the CRM's deals export onto the deals table, or, for an event log, map it onto "
+                       "'clean.tables.stage_events' and describe its cases under 'clean.event_log'")
+    if log is not None and "deals" in tables and (log["won_stages"] or log["lost_stages"]):
+        raise CjmError(f"{path}: keys 'clean.event_log.won_stages' and 'lost_stages' make the cases of a log "
+                       "without a deals table, but 'clean.tables.deals' is mapped",
+                       "remove them (the deals table gives the outcomes) or the deals map")
+    if log is not None and "deals" not in tables and not log["won_stages"] and not params.get("won_stage"):
+        raise CjmError(f"{path}: key 'clean.event_log.won_stages' is empty and there is no 'won_stage'",
+                       "list the activities that make a case won, e.g. won_stages: [A_APPROVED]")
 
 
 def _check_survey(section: dict | None, path: Path) -> None:
@@ -466,6 +546,14 @@ def clean_columns(params: dict) -> dict[str, list[str]]:
     return {source: sorted(columns) for source, columns in sorted(out.items())}
 
 
+def row_id_sources(params: dict) -> list[str]:
+    """Sources whose canonical table leaves its key unmapped (a lead list without ids):
+    01 numbers their rows (``row_id``), 02 takes the numbers as the key."""
+    tables = (params.get("clean") or {}).get("tables", {})
+    return sorted({spec["source"] for name, spec in tables.items()
+                   if name in KEYS and KEYS[name] not in spec["columns"]})
+
+
 def default_section(name: str) -> dict:
     """A notebook section with every key at its default, for a params file without it."""
     return SCHEMA.fields[name].check({}, name, _Failure("defaults"))
@@ -475,8 +563,8 @@ def section_view(params: dict, section: str) -> dict:
     """The part of the parameters one notebook section depends on."""
     view = {key: params.get(key) for key in SHARED_KEYS}
     view[section] = params.get(section)
-    if section == "anonymize":  # 01 keeps the columns 02 maps, whatever their content
-        view["clean_columns"] = clean_columns(params)
+    if section == "anonymize":  # 01 keeps the columns 02 maps, and numbers the rows 02 needs as keys
+        view["clean_columns"], view["row_id_sources"] = clean_columns(params), row_id_sources(params)
     return view
 
 

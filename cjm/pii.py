@@ -308,7 +308,7 @@ def _birth_years(years: pd.Series, threshold: float) -> bool:
 
 
 def _date_years(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.astype(str), errors="coerce", dayfirst=True, format="mixed").dt.year
+    return pd.to_datetime(values.astype(str), errors="coerce", dayfirst=True, format="mixed", utc=True).dt.year
 
 
 _CHECKS = {

@@ -199,7 +199,8 @@ def plot_k_scan(scan, recommended: int, language: str = "ru") -> Figure:
     return fig
 
 
-def plot_segment_heatmap(traits, names: dict, language: str = "ru", max_levels: int = 8) -> Figure:
+def plot_segment_heatmap(traits, names: dict, language: str = "ru", words: dict | None = None,
+                         max_levels: int = 8) -> Figure:
     """Segments by features, coloured by effect size against the other clients.
 
     Parameters
@@ -209,6 +210,8 @@ def plot_segment_heatmap(traits, names: dict, language: str = "ru", max_levels: 
     names : dict
         Segment number -> name.
     language : {"ru", "en"}
+    words : dict, optional
+        Feature -> its words (:func:`cjm.segment.feature_words`), for the labels.
     max_levels : int
         Categories show their most frequent levels, at most this many, and only those
         on which some segment differs (|effect| of 0.3 or more).
@@ -216,13 +219,18 @@ def plot_segment_heatmap(traits, names: dict, language: str = "ru", max_levels: 
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from cjm.segment import FEATURE_WORDS, LEVEL_WORDS, MISSING, OTHER
+    import pandas as pd
 
-    words, labels = WORDS[language], FEATURE_WORDS[language]
+    from cjm.segment import MISSING, OTHER, feature_words
+
+    features = feature_words({"features": {}, "describe": list(traits["feature"].unique())}, pd.DataFrame(), language)
+    features.update(words or {})
+    words = WORDS[language]
     shown = traits[~traits["level"].isin([MISSING, OTHER])].copy()
     shown["rank"] = shown.groupby(["segment", "feature"]).cumcount()
     shown = shown[shown["rank"] < max_levels]
-    shown["column"] = [labels[f][0] if k == "numeric" else f"{labels[f][0]}: {LEVEL_WORDS[language].get(lvl, lvl)}"
+    shown["column"] = [features[f]["label"] if k == "numeric"
+                       else f"{features[f]['label']}: {features[f]['levels'].get(lvl, lvl)}"
                        for f, k, lvl in zip(shown["feature"], shown["kind"], shown["level"])]
     grid = shown.pivot_table(index="segment", columns="column", values="effect", sort=False)
     grid = grid.loc[:, grid.abs().max() >= 0.3]  # levels no segment differs on are noise here
@@ -799,7 +807,7 @@ def plot_codes_by_segment(by_segment, names: dict, language: str = "ru", top: in
 FUNNEL_WORDS = {
     "ru": {"funnel_title": "Воронка сделок по этапам", "deals_axis": "Сделки",
            "moved_on_label": "перешли дальше", "lost_label": "потеряны", "open_label": "в работе",
-           "won_label": "выданы", "conversion": "конверсия", "days": "дн.",
+           "won_label": "успешны", "conversion": "конверсия", "days": "дн.",
            "funnel_caption": "Длина полосы — сделки, дошедшие до этапа; цвет — что с ними стало на этапе. "
                              "Конверсия — доля перешедших дальше среди решённых (без сделок в работе); "
                              "дни — медиана времени на этапе.",
@@ -811,6 +819,10 @@ FUNNEL_WORDS = {
            "lost_under": "потеряно", "sankey_title": "Путь лида: от канала до результата",
            "sankey_caption": "Слева — каналы, через которые пришли лиды; поток сужается на каждом этапе: "
                              "вниз уходят потерянные (красным) и ещё открытые (серым) сделки.",
+           "graph_title": "Карта процесса: переходы между действиями",
+           "graph_caption": "Стрелка — переход от действия к следующему, толщина и число — сколько раз; "
+                            "показаны {share}% переходов, без {edges} редких связей. Действия в колонках по числу "
+                            "шагов от начала; синие стрелки ведут вперёд, фиолетовые — назад.",
            "journeys_title": "Пути клиентов по сегментам", "journey": "Путь",
            "journeys_caption": "Доля клиентов сегмента на каждом пути: пути не совпадают с сегментами, "
                                "если в каждом сегменте есть клиенты разных путей."},
@@ -828,6 +840,10 @@ FUNNEL_WORDS = {
            "lost_under": "lost", "sankey_title": "The lead journey: from channel to outcome",
            "sankey_caption": "Left: the channels leads came through; the flow narrows at every stage: "
                              "lost deals (red) and open ones (grey) leave downwards.",
+           "graph_title": "Process map: moves between activities",
+           "graph_caption": "An arrow is a move from one activity to the next; width and number: how often. "
+                            "{share}% of the moves are shown, without {edges} rare links. Activities in columns by "
+                            "their steps from the start; blue arrows lead forward, purple ones back.",
            "journeys_title": "Journeys by segment", "journey": "Journey",
            "journeys_caption": "Share of a segment's clients on each journey: journeys differ from segments "
                                "when every segment has clients on several journeys."},
@@ -989,6 +1005,104 @@ def plot_process_map(follows, stage_funnel, language: str = "ru", min_share: flo
     return fig
 
 
+def _layers(follows) -> dict[str, int]:
+    """Each step's column in a left-to-right process map: edges that close a loop are found
+    by a depth-first walk from the steps cases start with, most frequent edges first, and
+    set aside; then each step goes one column right of the step it is most often reached
+    from (the rest of the edges are drawn, but do not stretch the map)."""
+    moves = follows[~follows["kind"].isin(["start", "end"])].sort_values("cases", ascending=False, kind="stable")
+    after: dict[str, list[str]] = {}
+    for source, target in zip(moves["source"], moves["target"]):
+        after.setdefault(source, []).append(target)
+    starts = follows.loc[follows["kind"] == "start"].sort_values("cases", ascending=False, kind="stable")["target"]
+    state, finished, back = {}, [], set()
+
+    def walk(node):
+        state[node] = "open"
+        for target in after.get(node, []):
+            if state.get(target) == "open":
+                back.add((node, target))
+            elif target not in state:
+                walk(target)
+        state[node] = "done"
+        finished.append(node)
+
+    for root in [*starts, *after]:
+        if root not in state:
+            walk(root)
+    reached_from = {}  # the most frequent edge into each step that is not a loop's
+    for source, target in zip(moves["source"], moves["target"]):
+        if (source, target) not in back and source != target:
+            reached_from.setdefault(target, source)
+    layer = {}
+    for node in reversed(finished):  # a topological order of the edges that are left
+        layer[node] = layer[reached_from[node]] + 1 if node in reached_from else 0
+    return layer
+
+
+def plot_process_graph(follows, language: str = "ru", coverage: float = 0.9) -> Figure:
+    """The directly-follows graph of many activities (an event log's): the most frequent
+    transitions covering ``coverage`` of all (:func:`cjm.funnel.covering_edges`) as arrows,
+    width by frequency; activities in columns (:func:`_layers`), a column's activities
+    stacked by where their predecessors are; arrows back to earlier columns curved.
+
+    Parameters
+    ----------
+    follows : DataFrame
+        :func:`cjm.funnel.directly_follows` (``source``, ``target``, ``cases``, ``kind``).
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.patches import FancyArrowPatch
+
+    from cjm.funnel import covering_edges
+
+    words = WORDS[language]
+    kept, left = covering_edges(follows, coverage)
+    nodes = sorted(set(kept["source"]) | set(kept["target"]))
+    layer = _layers(follows)
+    shown = sorted({layer[n] for n in nodes})
+    layer = {n: shown.index(layer[n]) for n in nodes}  # the columns of the activities drawn, side by side
+    columns, place = {}, {}
+    for node in sorted(nodes, key=lambda n: (layer[n], n)):
+        columns.setdefault(layer[node], []).append(node)
+    tallest = max((len(c) for c in columns.values()), default=1)
+    for depth in sorted(columns):  # stack a column by the mean height of its placed predecessors
+        members = columns[depth]
+        heights = {n: np.mean([place[s][1] for s, t in zip(kept["source"], kept["target"]) if t == n and s in place]
+                              or [0.0]) for n in members}
+        members.sort(key=lambda n: -heights[n])
+        place.update({n: (depth, (len(members) - 1) / 2 - row) for row, n in enumerate(members)})
+    order = sorted(columns)
+    fig, ax = plt.subplots(figsize=(max(11, 1.9 * len(order)), max(5, 1.1 * tallest + 2)))
+    widest = kept["cases"].max() if len(kept) else 1
+    for _, move in kept.sort_values("cases").iterrows():
+        (x0, y0), (x1, y1) = place[move["source"]], place[move["target"]]
+        if (x0, y0) == (x1, y1):  # a repeat: a small loop above the box
+            ax.annotate("", (x0 + 0.12, y0 + 0.18), (x0 - 0.12, y0 + 0.18), arrowprops={
+                "arrowstyle": "-|>", "connectionstyle": "arc3,rad=-1.6", "color": PALETTE[4], "linewidth": 0.8})
+            ax.text(x0, y0 + 0.42, format_count(move["cases"], language), ha="center", fontsize="x-small")
+            continue
+        back = x1 <= x0
+        colour = PALETTE[4] if back else PALETTE[0]
+        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), connectionstyle=f"arc3,rad={0.35 if back else 0.08}",
+                                     arrowstyle="-|>", mutation_scale=11, shrinkA=34, shrinkB=34, color=colour,
+                                     linewidth=0.6 + 5 * move["cases"] / widest, alpha=0.8, zorder=2))
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + (-0.25 if back else 0.08), format_count(move["cases"], language),
+                ha="center", va="center", fontsize="x-small", color="#333333", zorder=4,
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    for node, (x, y) in place.items():
+        ax.text(x, y, _wrap(str(node), 14), ha="center", va="center", fontsize="x-small", zorder=3,
+                bbox={"boxstyle": "round,pad=0.35", "facecolor": "#eef4fa", "edgecolor": PALETTE[0]})
+    ax.set_xlim(-0.7, len(order) - 0.3)
+    ax.set_ylim(-tallest / 2 - 0.6, tallest / 2 + 0.6)
+    ax.axis("off")
+    ax.set_title(words["graph_title"])
+    caption(fig, words["graph_caption"].format(share=format_number(100 * left["share"], language),
+                                               edges=format_count(left["edges"], language)))
+    return fig
+
+
 def _band(ax, x0: float, x1: float, y0: tuple[float, float], y1: tuple[float, float], colour, alpha=0.45):
     """A flow band of a Sankey diagram from the span ``y0`` at ``x0`` to ``y1`` at ``x1``."""
     import numpy as np
@@ -1019,7 +1133,7 @@ def plot_lead_sankey(flows, stages: list[str], language: str = "ru") -> Figure:
     def flow(source, target) -> float:
         return float(flows.loc[(flows["source"] == source) & (flows["target"] == target), "cases"].sum())
 
-    total = float(flows.loc[flows["target"] == stages[0], "cases"].sum())
+    total = float(flows.loc[flows["step"] == 1, "cases"].sum())  # all that leaves the first stage
     floor = -0.12 * total  # exits hang below this line
     fig, ax = plt.subplots(figsize=(13, 7))
     # entry channels, stacked with gaps on the left, flow into the first stage's column

@@ -39,7 +39,8 @@ TABLES: dict[str, dict[str, str]] = {
         "down_payment": "number", "term_months": "integer", "channel": "category",
         "manager_id": "id",
     },
-    "stage_events": {"deal_id": "id", "stage": "category", "entered_at": "datetime", "manager_id": "id"},
+    "stage_events": {"deal_id": "id", "stage": "category", "entered_at": "datetime", "manager_id": "id",
+                     "lifecycle": "category"},
     "touches": {
         "touch_id": "id", "client_id": "id", "deal_id": "id", "at": "datetime", "channel": "category",
         "touchpoint": "category", "direction": "category", "manager_id": "id",
@@ -59,7 +60,7 @@ TABLES: dict[str, dict[str, str]] = {
 #: Columns a table cannot do without.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "clients": ("client_id",),
-    "deals": ("deal_id", "client_id", "created_at", "outcome"),
+    "deals": ("deal_id", "client_id", "outcome"),
     "stage_events": ("deal_id", "stage", "entered_at"),
     "touches": ("at", "channel"),
     "post_deal_nps": ("deal_id", "score"),
@@ -70,6 +71,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 #: Unique key of a table, where it has one.
 KEYS = {"clients": "client_id", "deals": "deal_id", "survey": "respondent_id"}
+#: Column 01 adds to an export whose table leaves its key unmapped: a pseudonym of the row's number.
+ROW_ID = "row_id"
 
 _DTYPE_CHECK = {
     "datetime": pd.api.types.is_datetime64_any_dtype,

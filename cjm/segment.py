@@ -4,7 +4,7 @@ The consultant declares in params which features define the segments (``features
 each with a weight) and which only describe them (``describe``). The flow:
 
 >>> features = build_features(clients, deals, touches, section)     # one row per client
->>> encoder = FeatureEncoder(section["features"]).fit(features)
+>>> encoder = FeatureEncoder(weights(section)).fit(features)
 >>> Z = encoder.transform(features)
 >>> scan = scan_k(Z, range(2, 13), seed=2025)                       # elbow, silhouette, ...
 >>> k, why = recommend_k(scan, threshold=0.85)                       # the stability peak
@@ -35,24 +35,46 @@ from threadpoolctl import threadpool_limits
 
 from cjm.errors import CjmError
 
-#: Features the builder can compute: name -> (kind, whether to take the logarithm).
-CATALOGUE = {
+#: Features the builder derives per client: name -> (kind, whether to take the logarithm).
+DERIVED = {
     "age": ("numeric", False),
-    "amount": ("numeric", True),
     "down_payment_share": ("numeric", False),
-    "term_months": ("numeric", False),
     "monthly_payment": ("numeric", True),
     "days_to_deal": ("numeric", True),
+    "deals": ("numeric", True),
+    "recency": ("numeric", True),
+    "frequency": ("numeric", True),
+    "monetary": ("numeric", True),
+    "monetary_mean": ("numeric", True),
+    "tenure": ("numeric", True),
     "touches": ("numeric", True),
     "online_share": ("numeric", False),
-    "deals": ("numeric", True),
-    "gender": ("category", False),
-    "region": ("category", False),
     "capital": ("category", False),
-    "acquisition_channel": ("category", False),
-    "product": ("category", False),
     "first_touch_channel": ("category", False),
 }
+#: Known features: the derived ones and canonical columns, with their kind and scale. Any
+#: other column of clients or deals is a feature too: a number if its values are numbers
+#: (on a log scale when it is non-negative and skewed), else a category.
+CATALOGUE = {
+    **DERIVED,
+    "amount": ("numeric", True),
+    "down_payment": ("numeric", True),
+    "term_months": ("numeric", False),
+    "gender": ("category", False),
+    "region": ("category", False),
+    "acquisition_channel": ("category", False),
+    "product": ("category", False),
+    "channel": ("category", False),
+}
+#: Canonical columns each derived feature reads (clients' or deals').
+NEEDS = {
+    "age": ("clients", ("birth_year",)), "down_payment_share": ("deals", ("amount", "down_payment")),
+    "monthly_payment": ("deals", ("amount", "term_months")), "days_to_deal": ("deals", ("created_at", "closed_at")),
+    "recency": ("deals", ("created_at",)), "tenure": ("deals", ("created_at",)),
+    "monetary": ("deals", ("amount",)), "monetary_mean": ("deals", ("amount",)), "capital": ("clients", ("region",)),
+}
+#: Derived features shown as shares.
+SHARES = frozenset({"down_payment_share", "online_share"})
 
 #: Levels rarer than this share are pooled into one "other" level before encoding.
 RARE_SHARE = 0.01
@@ -65,107 +87,204 @@ METHODS = ("kmeans", "gmm", "ward")
 N_INIT = 4
 
 
-def _kind(name: str) -> str:
-    if name not in CATALOGUE:
-        raise CjmError(f"unknown segmentation feature '{name}'",
-                       f"use one of: {', '.join(CATALOGUE)} (params: segment.features / segment.describe)")
-    return CATALOGUE[name][0]
+def is_number(values: pd.Series) -> bool:
+    """Whether a feature is a number (else a category)."""
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def feature_specs(section: dict) -> dict[str, dict]:
+    """Every feature of a ``segment`` section, defining then describing: name -> its settings
+    (``weight`` for those that define the segments). Accepts the forms params normalize
+    (``age: 1``, a list of described names) as well."""
+    describe = section.get("describe") or {}
+    if isinstance(describe, (list, tuple)):
+        describe = dict.fromkeys(describe)
+    features = {name: spec if isinstance(spec, dict) else {"weight": spec}
+                for name, spec in section["features"].items()}
+    return {**features, **{name: spec or {} for name, spec in describe.items() if name not in features}}
+
+
+def weights(section: dict) -> dict[str, float]:
+    """Feature name -> weight, for the features that define the segments."""
+    return {name: float(spec["weight"]) for name, spec in feature_specs(section).items() if "weight" in spec}
+
+
+def skewed(values: pd.Series) -> bool:
+    """Whether a number's scale calls for its logarithm: never negative and skewed
+    (skewness over 2), as amounts and counts are."""
+    x = pd.to_numeric(values, errors="coerce").dropna()
+    return len(x) > 2 and x.min() >= 0 and x.skew() > 2
+
+
+def log_features(features: pd.DataFrame, section: dict | None = None) -> list[str]:
+    """The numeric features taken on a log scale: as ``log`` in their params, else as the
+    :data:`CATALOGUE` says, else when :func:`skewed`."""
+    specs = feature_specs(section) if section else {}
+    out = []
+    for name in features.columns:
+        if not is_number(features[name]):
+            continue
+        log = (specs.get(name) or {}).get("log")
+        if log is None:
+            log = CATALOGUE[name][1] if name in CATALOGUE else skewed(features[name])
+        if log:
+            out.append(name)
+    return out
+
+
+def scaled(values: pd.Series, log: bool) -> np.ndarray:
+    """A number's values as floats, as ``log1p`` (negatives as 0) when ``log``."""
+    x = values.to_numpy(dtype=float, na_value=np.nan)
+    return np.log1p(np.clip(x, 0, None)) if log else x
 
 
 # ----------------------------------------------------------------------------- features
 
 def build_features(clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | None,
-                   section: dict) -> pd.DataFrame:
+                   section: dict, export_date=None) -> pd.DataFrame:
     """One row per client (index ``client_id``, sorted) with the declared features.
 
-    Deal features (amount, down payment share, term, monthly payment, days to deal,
-    product) are those of the client's first deal; touch features count all of the
-    client's touches. Age is counted at the year of the last deal in the data.
+    A feature is a column of clients, else of deals (the client's first deal's value,
+    or ``aggregate`` over its deals: first, last, sum, mean, min, max), named by the
+    feature or by its ``column``; else one derived per client (:data:`DERIVED`):
+
+    - ``age`` at the year of the last deal in the data, from ``birth_year``;
+    - ``deals`` (all), ``frequency`` (won deals), ``monetary`` (their total amount),
+      ``monetary_mean`` (their mean amount);
+    - ``recency`` (days from the client's last deal to the export date), ``tenure``
+      (days from the first deal to the export date); the export date is ``export_date``,
+      else the latest date of the deals;
+    - ``down_payment_share``, ``monthly_payment``, ``days_to_deal`` (to a won first deal);
+    - ``touches``, ``online_share`` (of ``online_channels``), ``first_touch_channel``;
+      missing without a touches table; ``capital`` (``capital`` region or the rest).
+
+    Only the declared features are read. A feature's kind is its params' ``kind``, else
+    the column's (numbers stay numbers), else the catalogue's.
 
     Parameters
     ----------
     clients, deals, touches : DataFrame
-        Canonical tables (DESIGN.md); ``touches`` may be None when the engagement has
-        none, and then touch features are missing.
+        Canonical tables (DESIGN.md); ``touches`` may be None.
     section : dict
-        The ``segment`` section of params: ``features`` (name -> weight), ``describe``
-        (names), ``capital`` (the region value counted as the capital) and
-        ``online_channels``.
+        The ``segment`` section of params: ``features`` and ``describe`` (name -> spec),
+        ``capital`` and ``online_channels``.
+    export_date : str or Timestamp, optional
 
     Returns
     -------
     DataFrame
         Numeric features as float, categorical features as text.
+
+    Raises
+    ------
+    CjmError
+        A feature that is neither a column nor derived, or a derived one whose columns
+        the engagement does not have.
     """
-    names = list(dict.fromkeys([*section["features"], *section.get("describe", [])]))
-    for name in names:
-        _kind(name)
+    specs = feature_specs(section)
+    names = list(specs)
     clients = clients.drop_duplicates("client_id").set_index("client_id").sort_index()
-    first = (deals.sort_values(["created_at", "deal_id"]).drop_duplicates("client_id")
-             .set_index("client_id").reindex(clients.index))
-    amount = first["amount"].astype(float)
-    down = first["down_payment"].astype(float)
-    term = first["term_months"].astype(float)
+    order = ["created_at", "deal_id"] if "created_at" in deals else []
+    ordered = deals.sort_values(order, kind="stable") if order else deals
     columns = {}
-    if "age" in names:
-        year = deals["created_at"].max().year
-        columns["age"] = year - clients["birth_year"].astype(float)
-    if "amount" in names:
-        columns["amount"] = amount
-    if "down_payment_share" in names:
-        columns["down_payment_share"] = (down / amount).where(amount > 0).clip(0, 1)
-    if "term_months" in names:
-        columns["term_months"] = term
-    if "monthly_payment" in names:
-        columns["monthly_payment"] = ((amount - down.fillna(0)) / term).where(term > 0)
-    if "days_to_deal" in names:
-        won = first["outcome"].eq("won")
+    for name in names:
+        spec = specs.get(name) or {}
+        column = spec.get("column", name)
+        if column in clients.columns and column != "client_id":
+            values = clients[column]
+        elif column in deals.columns and column not in ("deal_id", "client_id"):
+            values = _per_client(ordered, column, spec.get("aggregate", "first"), clients.index)
+        elif column in DERIVED:
+            values = _derived(column, clients, ordered, touches, section, export_date)
+        else:
+            available = sorted({*clients.columns, *deals.columns, *DERIVED} - {"client_id", "deal_id"})
+            raise CjmError(f"segmentation feature '{name}' is neither a column of clients or deals nor a "
+                           "derived feature", f"use one of: {', '.join(available)} "
+                           "(params: segment.features / segment.describe; 'column' names another column)")
+        kind = spec.get("kind") or ("number" if is_number(values) else "category")
+        columns[name] = (pd.to_numeric(values, errors="coerce").astype(float) if kind == "number"
+                         else values.astype("str"))
+    return pd.DataFrame(columns, index=clients.index)[names]
+
+
+def _per_client(deals: pd.DataFrame, column: str, how: str, index: pd.Index) -> pd.Series:
+    """A deals column per client: its first or last deal's value (deals in time order), or
+    the sum, mean, min or max over its deals."""
+    values = deals[["client_id", column]]
+    if how in ("first", "last"):
+        picked = values.drop_duplicates("client_id", keep=how).set_index("client_id")[column]
+    else:
+        picked = values.groupby("client_id")[column].agg(how)
+    return picked.reindex(index)
+
+
+def _derived(name: str, clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | None,
+             section: dict, export_date) -> pd.Series:
+    """One derived feature (:data:`DERIVED`) per client; deals in time order."""
+    index = clients.index
+    table, needed = NEEDS.get(name, (None, ()))
+    frame = clients if table == "clients" else deals
+    lacking = [c for c in needed if c not in frame.columns or frame[c].isna().all()]
+    if lacking:
+        raise CjmError(f"segmentation feature '{name}' needs {table}.{', '.join(lacking)}, which this "
+                       "engagement does not have", "map it in clean.tables, or choose other features")
+    first = deals.drop_duplicates("client_id").set_index("client_id").reindex(index)
+    won = deals[deals["outcome"] == "won"]
+    if name == "age":
+        return deals["created_at"].max().year - clients["birth_year"].astype(float)
+    if name == "down_payment_share":
+        amount = first["amount"].astype(float)
+        return (first["down_payment"].astype(float) / amount).where(amount > 0).clip(0, 1)
+    if name == "monthly_payment":
+        term = first["term_months"].astype(float)
+        down = first["down_payment"].astype(float).fillna(0) if "down_payment" in first else 0.0
+        return ((first["amount"].astype(float) - down) / term).where(term > 0)
+    if name == "days_to_deal":
         days = (first["closed_at"] - first["created_at"]).dt.total_seconds() / 86400
-        columns["days_to_deal"] = days.where(won).clip(lower=0)
-    if "deals" in names:
-        columns["deals"] = deals.groupby("client_id").size().reindex(clients.index, fill_value=0).astype(float)
-    if "product" in names:
-        columns["product"] = first["product"]
-    for name in ("gender", "region", "acquisition_channel"):
-        if name in names:
-            columns[name] = clients[name]
-    if "capital" in names:
+        return days.where(first["outcome"].eq("won")).clip(lower=0)
+    if name == "deals":
+        return deals.groupby("client_id").size().reindex(index, fill_value=0).astype(float)
+    if name == "frequency":
+        return won.groupby("client_id").size().reindex(index, fill_value=0).astype(float)
+    if name in ("monetary", "monetary_mean"):
+        return won.groupby("client_id")["amount"].agg("sum" if name == "monetary" else "mean").reindex(
+            index, fill_value=0.0 if name == "monetary" else np.nan).astype(float)
+    if name in ("recency", "tenure"):
+        until = pd.Timestamp(export_date) if export_date else latest_date(deals)
+        at = deals.groupby("client_id")["created_at"].agg("max" if name == "recency" else "min").reindex(index)
+        return (until - at).dt.total_seconds() / 86400
+    if name == "capital":
         capital = section.get("capital")
         if not capital:
             raise CjmError("feature 'capital' needs the capital's region name",
                            "set segment.capital in params, e.g. capital: г. Минск")
-        columns["capital"] = clients["region"].eq(capital).map({True: CAPITAL, False: REGIONS}).where(
-            clients["region"].notna())
-    touch_names = {"touches", "online_share", "first_touch_channel"} & set(names)
-    if touch_names:
-        columns.update(_touch_features(touches, clients.index, touch_names, section))
-    features = pd.DataFrame(columns, index=clients.index)[names]
-    for name in names:
-        features[name] = features[name].astype(float if _kind(name) == "numeric" else "str")
-    return features
+        return clients["region"].eq(capital).map({True: CAPITAL, False: REGIONS}).where(clients["region"].notna())
+    return _touch_feature(name, touches, index, section)
 
 
-def _touch_features(touches: pd.DataFrame | None, index: pd.Index, names: set, section: dict) -> dict:
+def latest_date(deals: pd.DataFrame) -> pd.Timestamp:
+    """The latest date in the deals (created or closed): the export date when params give none."""
+    dates = [deals[c].max() for c in ("created_at", "closed_at") if c in deals and deals[c].notna().any()]
+    return max(dates) if dates else pd.NaT
+
+
+def _touch_feature(name: str, touches: pd.DataFrame | None, index: pd.Index, section: dict) -> pd.Series:
     if touches is None:
-        return {name: pd.Series(np.nan, index=index) for name in names}
-    by_client = touches.groupby("client_id")
-    out = {}
-    if "touches" in names:
-        out["touches"] = by_client.size().reindex(index, fill_value=0).astype(float)
-    if "online_share" in names:
+        return pd.Series(np.nan, index=index)
+    if name == "touches":
+        return touches.groupby("client_id").size().reindex(index, fill_value=0).astype(float)
+    if name == "online_share":
         online = touches["channel"].isin(section.get("online_channels", []))
-        out["online_share"] = online.groupby(touches["client_id"]).mean().reindex(index)
-    if "first_touch_channel" in names:
-        first = touches.sort_values(["at"]).drop_duplicates("client_id").set_index("client_id")
-        out["first_touch_channel"] = first["channel"].reindex(index)
-    return out
+        return online.groupby(touches["client_id"]).mean().reindex(index)
+    first = touches.sort_values(["at"]).drop_duplicates("client_id").set_index("client_id")
+    return first["channel"].reindex(index)
 
 
 class FeatureEncoder(TransformerMixin, BaseEstimator):
     """Numbers and categories onto one scale, weighted as the consultant declared.
 
-    Numbers: missing values take the median, skewed ones (see :data:`CATALOGUE`) their
-    logarithm, then each is standardized. Categories: levels under 1% are pooled, each
+    Numbers: missing values take the median, those in ``log`` their logarithm, then each
+    is standardized. Categories: levels under 1% are pooled, each
     level becomes an indicator, and the indicators of a feature are scaled so that the
     feature's total variance is 1, the same as one number's (for two levels this is
     exactly a standardized 0/1 column). Each feature's columns are then multiplied by
@@ -175,17 +294,21 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
     ----------
     weights : dict
         Feature name -> weight (> 0).
+    log : collection of str, optional
+        Numeric features taken on a log scale; by default those :func:`log_features` finds.
     """
 
-    def __init__(self, weights: dict):
+    def __init__(self, weights: dict, log=None):
         self.weights = weights
+        self.log = log
 
     def fit(self, features: pd.DataFrame, y=None):
         self.numeric_ = {}
         self.levels_ = {}
+        self.log_ = set(log_features(features[list(self.weights)]) if self.log is None else self.log)
         for name, weight in self.weights.items():
             values = features[name]
-            if _kind(name) == "numeric":
+            if is_number(values):
                 x = self._numeric(name, values)
                 median = float(np.nanmedian(x)) if np.isfinite(x).any() else 0.0
                 x = np.where(np.isfinite(x), x, median)
@@ -200,10 +323,8 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
                 self.levels_[name] = (list(shares.index), shares.to_numpy(), float(weight) / scale)
         return self
 
-    @staticmethod
-    def _numeric(name: str, values: pd.Series) -> np.ndarray:
-        x = values.to_numpy(dtype=float, na_value=np.nan)
-        return np.log1p(np.clip(x, 0, None)) if CATALOGUE[name][1] else x
+    def _numeric(self, name: str, values: pd.Series) -> np.ndarray:
+        return scaled(values, name in self.log_)
 
     def transform(self, features: pd.DataFrame) -> np.ndarray:
         blocks = []
@@ -388,7 +509,7 @@ def fit_segments(features: pd.DataFrame, section: dict, k: int, method: str, see
 
     Segments are numbered by size in the fitted data, largest first.
     """
-    encoder = FeatureEncoder(section["features"]).fit(features)
+    encoder = FeatureEncoder(weights(section), log_features(features, section)).fit(features)
     return _fit_encoded(encoder, encoder.transform(features), section, k, method, seed)
 
 
@@ -436,11 +557,12 @@ def _labels(model: SegmentModel, Z: np.ndarray, index: pd.Index) -> pd.Series:
 
 # ----------------------------------------------------------------------------- portraits
 
-def describe_segments(features: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
+def describe_segments(features: pd.DataFrame, labels: pd.Series, log=None) -> pd.DataFrame:
     """How each segment differs from the rest, feature by feature.
 
     Numbers: Cohen's d of the segment against all other clients (on the log scale for
-    skewed features), with means (medians for skewed features). Categories: for each level, its share in the
+    the features in ``log``, by default those :func:`log_features` finds), with means
+    (medians on a log scale). Categories: for each level, its share in the
     segment and in the rest, and Cohen's h (the effect size of two proportions,
     comparable to d: 0.2 small, 0.5 medium, 0.8 large).
 
@@ -451,18 +573,19 @@ def describe_segments(features: pd.DataFrame, labels: pd.Series) -> pd.DataFrame
         (mean, median or share), ``overall_value``, ``effect``; one row per segment and
         feature (numbers) or level (categories).
     """
+    log = set(log_features(features) if log is None else log)
     rows = []
     for segment in sorted(labels.unique()):
         inside = (labels == segment).to_numpy()
         for name in features.columns:
-            if _kind(name) == "numeric":
+            if is_number(features[name]):
                 raw = features[name].to_numpy(dtype=float, na_value=np.nan)
-                x = FeatureEncoder._numeric(name, features[name])
+                x = scaled(features[name], name in log)
                 a, b = x[inside & np.isfinite(x)], x[~inside & np.isfinite(x)]
                 pooled = np.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1))
                                  / max(len(a) + len(b) - 2, 1)) if len(a) > 1 and len(b) > 1 else np.nan
                 effect = (a.mean() - b.mean()) / pooled if pooled else np.nan
-                centre = np.nanmedian if CATALOGUE[name][1] else np.nanmean
+                centre = np.nanmedian if name in log else np.nanmean
                 rows.append({"segment": segment, "feature": name, "level": None, "kind": "numeric",
                              "segment_value": centre(raw[inside]) if np.isfinite(raw[inside]).any() else np.nan,
                              "overall_value": centre(raw) if np.isfinite(raw).any() else np.nan,
@@ -499,7 +622,7 @@ def profile_table(features: pd.DataFrame, labels: pd.Series, max_levels: int = 8
     for segment, inside in groups.items():
         row = {"segment": str(segment), "clients": int(inside.sum()), "share": inside.mean()}
         for name in features.columns:
-            if _kind(name) == "numeric":
+            if is_number(features[name]):
                 row[name] = features[name][inside].median()
             else:
                 shares = features[name].fillna(MISSING).value_counts(normalize=True)
@@ -511,65 +634,125 @@ def profile_table(features: pd.DataFrame, labels: pd.Series, max_levels: int = 8
 
 # ----------------------------------------------------------------------------- words
 
-#: Feature -> (label, word when low, word when high, value format), by language.
+#: Words of known features when params give none: (label, word when low, word when high).
 FEATURE_WORDS = {
     "ru": {
-        "age": ("возраст", "моложе", "старше", "{:.0f}"),
-        "amount": ("стоимость авто", "дешевле авто", "дороже авто", "{:,.0f}"),
-        "down_payment_share": ("аванс", "низкий аванс", "высокий аванс", "{:.0%}"),
-        "term_months": ("срок, мес.", "короткий срок", "длинный срок", "{:.0f}"),
-        "monthly_payment": ("платёж в месяц", "низкий платёж", "высокий платёж", "{:,.0f}"),
-        "days_to_deal": ("дней до договора", "быстрое решение", "долгое решение", "{:.0f}"),
-        "touches": ("касаний", "мало касаний", "много касаний", "{:.0f}"),
-        "online_share": ("доля онлайн-касаний", "офлайн", "онлайн", "{:.0%}"),
-        "deals": ("сделок", "меньше сделок", "больше сделок", "{:.0f}"),
-        "gender": ("пол",), "region": ("регион",), "capital": ("столица",),
+        "age": ("возраст", "моложе", "старше"), "amount": ("сумма сделки", "сумма меньше", "сумма больше"),
+        "down_payment": ("первый взнос", "взнос меньше", "взнос больше"),
+        "down_payment_share": ("доля первого взноса", "взнос меньше", "взнос больше"),
+        "term_months": ("срок, мес.", "срок короче", "срок длиннее"),
+        "monthly_payment": ("платёж в месяц", "платёж ниже", "платёж выше"),
+        "days_to_deal": ("дней до успешной сделки", "быстрое решение", "долгое решение"),
+        "touches": ("касаний", "мало касаний", "много касаний"),
+        "online_share": ("доля онлайн-касаний", "офлайн", "онлайн"),
+        "deals": ("сделок", "меньше сделок", "больше сделок"),
+        "recency": ("дней с последней сделки", "недавние", "давно не возвращались"),
+        "frequency": ("успешных сделок", "реже", "чаще"),
+        "monetary": ("сумма успешных сделок", "тратят меньше", "тратят больше"),
+        "monetary_mean": ("средняя сумма сделки", "средняя сумма меньше", "средняя сумма больше"),
+        "tenure": ("дней с первой сделки", "новые", "давние"),
+        "gender": ("пол",), "region": ("регион",), "capital": ("столица",), "channel": ("канал",),
         "acquisition_channel": ("канал привлечения",), "product": ("продукт",),
         "first_touch_channel": ("первый канал",),
     },
     "en": {
-        "age": ("age", "younger", "older", "{:.0f}"),
-        "amount": ("car price", "cheaper car", "dearer car", "{:,.0f}"),
-        "down_payment_share": ("down payment", "low down payment", "high down payment", "{:.0%}"),
-        "term_months": ("term, months", "short term", "long term", "{:.0f}"),
-        "monthly_payment": ("monthly payment", "low payment", "high payment", "{:,.0f}"),
-        "days_to_deal": ("days to contract", "quick decision", "slow decision", "{:.0f}"),
-        "touches": ("touches", "few touches", "many touches", "{:.0f}"),
-        "online_share": ("online share of touches", "offline", "online", "{:.0%}"),
-        "deals": ("deals", "fewer deals", "more deals", "{:.0f}"),
-        "gender": ("gender",), "region": ("region",), "capital": ("capital",),
+        "age": ("age", "younger", "older"), "amount": ("deal amount", "smaller deals", "larger deals"),
+        "down_payment": ("first payment", "smaller first payment", "larger first payment"),
+        "down_payment_share": ("share paid first", "smaller first payment", "larger first payment"),
+        "term_months": ("term, months", "shorter term", "longer term"),
+        "monthly_payment": ("monthly payment", "lower payment", "higher payment"),
+        "days_to_deal": ("days to a won deal", "quick decision", "slow decision"),
+        "touches": ("touches", "few touches", "many touches"),
+        "online_share": ("online share of touches", "offline", "online"),
+        "deals": ("deals", "fewer deals", "more deals"),
+        "recency": ("days since the last deal", "recent", "lapsed"),
+        "frequency": ("won deals", "less often", "more often"),
+        "monetary": ("won deals' total", "spend less", "spend more"),
+        "monetary_mean": ("mean deal amount", "smaller deals", "larger deals"),
+        "tenure": ("days since the first deal", "new", "long-standing"),
+        "gender": ("gender",), "region": ("region",), "capital": ("capital",), "channel": ("channel",),
         "acquisition_channel": ("acquisition channel",), "product": ("product",),
         "first_touch_channel": ("first channel",),
     },
 }
+#: Words of a number without words of its own: low, high (``{label}`` is its label).
+GENERIC_WORDS = {"ru": ("{label}: ниже", "{label}: выше"), "en": ("lower {label}", "higher {label}")}
 #: Category levels that read better as words in names and portraits.
 LEVEL_WORDS = {
     "ru": {"Ж": "женщины", "М": "мужчины", CAPITAL: "столица", REGIONS: "регионы"},
     "en": {"Ж": "women", "М": "men", "F": "women", "M": "men", CAPITAL: "capital", REGIONS: "regions"},
 }
 _VERSUS = {"ru": "против", "en": "vs"}
+#: A segment none of whose traits can be stated.
+_SEGMENT = {"ru": "Сегмент {n}", "en": "Segment {n}"}
 
 
-def _format(name: str, value: float, language: str) -> str:
+def feature_words(section: dict, features: pd.DataFrame, language: str) -> dict[str, dict]:
+    """Each feature's words in ``language``: ``label``, ``low`` and ``high`` (numbers),
+    ``levels`` (category level -> its word), ``format`` (``number`` or ``percent``); from
+    its params (``label``, ``low``, ``high``, ``levels``, ``format``), else the defaults of
+    :data:`FEATURE_WORDS`, else the column's own name."""
+    out = {}
+    for name, spec in feature_specs(section).items():
+        default = FEATURE_WORDS[language].get(spec.get("column", name), ())
+        label = spec.get("label") or (default[0] if default else spec.get("column", name))
+        low, high = default[1:] if len(default) == 3 else [w.format(label=label) for w in GENERIC_WORDS[language]]
+        out[name] = {"label": label, "low": spec.get("low", low), "high": spec.get("high", high),
+                     "levels": {**LEVEL_WORDS[language], **spec.get("levels", {})},
+                     "format": spec.get("format") or ("percent" if name in SHARES else "number")}
+    for name in features.columns.difference(list(out)):
+        out[name] = {"label": name, "low": "", "high": "", "levels": LEVEL_WORDS[language], "format": "number"}
+    return out
+
+
+def format_value(value: float, fmt: str, language: str) -> str:
+    """A feature's value as a portrait shows it: a share as a percentage; a number with
+    digits by its size (0 from 10 on, 1 from 1, 2 below), thousands spaced."""
+    from cjm.plots import format_number
+
     if pd.isna(value):
         return "—"
-    return FEATURE_WORDS[language][name][3].format(value).replace(",", "\u202f")
+    if fmt == "percent":
+        return f"{format_number(100 * value, language)}%"
+    digits = 0 if abs(value) >= 10 or value == round(value) else 1 if abs(value) >= 1 else 2
+    text = format_number(value, language, digits)
+    whole, _, decimals = text.partition("," if language == "ru" else ".")
+    sign, whole = ("\u2212", whole[1:]) if whole.startswith("\u2212") else ("", whole)
+    grouped = f"{int(whole):,}".replace(",", "\u202f" if language == "ru" else ",")
+    return sign + grouped + (("," if language == "ru" else ".") + decimals if decimals else "")
 
 
-def trait_words(trait: pd.Series, language: str) -> tuple[str, str]:
-    """A trait as a short word (for names) and a phrase with its numbers (for portraits)."""
-    words = FEATURE_WORDS[language][trait["feature"]]
+def _shown(trait, words: dict, language: str) -> tuple[str, str]:
+    """A trait's segment and overall values as a portrait writes them."""
+    fmt = words["format"] if trait["kind"] == "numeric" else "percent"
+    return format_value(trait["segment_value"], fmt, language), format_value(trait["overall_value"], fmt, language)
+
+
+def trait_words(trait: pd.Series, words: dict, language: str) -> tuple[str, str]:
+    """A trait as a short word (for names) and a phrase with its numbers (for portraits);
+    ``words`` are the feature's (:func:`feature_words`)."""
+    segment_value, overall_value = _shown(trait, words, language)
     versus = _VERSUS[language]
     if trait["kind"] == "numeric":
-        short = words[2] if trait["effect"] > 0 else words[1]
-        return short, (f"{short}: {words[0]} {_format(trait['feature'], trait['segment_value'], language)} "
-                       f"{versus} {_format(trait['feature'], trait['overall_value'], language)}")
+        short = words["high"] if trait["effect"] > 0 else words["low"]
+        said = "" if words["label"] in short else f"{short}: "  # generic words already name the feature
+        return short, f"{said}{words['label']} {segment_value} {versus} {overall_value}"
     level = str(trait["level"])
-    short = LEVEL_WORDS[language].get(level, f"{words[0]} «{level}»")
-    return short, f"{short}: {trait['segment_value']:.0%} {versus} {trait['overall_value']:.0%}"
+    short = words["levels"].get(level, f"{words['label']} «{level}»")
+    return short, f"{short}: {segment_value} {versus} {overall_value}"
 
 
-def portraits(traits: pd.DataFrame, labels: pd.Series, language: str, defining=None) -> pd.DataFrame:
+def stated(traits: pd.DataFrame, words: dict, language: str) -> pd.DataFrame:
+    """The traits whose segment and overall values differ as a portrait writes them (a
+    portrait never says "1 vs 1")."""
+    if traits.empty:
+        return traits
+    keep = [a != b for a, b in (_shown(t, words[t["feature"]], language) for _, t in traits.iterrows())]
+    return traits[np.array(keep, dtype=bool)]
+
+
+def portraits(traits: pd.DataFrame, labels: pd.Series, language: str, defining=None,
+              words: dict | None = None) -> pd.DataFrame:
     """Name, size and portrait of each segment, from its top traits.
 
     Parameters
@@ -582,47 +765,62 @@ def portraits(traits: pd.DataFrame, labels: pd.Series, language: str, defining=N
     defining : collection of str, optional
         Features that define the segments; names are made of these only (the
         portrait lists every strong trait). All features when None.
+    words : dict, optional
+        Feature -> its words (:func:`feature_words`); the defaults when None.
 
     Returns
     -------
     DataFrame
-        ``segment``, ``segment_name`` (the two strongest defining traits, unique), ``clients``,
-        ``share``, ``portrait`` (the top traits with their numbers), ``top_features``.
+        ``segment``, ``segment_name`` (the two strongest defining traits; a third, or the
+        number, where two segments would share a name), ``clients``, ``share``,
+        ``portrait`` (the top traits with their numbers), ``top_features``.
     """
+    if words is None:
+        words = feature_words({"features": {}, "describe": list(traits["feature"].unique())},
+                              pd.DataFrame(), language)
+    traits = stated(traits, words, language)
     sizes = labels.value_counts()
     rows, seen = [], set()
     for segment in sorted(sizes.index):
         top = top_traits(traits, segment)
-        words = [trait_words(trait, language) for _, trait in top.iterrows()]
-        naming = top_traits(traits[traits["feature"].isin(defining)], segment) if defining else top
-        name = " · ".join(trait_words(trait, language)[0] for _, trait in naming.head(2).iterrows())
-        name = name[:1].upper() + name[1:]
+        phrases = [trait_words(trait, words[trait["feature"]], language) for _, trait in top.iterrows()]
+        naming = top_traits(traits[traits["feature"].isin(defining)], segment, n=3) if defining else top
+        shorts = [trait_words(trait, words[trait["feature"]], language)[0] for _, trait in naming.iterrows()]
+        name = _capital(" · ".join(shorts[:2]))
+        if name in seen and len(shorts) > 2:
+            name = _capital(" · ".join(shorts[:3]))
+        name = name or _SEGMENT[language].format(n=segment)
         if name in seen:
             name = f"{name} ({segment})"
         seen.add(name)
         rows.append({"segment": int(segment), "segment_name": name, "clients": int(sizes[segment]),
-                     "share": sizes[segment] / len(labels), "portrait": "; ".join(p for _, p in words),
+                     "share": sizes[segment] / len(labels), "portrait": "; ".join(p for _, p in phrases),
                      "top_features": ", ".join(top["feature"])})
     return pd.DataFrame(rows)
 
 
-def feature_summary(features: pd.DataFrame, section: dict, language: str) -> pd.DataFrame:
-    """What went into the segmentation: each feature (named in ``language``), its role,
-    weight, missing share and distribution (median and quartiles of numbers, top levels
-    of categories)."""
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def feature_summary(features: pd.DataFrame, section: dict, language: str, words: dict | None = None) -> pd.DataFrame:
+    """What went into the segmentation: each feature (by its label), its role, weight,
+    missing share and distribution (median and quartiles of numbers, top levels of
+    categories)."""
+    words = words or feature_words(section, features, language)
+    defining = weights(section)
     rows = []
     for name in features.columns:
-        values = features[name]
-        weight = section["features"].get(name)
-        row = {"feature": FEATURE_WORDS[language][name][0], "role": "defines" if weight else "describes", "weight": weight,
-               "missing": values.isna().mean()}
-        if _kind(name) == "numeric":
+        values, mine = features[name], words[name]
+        row = {"feature": mine["label"], "role": "defines" if name in defining else "describes",
+               "weight": defining.get(name), "missing": values.isna().mean()}
+        if is_number(values):
             q = values.quantile([0.25, 0.5, 0.75])
-            row["distribution"] = " ".join([_format(name, q[0.5], language),
-                                            f"({_format(name, q[0.25], language)}–{_format(name, q[0.75], language)})"])
+            shown = [format_value(q[x], mine["format"], language) for x in (0.5, 0.25, 0.75)]
+            row["distribution"] = f"{shown[0]} ({shown[1]}–{shown[2]})"
         else:
             shares = values.value_counts(normalize=True).head(4)
-            row["distribution"] = ", ".join(f"{LEVEL_WORDS[language].get(lvl, lvl)} {share:.0%}"
+            row["distribution"] = ", ".join(f"{mine['levels'].get(lvl, lvl)} {format_value(share, 'percent', language)}"
                                             for lvl, share in shares.items())
         rows.append(row)
     return pd.DataFrame(rows)
@@ -659,6 +857,12 @@ class SegmentResult:
         Segment of each client (chosen split).
     traits, portraits, profiles : DataFrame
         :func:`describe_segments`, :func:`portraits`, :func:`profile_table` of it.
+    words : dict
+        Feature -> its words (:func:`feature_words`).
+    notes : dict
+        What the chapter says beyond the tables: ``k_max`` when fewer clients than the
+        params' k range needs lowered it (with ``clients``), ``export_date`` (and
+        ``export_date_from``: ``params`` or ``data``) when a feature counts days to it.
     """
 
     features: pd.DataFrame
@@ -674,6 +878,12 @@ class SegmentResult:
     traits: pd.DataFrame
     portraits: pd.DataFrame
     profiles: pd.DataFrame
+    words: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
+
+
+#: Clients per segment at least, for the largest k tried.
+CLIENTS_PER_SEGMENT = 10
 
 
 def _options(section: dict, scan: pd.DataFrame, recommended: int, threshold: float) -> list[tuple[str, int]]:
@@ -693,20 +903,32 @@ def segment(params: dict, clients: pd.DataFrame, deals: pd.DataFrame,
     Parameters
     ----------
     params : dict
-        Validated engagement params; reads ``seed``, ``language`` and ``segment``.
+        Validated engagement params; reads ``seed``, ``language``, ``export_date`` and
+        ``segment``.
     clients, deals, touches : DataFrame
         In-scope canonical tables (``touches`` may be None).
     """
     section, seed, language = params["segment"], params["seed"], params["language"]
-    features = build_features(clients, deals, touches, section)
-    if len(features) < section["k_max"] * 10:
-        raise CjmError(f"only {len(features)} in-scope clients for up to {section['k_max']} segments",
-                       "lower segment.k_max in params, or widen the scope in clean.scope")
-    encoder = FeatureEncoder(section["features"]).fit(features)
+    features = build_features(clients, deals, touches, section, params.get("export_date"))
+    notes = {}
+    k_max = min(section["k_max"], len(features) // CLIENTS_PER_SEGMENT)
+    if k_max < 3:
+        raise CjmError(f"only {len(features)} in-scope clients: too few to find segments "
+                       f"(at least {3 * CLIENTS_PER_SEGMENT})", "widen the scope in clean.scope, or drop the "
+                       "segment section from the params")
+    if k_max < section["k_max"]:
+        notes.update(k_max=k_max, clients=len(features))
+    k_min = min(section["k_min"], k_max - 1)
+    if {"recency", "tenure"} & {spec.get("column", name) for name, spec in feature_specs(section).items()}:
+        given = params.get("export_date")
+        notes.update(export_date=str(pd.Timestamp(given or latest_date(deals)).date()),
+                     export_date_from="params" if given else "data")
+    log = log_features(features, section)
+    encoder = FeatureEncoder(weights(section), log).fit(features)
     encoded = encoder.transform(features)
-    threshold, defining = section["stability_threshold"], list(section["features"])
-    scan = scan_k(encoded, range(section["k_min"], section["k_max"] + 1), seed, section["resamples"],
-                  fit_rows=section["fit_rows"])
+    threshold, defining = section["stability_threshold"], list(weights(section))
+    words = feature_words(section, features, language)
+    scan = scan_k(encoded, range(k_min, k_max + 1), seed, section["resamples"], fit_rows=section["fit_rows"])
     recommended, reason = recommend_k(scan, threshold)
     splits = {}
 
@@ -715,8 +937,8 @@ def segment(params: dict, clients: pd.DataFrame, deals: pd.DataFrame,
         if (method, k) not in splits:
             model = _fit_encoded(encoder, encoded, section, k, method, seed)
             labels = _labels(model, encoded, features.index)
-            traits = describe_segments(features, labels)
-            splits[method, k] = model, labels, traits, portraits(traits, labels, language, defining)
+            traits = describe_segments(features, labels, log)
+            splits[method, k] = model, labels, traits, portraits(traits, labels, language, defining, words)
         return splits[method, k]
 
     model, labels, traits, described = split(section["method"], section.get("n_segments") or recommended)
@@ -730,9 +952,9 @@ def segment(params: dict, clients: pd.DataFrame, deals: pd.DataFrame,
                      "sizes": " / ".join(f"{n:,}".replace(",", "\u202f") for n in sizes),
                      "silhouette": silhouette_score(encoded[probe], option_labels.to_numpy()[probe]),
                      "agreement": adjusted_rand_score(labels, option_labels)})
-    return SegmentResult(features, feature_summary(features, section, language), encoded, scan, recommended, reason,
-                         pd.DataFrame(rows), option_portraits, model, labels, traits, described,
-                         profile_table(features, labels))
+    return SegmentResult(features, feature_summary(features, section, language, words), encoded, scan, recommended,
+                         reason, pd.DataFrame(rows), option_portraits, model, labels, traits, described,
+                         profile_table(features, labels), words, notes)
 
 
 def write_segments(result: SegmentResult, paths) -> None:
@@ -763,10 +985,21 @@ def load_model(paths) -> SegmentModel:
     return pickle.loads(path.read_bytes())
 
 
-def run_segment(params: dict, paths) -> SegmentResult:
-    """03 end to end: read the in-scope tables, segment, write the outputs."""
+#: What 03 writes under interim/ (removed when the engagement has no segment section).
+OUTPUTS = ("segments.parquet", "segment_profiles.parquet", "segment_model.pickle")
+
+
+def run_segment(params: dict, paths) -> SegmentResult | None:
+    """03 end to end: read the in-scope tables, segment, write the outputs. Without a
+    ``segment`` section in the params there are no segments (None), and segments of an
+    earlier run are removed, so later steps do not read them."""
     from cjm.io import read_table
 
+    if not params.get("segment"):
+        for name in OUTPUTS:
+            (paths.interim / name).unlink(missing_ok=True)
+        (paths.report / "segment_profiles.xlsx").unlink(missing_ok=True)
+        return None
     clients, deals = read_table(paths, "clients"), read_table(paths, "deals")
     touches = read_table(paths, "touches", ["client_id", "channel", "at"], optional=True)
     result = segment(params, clients, deals, touches)

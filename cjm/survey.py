@@ -330,12 +330,13 @@ def read_answers(survey: pd.DataFrame, section: dict, where: str = "survey") -> 
     """
     from cjm.io import require_columns
 
-    if not section.get("nps"):
-        raise CjmError(f"{where}: no column is mapped to NPS", "set survey.nps to the 0-10 recommendation question")
+    if not section.get("nps") and not section.get("csat"):
+        raise CjmError(f"{where}: no column is mapped to NPS or CSAT",
+                       "set survey.nps to the 0-10 recommendation question, or survey.csat to ratings by stage")
     for key, column in mapped_columns(section).items():
         require_columns(survey, [column], where, key)
     low, high = section["csat_scale"]
-    numeric = [("NPS", "nps", section["nps"], 0, 10)]
+    numeric = [("NPS", "nps", section["nps"], 0, 10)] if section.get("nps") else []
     numeric += [(stage, "csat", column, low, high) for stage, column in section.get("csat", {}).items()]
     if section.get("months"):
         numeric.append((section["months"], "months", section["months"], 0, 1200))
@@ -711,11 +712,18 @@ def segment_names(segments: pd.DataFrame) -> dict:
     return segments.drop_duplicates("segment").set_index("segment")["segment_name"].sort_index().to_dict()
 
 
+#: Columns of :attr:`SurveyResult.comments`.
+COMMENT_COLUMNS = ["respondent_id", "client_id", "segment", "question", "text"]
+
+
 def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Series, section: dict,
                    side_groups: dict[str, set] | None = None, labels: dict[str, str] | None = None,
                    own: tuple[dict, pd.DataFrame | None] | None = None, random_state: int = 0,
                    where: str = "survey") -> SurveyResult:
     """04_survey's analysis of one survey export.
+
+    A survey without an NPS question (product reviews with a star rating, a CSAT-only
+    questionnaire) gives everything but the NPS tables and the drivers of NPS.
 
     Parameters
     ----------
@@ -741,9 +749,26 @@ def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Serie
     segment_of = segments.set_index("client_id")["segment"]
     frame["segment"] = kept["client_id"].map(segment_of).astype("Int64")
     group = respondent_groups(kept["client_id"], frame["segment"], side_groups or {}, labels or {})
+    stages = list(section.get("csat", {}))
+    csat = csat_summary(frame, stages, frame["segment"], section["satisfied_from"], confidence)
+    result = SurveyResult(
+        plan=plan, screening=screening, handling=answers.handling,
+        groups=group.value_counts().rename_axis("group").reset_index(name="respondents"),
+        csat=csat, csat_tests=csat_segment_tests(frame, stages, frame["segment"]),
+        choices={q: choice_shares(flags, frame["segment"], confidence) for q, flags in answers.choices.items()},
+        choice_tests={q: choice_tests(flags, frame["segment"]) for q, flags in answers.choices.items()},
+        comments=_comments(kept, frame["segment"], section.get("comments", [])), names=names,
+        scores=pd.concat([kept[["respondent_id", "client_id"]],
+                          frame[[c for c in ("nps", *stages, "segment") if c in frame]]], axis=1)
+        .reset_index(drop=True))
+    if "nps" not in frame:
+        answered = frame.dropna(subset=["segment"]).groupby("segment").size()
+        reached = pd.DataFrame({"segment": answered.index, "n": answered.to_numpy(), "ci_low": np.nan,
+                                "ci_high": np.nan})
+        result.achieved = achieved_vs_plan(plan, reached, plan_spec["margin"])
+        return result
     frame["weight"] = respondent_weights(frame["segment"].where(frame["nps"].notna()), sizes)
-
-    by_segment, segment_test = nps_segment_tests(frame, confidence=confidence, populations=sizes)
+    by_segment, result.segment_test = nps_segment_tests(frame, confidence=confidence, populations=sizes)
     by_segment.insert(1, "segment_name", by_segment["segment"].map(names))
     in_segments = frame[frame["segment"].notna()]
     population = weighted_nps(by_segment, sizes, confidence)
@@ -752,37 +777,29 @@ def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Serie
                             {"estimate": "population (weighted by segment size)",
                              "n": int(in_segments["nps"].notna().sum()), **population}])
     overall = overall[["estimate", "n", "nps", "se", "ci_low", "ci_high"]]
-    comparison = None
     if own is not None:
         overall.loc[len(overall)] = {"estimate": "client's own NPS",
                                      **{k: own[0][k] for k in ("n", "nps", "se", "ci_low", "ci_high")}}
-        comparison = _own_comparison(population, own[0], by_segment, own[1], confidence)
-    by_months = trend = None
+        result.own = _own_comparison(population, own[0], by_segment, own[1], confidence)
     if "months" in frame:
-        by_months = nps_by_months(in_segments, section["month_bands"], confidence)
-        trend = nps_trend(in_segments, confidence=confidence)
-    stages = list(section.get("csat", {}))
-    csat = csat_summary(frame, stages, frame["segment"], section["satisfied_from"], confidence)
-    drivers, driver_model = key_drivers(frame, "nps", stages, section["driver_resamples"], confidence,
-                                        random_state)
+        result.by_months = nps_by_months(in_segments, section["month_bands"], confidence)
+        result.trend = nps_trend(in_segments, confidence=confidence)
+    result.drivers, result.driver_model = key_drivers(frame, "nps", stages, section["driver_resamples"],
+                                                      confidence, random_state)
+    result.grid = importance_performance(result.drivers, csat[csat["segment"] == "all"])
+    result.overall, result.by_segment = overall, by_segment
+    result.achieved = achieved_vs_plan(plan, by_segment, plan_spec["margin"])
+    return result
+
+
+def _comments(kept: pd.DataFrame, segment: pd.Series, columns: list[str]) -> pd.DataFrame:
+    """Open answers of the kept respondents, one row per answer: ``respondent_id``,
+    ``client_id``, ``segment``, ``question``, ``text``."""
     comments = pd.concat([pd.DataFrame({"respondent_id": kept["respondent_id"], "client_id": kept["client_id"],
-                                        "segment": frame["segment"], "question": column, "text": kept[column]})
-                          for column in section.get("comments", [])] or [pd.DataFrame()])
-    comments = comments[comments["text"].notna() & comments["text"].astype("str").str.strip().ne("")] \
-        if len(comments) else comments
-    return SurveyResult(
-        plan=plan, screening=screening, handling=answers.handling,
-        groups=group.value_counts().rename_axis("group").reset_index(name="respondents"),
-        achieved=achieved_vs_plan(plan, by_segment, plan_spec["margin"]), overall=overall,
-        by_segment=by_segment, segment_test=segment_test, by_months=by_months, trend=trend, own=comparison,
-        csat=csat, csat_tests=csat_segment_tests(frame, stages, frame["segment"]),
-        choices={q: choice_shares(flags, frame["segment"], confidence) for q, flags in answers.choices.items()},
-        choice_tests={q: choice_tests(flags, frame["segment"]) for q, flags in answers.choices.items()},
-        drivers=drivers, driver_model=driver_model,
-        grid=importance_performance(drivers, csat[csat["segment"] == "all"]),
-        comments=comments.reset_index(drop=True), names=names,
-        scores=pd.concat([kept[["respondent_id", "client_id"]], frame[["nps", *stages, "segment"]]], axis=1)
-        .reset_index(drop=True))
+                                        "segment": segment, "question": column, "text": kept[column]})
+                          for column in columns] or [pd.DataFrame(columns=COMMENT_COLUMNS)])
+    comments = comments[comments["text"].notna() & comments["text"].astype("str").str.strip().ne("")]
+    return comments.reset_index(drop=True)
 
 
 def _direction(ci_low: float, ci_high: float) -> str:
@@ -796,11 +813,6 @@ def findings(result: SurveyResult, section: dict) -> dict:
 
     if not result.answered:
         return dict(section["plan"])
-    estimates = result.overall.set_index("estimate")
-    population = estimates.loc["population (weighted by segment size)"]
-    ranked = result.by_segment.sort_values("nps")
-    lowest = result.csat[result.csat["segment"] == "all"].sort_values("satisfied").iloc[0]
-    grid = result.grid.set_index("driver")
 
     def listed(names: list[str]) -> str:
         return ", ".join(names) if names else "—"
@@ -808,16 +820,23 @@ def findings(result: SurveyResult, section: dict) -> dict:
     set_aside = result.screening.loc[result.screening["action"] == "set aside", "rows"].sum()
     out = {"rows": int(set_aside + result.groups["respondents"].sum()),
            "min_seconds": section.get("min_seconds") or 0, **section["plan"],
-           "nps": population["nps"], "nps_low": population["ci_low"], "nps_high": population["ci_high"],
-           "in_segments": int(population["n"]), "segments_p": p_text(result.segment_test["p_value"]),
-           "best": ranked["segment_name"].iloc[-1], "best_nps": ranked["nps"].iloc[-1],
-           "worst": ranked["segment_name"].iloc[0], "worst_nps": ranked["nps"].iloc[0],
            "satisfied_from": section["satisfied_from"], "scale": "{}-{}".format(*section["csat_scale"]),
-           "lowest": lowest["stage"], "lowest_share": lowest["satisfied"],
-           **result.driver_model, "top": listed(result.drivers["driver"].head(3).tolist()),
-           "moments": listed(result.drivers.loc[result.drivers["moment_of_truth"], "driver"].tolist()),
-           "fix_first": listed(grid.index[grid["quadrant"] == "fix first"].tolist()),
            "comments": len(result.comments)}
+    rated = result.csat[result.csat["segment"] == "all"].dropna(subset=["satisfied"]).sort_values("satisfied")
+    if len(rated):
+        out.update(lowest=rated["stage"].iloc[0], lowest_share=rated["satisfied"].iloc[0])
+    if result.overall is None:
+        return out
+    population = result.overall.set_index("estimate").loc["population (weighted by segment size)"]
+    ranked = result.by_segment.sort_values("nps")
+    grid = result.grid.set_index("driver")
+    out.update(nps=population["nps"], nps_low=population["ci_low"], nps_high=population["ci_high"],
+               in_segments=int(population["n"]), segments_p=p_text(result.segment_test["p_value"]),
+               best=ranked["segment_name"].iloc[-1], best_nps=ranked["nps"].iloc[-1],
+               worst=ranked["segment_name"].iloc[0], worst_nps=ranked["nps"].iloc[0],
+               **result.driver_model, top=listed(result.drivers["driver"].head(3).tolist()),
+               moments=listed(result.drivers.loc[result.drivers["moment_of_truth"], "driver"].tolist()),
+               fix_first=listed(grid.index[grid["quadrant"] == "fix first"].tolist()))
     if result.own is not None:
         own = result.own.iloc[0]
         out.update(own=own["own"], own_n=int(own["own_n"]), difference=own["difference"],
@@ -833,18 +852,27 @@ def findings(result: SurveyResult, section: dict) -> dict:
     return out
 
 
+#: The one group of an engagement without segments, by language.
+ALL_CLIENTS = {"ru": "Все клиенты", "en": "All clients"}
+
+
 def run_survey(params: dict, paths) -> SurveyResult:
     """04 end to end: read the survey, 03's segments and the deals, analyse, write the outputs.
 
     Before the survey's export is in (no ``interim/survey.parquet``), only the sample plan
-    is made, from the ``survey`` section or its defaults.
+    is made, from the ``survey`` section or its defaults. Without segments, every client
+    is in one group.
     """
     from cjm.io import read_table
     from cjm.params import default_section
 
     section = params.get("survey") or default_section("survey")
-    segments = read_table(paths, "segments")
-    sizes = population_sizes(segments, read_table(paths, "deals"), section["population"])
+    deals = read_table(paths, "deals", ["client_id", "outcome"])
+    segments = read_table(paths, "segments", optional=True)
+    if segments is None:
+        segments = pd.DataFrame({"client_id": read_table(paths, "clients", ["client_id"])["client_id"], "segment": 1,
+                                 "segment_name": ALL_CLIENTS[params["language"]]})
+    sizes = population_sizes(segments, deals, section["population"])
     if not paths.table("survey").exists():
         result = SurveyResult(plan=planned(sizes, section, segment_names(segments)))
     else:
@@ -865,19 +893,20 @@ def write_survey(result: SurveyResult, paths) -> None:
     paths.interim.mkdir(parents=True, exist_ok=True)
     paths.report.mkdir(parents=True, exist_ok=True)
     write_xlsx_deterministic(result.plan, paths.report / "sample_plan.xlsx", "plan")
-    if not result.answered:
-        return
     tables = {"nps_by_segment": result.by_segment, "csat_by_stage": result.csat, "survey_drivers": result.drivers,
-              "survey_comments": result.comments, "survey_scores": result.scores}
-    if result.by_months is not None:
-        tables["nps_by_months"] = result.by_months
-    for name, frame in tables.items():
-        write_atomic(frame, paths.table(name))
+              "survey_comments": result.comments, "survey_scores": result.scores, "nps_by_months": result.by_months}
+    for name, frame in tables.items():  # a table this run has not made is not left from an earlier one
+        if frame is None:
+            paths.table(name).unlink(missing_ok=True)
+        else:
+            write_atomic(frame, paths.table(name))
+    if not result.answered:
+        (paths.report / "survey_results.xlsx").unlink(missing_ok=True)
+        return
     sheets = {"overall": result.overall, "by_segment": result.by_segment, "achieved": result.achieved,
-              "csat": result.csat, "drivers": result.grid.merge(result.drivers, on=["driver", "importance"])}
-    if result.own is not None:
-        sheets["own_nps"] = result.own
-    if result.by_months is not None:
-        sheets["by_months"] = result.by_months
+              "csat": result.csat, "drivers": None if result.grid is None
+              else result.grid.merge(result.drivers, on=["driver", "importance"])}
+    sheets.update(own_nps=result.own, by_months=result.by_months)
     sheets.update({f"choice {i + 1}": table.assign(question=q) for i, (q, table) in enumerate(result.choices.items())})
-    write_xlsx_sheets(sheets, paths.report / "survey_results.xlsx")
+    write_xlsx_sheets({name: frame for name, frame in sheets.items() if frame is not None},
+                      paths.report / "survey_results.xlsx")

@@ -119,7 +119,7 @@ def test_build_table_types_dedupes_and_counts():
     assert table["outcome"].tolist() == ["won", "lost", "open"]
     assert table["amount"].tolist()[:2] == [1000.0, 2000.0] and pd.isna(table["amount"].iloc[2])
     assert counts == {"table": "deals", "source": "deals", "rows_read": 4, "exact_duplicates": 1,
-                      "excluded_values": 0, "key_duplicates": 0, "rows_kept": 3}
+                      "excluded_values": 0, "key_duplicates": 0, "rows_kept": 3, "notes": []}
     assert quality.set_index("column").loc["amount", "missing"] == 1
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cjm.errors import CjmError
-from cjm.funnel import (bottlenecks, cases_from_log, directly_follows, funnel, last_actions, lead_flows,
+from cjm.funnel import (bottlenecks, directly_follows, funnel, last_actions, lead_flows,
                         lost_reasons, prepare_log, stage_times, stage_touches, time_to_convert,
                         touches_by_stage, variants)
 
@@ -192,19 +192,6 @@ def test_bad_input_is_one_clear_error():
         prepare_log(events, deals, STAGES, "D", order="clock")
 
 
-def test_cases_from_an_event_log_alone():
-    events = pd.DataFrame({"case_id": ["a", "a", "b", "b", "c", "d"],
-                           "stage": ["A", "D", "A", "Провал", "A", "B"],
-                           "at": [day(0), day(5), day(0), day(2), day(1), day(100)]})
-    cases, counts = cases_from_log(events, "D", lost_stages=["Провал"], open_after_days=30)
-    assert cases.set_index("case_id")["outcome"].to_dict() == {"a": "won", "b": "lost", "c": "lost", "d": "open"}
-    assert counts == {"won": 1, "lost_stage": 1, "gone_quiet": 1, "open": 1}
-    log = prepare_log(events.rename(columns={"case_id": "deal_id", "at": "entered_at"}),
-                      cases.rename(columns={"case_id": "deal_id"}), STAGES, "D", ignore=["Провал"], lost_stage=None)
-    assert funnel(log)["reached"].tolist() == [4, 2, 1, 1]
-    assert log.checks.set_index("check").loc["events of ignored stages", "count"] == 1
-
-
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(STAGES + ["?", None]), st.integers(0, 30)),
                 max_size=40),
@@ -226,32 +213,3 @@ def test_any_log_gives_a_consistent_funnel(rows, outcomes):
     set_aside = checks[["events of stages outside the funnel", "events without a stage"]].sum()
     assert len(log.events) + set_aside == len(events)
     assert ((table["conversion"].dropna() >= 0) & (table["conversion"].dropna() <= 1)).all()
-
-
-def test_run_on_an_event_log_alone(tmp_path):
-    from cjm.params import load_params
-    from cjm.paths import EngagementPaths
-
-    params = load_params("demo")
-    stages = params["stages"]
-    rows = [("L-1", stages[0], "01.03.2025 10:00", "Сайт"), ("L-1", stages[1], "02.03.2025 11:00", "Сайт"),
-            ("L-1", stages[-1], "20.03.2025 12:00", "Сайт"), ("L-2", stages[0], "05.03.2025 09:00", "Звонок"),
-            ("L-2", "Сделка провалена", "07.03.2025 09:00", "Звонок"), ("L-3", stages[0], "01.09.2025 09:00", "Офис"),
-            ("L-3", stages[1], "not a date", "Офис")]
-    paths = EngagementPaths("demo", tmp_path)
-    paths.data.mkdir(parents=True)
-    pd.DataFrame(rows, columns=["Сделка", "Стадия", "Дата", "Источник"]).to_csv(paths.data / "log.csv", index=False)
-    params["funnel"]["event_log"] = {"file": "log.csv", "case": "Сделка", "stage": "Стадия", "at": "Дата",
-                                     "attributes": ["Источник"], "lost_stages": ["Сделка провалена"],
-                                     "open_after_days": 30, "date_format": "%d.%m.%Y %H:%M"}
-    from cjm.funnel import run_funnel
-
-    result = run_funnel(params, paths)
-    assert result.log_outcomes == {"won": 1, "lost_stage": 1, "gone_quiet": 0, "open": 1, "unreadable_times": 1,
-                                   "cases_without_a_readable_time": 0}
-    table = result.funnel.set_index("stage")
-    assert table["reached"].tolist()[:2] == [3, 1] and table.loc[stages[-1], "won"] == 1
-    assert table.loc[stages[0], "lost"] == 1 and table.loc[stages[0], "open"] == 1
-    assert result.log.checks.set_index("check").loc["events of ignored stages", "count"] == 1
-    assert result.log.checks.set_index("check").loc["events without a time", "count"] == 1
-    assert paths.table("stage_funnel").exists() and result.journeys is None

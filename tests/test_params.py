@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 import yaml
+from engagements import readme_params
 
 from cjm.errors import CjmError
 from cjm.params import SECTIONS, load_params, split_sections
@@ -83,9 +84,11 @@ def test_scope_rule_needs_exactly_one_condition(project):
     _fails(project, lambda p: p["clean"]["scope"][0].update(not_in=["x"]), "legal_entity", "exactly one of")
 
 
-def test_unknown_segmentation_feature(project):
-    _fails(project, lambda p: p["segment"]["features"].update(income=1), "'segment.features'", "'income'",
-           "age")
+def test_segmentation_feature_needs_a_weight(project):
+    _fails(project, lambda p: p["segment"]["features"].update(income={"label": "доход"}),
+           "'segment.features.income.weight'", "a number")
+    _fails(project, lambda p: p["segment"]["features"].update(income={"weight": 1, "colour": "red"}),
+           "'segment.features.income.colour'", "label")
 
 
 def test_capital_feature_needs_the_capital(project):
@@ -152,3 +155,16 @@ def test_codebook_layers_are_map_layers(project):
 def test_survey_stages_must_be_journey_stages(project):
     _fails(project, lambda p: p["survey"]["csat"].update({"Оплата": "CSAT: Оплата"}),
            "'survey.csat.Оплата' is not a journey stage")
+
+
+def test_every_params_example_of_the_readme_is_valid(tmp_path):
+    examples = readme_params()
+    assert {"bank_leads", "telco_churn", "cd_store", "loan_process"} <= set(examples)
+    (tmp_path / "params").mkdir()
+    for name, text in examples.items():
+        (tmp_path / "params" / f"{name}.yaml").write_text(text, encoding="utf-8")
+        assert load_params(name, tmp_path)["engagement"] == name
+
+
+def test_an_unknown_text_language_names_the_key(project):
+    _fails(project, lambda p: p.update(text_language="xx"), "'text_language'", "'xx'")

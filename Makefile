@@ -78,7 +78,7 @@ $(OUT)/.leak-check: $(OUT)/report/index.html $(EXECUTED) cjm/leaks.py
 	$(PY) -m cjm.leaks $(E)
 
 test: $(VENV) data/demo/raw/.complete  ## set up, then run the tests (pytest, then nbval on the notebooks)
-	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 	$(PY) -m pytest -q --nbval-lax --nbval-current-env notebooks/
 
 lab: $(VENV)  ## JupyterLab on the project's environment

@@ -706,12 +706,15 @@ def _log_cases(events: pd.DataFrame, spec: dict, frames, params: dict) -> tuple[
         wanted = list(dict.fromkeys([key, *log["case_columns"].values()]))
         raw = source_columns(frames, spec["source"], wanted)
         require_columns(raw, wanted, _source_label(params, spec["source"]), "clean.event_log.case_columns")
-        # the case columns as 02 would map a deals export of one row per case
         first = raw.dropna(subset=list(log["case_columns"].values()), how="all").drop_duplicates(key)
-        table, _, _ = build_table("deals", {"source": spec["source"], "columns": {
-            "deal_id": key, **log["case_columns"]}, "constants": {"outcome": "open"}},
-            {spec["source"]: first}, params)
-        cases = cases.merge(table.drop(columns=["client_id", "outcome"]), on="deal_id", how="left")
+        attributes = {"deal_id": parse_column(first[key], "id")[0]}
+        for canon, column in log["case_columns"].items():  # typed as a deals export's columns are
+            kind = schemas.TABLES["deals"].get(canon) or _extra_kind(first[column], None)
+            attributes[canon], status = parse_column(first[column], kind)
+            quality = _quality("deals", spec["source"], first.rename(columns={column: canon}),
+                               pd.DataFrame({canon: status}, index=first.index), {canon: column}, {canon: kind})
+            _check_invalid_share(quality, params["clean"]["max_invalid_share"], _source_label(params, spec["source"]))
+        cases = cases.merge(pd.DataFrame(attributes), on="deal_id", how="left")
     cases["client_id"] = cases["deal_id"]
     notes.append(_note("deals", "client_id", "client_is_deal"))
     order = [c for c in schemas.TABLES["deals"] if c in cases] + [c for c in cases if c not in schemas.TABLES["deals"]]

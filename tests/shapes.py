@@ -685,7 +685,7 @@ def _attribute(value: str) -> str:
     return escape(value, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
-def tile_event_log(events: pd.DataFrame, copies: int) -> pd.DataFrame:
+def tile_event_log(events: pd.DataFrame, copies: int, shift: bool = False) -> pd.DataFrame:
     """The log ``events`` repeated ``copies`` times under fresh case ids, for benchmarks.
 
     Parameters
@@ -695,6 +695,9 @@ def tile_event_log(events: pd.DataFrame, copies: int) -> pd.DataFrame:
         ``event_log(...)["events"]`` or its CSV read back.
     copies : int
         Number of copies (1 returns an equal log).
+    shift : bool
+        Move copy ``k``'s times ``k`` milliseconds later (written anew with their
+        Amsterdam offset), so that times are as distinct as in a real log of that size.
 
     Returns
     -------
@@ -712,6 +715,10 @@ def tile_event_log(events: pd.DataFrame, copies: int) -> pd.DataFrame:
     tiled = events.iloc[np.tile(np.arange(len(events)), copies)].reset_index(drop=True)
     new_ids = np.tile(ids, copies) + np.repeat(np.arange(copies, dtype=np.int64) * step, ids.size)
     tiled["case:concept:name"] = new_ids if pd.api.types.is_numeric_dtype(column) else new_ids.astype(str)
+    if shift:
+        moment = pd.to_datetime(events["time:timestamp"], format="ISO8601", utc=True).dt.tz_convert(None)
+        moment = moment.to_numpy().astype("datetime64[ms]")
+        tiled["time:timestamp"] = _amsterdam(np.tile(moment, copies) + np.repeat(np.arange(copies), moment.size) * MS)
     return tiled
 
 

@@ -60,6 +60,9 @@ class StageLog:
         funnel's stages only (then :attr:`steps` are the events).
     activity_names : list of str
         The funnel's stages, then the other activities, most frequent first.
+    history : bool
+        False when the engagement has no stage history: cases go from the lead to their
+        outcome, so no stage is skipped.
     """
 
     events: pd.DataFrame
@@ -70,6 +73,7 @@ class StageLog:
     unknown_stages: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["stage", "rows"]))
     activities: pd.DataFrame | None = None
     activity_names: list[str] = field(default_factory=list)
+    history: bool = True
 
     # Views of the log that several analyses read, computed once.
     @cached_property
@@ -253,7 +257,7 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
           "left out of the funnel (listed in the checks)")
     table["furthest"] = furthest
     log = StageLog(events=events, cases=table, stages=list(stages), won=won, checks=pd.DataFrame(checks),
-                   unknown_stages=unknown_names, activities=trail)
+                   unknown_stages=unknown_names, activities=trail, history=history)
     if activities:
         log.activity_names = activity_names
     return log
@@ -307,8 +311,10 @@ def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
     placed = furthest >= 0
     silent_cases = np.ones(len(log.cases), dtype=bool)
     silent_cases[log.events["case"].to_numpy()[log.starts]] = False
-    # cases placed by their outcome have no events: count them as having entered their furthest stage
-    entered += _per_group(codes, len(groups), k, np.where(silent_cases & placed, furthest, -1))
+    # cases placed by their outcome have no events: count them as having entered their furthest
+    # stage; without any stage history every case entered every stage it reached
+    entered = entered + _per_group(codes, len(groups), k, np.where(silent_cases & placed, furthest, -1)) \
+        if log.history else reached
     moved = np.concatenate([reached[:, 1:], np.zeros((len(groups), 1), dtype=np.int64)], axis=1)
     frames = []
     for g, group in enumerate(groups):

@@ -37,7 +37,8 @@ class PathFeatures:
     contacts : DataFrame
         Contacts per channel (clients x channels).
     skipped : DataFrame
-        1 where a client's deal went past a stage without entering it (clients x stages).
+        1 where a client's deal went past a stage without entering it (clients x stages);
+        no columns without a stage history.
     """
 
     entry: pd.DataFrame
@@ -88,7 +89,8 @@ def path_features(log, touches: pd.DataFrame | None, client: str = "client_id", 
     went_past = np.arange(len(log.stages))[None, :] < cases["furthest"].to_numpy()[:, None]
     skip = pd.DataFrame((went_past & ~entered)[mask], columns=log.stages, index=placed[client])
     skipped = skip.groupby(level=0).max().reindex(clients).astype(float)
-    skipped = skipped.loc[:, skipped.sum() > 0]
+    # without a stage history nothing is skipped (a won case's leap to the won stage is its outcome)
+    skipped = skipped.loc[:, (skipped.sum() > 0) & log.history]
     return PathFeatures(entry, contacts, skipped)
 
 

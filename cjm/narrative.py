@@ -85,6 +85,9 @@ TEXTS = {
                    "сколько групп в данных: лишний сегмент режет группу по-разному на каждой "
                    "подвыборке, недостающий — по-разному сливает две группы. Это самый подробный "
                    "такой пик с устойчивостью не ниже {threshold}.",
+        "03.peak_edge": "**Рекомендовано k = {k}**: наименьшее из проверенных k, и самое устойчивое — {stability:.2f} "
+                        "против {finer:.2f} при k + 1. Сегментов ровно столько, сколько групп в данных: лишний "
+                        "сегмент режет группу по-разному на каждой подвыборке.",
         "03.most_stable": "Ни одно k не достигает порога устойчивости; **рекомендовано самое "
                           "устойчивое k = {k}** ({stability:.2f}). Стоит пересмотреть признаки и их веса.",
         "03.options": "## Варианты разбиения\n\nНесколько решений рядом: метод, число сегментов, их "
@@ -138,6 +141,7 @@ TEXTS = {
         "05.themes": "## Новые темы\n\nСуществительные, которые повторяются в незакодированных "
                      "высказываниях разных клиентов: кандидаты в новые коды. Если тема важна, добавьте её в "
                      "кодовую книгу и перезапустите шаг.",
+        "05.sources_plain": "## Источники\n\nКодируется каждое предложение того, что написали клиенты.",
         "05.no_texts": "Интервью, открытых ответов и заметок тайного покупателя в этом проекте нет: слои "
                        "карты, которые заполняются словами клиентов, остаются пустыми.",
         "05.no_tone": "Тональность высказываний не оценивалась: для языка текстов ({text_language}) нет "
@@ -353,6 +357,9 @@ TEXTS = {
                    "groups in the data: one more cuts a group differently on each resample, one fewer "
                    "merges two groups in varying ways. It is the finest such peak at least "
                    "{threshold} stable.",
+        "03.peak_edge": "**Recommended k = {k}**: the smallest k tried, and the most stable, {stability:.2f} against "
+                        "{finer:.2f} at k + 1. There are as many segments as groups in the data: one more cuts a "
+                        "group differently on each resample.",
         "03.most_stable": "No k reaches the stability threshold; **the most stable k = {k} is "
                           "recommended** ({stability:.2f}). Revisit the features and their weights.",
         "03.options": "## Alternative splits\n\nSeveral solutions side by side: method, number of "
@@ -405,6 +412,7 @@ TEXTS = {
                        "point \"{high}\" ({high_score:+.2f}).",
         "05.themes": "## New themes\n\nNouns that recur in uncoded statements of different customers: candidate "
                      "codes. If a theme matters, add it to the codebook and rerun the step.",
+        "05.sources_plain": "## Sources\n\nEvery sentence of what customers wrote is coded.",
         "05.no_texts": "This engagement has no interviews, open answers or mystery-shopper notes: the layers of "
                        "the map that customers' words fill stay empty.",
         "05.no_tone": "The tone of statements was not scored: there is no lexicon of evaluative words for the "

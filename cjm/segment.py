@@ -888,11 +888,15 @@ CLIENTS_PER_SEGMENT = 10
 
 def _options(section: dict, scan: pd.DataFrame, recommended: int, threshold: float) -> list[tuple[str, int]]:
     """The candidate splits: those params list, else k-means and a Gaussian mixture at
-    the recommended k, and k-means at the next coarser stable k."""
+    the recommended k, and k-means at the next coarser stable k (the next finer one when
+    the recommended k is the smallest tried)."""
     if section.get("options"):
         return [(o["method"], o["k"]) for o in section["options"]]
     coarser = scan[(scan["k"] < recommended) & (scan["stability"] >= threshold) & (scan["k"] > 2)]
-    other_k = int(coarser["k"].max()) if len(coarser) else max(recommended - 1, 2)
+    if len(coarser):
+        other_k = int(coarser["k"].max())
+    else:
+        other_k = recommended - 1 if recommended - 1 >= scan["k"].min() else recommended + 1
     return [("kmeans", recommended), ("gmm", recommended), ("kmeans", other_k)]
 
 

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cjm.errors import CjmError
+from cjm.journeys import path_features
 from cjm.funnel import (bottlenecks, directly_follows, funnel, last_actions, lead_flows,
                         lost_reasons, prepare_log, stage_times, stage_touches, time_to_convert,
                         touches_by_stage, variants)
@@ -213,3 +214,17 @@ def test_any_log_gives_a_consistent_funnel(rows, outcomes):
     set_aside = checks[["events of stages outside the funnel", "events without a stage"]].sum()
     assert len(log.events) + set_aside == len(events)
     assert ((table["conversion"].dropna() >= 0) & (table["conversion"].dropna() <= 1)).all()
+
+
+def test_without_a_stage_history_the_funnel_goes_from_lead_to_outcome():
+    deals = pd.DataFrame({"deal_id": ["w1", "w2", "l1", "l2", "o1"], "client_id": ["a", "b", "c", "d", "e"],
+                          "outcome": ["won", "won", "lost", "lost", "open"],
+                          "lost_stage": [None, None, None, "B", None], "channel": ["x", "y", "x", "y", "x"]})
+    log = prepare_log(None, deals, STAGES, "D")
+    table = funnel(log).set_index("stage")
+    assert table["reached"].tolist() == [5, 3, 2, 2]            # l2 lost at its recorded stage B
+    assert table["entered"].tolist() == table["reached"].tolist() and (table["skipped"] == 0).all()
+    assert table["lost"].tolist() == [1, 1, 0, 0] and table["open"].tolist() == [1, 0, 0, 0]
+    assert table["won"].tolist() == [0, 0, 0, 2]
+    assert log.checks.set_index("check").loc["cases without a stage history", "count"] == 5
+    assert path_features(log, None).skipped.shape == (5, 0)      # the outcome is no skipped stage

@@ -55,7 +55,7 @@ K_COLUMNS = ["source", "quasi_identifiers", "k", "records", "groups", "smallest_
 PSEUDONYM_HEX = 16
 #: Raw date formats tried, in order, for birth dates.
 BIRTH_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d.%m.%y")
-#: Undeclared text columns whose typical value has at least this many words are scrubbed as free text.
+#: Undeclared text columns with values of at least this many words are scrubbed as free text.
 FREE_TEXT_WORDS = 6
 INVALID = "invalid"
 _NORMALIZERS = {"phone": normalize_phone, "email": normalize_email}
@@ -63,12 +63,21 @@ _NORMALIZERS = {"phone": normalize_phone, "email": normalize_email}
 
 # ----------------------------------------------------------------------------- pseudonyms
 def load_or_create_key(path: Path) -> bytes:
-    """The engagement's secret key, created (32 random bytes, hex, mode 600) on first use.
+    """The engagement's secret key, created (32 random bytes, hex, mode 600, in a folder of
+    mode 700) on first use.
 
-    Losing the key means new pseudonyms on the next run; keep ``private/`` backed up
-    with the engagement, never in git or outputs.
+    A key that is gone while the re-identification table it made is still there is an
+    error, not a new key: every pseudonym would change and no longer match what was
+    delivered. Keep ``private/`` backed up with the engagement, never in git or outputs.
     """
     path = Path(path)
+    table = path.with_name("reidentification.csv")
+    if not path.exists() and table.exists():
+        raise CjmError(f"{path} is missing, but {table.name} beside it was made with a key: the key is lost",
+                       "restore secret.key from the engagement's backup (a new key would change every pseudonym); "
+                       "to start the engagement anew on purpose, move private/ away first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
     if path.exists():
         text = path.read_text(encoding="ascii").strip()
         try:
@@ -78,7 +87,6 @@ def load_or_create_key(path: Path) -> bytes:
         if len(key) < 16:
             raise CjmError(f"{path} holds a key of {len(key)} bytes", "restore it from the engagement's backup")
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(32)
     write_atomic(key.hex() + "\n", path)
     os.chmod(path, 0o600)
@@ -512,8 +520,9 @@ def _person_indexes(read, sources, pseudonymizer) -> dict[str, PersonIndex]:
 
 def personal_by_content(raw: pd.DataFrame, source: dict, mapped=(), sample: int = 2000) -> dict[str, str]:
     """Columns of a source that 01 drops for their content (:func:`cjm.pii.detect_personal_columns`):
-    those neither declared in the source's params nor mapped by ``clean.tables`` (``mapped``)."""
-    skip = set(declared_columns(source)) | set(mapped)
+    those neither declared in the source's params (but ``keep``: a column said not to be
+    personal is not trusted) nor mapped by ``clean.tables`` (``mapped``)."""
+    skip = (set(declared_columns(source)) - set(source.get("keep", []))) | set(mapped)
     return detect_personal_columns(raw[[c for c in raw.columns if c not in skip]], sample=sample)
 
 
@@ -527,8 +536,9 @@ def _plan_source(raw: pd.DataFrame, source: dict, detect_sample: int, mapped=())
     declared = set(declared_columns(source))
     detected = personal_by_content(raw, source, mapped, detect_sample)
     removed.update({c: f"{kind} (found by content)" for c, kind in detected.items()})
-    text_columns += [c for c in raw.columns if c not in declared and c not in detected
-                     and _looks_like_free_text(raw[c])]
+    text_columns += [c for c in raw.columns if c not in detected and (
+        c not in declared and _looks_like_free_text(raw[c])
+        or c in source.get("keep", []) and raw[c].astype("str").str.contains(r"[^\W\d_]", na=False).any())]
     return removed, text_columns
 
 
@@ -557,8 +567,9 @@ def _anonymize_source(raw: pd.DataFrame, source: dict, plan: tuple[dict, list[st
         elif column in text_columns:
             out[column], found = scrubber.scrub_series(values, n_jobs=n_jobs)
             counts.append({"column": column, "texts": int(values.notna().sum()), **found.to_dict()})
-            declared_text = column in source.get("free_text", [])
-            treatments.append(_treatment(column, "scrubbed", "" if declared_text else "looks like free text"))
+            detail = "" if column in source.get("free_text", []) else "declared not personal" if column in declared \
+                else "looks like free text"
+            treatments.append(_treatment(column, "scrubbed", detail))
         else:
             out[column] = values.astype("str")
             treatments.append(_treatment(column, "kept", "declared not personal" if column in declared else ""))
@@ -570,8 +581,10 @@ def _treatment(column: str, treatment: str, detail: str) -> dict:
 
 
 def _looks_like_free_text(values: pd.Series) -> bool:
+    """Whether a column holds free text: its typical value, or 1% of its values (answers
+    "other: …" among options), of :data:`FREE_TEXT_WORDS` words or more."""
     words = values.dropna().astype("str").head(2000).str.split().str.len()
-    return len(words) > 0 and words.median() >= FREE_TEXT_WORDS
+    return len(words) > 0 and (words.median() >= FREE_TEXT_WORDS or (words >= FREE_TEXT_WORDS).mean() >= 0.01)
 
 
 def _scrub_transcripts(raw: pd.DataFrame, frame: pd.DataFrame, spec: dict, raw_folder: Path,

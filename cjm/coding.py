@@ -657,7 +657,7 @@ def discover_themes(uncoded: pd.DataFrame, codes: list[Code], min_documents: int
     interview has are the interview guide's, not a theme), and that no pattern of the
     codebook uses. Candidates said in more different sentences come first (a theme is
     raised in many words, a set phrase in one); a noun most of whose sentences a stronger
-    candidate shares joins it. Scrubbed placeholders ([ФИО], [ТЕЛЕФОН], [NAME]) do not count.
+    candidate shares joins it. Scrubbed placeholders ([имя], [телефон], [name]) do not count.
 
     Returns
     -------
@@ -666,7 +666,7 @@ def discover_themes(uncoded: pd.DataFrame, codes: list[Code], min_documents: int
         (up to ``examples`` quotes in different wordings), the most varied first.
     """
     known = {w for code in codes for p in code.patterns for w in p.words}
-    plain = uncoded["quote"].str.replace(r"\[[^\]]*\]", " ", regex=True)  # scrubbed [ФИО], [ТЕЛЕФОН]
+    plain = uncoded["quote"].str.replace(r"\[[^\]]*\]", " ", regex=True)  # scrubbed [имя], [телефон]
     if language == "ru":
         plain = plain.str.lower()
         sentence_nouns = [{n for w in _WORD.findall(q) if (n := _noun(w)) and n not in known} for q in plain]

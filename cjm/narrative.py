@@ -29,8 +29,9 @@ TEXTS = {
         "01.columns": "## Что сделано с каждой колонкой\n\nКолонки, не описанные в параметрах, "
                       "проверены по содержимому: колонка с телефонами или e-mail удаляется, даже если "
                       "её никто не назвал.",
-        "01.scrubbed": "## Очистка свободного текста\n\nКомментарии, описания и расшифровки интервью: "
-                       "сколько найдено и заменено имён, телефонов, e-mail и номеров документов.",
+        "01.scrubbed": "## Очистка свободного текста\n\nКомментарии, описания, расшифровки интервью и ответы "
+                       "«другое»: сколько найдено и заменено имён, телефонов, e-mail, ников и ссылок на профили, "
+                       "адресов, номеров документов, карт, счетов и госномеров.",
         "01.links": "## Связь анкеты и интервью с клиентами CRM\n\nРеспонденты найдены в CRM по "
                     "телефону или e-mail; сами контакты после этого удалены.",
         "01.k_anonymity": "## Риск повторной идентификации (k-анонимность)\n\nОбобщённые признаки "
@@ -301,8 +302,9 @@ TEXTS = {
         "01.columns": "## What happened to each column\n\nColumns the parameters do not describe "
                       "were checked by content: a column of phones or e-mails is removed even if "
                       "nobody named it.",
-        "01.scrubbed": "## Free text\n\nComments, descriptions and interview transcripts: names, "
-                       "phones, e-mails and document numbers found and replaced.",
+        "01.scrubbed": "## Free text\n\nComments, descriptions, interview transcripts and \"other\" answers: "
+                       "names, phones, e-mails, handles and profile links, addresses, document, card and account "
+                       "numbers and vehicle plates found and replaced.",
         "01.links": "## Survey and interviews linked to CRM clients\n\nRespondents were found in "
                     "the CRM by phone or e-mail; the contacts were removed afterwards.",
         "01.k_anonymity": "## Re-identification risk (k-anonymity)\n\nGeneralized attributes (birth "
@@ -570,7 +572,8 @@ LABELS = {
         "top_lost_reason": "Главная причина потерь в CRM",
         "source": "Источник", "column": "Колонка", "treatment": "Обработка", "detail": "Подробности",
         "texts": "Текстов", "name": "Имена", "phone": "Телефоны", "email": "E-mail",
-        "passport": "Паспорта", "personal_number": "Личные номера", "rows": "Строк",
+        "passport": "Паспорта", "personal_number": "Личные номера", "rows": "Строк", "handle": "Ники и ссылки",
+        "address": "Адреса", "document": "СНИЛС, ИНН", "card": "Карты", "iban": "IBAN", "plate": "Госномера",
         "linked_by_phone": "Найдено по телефону", "linked_by_email": "Найдено по e-mail",
         "ambiguous": "Неоднозначно", "not_found": "Не найдено", "no_contact": "Без контакта",
         "quasi_identifiers": "Квазиидентификаторы", "records": "Записей", "groups": "Групп",

@@ -131,13 +131,130 @@ def normalize_personal_number(value: object) -> str | None:
 PATTERNS: dict[str, re.Pattern] = {
     "email": re.compile(rf"(?<![\w.%+\-]){_EMAIL_CORE}"),
     "personal_number": re.compile(
-        rf"(?<![{_LATIN_CYR}\d])\d{{7}}[A-ZА-ЯЁІ]\d{{3}}[A-ZА-ЯЁІ]{{2}}\d(?![{_LATIN_CYR}\d])"),
+        rf"(?<![{_LATIN_CYR}\d])\d{{7}}[A-ZА-ЯЁІ]\d{{3}}[A-ZА-ЯЁІ]{{2}}\d(?![{_LATIN_CYR}\d])", re.IGNORECASE),
     "passport": re.compile(
         rf"(?<![{_LATIN_CYR}\d\-])[A-ZА-ЯЁІ]{{2}} ?№? ?\d{{7}}(?![{_LATIN_CYR}\d])"),
     "phone": re.compile(
         r"(?<![\w/\\])(?<![\w]-)(?:\+[ \u00a0]?)?\(?\d+\)?(?:[ \u00a0\-]{1,2}\(?\d+\)?|\(\d+\))*(?![\d,]\d)"),
 }
 _GROUP = re.compile(r"\+?\(?(\d+)\)?")
+
+#: Social handles (``@name``) and profile links (t.me/…, vk.com/…, instagram.com/…).
+_HANDLE = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|vk\.com|vkontakte\.ru|instagram\.com|facebook\.com|fb\.com|"
+    r"ok\.ru|twitter\.com|x\.com|tiktok\.com|linkedin\.com/in|youtube\.com)/[\w.\-@]+(?:/[\w.\-]+)*/?"
+    r"|(?<![\w@.\-])@[A-Za-z_][\w.]*[\w](?![\w@])", re.IGNORECASE)
+_IBAN = re.compile(r"(?<![A-Z\d])[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z\d]{4}){2,7}(?:[ \u00a0]?[A-Z\d]{1,3})?(?![A-Z\d])")
+#: Card numbers: 15-19 digits in a row, or 4-digit groups, checked by Luhn's algorithm.
+_CARD = re.compile(r"(?<![\d\-])(?<!\d[.,])(?:\d{15,19}|\d{4}(?:[ \u00a0\-]\d{4}){3}(?:[ \u00a0\-]?\d{1,3})?)"
+                   r"(?![\d\-])(?![.,]\d)")  # not the digits of a fraction (0.3512345678901234)
+_SNILS = re.compile(r"(?<![\d\-])\d{3}-\d{3}-\d{3}[ \-]\d{2}(?![\d\-])")
+_SNILS_PLAIN = re.compile(r"СНИЛС[:\s№]*(?P<v>\d{11})(?!\d)", re.IGNORECASE)
+_INN = re.compile(r"ИНН[:\s№]*(?P<v>\d{12}|\d{10})(?!\d)", re.IGNORECASE)
+#: Belarusian passport series (regions, and the ones issued abroad), Latin or Cyrillic, any case.
+_BY_SERIES = "AB|BM|HB|KH|MP|MC|KB|PP|MH|АВ|ВМ|НВ|КН|МР|МС|КВ|РР|МН"
+_BY_PASSPORT_ANY_CASE = re.compile(rf"(?<![{_LATIN_CYR}\d\-])(?:{_BY_SERIES}) ?№? ?\d{{7}}(?![{_LATIN_CYR}\d])",
+                                   re.IGNORECASE)
+#: A Russian passport, told by the words before it: «паспорт 45 10 123456», «серия 4510 номер 123456»,
+#: «паспорт у меня российский, 4822 846190».
+_RU_PASSPORT = re.compile(r"(?:(?:паспорт\w*|passport)(?:\s+[а-яёa-z]+){0,3}|серия)[:\s№,]*(?:РФ\s*)?"
+                          r"(?P<v>\d{2}\s?\d{2}\s*(?:№|номер)?\s*\d{6})(?!\d)", re.IGNORECASE)
+_PLATE_LETTERS = "ABEIKMHOPCTXYАВЕІКМНОРСТХУ"
+_PLATE = re.compile(
+    rf"(?<![\w\-])(?:\d{{4}}[ \u00a0]?[{_PLATE_LETTERS}]{{2}}[ \u00a0]?-[ \u00a0]?[1-7]"        # BY: 1234 AB-7
+    rf"|[{_PLATE_LETTERS}][ \u00a0]?\d{{3}}[ \u00a0]?[{_PLATE_LETTERS}]{{2}}[ \u00a0]?\d{{2,3}})(?![\w\-])",  # RU: А123ВС 77
+    re.IGNORECASE)
+#: Russian street markers; an address is one followed by the street's name and a house number.
+_STREET = (r"(?:ул\.|ул(?=\s)|пр\.|улиц[аеиуы]|пр-т|пр-те|пр-кт|просп\.|проспект[аеуом]*|пер\.|переул(?:ок|ка|ку|ке|ком)|б-р|бульвар[аеу]?|"
+           r"пл\.|площад[ьи]|ш\.|шоссе|наб\.|набережн[аоя][яй]|тракт[аеу]?|проезд[аеу]?|мкр-?н?\.?|микрорайон[аеу]?)")
+_HOUSE = (r"\d{1,4}(?:[ \u00a0]?[а-яa-z](?![\w.]))?(?![\d.,]\d)(?:\s*[/\-]\s*\d{1,4}[а-я]?)?"
+          r"(?:,?\s*(?:корп\.|корпус|к\.)\s*\d+)?(?:,?\s*(?:стр\.|строение)\s*\d+)?"
+          r"(?:,?\s*(?:кв\.|квартира|оф\.|офис)\s*\d+)?")
+_ADDRESS = re.compile(
+    rf"(?<![\w\-]){_STREET}\s*(?:[\w\-]+\.?\s+){{0,3}}?[^\W\d][\w\-]*\.?,?\s*(?:(?:д\.|дом)\s*)?{_HOUSE}"
+    rf"|(?<![\w\-])(?-i:[А-ЯЁ])[\w\-]+\s+{_STREET}\s*,?\s*(?:(?:д\.|дом)\s*)?{_HOUSE}"
+    r"|(?<![\w\-])\d{1,5}[A-Za-z]?\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Boulevard|Blvd|"
+    r"Drive|Dr|Square|Sq|Place|Pl|Court|Ct)\b\.?", re.IGNORECASE)
+
+
+def _spans(pattern: re.Pattern, text: str, valid=None) -> list[tuple[int, int]]:
+    """Spans of ``pattern`` (of its group ``v`` where it has one) whose text is ``valid``."""
+    group = "v" if "v" in pattern.groupindex else 0
+    return [m.span(group) for m in pattern.finditer(text) if valid is None or valid(m.group(group))]
+
+
+def _snils_valid(value: str) -> bool:
+    """Whether a SNILS number (11 digits, any separators) has its check number."""
+    digits = re.sub(r"\D", "", value)
+    if len(digits) != 11:
+        return False
+    total = sum(int(d) * (9 - i) for i, d in enumerate(digits[:9]))
+    check = total if total < 100 else 0 if total in (100, 101) else total % 101 % 100
+    return check == int(digits[9:])
+
+
+def _compact(value: str) -> str:
+    return re.sub(r"[^\dA-Za-z]", "", value)
+
+
+def find_emails(text: str) -> list[tuple[int, int]]:
+    """E-mail addresses."""
+    return _spans(PATTERNS["email"], text) if "@" in text else []
+
+
+def find_personal_numbers(text: str) -> list[tuple[int, int]]:
+    """Belarusian personal identification numbers (``3140588A001PB5``)."""
+    return _spans(PATTERNS["personal_number"], text)
+
+
+def find_phone_spans(text: str) -> list[tuple[int, int]]:
+    """:func:`find_phones` without the numbers."""
+    return [(start, end) for start, end, _ in find_phones(text)]
+
+
+def find_handles(text: str) -> list[tuple[int, int]]:
+    """Social handles and profile links."""
+    return _spans(_HANDLE, text) if "@" in text or "/" in text else []
+
+
+def find_ibans(text: str) -> list[tuple[int, int]]:
+    """IBANs whose check digits hold."""
+    from stdnum import iban
+
+    return _spans(_IBAN, text, lambda v: iban.is_valid(_compact(v)))
+
+
+def find_cards(text: str) -> list[tuple[int, int]]:
+    """Payment card numbers that pass Luhn's check."""
+    from stdnum import luhn
+
+    return _spans(_CARD, text, lambda v: luhn.is_valid(_compact(v)))
+
+
+def find_documents(text: str) -> list[tuple[int, int]]:
+    """Russian SNILS (with its check number) and INN (after «ИНН», with its check digits)."""
+    from stdnum.ru import inn
+
+    return sorted(_spans(_SNILS, text, _snils_valid) + _spans(_SNILS_PLAIN, text, _snils_valid)
+                  + _spans(_INN, text, lambda v: inn.is_valid(_compact(v))))
+
+
+def find_passports(text: str) -> list[tuple[int, int]]:
+    """Belarusian passports (``MP1234567``; in lower case with a series that exists, ``mp 1234567``)
+    and Russian ones named as such."""
+    return sorted(set(_spans(PATTERNS["passport"], text) + _spans(_BY_PASSPORT_ANY_CASE, text)
+                      + _spans(_RU_PASSPORT, text)))
+
+
+def find_plates(text: str) -> list[tuple[int, int]]:
+    """Vehicle plates, Belarusian (``1234 AB-7``) and Russian (``А123ВС 77``)."""
+    return _spans(_PLATE, text)
+
+
+def find_addresses(text: str) -> list[tuple[int, int]]:
+    """Street addresses: a street marker (ул., пр-т, пер. …), the street and a house number,
+    with the building and flat; English «12 Baker Street»."""
+    return _spans(_ADDRESS, text)
 
 
 def find_phones(text: str) -> list[tuple[int, int, str]]:
@@ -152,6 +269,8 @@ def find_phones(text: str) -> list[tuple[int, int, str]]:
     """
     found = []
     for cand in PATTERNS["phone"].finditer(text):
+        if sum(c.isdigit() for c in cand.group()) < 10:  # no phone has fewer digits: amounts, dates
+            continue
         groups = [(g.start() + cand.start(), g.end() + cand.start(), g.group(1), g.group().startswith("+"))
                   for g in _GROUP.finditer(cand.group())]
         i = 0
@@ -380,3 +499,13 @@ def detect_personal_columns(df: pd.DataFrame, sample: int = 2000, threshold: flo
                     and _birth_years(_date_years(values), threshold):
                 found[col] = "birth_date"
     return found
+
+
+#: What is found by its pattern, in the order it is replaced: kind -> (finder, whether it
+#: needs a digit in the text). Names, found by words, come after all of these.
+FINDERS = {
+    "email": (find_emails, False), "handle": (find_handles, False), "iban": (find_ibans, True),
+    "card": (find_cards, True), "personal_number": (find_personal_numbers, True), "passport": (find_passports, True),
+    "document": (find_documents, True), "plate": (find_plates, True), "phone": (find_phone_spans, True),
+    "address": (find_addresses, True),
+}

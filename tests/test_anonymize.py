@@ -61,10 +61,21 @@ def test_key_is_created_once_private_and_reused(tmp_path):
     key = load_or_create_key(path)
     assert len(key) == 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert load_or_create_key(path) == key
     path.write_text("not hex")
     with pytest.raises(CjmError, match="secret.key"):
         load_or_create_key(path)
+
+
+def test_a_lost_key_is_an_error_not_a_new_key(tmp_path):
+    path = tmp_path / "private" / "secret.key"
+    load_or_create_key(path)
+    (path.parent / "reidentification.csv").write_text("kind,original,pseudonym\n")
+    path.unlink()
+    with pytest.raises(CjmError, match="the key is lost") as error:
+        load_or_create_key(path)
+    assert "would change every pseudonym" in error.value.fix and not path.exists()
 
 
 # ----------------------------------------------------------------------------- generalization
@@ -126,9 +137,32 @@ def test_undeclared_personal_and_free_text_columns_are_caught():
     by_column = {t["column"]: t for t in treatments}
     assert "Колонка 7" not in frame and by_column["Колонка 7"]["detail"] == "phone (found by content)"
     assert by_column["Заметки"]["treatment"] == "scrubbed"
-    assert frame["Заметки"][0] == "Клиент просил перезвонить [ФИО] завтра утром"
+    assert frame["Заметки"][0] == "Клиент просил перезвонить [имя] завтра утром"
     assert frame["Сумма"].tolist() == raw["Сумма"].tolist()
     assert counts[0]["name"] == 30
+
+
+def test_kept_columns_are_not_trusted():
+    """A column declared not personal is checked by content and scrubbed where it holds words."""
+    options = ["Сайт", "Реклама в соцсетях", "Рекомендация знакомых", "Агрегатор"]
+    raw = pd.DataFrame({
+        "code": [f"К-{i}" for i in range(40)],
+        "Как узнали": [*(options * 10)[:39], "Другое: посоветовал сосед Сидоренко Иван, тел. 8029 123-45-67"],
+        "Контакт": [f"+375 29 {100 + i}-45-67" for i in range(40)],
+        "Номер": [str(1000 + i) for i in range(40)],
+    })
+    source = {"identifiers": {"code": "client"}, "keep": ["Как узнали", "Контакт", "Номер"]}
+    plan = anon._plan_source(raw, source, detect_sample=100)
+    frame, treatments, counts = anon._anonymize_source(
+        raw, source, plan, Pseudonymizer(b"k" * 32), anon.TextScrubber(), n_jobs=1)
+    by_column = {t["column"]: t for t in treatments}
+    assert by_column["Как узнали"] == {"column": "Как узнали", "treatment": "scrubbed",
+                                       "detail": "declared not personal"}
+    assert frame["Как узнали"].iloc[-1] == "Другое: посоветовал сосед [имя], тел. [телефон]"
+    assert frame["Как узнали"].iloc[:39].tolist() == raw["Как узнали"].iloc[:39].tolist()
+    assert "Контакт" not in frame and by_column["Контакт"]["detail"] == "phone (found by content)"
+    assert frame["Номер"].tolist() == raw["Номер"].tolist() and by_column["Номер"]["treatment"] == "kept"
+    assert {c["column"]: (c["name"], c["phone"]) for c in counts} == {"Как узнали": (1, 1)}
 
 
 def test_unknown_link_target_is_a_params_error(demo_world):

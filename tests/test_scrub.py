@@ -1,5 +1,6 @@
 """cjm.scrub: personal data removed from free text, ordinary CRM words kept."""
 
+import functools
 import itertools
 import re
 
@@ -8,8 +9,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import pii_corpus
 from cjm.errors import CjmError
-from cjm.scrub import PLACEHOLDERS, TextScrubber
+from cjm.scrub import KINDS, PLACEHOLDERS, TextScrubber
 
 SCRUB = TextScrubber()
 
@@ -52,22 +54,23 @@ def test_planted_personal_values_removed(text, values):
 
 
 def test_exact_outputs_and_one_placeholder_per_name_run():
-    assert SCRUB.scrub("Позвонил Ивановой Ольге Петровне на +375 29 123-45-67") == "Позвонил [ФИО] на [ТЕЛЕФОН]"
+    assert SCRUB.scrub("Позвонил Ивановой Ольге Петровне на +375 29 123-45-67") == "Позвонил [имя] на [телефон]"
     assert SCRUB.scrub("Паспорт HB1234567, личный номер 3140588A001PB5, почта a.b@tut.by") == \
-        "Паспорт [ПАСПОРТ], личный номер [ЛИЧНЫЙ НОМЕР], почта [EMAIL]"
+        "Паспорт [паспорт], личный номер [личный номер], почта [email]"
     en = TextScrubber(language="en")
     assert en.scrub("Петров И.П., 80291234567, МР 1234567, 3140588A001PB5, x@y.by") == \
-        "[NAME], [PHONE], [PASSPORT], [ID NUMBER], [EMAIL]"
+        "[name], [phone], [passport], [ID number], [email]"
     with pytest.raises(CjmError):
         TextScrubber(language="de")
 
 
 def test_known_names_match_inflected_forms():
     known = TextScrubber(known_names=["Иванова Ольга Петровна", "Новик Анна Сергеевна", "Дубовик Иван Петрович"])
-    assert known.scrub("Ивановой Ольге передали") == "[ФИО] передали"
-    assert known.scrub("Встреча с Новиком в офисе") == "Встреча с [ФИО] в офисе"
-    assert known.scrub("Дубовик просит не звонить") == "[ФИО] просит не звонить"
-    assert SCRUB.scrub("Встреча с Новиком в офисе") == "Встреча с Новиком в офисе"  # not known: a common noun
+    assert known.scrub("Ивановой Ольге передали") == "[имя] передали"
+    assert known.scrub("Встреча с Новиком в офисе") == "Встреча с [имя] в офисе"
+    assert known.scrub("Дубовик просит не звонить") == "[имя] просит не звонить"
+    # not known, yet a person to the NER model (a common noun, «новик», to pymorphy3 alone)
+    assert SCRUB.scrub("Встреча с Новиком в офисе") == "Встреча с [имя] в офисе"
 
 
 @pytest.mark.parametrize("text", [
@@ -152,9 +155,9 @@ def test_scrub_series_dedupes_counts_and_keeps_blanks():
     s = pd.Series(["Позвонить Ольге Петровне 80291234567", None, "Позвонить Ольге Петровне 80291234567",
                    "Без данных"], index=[10, 11, 12, 13], name="Комментарий")
     out, counts = SCRUB.scrub_series(s)
-    assert out.tolist()[0] == "Позвонить [ФИО] [ТЕЛЕФОН]" and pd.isna(out.iloc[1]) and out.iloc[3] == "Без данных"
+    assert out.tolist()[0] == "Позвонить [имя] [телефон]" and pd.isna(out.iloc[1]) and out.iloc[3] == "Без данных"
     assert list(out.index) == [10, 11, 12, 13] and out.name == "Комментарий"
-    assert counts.to_dict() == {"name": 2, "phone": 2, "email": 0, "passport": 0, "personal_number": 0}
+    assert counts.to_dict() == {**dict.fromkeys(KINDS, 0), "name": 2, "phone": 2}
 
 
 _CYR = st.text(alphabet="абвгдеёжзиклмнопрстуфхцчшщыэюяАБВГДЕИКЛМНОПРСТ .,:-!?", max_size=30)
@@ -168,17 +171,33 @@ _PHONE = st.tuples(st.sampled_from(["25", "29", "33", "44"]), st.text("012345678
 @given(_CYR, _PHONE, _CYR)
 def test_phone_in_random_text_always_removed(left, phone, right):
     out = SCRUB.scrub(f"{left} {phone} {right}")
-    assert phone not in out and "[ТЕЛЕФОН]" in out
+    assert phone not in out and "[телефон]" in out
     assert not re.search(r"\d{7}", out.replace(left, "").replace(right, ""))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(_CYR, _PHONE, st.sampled_from(
     ["Ивановой Ольге", "Вера", "И.П.", "Петрович", "Лада", "Новик", "a.b@mail.ru", "МР 1234567",
-     "Минск", "Роза", "Кузнецову", "3140588A001PB5", "[ФИО]", "Борисов"])), max_size=8))
+     "Минск", "Роза", "Кузнецову", "3140588A001PB5", "[имя]", "Борисов"])), max_size=8))
 @example(["Ивановой Ольге", "БаЕнс"])          # a word glued to a name
 @example(["Бб", "Б.Б.", "Ивановой Ольге"])     # initials left next to the placeholder
 def test_scrub_is_idempotent(parts):
     text = " ".join(parts)
     once = SCRUB.scrub(text)
     assert SCRUB.scrub(once) == once
+
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_scrub_is_idempotent_on_corpus_sentences_glued_together(data):
+    """One to three sentences of the labelled corpus with random words between them."""
+    sentences = data.draw(st.lists(st.sampled_from(_corpus_texts()), min_size=1, max_size=3))
+    glue = data.draw(st.lists(_CYR, min_size=len(sentences), max_size=len(sentences)))
+    once = SCRUB.scrub(" ".join(f"{s} {g}" for s, g in zip(sentences, glue)))
+    assert SCRUB.scrub(once) == once
+
+
+@functools.lru_cache(maxsize=1)
+def _corpus_texts() -> list[str]:
+    return [s.text for s in pii_corpus.corpus()]

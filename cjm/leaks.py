@@ -10,7 +10,7 @@ searched for
 - personal-data patterns (:mod:`cjm.pii`): phones, e-mails, passports, personal
   identification numbers.
 
-Pseudonyms (``C-`` + 16 hex) and placeholders (``[ФИО]``, ``[ТЕЛЕФОН]`` ...) are not
+Pseudonyms (``C-`` + 16 hex) and placeholders (``[имя]``, ``[телефон]`` ...) are not
 leaks. ``raw/`` and ``private/`` are never scanned. Values are compared casefolded,
 word by word (punctuation and spacing do not matter): a value matches only as a
 whole run of words on one line, so the surname ``Баранов`` of a full name is not
@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import hashlib
 import html
 import json
+import pickle
 import re
 import sys
 import time
@@ -34,14 +36,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from pypdf.errors import PyPdfError
 from tqdm.auto import tqdm
 
 from cjm.anonymize import BIRTH_DATE_FORMATS, personal_by_content, read_sources
 from cjm.errors import CjmError
+from cjm.io import write_atomic
 from cjm.params import clean_columns, load_params
 from cjm.paths import WORKSPACE, EngagementPaths
-from cjm.pii import (PATTERNS, find_phones, normalize_email, normalize_passport,
-                     normalize_personal_number, normalize_phone)
+from cjm.pii import FINDERS, find_phones, normalize_email, normalize_passport, normalize_personal_number, normalize_phone
 from cjm.scrub import PLACEHOLDERS
 
 #: Columns of :func:`find_leaks`.
@@ -54,17 +57,20 @@ MIN_CHARS = 4
 MIN_DIGITS = 7
 #: Characters of context either side of a find in its excerpt.
 CONTEXT = 20
-#: Files never read: binary images. Files of other unknown types are read when they are UTF-8 text.
-BINARY_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".tif", ".tiff"})
+#: Files never read: images other than PNG (whose text chunks are read; the project writes no
+#: other images). Files of other unknown types are read when they are UTF-8 text.
+BINARY_SUFFIXES = frozenset({".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".tif", ".tiff"})
 TABLE_SUFFIXES = frozenset({".parquet", ".xlsx", ".xlsm"})
-#: Types read (text files in UTF-8, or else cp1251).
-KNOWN_SUFFIXES = TABLE_SUFFIXES | {".ipynb", ".json", ".html", ".htm", ".svg", ".csv", ".tsv", ".txt", ".md"}
+#: Types read: tables, text files (UTF-8, or else cp1251), PDF text, PNG text chunks, Word
+#: documents, and the strings of pickles (the fitted segmentation).
+KNOWN_SUFFIXES = TABLE_SUFFIXES | {".ipynb", ".json", ".html", ".htm", ".svg", ".csv", ".tsv", ".txt", ".md",
+                                   ".pdf", ".png", ".docx", ".pickle", ".pkl"}
 #: Notebook outputs of these types are binary images and not read.
 BINARY_MIMES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 #: Name of the stamp written when the check passes.
 STAMP = ".leak-check"
-#: Pattern kinds, in the order they are reported.
-PATTERN_KINDS = ("phone", "email", "passport", "personal_number")
+#: Pattern kinds (:data:`cjm.pii.FINDERS`): phones, e-mails, handles, addresses, documents, cards ...
+PATTERN_KINDS = tuple(FINDERS)
 
 _WORD = re.compile(r"\w+")
 #: Words and line breaks: a value never matches across lines (or table cells, one a line).
@@ -211,7 +217,7 @@ def find_personal(text: str, values: PersonalValues | None = None) -> list[tuple
 
     Examples
     --------
-    >>> find_personal("C-0123456789abcdef [ТЕЛЕФОН] mail: a.b@mail.ru")
+    >>> find_personal("C-0123456789abcdef [телефон] mail: a.b@mail.ru")
     [(35, 46, 'email')]
     """
     values = PersonalValues() if values is None else values
@@ -221,8 +227,10 @@ def find_personal(text: str, values: PersonalValues | None = None) -> list[tuple
         found += [(*m.span(), "raw_value") for m in _DATE.finditer(text) if _iso(m) in values.birth_dates]
     if _PHONE_LIKE.search(text):
         found += [(s, e, "raw_value" if e164 in values.phones else "phone") for s, e, e164 in find_phones(text)]
-    for kind in PATTERN_KINDS[1:]:
-        found += [(*m.span(), kind) for m in PATTERNS[kind].finditer(text)]
+    digits = any(c.isdigit() for c in text)
+    for kind, (find, needs_digit) in FINDERS.items():
+        if kind != "phone" and (digits or not needs_digit):
+            found += [(s, e, kind) for s, e in find(text)]
     return _disjoint(found)  # raw values come first at a start, so they win over patterns
 
 
@@ -340,6 +348,51 @@ def raw_personal_values(params: dict, frames: dict[str, pd.DataFrame]) -> Person
     return found
 
 
+def _exports_digest(params: dict, paths: EngagementPaths) -> str:
+    """A hash of the raw exports' bytes and of the params that say what in them is personal."""
+    digest = hashlib.sha256(json.dumps([params["sources"], clean_columns(params),
+                                        params.get("anonymize", {}).get("detect_sample")],
+                                       sort_keys=True, ensure_ascii=False).encode())
+    for name, source in sorted(params["sources"].items()):
+        files = [paths.raw / source["file"]]
+        if "transcripts" in source:
+            files += sorted((paths.raw / source["transcripts"]["folder"]).rglob("*"))
+        for file in (f for f in files if f.is_file()):
+            digest.update(file.name.encode())
+            with open(file, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def cached_personal_values(params: dict, paths: EngagementPaths, digest: str | None = None) -> PersonalValues:
+    """:func:`raw_personal_values` of the engagement's exports, read once: kept in
+    ``private/`` under a hash of the exports and the params (``digest``, computed when not
+    given), so a rerun reads a file, not the exports. Then the secret key and every
+    original identifier of the re-identification table (but row numbers) are added: none
+    may be shared."""
+    cache = paths.private / f".leak-values-{digest or _exports_digest(params, paths)}.pickle"
+    values = None
+    if cache.exists():
+        try:
+            values = pickle.loads(cache.read_bytes())
+        except (pickle.UnpicklingError, AttributeError, EOFError, ImportError):
+            values = None  # written by another version of cjm: read the exports again
+    if not isinstance(values, PersonalValues):
+        values = raw_personal_values(params, read_sources(params, paths))
+        paths.private.mkdir(parents=True, exist_ok=True)
+        for old in paths.private.glob(".leak-values-*.pickle"):
+            old.unlink()
+        write_atomic(pickle.dumps(values), cache)
+    if paths.secret_key.exists():
+        values.words.add(paths.secret_key.read_text(encoding="ascii").strip())
+    if paths.reidentification.exists():
+        table = pd.read_csv(paths.reidentification, dtype=str, keep_default_na=False)
+        for original in table.loc[~table["kind"].isin([*IMPERSONAL_KINDS, "row"]), "original"].unique():
+            values.words.add(original)
+    return values
+
+
 # ----------------------------------------------------------------------------- files as texts
 Document = tuple[str, Callable[[int], str]]  # text, line number -> column_or_line
 
@@ -378,9 +431,21 @@ def _table_documents(path: Path) -> Iterator[Document]:
         if path.suffix.lower() == ".parquet":
             yield _lines(frame.columns), lambda n, p=prefix: f"{p}column names"
         for k, column in enumerate(frame.columns):
-            values = frame.iloc[:, k].dropna().astype("str").unique()
+            values = _column_values(frame.iloc[:, k])
             label = f"{prefix}{column}" if sheet == "" else f"{prefix}column {k + 1}"
             yield _lines(values), lambda n, c=label: c
+
+
+def _column_values(column: pd.Series) -> list[str]:
+    """A table column's distinct values as text; of a numeric column only the whole numbers of
+    7 digits or more (a phone, a card or a document number written as a number), as integers;
+    times as ISO 8601 with a ``T`` (a date stays a date, never the digits of a phone)."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return list(pd.Series(column.dropna().unique()).dt.strftime("%Y-%m-%dT%H:%M:%S"))
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        values = pd.Series(column.dropna().unique(), dtype="float64")
+        return [str(int(v)) for v in values[(values.abs() >= 1e6) & (values == values.round())]]
+    return list(column.dropna().astype("str").unique())
 
 
 def _keep_lines(match: re.Match) -> str:
@@ -416,6 +481,39 @@ def _json_strings(node, where: str = "$") -> Iterator[tuple[str, str]]:
         yield where, str(node)
 
 
+def _pdf_documents(path: Path) -> Iterator[Document]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    yield _lines(str(v) for v in (reader.metadata or {}).values()), lambda n: "metadata"
+    for number, page in enumerate(reader.pages, 1):
+        yield page.extract_text() or "", lambda n, p=number: f"page {p}, line {n}"
+
+
+def _png_text(path: Path) -> str:
+    """The text chunks of a PNG (title, author, software ...): the pixels are not read."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return _lines(f"{key}: {value}" for key, value in getattr(image, "text", image.info).items()
+                      if isinstance(value, str))
+
+
+def _docx_text(path: Path) -> str:
+    import docx
+
+    document = docx.Document(str(path))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return _lines([p.text for p in document.paragraphs] + cells)
+
+
+def _pickle_strings(path: Path) -> str:
+    """The strings a pickle holds (read without loading it: nothing in it runs)."""
+    import pickletools
+
+    return _lines(arg for _, arg, _ in pickletools.genops(path.read_bytes()) if isinstance(arg, str))
+
+
 def documents(path: Path) -> Iterator[Document]:
     """The texts of one file to scan, each with how to name a line of it.
 
@@ -423,12 +521,20 @@ def documents(path: Path) -> Iterator[Document]:
     named by the column, and the column names. Notebooks: one text per cell
     (source and outputs but binary images). JSON: its keys and values, named by
     their path. HTML, SVG: the text without embedded base64 images, style sheets
-    and SVG tags (path data; SVG text is in text nodes and comments). Any other
-    file: its text, by line number.
+    and SVG tags (path data; SVG text is in text nodes and comments). PDF: its
+    metadata and each page's text. PNG: its text chunks. Word documents: paragraphs
+    and table cells. Pickles: their strings. Any other file: its text, by line number.
     """
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
         yield from _table_documents(path)
+        return
+    if suffix == ".pdf":
+        yield from _pdf_documents(path)
+        return
+    readers = {".png": _png_text, ".docx": _docx_text, ".pickle": _pickle_strings, ".pkl": _pickle_strings}
+    if suffix in readers:
+        yield readers[suffix](path), lambda n: f"line {n}"
         return
     text = _read_text(path)
     if suffix == ".ipynb":
@@ -495,8 +601,10 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
         (the table column, ``line N``, ``cell N, line M`` or the JSON path) and
         ``excerpt`` (the context with every found value masked: its first two
         characters and ``***``). ``attrs`` holds ``files`` (files scanned),
-        ``values`` (raw personal values looked for), ``texts`` (texts scanned) and
-        ``skipped`` (files not read: images, and binary files of unknown types).
+        ``values`` (raw personal values looked for), ``texts`` (texts scanned),
+        ``skipped`` (files not read: images, and binary files of unknown types) and
+        ``unchanged`` (files not read again: the same bytes as at a check that found them
+        clean, with the same personal values and the same code of the check).
 
     Raises
     ------
@@ -510,13 +618,21 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
     if not files:
         raise CjmError(f"nothing to scan: {paths.outputs} and {paths.interim} hold no files",
                        "run the pipeline first (make all)")
-    values = raw_personal_values(params, read_sources(params, paths))
-    rows, skipped, texts = [], [], 0
+    exports = _exports_digest(params, paths)
+    values = cached_personal_values(params, paths, exports)
+    checked = _CleanFiles(paths, exports)
+    rows, skipped, texts, unchanged = [], [], 0, 0
     for path in tqdm(files, desc="leak check", leave=False):
         name = path.relative_to(root).as_posix()
         if _binary(path):
             skipped.append(name)
             continue
+        digest = checked.digest(path)
+        if digest in checked:
+            checked.add(digest)
+            unchanged += 1
+            continue
+        found = len(rows)
         try:
             for text, locate in documents(path):
                 texts += 1
@@ -524,12 +640,55 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
                 newlines = [m.start() for m in re.finditer("\n", text)] if finds else []
                 rows += [(name, kind, locate(bisect.bisect(newlines, s) + 1), _excerpt(text, finds, k))
                          for k, (s, _, kind) in enumerate(finds)]
-        except (OSError, ValueError, zipfile.BadZipFile) as err:  # unreadable, corrupt or mislabelled file
+        except (OSError, ValueError, zipfile.BadZipFile, PyPdfError) as err:  # unreadable, corrupt or mislabelled
             raise CjmError(f"{path}: cannot be read for the leak check ({type(err).__name__}: {err})",
                            "rerun the step that wrote it, or remove the file") from err
+        if len(rows) == found:
+            checked.add(digest)
+    checked.save()
     leaks = pd.DataFrame(rows, columns=COLUMNS)
-    leaks.attrs = {"files": len(files) - len(skipped), "values": len(values), "texts": texts, "skipped": skipped}
+    leaks.attrs = {"files": len(files) - len(skipped), "values": len(values), "texts": texts, "skipped": skipped,
+                   "unchanged": unchanged}
     return leaks
+
+
+class _CleanFiles:
+    """Hashes of the files a check found clean, kept in ``private/``: a rerun reads again
+    only what changed. They hold while the exports, the params' personal columns, the key,
+    the re-identification table and the check's own code are the same."""
+
+    def __init__(self, paths: EngagementPaths, exports: str):
+        digest = hashlib.sha256(exports.encode())
+        for file in (paths.secret_key, paths.reidentification, Path(__file__), Path(__file__).with_name("pii.py"),
+                     Path(__file__).with_name("scrub.py")):
+            digest.update(file.read_bytes() if file.exists() else b"-")
+        self.key, self.file = digest.hexdigest(), paths.private / ".leak-clean.json"
+        try:
+            stored = json.loads(self.file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = {}
+        self.before = set(stored.get("files", [])) if stored.get("key") == self.key else set()
+        self.now: set[str] = set()
+
+    @staticmethod
+    def digest(path: Path) -> str:
+        """A hash of the file's place and bytes."""
+        digest = hashlib.sha256(path.as_posix().encode())
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+    def __contains__(self, digest: str) -> bool:
+        return digest in self.before
+
+    def add(self, digest: str) -> None:
+        """Record a file found clean in this check."""
+        self.now.add(digest)
+
+    def save(self) -> None:
+        if self.file.parent.is_dir():
+            write_atomic(json.dumps({"key": self.key, "files": sorted(self.now)}), self.file)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -546,8 +705,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     info = leaks.attrs
-    summary = (f"{info['files']} files ({info['texts']:,} texts) scanned for {info['values']:,} personal values "
-               f"and PII patterns in {time.perf_counter() - t0:.1f} s")
+    unchanged = f", {info['unchanged']} of them unchanged since a clean check" if info["unchanged"] else ""
+    summary = (f"{info['files']} files ({info['texts']:,} texts read{unchanged}) scanned for {info['values']:,} "
+               f"personal values and PII patterns in {time.perf_counter() - t0:.1f} s")
     if info["skipped"]:
         names = [n for n in info["skipped"] if Path(n).suffix.lower() not in BINARY_SUFFIXES]
         summary += f"; not read (images, binary files): {len(info['skipped'])}" + (
@@ -566,5 +726,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run as cjm.leaks, so that the cache pickles cjm.leaks.PersonalValues
+    from cjm.leaks import main as _main
+
+    sys.exit(_main())

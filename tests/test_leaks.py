@@ -49,7 +49,7 @@ def test_patterns_are_found_and_raw_values_win_over_them():
 
 
 def test_pseudonyms_placeholders_amounts_and_dates_are_not_finds():
-    text = ("C-0123456789abcdef D-1234567890123456 [ФИО] [ТЕЛЕФОН] [ЛИЧНЫЙ НОМЕР] "
+    text = ("C-0123456789abcdef D-1234567890123456 [имя] [телефон] [личный номер] "
             "аванс 45 600,00 BYN от 01.01.2023 08:05, сделка С-0001234")
     assert find_personal(text, PersonalValues(ValueIndex([NAME]))) == []
 
@@ -142,19 +142,52 @@ def test_a_corrupt_file_is_a_clear_error(tmp_path, monkeypatch, name):
         find_leaks("e", tmp_path)
 
 
-def test_images_and_binary_files_are_listed_not_read_and_other_text_is_read(tmp_path, monkeypatch):
+def test_png_text_chunks_are_read_other_images_and_binary_files_listed_not_read(tmp_path, monkeypatch):
+    from PIL import Image, PngImagePlugin
+
     paths = leaks.EngagementPaths("e", tmp_path)
     paths.report.mkdir(parents=True)
-    (paths.report / "map.png").write_bytes(b"\x89PNG +375291234567")
+    chunks = PngImagePlugin.PngInfo()
+    chunks.add_text("Author", "менеджер, +375 29 123-45-67")
+    Image.new("RGB", (4, 4)).save(paths.report / "map.png", pnginfo=chunks)
+    (paths.report / "photo.jpg").write_bytes(b"\xff\xd8\xff +375291234567")
     (paths.interim).mkdir(parents=True)
     (paths.interim / "model.joblib").write_bytes(b"\x80\x04\xff +375291234567")
     (paths.interim / "run.log").write_text("звонок +375 29 765-43-21", encoding="utf-8")
     monkeypatch.setattr(leaks, "load_params", lambda engagement, root: {"sources": {}})
     monkeypatch.setattr(leaks, "read_sources", lambda params, paths: {})
     found = find_leaks("e", tmp_path)
-    assert found[["file", "kind"]].values.tolist() == [["data/e/interim/run.log", "phone"]]
-    assert found.attrs["skipped"] == ["outputs/e/report/map.png", "data/e/interim/model.joblib"]
-    assert found.attrs["files"] == 1
+    assert found[["file", "kind"]].values.tolist() == [["outputs/e/report/map.png", "phone"],
+                                                       ["data/e/interim/run.log", "phone"]]
+    assert found.attrs["skipped"] == ["outputs/e/report/photo.jpg", "data/e/interim/model.joblib"]
+    assert found.attrs["files"] == 2
+
+
+def test_pdf_pages_word_documents_and_pickles_are_read(tmp_path, monkeypatch):
+    import pickle
+
+    import docx
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    paths = leaks.EngagementPaths("e", tmp_path)
+    paths.report.mkdir(parents=True)
+    fig = plt.figure()
+    fig.text(0.1, 0.5, "Клиент: ул. Советская 5-12, карта 4111 1111 1111 1111")
+    fig.savefig(paths.report / "map.pdf")
+    plt.close(fig)
+    document = docx.Document()
+    document.add_paragraph("Пишите @ivanov_petr")
+    document.save(paths.report / "notes.docx")
+    (paths.report / "model.pickle").write_bytes(pickle.dumps({"names": ["ivan.petrov@mail.ru"]}))
+    monkeypatch.setattr(leaks, "load_params", lambda engagement, root: {"sources": {}})
+    monkeypatch.setattr(leaks, "read_sources", lambda params, paths: {})
+    found = find_leaks("e", tmp_path)
+    assert sorted(map(tuple, found[["file", "kind"]].values.tolist())) == [
+        ("outputs/e/report/map.pdf", "address"), ("outputs/e/report/map.pdf", "card"),
+        ("outputs/e/report/model.pickle", "email"), ("outputs/e/report/notes.docx", "handle")]
 
 
 # ----------------------------------------------------------------------------- the demo
@@ -224,6 +257,32 @@ def test_main_fails_on_planted_leaks_and_removes_the_stamp(world, planted, capsy
     assert "leak check failed: 3 finds in 2 files" in captured.err
     assert planted["name"] not in captured.out + captured.err
     assert not stamp.exists()
+
+
+def test_a_rerun_reads_only_what_changed_since_a_clean_check(world, cached_raw, monkeypatch):
+    e, root = world.paths.name, world.paths.root
+    find_leaks(e, root)
+    read, documents = [], leaks.documents
+    monkeypatch.setattr(leaks, "documents", lambda path: (read.append(path.name), documents(path))[1])
+    again = find_leaks(e, root)
+    assert read == [] and again.attrs["unchanged"] == again.attrs["files"] > 10 and again.attrs["texts"] == 0
+
+    name = world.raw["clients"]["ФИО / Наименование"].dropna().iloc[0]
+    late = world.paths.report / "late.txt"
+    late.write_text(f"Звонила {name}", encoding="utf-8")
+    try:
+        assert len(find_leaks(e, root)) == 1 and read == ["late.txt"]
+        assert len(find_leaks(e, root)) == 1 and read == ["late.txt"] * 2  # a file with finds is read every time
+    finally:
+        late.unlink()
+    table = world.paths.reidentification
+    before = table.read_bytes()
+    table.write_bytes(before + b"\n")  # other personal values: every file is read again
+    try:
+        read.clear()
+        assert find_leaks(e, root).attrs["unchanged"] == 0 and len(read) == again.attrs["files"]
+    finally:
+        table.write_bytes(before)
 
 
 def test_user_errors_exit_2(tmp_path, capsys):

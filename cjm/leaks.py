@@ -619,8 +619,8 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
         raise CjmError(f"nothing to scan: {paths.outputs} and {paths.interim} hold no files",
                        "run the pipeline first (make all)")
     exports = _exports_digest(params, paths)
-    values = cached_personal_values(params, paths, exports)
     checked = _CleanFiles(paths, exports)
+    values = None  # read when a file is to be read: not at a rerun where nothing changed
     rows, skipped, texts, unchanged = [], [], 0, 0
     for path in tqdm(files, desc="leak check", leave=False):
         name = path.relative_to(root).as_posix()
@@ -633,6 +633,8 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
             unchanged += 1
             continue
         found = len(rows)
+        if values is None:
+            values = cached_personal_values(params, paths, exports)
         try:
             for text, locate in documents(path):
                 texts += 1
@@ -645,9 +647,9 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
                            "rerun the step that wrote it, or remove the file") from err
         if len(rows) == found:
             checked.add(digest)
-    checked.save()
+    checked.save(len(values) if values is not None else checked.values)
     leaks = pd.DataFrame(rows, columns=COLUMNS)
-    leaks.attrs = {"files": len(files) - len(skipped), "values": len(values), "texts": texts, "skipped": skipped,
+    leaks.attrs = {"files": len(files) - len(skipped), "values": checked.values, "texts": texts, "skipped": skipped,
                    "unchanged": unchanged}
     return leaks
 
@@ -667,7 +669,9 @@ class _CleanFiles:
             stored = json.loads(self.file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             stored = {}
-        self.before = set(stored.get("files", [])) if stored.get("key") == self.key else set()
+        same = stored.get("key") == self.key
+        self.before = set(stored.get("files", [])) if same else set()
+        self.values = stored.get("values", 0) if same else 0  # personal values looked for
         self.now: set[str] = set()
 
     @staticmethod
@@ -686,9 +690,11 @@ class _CleanFiles:
         """Record a file found clean in this check."""
         self.now.add(digest)
 
-    def save(self) -> None:
+    def save(self, values: int) -> None:
+        """Keep the hashes of the files found clean, and the number of personal values looked for."""
+        self.values = values
         if self.file.parent.is_dir():
-            write_atomic(json.dumps({"key": self.key, "files": sorted(self.now)}), self.file)
+            write_atomic(json.dumps({"key": self.key, "values": values, "files": sorted(self.now)}), self.file)
 
 
 def main(argv: list[str] | None = None) -> int:

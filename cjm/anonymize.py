@@ -567,8 +567,8 @@ def _anonymize_source(raw: pd.DataFrame, source: dict, plan: tuple[dict, list[st
         elif column in text_columns:
             out[column], found = scrubber.scrub_series(values, n_jobs=n_jobs)
             counts.append({"column": column, "texts": int(values.notna().sum()), **found.to_dict()})
-            detail = "" if column in source.get("free_text", []) else "declared not personal" if column in declared \
-                else "looks like free text"
+            detail = "" if column in source.get("free_text", []) else "declared not personal, text checked" \
+                if column in declared else "looks like free text"
             treatments.append(_treatment(column, "scrubbed", detail))
         else:
             out[column] = values.astype("str")

@@ -639,6 +639,7 @@ VALUES = {
         "pseudonymized": "псевдоним", "dropped": "удалена", "generalized": "обобщена", "added": "добавлена",
         "row number": "номер строки",
         "scrubbed": "очищен текст", "kept": "оставлена", "declared not personal": "не персональная (параметры)",
+        "declared not personal, text checked": "не персональная (параметры), текст всё равно проверен",
         "looks like free text": "похожа на свободный текст", "found by content": "найдено по содержимому",
         "used to link the person": "использован для связи с клиентом", "declared personal": "персональная (параметры)",
         "town and region": "город и область", "birth year": "год рождения", "age band": "возрастная группа",

@@ -157,7 +157,7 @@ def test_kept_columns_are_not_trusted():
         raw, source, plan, Pseudonymizer(b"k" * 32), anon.TextScrubber(), n_jobs=1)
     by_column = {t["column"]: t for t in treatments}
     assert by_column["Как узнали"] == {"column": "Как узнали", "treatment": "scrubbed",
-                                       "detail": "declared not personal"}
+                                       "detail": "declared not personal, text checked"}
     assert frame["Как узнали"].iloc[-1] == "Другое: посоветовал сосед [имя], тел. [телефон]"
     assert frame["Как узнали"].iloc[:39].tolist() == raw["Как узнали"].iloc[:39].tolist()
     assert "Контакт" not in frame and by_column["Контакт"]["detail"] == "phone (found by content)"

@@ -58,6 +58,8 @@ BIRTH_DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "
 #: Undeclared text columns with values of at least this many words are scrubbed as free text.
 FREE_TEXT_WORDS = 6
 INVALID = "invalid"
+#: The end of the detail of a column dropped for what it holds ("phone (found by content)").
+FOUND_BY_CONTENT = "(found by content)"
 _NORMALIZERS = {"phone": normalize_phone, "email": normalize_email}
 
 
@@ -462,9 +464,7 @@ def write_anonymized(result: AnonymizeResult, paths: EngagementPaths) -> None:
     with atomic_folder(paths.anonymized) as folder:
         for name, frame in result.frames.items():
             frame.to_parquet(folder / f"{name}.parquet", index=False)
-        _write_transcripts(result, folder)
-        result.columns.to_parquet(folder / TREATMENTS, index=False)
-        write_atomic(result.reidentification, paths.reidentification)
+        _write_rest(result, folder, paths)
 
 
 def run_anonymize(params: dict, paths: EngagementPaths, n_jobs: int = 2) -> AnonymizeResult:
@@ -472,13 +472,15 @@ def run_anonymize(params: dict, paths: EngagementPaths, n_jobs: int = 2) -> Anon
     all at once or not at all, the re-identification table to ``private/``."""
     with atomic_folder(paths.anonymized) as folder:
         result = anonymize(params, paths, n_jobs=n_jobs, sink=folder)
-        _write_transcripts(result, folder)
-        result.columns.to_parquet(folder / TREATMENTS, index=False)
-        write_atomic(result.reidentification, paths.reidentification)
+        _write_rest(result, folder, paths)
     return result
 
 
-def _write_transcripts(result: AnonymizeResult, folder: Path) -> None:
+def _write_rest(result: AnonymizeResult, folder: Path, paths: EngagementPaths) -> None:
+    """Beside the sources' tables: the transcripts, the columns' treatments, and the
+    re-identification table (to ``private/``)."""
+    result.columns.to_parquet(folder / TREATMENTS, index=False)
+    write_atomic(result.reidentification, paths.reidentification)
     for name, texts in result.transcripts.items():
         (folder / name).mkdir()
         for file_name, text in texts.items():
@@ -535,7 +537,7 @@ def _plan_source(raw: pd.DataFrame, source: dict, detect_sample: int, mapped=())
     text_columns = list(source.get("free_text", []))
     declared = set(declared_columns(source))
     detected = personal_by_content(raw, source, mapped, detect_sample)
-    removed.update({c: f"{kind} (found by content)" for c, kind in detected.items()})
+    removed.update({c: f"{kind} {FOUND_BY_CONTENT}" for c, kind in detected.items()})
     text_columns += [c for c in raw.columns if c not in detected and (
         c not in declared and _looks_like_free_text(raw[c])
         or c in source.get("keep", []) and raw[c].astype("str").str.contains(r"[^\W\d_]", na=False).any())]

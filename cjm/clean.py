@@ -120,10 +120,9 @@ def parse_integers(values: pd.Series, low: float = -np.inf, high: float = np.inf
 
 
 #: A time zone offset at the end of an ISO 8601 time (``Z``, ``+02:00``, ``-0500``).
-_OFFSET = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"
 #: Excel serial day numbers read as dates: 1950-01-01 to 2099-12-31.
 EXCEL_SERIALS = (18264, 73415)
-_EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
 
 
 def parse_dates(values: pd.Series, date_format: str | None = None,
@@ -157,11 +156,7 @@ def parse_dates(values: pd.Series, date_format: str | None = None,
     def read(text: pd.Series, fmt: str) -> pd.Series:
         if fmt != "ISO8601" and "%z" not in fmt:
             return pd.to_datetime(text, format=fmt, errors="coerce")
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
-        offsets = text[parsed.notna()].str.extract(f"({_OFFSET.pattern})", expand=False).dropna()
-        if len(offsets):
-            found["offsets"] = sorted(set(found.get("offsets", [])) | set(offsets.unique()))
-        return parsed.dt.tz_convert(None)
+        return pd.to_datetime(text, format=fmt, errors="coerce", utc=True).dt.tz_convert(None)
 
     def parse(text):
         sample = text.iloc[:500]
@@ -172,12 +167,15 @@ def parse_dates(values: pd.Series, date_format: str | None = None,
             if not todo.any():
                 break
             out[todo] = read(text[todo], fmt)
+        offsets = text[out.notna()].str.extract(_OFFSET, expand=False).dropna()  # only ISO 8601 reads them
+        if len(offsets):
+            found["offsets"] = sorted(set(found.get("offsets", [])) | set(offsets.unique()))
         todo = out.isna() & text.ne("")
         if todo.any() and not date_format:
             days = pd.to_numeric(text[todo], errors="coerce")
             serial = days.between(*EXCEL_SERIALS)
             if serial.sum() > 0.5 * todo.sum():
-                out[days.index[serial]] = _EXCEL_ORIGIN + pd.to_timedelta(days[serial], unit="D")
+                out[days.index[serial]] = pd.to_datetime(days[serial], unit="D", origin="1899-12-30")
                 found["excel_serial"] = found.get("excel_serial", 0) + int(serial.sum())
         return out, np.where(out.isna(), REJECTED, OK)
 
@@ -303,7 +301,10 @@ def _source_label(params: dict, source: str) -> str:
     return f"source '{source}' ({params['sources'][source]['file']})"
 
 
-def _check_invalid_share(quality: pd.DataFrame, limit: float, where: str) -> None:
+def _check_invalid_share(quality: pd.DataFrame, limit: float, where: str,
+                         param: str = "clean.tables.{table}.columns.{column}") -> None:
+    """Stop on a column with more than ``limit`` of its given values unreadable; the fix
+    names the parameter that maps it (``param``, formatted with the table and column)."""
     for row in quality.itertuples():
         given = row.rows - row.missing
         if row.kind != "town" and given and row.rejected / given > limit:
@@ -311,7 +312,7 @@ def _check_invalid_share(quality: pd.DataFrame, limit: float, where: str) -> Non
                 f"{where}: column '{row.source_column}' (mapped to {row.table}.{row.column}) has "
                 f"{row.rejected} of {given} values ({row.rejected / given:.0%}) that cannot be read "
                 f"as {row.kind}, e.g. {row.rejected_examples}",
-                f"check the column map 'clean.tables.{row.table}.columns.{row.column}'"
+                f"check the column map '{param.format(table=row.table, column=row.column)}'"
                 + (f" or set 'clean.tables.{row.table}.date_format'" if row.kind == "datetime" else "")
                 + f", or raise 'clean.max_invalid_share' (now {limit})")
 
@@ -394,12 +395,14 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
         *columns.values(), *spec.get("exclude_values", {}), *([spec["join"]["key"]] if "join" in spec else [])]
     raw = source_columns(frames, source, used)
     param = f"clean.tables.{name}.columns"
-    dropped = frames.dropped(source) if isinstance(frames, AnonymizedSources) else None
+    needed = list(dict.fromkeys(columns.values()))
+    dropped = frames.dropped(source) if isinstance(frames, AnonymizedSources) and not set(needed) <= set(
+        raw.columns) else None  # why 01 dropped a column, read only when one is missing
     if key in columns and columns[key] == ROW_ID and ROW_ID not in raw.columns:
         raise CjmError(f"{where}: no column is mapped to {name}.{key} and the export has no row ids",
                        f"map the export's id column under '{param}.{key}' (01 numbers the rows of an export "
                        "whose tables leave the key unmapped: rerun make all)")
-    require_columns(raw, list(dict.fromkeys(columns.values())), where, param, dropped)
+    require_columns(raw, needed, where, param, dropped)
     for column in spec.get("exclude_values", {}):
         require_columns(raw, [column], where, f"clean.tables.{name}.exclude_values")
     counts = {"table": name, "source": source, "rows_read": len(raw)}
@@ -445,11 +448,14 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
                            f"that is not mapped", f"map it under '{param}' or remove the values map")
     typed, status, column_kinds = {}, {}, {}
     for column in mapped.columns:
-        kind = column_kinds[column] = kinds.get(column) or spec.get("types", {}).get(column) or (
-            _extra_kind(mapped[column], values_maps.get(column)) if column in columns else "text")
+        kind = kinds.get(column) or spec.get("types", {}).get(column) or (None if column in columns else "text")
         info = {}
-        typed[column], status[column] = parse_column(mapped[column], kind, values_maps.get(column),
-                                                     spec.get("date_format"), info)
+        if kind is None:
+            kind, typed[column], status[column] = _parse_extra(mapped[column], values_maps.get(column))
+        else:
+            typed[column], status[column] = parse_column(mapped[column], kind, values_maps.get(column),
+                                                         spec.get("date_format"), info)
+        column_kinds[column] = kind
         if info.get("offsets"):
             notes.append(_note(name, column, "utc", ", ".join(info["offsets"])))
         if info.get("excel_serial"):
@@ -478,13 +484,14 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     return schemas.validate(table, name), quality.drop(columns="kind"), counts
 
 
-def _extra_kind(values: pd.Series, mapping: dict | None) -> str:
-    """``number`` for an extra column whose (mapped) values all read as numbers, else ``category``."""
-    if mapping:
-        values, _ = unify_labels(values, mapping)
-    _, status = parse_numbers(values)
+def _parse_extra(values: pd.Series, mapping: dict | None) -> tuple[str, pd.Series, np.ndarray]:
+    """An extra column parsed as numbers when its (mapped) values all read as numbers, else as
+    categories: ``(kind, values, status)``."""
+    numbers, status = parse_column(values, "number", mapping)
     given = status != MISSING
-    return "number" if given.any() and (status[given] == OK).mean() >= 0.99 else "category"
+    if given.any() and (status[given] == OK).mean() >= 0.99:
+        return "number", numbers, status
+    return "category", *parse_column(values, "category", mapping)
 
 
 def _note(table: str, column: str, note: str, detail: str = "", count: int | None = None) -> dict:
@@ -691,34 +698,43 @@ def cases_from_events(events: pd.DataFrame, won_stages, lost_stages=(), open_aft
     return cases[["deal_id", "created_at", "closed_at", "outcome", "lost_reason"]], counts
 
 
-def _log_cases(events: pd.DataFrame, spec: dict, frames, params: dict) -> tuple[pd.DataFrame, list[dict]]:
+def _log_cases(events: pd.DataFrame, spec: dict, frames,
+               params: dict) -> tuple[pd.DataFrame, pd.DataFrame | None, list[dict]]:
     """The deals table of an engagement whose only export is an event log (``clean.event_log``):
     :func:`cases_from_events` with the case columns (``case_columns``: canonical deals
-    column -> column of the log) taken from each case's first row that has them."""
+    column -> column of the log) taken from each case's first row that has them; with the
+    quality of those columns (None without any) and the notes."""
     log = params["clean"]["event_log"]
     won = log["won_stages"] or [params["won_stage"]]
     cases, counts = cases_from_events(events, won, log["lost_stages"], log["open_after_days"],
                                       params.get("export_date"))
     notes = [_note("deals", "outcome", **count) for count in counts]
     notes.append(_note("deals", "deal_id", "cases_from_log", spec["source"], len(cases)))
+    quality = None
     if log["case_columns"]:
         key = spec["columns"]["deal_id"]
         wanted = list(dict.fromkeys([key, *log["case_columns"].values()]))
         raw = source_columns(frames, spec["source"], wanted)
         require_columns(raw, wanted, _source_label(params, spec["source"]), "clean.event_log.case_columns")
         first = raw.dropna(subset=list(log["case_columns"].values()), how="all").drop_duplicates(key)
-        attributes = {"deal_id": parse_column(first[key], "id")[0]}
+        attributes, status, kinds = {"deal_id": parse_column(first[key], "id")[0]}, {}, {}
         for canon, column in log["case_columns"].items():  # typed as a deals export's columns are
-            kind = schemas.TABLES["deals"].get(canon) or _extra_kind(first[column], None)
-            attributes[canon], status = parse_column(first[column], kind)
-            quality = _quality("deals", spec["source"], first.rename(columns={column: canon}),
-                               pd.DataFrame({canon: status}, index=first.index), {canon: column}, {canon: kind})
-            _check_invalid_share(quality, params["clean"]["max_invalid_share"], _source_label(params, spec["source"]))
+            kind = schemas.TABLES["deals"].get(canon)
+            if kind is None:
+                kinds[canon], attributes[canon], status[canon] = _parse_extra(first[column], None)
+            else:
+                kinds[canon], (attributes[canon], status[canon]) = kind, parse_column(first[column], kind)
+        mapped = pd.DataFrame({canon: first[column] for canon, column in log["case_columns"].items()})
+        quality = _quality("deals", spec["source"], mapped, pd.DataFrame(status, index=first.index),
+                           dict(log["case_columns"]), kinds)
+        _check_invalid_share(quality, params["clean"]["max_invalid_share"], _source_label(params, spec["source"]),
+                             "clean.event_log.case_columns.{column}")
+        quality = quality.drop(columns="kind")
         cases = cases.merge(pd.DataFrame(attributes), on="deal_id", how="left")
     cases["client_id"] = cases["deal_id"]
     notes.append(_note("deals", "client_id", "client_is_deal"))
     order = [c for c in schemas.TABLES["deals"] if c in cases] + [c for c in cases if c not in schemas.TABLES["deals"]]
-    return schemas.validate(cases[order], "deals"), notes
+    return schemas.validate(cases[order], "deals"), quality, notes
 
 
 def absent_tables(params: dict) -> list[str]:
@@ -745,12 +761,9 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         A folder: each table is written there (``<table>.parquet``, side groups under
         ``side_groups/<rule>/``) as soon as it is done, and not kept in the result.
     """
-    section = params.get("clean") or {}
-    specs = section.get("tables", {})
-    base = specs.get("deals") or specs.get("stage_events")
-    if base is None:
-        raise CjmError(f"{params['_file']}: no 'clean.tables.deals' column map",
-                       "map the CRM deals export onto the deals table (see params/demo.yaml)")
+    section = params["clean"]
+    specs = section["tables"]
+    base = specs.get("deals") or specs["stage_events"]  # load_params checked there is one
     if base["source"] not in frames:
         raise CjmError(f"the source '{base['source']}' was not anonymized", "run 01_anonymize first (make all)")
     result = CleanResult({}, {}, None, None, None, absent=absent_tables(params))
@@ -770,7 +783,8 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         deals = build("deals")
     else:  # an event log: its cases are the deals
         built["stage_events"] = build("stage_events")
-        deals, log_notes = _log_cases(built["stage_events"], specs["stage_events"], frames, params)
+        deals, log_quality, log_notes = _log_cases(built["stage_events"], specs["stage_events"], frames, params)
+        quality += [log_quality] if log_quality is not None else []
         notes.extend(log_notes)
     if "clients" in specs and specs["clients"]["source"] in frames:
         clients = build("clients")
@@ -832,7 +846,7 @@ class AnonymizedSources(Mapping):
     def dropped(self, name: str) -> dict[str, dict]:
         """Columns of source ``name`` that 01 dropped: column -> ``detail`` (why) and
         ``fix`` (what to declare if the column is needed)."""
-        from cjm.anonymize import TREATMENTS
+        from cjm.anonymize import FOUND_BY_CONTENT, TREATMENTS
 
         path = self.folder / TREATMENTS
         if not path.exists():
@@ -840,7 +854,8 @@ class AnonymizedSources(Mapping):
         table = pd.read_parquet(path)
         rows = table[(table["source"] == name) & (table["treatment"] == "dropped")]
         return {row.column: {"detail": row.detail, "fix": (
-            f"if it is not personal, declare it under 'sources.{name}.keep'" if "found by content" in row.detail
+            "01 ran before the column was mapped (a mapped column is kept whatever its content): rerun make all"
+            if row.detail.endswith(FOUND_BY_CONTENT)
             else f"it is declared personal under 'sources.{name}': map another column")}
             for row in rows.itertuples()}
 

@@ -359,10 +359,15 @@ def _exports_digest(params: dict, paths: EngagementPaths) -> str:
             files += sorted((paths.raw / source["transcripts"]["folder"]).rglob("*"))
         for file in (f for f in files if f.is_file()):
             digest.update(file.name.encode())
-            with open(file, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+            _hash_bytes(digest, file)
     return digest.hexdigest()[:16]
+
+
+def _hash_bytes(digest, path: Path) -> None:
+    """Feed a file's bytes to a hashlib ``digest``, a block at a time."""
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
 
 
 def cached_personal_values(params: dict, paths: EngagementPaths, digest: str | None = None) -> PersonalValues:
@@ -663,7 +668,10 @@ class _CleanFiles:
         digest = hashlib.sha256(exports.encode())
         for file in (paths.secret_key, paths.reidentification, Path(__file__), Path(__file__).with_name("pii.py"),
                      Path(__file__).with_name("scrub.py")):
-            digest.update(file.read_bytes() if file.exists() else b"-")
+            if file.exists():
+                _hash_bytes(digest, file)
+            else:
+                digest.update(b"-")
         self.key, self.file = digest.hexdigest(), paths.private / ".leak-clean.json"
         try:
             stored = json.loads(self.file.read_text(encoding="utf-8"))
@@ -678,9 +686,7 @@ class _CleanFiles:
     def digest(path: Path) -> str:
         """A hash of the file's place and bytes."""
         digest = hashlib.sha256(path.as_posix().encode())
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
+        _hash_bytes(digest, path)
         return digest.hexdigest()
 
     def __contains__(self, digest: str) -> bool:

@@ -543,6 +543,9 @@ def clean_columns(params: dict) -> dict[str, list[str]]:
         if "join" in table:
             out.setdefault(table["join"]["source"], set()).update(
                 [table["join"]["key"], *table["join"].get("columns", {}).values()])
+    log = clean.get("event_log")
+    if log is not None and "stage_events" in clean.get("tables", {}):
+        out.setdefault(clean["tables"]["stage_events"]["source"], set()).update(log["case_columns"].values())
     return {source: sorted(columns) for source, columns in sorted(out.items())}
 
 

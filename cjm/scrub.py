@@ -180,7 +180,7 @@ class TextScrubber:
         if name >= NAME_SCORE_AT_START:
             return STRONG, STRONG
         surname_like = (name > 0 and _SURNAME_END.search(low)) or (
-            not in_dict and (_ADJ_SURNAME.search(low) or re.search(r"(?:вич|енко|[уюч]к)[аеуом]*$", low)))
+            not in_dict and (_ADJ_SURNAME.search(low) or _OTHER_SURNAME_END.search(low)))
         if surname_like:  # at a sentence start a nominative common noun (Машина) is not enough
             ordinary = in_dict and "nomn" in top.tag and not any(t in top.tag for t in ("Name", "Surn", "Patr"))
             return STRONG, (WEAK if ordinary else STRONG)
@@ -413,7 +413,7 @@ def _lower_name_word(word: str) -> bool:
     """Whether a lower-case word beside a patronymic reads as a first name or surname."""
     name, _, stop, _ = name_info(word)
     return not stop and (name >= 0.3 or (name > 0 and bool(_SURNAME_END.search(word)))
-                         or bool(re.search(r"(?:енко|ич|ук|юк)$", word))
+                         or bool(_OTHER_SURNAME_END.search(word))
                          or (bool(_ADJ_SURNAME.search(word)) and not morph().word_is_known(word)))
 
 
@@ -474,8 +474,8 @@ def _latin_name_word(word: str) -> bool:
         return False
     if morph().word_is_known(cyrillic):  # a Russian word: its name readings decide (Manager is none)
         return name >= 0.3 or patr > 0
-    return bool(re.search(r"(?:енко|[ое]вич|ук|юк|ский|цкий|ская|цкая)$", cyrillic)) or (
-        name > 0 and bool(re.search(r"(?:ов|ев|ин|ова|ева|ина)$", cyrillic)))
+    return bool(_ADJ_SURNAME.search(cyrillic) or _OTHER_SURNAME_END.search(cyrillic)) or (
+        name > 0 and bool(_SURNAME_END.search(cyrillic)))
 
 
 def _latin_names(text: str) -> list[tuple[int, int]]:

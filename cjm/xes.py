@@ -83,7 +83,7 @@ def read_xes_chunks(path: Path, rows: int | None = None,
         yield pd.concat(parts)[_column_order(case_keys, event_keys)]
         return
     # a first pass for the keys of the whole log, so that every block has all its columns
-    if not sum(1 for _ in _rows(path, wanted, case_keys, event_keys)):
+    if not _record_keys(path, wanted, case_keys, event_keys):
         raise _no_events(path)
     yield from _blocks(_rows(path, wanted, {}, {}), rows, case_keys, event_keys)
 
@@ -96,6 +96,18 @@ def _blocks(rows: Iterator[dict], size: int, case_keys: dict, event_keys: dict) 
         yield _frame(block, _column_order(case_keys, event_keys), start)
         start += len(block)
         del block  # free it before the next is read
+
+
+def _record_keys(path: Path, wanted: frozenset | None, case_keys: dict, event_keys: dict) -> int:
+    """The keys of every trace and event of the log (only the ``wanted`` ones when given),
+    recorded as :func:`_rows` records them; returns the number of events."""
+    events = 0
+    for case, trace_events in _traces(path):
+        case_keys.update(dict.fromkeys(k for k in case if wanted is None or k in wanted))
+        for event in trace_events:
+            event_keys.update(dict.fromkeys(k for k in event if wanted is None or k in wanted))
+        events += len(trace_events)
+    return events
 
 
 def _rows(path: Path, wanted: frozenset | None, case_keys: dict, event_keys: dict) -> Iterator[dict]:

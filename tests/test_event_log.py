@@ -181,3 +181,13 @@ def test_cases_end_as_planted(cleaned, generated):
     log = _log(cleaned)
     wins = funnel(log).set_index("stage")["won"]
     assert wins["A_APPROVED"] == (planted["outcome"] == "approved").sum() and wins.drop("A_APPROVED").eq(0).all()
+
+
+def test_case_columns_are_in_the_quality_summary_and_never_dropped_by_01(cleaned):
+    from cjm.params import clean_columns
+
+    result, raw = cleaned
+    amount = result.quality.set_index(["table", "column"]).loc[("deals", "amount")]
+    assert amount["source_column"] == "case:AMOUNT_REQ" and amount["rejected"] == 0
+    assert amount["rows"] == raw["case:concept:name"].nunique()
+    assert "case:AMOUNT_REQ" in clean_columns(PARAMS)["log"]

@@ -265,6 +265,8 @@ class Pattern:
 
 def _pattern_matches(pattern: Pattern, lemmas: list[tuple[str, int]], negatable: bool, negations: frozenset,
                      after: bool) -> bool:
+    """Whether ``pattern`` occurs in a sentence's ``lemmas`` (:func:`tokens`) with its negations;
+    unless ``negatable``, only the words the pattern negates are checked for negation."""
     for word, must_negate in zip(pattern.words, pattern.negated):
         if word.endswith("*"):  # a prefix (two loops, not a test per token: most of the coding time is here)
             stem = word[:-1]
@@ -275,13 +277,6 @@ def _pattern_matches(pattern: Pattern, lemmas: list[tuple[str, int]], negatable:
                    for i in places):
             return False
     return True
-
-
-def pattern_matches(pattern: Pattern, lemmas: list[tuple[str, int]], negatable: bool = True, language: str = "ru",
-                    negations: Iterable[str] | None = ()) -> bool:
-    """Whether ``pattern`` occurs in a sentence's ``lemmas`` (:func:`tokens`) with its negations;
-    unless ``negatable``, only the words the pattern negates are checked for negation."""
-    return _pattern_matches(pattern, lemmas, negatable, negation_words(language, negations), language == "ru")
 
 
 @dataclass(frozen=True)

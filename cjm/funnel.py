@@ -75,6 +75,11 @@ class StageLog:
     activity_names: list[str] = field(default_factory=list)
     history: bool = True
 
+    @property
+    def last(self) -> int:
+        """Position of the stage a journey ends at: the won stage, else the last stage."""
+        return len(self.stages) - 1 if self.won is None else self.won
+
     # Views of the log that several analyses read, computed once.
     @cached_property
     def starts(self) -> np.ndarray:
@@ -113,10 +118,6 @@ def _starts(events: pd.DataFrame) -> np.ndarray:
 
 def _ends(events: pd.DataFrame, starts: np.ndarray) -> np.ndarray:
     return np.r_[starts[1:], len(events)] - 1 if len(events) else starts
-
-
-#: The columns of a stage history.
-HISTORY = ("case", "stage", "at")
 
 
 def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: list[str],
@@ -201,16 +202,18 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
         check("events without a time", no_time.sum(), "rows", "left out")
         check("events of cases not in the cases table", no_case.sum(), "rows", "left out")
     sort = ["case", "at"] if order == "time" else ["case"]
-    trail = None
-    if activities:
-        named = (stage_codes >= 0) & ~ignored & ~no_time & ~no_case
+    trail, activity_names = None, []
+    if activities:  # every activity, sorted once; the funnel's stages (codes first) are the events
+        named = (stage_codes >= 0) & (~ignored | (codes >= 0)) & ~no_time & ~no_case
         activity_names = list(stages) + unknown_names["stage"].tolist()
         activity_codes = np.append(pd.Index(activity_names).get_indexer(names), -1)[stage_codes]
         trail = pd.DataFrame({"case": positions[named].astype(np.int64), "stage": activity_codes[named].astype(np.int16),
                               "at": times[named]}).sort_values(sort, kind="stable", ignore_index=True)
-    keep = (codes >= 0) & ~no_time & ~no_case
-    events = pd.DataFrame({"case": positions[keep].astype(np.int64), "stage": codes[keep], "at": times[keep]})
-    events = events.sort_values(sort, kind="stable", ignore_index=True)
+        events = trail[trail["stage"].to_numpy() < len(stages)].reset_index(drop=True)
+    else:
+        keep = (codes >= 0) & ~no_time & ~no_case
+        events = pd.DataFrame({"case": positions[keep].astype(np.int64), "stage": codes[keep], "at": times[keep]})
+        events = events.sort_values(sort, kind="stable", ignore_index=True)
 
     case_of, stage_of, at_of = (events[c].to_numpy() for c in ("case", "stage", "at"))
     same = np.r_[False, case_of[1:] == case_of[:-1]]
@@ -256,11 +259,8 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     check("cases without stage events and a known stage", (furthest < 0).sum(), "cases",
           "left out of the funnel (listed in the checks)")
     table["furthest"] = furthest
-    log = StageLog(events=events, cases=table, stages=list(stages), won=won, checks=pd.DataFrame(checks),
-                   unknown_stages=unknown_names, activities=trail, history=history)
-    if activities:
-        log.activity_names = activity_names
-    return log
+    return StageLog(events=events, cases=table, stages=list(stages), won=won, checks=pd.DataFrame(checks),
+                    unknown_stages=unknown_names, activities=trail, activity_names=activity_names, history=history)
 
 
 def _group_codes(log: StageLog, by: str | None) -> tuple[np.ndarray, list]:
@@ -325,7 +325,7 @@ def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
                               "open": ended["open"][g],
                               "won": ended["won"][g], "conversion": conversion})
         frame["skipped"] = frame["reached"] - frame["entered"]
-        last = k - 1 if log.won is None else log.won
+        last = log.last
         frame.loc[frame.index >= last, "moved_on"] = pd.NA
         frame.loc[frame.index >= last, "conversion"] = np.nan
         frame["reach_rate"] = np.r_[1.0, np.cumprod(np.nan_to_num(conversion[:-1], nan=0.0))]
@@ -510,7 +510,7 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
     total = table["cases"].sum()
     table["share"] = table["cases"] / total if total else 0.0
     table["cumulative_share"] = table["share"].cumsum()
-    shown = int(np.searchsorted(table["cumulative_share"].to_numpy(), coverage - 1e-12) + 1)
+    shown = _rows_covering(table["cumulative_share"].to_numpy(), coverage)
     shown = min(shown, most) if most else shown
     head, rest = table.iloc[:shown].reset_index(drop=True), table.iloc[shown:]
     stage_of = steps["stage"].to_numpy()
@@ -573,6 +573,11 @@ def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
         ["source", "target", "cases", "median_days", "kind"]]
 
 
+def _rows_covering(cumulative: np.ndarray, coverage: float) -> int:
+    """How many leading rows, by their cumulative share, cover ``coverage`` (one at least)."""
+    return int(np.searchsorted(cumulative, coverage - 1e-12) + 1)
+
+
 def covering_edges(follows: pd.DataFrame, coverage: float = 0.9) -> tuple[pd.DataFrame, dict]:
     """The most frequent transitions between steps (start and end edges aside) that
     together cover ``coverage`` of all transitions: what a readable process map of many
@@ -589,7 +594,7 @@ def covering_edges(follows: pd.DataFrame, coverage: float = 0.9) -> tuple[pd.Dat
     moves = follows[~follows["kind"].isin(["start", "end"])].sort_values("cases", ascending=False, kind="stable")
     total = moves["cases"].sum()
     cumulative = moves["cases"].cumsum().to_numpy() / total if total else np.zeros(len(moves))
-    kept = moves.iloc[:int(np.searchsorted(cumulative, coverage - 1e-12) + 1)] if len(moves) else moves
+    kept = moves.iloc[:_rows_covering(cumulative, coverage)] if len(moves) else moves
     shown = kept["cases"].sum()
     return kept, {"shown": len(kept), "edges": len(moves) - len(kept), "transitions": int(total - shown),
                   "share": shown / total if total else 1.0,
@@ -949,7 +954,7 @@ def write_funnel(result: FunnelResult, paths) -> None:
     """Interim tables for 07 (``stage_funnel``, ``journeys``, ``funnel_variants``,
     ``directly_follows``, ``lost_reasons``, ``stage_touches``, ``journey_profiles``,
     ``lead_flows``, ``journey_lost_reasons``, ``journey_touches``) and ``report/funnel.xlsx``."""
-    from cjm.io import write_atomic, write_xlsx_sheets
+    from cjm.io import write_tables, write_xlsx_sheets
 
     paths.interim.mkdir(parents=True, exist_ok=True)
     paths.report.mkdir(parents=True, exist_ok=True)
@@ -961,11 +966,7 @@ def write_funnel(result: FunnelResult, paths) -> None:
               "stage_touches": result.touches, "journeys": journeys.labels if journeys else None,
               "journey_profiles": journeys.profiles if journeys else None,
               "journey_lost_reasons": result.journey_lost_reasons, "journey_touches": result.journey_touches}
-    for name, frame in tables.items():  # a table this run has not made is not left from an earlier one
-        if frame is None:
-            paths.table(name).unlink(missing_ok=True)
-        else:
-            write_atomic(frame, paths.table(name))
+    write_tables(tables, paths.interim)
     sheets = {"funnel": result.funnel, "checks": result.log.checks, "bottlenecks": result.bottlenecks,
               "times": result.times, "lost_reasons": result.lost_reasons, "variants": result.variants,
               "directly_follows": result.follows, "breakdowns": result.breakdowns}
@@ -976,8 +977,7 @@ def write_funnel(result: FunnelResult, paths) -> None:
                 "journey_profiles": result.journeys.profiles if result.journeys else None,
                 "journeys_x_segments": result.journey_segments.reset_index()
                 if result.journey_segments is not None else None}
-    sheets.update({name: frame for name, frame in optional.items() if frame is not None})
-    write_xlsx_sheets(sheets, paths.report / "funnel.xlsx")
+    write_xlsx_sheets({**sheets, **optional}, paths.report / "funnel.xlsx")
 
 
 def findings(result: FunnelResult) -> dict:
@@ -988,7 +988,7 @@ def findings(result: FunnelResult) -> dict:
     decided = first["reached"] - table["open"].sum()
     facts = {"cases": int(first["reached"]), "won": int(table["won"].sum()), "open": int(table["open"].sum()),
              "won_rate": table["won"].sum() / decided if decided else float("nan"),
-             "won_stage": result.log.stages[-1 if result.log.won is None else result.log.won],
+             "won_stage": result.log.stages[result.log.last],
              "variants_shown": int(result.variants["stages"].notna().sum()),
              "variants": int(result.variants.attrs.get("variants", len(result.variants))),
              "top_variant_share": result.variants["share"].iloc[0] if len(result.variants) else float("nan"),

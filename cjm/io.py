@@ -345,14 +345,24 @@ def write_xlsx_deterministic(frame: pd.DataFrame, path: Path, sheet: str, date_c
     return write_xlsx_sheets({sheet: frame}, path, date_columns, creator)
 
 
-def write_xlsx_sheets(sheets: dict[str, pd.DataFrame], path: Path, date_columns=(),
+def write_tables(tables: dict[str, pd.DataFrame | None], folder: Path) -> None:
+    """Write each table to ``folder/<name>.parquet`` atomically; a table this run did not
+    make (None) is removed, so that none is left from an earlier run."""
+    for name, frame in tables.items():
+        if frame is None:
+            (Path(folder) / f"{name}.parquet").unlink(missing_ok=True)
+        else:
+            write_atomic(frame, Path(folder) / f"{name}.parquet")
+
+
+def write_xlsx_sheets(sheets: dict[str, pd.DataFrame | None], path: Path, date_columns=(),
                       creator: str = "cjm") -> Path:
     """Write several tables as the sheets of one xlsx, as :func:`write_xlsx_deterministic`
-    writes one (sheet names are cut to Excel's 31 characters)."""
+    writes one (sheet names are cut to Excel's 31 characters; a None table has no sheet)."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    for sheet, frame in sheets.items():
+    for sheet, frame in ((s, f) for s, f in sheets.items() if f is not None):
         worksheet = workbook.create_sheet(sheet[:31])
         columns = list(frame.columns)
         worksheet.append([_xlsx_value(worksheet, c) for c in columns])

@@ -219,12 +219,9 @@ def plot_segment_heatmap(traits, names: dict, language: str = "ru", words: dict 
     import matplotlib.pyplot as plt
     import numpy as np
 
-    import pandas as pd
+    from cjm.segment import MISSING, OTHER, default_words
 
-    from cjm.segment import MISSING, OTHER, feature_words
-
-    features = feature_words({"features": {}, "describe": list(traits["feature"].unique())}, pd.DataFrame(), language)
-    features.update(words or {})
+    features = {**default_words(traits["feature"].unique(), language), **(words or {})}
     words = WORDS[language]
     shown = traits[~traits["level"].isin([MISSING, OTHER])].copy()
     shown["rank"] = shown.groupby(["segment", "feature"]).cumcount()
@@ -335,11 +332,12 @@ _add_words(SURVEY_WORDS)
 QUADRANT_COLOURS = {"fix first": PALETTE[3], "keep up": PALETTE[2], "watch": PALETTE[1], "maintain": "#888888"}
 
 
-def format_number(value: float, language: str, digits: int = 0, sign: bool = False) -> str:
-    """``value`` as the reader writes it: a true minus, a decimal comma in Russian."""
+def format_number(value: float, language: str, digits: int = 0, sign: bool = False, grouped: bool = False) -> str:
+    """``value`` as the reader writes it: a true minus, a decimal comma in Russian, and with
+    ``grouped`` thousands spaced (a narrow space in Russian, a comma in English)."""
     value = round(value, digits) or 0.0  # no "−0"
-    text = f"{value:{'+' if sign and value else ''}.{digits}f}".replace("-", "\u2212")  # zero has no sign
-    return text.replace(".", ",") if language == "ru" else text
+    text = f"{value:{'+' if sign and value else ''}{',' if grouped else ''}.{digits}f}".replace("-", "\u2212")
+    return text.translate({ord(","): "\u202f", ord("."): ","}) if language == "ru" else text
 
 
 def _p_value(p: float, language: str) -> str:
@@ -916,7 +914,7 @@ def plot_lost_reasons(reasons, language: str = "ru", top: int = 4) -> Figure:
     shown = reasons.groupby("stage", sort=False).head(top)
     stages = list(dict.fromkeys(shown["stage"]))
     fig, ax = plt.subplots(figsize=(11, 0.32 * len(shown) + 0.35 * len(stages) + 1.6))
-    y, labels, ticks, position = [], [], [], 0.0
+    y, labels, position = [], [], 0.0
     for number, stage in enumerate(stages):
         part = shown[shown["stage"] == stage]
         ax.text(0, position - 0.1, stage, fontweight="bold", va="bottom", ha="left", fontsize="small",

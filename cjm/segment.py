@@ -228,31 +228,31 @@ def _derived(name: str, clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.
     if lacking:
         raise CjmError(f"segmentation feature '{name}' needs {table}.{', '.join(lacking)}, which this "
                        "engagement does not have", "map it in clean.tables, or choose other features")
-    first = deals.drop_duplicates("client_id").set_index("client_id").reindex(index)
-    won = deals[deals["outcome"] == "won"]
     if name == "age":
         return deals["created_at"].max().year - clients["birth_year"].astype(float)
-    if name == "down_payment_share":
-        amount = first["amount"].astype(float)
-        return (first["down_payment"].astype(float) / amount).where(amount > 0).clip(0, 1)
-    if name == "monthly_payment":
-        term = first["term_months"].astype(float)
-        down = first["down_payment"].astype(float).fillna(0) if "down_payment" in first else 0.0
-        return ((first["amount"].astype(float) - down) / term).where(term > 0)
-    if name == "days_to_deal":
+    if name in ("down_payment_share", "monthly_payment", "days_to_deal"):  # of the client's first deal
+        first = deals.drop_duplicates("client_id").set_index("client_id").reindex(index)
+        if name == "down_payment_share":
+            amount = first["amount"].astype(float)
+            return (first["down_payment"].astype(float) / amount).where(amount > 0).clip(0, 1)
+        if name == "monthly_payment":
+            term = first["term_months"].astype(float)
+            down = first["down_payment"].astype(float).fillna(0) if "down_payment" in first else 0.0
+            return ((first["amount"].astype(float) - down) / term).where(term > 0)
         days = (first["closed_at"] - first["created_at"]).dt.total_seconds() / 86400
         return days.where(first["outcome"].eq("won")).clip(lower=0)
     if name == "deals":
         return deals.groupby("client_id").size().reindex(index, fill_value=0).astype(float)
-    if name == "frequency":
-        return won.groupby("client_id").size().reindex(index, fill_value=0).astype(float)
-    if name in ("monetary", "monetary_mean"):
-        return won.groupby("client_id")["amount"].agg("sum" if name == "monetary" else "mean").reindex(
+    if name in ("frequency", "monetary", "monetary_mean"):  # of the won deals
+        won = deals[deals["outcome"] == "won"].groupby("client_id")
+        if name == "frequency":
+            return won.size().reindex(index, fill_value=0).astype(float)
+        return won["amount"].agg("sum" if name == "monetary" else "mean").reindex(
             index, fill_value=0.0 if name == "monetary" else np.nan).astype(float)
     if name in ("recency", "tenure"):
         until = pd.Timestamp(export_date) if export_date else latest_date(deals)
-        at = deals.groupby("client_id")["created_at"].agg("max" if name == "recency" else "min").reindex(index)
-        return (until - at).dt.total_seconds() / 86400
+        return (until - _per_client(deals, "created_at", "max" if name == "recency" else "min", index)
+                ).dt.total_seconds() / 86400
     if name == "capital":
         capital = section.get("capital")
         if not capital:
@@ -705,6 +705,11 @@ def feature_words(section: dict, features: pd.DataFrame, language: str) -> dict[
     return out
 
 
+def default_words(features, language: str) -> dict[str, dict]:
+    """:func:`feature_words` of features that have no params of their own."""
+    return feature_words({"features": {}, "describe": list(features)}, pd.DataFrame(), language)
+
+
 def format_value(value: float, fmt: str, language: str) -> str:
     """A feature's value as a portrait shows it: a share as a percentage; a number with
     digits by its size (0 from 10 on, 1 from 1, 2 below), thousands spaced."""
@@ -715,11 +720,7 @@ def format_value(value: float, fmt: str, language: str) -> str:
     if fmt == "percent":
         return f"{format_number(100 * value, language)}%"
     digits = 0 if abs(value) >= 10 or value == round(value) else 1 if abs(value) >= 1 else 2
-    text = format_number(value, language, digits)
-    whole, _, decimals = text.partition("," if language == "ru" else ".")
-    sign, whole = ("\u2212", whole[1:]) if whole.startswith("\u2212") else ("", whole)
-    grouped = f"{int(whole):,}".replace(",", "\u202f" if language == "ru" else ",")
-    return sign + grouped + (("," if language == "ru" else ".") + decimals if decimals else "")
+    return format_number(value, language, digits, grouped=True)
 
 
 def _shown(trait, words: dict, language: str) -> tuple[str, str]:
@@ -776,8 +777,7 @@ def portraits(traits: pd.DataFrame, labels: pd.Series, language: str, defining=N
         ``portrait`` (the top traits with their numbers), ``top_features``.
     """
     if words is None:
-        words = feature_words({"features": {}, "describe": list(traits["feature"].unique())},
-                              pd.DataFrame(), language)
+        words = default_words(traits["feature"].unique(), language)
     traits = stated(traits, words, language)
     sizes = labels.value_counts()
     rows, seen = [], set()

@@ -888,18 +888,14 @@ def write_survey(result: SurveyResult, paths) -> None:
     """Interim tables for later steps (``nps_by_segment``, ``csat_by_stage``,
     ``survey_drivers``, ``nps_by_months``, ``survey_comments``, ``survey_scores``) and, for the client and
     the survey partner, ``report/sample_plan.xlsx`` and ``report/survey_results.xlsx``."""
-    from cjm.io import write_atomic, write_xlsx_deterministic, write_xlsx_sheets
+    from cjm.io import write_tables, write_xlsx_deterministic, write_xlsx_sheets
 
     paths.interim.mkdir(parents=True, exist_ok=True)
     paths.report.mkdir(parents=True, exist_ok=True)
     write_xlsx_deterministic(result.plan, paths.report / "sample_plan.xlsx", "plan")
     tables = {"nps_by_segment": result.by_segment, "csat_by_stage": result.csat, "survey_drivers": result.drivers,
               "survey_comments": result.comments, "survey_scores": result.scores, "nps_by_months": result.by_months}
-    for name, frame in tables.items():  # a table this run has not made is not left from an earlier one
-        if frame is None:
-            paths.table(name).unlink(missing_ok=True)
-        else:
-            write_atomic(frame, paths.table(name))
+    write_tables(tables, paths.interim)
     if not result.answered:
         (paths.report / "survey_results.xlsx").unlink(missing_ok=True)
         return
@@ -908,5 +904,4 @@ def write_survey(result: SurveyResult, paths) -> None:
               else result.grid.merge(result.drivers, on=["driver", "importance"])}
     sheets.update(own_nps=result.own, by_months=result.by_months)
     sheets.update({f"choice {i + 1}": table.assign(question=q) for i, (q, table) in enumerate(result.choices.items())})
-    write_xlsx_sheets({name: frame for name, frame in sheets.items() if frame is not None},
-                      paths.report / "survey_results.xlsx")
+    write_xlsx_sheets(sheets, paths.report / "survey_results.xlsx")

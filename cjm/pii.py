@@ -56,11 +56,12 @@ _PHONE_CHARS = re.compile(r"^\s*\+?[\d\s\-().\u00a0]+$")
 
 
 def normalize_phone(value: object) -> str | None:
-    """A Belarusian or Russian phone number in E.164, or None when it is not one.
+    """A phone number in E.164, or None when it is not one: Belarusian and Russian ones as
+    they are written at home, any country's with its ``+`` code (libphonenumber checks it).
 
     Accepts ``+375 (29) 123-45-67``, ``80291234567``, ``8 029 123 45 67``,
     ``375291234567``, ``(029) 123-45-67``, ``8-017-222-33-44``, ``+7 916 123-45-67``,
-    ``8 (916) 123-45-67`` and integers such as ``375291234567``.
+    ``8 (916) 123-45-67``, integers such as ``375291234567``, and ``+55 11 98765-4321``.
 
     >>> normalize_phone("8 029 123 45 67"), normalize_phone("8 (916) 123-45-67")
     ('+375291234567', '+79161234567')
@@ -73,7 +74,20 @@ def normalize_phone(value: object) -> str | None:
     if not _PHONE_CHARS.match(text):
         return None
     digits = re.sub(r"\D", "", text)
-    return _phone_from_digits(digits, text.lstrip().startswith("+"))
+    plus = text.lstrip().startswith("+")
+    return _phone_from_digits(digits, plus) or (_international(text) if plus else None)
+
+
+def _international(text: str) -> str | None:
+    """E.164 of a valid number of any country written with its ``+`` code, or None."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) \
+        if phonenumbers.is_valid_number(number) else None
 
 
 # ----------------------------------------------------------------------------- e-mail, documents
@@ -257,12 +271,27 @@ def find_addresses(text: str) -> list[tuple[int, int]]:
     return _spans(_ADDRESS, text)
 
 
+_PLUS_DIGIT = re.compile(r"\+\s?\(?\d")
+
+
+def _with_international(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``found`` with the numbers of other countries written with their ``+`` code, in order."""
+    import phonenumbers
+
+    more = [(m.start, m.end, phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164))
+            for m in phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.VALID)]
+    more = [(s, e, n) for s, e, n in more if not any(s < fe and fs < e for fs, fe, _ in found)]
+    return sorted(found + more) if more else found
+
+
 def find_phones(text: str) -> list[tuple[int, int, str]]:
     """Phones in a text: ``(start, end, e164)`` for each, left to right.
 
     Digit groups separated by a space, dash or parenthesis are joined greedily into
     the longest valid Belarusian or Russian number; groups that make no valid
     number (amounts ``45 600,00``, years, deal numbers ``С-0001234``) are skipped.
+    Numbers of other countries are found where written with their ``+`` code
+    (libphonenumber's matcher, valid numbers only).
 
     >>> find_phones("тел. 8 029 123 45 67, аванс 45 600,00")
     [(5, 20, '+375291234567')]
@@ -289,6 +318,8 @@ def find_phones(text: str) -> list[tuple[int, int, str]]:
                 i = j + 1
             else:
                 i += 1
+    if any(not any(s <= m.start() < e for s, e, _ in found) for m in _PLUS_DIGIT.finditer(text)):
+        found = _with_international(text, found)  # a "+" that no Belarusian or Russian number took
     return found
 
 

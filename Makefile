@@ -16,7 +16,7 @@ PY := .venv/bin/python
 OUT := $(W)outputs/$(E)
 NB := $(OUT)/notebooks
 SECTIONS := $(OUT)/.params
-CJM := $(wildcard cjm/*.py)
+CJM := $(wildcard cjm/*.py cjm/*/*.py)
 # the demo engagements are generated; a client's raw exports are whatever is in raw/
 RAW := $(if $(shell grep -s '^demo:' $(W)params/$(E).yaml),$(W)data/$(E)/raw/.complete,$(shell find $(W)data/$(E)/raw -type f 2>/dev/null))
 STEPS := 01_anonymize 02_clean 03_segment 04_survey 05_interviews 06_funnel 07_cjm
@@ -36,15 +36,15 @@ $(VENV): pyproject.toml
 	.venv/bin/pip install -q -e '.[dev]'
 	touch $@
 
-$(W)data/%/raw/.complete: cjm/demo.py cjm/demo_voice.py | $(VENV)
-	$(PY) -m cjm.demo $*
+$(W)data/%/raw/.complete: $(wildcard demo/*.py) | $(VENV)
+	$(PY) -m demo $*
 
 demo-data: $(W)data/$(E)/raw/.complete  ## generate the demo engagement's raw exports
 
 # One file per params section, rewritten only when its content changes, so a change
 # to one step's params reruns that step and those after it.
-$(SECTIONS)/.split: $(W)params/$(E).yaml cjm/params.py cjm/schemas.py | $(VENV)
-	$(PY) -m cjm.params split $(E)
+$(SECTIONS)/.split: $(W)params/$(E).yaml cjm/core/params.py cjm/core/schemas.py | $(VENV)
+	$(PY) -m cjm.core.params split $(E)
 	touch $@
 $(SECTIONS)/%.yaml: $(SECTIONS)/.split ;
 
@@ -69,13 +69,13 @@ $(NB)/06_funnel.ipynb: notebooks/06_funnel.ipynb $(SECTIONS)/funnel.yaml $(CJM) 
 $(NB)/07_cjm.ipynb: notebooks/07_cjm.ipynb $(SECTIONS)/maps.yaml $(CJM) $(NB)/06_funnel.ipynb
 	$(papermill)
 
-$(OUT)/report/index.html: $(EXECUTED) cjm/report.py cjm/params.py
-	$(PY) -m cjm.report $(E)
+$(OUT)/report/index.html: $(EXECUTED) cjm/present/report.py cjm/core/params.py
+	$(PY) -m cjm.present.report $(E)
 
 report: $(OUT)/report/index.html  ## render the executed notebooks to HTML without code
 
-$(OUT)/.leak-check: $(OUT)/report/index.html $(EXECUTED) cjm/leaks.py
-	$(PY) -m cjm.leaks $(E)
+$(OUT)/.leak-check: $(OUT)/report/index.html $(EXECUTED) cjm/privacy/leaks.py
+	$(PY) -m cjm.privacy.leaks $(E)
 
 test: $(VENV) data/demo/raw/.complete  ## set up, then run the tests (pytest, then nbval on the notebooks)
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests

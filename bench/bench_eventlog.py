@@ -53,12 +53,12 @@ def generate(scale: int, root: Path) -> float:
 
 def run_steps(root: Path) -> dict:
     """01, 02 and 06 on the engagement under ``root``, then the paths of its events alone."""
-    from cjm.anonymize import run_anonymize
-    from cjm.clean import run_clean
-    from cjm.funnel import directly_follows, prepare_log, run_funnel, variants
-    from cjm.io import read_table
-    from cjm.params import load_params
-    from cjm.paths import EngagementPaths
+    from cjm.privacy.anonymize import run_anonymize
+    from cjm.analysis.clean import run_clean
+    from cjm.analysis.funnel import directly_follows, prepare_log, run_funnel, variants
+    from cjm.core.io import read_table
+    from cjm.core.params import load_params
+    from cjm.core.paths import EngagementPaths
 
     params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
     times, results = {}, {}
@@ -83,8 +83,8 @@ def run_reference(root: Path) -> dict:
     import pandas as pd
     import pm4py
 
-    from cjm.io import read_table
-    from cjm.paths import EngagementPaths
+    from cjm.core.io import read_table
+    from cjm.core.paths import EngagementPaths
 
     events = read_table(EngagementPaths(ENGAGEMENT, root), "stage_events", ["deal_id", "stage", "entered_at"])
     t0 = time.perf_counter()

@@ -10,7 +10,7 @@ deals, with the planted mess: out-of-order times, ties, returns, skips, unknown 
 deals without events) and its deals are copied ``scale`` times under fresh deal
 pseudonyms, so x192 is 10.0 million events of 2.2 million deals. Then, in a fresh process,
 each step is timed: reading the two tables (``read``), checking and ordering the log
-(``prepare``: :func:`cjm.funnel.prepare_log`), the funnel, the directly-follows graph with
+(``prepare``: :func:`cjm.analysis.funnel.prepare_log`), the funnel, the directly-follows graph with
 median times (``follows``) and the variants; ``core_s`` is prepare + funnel + follows +
 variants, ``total_s`` adds the reading; ``peak_mb`` is the process's peak resident memory.
 Results are printed as a Markdown table and appended to ``bench/results/funnel.csv``.
@@ -30,10 +30,10 @@ TILED = {"stage_events": ("deal_id",), "deals": ("deal_id", "client_id")}
 
 def run_steps(root: Path) -> dict:
     """The funnel core on the engagement under ``root``; times in seconds, peak in MB."""
-    from cjm.funnel import directly_follows, funnel, prepare_log, variants
-    from cjm.io import read_table
-    from cjm.params import load_params
-    from cjm.paths import EngagementPaths
+    from cjm.analysis.funnel import directly_follows, funnel, prepare_log, variants
+    from cjm.core.io import read_table
+    from cjm.core.params import load_params
+    from cjm.core.paths import EngagementPaths
 
     params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
     times, state = {}, {}

@@ -32,10 +32,10 @@ ENGAGEMENT = "demo"
 
 def run_steps(root: Path) -> dict:
     """01 and 02 on the engagement under ``root``; times in seconds, peaks in MB."""
-    from cjm.anonymize import run_anonymize
-    from cjm.clean import run_clean
-    from cjm.params import load_params
-    from cjm.paths import EngagementPaths
+    from cjm.privacy.anonymize import run_anonymize
+    from cjm.analysis.clean import run_clean
+    from cjm.core.params import load_params
+    from cjm.core.paths import EngagementPaths
 
     params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
     t0 = time.perf_counter()
@@ -71,7 +71,7 @@ def generate(scale: int, root: Path) -> float:
     (root / "params").mkdir(parents=True, exist_ok=True)
     shutil.copy(HERE.parent / "params" / f"{ENGAGEMENT}.yaml", root / "params")
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cjm.demo", ENGAGEMENT, "--scale", str(scale), "--root", str(root)],
+    subprocess.run([sys.executable, "-m", "demo", ENGAGEMENT, "--scale", str(scale), "--root", str(root)],
                    check=True, stdout=subprocess.DEVNULL)
     point_params_at_csv(root)
     return time.perf_counter() - t0
@@ -127,12 +127,12 @@ def measure(script: str, root: Path, scale: int) -> dict:
 
 def prepare_demo(prefix: str, runs: tuple[str, ...]) -> Path:
     """The demo (x1) in a temporary root, put through 01 and 02, then through ``runs``
-    ("module:function" taking params and paths, e.g. "cjm.segment:run_segment"); not timed."""
+    ("module:function" taking params and paths, e.g. "cjm.analysis.segment:run_segment"); not timed."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
     generate(1, root)
     run_intake(root)
-    code = ("import importlib, sys; from pathlib import Path; from cjm.params import load_params; "
-            "from cjm.paths import EngagementPaths; root = Path(sys.argv[1]); "
+    code = ("import importlib, sys; from pathlib import Path; from cjm.core.params import load_params; "
+            "from cjm.core.paths import EngagementPaths; root = Path(sys.argv[1]); "
             f"params, paths = load_params({ENGAGEMENT!r}, root), EngagementPaths({ENGAGEMENT!r}, root)\n"
             "for run in sys.argv[2:]:\n"
             "    module, function = run.split(':')\n"

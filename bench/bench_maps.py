@@ -31,10 +31,10 @@ ONCE = ("stage_funnel", "lost_reasons", "journey_lost_reasons", "stage_touches",
 
 def run_steps(root: Path) -> dict:
     """07 on the engagement under ``root``; times in seconds, peak in MB."""
-    from cjm.journey_map import build_maps, read_inputs
-    from cjm.maps import run_maps
-    from cjm.params import load_params
-    from cjm.paths import EngagementPaths
+    from cjm.analysis.journey_model import build_maps, read_inputs
+    from cjm.present.maps import run_maps
+    from cjm.core.params import load_params
+    from cjm.core.paths import EngagementPaths
 
     params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
     tables = read_inputs(paths)
@@ -48,7 +48,7 @@ def run_steps(root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    prepared = copies_bench("cjm-bench-maps-", ("cjm.segment:run_segment", "cjm.survey:run_survey",
-                                                "cjm.coding:run_coding", "cjm.funnel:run_funnel"),
+    prepared = copies_bench("cjm-bench-maps-", ("cjm.analysis.segment:run_segment", "cjm.analysis.survey:run_survey",
+                                                "cjm.analysis.coding:run_coding", "cjm.analysis.funnel:run_funnel"),
                             tiler(TILED, ONCE), __file__)
     cli("maps", __doc__.splitlines()[0], prepared, run_steps, default_scales=[1, 10, 50])

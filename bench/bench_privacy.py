@@ -34,7 +34,7 @@ from bench_segment import _peak_mb
 
 def free_texts(params, paths) -> list[str]:
     """Distinct values of every free-text column of the engagement's exports."""
-    from cjm.anonymize import read_source
+    from cjm.privacy.anonymize import read_source
 
     texts = set()
     for name, source in params["sources"].items():
@@ -52,10 +52,10 @@ def run_steps(root: Path) -> dict:
     import pii_corpus
     from natasha import Doc
 
-    from cjm.leaks import find_leaks
-    from cjm.params import load_params
-    from cjm.paths import EngagementPaths
-    from cjm.scrub import TextScrubber, _ner
+    from cjm.privacy.leaks import find_leaks
+    from cjm.core.params import load_params
+    from cjm.core.paths import EngagementPaths
+    from cjm.privacy.scrub import TextScrubber, _ner
 
     params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
     corpus = pii_corpus.corpus()

@@ -50,9 +50,9 @@ def run_steps(root: Path) -> dict:
     """The segmentation steps on the engagement under ``root``; times in seconds, peaks in MB."""
     import pandas as pd
 
-    from cjm.params import load_params
-    from cjm.paths import EngagementPaths
-    from cjm.segment import FeatureEncoder, assign, build_features, fit_segments, scan_k
+    from cjm.core.params import load_params
+    from cjm.core.paths import EngagementPaths
+    from cjm.analysis.segment import FeatureEncoder, assign, build_features, fit_segments, scan_k
 
     params = load_params(ENGAGEMENT, root)
     section, seed = params["segment"], params["seed"]

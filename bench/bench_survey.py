@@ -31,10 +31,10 @@ def run_steps(root: Path) -> dict:
     """04 on the engagement under ``root``; times in seconds, peak in MB."""
     import pandas as pd
 
-    from cjm.drivers import key_drivers
-    from cjm.params import load_params
-    from cjm.paths import EngagementPaths
-    from cjm.survey import read_answers, run_survey
+    from cjm.analysis.drivers import key_drivers
+    from cjm.core.params import load_params
+    from cjm.core.paths import EngagementPaths
+    from cjm.analysis.survey import read_answers, run_survey
 
     params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
     section = params["survey"]
@@ -51,6 +51,6 @@ def run_steps(root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    cli("survey", __doc__.splitlines()[0], copies_bench("cjm-bench-survey-", ("cjm.segment:run_segment",), tiler(TILED),
+    cli("survey", __doc__.splitlines()[0], copies_bench("cjm-bench-survey-", ("cjm.analysis.segment:run_segment",), tiler(TILED),
                                                       __file__),
         run_steps, default_scales=[1, 10, 72, 720])

@@ -1,6 +1,6 @@
 """cjm: from a client's raw exports to Customer Journey Maps, reproducibly."""
 
-from cjm.errors import CjmError
+from cjm.core.errors import CjmError
 
 __all__ = ["CjmError"]
 __version__ = "0.1.0"

@@ -6,16 +6,16 @@ import shutil
 import pandas as pd
 import pytest
 
-from cjm import demo
-from cjm.anonymize import anonymize, write_anonymized
-from cjm.clean import clean, read_anonymized, write_clean
-from cjm.coding import run_coding
-from cjm.funnel import run_funnel
-from cjm.maps import run_maps
-from cjm.params import load_params
-from cjm.paths import PROJECT_ROOT, EngagementPaths
-from cjm.segment import run_segment
-from cjm.survey import run_survey
+from demo import engagement as demo
+from cjm.privacy.anonymize import anonymize, write_anonymized
+from cjm.analysis.clean import clean, read_anonymized, write_clean
+from cjm.analysis.coding import run_coding
+from cjm.analysis.funnel import run_funnel
+from cjm.present.maps import run_maps
+from cjm.core.params import load_params
+from cjm.core.paths import PROJECT_ROOT, EngagementPaths
+from cjm.analysis.segment import run_segment
+from cjm.analysis.survey import run_survey
 
 SEED = 2025
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import shapes
 
-from cjm.paths import PROJECT_ROOT
+from cjm.core.paths import PROJECT_ROOT
 
 #: A params example in the README: a yaml block whose first line names its file.
 _EXAMPLE = re.compile(r"```yaml\n# params/([\w-]+)\.yaml\n.*?```", re.S)

@@ -3,11 +3,11 @@
 The corpus imitates what managers and customers of a Belarusian car-leasing company
 write: CRM comments, interview turns, open survey answers and mystery-shopper notes,
 mostly in Russian, some in English. A positive sentence carries one to three planted
-personal values (:class:`Planted`) of the kinds :data:`cjm.scrub.KINDS`; a clean
+personal values (:class:`Planted`) of the kinds :data:`cjm.privacy.scrub.KINDS`; a clean
 sentence carries none but is full of things that look like personal data (towns in any
 case, car models, banks, amounts, dates, deal numbers, words such as «улица», «дом»).
 
->>> from cjm.scrub import TextScrubber
+>>> from cjm.privacy.scrub import TextScrubber
 >>> s = score(corpus(), TextScrubber().scrub)          # doctest: +SKIP
 >>> print(format_scores(s))                            # doctest: +SKIP
 
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 
-from cjm.scrub import KINDS, PLACEHOLDER_TEXT
+from cjm.privacy.scrub import KINDS, PLACEHOLDER_TEXT
 
 SOURCES = ("manager_comment", "interview_turn", "open_answer", "mystery_note")
 CASES = ("nom", "gen", "dat", "acc", "ins", "pre")
@@ -39,7 +39,7 @@ CASES = ("nom", "gen", "dat", "acc", "ins", "pre")
 class Planted:
     """One personal value planted in a sentence.
 
-    kind : one of :data:`cjm.scrub.KINDS`.
+    kind : one of :data:`cjm.privacy.scrub.KINDS`.
     value : the substring as written in the sentence.
     core : what must not survive scrubbing: for names the name words (3+ letters, as
         written, initials excluded); for numbers and ids the digits (and letters) without

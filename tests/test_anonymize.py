@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cjm import anonymize as anon
-from cjm.anonymize import (Pseudonymizer, PersonIndex, birth_cohort, birth_year, k_anonymity,
+from cjm.privacy import anonymize as anon
+from cjm.privacy.anonymize import (Pseudonymizer, PersonIndex, birth_cohort, birth_year, k_anonymity,
                            load_or_create_key, town_and_region)
-from cjm.errors import CjmError
-from cjm.io import read_export
-from cjm.pii import normalize_phone
+from cjm.core.errors import CjmError
+from cjm.core.io import read_export
+from cjm.privacy.pii import normalize_phone
 
 PSEUDONYM = re.compile(r"^[A-Z]-[0-9a-f]{16}$")
 

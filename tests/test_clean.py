@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cjm import clean as cl
-from cjm.clean import FIXED, MISSING, OK, REJECTED
-from cjm.errors import CjmError
-from cjm.schemas import validate
+from cjm.analysis import clean as cl
+from cjm.analysis.clean import FIXED, MISSING, OK, REJECTED
+from cjm.core.errors import CjmError
+from cjm.core.schemas import validate
 
 
 def _s(*values):

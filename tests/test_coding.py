@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cjm import coding as cd
-from cjm.errors import CjmError
+from cjm.analysis import coding as cd
+from cjm.core.errors import CjmError
 
 BOOK = {
     "barrier": {"Много документов": {"stage": "Документы", "patterns": ["документ много", "столько бумага"]}},

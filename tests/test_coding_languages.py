@@ -10,8 +10,8 @@ import pytest
 import simplemma
 import stopwordsiso
 
-from cjm import coding as cd
-from cjm.errors import CjmError
+from cjm.analysis import coding as cd
+from cjm.core.errors import CjmError
 
 BOOK_PT = {
     "pain": {"Não chegou": {"stage": "Entrega", "patterns": ["não chegar"]},

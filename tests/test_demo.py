@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cjm import demo
-from cjm.geo import normalize_town
-from cjm.paths import EngagementPaths
+from demo import engagement as demo
+from cjm.core.geo import normalize_town
+from cjm.core.paths import EngagementPaths
 
 SEED = 2025
 
@@ -268,7 +268,7 @@ def test_bitrix_same_world(native, bitrix):
 
 
 def test_voice_interface(tmp_path, monkeypatch):
-    """generate() hands cjm.demo_voice the won individual clients and merges its truth under "voice"."""
+    """generate() hands demo.voice the won individual clients and merges its truth under "voice"."""
     import importlib.machinery
     import sys
     import types
@@ -280,10 +280,10 @@ def test_voice_interface(tmp_path, monkeypatch):
         assert isinstance(rng, np.random.Generator)
         return {"survey_rows": 3}
 
-    fake = types.ModuleType("cjm.demo_voice")
-    fake.__spec__ = importlib.machinery.ModuleSpec("cjm.demo_voice", None)
+    fake = types.ModuleType("demo.voice")
+    fake.__spec__ = importlib.machinery.ModuleSpec("demo.voice", None)
     fake.generate_voice = generate_voice
-    monkeypatch.setitem(sys.modules, "cjm.demo_voice", fake)
+    monkeypatch.setitem(sys.modules, "demo.voice", fake)
     truth = demo.generate("v", scale=0.05, seed=3, root=tmp_path)
     assert truth["voice"] == {"survey_rows": 3}
     cl = seen["clients"]

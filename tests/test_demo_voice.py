@@ -1,4 +1,4 @@
-"""cjm.demo_voice: survey, interviews and mystery-shopper notes of the demo, and their planted truth."""
+"""demo.voice: survey, interviews and mystery-shopper notes of the demo, and their planted truth."""
 
 import json
 import re
@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cjm import demo_voice as dv
+from demo import voice as dv
 
 SEED = 11
 _SUR = [("Иванов", "Иванова"), ("Кузьмич", "Кузьмич"), ("Петров", "Петрова"), ("Бойко", "Бойко"),
@@ -19,7 +19,7 @@ _FMT = ["+375 ({op}) {a}-{b}-{c}", "80{op}{n}", "375{op}{n}", "8 0{op} {a} {b} {
 
 
 def make_clients(n: int = 8000, seed: int = 0) -> pd.DataFrame:
-    """Synthetic frame with the shape cjm.demo passes to generate_voice."""
+    """Synthetic frame with the shape demo.engagement passes to generate_voice."""
     rng = np.random.default_rng(seed)
     fem = rng.random(n) < 0.4
     rows = []

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from cjm import drivers as dr
-from cjm.errors import CjmError
+from cjm.analysis import drivers as dr
+from cjm.core.errors import CjmError
 
 
 def _r2(y, x) -> float:

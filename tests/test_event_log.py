@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import shapes
 
-from cjm.clean import cases_from_events, clean
-from cjm.funnel import covering_edges, directly_follows, funnel, prepare_log, variants
-from cjm.io import read_export
+from cjm.analysis.clean import cases_from_events, clean
+from cjm.analysis.funnel import covering_edges, directly_follows, funnel, prepare_log, variants
+from cjm.core.io import read_export
 
 STAGES = ["A", "B", "C", "D"]
 DAY0 = pd.Timestamp("2025-01-01")
@@ -184,7 +184,7 @@ def test_cases_end_as_planted(cleaned, generated):
 
 
 def test_case_columns_are_in_the_quality_summary_and_never_dropped_by_01(cleaned):
-    from cjm.params import clean_columns
+    from cjm.core.params import clean_columns
 
     result, raw = cleaned
     amount = result.quality.set_index(["table", "column"]).loc[("deals", "amount")]

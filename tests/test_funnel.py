@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cjm.errors import CjmError
-from cjm.journeys import path_features
-from cjm.funnel import (bottlenecks, directly_follows, funnel, last_actions, lead_flows,
+from cjm.core.errors import CjmError
+from cjm.analysis.journeys import path_features
+from cjm.analysis.funnel import (bottlenecks, directly_follows, funnel, last_actions, lead_flows,
                         lost_reasons, prepare_log, stage_times, stage_touches, time_to_convert,
                         touches_by_stage, variants)
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from cjm.funnel import funnel, lost_reasons, prepare_log
+from cjm.analysis.funnel import funnel, lost_reasons, prepare_log
 
 
 @pytest.fixture(params=["demo_world", "bitrix_world"])

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cjm import clean as cl
-from cjm.anonymize import anonymize, read_source
-from cjm.errors import CjmError
-from cjm.io import read_export
-from cjm.params import load_params, read_yaml, row_id_sources
-from cjm.paths import EngagementPaths
-from cjm.pii import detect_personal_columns
+from cjm.analysis import clean as cl
+from cjm.privacy.anonymize import anonymize, read_source
+from cjm.core.errors import CjmError
+from cjm.core.io import read_export
+from cjm.core.params import load_params, read_yaml, row_id_sources
+from cjm.core.paths import EngagementPaths
+from cjm.privacy.pii import detect_personal_columns
 
 
 def _s(*values):
@@ -227,8 +227,8 @@ def test_a_mapped_column_is_kept_and_an_unmapped_personal_one_dropped_with_its_r
 
 
 def test_02_names_why_a_column_it_needs_was_dropped_in_01(phones, tmp_path):
-    from cjm.anonymize import run_anonymize
-    from cjm.clean import run_clean
+    from cjm.privacy.anonymize import run_anonymize
+    from cjm.analysis.clean import run_clean
 
     _, paths, text = phones
     (paths.root / "params" / "p.yaml").write_text(text.replace("callback: callback", "callback: contact"),

@@ -1,4 +1,4 @@
-"""cjm.io: raw exports read as text, clear errors on bad input, atomic and deterministic writes."""
+"""cjm.core.io: raw exports read as text, clear errors on bad input, atomic and deterministic writes."""
 
 import tempfile
 from datetime import datetime
@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from cjm.errors import CjmError
-from cjm.io import atomic_folder, read_export, require_columns, write_atomic, write_xlsx_deterministic
+from cjm.core.errors import CjmError
+from cjm.core.io import atomic_folder, read_export, require_columns, write_atomic, write_xlsx_deterministic
 
 CP1251_CSV = ("Номер сделки;Сумма, BYN;Аванс;Комментарий\r\n"
               "Д-0001;1\xa0234,56;007;\"Клиент сказал: \"\"дорого\"\"; перезвонить\"\r\n"
@@ -309,7 +309,7 @@ def test_xlsx_round_trip(frame):
 def test_transcripts_read_from_txt_md_and_docx(tmp_path):
     import docx
 
-    from cjm.io import read_transcript
+    from cjm.core.io import read_transcript
 
     lines = ["Интервьюер: Как прошло одобрение?", "Респондент: Долго, ждал неделю."]
     (tmp_path / "a.txt").write_text("\ufeff" + "\n\n".join(lines) + "\n", encoding="utf-8")
@@ -323,7 +323,7 @@ def test_transcripts_read_from_txt_md_and_docx(tmp_path):
 
 
 def test_transcript_in_a_wrong_encoding_or_type_is_one_clear_error(tmp_path):
-    from cjm.io import read_transcript
+    from cjm.core.io import read_transcript
 
     (tmp_path / "b.txt").write_bytes("Респондент: Долго ждал одобрения.".encode("cp1251"))
     with pytest.raises(CjmError, match="b.txt is not in encoding utf-8") as error:

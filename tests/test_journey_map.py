@@ -1,4 +1,4 @@
-"""cjm.journey_map: the journey model from small hand-made tables, with hand-computed cells."""
+"""cjm.analysis.journey_model: the journey model from small hand-made tables, with hand-computed cells."""
 
 import json
 from pathlib import Path
@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cjm.errors import CjmError
-from cjm.journey_map import (TABLES, build_map, build_maps, curve_table, from_dict, from_json, model_table,
+from cjm.core.errors import CjmError
+from cjm.analysis.journey_model import (TABLES, build_map, build_maps, curve_table, from_dict, from_json, model_table,
                              recommendations, to_dict, to_json)
 
 GOLDEN = Path(__file__).parent / "golden" / "journey_model.json"

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from cjm.errors import CjmError
-from cjm.journeys import (PathFeatures, choose_k, find_journeys, fit_classes, journey_names,
+from cjm.core.errors import CjmError
+from cjm.analysis.journeys import (PathFeatures, choose_k, find_journeys, fit_classes, journey_names,
                           journeys_vs_segments)
 
 ENTRY = ["web", "dealer", "office"]

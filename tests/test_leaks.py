@@ -5,10 +5,10 @@ import json
 import pandas as pd
 import pytest
 
-from cjm import leaks
-from cjm.anonymize import read_sources
-from cjm.leaks import PersonalValues, ValueIndex, documents, find_leaks, find_personal, main, raw_personal_values
-from cjm.paths import PROJECT_ROOT
+from cjm.privacy import leaks
+from cjm.privacy.anonymize import read_sources
+from cjm.privacy.leaks import PersonalValues, ValueIndex, documents, find_leaks, find_personal, main, raw_personal_values
+from cjm.core.paths import PROJECT_ROOT
 
 NAME = "Баранов Олег Петрович"
 

@@ -1,4 +1,4 @@
-"""cjm.maps: the renderers, on the small hand-made model of tests/golden/journey_model.json."""
+"""cjm.present.maps: the renderers, on the small hand-made model of tests/golden/journey_model.json."""
 
 import json
 from pathlib import Path
@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from cjm.journey_map import from_dict
-from cjm.maps import A3, layer_coverage, map_summary, render_html, render_poster, save_poster, write_maps_xlsx
+from cjm.analysis.journey_model import from_dict
+from cjm.present.maps import A3, layer_coverage, map_summary, render_html, render_poster, save_poster, write_maps_xlsx
 
 GOLDEN = Path(__file__).parent / "golden" / "journey_model.json"
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cjm.io import read_table
-from cjm.journey_map import from_json, model_table
+from cjm.core.io import read_table
+from cjm.analysis.journey_model import from_json, model_table
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from cjm.narrative import LABELS, TEXTS, say, say_each, table
+from cjm.present.narrative import LABELS, TEXTS, say, say_each, table
 
 
 def test_every_passage_exists_in_both_languages():

@@ -7,9 +7,9 @@ import pytest
 import yaml
 from engagements import readme_params
 
-from cjm.errors import CjmError
-from cjm.params import SECTIONS, load_params, split_sections
-from cjm.paths import PROJECT_ROOT
+from cjm.core.errors import CjmError
+from cjm.core.params import SECTIONS, load_params, split_sections
+from cjm.core.paths import PROJECT_ROOT
 
 
 @pytest.fixture

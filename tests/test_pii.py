@@ -1,4 +1,4 @@
-"""cjm.pii: phone/e-mail/document normalization, text patterns, personal-column detection."""
+"""cjm.privacy.pii: phone/e-mail/document normalization, text patterns, personal-column detection."""
 
 import re
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cjm.pii import (PATTERNS, detect_personal_columns, find_phones, is_full_name, normalize_email,
+from cjm.privacy.pii import (PATTERNS, detect_personal_columns, find_phones, is_full_name, normalize_email,
                      normalize_passport, normalize_personal_number, normalize_phone)
 
 PHONES = [

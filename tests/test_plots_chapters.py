@@ -8,7 +8,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from cjm import plots  # noqa: E402
+from cjm.present import plots  # noqa: E402
 
 NAMES = {1: "Молодые", 2: "Семьи"}
 BY_SEGMENT = pd.DataFrame({"segment": [1, 2], "segment_name": ["Молодые", "Семьи"], "n": [120, 80],

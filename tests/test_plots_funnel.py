@@ -12,9 +12,9 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from cjm import plots  # noqa: E402
-from cjm.funnel import directly_follows, funnel, lead_flows, lost_reasons, prepare_log, stage_times  # noqa: E402
-from cjm.journeys import journeys_vs_segments  # noqa: E402
+from cjm.present import plots  # noqa: E402
+from cjm.analysis.funnel import directly_follows, funnel, lead_flows, lost_reasons, prepare_log, stage_times  # noqa: E402
+from cjm.analysis.journeys import journeys_vs_segments  # noqa: E402
 from test_funnel import STAGES, make_tables  # noqa: E402
 
 

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from cjm import plots  # noqa: E402
+from cjm.present import plots  # noqa: E402
 
 NAMES = {1: "Дороже авто · высокий аванс", 2: "Дешевле авто · низкий аванс", 3: "Регионы"}
 BY_SEGMENT = pd.DataFrame({"segment": [1, 2, 3], "segment_name": [NAMES[1], NAMES[2], NAMES[3]],

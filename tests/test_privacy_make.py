@@ -18,8 +18,8 @@ import pii_corpus
 import pytest
 from PIL import Image
 
-from cjm.demo import generate
-from cjm.paths import PROJECT_ROOT
+from demo.engagement import generate
+from cjm.core.paths import PROJECT_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("privacy")]
 

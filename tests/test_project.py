@@ -8,7 +8,7 @@ import tomllib
 import pytest
 import yaml
 
-from cjm.paths import PROJECT_ROOT
+from cjm.core.paths import PROJECT_ROOT
 
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.ipynb"))
 notebook_params = pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""cjm.report: executed notebooks to client HTML without code, and the contents page."""
+"""cjm.present.report: executed notebooks to client HTML without code, and the contents page."""
 
 import os
 import re
@@ -11,9 +11,9 @@ import pytest
 import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from cjm.errors import CjmError
-from cjm.paths import PROJECT_ROOT, EngagementPaths
-from cjm.report import build_report, render_notebook, write_index
+from cjm.core.errors import CjmError
+from cjm.core.paths import PROJECT_ROOT, EngagementPaths
+from cjm.present.report import build_report, render_notebook, write_index
 
 SECRET_CODE = "segments = fit_the_secret_model(deals)"
 TABLE = pd.DataFrame({"segment": ["Семьи", "Таксопарки"], "clients": [412, 97]}).to_html()
@@ -135,7 +135,7 @@ def test_notebook_that_stopped_with_an_error_is_refused(tmp_path):
 
 
 def test_cli_reports_the_error_and_exits_2():
-    run = subprocess.run([sys.executable, "-m", "cjm.report", "no_such_engagement"],
+    run = subprocess.run([sys.executable, "-m", "cjm.present.report", "no_such_engagement"],
                          capture_output=True, text=True, cwd=PROJECT_ROOT)
     assert run.returncode == 2
     assert run.stderr.startswith("error: no parameters file")
@@ -156,7 +156,7 @@ def test_chapter_keeps_its_figures(tmp_path):
 
 def test_ru_chapters_say_nothing_in_english():
     """Every passage a ru notebook shows is written in Russian (none falls back to English)."""
-    from cjm.narrative import TEXTS
+    from cjm.present.narrative import TEXTS
 
     latin = re.compile(r"\b(the|and|of|is|are|with)\b")
     english = [key for key, text in TEXTS["ru"].items() if latin.search(re.sub(r"`[^`]*`|\{[^}]*\}", "", text))]

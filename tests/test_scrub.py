@@ -1,4 +1,4 @@
-"""cjm.scrub: personal data removed from free text, ordinary CRM words kept."""
+"""cjm.privacy.scrub: personal data removed from free text, ordinary CRM words kept."""
 
 import functools
 import itertools
@@ -10,8 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import pii_corpus
-from cjm.errors import CjmError
-from cjm.scrub import KINDS, PLACEHOLDERS, TextScrubber
+from cjm.core.errors import CjmError
+from cjm.privacy.scrub import KINDS, PLACEHOLDERS, TextScrubber
 
 SCRUB = TextScrubber()
 

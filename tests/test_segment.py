@@ -8,8 +8,8 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 from threadpoolctl import threadpool_limits
 
-from cjm import segment as sg
-from cjm.errors import CjmError
+from cjm.analysis import segment as sg
+from cjm.core.errors import CjmError
 
 SEED = 2025
 ALL_FEATURES = ["age", "amount", "down_payment_share", "term_months", "monthly_payment", "days_to_deal",

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from cjm import segment as sg
-from cjm.io import read_table
+from cjm.analysis import segment as sg
+from cjm.core.io import read_table
 
 PLANTED_K = 7
 

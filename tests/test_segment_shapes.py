@@ -10,11 +10,11 @@ import pytest
 from engagements import make_engagement
 from sklearn.metrics import adjusted_rand_score
 
-from cjm.anonymize import anonymize
-from cjm.clean import clean
-from cjm.params import load_params
-from cjm.paths import EngagementPaths
-from cjm.segment import segment
+from cjm.privacy.anonymize import anonymize
+from cjm.analysis.clean import clean
+from cjm.core.params import load_params
+from cjm.core.paths import EngagementPaths
+from cjm.analysis.segment import segment
 
 
 def _segmented(tmp_path, name, n_segments):

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from engagements import make_engagement
 
-from cjm.paths import PROJECT_ROOT
+from cjm.core.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cjm import demo_voice as dv
-from cjm import survey as sv
-from cjm.errors import CjmError
+from demo import voice as dv
+from cjm.analysis import survey as sv
+from cjm.core.errors import CjmError
 
 
 def test_sample_size_matches_the_common_calculators():

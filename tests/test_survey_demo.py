@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from cjm.io import read_table
+from cjm.core.io import read_table
 
 
 @pytest.fixture(params=["demo_world", "bitrix_world"])
@@ -102,9 +102,9 @@ def by_segment_population(paths) -> int:
 
 
 def test_before_the_survey_comes_in_only_the_plan_is_made(demo_world, tmp_path):
-    from cjm.params import default_section
-    from cjm.paths import EngagementPaths
-    from cjm.survey import findings, run_survey
+    from cjm.core.params import default_section
+    from cjm.core.paths import EngagementPaths
+    from cjm.analysis.survey import findings, run_survey
 
     demo_world.segmented
     paths = EngagementPaths("early", tmp_path)
@@ -120,8 +120,8 @@ def test_before_the_survey_comes_in_only_the_plan_is_made(demo_world, tmp_path):
 
 
 def test_every_passage_of_the_chapter_is_filled_by_the_findings(demo_world):
-    from cjm.narrative import TEXTS
-    from cjm.survey import findings
+    from cjm.present.narrative import TEXTS
+    from cjm.analysis.survey import findings
 
     facts = findings(demo_world.surveyed, demo_world.params["survey"])
     assert (facts["own_direction"], facts["months_direction"]) == ("lower", "lower")

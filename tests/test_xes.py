@@ -1,4 +1,4 @@
-"""cjm.xes: XES event logs read as text, one row per event, in blocks, checked against pm4py."""
+"""cjm.core.xes: XES event logs read as text, one row per event, in blocks, checked against pm4py."""
 
 import gzip
 import random
@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cjm import xes
-from cjm.errors import CjmError
-from cjm.xes import is_xes, read_xes_chunks
+from cjm.core import xes
+from cjm.core.errors import CjmError
+from cjm.core.xes import is_xes, read_xes_chunks
 
 NAMESPACE = ' xmlns="http://www.xes-standard.org/"'
 

@@ -33,7 +33,7 @@ from sklearn.metrics import (adjusted_rand_score, calinski_harabasz_score, davie
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from cjm.errors import CjmError
+from cjm.core.errors import CjmError
 
 #: Features the builder derives per client: name -> (kind, whether to take the logarithm).
 DERIVED = {
@@ -713,7 +713,7 @@ def default_words(features, language: str) -> dict[str, dict]:
 def format_value(value: float, fmt: str, language: str) -> str:
     """A feature's value as a portrait shows it: a share as a percentage; a number with
     digits by its size (0 from 10 on, 1 from 1, 2 below), thousands spaced."""
-    from cjm.plots import format_number
+    from cjm.present.plots import format_number
 
     if pd.isna(value):
         return "—"
@@ -965,7 +965,7 @@ def write_segments(result: SegmentResult, paths) -> None:
     """``interim/segments.parquet`` (client_id, segment, segment_name),
     ``interim/segment_profiles.parquet``, ``interim/segment_model.pickle`` and
     ``report/segment_profiles.xlsx``, each written whole or not at all."""
-    from cjm.io import write_atomic, write_xlsx_deterministic
+    from cjm.core.io import write_atomic, write_xlsx_deterministic
 
     labels = result.labels.rename_axis("client_id").reset_index()
     labels["segment_name"] = labels["segment"].map(result.model.names).astype("str")
@@ -997,7 +997,7 @@ def run_segment(params: dict, paths) -> SegmentResult | None:
     """03 end to end: read the in-scope tables, segment, write the outputs. Without a
     ``segment`` section in the params there are no segments (None), and segments of an
     earlier run are removed, so later steps do not read them."""
-    from cjm.io import read_table
+    from cjm.core.io import read_table
 
     if not params.get("segment"):
         for name in OUTPUTS:

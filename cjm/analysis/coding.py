@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import pandas as pd
 from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES as _SIMPLEMMA_LANGUAGES
 
-from cjm.errors import CjmError
+from cjm.core.errors import CjmError
 
 #: Text languages the coding can lemmatize: ``ru`` (pymorphy3) and simplemma's (ISO 639 codes).
 SUPPORTED_LANGUAGES = frozenset({"ru"}) | frozenset(_SIMPLEMMA_LANGUAGES)
@@ -145,7 +145,7 @@ def lemma(word: str, language: str = "ru") -> str:
     """The normal form of a word in the text ``language``, lower-cased: pymorphy3's for a Russian
     word (``ё`` as ``е``; a word without Cyrillic letters is only lower-cased), simplemma's otherwise."""
     if language == "ru":
-        from cjm.pii import morph
+        from cjm.privacy.pii import morph
 
         low = word.lower().replace("ё", "е")
         if not re.search("[а-я]", low):
@@ -607,7 +607,7 @@ def emotion_by_stage(fragments: pd.DataFrame, stages: list[str]) -> pd.DataFrame
 @functools.lru_cache(maxsize=200_000)
 def _noun(word: str) -> str | None:
     """The lemma of ``word`` if it is a noun of three letters or more, else None."""
-    from cjm.pii import morph
+    from cjm.privacy.pii import morph
 
     if len(word) < 3 or not re.fullmatch("[а-яё]+", word):
         return None
@@ -767,8 +767,8 @@ def code_sources(texts: pd.DataFrame, codes: list[Code], stages: list[str], segm
 def run_coding(params: dict, paths) -> CodingResult:
     """05 end to end: read the interviews, open answers and observations present, code them in
     the text language (``text_language``, else ``language``), write the outputs."""
-    from cjm.io import read_table
-    from cjm.params import default_section
+    from cjm.core.io import read_table
+    from cjm.core.params import default_section
 
     section = params.get("interviews") or default_section("interviews")
     stages = params.get("journey_stages") or params["stages"]
@@ -796,7 +796,7 @@ def run_coding(params: dict, paths) -> CodingResult:
 def write_coding(result: CodingResult, paths) -> None:
     """``interim/coded_fragments``, ``touchpoints``, ``stage_emotions``, ``code_quotes`` for 07,
     and ``report/voice_of_customer.xlsx`` (a sheet per table) for the client."""
-    from cjm.io import write_atomic, write_xlsx_sheets
+    from cjm.core.io import write_atomic, write_xlsx_sheets
 
     paths.interim.mkdir(parents=True, exist_ok=True)
     paths.report.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from cjm.errors import CjmError
+from cjm.core.errors import CjmError
 
 #: More drivers than this make the 2^p subsets of the decomposition slow.
 MAX_DRIVERS = 14

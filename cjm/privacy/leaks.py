@@ -7,7 +7,7 @@ searched for
   deal numbers, manager names), names, phones, e-mails, documents, birth dates and
   street addresses, as the params declare them (plus the columns 01_anonymize finds
   personal by content);
-- personal-data patterns (:mod:`cjm.pii`): phones, e-mails, passports, personal
+- personal-data patterns (:mod:`cjm.privacy.pii`): phones, e-mails, passports, personal
   identification numbers.
 
 Pseudonyms (``C-`` + 16 hex) and placeholders (``[имя]``, ``[телефон]`` ...) are not
@@ -15,7 +15,7 @@ leaks. ``raw/`` and ``private/`` are never scanned. Values are compared casefold
 word by word (punctuation and spacing do not matter): a value matches only as a
 whole run of words on one line, so the surname ``Баранов`` of a full name is not
 found in ``Барановичи`` nor alone; birth dates are found only where a text has a date.
-Images, and files of unknown types that are not text, are not read (the summary names them). Run ``python -m cjm.leaks ENGAGEMENT`` (the last step of
+Images, and files of unknown types that are not text, are not read (the summary names them). Run ``python -m cjm.privacy.leaks ENGAGEMENT`` (the last step of
 ``make all``): it exits 1 on finds and 0 with a stamp file ``outputs/<e>/.leak-check``.
 """
 
@@ -39,13 +39,13 @@ import pandas as pd
 from pypdf.errors import PyPdfError
 from tqdm.auto import tqdm
 
-from cjm.anonymize import BIRTH_DATE_FORMATS, personal_by_content, read_sources
-from cjm.errors import CjmError
-from cjm.io import write_atomic
-from cjm.params import clean_columns, load_params
-from cjm.paths import WORKSPACE, EngagementPaths
-from cjm.pii import FINDERS, find_phones, normalize_email, normalize_passport, normalize_personal_number, normalize_phone
-from cjm.scrub import PLACEHOLDERS
+from cjm.privacy.anonymize import BIRTH_DATE_FORMATS, personal_by_content, read_sources
+from cjm.core.errors import CjmError
+from cjm.core.io import write_atomic
+from cjm.core.params import clean_columns, load_params
+from cjm.core.paths import WORKSPACE, EngagementPaths
+from cjm.privacy.pii import FINDERS, find_phones, normalize_email, normalize_passport, normalize_personal_number, normalize_phone
+from cjm.privacy.scrub import PLACEHOLDERS
 
 #: Columns of :func:`find_leaks`.
 COLUMNS = ["file", "kind", "column_or_line", "excerpt"]
@@ -69,7 +69,7 @@ KNOWN_SUFFIXES = TABLE_SUFFIXES | {".ipynb", ".json", ".html", ".htm", ".svg", "
 BINARY_MIMES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 #: Name of the stamp written when the check passes.
 STAMP = ".leak-check"
-#: Pattern kinds (:data:`cjm.pii.FINDERS`): phones, e-mails, handles, addresses, documents, cards ...
+#: Pattern kinds (:data:`cjm.privacy.pii.FINDERS`): phones, e-mails, handles, addresses, documents, cards ...
 PATTERN_KINDS = tuple(FINDERS)
 
 _WORD = re.compile(r"\w+")
@@ -84,7 +84,7 @@ _STYLE = re.compile(r"<style\b.*?</style>", re.DOTALL | re.IGNORECASE)
 _SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL | re.IGNORECASE)
 #: SVG tags hold geometry (path data that reads as phone numbers); text is in text nodes and comments.
 _TAG = re.compile(r"<(?!!--)[^>]*>")
-#: Nine digits at least, possibly separated: the only texts :func:`cjm.pii.find_phones` can match.
+#: Nine digits at least, possibly separated: the only texts :func:`cjm.privacy.pii.find_phones` can match.
 _PHONE_LIKE = re.compile(r"\d(?:[ \u00a0\-()+]*\d){8}")
 _PATRONYMIC = re.compile(r"(?:ич|вна|чна)$")
 
@@ -328,9 +328,9 @@ def raw_personal_values(params: dict, frames: dict[str, pd.DataFrame]) -> Person
     Parameters
     ----------
     params : dict
-        Validated engagement parameters (:func:`cjm.params.load_params`).
+        Validated engagement parameters (:func:`cjm.core.params.load_params`).
     frames : dict of DataFrame
-        The raw exports (:func:`cjm.anonymize.read_sources`).
+        The raw exports (:func:`cjm.privacy.anonymize.read_sources`).
 
     Returns
     -------
@@ -704,8 +704,8 @@ class _CleanFiles:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m cjm.leaks ENGAGEMENT``: 0 and a stamp when clean, 1 on finds, 2 on an error."""
-    ap = argparse.ArgumentParser(prog="python -m cjm.leaks", description=__doc__.splitlines()[0])
+    """``python -m cjm.privacy.leaks ENGAGEMENT``: 0 and a stamp when clean, 1 on finds, 2 on an error."""
+    ap = argparse.ArgumentParser(prog="python -m cjm.privacy.leaks", description=__doc__.splitlines()[0])
     ap.add_argument("engagement")
     ap.add_argument("--root", type=Path, default=WORKSPACE)
     args = ap.parse_args(argv)
@@ -738,7 +738,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":  # run as cjm.leaks, so that the cache pickles cjm.leaks.PersonalValues
-    from cjm.leaks import main as _main
+if __name__ == "__main__":  # run as cjm.privacy.leaks, so that the cache pickles cjm.privacy.leaks.PersonalValues
+    from cjm.privacy.leaks import main as _main
 
     sys.exit(_main())

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from cjm.errors import CjmError
+from cjm.core.errors import CjmError
 
 #: Smoothing added to the counts of each class (a weak Dirichlet/Beta prior).
 PRIOR = 0.5
@@ -62,7 +62,7 @@ def path_features(log, touches: pd.DataFrame | None, client: str = "client_id", 
 
     Parameters
     ----------
-    log : cjm.funnel.StageLog
+    log : cjm.analysis.funnel.StageLog
         Its cases need ``client`` and ``channel`` (the entry channel) and ``created_at``.
     touches : DataFrame, optional
         ``deal_id``, ``channel``: contacts of the cases.

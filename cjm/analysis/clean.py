@@ -1,7 +1,7 @@
 """02_clean: anonymized exports -> typed, deduplicated canonical tables, scoped.
 
 The column maps of ``clean.tables`` in the params put each anonymized source onto a
-canonical table (:mod:`cjm.schemas`): columns renamed, values mapped, types parsed,
+canonical table (:mod:`cjm.core.schemas`): columns renamed, values mapped, types parsed,
 duplicates removed. The ``clean.scope`` rules then set clients aside in order (the
 first rule a client or any of its deals matches wins); nothing is dropped: each side
 group keeps tables of its own, and the exclusion waterfall counts them.
@@ -22,12 +22,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cjm import schemas
-from cjm.errors import CjmError
-from cjm.geo import normalize_town, region_of
-from cjm.io import atomic_folder, require_columns
-from cjm.paths import EngagementPaths
-from cjm.schemas import ROW_ID
+from cjm.core import schemas
+from cjm.core.errors import CjmError
+from cjm.core.geo import normalize_town, region_of
+from cjm.core.io import atomic_folder, require_columns
+from cjm.core.paths import EngagementPaths
+from cjm.core.schemas import ROW_ID
 
 IN_SCOPE = "in_scope"
 NO_CLIENT = "no_client"
@@ -217,7 +217,7 @@ def unify_labels(values: pd.Series, mapping: dict | None = None) -> tuple[pd.Ser
 def parse_towns(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Towns in any spelling (``г.Минск``, ``Minsk``, ``Гомель ``) -> canonical names.
 
-    A town :mod:`cjm.geo` does not know keeps its written form and counts as REJECTED
+    A town :mod:`cjm.core.geo` does not know keeps its written form and counts as REJECTED
     (unrecognized), so the quality summary shows it.
     """
     def parse(text):
@@ -230,7 +230,7 @@ def parse_towns(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 
 def parse_column(values: pd.Series, kind: str, mapping: dict | None = None,
                  date_format: str | None = None, info: dict | None = None) -> tuple[pd.Series, np.ndarray]:
-    """Parse one column by its schema kind (see :mod:`cjm.schemas`); ``info`` as
+    """Parse one column by its schema kind (see :mod:`cjm.core.schemas`); ``info`` as
     :func:`parse_dates` fills it."""
     if mapping and kind not in ("category", "outcome"):
         values, _ = unify_labels(values, mapping)
@@ -355,7 +355,7 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     Parameters
     ----------
     name : str
-        Canonical table (a key of :data:`cjm.schemas.TABLES`).
+        Canonical table (a key of :data:`cjm.core.schemas.TABLES`).
     spec : dict
         Its ``clean.tables.<name>`` params: ``source``, ``columns`` (canonical ->
         source column), optional ``values``, ``constants`` (canonical column -> one value
@@ -846,7 +846,7 @@ class AnonymizedSources(Mapping):
     def dropped(self, name: str) -> dict[str, dict]:
         """Columns of source ``name`` that 01 dropped: column -> ``detail`` (why) and
         ``fix`` (what to declare if the column is needed)."""
-        from cjm.anonymize import FOUND_BY_CONTENT, TREATMENTS
+        from cjm.privacy.anonymize import FOUND_BY_CONTENT, TREATMENTS
 
         path = self.folder / TREATMENTS
         if not path.exists():

@@ -2,7 +2,7 @@
 
 Raw exports are read as text (every cell a string, blanks as missing) so that nothing
 is lost before 02_clean parses types. Problems a consultant meets (missing or empty
-file, wrong encoding, wrong delimiter) raise :class:`~cjm.errors.CjmError` naming
+file, wrong encoding, wrong delimiter) raise :class:`~cjm.core.errors.CjmError` naming
 the file and the parameter to set.
 """
 
@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cjm.errors import CjmError
-from cjm.xes import is_xes, read_xes_chunks
+from cjm.core.errors import CjmError
+from cjm.core.xes import is_xes, read_xes_chunks
 
 _DELIMITERS = (";", ",", "\t", "|")
 #: ``sep`` of a file whose columns are separated by runs of spaces or tabs.
@@ -62,7 +62,7 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format",
     ----------
     path : Path
         The file, ``.csv``/``.txt``/``.tsv``, ``.xlsx``, or an event log ``.xes``/``.xes.gz``
-        (:mod:`cjm.xes`: one row per event, trace attributes as ``case:<key>``).
+        (:mod:`cjm.core.xes`: one row per event, trace attributes as ``case:<key>``).
     fmt : dict, optional
         ``encoding`` and ``sep`` of a CSV (each guessed from the file's first 64 KiB when
         not given: utf-16 by its BOM, else utf-8 if it decodes, else cp1251; the one of

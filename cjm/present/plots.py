@@ -136,7 +136,7 @@ def plot_waterfall(waterfall, language: str = "ru") -> Figure:
     ----------
     waterfall : DataFrame
         ``rule``, ``label``, ``clients``, ``deals``, ``clients_left`` (as
-        :func:`cjm.clean.exclusion_waterfall` returns it).
+        :func:`cjm.analysis.clean.exclusion_waterfall` returns it).
     language : {"ru", "en"}
 
     Returns
@@ -176,7 +176,7 @@ def plot_k_scan(scan, recommended: int, language: str = "ru") -> Figure:
     Parameters
     ----------
     scan : DataFrame
-        As :func:`cjm.segment.scan_k` returns it.
+        As :func:`cjm.analysis.segment.scan_k` returns it.
     recommended : int
     language : {"ru", "en"}
     """
@@ -206,12 +206,12 @@ def plot_segment_heatmap(traits, names: dict, language: str = "ru", words: dict 
     Parameters
     ----------
     traits : DataFrame
-        As :func:`cjm.segment.describe_segments` returns it.
+        As :func:`cjm.analysis.segment.describe_segments` returns it.
     names : dict
         Segment number -> name.
     language : {"ru", "en"}
     words : dict, optional
-        Feature -> its words (:func:`cjm.segment.feature_words`), for the labels.
+        Feature -> its words (:func:`cjm.analysis.segment.feature_words`), for the labels.
     max_levels : int
         Categories show their most frequent levels, at most this many, and only those
         on which some segment differs (|effect| of 0.3 or more).
@@ -219,7 +219,7 @@ def plot_segment_heatmap(traits, names: dict, language: str = "ru", words: dict 
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from cjm.segment import MISSING, OTHER, default_words
+    from cjm.analysis.segment import MISSING, OTHER, default_words
 
     features = {**default_words(traits["feature"].unique(), language), **(words or {})}
     words = WORDS[language]
@@ -253,7 +253,7 @@ def plot_segment_projection(encoded, labels, names: dict, language: str = "ru", 
     Parameters
     ----------
     encoded : ndarray
-        The defining features on one scale (:class:`cjm.segment.FeatureEncoder`).
+        The defining features on one scale (:class:`cjm.analysis.segment.FeatureEncoder`).
     labels : Series
         Segment of each row of ``encoded``.
     names : dict
@@ -341,9 +341,9 @@ def format_number(value: float, language: str, digits: int = 0, sign: bool = Fal
 
 
 def _p_value(p: float, language: str) -> str:
-    """"; p = 0.012" as the reader writes it (:func:`cjm.narrative.p_text`, a decimal comma
+    """"; p = 0.012" as the reader writes it (:func:`cjm.present.narrative.p_text`, a decimal comma
     in Russian), or nothing for a missing p."""
-    from cjm.narrative import p_text  # narrative imports this module
+    from cjm.present.narrative import p_text  # narrative imports this module
 
     if p != p:
         return ""
@@ -431,7 +431,7 @@ def plot_nps_by_segment(by_segment, overall, language: str = "ru") -> Figure:
     by_segment : DataFrame
         One row per segment: ``segment`` (number), ``segment_name``, ``n`` (respondents),
         ``nps``, ``ci_low``, ``ci_high`` (points, -100..100), as
-        :func:`cjm.survey.analyse_survey` returns it (``SurveyResult.by_segment``).
+        :func:`cjm.analysis.survey.analyse_survey` returns it (``SurveyResult.by_segment``).
     overall : DataFrame
         ``estimate``, ``nps``: the rows "population (weighted by segment size)" and, when
         known, "client's own NPS" are drawn as vertical lines, their values in the legend.
@@ -481,10 +481,10 @@ def plot_nps_by_months(by_months, trend: dict, own_nps: float | None = None, lan
     by_months : DataFrame
         One row per band, in order: ``band`` (e.g. "0-5", "24+"), ``n`` (respondents),
         ``nps``, ``ci_low``, ``ci_high`` (points; NaN for a band without answers), as
-        :func:`cjm.survey.nps_by_months` returns it.
+        :func:`cjm.analysis.survey.nps_by_months` returns it.
     trend : dict
         ``per_year`` (points a year), ``ci_low``, ``ci_high`` (points a month) and ``p_value``,
-        as :func:`cjm.survey.nps_trend` returns it; written in the legend.
+        as :func:`cjm.analysis.survey.nps_trend` returns it; written in the legend.
     own_nps : float, optional
         The company's own NPS, drawn as a horizontal line when given.
     language : {"ru", "en"}
@@ -586,7 +586,7 @@ def plot_importance_performance(grid, language: str = "ru") -> Figure:
         One row per stage: ``driver`` (stage name), ``importance`` (share of the explained
         variance, 0..1, summing to 1), ``performance`` (mean CSAT), ``quadrant`` (one of
         "fix first", "keep up", "watch", "maintain"), as
-        :func:`cjm.drivers.importance_performance` returns it.
+        :func:`cjm.analysis.drivers.importance_performance` returns it.
     language : {"ru", "en"}
 
     Returns
@@ -684,7 +684,7 @@ def plot_choice_shares(shares, names: dict, language: str = "ru", title: str | N
     ----------
     shares : DataFrame
         Long: ``option``, ``segment`` ("all" or the segment number as text), ``share``
-        (0..1), as :func:`cjm.survey.choice_shares` returns it; options keep their order.
+        (0..1), as :func:`cjm.analysis.survey.choice_shares` returns it; options keep their order.
     names : dict
         Segment number -> name.
     language : {"ru", "en"}
@@ -713,7 +713,7 @@ def plot_csat_by_segment(csat, names: dict, language: str = "ru", satisfied_from
     csat : DataFrame
         Long: ``stage`` (in journey order), ``segment`` ("all" or the segment number as
         text), ``mean``, ``satisfied`` (share of ratings of ``satisfied_from`` or more), as
-        :func:`cjm.survey.csat_summary` returns it.
+        :func:`cjm.analysis.survey.csat_summary` returns it.
     names : dict
         Segment number -> name.
     language : {"ru", "en"}
@@ -757,7 +757,7 @@ def plot_emotion_curve(emotions, language: str = "ru") -> Figure:
     ----------
     emotions : DataFrame
         ``stage`` (in journey order), ``score`` (-1..1), ``fragments``, as
-        :func:`cjm.coding.emotion_by_stage` returns it.
+        :func:`cjm.analysis.coding.emotion_by_stage` returns it.
     """
     import textwrap
 
@@ -790,7 +790,7 @@ def plot_codes_by_segment(by_segment, names: dict, language: str = "ru", top: in
     ----------
     by_segment : DataFrame
         ``code``, ``segment`` ("all" or the segment as text), ``share``, ``documents``, as
-        :func:`cjm.coding.code_by_segment` returns it.
+        :func:`cjm.analysis.coding.code_by_segment` returns it.
     """
     words = VOICE_WORDS[language]
     overall = by_segment[by_segment["segment"] == "all"].nlargest(top, "documents")
@@ -867,7 +867,7 @@ def plot_funnel(stage_funnel, language: str = "ru") -> Figure:
     Parameters
     ----------
     stage_funnel : DataFrame
-        :func:`cjm.funnel.funnel` with ``median_days`` (one row per stage, in order).
+        :func:`cjm.analysis.funnel.funnel` with ``median_days`` (one row per stage, in order).
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -906,7 +906,7 @@ def plot_lost_reasons(reasons, language: str = "ru", top: int = 4) -> Figure:
     Parameters
     ----------
     reasons : DataFrame
-        :func:`cjm.funnel.lost_reasons` (``stage``, ``reason``, ``cases``, ``share``).
+        :func:`cjm.analysis.funnel.lost_reasons` (``stage``, ``reason``, ``cases``, ``share``).
     """
     import matplotlib.pyplot as plt
 
@@ -946,10 +946,10 @@ def plot_process_map(follows, stage_funnel, language: str = "ru", min_share: flo
     Parameters
     ----------
     follows : DataFrame
-        :func:`cjm.funnel.directly_follows` (``source``, ``target``, ``cases``,
+        :func:`cjm.analysis.funnel.directly_follows` (``source``, ``target``, ``cases``,
         ``median_days``, ``kind``).
     stage_funnel : DataFrame
-        :func:`cjm.funnel.funnel`, for the stages' order and their losses.
+        :func:`cjm.analysis.funnel.funnel`, for the stages' order and their losses.
     min_share : float
         Moves rarer than this share of all moves are not drawn.
     """
@@ -1040,20 +1040,20 @@ def _layers(follows) -> dict[str, int]:
 
 def plot_process_graph(follows, language: str = "ru", coverage: float = 0.9) -> Figure:
     """The directly-follows graph of many activities (an event log's): the most frequent
-    transitions covering ``coverage`` of all (:func:`cjm.funnel.covering_edges`) as arrows,
+    transitions covering ``coverage`` of all (:func:`cjm.analysis.funnel.covering_edges`) as arrows,
     width by frequency; activities in columns (:func:`_layers`), a column's activities
     stacked by where their predecessors are; arrows back to earlier columns curved.
 
     Parameters
     ----------
     follows : DataFrame
-        :func:`cjm.funnel.directly_follows` (``source``, ``target``, ``cases``, ``kind``).
+        :func:`cjm.analysis.funnel.directly_follows` (``source``, ``target``, ``cases``, ``kind``).
     """
     import matplotlib.pyplot as plt
     import numpy as np
     from matplotlib.patches import FancyArrowPatch
 
-    from cjm.funnel import covering_edges
+    from cjm.analysis.funnel import covering_edges
 
     words = WORDS[language]
     kept, left = covering_edges(follows, coverage)
@@ -1120,7 +1120,7 @@ def plot_lead_sankey(flows, stages: list[str], language: str = "ru") -> Figure:
     Parameters
     ----------
     flows : DataFrame
-        :func:`cjm.funnel.lead_flows` (``source``, ``target``, ``cases``, ``step``).
+        :func:`cjm.analysis.funnel.lead_flows` (``source``, ``target``, ``cases``, ``step``).
     stages : list of str
         The stages in order.
     """
@@ -1186,7 +1186,7 @@ def plot_journeys_by_segment(cross, journey_names: dict, segment_names: dict, la
     ----------
     cross : DataFrame
         Clients by segment (rows) and journey (columns), as
-        :func:`cjm.journeys.journeys_vs_segments` returns it.
+        :func:`cjm.analysis.journeys.journeys_vs_segments` returns it.
     """
     words = WORDS[language]
     counts = cross.T
@@ -1217,7 +1217,7 @@ def plot_journey_emotions(curves, titles: dict, stages: list[str], language: str
     Parameters
     ----------
     curves : DataFrame
-        :func:`cjm.journey_map.curve_table` (``journey``, ``curve``, ``stage``, ``score``,
+        :func:`cjm.analysis.journey_model.curve_table` (``journey``, ``curve``, ``stage``, ``score``,
         ``fragments``).
     titles : dict
         Journey -> the map's title.

@@ -1,10 +1,10 @@
 """Engagement parameters: ``params/<engagement>.yaml``, validated on load.
 
-A wrong key or type stops the run with a :class:`~cjm.errors.CjmError` naming the
+A wrong key or type stops the run with a :class:`~cjm.core.errors.CjmError` naming the
 file, the key and what is expected. The file has shared keys (language, stages,
 sources, seed) and a section per notebook (``anonymize``, ``clean``, ...).
 
-``python -m cjm.params split ENGAGEMENT`` writes one file per notebook section under
+``python -m cjm.core.params split ENGAGEMENT`` writes one file per notebook section under
 ``outputs/<engagement>/.params/``, rewriting only those whose content changed, so
 that Make reruns only the steps whose parameters changed.
 """
@@ -19,9 +19,9 @@ from typing import Any
 
 import yaml
 
-from cjm.errors import CjmError
-from cjm.schemas import KEYS, TABLES
-from cjm.paths import EngagementPaths
+from cjm.core.errors import CjmError
+from cjm.core.schemas import KEYS, TABLES
+from cjm.core.paths import EngagementPaths
 
 
 class _Loader(yaml.SafeLoader):
@@ -425,7 +425,7 @@ def _check_consistency(params: dict, path: Path) -> None:
         raise CjmError(f"{path}: key 'won_stage' is {params['won_stage']!r}",
                        "expected one of the names listed under 'stages'")
     if "text_language" in params:
-        from cjm.coding import check_language
+        from cjm.analysis.coding import check_language
 
         try:
             check_language(params["text_language"])
@@ -505,7 +505,7 @@ def _check_survey(section: dict | None, path: Path) -> None:
 def _check_journey_stages(params: dict, path: Path) -> None:
     """Stages named by the survey's CSAT questions, the codebook and the funnel's stage
     mapping must be journey stages (and the mapping's keys CRM stages)."""
-    from cjm.coding import read_codebook
+    from cjm.analysis.coding import read_codebook
 
     journey = params.get("journey_stages")
     if journey is None:
@@ -591,9 +591,9 @@ def split_sections(engagement: str, root: Path | None = None) -> list[str]:
     return changed
 
 
-if __name__ == "__main__":  # python -m cjm.params split ENGAGEMENT
+if __name__ == "__main__":  # python -m cjm.core.params split ENGAGEMENT
     if len(sys.argv) != 3 or sys.argv[1] != "split":
-        sys.exit("usage: python -m cjm.params split ENGAGEMENT")
+        sys.exit("usage: python -m cjm.core.params split ENGAGEMENT")
     try:
         split_sections(sys.argv[2])
     except CjmError as err:

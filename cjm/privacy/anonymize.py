@@ -17,7 +17,7 @@ content and dropped when they hold personal data:
 - columns that ``clean.tables`` maps are kept whatever their content (the consultant
   has said what they are); other undeclared columns are dropped when their content is
   personal, each with its reason;
-- free text and interview transcripts are scrubbed (:class:`cjm.scrub.TextScrubber`);
+- free text and interview transcripts are scrubbed (:class:`cjm.privacy.scrub.TextScrubber`);
 - a k-anonymity report shows how identifying the remaining quasi-identifiers are.
 
 Everything is written to ``data/<engagement>/interim/anonymized/`` at once, or not at all.
@@ -35,14 +35,14 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from cjm.errors import CjmError
-from cjm.geo import normalize_town, region_of, town_from_address
-from cjm.io import atomic_folder, read_export, read_export_chunks, read_transcript, require_columns, write_atomic
-from cjm.params import clean_columns, row_id_sources
-from cjm.schemas import ROW_ID
-from cjm.paths import EngagementPaths
-from cjm.pii import detect_personal_columns, normalize_email, normalize_phone
-from cjm.scrub import KINDS, TextScrubber
+from cjm.core.errors import CjmError
+from cjm.core.geo import normalize_town, region_of, town_from_address
+from cjm.core.io import atomic_folder, read_export, read_export_chunks, read_transcript, require_columns, write_atomic
+from cjm.core.params import clean_columns, row_id_sources
+from cjm.core.schemas import ROW_ID
+from cjm.core.paths import EngagementPaths
+from cjm.privacy.pii import detect_personal_columns, normalize_email, normalize_phone
+from cjm.privacy.scrub import KINDS, TextScrubber
 
 #: Pseudonym prefix per identifier kind; other kinds use their first letter.
 PREFIXES = {"client": "C", "deal": "D", "manager": "M", "respondent": "R", "interview": "I", "row": "N"}
@@ -352,7 +352,7 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     Parameters
     ----------
     params : dict
-        Validated engagement parameters (:func:`cjm.params.load_params`).
+        Validated engagement parameters (:func:`cjm.core.params.load_params`).
     paths : EngagementPaths
         The engagement's folders; the secret key is read (or created) in ``private/``.
     frames : dict of DataFrame, optional
@@ -521,7 +521,7 @@ def _person_indexes(read, sources, pseudonymizer) -> dict[str, PersonIndex]:
 
 
 def personal_by_content(raw: pd.DataFrame, source: dict, mapped=(), sample: int = 2000) -> dict[str, str]:
-    """Columns of a source that 01 drops for their content (:func:`cjm.pii.detect_personal_columns`):
+    """Columns of a source that 01 drops for their content (:func:`cjm.privacy.pii.detect_personal_columns`):
     those neither declared in the source's params (but ``keep``: a column said not to be
     personal is not trusted) nor mapped by ``clean.tables`` (``mapped``)."""
     skip = (set(declared_columns(source)) - set(source.get("keep", []))) | set(mapped)

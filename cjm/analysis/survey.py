@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cjm.errors import CjmError
+from cjm.core.errors import CjmError
 
 PROMOTER, DETRACTOR = 9, 6
 
@@ -328,7 +328,7 @@ def read_answers(survey: pd.DataFrame, section: dict, where: str = "survey") -> 
     column and its closest match; answers that cannot be read are counted, never
     silently dropped.
     """
-    from cjm.io import require_columns
+    from cjm.core.io import require_columns
 
     if not section.get("nps") and not section.get("csat"):
         raise CjmError(f"{where}: no column is mapped to NPS or CSAT",
@@ -590,7 +590,7 @@ class SurveyResult:
     against the client's own NPS: ``scope``, ``survey``, ``own``, ``difference``,
     ``ci_low``, ``ci_high``, ``p_value``), ``csat`` and ``csat_tests``, ``choices`` and
     ``choice_tests`` (question -> table), ``drivers`` and ``driver_model``
-    (:func:`cjm.drivers.key_drivers`), ``grid`` (:func:`cjm.drivers.importance_performance`),
+    (:func:`cjm.analysis.drivers.key_drivers`), ``grid`` (:func:`cjm.analysis.drivers.importance_performance`),
     ``comments`` (``respondent_id``, ``client_id``, ``segment``, ``question``, ``text``),
     ``names`` (segment -> name), ``scores`` (one row per kept respondent: ``respondent_id``,
     ``client_id``, ``nps``, one column per CSAT stage, ``segment``). Before the survey's export is in, all but ``plan`` are None.
@@ -653,7 +653,7 @@ def own_nps(spec: dict, paths, segments: pd.DataFrame, confidence: float) -> tup
     ``1 - (NPS / 100)^2``, a conservative interval. With a table whose rows carry
     ``client_id``, NPS by segment is returned as well (else None).
     """
-    from cjm.io import read_table
+    from cjm.core.io import read_table
 
     if "table" in spec:
         table = read_table(paths, spec["table"])
@@ -738,7 +738,7 @@ def analyse_survey(survey: pd.DataFrame, segments: pd.DataFrame, sizes: pd.Serie
     own : (dict, DataFrame or None), optional
         The client's own NPS and its NPS by segment (:func:`own_nps`).
     """
-    from cjm.drivers import importance_performance, key_drivers
+    from cjm.analysis.drivers import importance_performance, key_drivers
 
     confidence, plan_spec = section["confidence"], section["plan"]
     names = segment_names(segments)
@@ -809,7 +809,7 @@ def _direction(ci_low: float, ci_high: float) -> str:
 
 def findings(result: SurveyResult, section: dict) -> dict:
     """The numbers 04_survey's narrative quotes, by the names its passages use."""
-    from cjm.narrative import p_text
+    from cjm.present.narrative import p_text
 
     if not result.answered:
         return dict(section["plan"])
@@ -863,8 +863,8 @@ def run_survey(params: dict, paths) -> SurveyResult:
     is made, from the ``survey`` section or its defaults. Without segments, every client
     is in one group.
     """
-    from cjm.io import read_table
-    from cjm.params import default_section
+    from cjm.core.io import read_table
+    from cjm.core.params import default_section
 
     section = params.get("survey") or default_section("survey")
     deals = read_table(paths, "deals", ["client_id", "outcome"])
@@ -888,7 +888,7 @@ def write_survey(result: SurveyResult, paths) -> None:
     """Interim tables for later steps (``nps_by_segment``, ``csat_by_stage``,
     ``survey_drivers``, ``nps_by_months``, ``survey_comments``, ``survey_scores``) and, for the client and
     the survey partner, ``report/sample_plan.xlsx`` and ``report/survey_results.xlsx``."""
-    from cjm.io import write_tables, write_xlsx_deterministic, write_xlsx_sheets
+    from cjm.core.io import write_tables, write_xlsx_deterministic, write_xlsx_sheets
 
     paths.interim.mkdir(parents=True, exist_ok=True)
     paths.report.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@
 the same seed and scale give byte-identical files. ``layout="bitrix"`` writes the
 same world's CRM as a Bitrix24 export.
 
-Run ``python -m cjm.demo ENGAGEMENT [--scale N] [--seed S] [--layout native|bitrix]``.
+Run ``python -m demo ENGAGEMENT [--scale N] [--seed S] [--layout native|bitrix]``.
 
 Time inside the generator is "virtual": float days since 01.01.2023, where the
 fraction of a day maps monotonically onto working hours 08:00-21:00, so every
@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cjm.geo import TOWNS, normalize_town
-from cjm.io import write_xlsx_deterministic
-from cjm.paths import WORKSPACE, EngagementPaths
+from cjm.core.geo import TOWNS, normalize_town
+from cjm.core.io import write_xlsx_deterministic
+from cjm.core.paths import WORKSPACE, EngagementPaths
 
 COMPANY = "АвтоЛизинг Плюс"
 PERIOD_START = pd.Timestamp("2023-01-01")
@@ -70,7 +70,7 @@ DIRECTIONS = ["Входящий", "Исходящий"]
 REPEAT_CHANNEL = "Повторное обращение"
 
 #: Planted segments. ``signature``: how each differs from the other in-scope clients, in
-#: the terms of cjm.segment's features (a direction for numbers, a level for categories).
+#: the terms of cjm.analysis.segment's features (a direction for numbers, a level for categories).
 SEGMENTS = {
     1: dict(name="Молодые минчане: первый автомобиль", share=0.16, age=(22, 29), male=0.65,
             minsk=0.85, price=(45_000, 0.10), down=(0.08, 0.14), term={48: 0.20, 60: 0.80},
@@ -330,7 +330,7 @@ def _patronymic_cases(p: str) -> tuple[str, str, str]:
     return p + "а", p + "у", p + ("ом" if p == "Ильич" else "ем")
 
 
-# Town spelling variants; each is checked against cjm.geo.normalize_town at import time.
+# Town spelling variants; each is checked against cjm.core.geo.normalize_town at import time.
 _TOWN_VARIANTS = {
     "Минск": ["г. Минск", "г.Минск", "минск", "Minsk", "Мінск", "Минск ", "МИНСК", "г. Минск "],
     "Гомель": ["г.Гомель", "Гомель ", "Gomel", "Homel", "гомель"],
@@ -1615,7 +1615,7 @@ def _truth(w: World, layout: str, rows: dict, dups: dict, nps_file: str) -> tupl
 
 
 def _voice_clients(w: World, layout: str) -> pd.DataFrame:
-    """One row per individual contact with a won deal, for cjm.demo_voice."""
+    """One row per individual contact with a won deal, for demo.voice."""
     c = w.c
     m = np.isfinite(c["contract"].to_numpy()) & (c["group"].to_numpy() != LEGAL)
     cc = c[m]
@@ -1698,8 +1698,8 @@ def generate(engagement: str = "demo", scale: float = 1, seed: int = 2025, layou
     rows[nps_name], dups[nps_name] = len(nps_df), 0
     progress.update()
     truth, clients, deals = _truth(world, layout, rows, dups, nps_name)
-    if importlib.util.find_spec("cjm.demo_voice") is not None:
-        voice = importlib.import_module("cjm.demo_voice")
+    if importlib.util.find_spec("demo.voice") is not None:
+        voice = importlib.import_module("demo.voice")
         truth["voice"] = voice.generate_voice(_voice_clients(world, layout), np.random.default_rng(seed + 1), paths.raw)
     clients.to_csv(paths.truth / "clients.csv", index=False)
     deals.to_csv(paths.truth / "deals.csv", index=False)
@@ -1729,13 +1729,13 @@ def load_truth(engagement: str = "demo", root: Path = WORKSPACE) -> dict:
     """The planted facts of a generated demo engagement (``truth/truth.json``)."""
     path = EngagementPaths(engagement, Path(root)).truth / "truth.json"
     if not path.exists():
-        from cjm.errors import CjmError
-        raise CjmError(f"{path} does not exist", f"run `python -m cjm.demo {engagement}` first")
+        from cjm.core.errors import CjmError
+        raise CjmError(f"{path} does not exist", f"run `python -m demo {engagement}` first")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m cjm.demo", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m demo", description=__doc__.splitlines()[0])
     ap.add_argument("engagement", nargs="?", default="demo")
     ap.add_argument("--scale", type=float, default=1)
     ap.add_argument("--seed", type=int, default=2025)

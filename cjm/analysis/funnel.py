@@ -21,7 +21,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from cjm.errors import CjmError
+from cjm.core.errors import CjmError
 
 DAY = np.timedelta64(1, "D")
 #: Outcomes of a case; a case with another or no outcome is an error of the caller.
@@ -877,7 +877,7 @@ def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = 
     elif "channel" not in log.cases or log.cases["channel"].isna().all():
         result.journeys_skipped = "no_channel"
     else:
-        from cjm.journeys import find_journeys, journey_names, journeys_vs_segments, path_features
+        from cjm.analysis.journeys import find_journeys, journey_names, journeys_vs_segments, path_features
 
         spec = section["journeys"]
         found = find_journeys(path_features(log, touches), spec["k_max"], spec.get("n_journeys"), spec["elbow"],
@@ -931,8 +931,8 @@ def run_funnel(params: dict, paths) -> FunnelResult:
     """06 end to end: read the deals, the stage history (optional: without it the funnel is
     lead -> outcome), touches and segments, analyse, write the outputs. The paths of an
     event log (``clean.event_log``) have all its activities, not only the funnel's stages."""
-    from cjm.io import read_table
-    from cjm.params import default_section
+    from cjm.core.io import read_table
+    from cjm.core.params import default_section
 
     section = params.get("funnel") or default_section("funnel")
     segments = read_table(paths, "segments", optional=True)
@@ -954,7 +954,7 @@ def write_funnel(result: FunnelResult, paths) -> None:
     """Interim tables for 07 (``stage_funnel``, ``journeys``, ``funnel_variants``,
     ``directly_follows``, ``lost_reasons``, ``stage_touches``, ``journey_profiles``,
     ``lead_flows``, ``journey_lost_reasons``, ``journey_touches``) and ``report/funnel.xlsx``."""
-    from cjm.io import write_tables, write_xlsx_sheets
+    from cjm.core.io import write_tables, write_xlsx_sheets
 
     paths.interim.mkdir(parents=True, exist_ok=True)
     paths.report.mkdir(parents=True, exist_ok=True)

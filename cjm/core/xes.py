@@ -22,7 +22,7 @@ from typing import BinaryIO
 import pandas as pd
 from lxml import etree
 
-from cjm.errors import CjmError
+from cjm.core.errors import CjmError
 
 _CASE_ID = "case:concept:name"
 _REEXPORT = "export it again from the process-mining tool, or as CSV"

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE = Path(os.environ["CJM_ROOT"]).resolve() if os.environ.get("CJM_ROOT") else PROJECT_ROOT
 
 

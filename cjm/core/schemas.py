@@ -12,7 +12,7 @@ datetime   dates in any common format (or ``date_format``)      datetime64
 number     ``1 234,50``, ``1234.5``, ``36 мес.`` ...            float64
 integer    as number, whole values only                          Int64
 year       a four-digit year                                    Int64
-town       a town in any spelling, unified by :mod:`cjm.geo`    str
+town       a town in any spelling, unified by :mod:`cjm.core.geo`    str
 outcome    the client's status, mapped by ``values``            won / lost / open
 =========  ==================================================  ===================
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cjm.errors import CjmError
+from cjm.core.errors import CjmError
 
 OUTCOMES = ("won", "lost", "open")
 
@@ -107,7 +107,7 @@ def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     for column, kind in TABLES[table].items():
         if column in frame.columns and kind in _DTYPE_CHECK and not _DTYPE_CHECK[kind](frame[column]):
             raise CjmError(f"table '{table}': column '{column}' has dtype {frame[column].dtype}, "
-                           f"expected {kind}", "parse it with cjm.clean (02_clean) before saving")
+                           f"expected {kind}", "parse it with cjm.analysis.clean (02_clean) before saving")
     key = KEYS.get(table)
     if key in frame.columns:
         dup = frame[key].dropna()

@@ -2,7 +2,7 @@
 
 E-mails, social handles and profile links, IBANs, card numbers (Luhn), Belarusian
 personal numbers, passports, SNILS and INN, vehicle plates, phones and street
-addresses are found by the patterns of :mod:`cjm.pii` (numbers with a check digit are
+addresses are found by the patterns of :mod:`cjm.privacy.pii` (numbers with a check digit are
 checked); person names by rules over pymorphy3's name readings, by a named-entity
 model that ships in its package (natasha's slovnet NER) and by the names the export
 itself lists (``known_names``). Each finding becomes a readable placeholder of its
@@ -17,11 +17,11 @@ Rules for names, in short:
   сидоренко», «алексей шульга»);
 - towns, car brands and models, the word after a car brand (Фольксваген Жук), months,
   weekdays and role words (``Клиент``, ``Менеджер``) are never names
-  (:data:`cjm.pii.NOT_NAMES`);
+  (:data:`cjm.privacy.pii.NOT_NAMES`);
 - a patronymic, a known name, or a word pymorphy3 reads as a name with enough
   score is a name by itself (a higher score is needed at the start of a sentence);
 - ambiguous words (``Вера``, ``Надежда``, ``Роза``, ``Лев`` ...; see
-  :data:`cjm.pii.AMBIGUOUS_NAMES`) and weak readings are names only next to another
+  :data:`cjm.privacy.pii.AMBIGUOUS_NAMES`) and weak readings are names only next to another
   name word or an initial;
 - a word unknown to the dictionary or an animate noun (``Новик``, ``Мельник``) is
   taken as a surname only next to initials, a first name + patronymic pair (in its
@@ -46,8 +46,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from cjm.errors import CjmError
-from cjm.pii import AMBIGUOUS_NAMES, CAR_WORDS, FINDERS, NOT_NAMES, morph, name_info, name_lemmas
+from cjm.core.errors import CjmError
+from cjm.privacy.pii import AMBIGUOUS_NAMES, CAR_WORDS, FINDERS, NOT_NAMES, morph, name_info, name_lemmas
 
 CAR_TITLES = frozenset(w.capitalize() for w in CAR_WORDS)
 #: Kinds of personal data replaced: names, phones, e-mails, social handles and profile links,

@@ -6,7 +6,7 @@ holds items (:class:`Cell`): what the map shows, the number behind it, how many
 records back it and from which table. A layer without items says why
 (:data:`EMPTY_REASONS`): its source is absent, nothing was found at the stage, or the
 consultant has not written it in params. The model serializes to JSON
-(:func:`to_json`, :func:`from_json`); the renderers in :mod:`cjm.maps` read nothing else.
+(:func:`to_json`, :func:`from_json`); the renderers in :mod:`cjm.present.maps` read nothing else.
 
 Numbers come from the interim tables of 04 (``csat_by_stage``, ``survey_scores``,
 ``survey_drivers``), 05 (``coded_fragments``, ``code_quotes``, ``touchpoints``,
@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cjm.errors import CjmError
-from cjm.funnel import LABELS as FUNNEL_LABELS
-from cjm.plots import format_count, format_number
+from cjm.core.errors import CjmError
+from cjm.analysis.funnel import LABELS as FUNNEL_LABELS
+from cjm.present.plots import format_count, format_number
 
 #: Layers of a map, in the order a poster shows them, and the source each comes from.
 LAYERS = {
@@ -170,7 +170,7 @@ def read_inputs(paths) -> dict[str, pd.DataFrame | None]:
     CjmError
         Without 06's ``stage_funnel``: a map needs at least the funnel.
     """
-    from cjm.io import read_table
+    from cjm.core.io import read_table
 
     tables = {name: read_table(paths, name, optional=True) for name in TABLES}
     if tables["stage_funnel"] is None:
@@ -212,8 +212,8 @@ def _stage_of(stage_funnel: pd.DataFrame) -> dict[str, list[str]]:
 def _scope(tables: dict, journey: str | None, stages: list[str], codes, survey: dict) -> _Scope:
     """The inputs of one map, and its per-stage tables computed once: 04-05's own tables
     for all clients, the same computations on the journey's clients otherwise."""
-    from cjm.coding import emotion_by_stage, touchpoint_inventory
-    from cjm.survey import csat_summary
+    from cjm.analysis.coding import emotion_by_stage, touchpoint_inventory
+    from cjm.analysis.survey import csat_summary
 
     funnel = tables["stage_funnel"]
     if journey is None:
@@ -401,7 +401,7 @@ def _entry_cells(tables: dict, journey: str | None, language: str, clients: int,
 def _curves(scope: _Scope, stages: list[str], segment_names: dict, min_gap: float, min_fragments: int) -> list[Curve]:
     """The scope's emotion curve, then each segment's where it differs from it by at least
     ``min_gap`` at a stage both have ``min_fragments`` fragments for."""
-    from cjm.coding import emotion_by_stage
+    from cjm.analysis.coding import emotion_by_stage
 
     fragments = scope.fragments
     if fragments is None or not len(fragments):
@@ -435,7 +435,7 @@ def _segment_cells(tables: dict, scope: _Scope, language: str, top: int) -> list
 
 
 def _nps_cell(scope: _Scope, language: str, confidence: float) -> Cell | None:
-    from cjm.survey import nps
+    from cjm.analysis.survey import nps
 
     if scope.scores is None or "nps" not in scope.scores or not scope.scores["nps"].notna().any():
         return None
@@ -485,8 +485,8 @@ def build_map(tables: dict, params: dict, journey: str | None = None) -> Journey
     -------
     JourneyMap
     """
-    from cjm.coding import read_codebook
-    from cjm.params import default_section
+    from cjm.analysis.coding import read_codebook
+    from cjm.core.params import default_section
 
     section = params.get("maps") or default_section("maps")
     survey = params.get("survey") or default_section("survey")
@@ -669,7 +669,7 @@ def from_dict(data: dict) -> JourneyMap:
 
 def to_json(models: list[JourneyMap], path: Path) -> Path:
     """Write the models as one JSON file (a list), atomically."""
-    from cjm.io import write_atomic
+    from cjm.core.io import write_atomic
 
     text = json.dumps([to_dict(m) for m in models], ensure_ascii=False, indent=1)
     return write_atomic(text, Path(path))

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from cjm.params import load_params
-from cjm.paths import EngagementPaths
-from cjm.plots import use_house_style
+from cjm.core.params import load_params
+from cjm.core.paths import EngagementPaths
+from cjm.present.plots import use_house_style
 
 TEXTS = {
     "ru": {
@@ -105,7 +105,7 @@ TEXTS = {
         "03.maps": "## Карта отличий и проекция",
         "03.outputs": "Метки сегментов, профили (также в `segment_profiles.xlsx`) и обученная модель "
                       "сохранены: новую выгрузку CRM можно разнести по тем же сегментам "
-                      "(`cjm.segment.assign`).",
+                      "(`cjm.analysis.segment.assign`).",
         "04.title": "# 4. Опрос клиентов: NPS, удовлетворённость этапами и что движет лояльностью\n\n"
                     "Ответы клиентов связаны с сегментами (шаг 3), поэтому NPS и удовлетворённость "
                     "показаны по каждому сегменту с доверительными интервалами 95%, а оценка для всей "
@@ -379,7 +379,7 @@ TEXTS = {
         "03.maps": "## Map of differences and projection",
         "03.outputs": "Segment labels, profiles (also in `segment_profiles.xlsx`) and the fitted model "
                       "are saved: a fresh CRM export can be placed into the same segments "
-                      "(`cjm.segment.assign`).",
+                      "(`cjm.analysis.segment.assign`).",
         "04.title": "# 4. Survey of clients: NPS, satisfaction with the stages, and what drives loyalty\n\n"
                     "Answers are linked to the segments of step 3, so NPS and satisfaction are shown for "
                     "each segment with 95% intervals, and the estimate for the whole client base is weighted "
@@ -703,7 +703,7 @@ TABLE_NAMES = {
            "post_deal_nps": "NPS after the deal", "survey": "survey", "interviews": "interviews",
            "observations": "mystery shopping"},
 }
-#: 02's notes (:attr:`cjm.clean.CleanResult.notes`) as sentences; ``{detail}``, ``{count}``.
+#: 02's notes (:attr:`cjm.analysis.clean.CleanResult.notes`) as sentences; ``{detail}``, ``{count}``.
 NOTES = {
     "ru": {"row_ids": "ключ — номер строки выгрузки «{detail}», в ней нет идентификатора",
            "client_is_deal": "клиент — сама запись: кода клиента в выгрузке нет",
@@ -737,7 +737,7 @@ def table_names(names, language: str) -> str:
 
 def notes_table(notes: pd.DataFrame, language: str) -> pd.DataFrame:
     """02's notes as a reader's table: ``table``, ``column``, ``note`` (a sentence)."""
-    from cjm.plots import format_count
+    from cjm.present.plots import format_count
 
     texts = [NOTES[language][row.note].format(detail=row.detail, count=format_count(row.count, language)
                                               if pd.notna(row.count) else "") for row in notes.itertuples()]

@@ -7,7 +7,7 @@
   ``interviews/index.xlsx`` (sheet «Интервью»);
 - ``mystery_shopper.xlsx`` (sheet «Наблюдения»): ~40 mystery-shopper notes;
 
-and returns the planted truth (JSON-serializable) that ``cjm.demo`` stores under
+and returns the planted truth (JSON-serializable) that ``demo.engagement`` stores under
 ``truth["voice"]``. Everything is drawn from the given generator: the same generator
 state gives byte-identical files.
 
@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cjm.io import write_office_zip, write_xlsx_deterministic
+from cjm.core.io import write_office_zip, write_xlsx_deterministic
 
 COMPANY = "АвтоЛизинг Плюс"
 STAGES = ["Поиск и выбор", "Консультация", "Подбор авто и расчёт", "Сбор документов",

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from cjm.geo import TOWNS
+from cjm.core.geo import TOWNS
 
 # ----------------------------------------------------------------------------- phones
 #: Belarusian area and operator codes (first two digits of the 9-digit national number).

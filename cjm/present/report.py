@@ -8,7 +8,7 @@ markdown and outputs only: code, prompts, cells tagged ``remove``, ``parameters`
 pages load nothing from the internet, so the client can read them offline and print
 them. Rendering the same notebooks twice gives the same bytes.
 
-``python -m cjm.report ENGAGEMENT`` renders every executed notebook of an engagement.
+``python -m cjm.present.report ENGAGEMENT`` renders every executed notebook of an engagement.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
-from cjm.errors import CjmError
-from cjm.params import load_params
-from cjm.paths import EngagementPaths
+from cjm.core.errors import CjmError
+from cjm.core.params import load_params
+from cjm.core.paths import EngagementPaths
 
 #: Cells with these tags are not shown to the client.
 REMOVE_TAGS = ("remove", "parameters", "injected-parameters")
@@ -318,8 +318,8 @@ def _links(folder: Path, stem: str) -> str:
 def _maps_section(report: Path, words: dict) -> str:
     """The contents' list of the maps 07 wrote (``journey_model.json``), the lead journey
     scheme and the workbooks; empty before 07 has run."""
-    from cjm.journey_map import from_json
-    from cjm.maps import map_stem
+    from cjm.analysis.journey_model import from_json
+    from cjm.present.maps import map_stem
 
     model_file = report / "journey_model.json"
     if not model_file.exists():
@@ -418,9 +418,9 @@ def build_report(engagement: str, root: Path | None = None) -> list[Path]:
     return pages + [write_index(engagement, root)]
 
 
-if __name__ == "__main__":  # python -m cjm.report ENGAGEMENT
+if __name__ == "__main__":  # python -m cjm.present.report ENGAGEMENT
     if len(sys.argv) != 2:
-        print("usage: python -m cjm.report ENGAGEMENT", file=sys.stderr)
+        print("usage: python -m cjm.present.report ENGAGEMENT", file=sys.stderr)
         sys.exit(2)
     try:
         written = build_report(sys.argv[1])

@@ -1,4 +1,4 @@
-"""Renderers of the journey model (:mod:`cjm.journey_map`): a poster (PNG, SVG, PDF at A3
+"""Renderers of the journey model (:mod:`cjm.analysis.journey_model`): a poster (PNG, SVG, PDF at A3
 landscape), an HTML page and a formatted xlsx. Each reads a :class:`JourneyMap` and
 nothing else, so every number it shows is the model's.
 """
@@ -17,8 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
-from cjm.journey_map import LAYERS, Cell, JourneyMap, Stage
-from cjm.plots import format_count, format_number
+from cjm.analysis.journey_model import LAYERS, Cell, JourneyMap, Stage
+from cjm.present.plots import format_count, format_number
 
 #: A3 landscape, inches.
 A3 = (16.54, 11.69)
@@ -273,7 +273,7 @@ def save_figure(fig: Figure, folder: Path, stem: str, title: str) -> list[Path]:
     """Write ``fig`` as ``stem``.png (150 dpi), .svg (text kept as text) and .pdf (fonts
     embedded) into ``folder``, each atomically and with fixed metadata, so the same figure
     gives the same bytes. Returns the three paths."""
-    from cjm.io import write_atomic
+    from cjm.core.io import write_atomic
 
     metadata = {".png": {"Software": "cjm"}, ".svg": {"Title": title, "Creator": "cjm", "Date": None},
                 ".pdf": {"Title": title, "Creator": "cjm", "Producer": "cjm", "CreationDate": None}}
@@ -447,8 +447,8 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from cjm.io import write_office_zip
-    from cjm.journey_map import model_table
+    from cjm.core.io import write_office_zip
+    from cjm.analysis.journey_model import model_table
 
     words = NAMES[models[0].language]
     book = Workbook()
@@ -534,8 +534,8 @@ def export_tables(models: list[JourneyMap], paths) -> dict[str, pd.DataFrame]:
     recommendations and touchpoint list of the models, and the aggregated tables of
     04-06 (:data:`EXPORTED`); as ``report/tables/<name>.csv`` (UTF-8 with BOM, which
     Excel and Power BI read) and the sheets of ``report/tables.xlsx``."""
-    from cjm.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
-    from cjm.journey_map import curve_table, model_table
+    from cjm.core.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
+    from cjm.analysis.journey_model import curve_table, model_table
 
     tables = {"map_items": model_table(models), "emotion_curves": curve_table(models),
               "recommendations": pd.DataFrame([dict(r, journey=m.journey) for m in models
@@ -560,9 +560,9 @@ def run_maps(params: dict, paths) -> MapsResult:
     tables for BI (:func:`export_tables`)."""
     import matplotlib.pyplot as plt
 
-    from cjm.io import atomic_folder
-    from cjm.journey_map import build_maps, read_inputs, to_json
-    from cjm.plots import plot_lead_sankey
+    from cjm.core.io import atomic_folder
+    from cjm.analysis.journey_model import build_maps, read_inputs, to_json
+    from cjm.present.plots import plot_lead_sankey
 
     models = build_maps(read_inputs(paths), params)
     files, lead = {}, None

@@ -1,0 +1,1 @@
+"""What every layer shares: errors, paths, params, table schemas and every file read or written."""

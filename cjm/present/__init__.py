@@ -1,0 +1,1 @@
+"""What a client reads: the words of each language, number formats, figures, maps and the report."""

@@ -54,8 +54,9 @@ def generate(scale: int, root: Path) -> float:
 def run_steps(root: Path) -> dict:
     """01, 02 and 06 on the engagement under ``root``, then the paths of its events alone."""
     from cjm.privacy.anonymize import run_anonymize
-    from cjm.analysis.clean import run_clean
-    from cjm.analysis.funnel import directly_follows, prepare_log, run_funnel, variants
+    from cjm.steps.clean import run_clean
+    from cjm.analysis.funnel import directly_follows, prepare_log, variants
+    from cjm.steps.funnel import run_funnel
     from cjm.core.io import read_table
     from cjm.core.params import load_params
     from cjm.core.paths import EngagementPaths

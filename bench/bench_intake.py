@@ -33,7 +33,7 @@ ENGAGEMENT = "demo"
 def run_steps(root: Path) -> dict:
     """01 and 02 on the engagement under ``root``; times in seconds, peaks in MB."""
     from cjm.privacy.anonymize import run_anonymize
-    from cjm.analysis.clean import run_clean
+    from cjm.steps.clean import run_clean
     from cjm.core.params import load_params
     from cjm.core.paths import EngagementPaths
 
@@ -127,7 +127,7 @@ def measure(script: str, root: Path, scale: int) -> dict:
 
 def prepare_demo(prefix: str, runs: tuple[str, ...]) -> Path:
     """The demo (x1) in a temporary root, put through 01 and 02, then through ``runs``
-    ("module:function" taking params and paths, e.g. "cjm.analysis.segment:run_segment"); not timed."""
+    ("module:function" taking params and paths, e.g. "cjm.steps.segment:run_segment"); not timed."""
     root = Path(tempfile.mkdtemp(prefix=prefix))
     generate(1, root)
     run_intake(root)

@@ -7,7 +7,7 @@ of clients and coded fragments.
 The demo engagement is generated once into a temporary project root and put through
 03-06 (not timed). For each scale the per-client tables 07 reads (journeys, segments,
 survey scores, coded fragments) are copied ``scale`` times under fresh pseudonyms; the
-aggregated tables of 04-06 once. Then, in a fresh process, ``build_maps`` (the models) and
+aggregated tables of 04-06 once. Then, in a fresh process, ``models_of`` (the models) and
 ``run_maps`` (models, posters in three formats, HTML pages, lead journey scheme, xlsx, BI
 tables) are timed; ``peak_mb`` is the process's peak resident memory. Results are printed
 as a Markdown table and appended to ``bench/results/maps.csv``. Target (issue 7): the
@@ -31,15 +31,14 @@ ONCE = ("stage_funnel", "lost_reasons", "journey_lost_reasons", "stage_touches",
 
 def run_steps(root: Path) -> dict:
     """07 on the engagement under ``root``; times in seconds, peak in MB."""
-    from cjm.analysis.journey_model import build_maps, read_inputs
-    from cjm.present.maps import run_maps
+    from cjm.steps.maps import models_of, read_inputs, run_maps
     from cjm.core.params import load_params
     from cjm.core.paths import EngagementPaths
 
     params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
     tables = read_inputs(paths)
     t0 = time.perf_counter()
-    models = build_maps(tables, params)
+    models = models_of(tables, params)
     t1 = time.perf_counter()
     run_maps(params, paths)
     t2 = time.perf_counter()
@@ -48,7 +47,7 @@ def run_steps(root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    prepared = copies_bench("cjm-bench-maps-", ("cjm.analysis.segment:run_segment", "cjm.analysis.survey:run_survey",
-                                                "cjm.analysis.coding:run_coding", "cjm.analysis.funnel:run_funnel"),
+    prepared = copies_bench("cjm-bench-maps-", ("cjm.steps.segment:run_segment", "cjm.steps.survey:run_survey",
+                                                "cjm.steps.interviews:run_coding", "cjm.steps.funnel:run_funnel"),
                             tiler(TILED, ONCE), __file__)
     cli("maps", __doc__.splitlines()[0], prepared, run_steps, default_scales=[1, 10, 50])

@@ -34,7 +34,8 @@ def run_steps(root: Path) -> dict:
     from cjm.analysis.drivers import key_drivers
     from cjm.core.params import load_params
     from cjm.core.paths import EngagementPaths
-    from cjm.analysis.survey import read_answers, run_survey
+    from cjm.analysis.survey import read_answers
+    from cjm.steps.survey import run_survey
 
     params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
     section = params["survey"]
@@ -51,6 +52,6 @@ def run_steps(root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    cli("survey", __doc__.splitlines()[0], copies_bench("cjm-bench-survey-", ("cjm.analysis.segment:run_segment",), tiler(TILED),
+    cli("survey", __doc__.splitlines()[0], copies_bench("cjm-bench-survey-", ("cjm.steps.segment:run_segment",), tiler(TILED),
                                                       __file__),
         run_steps, default_scales=[1, 10, 72, 720])

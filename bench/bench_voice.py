@@ -28,7 +28,7 @@ ONCE = ("observations", "segments", "touches")
 
 def run_steps(root: Path) -> dict:
     """05 on the engagement under ``root``; time in seconds, peak in MB."""
-    from cjm.analysis.coding import run_coding
+    from cjm.steps.interviews import run_coding
     from cjm.core.params import load_params
     from cjm.core.paths import EngagementPaths
 
@@ -42,6 +42,6 @@ def run_steps(root: Path) -> dict:
 
 
 if __name__ == "__main__":
-    prepared = copies_bench("cjm-bench-voice-", ("cjm.analysis.segment:run_segment", "cjm.analysis.survey:run_survey"),
+    prepared = copies_bench("cjm-bench-voice-", ("cjm.steps.segment:run_segment", "cjm.steps.survey:run_survey"),
                             tiler(TILED, ONCE), __file__)
     cli("voice", __doc__.splitlines()[0], prepared, run_steps, default_scales=[1, 17, 170])

@@ -8,14 +8,15 @@ import pytest
 
 from demo import engagement as demo
 from cjm.privacy.anonymize import anonymize, write_anonymized
-from cjm.analysis.clean import clean, read_anonymized, write_clean
-from cjm.analysis.coding import run_coding
-from cjm.analysis.funnel import run_funnel
-from cjm.present.maps import run_maps
+from cjm.analysis.clean import clean
+from cjm.steps.clean import read_anonymized, write_clean
+from cjm.steps.interviews import run_coding
+from cjm.steps.funnel import run_funnel
+from cjm.steps.maps import run_maps
 from cjm.core.params import load_params
 from cjm.core.paths import PROJECT_ROOT, EngagementPaths
-from cjm.analysis.segment import run_segment
-from cjm.analysis.survey import run_survey
+from cjm.steps.segment import run_segment
+from cjm.steps.survey import run_survey
 
 SEED = 2025
 

@@ -11,6 +11,8 @@ import simplemma
 import stopwordsiso
 
 from cjm.analysis import coding as cd
+from cjm.core import languages
+from cjm.steps import interviews
 from cjm.core.errors import CjmError
 
 BOOK_PT = {
@@ -112,13 +114,13 @@ def test_russian_lemmas_are_unchanged():
 
 
 def test_check_language_names_the_value_and_supported_codes():
-    assert {"ru", "en", "pt", "uk", "de"} <= cd.SUPPORTED_LANGUAGES and isinstance(cd.SUPPORTED_LANGUAGES, frozenset)
-    assert cd.check_language("pt") is None
+    assert {"ru", "en", "pt", "uk", "de"} <= languages.SUPPORTED_LANGUAGES and isinstance(languages.SUPPORTED_LANGUAGES, frozenset)
+    assert languages.check_language("pt") is None
     with pytest.raises(CjmError, match=r"text language 'xx' is not supported") as error:
-        cd.check_language("xx")
+        languages.check_language("xx")
     assert "pt" in error.value.fix and "en" in error.value.fix
     with pytest.raises(CjmError, match="write 'pt'"):
-        cd.check_language("pt-BR")
+        languages.check_language("pt-BR")
     with pytest.raises(CjmError, match="'xx'"):
         cd.tokens("Olá", "xx")
 
@@ -231,15 +233,15 @@ def _params(**interviews):
 
 
 def test_run_coding_reads_the_text_language_negations_and_lexicon(tmp_path, monkeypatch):
-    monkeypatch.setattr(cd, "write_coding", lambda result, paths: None)
+    monkeypatch.setattr(interviews, "write_coding", lambda result, paths: None)
     pd.DataFrame({"respondent_id": ["r1", "r2"], "client_id": ["c1", "c2"],
                   "text": ["O produto jamé chegou. Site péssimo.", "A entrega atrasou."]}).to_parquet(
         tmp_path / "survey_comments.parquet")
-    result = cd.run_coding(_params(negations=["jamé"], lexicon={"negative": ["péssimo"]}), _Paths(tmp_path))
+    result = interviews.run_coding(_params(negations=["jamé"], lexicon={"negative": ["péssimo"]}), _Paths(tmp_path))
     assert result.fragments[["code", "valence"]].values.tolist() == [["Não chegou", -1], ["Site", -1],
                                                                       ["Atraso", -1]]
     with pytest.raises(CjmError, match="text language 'xx'"):
-        cd.run_coding({**_params(), "text_language": "xx"}, _Paths(tmp_path))
+        interviews.run_coding({**_params(), "text_language": "xx"}, _Paths(tmp_path))
     # without text_language, the report language is the texts' language
     english = {**_params(), "text_language": None, "language": "en"}
-    assert cd.run_coding(english, _Paths(tmp_path)).fragments["code"].tolist() == ["Site"]
+    assert interviews.run_coding(english, _Paths(tmp_path)).fragments["code"].tolist() == ["Site"]

@@ -9,7 +9,7 @@ import pytest
 import shapes
 
 from cjm.analysis.clean import cases_from_events, clean
-from cjm.analysis.funnel import covering_edges, directly_follows, funnel, prepare_log, variants
+from cjm.analysis.funnel import OTHER_VARIANTS, covering_edges, directly_follows, funnel, prepare_log, variants
 from cjm.core.io import read_export
 
 STAGES = ["A", "B", "C", "D"]
@@ -83,9 +83,9 @@ def test_without_activities_the_paths_are_the_stages():
 def test_variants_are_capped_and_say_how_many_there_are():
     events = _events()
     cases, _ = cases_from_events(events, ["D"], ["X", "Y"])
-    paths = variants(prepare_log(events, cases, STAGES, "D", activities=True), coverage=1.0, most=2,
-                     other="other ({n})")
-    assert len(paths) == 3 and paths["variant"].iloc[-1] == "other (4)" and paths["cases"].sum() == 6
+    paths = variants(prepare_log(events, cases, STAGES, "D", activities=True), coverage=1.0, most=2)
+    assert len(paths) == 3 and paths["variant"].iloc[-1] == OTHER_VARIANTS and paths["cases"].sum() == 6
+    assert paths["variants"].tolist() == [1, 1, 4]
     assert paths.attrs["variants"] == 6
 
 

@@ -107,7 +107,7 @@ def test_funnel_by_segment(log):
 def test_lost_reasons_by_furthest_stage(log):
     table = lost_reasons(log)
     assert table.to_dict("records") == [
-        {"stage": "A", "reason": "(no reason recorded)", "cases": 1, "share": 0.5},
+        {"stage": "A", "reason": "missing_reason", "cases": 1, "share": 0.5},
         {"stage": "A", "reason": "spam", "cases": 1, "share": 0.5},
         {"stage": "B", "reason": "price", "cases": 1, "share": 1.0},
         {"stage": "C", "reason": "price", "cases": 1, "share": 1.0}]
@@ -128,7 +128,8 @@ def test_variants_count_paths_with_repeats():
     assert "A → B → C → B → C → D" in set(table["variant"]) and "A → A" in set(table["variant"])
     assert table["cases"].sum() == 8 and table["cumulative_share"].iloc[-1] == pytest.approx(1)
     short = variants(prepare_log(events, deals, STAGES, "D"), coverage=0.2)
-    assert len(short) == 2 and short.iloc[-1]["variant"] == "other variants (6)" and short["cases"].sum() == 8
+    assert len(short) == 2 and short.iloc[-1]["variant"] == "other_variants" and short["cases"].sum() == 8
+    assert short["variants"].tolist() == [1, 6]
 
 
 def test_directly_follows_counts_and_median_times(log):
@@ -178,7 +179,7 @@ def test_touches_per_stage_and_last_actions(log):
     assert kinds.set_index("stage").loc["B", ["call", "mail", "visit"]].tolist() == pytest.approx([1 / 4, 1 / 4, 1 / 4])
     actions = last_actions(log, placed)
     assert actions[actions["stage"] == "B"].iloc[0][["last_action", "cases"]].tolist() == ["in · visit · office", 1]
-    assert actions[actions["stage"] == "C"]["last_action"].tolist() == ["no contact at this stage"]
+    assert actions[actions["stage"] == "C"]["last_action"].tolist() == ["no_touch"]
 
 
 def test_bad_input_is_one_clear_error():

@@ -228,7 +228,7 @@ def test_a_mapped_column_is_kept_and_an_unmapped_personal_one_dropped_with_its_r
 
 def test_02_names_why_a_column_it_needs_was_dropped_in_01(phones, tmp_path):
     from cjm.privacy.anonymize import run_anonymize
-    from cjm.analysis.clean import run_clean
+    from cjm.steps.clean import run_clean
 
     _, paths, text = phones
     (paths.root / "params" / "p.yaml").write_text(text.replace("callback: callback", "callback: contact"),

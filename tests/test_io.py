@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from cjm.core.errors import CjmError
-from cjm.core.io import atomic_folder, read_export, require_columns, write_atomic, write_xlsx_deterministic
+from cjm.core.io import atomic_folder, read_export, write_atomic, write_xlsx_deterministic
+from cjm.core.schemas import require_columns
 
 CP1251_CSV = ("Номер сделки;Сумма, BYN;Аванс;Комментарий\r\n"
               "Д-0001;1\xa0234,56;007;\"Клиент сказал: \"\"дорого\"\"; перезвонить\"\r\n"

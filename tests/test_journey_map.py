@@ -6,9 +6,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cjm.analysis import journey_model
+from cjm.analysis.coding import read_codebook
+from cjm.analysis.journey_model import TABLES, curve_table, from_dict, model_table, recommendations, to_dict
 from cjm.core.errors import CjmError
-from cjm.analysis.journey_model import (TABLES, build_map, build_maps, curve_table, from_dict, from_json, model_table,
-                             recommendations, to_dict, to_json)
+from cjm.present.maps import from_json, map_title, phrase
+from cjm.steps.maps import to_json
 
 GOLDEN = Path(__file__).parent / "golden" / "journey_model.json"
 STAGES = ["Выбор", "Оформление", "Обслуживание"]
@@ -94,30 +97,50 @@ def hand_params() -> dict:
             "survey": {"satisfied_from": 4, "confidence": 0.95}}
 
 
+def build_map(tables, params, journey=None):
+    codes = read_codebook(params["interviews"]["codebook"])
+    return journey_model.build_map(tables, STAGES, params["maps"], params["survey"], codes, journey)
+
+
+def build_maps(tables, params):
+    codes = read_codebook(params["interviews"]["codebook"])
+    return journey_model.build_maps(tables, STAGES, params["maps"], params["survey"], codes)
+
+
+def ru(cell):
+    return phrase(cell, "ru")
+
+
 def cell(model, stage, layer, item=0):
     return model.stage(stage).cells[layer][item]
 
 
 def test_all_clients_map_by_hand():
     model = build_map(hand_tables(), hand_params())
-    assert (model.journey, model.title, model.clients, model.share) == ("all", "Все клиенты", 10, 1.0)
+    assert (model.journey, model.title, model.clients, model.share) == ("all", "", 10, 1.0)
+    assert (map_title(model, "ru"), map_title(model, "en")) == ("Все клиенты", "All clients")
     assert model.stage("Выбор").crm_stages == ["Заявка"] and model.stage("Обслуживание").crm_stages == []
     assert cell(model, "Выбор", "conversion").value == pytest.approx(60 / 90)
     assert cell(model, "Выбор", "conversion").n == 90  # decided: reached - open
     drop = cell(model, "Выбор", "drop_off")
-    assert (drop.n, drop.text) == (30, "30 потеряно (79% всех потерь)")  # 30 of 38 lost
-    assert cell(model, "Выбор", "time_in_stage").text == "1,0 дн. (75% — до 2 дн.)"
+    assert (drop.n, ru(drop)) == (30, "30 потеряно (79% всех потерь)")  # 30 of 38 lost
+    assert phrase(drop, "en") == "30 lost (79% of all losses)"  # one model, both languages
+    assert ru(cell(model, "Выбор", "time_in_stage")) == "1,0 дн. (75% — до 2 дн.)"
+    assert phrase(cell(model, "Выбор", "time_in_stage"), "en") == "1.0 days (75% within 2)"
     assert cell(model, "Оформление", "engagement").value == 2.0
     barriers = model.stage("Выбор").cells["barriers"]
     assert [(c.text, c.n, c.unit) for c in barriers] == [("Высокий аванс", 3, "documents"),
                                                          ("Дорого", 20, "deals"), ("Не дозвонились", 10, "deals")]
     assert barriers[0].quote == "Аванс 30%."  # the code's best quote
-    assert cell(model, "Выбор", "csat").text == "80% довольны (средняя 4,0)"
-    assert cell(model, "Оформление", "moment_of_truth").text == "Момент истины: 70% веса в NPS"
-    assert cell(model, "Выбор", "kpi").text == "Расчёт принят: 67% (цель 70%)"
+    assert ru(cell(model, "Выбор", "csat")) == "80% довольны (средняя 4,0)"
+    assert ru(cell(model, "Оформление", "moment_of_truth")) == "Момент истины: 70% веса в NPS"
+    assert ru(cell(model, "Выбор", "kpi")) == "Расчёт принят: 67% (цель 70%)"
+    assert phrase(cell(model, "Выбор", "kpi"), "en") == "Расчёт принят: 67% (target 70%)"
     assert cell(model, "Выбор", "kpi").target == 0.7
-    assert [c.text for c in model.stage("Выбор").cells["entry_points"]] == ["Сайт: 60%", "Салон: 40%"]
+    assert [ru(c) for c in model.stage("Выбор").cells["entry_points"]] == ["Сайт: 60%", "Салон: 40%"]
+    assert ru(cell(model, "Выбор", "touchpoints")) == "Сайт (онлайн)"
     assert model.nps.value == pytest.approx(20.0)  # 5 promoters, 3 detractors of 10
+    assert ru(model.nps).startswith("NPS 20 (")
     assert (model.bottleneck, model.low_point) == ("Выбор", "Оформление")
     assert model.touchpoints[0]["owner"] == "Продажи"  # the stage's owner
     assert model.lead_flows[0] == {"source": "Сайт", "target": "Заявка", "cases": 60, "step": 0}
@@ -146,9 +169,9 @@ def test_journey_map_uses_its_own_clients():
     assert barriers[0].quote == ""  # its quotes come from other documents
     assert cell(model, "Выбор", "conversion").value == pytest.approx(40 / 55)
     assert cell(model, "Выбор", "engagement").source == "journey_touches"
-    assert cell(model, "Выбор", "csat").text == "100% довольны (средняя 4,3)"  # c1-c6: 5, 5, 4, 4, 4, 4
+    assert ru(cell(model, "Выбор", "csat")) == "100% довольны (средняя 4,3)"  # c1-c6: 5, 5, 4, 4, 4, 4
     assert cell(model, "Выбор", "csat").n == 6
-    assert [c.text for c in model.stage("Выбор").cells["entry_points"]] == ["Сайт: 100%"]
+    assert [ru(c) for c in model.stage("Выбор").cells["entry_points"]] == ["Сайт: 100%"]
     assert build_map(hand_tables(), hand_params(), "2").title == "Через салон"  # the name agreed in params
 
 
@@ -185,6 +208,7 @@ def test_golden_json_and_round_trip(tmp_path):
     assert [m.journey for m in models] == ["all", "1", "2"]
     data = [to_dict(m) for m in models]
     assert data == json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert "Все клиенты" not in GOLDEN.read_text(encoding="utf-8")  # the model holds values, not phrases
     path = to_json(models, tmp_path / "model.json")
     assert [to_dict(m) for m in from_json(path)] == data
     assert from_dict(data[1]).stage("Выбор").cells["barriers"][0].text == "Высокий аванс"
@@ -204,7 +228,7 @@ def test_long_tables_for_bi():
 
 def test_errors_name_the_fix(tmp_path):
     (tmp_path / "model.json").write_text('[{"version": 0}]', encoding="utf-8")
-    with pytest.raises(CjmError, match="version 0 is not 1"):
+    with pytest.raises(CjmError, match="version 0 is not 2"):
         from_json(tmp_path / "model.json")
     with pytest.raises(CjmError, match="cannot read the journey model"):
         from_json(tmp_path / "missing.json")

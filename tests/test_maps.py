@@ -20,7 +20,7 @@ def models():
 
 
 def test_poster_files_at_a3(models, tmp_path):
-    png, svg, pdf = save_poster(models[0], tmp_path, "map_all")
+    png, svg, pdf = save_poster(models[0], tmp_path, "map_all", "ru")
     height, width = mpimg.imread(png).shape[:2]
     assert (width, height) == (int(A3[0] * 150), int(A3[1] * 150))  # A3 landscape at 150 dpi
     text = svg.read_text(encoding="utf-8")
@@ -29,14 +29,14 @@ def test_poster_files_at_a3(models, tmp_path):
         assert shown in text  # text kept as text, Cyrillic intact
     assert pdf.read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob(".*"))  # nothing half-written left behind
-    again = save_poster(models[0], tmp_path / "again", "map_all")
+    again = save_poster(models[0], tmp_path / "again", "map_all", "ru")
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in (png, svg, pdf)]  # same model, same bytes
 
 
 def test_poster_wraps_long_text_inside_its_column(models):
     model = models[1]
     model.stage("Выбор").cells["goals"][0].text = "Очень длинная формулировка цели клиента " * 4
-    fig = render_poster(model)
+    fig = render_poster(model, "ru")
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     renderer = canvas.get_renderer()
@@ -48,7 +48,7 @@ def test_poster_wraps_long_text_inside_its_column(models):
 
 
 def test_html_page(models):
-    page = render_html(models[0], {"PNG": "map_all.png"})
+    page = render_html(models[0], "ru", {"PNG": "map_all.png"})
     assert page.startswith("<!DOCTYPE html>") and '<html lang="ru">' in page
     assert "<script" not in page
     assert 'class="bottleneck">Выбор</th>' in page
@@ -60,7 +60,7 @@ def test_html_page(models):
 
 
 def test_xlsx_read_back(models, tmp_path):
-    path = write_maps_xlsx(models, tmp_path / "maps.xlsx")
+    path = write_maps_xlsx(models, tmp_path / "maps.xlsx", "ru")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Все клиенты", "1. Сайт → Сайт", "2. Через салон", "Рекомендации барьеры по влиянию",
                                "Точки контакта", "Данные карты"]
@@ -77,8 +77,8 @@ def test_xlsx_read_back(models, tmp_path):
 
 
 def test_summaries(models):
-    summary = map_summary(models)
+    summary = map_summary(models, "ru")
     assert summary["clients"].tolist() == [10, 6, 4] and summary["bottleneck"].tolist()[0] == "Выбор"
-    coverage = layer_coverage(models).set_index("layer")
+    coverage = layer_coverage(models, "ru").set_index("layer")
     assert coverage.loc["Барьеры", "Все клиенты"] == "2 / 3"  # customers' and CRM's at the two CRM stages
     assert coverage.loc["Ответственные", "Все клиенты"] == "2 / 3"

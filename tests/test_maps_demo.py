@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from cjm.core.io import read_table
-from cjm.analysis.journey_model import from_json, model_table
+from cjm.analysis.journey_model import model_table
+from cjm.present.maps import from_json
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from cjm.analysis import segment as sg
+from cjm.steps.segment import load_model
 from cjm.core.io import read_table
 
 PLANTED_K = 7
@@ -62,7 +63,7 @@ def test_demo_outputs_and_assign_of_a_fresh_export(demo_world):
     profiles = pd.read_parquet(paths.table("segment_profiles"))
     assert profiles["segment"].tolist() == [*map(str, range(1, PLANTED_K + 1)), "all"]
     # a fresh export: a third of the clients, in another order, re-scored by the saved model
-    model = sg.load_model(paths)
+    model = load_model(paths)
     clients, deals = read_table(paths, "clients"), read_table(paths, "deals")
     fresh = clients.sample(frac=1 / 3, random_state=1)
     touches = pd.read_parquet(paths.table("touches"), columns=["client_id", "channel", "at"])

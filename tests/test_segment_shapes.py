@@ -15,6 +15,7 @@ from cjm.analysis.clean import clean
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.analysis.segment import segment
+from cjm.present.segments import portray
 
 
 def _segmented(tmp_path, name, n_segments):
@@ -23,7 +24,9 @@ def _segmented(tmp_path, name, n_segments):
     params["segment"]["n_segments"] = n_segments
     anonymized = anonymize(params, EngagementPaths(name, tmp_path))
     tables = clean(params, anonymized.frames).tables
-    result = segment(params, tables["clients"], tables["deals"], tables.get("touches"))
+    section = params["segment"]
+    result = portray(segment(tables["clients"], tables["deals"], tables.get("touches"), section, params["seed"],
+                             params.get("export_date")), section, params["language"])
     back = anonymized.reidentification.set_index("pseudonym")["original"]
     return result, truth, result.labels.index.to_series().map(back)
 

@@ -215,10 +215,10 @@ def test_achieved_against_plan():
 
 
 def test_own_nps_from_values_takes_the_largest_variance():
-    overall, by_segment = sv.own_nps({"nps": 20, "n": 100}, None, None, 0.95)
+    overall, by_segment = sv.own_nps({"nps": 20, "n": 100}, None, 0.95)
     # variance at most 1 - 0.2^2 = 0.96: se = 100 * sqrt(0.0096) = 9.798
     assert overall["se"] == pytest.approx(9.798, abs=1e-3) and by_segment is None
-    shares = sv.own_nps({"nps": 20, "n": 100, "promoters": 0.5, "detractors": 0.3}, None, None, 0.95)[0]
+    shares = sv.own_nps({"nps": 20, "n": 100, "promoters": 0.5, "detractors": 0.3}, None, 0.95)[0]
     assert shares["se"] == pytest.approx(sv.nps([10] * 50 + [8] * 20 + [0] * 30)["se"])
 
 

@@ -104,7 +104,8 @@ def by_segment_population(paths) -> int:
 def test_before_the_survey_comes_in_only_the_plan_is_made(demo_world, tmp_path):
     from cjm.core.params import default_section
     from cjm.core.paths import EngagementPaths
-    from cjm.analysis.survey import findings, run_survey
+    from cjm.present.survey import findings
+    from cjm.steps.survey import run_survey
 
     demo_world.segmented
     paths = EngagementPaths("early", tmp_path)
@@ -121,7 +122,7 @@ def test_before_the_survey_comes_in_only_the_plan_is_made(demo_world, tmp_path):
 
 def test_every_passage_of_the_chapter_is_filled_by_the_findings(demo_world):
     from cjm.present.narrative import TEXTS
-    from cjm.analysis.survey import findings
+    from cjm.present.survey import findings
 
     facts = findings(demo_world.surveyed, demo_world.params["survey"])
     assert (facts["own_direction"], facts["months_direction"]) == ("lower", "lower")

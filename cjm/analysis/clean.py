@@ -9,11 +9,8 @@ group keeps tables of its own, and the exclusion waterfall counts them.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,9 +22,7 @@ import pyarrow.compute as pc
 from cjm.core import schemas
 from cjm.core.errors import CjmError
 from cjm.core.geo import normalize_town, region_of
-from cjm.core.io import atomic_folder, require_columns
-from cjm.core.paths import EngagementPaths
-from cjm.core.schemas import ROW_ID
+from cjm.core.schemas import ROW_ID, require_columns
 
 IN_SCOPE = "in_scope"
 NO_CLIENT = "no_client"
@@ -364,9 +359,10 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
         taken from the ``row_id`` 01 gave the rows; a deal's client, left unmapped, is the
         deal itself (a lead is its own client). Extra columns whose values are all numbers
         are numbers; other extra columns are categories.
-    frames : dict of DataFrame or AnonymizedSources
+    frames : mapping of DataFrame
         Anonymized sources (all text). Only the columns the table uses are taken (read,
-        for :class:`AnonymizedSources`); exact duplicates are judged on them.
+        for sources with a ``read`` method); exact duplicates are judged on them. Sources
+        with a ``dropped(name)`` method explain a missing column by why 01 dropped it.
     params : dict
         The engagement's params (for file names in messages, ``max_invalid_share`` and
         ``clean.event_log.lifecycle``).
@@ -396,7 +392,7 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     raw = source_columns(frames, source, used)
     param = f"clean.tables.{name}.columns"
     needed = list(dict.fromkeys(columns.values()))
-    dropped = frames.dropped(source) if isinstance(frames, AnonymizedSources) and not set(needed) <= set(
+    dropped = frames.dropped(source) if hasattr(frames, "dropped") and not set(needed) <= set(
         raw.columns) else None  # why 01 dropped a column, read only when one is missing
     if key in columns and columns[key] == ROW_ID and ROW_ID not in raw.columns:
         raise CjmError(f"{where}: no column is mapped to {name}.{key} and the export has no row ids",
@@ -745,7 +741,7 @@ def absent_tables(params: dict) -> list[str]:
 
 
 def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = None,
-          sink: Path | None = None) -> CleanResult:
+          sink: Callable[[str, str, pd.DataFrame], None] | None = None) -> CleanResult:
     """Canonical tables, side groups, waterfall and quality summary from anonymized sources.
 
     Parameters
@@ -753,13 +749,14 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     params : dict
         Validated params with a ``clean`` section.
     frames : mapping of DataFrame
-        Anonymized sources by name (as :func:`read_anonymized` returns them: read when
-        asked for, so only one big table is in memory at a time).
+        Anonymized sources by name (:class:`cjm.steps.clean.AnonymizedSources` reads each
+        when asked for, so only one big table is in memory at a time).
     transcripts : dict, optional
         Source -> {file name: scrubbed text}.
-    sink : Path, optional
-        A folder: each table is written there (``<table>.parquet``, side groups under
-        ``side_groups/<rule>/``) as soon as it is done, and not kept in the result.
+    sink : callable, optional
+        ``sink(rule, table_name, table)`` is handed each table (``rule`` is
+        :data:`IN_SCOPE` or a side group's rule) as soon as it is done, and the table is
+        not kept in the result.
     """
     section = params["clean"]
     specs = section["tables"]
@@ -812,9 +809,7 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
             if sink is None:
                 (result.tables if rule == IN_SCOPE else result.side_groups.setdefault(rule, {}))[name] = part
             else:
-                folder = Path(sink) if rule == IN_SCOPE else Path(sink) / "side_groups" / rule
-                folder.mkdir(parents=True, exist_ok=True)
-                part.to_parquet(folder / f"{name}.parquet", index=False)
+                sink(rule, name, part)
 
     emit("clients", clients.drop(columns="group"))
     emit("deals", deals.drop(columns="group"))
@@ -836,52 +831,7 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     return result
 
 
-class AnonymizedSources(Mapping):
-    """The anonymized sources in ``interim/anonymized/``, each read when asked for."""
-
-    def __init__(self, folder: Path, names):
-        self.folder = Path(folder)
-        self.names = [n for n in names if (self.folder / f"{n}.parquet").exists()]
-
-    def dropped(self, name: str) -> dict[str, dict]:
-        """Columns of source ``name`` that 01 dropped: column -> ``detail`` (why) and
-        ``fix`` (what to declare if the column is needed)."""
-        from cjm.privacy.anonymize import FOUND_BY_CONTENT, TREATMENTS
-
-        path = self.folder / TREATMENTS
-        if not path.exists():
-            return {}
-        table = pd.read_parquet(path)
-        rows = table[(table["source"] == name) & (table["treatment"] == "dropped")]
-        return {row.column: {"detail": row.detail, "fix": (
-            "01 ran before the column was mapped (a mapped column is kept whatever its content): rerun make all"
-            if row.detail.endswith(FOUND_BY_CONTENT)
-            else f"it is declared personal under 'sources.{name}': map another column")}
-            for row in rows.itertuples()}
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        return self.read(name)
-
-    def read(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-        """Source ``name``, only ``columns`` of it if given and all present (a big
-        export's free text stays on disk when the table does not use it)."""
-        if name not in self.names:
-            raise KeyError(name)
-        path = self.folder / f"{name}.parquet"
-        if columns is not None:
-            import pyarrow.parquet as pq
-
-            columns = _present_in_order(pq.read_schema(path).names, columns)
-        return pd.read_parquet(path, columns=columns)
-
-    def __iter__(self):
-        return iter(self.names)
-
-    def __len__(self) -> int:
-        return len(self.names)
-
-
-def _present_in_order(present: list, columns: list) -> list | None:
+def present_in_order(present: list, columns: list) -> list | None:
     """``columns`` in the source's order if all are present, else None (all columns, so
     that a missing one is reported with everything the source has)."""
     return [c for c in present if c in set(columns)] if set(columns) <= set(present) else None
@@ -889,68 +839,13 @@ def _present_in_order(present: list, columns: list) -> list | None:
 
 def source_columns(frames, name: str, columns: list[str] | None) -> pd.DataFrame:
     """Source ``name`` of ``frames`` with only ``columns`` (all when None or when one is
-    missing); :class:`AnonymizedSources` reads just those from disk."""
-    if isinstance(frames, AnonymizedSources):
+    missing); sources with a ``read(name, columns)`` method (as
+    :class:`cjm.steps.clean.AnonymizedSources`) read just those from disk."""
+    if hasattr(frames, "read"):
         return frames.read(name, columns)
     frame = frames[name]
-    keep = None if columns is None else _present_in_order(list(frame.columns), columns)
+    keep = None if columns is None else present_in_order(list(frame.columns), columns)
     return frame if keep is None else frame[keep]
-
-
-def read_anonymized(params: dict, paths: EngagementPaths) -> tuple[AnonymizedSources, dict]:
-    """The anonymized sources 01_anonymize wrote (read on demand) and the transcripts."""
-    folder = paths.anonymized
-    if not folder.exists():
-        raise CjmError(f"no anonymized exports in {folder}", "run 01_anonymize first (make all)")
-    transcripts = {name: {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / name).glob("*.txt"))}
-                   for name, source in params["sources"].items() if "transcripts" in source}
-    return AnonymizedSources(folder, params["sources"]), transcripts
-
-
-def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None:
-    """Move what ``staging`` holds into ``interim/``: the tables, then the side groups; a
-    canonical table of an earlier run that this run did not make is removed."""
-    for name, frame in (("exclusion_waterfall", result.waterfall), ("data_quality", result.quality),
-                        ("duplicates", result.duplicates), ("clean_notes", result.notes)):
-        frame.to_parquet(staging / f"{name}.parquet", index=False)
-    (staging / "side_groups").mkdir(exist_ok=True)
-    made = {path.stem for path in staging.glob("*.parquet")}
-    for name in set(schemas.TABLES) - made:
-        paths.table(name).unlink(missing_ok=True)
-    for path in sorted(staging.glob("*.parquet")):
-        os.replace(path, paths.interim / path.name)
-    with atomic_folder(paths.interim / "side_groups") as folder:
-        folder.rmdir()
-        (staging / "side_groups").rename(folder)
-
-
-def write_clean(result: CleanResult, paths: EngagementPaths) -> None:
-    """Canonical tables to ``interim/<table>.parquet``, side groups to
-    ``interim/side_groups/<rule>/<table>.parquet``, waterfall, quality and duplicates beside them."""
-    paths.interim.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=paths.interim))
-    try:
-        for rule, tables in [(IN_SCOPE, result.tables), *result.side_groups.items()]:
-            folder = staging if rule == IN_SCOPE else staging / "side_groups" / rule
-            folder.mkdir(parents=True, exist_ok=True)
-            for name, table in tables.items():
-                table.to_parquet(folder / f"{name}.parquet", index=False)
-        _publish(result, staging, paths)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def run_clean(params: dict, paths: EngagementPaths) -> CleanResult:
-    """02 end to end, one big table in memory at a time; nothing lands in ``interim/``
-    unless every table was built."""
-    paths.interim.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=paths.interim))
-    try:
-        result = clean(params, *read_anonymized(params, paths), sink=staging)
-        _publish(result, staging, paths)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return result
 
 
 def stages_outside_funnel(stage_events: pd.DataFrame, stages: list[str]) -> pd.DataFrame:

@@ -29,15 +29,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES as _SIMPLEMMA_LANGUAGES
 
 from cjm.core.errors import CjmError
+from cjm.core.schemas import CODE_LAYERS, check_codebook
+from cjm.core.languages import check_language, morph
 
-#: Text languages the coding can lemmatize: ``ru`` (pymorphy3) and simplemma's (ISO 639 codes).
-SUPPORTED_LANGUAGES = frozenset({"ru"}) | frozenset(_SIMPLEMMA_LANGUAGES)
-#: Map layers a code can belong to, and the valence of their codes unless a code says otherwise.
-LAYERS = {"theme": 0, "touchpoint": 0, "influencer": 0, "goal": 0, "question": 0, "barrier": -1, "pain": -1,
-          "positive": 1, "emotion": 0}
 #: Layers whose codes a negation turns around («не было тревоги»); a touchpoint, question or
 #: theme is mentioned even in a negative sentence («на сайте нет информации»).
 NEGATABLE = frozenset({"barrier", "pain", "positive", "emotion", "goal"})
@@ -115,19 +111,6 @@ _EN_NOT = re.compile(r"\b(ca|wo|sha)n['’]t\b|n['’]t\b")
 _EN_NOT_STEM = {"ca": "can", "wo": "will", "sha": "shall"}
 
 
-def check_language(language: str) -> None:
-    """Raise :class:`CjmError` unless ``language`` is one of :data:`SUPPORTED_LANGUAGES`."""
-    if isinstance(language, str) and language in SUPPORTED_LANGUAGES:
-        return
-    text = str(language)
-    near = next((c for c in (text.lower(), re.split(r"[-_]", text)[0].lower()) if c in SUPPORTED_LANGUAGES), None)
-    examples = ", ".join(["ru", "en", "pt", "es", "fr", "de", "it", "uk", "pl", "nl"])
-    raise CjmError(f"text language {language!r} is not supported",
-                   (f"write '{near}'; " if near else "")
-                   + f"set text_language (or language) in params to a code such as {examples} "
-                   f"({len(SUPPORTED_LANGUAGES)} supported: {', '.join(sorted(SUPPORTED_LANGUAGES))})")
-
-
 def _lower(text: str, language: str = "ru") -> str:
     """``text`` in NFC and lower case, as words are compared: Turkish dotted/dotless i kept apart,
     English «n't» written out («didn't» -> «did not»)."""
@@ -145,8 +128,6 @@ def lemma(word: str, language: str = "ru") -> str:
     """The normal form of a word in the text ``language``, lower-cased: pymorphy3's for a Russian
     word (``ё`` as ``е``; a word without Cyrillic letters is only lower-cased), simplemma's otherwise."""
     if language == "ru":
-        from cjm.privacy.pii import morph
-
         low = word.lower().replace("ё", "е")
         if not re.search("[а-я]", low):
             return low
@@ -297,18 +278,11 @@ def read_codebook(codebook: dict, stages: list[str] | None = None, where: str = 
 
     An unknown layer or a stage not in ``stages`` is one error naming the code.
     """
+    check_codebook(codebook, stages, where)
     codes = []
     for layer, entries in codebook.items():
-        if layer not in LAYERS:
-            raise CjmError(f"{where}: unknown layer '{layer}'", f"expected one of: {', '.join(LAYERS)}")
         for name, spec in entries.items():
-            stage = spec.get("stage")
-            if stages is not None and stage is not None and stage not in stages:
-                raise CjmError(f"{where}.{layer}.{name}: stage '{stage}' is not a journey stage",
-                               f"expected one of: {', '.join(stages)}")
-            if not spec.get("patterns"):
-                raise CjmError(f"{where}.{layer}.{name} has no patterns", "list the words that mark the code")
-            codes.append(Code(layer, name, stage, int(spec.get("valence", LAYERS[layer])),
+            codes.append(Code(layer, name, spec.get("stage"), int(spec.get("valence", CODE_LAYERS[layer])),
                               tuple(Pattern.parse(p, language, negations) for p in spec["patterns"]),
                               spec.get("channel"), spec.get("online")))
     return codes
@@ -607,8 +581,6 @@ def emotion_by_stage(fragments: pd.DataFrame, stages: list[str]) -> pd.DataFrame
 @functools.lru_cache(maxsize=200_000)
 def _noun(word: str) -> str | None:
     """The lemma of ``word`` if it is a noun of three letters or more, else None."""
-    from cjm.privacy.pii import morph
-
     if len(word) < 3 or not re.fullmatch("[а-яё]+", word):
         return None
     parse = morph().parse(word.replace("ё", "е"))[0]
@@ -762,52 +734,6 @@ def code_sources(texts: pd.DataFrame, codes: list[Code], stages: list[str], segm
         emotions=emotion_by_stage(fragments, stages),
         themes=discover_themes(uncoded[uncoded["source"] != "mystery"], codes, min_documents, language=language,
                                negations=negations))
-
-
-def run_coding(params: dict, paths) -> CodingResult:
-    """05 end to end: read the interviews, open answers and observations present, code them in
-    the text language (``text_language``, else ``language``), write the outputs."""
-    from cjm.core.io import read_table
-    from cjm.core.params import default_section
-
-    section = params.get("interviews") or default_section("interviews")
-    stages = params.get("journey_stages") or params["stages"]
-    language = params.get("text_language") or params["language"]
-    check_language(language)
-    negations = section.get("negations") or ()
-    codes = read_codebook(section["codebook"], stages, language=language, negations=negations)
-
-    interviews, speakers = read_table(paths, "interviews", optional=True), None
-    if interviews is not None:
-        interviews, speakers = respondent_turns(interviews, section["respondent_speakers"],
-                                                str(paths.table("interviews")))
-    observations = read_table(paths, "observations", optional=True)
-    texts = gather_texts(interviews, read_table(paths, "survey_comments", optional=True), observations)
-    segments = read_table(paths, "segments", optional=True)
-    segment_of = segments.set_index("client_id")["segment"] if segments is not None else pd.Series(dtype="Int64")
-    touches = read_table(paths, "touches", ["channel"], optional=True)
-    result = code_sources(texts, codes, stages, segment_of, observations, touches, section["quotes_per_code"],
-                          section["discovery_min_documents"], speakers,
-                          extended_lexicon(section.get("lexicon"), language), language, negations)
-    write_coding(result, paths)
-    return result
-
-
-def write_coding(result: CodingResult, paths) -> None:
-    """``interim/coded_fragments``, ``touchpoints``, ``stage_emotions``, ``code_quotes`` for 07,
-    and ``report/voice_of_customer.xlsx`` (a sheet per table) for the client."""
-    from cjm.core.io import write_atomic, write_xlsx_sheets
-
-    paths.interim.mkdir(parents=True, exist_ok=True)
-    paths.report.mkdir(parents=True, exist_ok=True)
-    tables = {"coded_fragments": result.fragments, "touchpoints": result.touchpoints,
-              "stage_emotions": result.emotions, "code_quotes": result.quotes}
-    for name, frame in tables.items():
-        write_atomic(frame, paths.table(name))
-    write_xlsx_sheets({"fragments": result.fragments, "codes_by_segment": result.by_segment,
-                       "quotes": result.quotes, "touchpoints": result.touchpoints, "emotions": result.emotions,
-                       "cooccurrence": result.cooccurrence, "candidate_themes": result.themes},
-                      paths.report / "voice_of_customer.xlsx")
 
 
 def findings(result: CodingResult) -> dict:

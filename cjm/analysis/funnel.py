@@ -15,6 +15,7 @@ deal, deals without events) is counted in :attr:`StageLog.checks`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -27,9 +28,10 @@ DAY = np.timedelta64(1, "D")
 #: Outcomes of a case; a case with another or no outcome is an error of the caller.
 OUTCOMES = ("won", "lost", "open")
 START = "start"
-#: Values the funnel's tables write for what the data do not say, in the engagement's language.
-LABELS = {"ru": {"missing": "(причина не указана)", "silent": "нет контакта на этапе", "other": "другие пути ({n})"},
-          "en": {"missing": "(no reason recorded)", "silent": "no contact at this stage", "other": "other variants ({n})"}}
+#: Codes the funnel's tables write for what the data do not say (the report phrases them): a
+#: lost case without a recorded reason, a lost case without a touch at its last stage, and
+#: the variants not listed one by one.
+MISSING_REASON, NO_TOUCH, OTHER_VARIANTS = "missing_reason", "no_touch", "other_variants"
 
 
 @dataclass
@@ -443,7 +445,7 @@ def time_to_convert(log: StageLog, by: str | None = None) -> pd.DataFrame:
 
 
 def lost_reasons(log: StageLog, by: str | None = None, reason: str = "lost_reason",
-                 missing: str = LABELS["en"]["missing"]) -> pd.DataFrame:
+                 missing: str = MISSING_REASON) -> pd.DataFrame:
     """Reasons recorded on lost cases, by the stage they were lost at.
 
     Returns
@@ -479,7 +481,7 @@ def _path_hash(steps: pd.DataFrame, starts: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
-             other: str = LABELS["en"]["other"], most: int | None = None) -> pd.DataFrame:
+             most: int | None = None) -> pd.DataFrame:
     """Distinct paths (of stages, or of every activity of an event log) with their counts,
     outcomes and durations.
 
@@ -487,14 +489,16 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
     ----------
     coverage : float
         Variants are listed, most frequent first, until they cover this share of the
-        cases with events, and at most ``most`` of them; the rest are one row, ``other``
-        (``{n}``: how many variants).
+        cases with events, and at most ``most`` of them; the rest are one row,
+        :data:`OTHER_VARIANTS`.
 
     Returns
     -------
     DataFrame
-        ``variant, stages, cases, share, cumulative_share, won, lost, open, median_days``
-        (first to last event). ``attrs["variants"]``: how many distinct variants there are.
+        ``variant, stages, variants, cases, share, cumulative_share, won, lost, open,
+        median_days`` (first to last event); ``variants`` is how many distinct variants a
+        row stands for (1, or the rest's number). ``attrs["variants"]``: how many distinct
+        variants there are.
     """
     steps, names, starts, ends = log.steps
     hashes, lengths = _path_hash(steps, starts)
@@ -516,14 +520,14 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
     stage_of = steps["stage"].to_numpy()
     labels = np.asarray(names, dtype=object)
     head["variant"] = [separator.join(labels[stage_of[s:s + n]]) for s, n in zip(head["first"], head["length"])]
-    head = head.rename(columns={"length": "stages"})
+    head = head.rename(columns={"length": "stages"}).assign(variants=1)
     if len(rest):
-        other = {"variant": other.format(n=len(rest)), "stages": np.nan, "cases": rest["cases"].sum(),
+        other = {"variant": OTHER_VARIANTS, "stages": np.nan, "variants": len(rest), "cases": rest["cases"].sum(),
                  "share": rest["share"].sum(), "cumulative_share": 1.0,
                  "median_days": frame.loc[frame["variant"].isin(rest.index), "days"].median(),
                  **{o: rest[o].sum() for o in OUTCOMES}}
         head = pd.concat([head, pd.DataFrame([other])], ignore_index=True)
-    head = head[["variant", "stages", "cases", "share", "cumulative_share", *OUTCOMES, "median_days"]]
+    head = head[["variant", "stages", "variants", "cases", "share", "cumulative_share", *OUTCOMES, "median_days"]]
     head.attrs["variants"] = len(table)
     return head
 
@@ -756,11 +760,11 @@ def _touch_odds(moved_on: pd.Series, touches: pd.Series) -> dict:
 
 
 def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "touchpoint", "channel"),
-                 top: int = 5, silent: str = LABELS["en"]["silent"]) -> pd.DataFrame:
+                 top: int = 5) -> pd.DataFrame:
     """What lost cases did last before they were lost, by the stage they were lost at.
 
     The last touch before the case was closed, described by the ``describe`` columns; a
-    lost case without a touch at its last stage is ``silent``.
+    lost case without a touch at its last stage is :data:`NO_TOUCH`.
 
     Returns
     -------
@@ -781,7 +785,7 @@ def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "to
     frame = pd.DataFrame({"case": last["case"].to_numpy(), "last_action": action.to_numpy(),
                           "days": (last["closed_at"] - last["at"]).dt.total_seconds().to_numpy() / 86400})
     untouched = np.setdiff1d(lost, frame["case"].to_numpy())
-    frame = pd.concat([frame, pd.DataFrame({"case": untouched, "last_action": silent,
+    frame = pd.concat([frame, pd.DataFrame({"case": untouched, "last_action": NO_TOUCH,
                                             "days": np.nan})], ignore_index=True)
     frame["stage"] = cases["furthest"].to_numpy()[frame["case"].to_numpy()]
     table = frame.groupby(["stage", "last_action"]).agg(cases=("case", "size"),
@@ -847,31 +851,30 @@ def _breakdowns(log: StageLog, names: list[str]) -> tuple[pd.DataFrame, dict]:
 
 
 def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = None,
-                   segments: pd.DataFrame | None = None, seed: int = 0, language: str = "ru") -> FunnelResult:
+                   segments: pd.DataFrame | None = None, seed: int = 0) -> FunnelResult:
     """All of 06 on a prepared log: funnel, breakdowns, times, reasons, bottlenecks, paths,
-    touches per stage, last actions, journeys and their overlap with segments; values the
-    data do not give are written in ``language``. What the data lack (a breakdown's column,
-    lost reasons, touches, channels) is left out and said in ``skipped``."""
-    labels = LABELS.get(language, LABELS["en"])
+    touches per stage, last actions, journeys and their overlap with segments. What the
+    data lack (a breakdown's column, lost reasons, touches, channels) is left out and said
+    in ``skipped``; ``log`` is not changed."""
     times = stage_times(log)
     whole = funnel(log).merge(times[["stage", "median_days", "p75_days", "p90_days"]], on="stage")
     recorded = "lost_reason" in log.cases and log.cases["lost_reason"].notna().any()
-    reasons = lost_reasons(log, missing=labels["missing"]) if recorded else pd.DataFrame()
+    reasons = lost_reasons(log) if recorded else pd.DataFrame()
     breakdowns, skipped = _breakdowns(log, section["breakdowns"])
     result = FunnelResult(
         log=log, funnel=whole, breakdowns=breakdowns, times=times,
         to_convert=time_to_convert(log) if log.won is not None else pd.DataFrame(),
         bottlenecks=bottlenecks(whole), lost_reasons=reasons,
-        lost_by_segment=lost_reasons(log, "segment", missing=labels["missing"])
+        lost_by_segment=lost_reasons(log, "segment")
         if "segment" in log.cases and len(reasons) else None,
-        variants=variants(log, section["variants_coverage"], other=labels["other"], most=section["variants_max"]),
+        variants=variants(log, section["variants_coverage"], most=section["variants_max"]),
         follows=directly_follows(log), flows=lead_flows(log), skipped=skipped)
     placed = None
     if touches is not None and len(touches):
         placed = touches_by_stage(log, touches)
         result.touches, result.touch_bands, result.touch_kinds = stage_touches(log, placed,
                                                                                bands=tuple(section["touch_bands"]))
-        result.last_actions = last_actions(log, placed, silent=labels["silent"])
+        result.last_actions = last_actions(log, placed)
     if "client_id" not in log.cases:
         result.journeys_skipped = "no_client"
     elif "channel" not in log.cases or log.cases["channel"].isna().all():
@@ -885,99 +888,17 @@ def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = 
         result.journeys, result.journey_names = found, journey_names(found.profiles)
         found.labels["journey_name"] = found.labels["journey"].map(result.journey_names)
         # each journey's own funnel, losses and contacts: the columns of its map
-        log.cases["journey"] = log.cases["client_id"].map(found.labels.set_index("client_id")["journey"]) \
-            .astype("Int64")
-        result.breakdowns = pd.concat([result.breakdowns, _breakdowns(log, ["journey"])[0]], ignore_index=True)
+        journey = found.labels.set_index("client_id")["journey"]
+        by_journey = dataclasses.replace(log, cases=log.cases.assign(
+            journey=log.cases["client_id"].map(journey).astype("Int64")))
+        result.breakdowns = pd.concat([result.breakdowns, _breakdowns(by_journey, ["journey"])[0]], ignore_index=True)
         if len(reasons):
-            result.journey_lost_reasons = lost_reasons(log, "journey", missing=labels["missing"])
+            result.journey_lost_reasons = lost_reasons(by_journey, "journey")
         if placed is not None:
-            result.journey_touches = touches_by(log, placed, "journey")
+            result.journey_touches = touches_by(by_journey, placed, "journey")
         if segments is not None:
             result.journey_segments, result.journey_test = journeys_vs_segments(found.labels, segments)
     return result
-
-
-def _cases(deals: pd.DataFrame, segments: pd.DataFrame | None, cohort: str) -> pd.DataFrame:
-    """Deals as cases, with the client's segment and the cohort of their creation (when
-    deals have dates)."""
-    cases = deals.copy()
-    if segments is not None:
-        cases = cases.merge(segments[["client_id", "segment"]], on="client_id", how="left")
-    if "created_at" in cases and cases["created_at"].notna().any():
-        cases["cohort"] = pd.to_datetime(cases["created_at"]).dt.to_period(
-            {"month": "M", "quarter": "Q"}[cohort]).astype(str).where(cases["created_at"].notna())
-    return cases
-
-
-def _side_group_funnels(params: dict, paths, in_scope: pd.DataFrame, section: dict) -> pd.DataFrame | None:
-    """Conversion by stage of the in-scope deals next to each group 02 set aside."""
-    folder = paths.interim / "side_groups"
-    groups = sorted(p for p in folder.iterdir() if (p / "deals.parquet").exists()) if folder.exists() else []
-    if not groups:
-        return None
-    labels = {rule["name"]: rule.get("label", rule["name"]) for rule in params.get("clean", {}).get("scope", [])}
-    parts = [in_scope.assign(group="in scope")]
-    for group in groups:
-        history = group / "stage_events.parquet"
-        events = pd.read_parquet(history, columns=["deal_id", "stage", "entered_at"]) if history.exists() else None
-        log = prepare_log(events, pd.read_parquet(group / "deals.parquet"), params["stages"], params.get("won_stage"),
-                          section["ignore_stages"], section["order"])
-        parts.append(funnel(log).assign(group=labels.get(group.name, group.name)))
-    table = pd.concat(parts, ignore_index=True)
-    return table[["group", "stage", "reached", "lost", "open", "won", "conversion"]]
-
-
-def run_funnel(params: dict, paths) -> FunnelResult:
-    """06 end to end: read the deals, the stage history (optional: without it the funnel is
-    lead -> outcome), touches and segments, analyse, write the outputs. The paths of an
-    event log (``clean.event_log``) have all its activities, not only the funnel's stages."""
-    from cjm.core.io import read_table
-    from cjm.core.params import default_section
-
-    section = params.get("funnel") or default_section("funnel")
-    segments = read_table(paths, "segments", optional=True)
-    cases = _cases(read_table(paths, "deals"), segments, section["cohort"])
-    events = read_table(paths, "stage_events", ["deal_id", "stage", "entered_at"], optional=True)
-    activities = (params.get("clean") or {}).get("event_log") is not None
-    log = prepare_log(events, cases, params["stages"], params.get("won_stage"), section["ignore_stages"],
-                      section["order"], activities=activities)
-    touches = read_table(paths, "touches", optional=True)
-    result = analyse_funnel(log, section, touches, segments, params["seed"], params["language"])
-    result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
-    for table in (result.funnel, result.breakdowns):
-        table["journey_stage"] = table["stage"].map(section.get("journey_stage_of", {}))
-    write_funnel(result, paths)
-    return result
-
-
-def write_funnel(result: FunnelResult, paths) -> None:
-    """Interim tables for 07 (``stage_funnel``, ``journeys``, ``funnel_variants``,
-    ``directly_follows``, ``lost_reasons``, ``stage_touches``, ``journey_profiles``,
-    ``lead_flows``, ``journey_lost_reasons``, ``journey_touches``) and ``report/funnel.xlsx``."""
-    from cjm.core.io import write_tables, write_xlsx_sheets
-
-    paths.interim.mkdir(parents=True, exist_ok=True)
-    paths.report.mkdir(parents=True, exist_ok=True)
-    overall = result.funnel.assign(breakdown="all", group="all")
-    stage_funnel = pd.concat([overall, result.breakdowns], ignore_index=True)
-    journeys = result.journeys
-    tables = {"stage_funnel": stage_funnel, "funnel_variants": result.variants, "directly_follows": result.follows,
-              "lost_reasons": result.lost_reasons if len(result.lost_reasons) else None, "lead_flows": result.flows,
-              "stage_touches": result.touches, "journeys": journeys.labels if journeys else None,
-              "journey_profiles": journeys.profiles if journeys else None,
-              "journey_lost_reasons": result.journey_lost_reasons, "journey_touches": result.journey_touches}
-    write_tables(tables, paths.interim)
-    sheets = {"funnel": result.funnel, "checks": result.log.checks, "bottlenecks": result.bottlenecks,
-              "times": result.times, "lost_reasons": result.lost_reasons, "variants": result.variants,
-              "directly_follows": result.follows, "breakdowns": result.breakdowns}
-    optional = {"touches": result.touches, "touch_bands": result.touch_bands, "touch_kinds": result.touch_kinds,
-                "last_actions": result.last_actions,
-                "side_groups": result.side_groups, "lost_by_segment": result.lost_by_segment,
-                "journey_scan": result.journeys.scan if result.journeys else None,
-                "journey_profiles": result.journeys.profiles if result.journeys else None,
-                "journeys_x_segments": result.journey_segments.reset_index()
-                if result.journey_segments is not None else None}
-    write_xlsx_sheets({**sheets, **optional}, paths.report / "funnel.xlsx")
 
 
 def findings(result: FunnelResult) -> dict:

@@ -6,7 +6,8 @@ holds items (:class:`Cell`): what the map shows, the number behind it, how many
 records back it and from which table. A layer without items says why
 (:data:`EMPTY_REASONS`): its source is absent, nothing was found at the stage, or the
 consultant has not written it in params. The model serializes to JSON
-(:func:`to_json`, :func:`from_json`); the renderers in :mod:`cjm.present.maps` read nothing else.
+(:func:`to_dict`, :func:`from_dict`); the renderers in :mod:`cjm.present.maps` read nothing
+else, and phrase each cell by its kind (:data:`KINDS`) in the report's language.
 
 Numbers come from the interim tables of 04 (``csat_by_stage``, ``survey_scores``,
 ``survey_drivers``), 05 (``coded_fragments``, ``code_quotes``, ``touchpoints``,
@@ -20,14 +21,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cjm.analysis.funnel import MISSING_REASON
 from cjm.core.errors import CjmError
-from cjm.analysis.funnel import LABELS as FUNNEL_LABELS
-from cjm.present.plots import format_count, format_number
 
 #: Layers of a map, in the order a poster shows them, and the source each comes from.
 LAYERS = {
@@ -45,9 +44,17 @@ CODED = {"goal": "goals", "question": "questions", "barrier": "barriers", "pain"
 #: Layers the consultant writes in ``maps.stages.<stage>``, and their keys there.
 WRITTEN = {"goals": "goals", "triggers": "triggers", "actions": "actions", "owners": "owner",
            "processes": "processes", "kpi": "kpi"}
-VERSION = 1
-#: 06's label of lost deals without a recorded reason: no barrier to show.
-UNKNOWN_REASONS = {labels["missing"] for labels in FUNNEL_LABELS.values()}
+VERSION = 2
+#: How a renderer phrases a cell's numbers (:attr:`Cell.kind`), and what each reads:
+#: ``conversion`` (value: share moving on), ``lost`` (n: deals lost; value: share of all
+#: losses), ``days`` (value: median days; detail ``p75``), ``touches`` (value: contacts per
+#: deal), ``csat`` (value: share satisfied; detail ``mean``), ``truth`` and ``weight``
+#: (value: weight in NPS), ``emotion`` (value: mean valence), ``touchpoint`` (text; detail
+#: ``online``), ``quote`` (text: the words), ``kpi`` (text: its name; value, target),
+#: ``entry`` and ``segment`` (text: the name; value: share), ``nps`` (value; detail ``low``,
+#: ``high``). An empty kind is shown as its text.
+KINDS = ("", "conversion", "lost", "days", "touches", "csat", "truth", "weight", "emotion", "touchpoint", "quote",
+         "kpi", "entry", "segment", "nps")
 
 
 @dataclass
@@ -57,7 +64,10 @@ class Cell:
     Attributes
     ----------
     text : str
-        What the map shows.
+        The item's own words, from the data or params (a code, a reason, a touchpoint, a
+        note, a name), in the engagement's language; empty where the numbers say it all.
+    kind : str
+        How the renderers phrase it (:data:`KINDS`); empty: ``text`` as it is.
     value : float, optional
         The number behind it (a share, a score, days), as in its source table.
     n : int, optional
@@ -70,15 +80,19 @@ class Cell:
         A KPI's target from params.
     quote : str
         A customer's words behind it.
+    detail : dict
+        Further numbers its kind reads (e.g. ``p75``, ``mean``, ``low``, ``high``, ``online``).
     """
 
-    text: str
+    text: str = ""
+    kind: str = ""
     value: float | None = None
     n: int | None = None
     unit: str = ""
     source: str = ""
     target: float | None = None
     quote: str = ""
+    detail: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -102,7 +116,7 @@ class Curve:
 
 @dataclass
 class JourneyMap:
-    """One journey's map (``journey`` "all" is the map of all clients).
+    """One journey's map (``journey`` "all" is the map of all clients, whose ``title`` is empty).
 
     ``stages`` in journey order; ``curves`` the emotion curve of the journey's clients
     first, then the segments whose curve differs; ``segments`` the journey's clients by
@@ -113,7 +127,6 @@ class JourneyMap:
 
     journey: str
     title: str
-    language: str
     clients: int
     share: float
     stages: list[Stage]
@@ -132,50 +145,12 @@ class JourneyMap:
         return next(s for s in self.stages if s.name == name)
 
 
-# ----------------------------------------------------------------------------- words
-
-WORDS = {
-    "ru": {"all": "Все клиенты", "days": "{v} дн.", "p75": "{v} дн. (75% — до {p} дн.)",
-           "lost": "{n} потеряно ({v} всех потерь)", "touches": "{v} контакта на сделку",
-           "csat": "{v} довольны (средняя {m})", "truth": "Момент истины: {v} веса в NPS",
-           "weight": "{v} веса в NPS", "kpi": "{name}: {v}", "kpi_target": "{name}: {v} (цель {t})",
-           "conversion": "{v} переходят дальше", "entry": "{name}: {v}", "segment": "{name}: {v} клиентов пути",
-           "nps": "NPS {v} ({lo}…{hi})", "online": "онлайн", "offline": "офлайн"},
-    "en": {"all": "All clients", "days": "{v} days", "p75": "{v} days (75% within {p})",
-           "lost": "{n} lost ({v} of all losses)", "touches": "{v} contacts per deal",
-           "csat": "{v} satisfied (mean {m})", "truth": "Moment of truth: {v} of NPS weight",
-           "weight": "{v} of NPS weight", "kpi": "{name}: {v}", "kpi_target": "{name}: {v} (target {t})",
-           "conversion": "{v} move on", "entry": "{name}: {v}", "segment": "{name}: {v} of the journey's clients",
-           "nps": "NPS {v} ({lo}…{hi})", "online": "online", "offline": "offline"},
-}
-
-
-def _pct(value: float) -> str:
-    return f"{value:.0%}"
-
-
 # ----------------------------------------------------------------------------- inputs
 
 #: Interim tables the model reads; each optional (a missing one empties its layers).
 TABLES = ("stage_funnel", "lost_reasons", "journey_lost_reasons", "stage_touches", "journey_touches", "journeys",
           "journey_profiles", "lead_flows", "segments", "csat_by_stage", "survey_scores", "survey_drivers",
           "coded_fragments", "code_quotes", "touchpoints", "stage_emotions")
-
-
-def read_inputs(paths) -> dict[str, pd.DataFrame | None]:
-    """The interim tables of :data:`TABLES` (None where a step did not write one).
-
-    Raises
-    ------
-    CjmError
-        Without 06's ``stage_funnel``: a map needs at least the funnel.
-    """
-    from cjm.core.io import read_table
-
-    tables = {name: read_table(paths, name, optional=True) for name in TABLES}
-    if tables["stage_funnel"] is None:
-        raise CjmError(f"{paths.table('stage_funnel')} is missing", "run 06_funnel first (make all)")
-    return tables
 
 
 # ----------------------------------------------------------------------------- builder
@@ -285,106 +260,95 @@ def _funnel_row(scope: _Scope, crm_stages: list[str]) -> pd.Series | None:
                       "median_days": rows["median_days"].sum(min_count=1)})
 
 
-def _crm_cells(scope: _Scope, crm_stages: list[str], language: str, all_lost: float, top: int) -> dict:
+def _crm_cells(scope: _Scope, crm_stages: list[str], all_lost: float, top: int) -> dict:
     """Conversion, drop-off, time in stage, engagement and lost reasons of a journey stage."""
-    words = WORDS[language]
     cells: dict[str, list[Cell]] = {}
     row = _funnel_row(scope, crm_stages)
     if row is None:
         return cells
     decided = int(row["reached"] - row["open"])
     if pd.notna(row["conversion"]):
-        cells["conversion"] = [Cell(words["conversion"].format(v=_pct(row["conversion"])),
-                                    float(row["conversion"]), decided, "deals", "stage_funnel")]
+        cells["conversion"] = [Cell(kind="conversion", value=float(row["conversion"]), n=decided, unit="deals",
+                                    source="stage_funnel")]
     if row["lost"] > 0:
         share = row["lost"] / all_lost if all_lost else np.nan
-        cells["drop_off"] = [Cell(words["lost"].format(n=format_count(row["lost"], language), v=_pct(share)),
-                                  float(row["lost"]), int(row["lost"]), "deals", "stage_funnel")]
+        cells["drop_off"] = [Cell(kind="lost", value=float(share), n=int(row["lost"]), unit="deals",
+                                  source="stage_funnel")]
     if pd.notna(row.get("median_days", np.nan)):
-        days = format_number(row["median_days"], language, 1)
         p75 = row.get("p75_days", np.nan)
-        text = words["p75"].format(v=days, p=format_number(p75, language)) if pd.notna(p75) else words["days"].format(v=days)
-        cells["time_in_stage"] = [Cell(text, float(row["median_days"]), int(row["moved_on"]), "deals",
-                                       "stage_funnel")]
+        cells["time_in_stage"] = [Cell(kind="days", value=float(row["median_days"]), n=int(row["moved_on"]),
+                                       unit="deals", source="stage_funnel",
+                                       detail={"p75": float(p75)} if pd.notna(p75) else {})]
     if scope.touches is not None:
         part = scope.touches[scope.touches["stage"].isin(crm_stages)]
         if len(part):
             mean = float(part["mean_touches"].sum())
-            cells["engagement"] = [Cell(words["touches"].format(v=format_number(mean, language, 1)), mean,
-                                        int(part["cases"].max()), "deals",
-                                        "stage_touches" if scope.clients is None else "journey_touches")]
+            cells["engagement"] = [Cell(kind="touches", value=mean, n=int(part["cases"].max()), unit="deals",
+                                        source="stage_touches" if scope.clients is None else "journey_touches")]
     if scope.lost is not None:
-        part = scope.lost[scope.lost["stage"].isin(crm_stages) & ~scope.lost["reason"].isin(UNKNOWN_REASONS)]
+        part = scope.lost[scope.lost["stage"].isin(crm_stages) & scope.lost["reason"].ne(MISSING_REASON)]
         # a journey stage of several CRM stages: each reason once, its deals added up
         part = part.groupby("reason", sort=False)["cases"].sum().sort_values(ascending=False, kind="stable")
         lost = scope.lost.loc[scope.lost["stage"].isin(crm_stages), "cases"].sum()
         source = "lost_reasons" if scope.clients is None else "journey_lost_reasons"
-        cells["barriers"] = [Cell(str(reason), float(n / lost), int(n), "deals", source)
+        cells["barriers"] = [Cell(str(reason), value=float(n / lost), n=int(n), unit="deals", source=source)
                              for reason, n in part.head(top).items()]
     return cells
 
 
-def _survey_cells(scope: _Scope, drivers: pd.DataFrame | None, respondents: int | None, stage: str,
-                  language: str) -> dict:
+def _survey_cells(scope: _Scope, drivers: pd.DataFrame | None, respondents: int | None, stage: str) -> dict:
     """CSAT of a stage and its weight in NPS (``drivers``: 04's, indexed by stage)."""
-    words = WORDS[language]
     cells: dict[str, list[Cell]] = {}
     csat = scope.csat
     if csat is not None and stage in csat.index and csat.loc[stage, "n"] > 0:
         row = csat.loc[stage]
         source = "csat_by_stage" if scope.clients is None else "survey_scores"
-        cells["csat"] = [Cell(words["csat"].format(v=_pct(row["satisfied"]), m=format_number(row["mean"], language, 1)),
-                              float(row["satisfied"]), int(row["n"]), "respondents", source)]
+        cells["csat"] = [Cell(kind="csat", value=float(row["satisfied"]), n=int(row["n"]), unit="respondents",
+                              source=source, detail={"mean": float(row["mean"])})]
     if drivers is not None and stage in drivers.index:
         row = drivers.loc[stage]
-        key = "truth" if bool(row["moment_of_truth"]) else "weight"
-        cells["moment_of_truth"] = [Cell(words[key].format(v=_pct(row["importance"])), float(row["importance"]),
-                                         respondents, "respondents", "survey_drivers")]
+        cells["moment_of_truth"] = [Cell(kind="truth" if bool(row["moment_of_truth"]) else "weight",
+                                         value=float(row["importance"]), n=respondents, unit="respondents",
+                                         source="survey_drivers")]
     return cells
 
 
-def _voice_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, language: str, top: int) -> dict:
+def _voice_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, top: int) -> dict:
     """What customers said about a stage: coded layers, emotion, touchpoints, quotes."""
-    words = WORDS[language]
     cells: dict[str, list[Cell]] = {layer: _coded_cells(scope, quotes, stage, code_layer, top)
                                     for code_layer, layer in CODED.items()}
     emotions = scope.emotions
     if stage in emotions.index and emotions.loc[stage, "fragments"] > 0:
         row = emotions.loc[stage]
-        cells["emotion"] = [Cell(format_number(row["score"], language, 2, sign=True), float(row["score"]),
-                                 int(row["fragments"]), "fragments", scope.emotion_source)]
+        cells["emotion"] = [Cell(kind="emotion", value=float(row["score"]), n=int(row["fragments"]),
+                                 unit="fragments", source=scope.emotion_source)]
     points = scope.touchpoints
     points = points[(points["stage"] == stage) & (points["mentions"] > 0)]
     source = "touchpoints" if scope.clients is None else "coded_fragments"
     cells["touchpoints"] = [
-        Cell(f"{r['touchpoint']} ({words['online' if r['online'] else 'offline']})", float(r["valence"]),
-             int(r["mentions"]), "fragments", source)
+        Cell(str(r["touchpoint"]), "touchpoint", float(r["valence"]), int(r["mentions"]), "fragments", source,
+             detail={"online": bool(r["online"])})
         for _, r in points.sort_values("mentions", ascending=False, kind="stable").head(top).iterrows()]
     said = [c for layer in ("barriers", "pains", "positives") for c in cells[layer][:1] if c.quote]
-    cells["quotes"] = [Cell(f"«{c.quote}»" if language == "ru" else f"“{c.quote}”", n=c.n, unit=c.unit,
-                            source="code_quotes") for c in said[:2]]
+    cells["quotes"] = [Cell(c.quote, "quote", n=c.n, unit=c.unit, source="code_quotes") for c in said[:2]]
     return cells
 
 
-def _written_cells(notes: dict, language: str, row: pd.Series | None) -> dict:
+def _written_cells(notes: dict, row: pd.Series | None) -> dict:
     """The consultant's layers of a stage (``maps.stages.<stage>``) and its KPI."""
-    words = WORDS[language]
     cells = {layer: [Cell(text, source="params") for text in ([notes[key]] if isinstance(notes.get(key), str)
                                                                else notes.get(key, []))]
              for layer, key in WRITTEN.items() if layer != "kpi"}
     kpi = notes.get("kpi")
     if kpi:
         current = float(row["conversion"]) if row is not None and pd.notna(row["conversion"]) else None
-        value = _pct(current) if current is not None else "—"
-        target = kpi.get("target")
-        text = (words["kpi_target"].format(name=kpi["name"], v=value, t=_pct(target)) if target is not None
-                else words["kpi"].format(name=kpi["name"], v=value))
-        cells["kpi"] = [Cell(text, current, int(row["reached"] - row["open"]) if current is not None else None,
-                             "deals", "params, stage_funnel", target)]
+        cells["kpi"] = [Cell(str(kpi["name"]), "kpi", current,
+                             int(row["reached"] - row["open"]) if current is not None else None, "deals",
+                             "params, stage_funnel", kpi.get("target"))]
     return cells
 
 
-def _entry_cells(tables: dict, journey: str | None, language: str, clients: int, top: int) -> list[Cell]:
+def _entry_cells(tables: dict, journey: str | None, clients: int, top: int) -> list[Cell]:
     profiles = tables["journey_profiles"]
     if profiles is None:
         return []
@@ -394,8 +358,8 @@ def _entry_cells(tables: dict, journey: str | None, language: str, clients: int,
     else:
         entry = entry[entry["journey"].astype(str) == journey]
     entry = entry[entry["share"] > 0].sort_values("share", ascending=False, kind="stable").head(top)
-    return [Cell(WORDS[language]["entry"].format(name=r["feature"], v=_pct(r["share"])), float(r["share"]), clients,
-                 "clients", "journey_profiles") for _, r in entry.iterrows()]
+    return [Cell(str(r["feature"]), "entry", float(r["share"]), clients, "clients", "journey_profiles")
+            for _, r in entry.iterrows()]
 
 
 def _curves(scope: _Scope, stages: list[str], segment_names: dict, min_gap: float, min_fragments: int) -> list[Curve]:
@@ -424,25 +388,24 @@ def _curves(scope: _Scope, stages: list[str], segment_names: dict, min_gap: floa
     return curves
 
 
-def _segment_cells(tables: dict, scope: _Scope, language: str, top: int) -> list[Cell]:
+def _segment_cells(tables: dict, scope: _Scope, top: int) -> list[Cell]:
     segments = tables["segments"]
     if segments is None or scope.clients is None:
         return []
     mine = segments[segments["client_id"].isin(scope.clients)]
     counts = mine.groupby(["segment", "segment_name"]).size().sort_values(ascending=False).head(top)
-    return [Cell(WORDS[language]["segment"].format(name=f"{s}. {name}", v=_pct(n / len(mine))), float(n / len(mine)),
-                 int(n), "clients", "segments") for (s, name), n in counts.items()]
+    return [Cell(f"{s}. {name}", "segment", float(n / len(mine)), int(n), "clients", "segments")
+            for (s, name), n in counts.items()]
 
 
-def _nps_cell(scope: _Scope, language: str, confidence: float) -> Cell | None:
+def _nps_cell(scope: _Scope, confidence: float) -> Cell | None:
     from cjm.analysis.survey import nps
 
     if scope.scores is None or "nps" not in scope.scores or not scope.scores["nps"].notna().any():
         return None
     result = nps(scope.scores["nps"].dropna(), confidence)
-    return Cell(WORDS[language]["nps"].format(**{key: format_number(result[column], language) for key, column in
-                                                 (("v", "nps"), ("lo", "ci_low"), ("hi", "ci_high"))}),
-                float(result["nps"]), int(result["n"]), "respondents", "survey_scores")
+    return Cell(kind="nps", value=float(result["nps"]), n=int(result["n"]), unit="respondents",
+                source="survey_scores", detail={"low": float(result["ci_low"]), "high": float(result["ci_high"])})
 
 
 def _mark_empty(stage: Stage, first: bool, present: dict[str, bool], notes: dict) -> None:
@@ -468,16 +431,24 @@ def _present(tables: dict) -> dict[str, bool]:
             "params": True}
 
 
-def build_map(tables: dict, params: dict, journey: str | None = None) -> JourneyMap:
+def build_map(tables: dict, stages: list[str], section: dict, survey: dict, codes=(),
+              journey: str | None = None) -> JourneyMap:
     """The map of one journey (``journey`` as in 06's ``journeys.journey``), or of all clients.
 
     Parameters
     ----------
     tables : dict of str to DataFrame or None
-        :func:`read_inputs`.
-    params : dict
-        The engagement's params; reads ``journey_stages``, ``language``, ``maps``,
-        ``survey`` (CSAT scale, confidence) and ``interviews.codebook``.
+        The interim tables of :data:`TABLES` (None where a step wrote none).
+    stages : list of str
+        The journey stages, in order.
+    section : dict
+        How to build the maps (the validated ``maps`` section of the params: ``top``,
+        ``stages`` notes, ``journey_names``, ``owners``, ``impact_weights``,
+        ``segment_curves``, ``touchpoint_owners``).
+    survey : dict
+        ``satisfied_from`` and ``confidence`` of the survey.
+    codes : list of cjm.analysis.coding.Code
+        The codebook (touchpoints of a journey are recounted with it).
     journey : str, optional
         The journey; None for all clients.
 
@@ -485,14 +456,7 @@ def build_map(tables: dict, params: dict, journey: str | None = None) -> Journey
     -------
     JourneyMap
     """
-    from cjm.analysis.coding import read_codebook
-    from cjm.core.params import default_section
-
-    section = params.get("maps") or default_section("maps")
-    survey = params.get("survey") or default_section("survey")
-    language, top = params["language"], section["top"]
-    stages = params.get("journey_stages") or params["stages"]
-    codes = read_codebook(params["interviews"]["codebook"]) if "interviews" in params else []
+    top = section["top"]
     scope = _scope(tables, journey, stages, codes, survey)
     drivers = None if tables["survey_drivers"] is None else tables["survey_drivers"].set_index("driver")
     scores = tables["survey_scores"]
@@ -510,30 +474,29 @@ def build_map(tables: dict, params: dict, journey: str | None = None) -> Journey
         stage = Stage(name, crm_of.get(name, []))
         notes = section["stages"].get(name, {})
         row = _funnel_row(scope, stage.crm_stages)
-        stage.cells.update(_written_cells(notes, language, row))
-        crm = _crm_cells(scope, stage.crm_stages, language, all_lost, top)
-        voice = _voice_cells(scope, tables["code_quotes"], name, language, top) if present["interviews"] else {}
-        for layer, items in {**voice, **_survey_cells(scope, drivers, respondents, name, language)}.items():
+        stage.cells.update(_written_cells(notes, row))
+        crm = _crm_cells(scope, stage.crm_stages, all_lost, top)
+        voice = _voice_cells(scope, tables["code_quotes"], name, top) if present["interviews"] else {}
+        for layer, items in {**voice, **_survey_cells(scope, drivers, respondents, name)}.items():
             stage.cells[layer] = stage.cells.get(layer, []) + items
         for layer, items in crm.items():
             stage.cells[layer] = stage.cells.get(layer, []) + items
         if position == 0:
-            stage.cells["entry_points"] = _entry_cells(tables, journey, language, clients, top)
+            stage.cells["entry_points"] = _entry_cells(tables, journey, clients, top)
         _mark_empty(stage, position == 0, present, notes)
         built.append(stage)
     names = section["journey_names"]
-    if journey is None:
-        title = WORDS[language]["all"]
-    else:
+    title = ""
+    if journey is not None:
         found = labels.loc[labels["journey"].astype(str) == journey, "journey_name"]
         title = names.get(journey) or (found.iloc[0] if len(found) else journey)
     segment_names = {} if tables["segments"] is None else dict(
         tables["segments"].drop_duplicates("segment").astype({"segment": str}).set_index("segment")["segment_name"])
-    model = JourneyMap(journey or "all", str(title), language, clients, clients / total if total else np.nan, built,
-                       nps=_nps_cell(scope, language, survey["confidence"]),
+    model = JourneyMap(journey or "all", str(title), clients, clients / total if total else np.nan, built,
+                       nps=_nps_cell(scope, survey["confidence"]),
                        curves=_curves(scope, stages, segment_names, section["segment_curves"]["min_gap"],
                                       section["segment_curves"]["min_fragments"]),
-                       segments=_segment_cells(tables, scope, language, top),
+                       segments=_segment_cells(tables, scope, top),
                        sources={k: v for k, v in present.items() if k != "params"})
     model.bottleneck = _bottleneck(model)
     if model.curves:
@@ -547,13 +510,12 @@ def build_map(tables: dict, params: dict, journey: str | None = None) -> Journey
     return model
 
 
-def build_maps(tables: dict, params: dict) -> list[JourneyMap]:
-    """The all-clients map, then one map per journey of 06 (by journey number)."""
-    maps = [build_map(tables, params)]
-    if tables["journeys"] is not None:
-        for journey in sorted(tables["journeys"]["journey"].unique()):
-            maps.append(build_map(tables, params, str(journey)))
-    return maps
+def build_maps(tables: dict, stages: list[str], section: dict, survey: dict, codes=()) -> list[JourneyMap]:
+    """The all-clients map, then one map per journey of 06 (by journey number); arguments
+    as :func:`build_map`'s."""
+    journeys = [] if tables["journeys"] is None else sorted(tables["journeys"]["journey"].unique())
+    return [build_map(tables, stages, section, survey, codes, journey)
+            for journey in [None, *(str(j) for j in journeys)]]
 
 
 def _bottleneck(model: JourneyMap) -> str | None:
@@ -667,26 +629,10 @@ def from_dict(data: dict) -> JourneyMap:
                          "segments": [Cell(**c) for c in data["segments"]]})
 
 
-def to_json(models: list[JourneyMap], path: Path) -> Path:
-    """Write the models as one JSON file (a list), atomically."""
-    from cjm.core.io import write_atomic
-
-    text = json.dumps([to_dict(m) for m in models], ensure_ascii=False, indent=1)
-    return write_atomic(text, Path(path))
-
-
-def from_json(path: Path) -> list[JourneyMap]:
-    """The models of :func:`to_json`."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise CjmError(f"{path}: cannot read the journey model ({err})", "rebuild it with 07_cjm (make all)") from err
-    return [from_dict(d) for d in data]
-
-
 def model_table(models: list[JourneyMap]) -> pd.DataFrame:
     """Every item of every map, long: ``journey``, ``journey_name``, ``stage``, ``layer``,
-    ``item``, ``text``, ``value``, ``n``, ``unit``, ``source``, ``target``, ``quote``; empty
+    ``item``, ``text``, ``kind``, ``value``, ``n``, ``unit``, ``source``, ``target``, ``quote``,
+    the numbers of :attr:`Cell.detail` (``p75``, ``mean``, ``low``, ``high``, ``online``); empty
     layers as one row with ``empty`` saying why. The table a BI dashboard reads."""
     rows = []
     for model in models:
@@ -694,8 +640,9 @@ def model_table(models: list[JourneyMap]) -> pd.DataFrame:
             for layer in LAYERS:
                 items = stage.cells.get(layer, [])
                 for item, cell in enumerate(items, 1):
+                    fields = {k: v for k, v in asdict(cell).items() if k != "detail"}
                     rows.append({"journey": model.journey, "journey_name": model.title, "stage": stage.name,
-                                 "layer": layer, "item": item, **asdict(cell), "empty": ""})
+                                 "layer": layer, "item": item, **fields, **cell.detail, "empty": ""})
                 if not items:
                     rows.append({"journey": model.journey, "journey_name": model.title, "stage": stage.name,
                                  "layer": layer, "item": 0, "text": "", "empty": stage.empty.get(layer, "")})

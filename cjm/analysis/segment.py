@@ -21,7 +21,6 @@ nearest segment, which keeps the answer while the cost stays flat.
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -634,251 +633,52 @@ def profile_table(features: pd.DataFrame, labels: pd.Series, max_levels: int = 8
 
 # ----------------------------------------------------------------------------- words
 
-#: Words of known features when params give none: (label, word when low, word when high).
-FEATURE_WORDS = {
-    "ru": {
-        "age": ("возраст", "моложе", "старше"), "amount": ("сумма сделки", "сумма меньше", "сумма больше"),
-        "down_payment": ("первый взнос", "взнос меньше", "взнос больше"),
-        "down_payment_share": ("доля первого взноса", "взнос меньше", "взнос больше"),
-        "term_months": ("срок, мес.", "срок короче", "срок длиннее"),
-        "monthly_payment": ("платёж в месяц", "платёж ниже", "платёж выше"),
-        "days_to_deal": ("дней до успешной сделки", "быстрое решение", "долгое решение"),
-        "touches": ("касаний", "мало касаний", "много касаний"),
-        "online_share": ("доля онлайн-касаний", "офлайн", "онлайн"),
-        "deals": ("сделок", "меньше сделок", "больше сделок"),
-        "recency": ("дней с последней сделки", "недавние", "давно не возвращались"),
-        "frequency": ("успешных сделок", "реже", "чаще"),
-        "monetary": ("сумма успешных сделок", "тратят меньше", "тратят больше"),
-        "monetary_mean": ("средняя сумма сделки", "средняя сумма меньше", "средняя сумма больше"),
-        "tenure": ("дней с первой сделки", "новые", "давние"),
-        "gender": ("пол",), "region": ("регион",), "capital": ("столица",), "channel": ("канал",),
-        "acquisition_channel": ("канал привлечения",), "product": ("продукт",),
-        "first_touch_channel": ("первый канал",),
-    },
-    "en": {
-        "age": ("age", "younger", "older"), "amount": ("deal amount", "smaller deals", "larger deals"),
-        "down_payment": ("first payment", "smaller first payment", "larger first payment"),
-        "down_payment_share": ("share paid first", "smaller first payment", "larger first payment"),
-        "term_months": ("term, months", "shorter term", "longer term"),
-        "monthly_payment": ("monthly payment", "lower payment", "higher payment"),
-        "days_to_deal": ("days to a won deal", "quick decision", "slow decision"),
-        "touches": ("touches", "few touches", "many touches"),
-        "online_share": ("online share of touches", "offline", "online"),
-        "deals": ("deals", "fewer deals", "more deals"),
-        "recency": ("days since the last deal", "recent", "lapsed"),
-        "frequency": ("won deals", "less often", "more often"),
-        "monetary": ("won deals' total", "spend less", "spend more"),
-        "monetary_mean": ("mean deal amount", "smaller deals", "larger deals"),
-        "tenure": ("days since the first deal", "new", "long-standing"),
-        "gender": ("gender",), "region": ("region",), "capital": ("capital",), "channel": ("channel",),
-        "acquisition_channel": ("acquisition channel",), "product": ("product",),
-        "first_touch_channel": ("first channel",),
-    },
-}
-#: Words of a number without words of its own: low, high (``{label}`` is its label).
-GENERIC_WORDS = {"ru": ("{label}: ниже", "{label}: выше"), "en": ("lower {label}", "higher {label}")}
-#: Category levels that read better as words in names and portraits.
-LEVEL_WORDS = {
-    "ru": {"Ж": "женщины", "М": "мужчины", CAPITAL: "столица", REGIONS: "регионы"},
-    "en": {"Ж": "women", "М": "men", "F": "women", "M": "men", CAPITAL: "capital", REGIONS: "regions"},
-}
-_VERSUS = {"ru": "против", "en": "vs"}
-#: A segment none of whose traits can be stated.
-_SEGMENT = {"ru": "Сегмент {n}", "en": "Segment {n}"}
 
-
-def feature_words(section: dict, features: pd.DataFrame, language: str) -> dict[str, dict]:
-    """Each feature's words in ``language``: ``label``, ``low`` and ``high`` (numbers),
-    ``levels`` (category level -> its word), ``format`` (``number`` or ``percent``); from
-    its params (``label``, ``low``, ``high``, ``levels``, ``format``), else the defaults of
-    :data:`FEATURE_WORDS`, else the column's own name."""
-    out = {}
-    for name, spec in feature_specs(section).items():
-        default = FEATURE_WORDS[language].get(spec.get("column", name), ())
-        label = spec.get("label") or (default[0] if default else spec.get("column", name))
-        low, high = default[1:] if len(default) == 3 else [w.format(label=label) for w in GENERIC_WORDS[language]]
-        out[name] = {"label": label, "low": spec.get("low", low), "high": spec.get("high", high),
-                     "levels": {**LEVEL_WORDS[language], **spec.get("levels", {})},
-                     "format": spec.get("format") or ("percent" if name in SHARES else "number")}
-    for name in features.columns.difference(list(out)):
-        out[name] = {"label": name, "low": "", "high": "", "levels": LEVEL_WORDS[language], "format": "number"}
-    return out
-
-
-def default_words(features, language: str) -> dict[str, dict]:
-    """:func:`feature_words` of features that have no params of their own."""
-    return feature_words({"features": {}, "describe": list(features)}, pd.DataFrame(), language)
-
-
-def format_value(value: float, fmt: str, language: str) -> str:
-    """A feature's value as a portrait shows it: a share as a percentage; a number with
-    digits by its size (0 from 10 on, 1 from 1, 2 below), thousands spaced."""
-    from cjm.present.plots import format_number
-
-    if pd.isna(value):
-        return "—"
-    if fmt == "percent":
-        return f"{format_number(100 * value, language)}%"
-    digits = 0 if abs(value) >= 10 or value == round(value) else 1 if abs(value) >= 1 else 2
-    return format_number(value, language, digits, grouped=True)
-
-
-def _shown(trait, words: dict, language: str) -> tuple[str, str]:
-    """A trait's segment and overall values as a portrait writes them."""
-    fmt = words["format"] if trait["kind"] == "numeric" else "percent"
-    return format_value(trait["segment_value"], fmt, language), format_value(trait["overall_value"], fmt, language)
-
-
-def trait_words(trait: pd.Series, words: dict, language: str) -> tuple[str, str]:
-    """A trait as a short word (for names) and a phrase with its numbers (for portraits);
-    ``words`` are the feature's (:func:`feature_words`)."""
-    segment_value, overall_value = _shown(trait, words, language)
-    versus = _VERSUS[language]
-    if trait["kind"] == "numeric":
-        short = words["high"] if trait["effect"] > 0 else words["low"]
-        said = "" if words["label"] in short else f"{short}: "  # generic words already name the feature
-        return short, f"{said}{words['label']} {segment_value} {versus} {overall_value}"
-    level = str(trait["level"])
-    short = words["levels"].get(level, f"{words['label']} «{level}»")
-    return short, f"{short}: {segment_value} {versus} {overall_value}"
-
-
-def stated(traits: pd.DataFrame, words: dict, language: str) -> pd.DataFrame:
-    """The traits whose segment and overall values differ as a portrait writes them (a
-    portrait never says "1 vs 1")."""
-    if traits.empty:
-        return traits
-    keep = [a != b for a, b in (_shown(t, words[t["feature"]], language) for _, t in traits.iterrows())]
-    return traits[np.array(keep, dtype=bool)]
-
-
-def portraits(traits: pd.DataFrame, labels: pd.Series, language: str, defining=None,
-              words: dict | None = None) -> pd.DataFrame:
-    """Name, size and portrait of each segment, from its top traits.
-
-    Parameters
-    ----------
-    traits : DataFrame
-        From :func:`describe_segments`.
-    labels : Series
-        Segment of each client.
-    language : {"ru", "en"}
-    defining : collection of str, optional
-        Features that define the segments; names are made of these only (the
-        portrait lists every strong trait). All features when None.
-    words : dict, optional
-        Feature -> its words (:func:`feature_words`); the defaults when None.
-
-    Returns
-    -------
-    DataFrame
-        ``segment``, ``segment_name`` (the two strongest defining traits; a third, or the
-        number, where two segments would share a name), ``clients``, ``share``,
-        ``portrait`` (the top traits with their numbers), ``top_features``.
-    """
-    if words is None:
-        words = default_words(traits["feature"].unique(), language)
-    traits = stated(traits, words, language)
-    sizes = labels.value_counts()
-    rows, seen = [], set()
-    for segment in sorted(sizes.index):
-        top = top_traits(traits, segment)
-        phrases = [trait_words(trait, words[trait["feature"]], language) for _, trait in top.iterrows()]
-        naming = top_traits(traits[traits["feature"].isin(defining)], segment, n=3) if defining else top
-        shorts = [trait_words(trait, words[trait["feature"]], language)[0] for _, trait in naming.iterrows()]
-        name = _capital(" · ".join(shorts[:2]))
-        if name in seen and len(shorts) > 2:
-            name = _capital(" · ".join(shorts[:3]))
-        name = name or _SEGMENT[language].format(n=segment)
-        if name in seen:
-            name = f"{name} ({segment})"
-        seen.add(name)
-        rows.append({"segment": int(segment), "segment_name": name, "clients": int(sizes[segment]),
-                     "share": sizes[segment] / len(labels), "portrait": "; ".join(p for _, p in phrases),
-                     "top_features": ", ".join(top["feature"])})
-    return pd.DataFrame(rows)
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def feature_summary(features: pd.DataFrame, section: dict, language: str, words: dict | None = None) -> pd.DataFrame:
-    """What went into the segmentation: each feature (by its label), its role, weight,
-    missing share and distribution (median and quartiles of numbers, top levels of
-    categories)."""
-    words = words or feature_words(section, features, language)
-    defining = weights(section)
-    rows = []
-    for name in features.columns:
-        values, mine = features[name], words[name]
-        row = {"feature": mine["label"], "role": "defines" if name in defining else "describes",
-               "weight": defining.get(name), "missing": values.isna().mean()}
-        if is_number(values):
-            q = values.quantile([0.25, 0.5, 0.75])
-            shown = [format_value(q[x], mine["format"], language) for x in (0.5, 0.25, 0.75)]
-            row["distribution"] = f"{shown[0]} ({shown[1]}–{shown[2]})"
-        else:
-            shares = values.value_counts(normalize=True).head(4)
-            row["distribution"] = ", ".join(f"{mine['levels'].get(lvl, lvl)} {format_value(share, 'percent', language)}"
-                                            for lvl, share in shares.items())
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-# ----------------------------------------------------------------------------- the step
+# ----------------------------------------------------------------------------- choosing the split
 
 @dataclass
 class SegmentResult:
-    """What 03_segment shows and writes.
+    """A segmentation of the in-scope clients, with the splits it was chosen from.
 
     Attributes
     ----------
     features : DataFrame
         One row per in-scope client: the features that define and describe segments.
-    summary : DataFrame
-        :func:`feature_summary` of ``features``.
     encoded : ndarray
         The defining features on one scale (rows as ``features``).
     scan : DataFrame
-        :func:`scan_k` over the params' k range.
+        :func:`scan_k` over the k range.
     recommended : int
     reason : dict
         Why ``recommended`` (see :func:`recommend_k`).
     options : DataFrame
         Candidate splits side by side: ``option``, ``method``, ``k``, ``sizes``,
         ``silhouette``, ``agreement`` (adjusted Rand index with the chosen split).
-    option_portraits : dict
-        Option label -> :func:`portraits` of that split.
+    option_splits : dict
+        Option label -> (labels, traits) of that split.
     model : SegmentModel
-        The chosen split (params ``n_segments`` and ``method``, else the recommended k
-        with k-means).
+        The chosen split (``n_segments`` and ``method``, else the recommended k).
     labels : Series
         Segment of each client (chosen split).
-    traits, portraits, profiles : DataFrame
-        :func:`describe_segments`, :func:`portraits`, :func:`profile_table` of it.
-    words : dict
-        Feature -> its words (:func:`feature_words`).
+    traits, profiles : DataFrame
+        :func:`describe_segments` and :func:`profile_table` of it.
     notes : dict
-        What the chapter says beyond the tables: ``k_max`` when fewer clients than the
-        params' k range needs lowered it (with ``clients``), ``export_date`` (and
-        ``export_date_from``: ``params`` or ``data``) when a feature counts days to it.
+        ``k_max`` when fewer clients than the k range needs lowered it (with
+        ``clients``), ``export_date`` (and ``export_date_from``: ``params`` or ``data``)
+        when a feature counts days to it.
     """
 
     features: pd.DataFrame
-    summary: pd.DataFrame
     encoded: np.ndarray
     scan: pd.DataFrame
     recommended: int
     reason: dict
     options: pd.DataFrame
-    option_portraits: dict
+    option_splits: dict
     model: SegmentModel
     labels: pd.Series
     traits: pd.DataFrame
-    portraits: pd.DataFrame
     profiles: pd.DataFrame
-    words: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
 
 
@@ -900,20 +700,23 @@ def _options(section: dict, scan: pd.DataFrame, recommended: int, threshold: flo
     return [("kmeans", recommended), ("gmm", recommended), ("kmeans", other_k)]
 
 
-def segment(params: dict, clients: pd.DataFrame, deals: pd.DataFrame,
-            touches: pd.DataFrame | None) -> SegmentResult:
-    """03 on the canonical tables: features, the k scan, options, the chosen split.
+def segment(clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | None, section: dict,
+            seed: int, export_date=None) -> SegmentResult:
+    """Features, the k scan, the candidate splits and the chosen one.
 
     Parameters
     ----------
-    params : dict
-        Validated engagement params; reads ``seed``, ``language``, ``export_date`` and
-        ``segment``.
     clients, deals, touches : DataFrame
         In-scope canonical tables (``touches`` may be None).
+    section : dict
+        How to segment: ``features``, ``describe``, ``k_min``, ``k_max``, ``method``,
+        ``n_segments``, ``options``, ``stability_threshold``, ``resamples``, ``fit_rows``
+        (the validated ``segment`` section of the params).
+    seed : int
+    export_date : date-like, optional
+        The day recency and tenure count to (the latest deal's day when None).
     """
-    section, seed, language = params["segment"], params["seed"], params["language"]
-    features = build_features(clients, deals, touches, section, params.get("export_date"))
+    features = build_features(clients, deals, touches, section, export_date)
     notes = {}
     k_max = min(section["k_max"], len(features) // CLIENTS_PER_SEGMENT)
     if k_max < 3:
@@ -924,88 +727,36 @@ def segment(params: dict, clients: pd.DataFrame, deals: pd.DataFrame,
         notes.update(k_max=k_max, clients=len(features))
     k_min = min(section["k_min"], k_max - 1)
     if {"recency", "tenure"} & {spec.get("column", name) for name, spec in feature_specs(section).items()}:
-        given = params.get("export_date")
-        notes.update(export_date=str(pd.Timestamp(given or latest_date(deals)).date()),
-                     export_date_from="params" if given else "data")
+        notes.update(export_date=str(pd.Timestamp(export_date or latest_date(deals)).date()),
+                     export_date_from="params" if export_date else "data")
     log = log_features(features, section)
     encoder = FeatureEncoder(weights(section), log).fit(features)
     encoded = encoder.transform(features)
-    threshold, defining = section["stability_threshold"], list(weights(section))
-    words = feature_words(section, features, language)
+    threshold = section["stability_threshold"]
     scan = scan_k(encoded, range(k_min, k_max + 1), seed, section["resamples"], fit_rows=section["fit_rows"])
     recommended, reason = recommend_k(scan, threshold)
     splits = {}
 
     def split(method: str, k: int):
-        """Model, labels, traits and portraits of one split, each fitted once."""
+        """Model, labels and traits of one split, each fitted once."""
         if (method, k) not in splits:
             model = _fit_encoded(encoder, encoded, section, k, method, seed)
             labels = _labels(model, encoded, features.index)
-            traits = describe_segments(features, labels, log)
-            splits[method, k] = model, labels, traits, portraits(traits, labels, language, defining, words)
+            splits[method, k] = model, labels, describe_segments(features, labels, log)
         return splits[method, k]
 
-    model, labels, traits, described = split(section["method"], section.get("n_segments") or recommended)
-    model.names = dict(zip(described["segment"], described["segment_name"]))
-    rows, option_portraits = [], {}
+    model, labels, traits = split(section["method"], section.get("n_segments") or recommended)
+    rows, option_splits = [], {}
     probe = _subsample(len(encoded), 5_000, np.random.default_rng(seed))
     for number, (method, k) in enumerate(_options(section, scan, recommended, threshold), start=1):
-        _, option_labels, _, option_portraits[f"{number}: {method}, k={k}"] = split(method, k)
+        _, option_labels, option_traits = split(method, k)
+        option_splits[f"{number}: {method}, k={k}"] = option_labels, option_traits
         sizes = option_labels.value_counts().sort_index()
         rows.append({"option": f"{number}: {method}, k={k}", "method": method, "k": k,
                      "sizes": " / ".join(f"{n:,}".replace(",", "\u202f") for n in sizes),
                      "silhouette": silhouette_score(encoded[probe], option_labels.to_numpy()[probe]),
                      "agreement": adjusted_rand_score(labels, option_labels)})
-    return SegmentResult(features, feature_summary(features, section, language, words), encoded, scan, recommended,
-                         reason, pd.DataFrame(rows), option_portraits, model, labels, traits, described,
-                         profile_table(features, labels), words, notes)
+    return SegmentResult(features, encoded, scan, recommended, reason, pd.DataFrame(rows), option_splits, model,
+                         labels, traits, profile_table(features, labels), notes)
 
 
-def write_segments(result: SegmentResult, paths) -> None:
-    """``interim/segments.parquet`` (client_id, segment, segment_name),
-    ``interim/segment_profiles.parquet``, ``interim/segment_model.pickle`` and
-    ``report/segment_profiles.xlsx``, each written whole or not at all."""
-    from cjm.core.io import write_atomic, write_xlsx_deterministic
-
-    labels = result.labels.rename_axis("client_id").reset_index()
-    labels["segment_name"] = labels["segment"].map(result.model.names).astype("str")
-    profiles = result.portraits[["segment", "segment_name"]].assign(segment=lambda f: f["segment"].astype(str))
-    profiles = result.profiles.merge(profiles, on="segment", how="left")
-    paths.interim.mkdir(parents=True, exist_ok=True)
-    paths.report.mkdir(parents=True, exist_ok=True)
-    write_atomic(labels, paths.table("segments"))
-    write_atomic(profiles, paths.table("segment_profiles"))
-    write_atomic(pickle.dumps(result.model), paths.interim / "segment_model.pickle")
-    with_portraits = profiles.merge(result.portraits[["segment", "portrait"]].astype({"segment": str}),
-                                    on="segment", how="left")
-    write_xlsx_deterministic(with_portraits, paths.report / "segment_profiles.xlsx", "segments")
-
-
-def load_model(paths) -> SegmentModel:
-    """The segmentation 03_segment chose, to :func:`assign` a fresh export's clients."""
-    path = paths.interim / "segment_model.pickle"
-    if not path.exists():
-        raise CjmError(f"no fitted segmentation at {path}", "run 03_segment first (make all)")
-    return pickle.loads(path.read_bytes())
-
-
-#: What 03 writes under interim/ (removed when the engagement has no segment section).
-OUTPUTS = ("segments.parquet", "segment_profiles.parquet", "segment_model.pickle")
-
-
-def run_segment(params: dict, paths) -> SegmentResult | None:
-    """03 end to end: read the in-scope tables, segment, write the outputs. Without a
-    ``segment`` section in the params there are no segments (None), and segments of an
-    earlier run are removed, so later steps do not read them."""
-    from cjm.core.io import read_table
-
-    if not params.get("segment"):
-        for name in OUTPUTS:
-            (paths.interim / name).unlink(missing_ok=True)
-        (paths.report / "segment_profiles.xlsx").unlink(missing_ok=True)
-        return None
-    clients, deals = read_table(paths, "clients"), read_table(paths, "deals")
-    touches = read_table(paths, "touches", ["client_id", "channel", "at"], optional=True)
-    result = segment(params, clients, deals, touches)
-    write_segments(result, paths)
-    return result

@@ -328,7 +328,7 @@ def read_answers(survey: pd.DataFrame, section: dict, where: str = "survey") -> 
     column and its closest match; answers that cannot be read are counted, never
     silently dropped.
     """
-    from cjm.core.io import require_columns
+    from cjm.core.schemas import require_columns
 
     if not section.get("nps") and not section.get("csat"):
         raise CjmError(f"{where}: no column is mapped to NPS or CSAT",
@@ -645,20 +645,19 @@ def respondent_groups(client_id: pd.Series, segment: pd.Series, side_groups: dic
     return group
 
 
-def own_nps(spec: dict, paths, segments: pd.DataFrame, confidence: float) -> tuple[dict, pd.DataFrame | None]:
-    """The client's own NPS, from an interim table (``table``, ``score``) or from values
-    (``nps`` and ``n``, optionally ``promoters`` and ``detractors`` shares).
+def own_nps(spec: dict, segments: pd.DataFrame, confidence: float, table: pd.DataFrame | None = None,
+            where: str = "survey.own_nps.table") -> tuple[dict, pd.DataFrame | None]:
+    """The client's own NPS, from ``table`` (the interim table ``spec["table"]`` names,
+    scores in its ``spec["score"]`` column) or from values (``nps`` and ``n``, optionally
+    ``promoters`` and ``detractors`` shares).
 
     From ``nps`` and ``n`` alone the variance is taken at its largest for that NPS,
     ``1 - (NPS / 100)^2``, a conservative interval. With a table whose rows carry
     ``client_id``, NPS by segment is returned as well (else None).
     """
-    from cjm.core.io import read_table
-
     if "table" in spec:
-        table = read_table(paths, spec["table"])
         if spec["score"] not in table:
-            raise CjmError(f"table {paths.table(spec['table'])} has no column '{spec['score']}'",
+            raise CjmError(f"table {where} has no column '{spec['score']}'",
                            f"set survey.own_nps.score to one of: {', '.join(table.columns)}")
         overall = nps(table[spec["score"]], confidence)
         by_segment = None
@@ -689,12 +688,6 @@ def _own_comparison(survey_overall: dict, own: dict, survey_by: pd.DataFrame, ow
                       "difference": diff["difference"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
                       "p_value": diff["p_value"]})
     return pd.DataFrame(table)
-
-
-def _side_groups(paths) -> dict[str, set]:
-    folder = paths.interim / "side_groups"
-    return {rule.name: set(pd.read_parquet(rule / "clients.parquet", columns=["client_id"])["client_id"])
-            for rule in sorted(folder.glob("*")) if (rule / "clients.parquet").exists()}
 
 
 def planned(sizes: pd.Series, section: dict, names: dict | None = None) -> pd.DataFrame:
@@ -802,106 +795,3 @@ def _comments(kept: pd.DataFrame, segment: pd.Series, columns: list[str]) -> pd.
     return comments.reset_index(drop=True)
 
 
-def _direction(ci_low: float, ci_high: float) -> str:
-    """``lower``, ``higher`` or ``same``: where an interval of a difference lies against 0."""
-    return "lower" if ci_high < 0 else "higher" if ci_low > 0 else "same"
-
-
-def findings(result: SurveyResult, section: dict) -> dict:
-    """The numbers 04_survey's narrative quotes, by the names its passages use."""
-    from cjm.present.narrative import p_text
-
-    if not result.answered:
-        return dict(section["plan"])
-
-    def listed(names: list[str]) -> str:
-        return ", ".join(names) if names else "—"
-
-    set_aside = result.screening.loc[result.screening["action"] == "set aside", "rows"].sum()
-    out = {"rows": int(set_aside + result.groups["respondents"].sum()),
-           "min_seconds": section.get("min_seconds") or 0, **section["plan"],
-           "satisfied_from": section["satisfied_from"], "scale": "{}-{}".format(*section["csat_scale"]),
-           "comments": len(result.comments)}
-    rated = result.csat[result.csat["segment"] == "all"].dropna(subset=["satisfied"]).sort_values("satisfied")
-    if len(rated):
-        out.update(lowest=rated["stage"].iloc[0], lowest_share=rated["satisfied"].iloc[0])
-    if result.overall is None:
-        return out
-    population = result.overall.set_index("estimate").loc["population (weighted by segment size)"]
-    ranked = result.by_segment.sort_values("nps")
-    grid = result.grid.set_index("driver")
-    out.update(nps=population["nps"], nps_low=population["ci_low"], nps_high=population["ci_high"],
-               in_segments=int(population["n"]), segments_p=p_text(result.segment_test["p_value"]),
-               best=ranked["segment_name"].iloc[-1], best_nps=ranked["nps"].iloc[-1],
-               worst=ranked["segment_name"].iloc[0], worst_nps=ranked["nps"].iloc[0],
-               **result.driver_model, top=listed(result.drivers["driver"].head(3).tolist()),
-               moments=listed(result.drivers.loc[result.drivers["moment_of_truth"], "driver"].tolist()),
-               fix_first=listed(grid.index[grid["quadrant"] == "fix first"].tolist()))
-    if result.own is not None:
-        own = result.own.iloc[0]
-        out.update(own=own["own"], own_n=int(own["own_n"]), difference=own["difference"],
-                   difference_low=own["ci_low"], difference_high=own["ci_high"], own_p=p_text(own["p_value"]),
-                   own_direction=_direction(own["ci_low"], own["ci_high"]),
-                   own_label=section["own_nps"].get("label", section["own_nps"].get("table", "")))
-    if result.trend is not None:
-        trend, bands = result.trend, result.by_months.dropna(subset=["nps"])
-        out.update(per_year=trend["per_year"], per_year_low=12 * trend["ci_low"], per_year_high=12 * trend["ci_high"],
-                   trend_p=p_text(trend["p_value"]), months_direction=_direction(trend["ci_low"], trend["ci_high"]),
-                   first_nps=bands["nps"].iloc[0], last_nps=bands["nps"].iloc[-1],
-                   last_band=bands["band"].iloc[-1].rstrip("+"))
-    return out
-
-
-#: The one group of an engagement without segments, by language.
-ALL_CLIENTS = {"ru": "Все клиенты", "en": "All clients"}
-
-
-def run_survey(params: dict, paths) -> SurveyResult:
-    """04 end to end: read the survey, 03's segments and the deals, analyse, write the outputs.
-
-    Before the survey's export is in (no ``interim/survey.parquet``), only the sample plan
-    is made, from the ``survey`` section or its defaults. Without segments, every client
-    is in one group.
-    """
-    from cjm.core.io import read_table
-    from cjm.core.params import default_section
-
-    section = params.get("survey") or default_section("survey")
-    deals = read_table(paths, "deals", ["client_id", "outcome"])
-    segments = read_table(paths, "segments", optional=True)
-    if segments is None:
-        segments = pd.DataFrame({"client_id": read_table(paths, "clients", ["client_id"])["client_id"], "segment": 1,
-                                 "segment_name": ALL_CLIENTS[params["language"]]})
-    sizes = population_sizes(segments, deals, section["population"])
-    if not paths.table("survey").exists():
-        result = SurveyResult(plan=planned(sizes, section, segment_names(segments)))
-    else:
-        own = own_nps(section["own_nps"], paths, segments, section["confidence"]) if section.get("own_nps") else None
-        labels = {rule["name"]: rule["label"] for rule in params.get("clean", {}).get("scope", [])}
-        result = analyse_survey(read_table(paths, "survey"), segments, sizes, section, _side_groups(paths), labels,
-                                own, params["seed"], where=str(paths.table("survey")))
-    write_survey(result, paths)
-    return result
-
-
-def write_survey(result: SurveyResult, paths) -> None:
-    """Interim tables for later steps (``nps_by_segment``, ``csat_by_stage``,
-    ``survey_drivers``, ``nps_by_months``, ``survey_comments``, ``survey_scores``) and, for the client and
-    the survey partner, ``report/sample_plan.xlsx`` and ``report/survey_results.xlsx``."""
-    from cjm.core.io import write_tables, write_xlsx_deterministic, write_xlsx_sheets
-
-    paths.interim.mkdir(parents=True, exist_ok=True)
-    paths.report.mkdir(parents=True, exist_ok=True)
-    write_xlsx_deterministic(result.plan, paths.report / "sample_plan.xlsx", "plan")
-    tables = {"nps_by_segment": result.by_segment, "csat_by_stage": result.csat, "survey_drivers": result.drivers,
-              "survey_comments": result.comments, "survey_scores": result.scores, "nps_by_months": result.by_months}
-    write_tables(tables, paths.interim)
-    if not result.answered:
-        (paths.report / "survey_results.xlsx").unlink(missing_ok=True)
-        return
-    sheets = {"overall": result.overall, "by_segment": result.by_segment, "achieved": result.achieved,
-              "csat": result.csat, "drivers": None if result.grid is None
-              else result.grid.merge(result.drivers, on=["driver", "importance"])}
-    sheets.update(own_nps=result.own, by_months=result.by_months)
-    sheets.update({f"choice {i + 1}": table.assign(question=q) for i, (q, table) in enumerate(result.choices.items())})
-    write_xlsx_sheets(sheets, paths.report / "survey_results.xlsx")

@@ -248,28 +248,6 @@ def _guess_sep(path: Path, text: str, skip: int, whole: bool, param: str) -> str
     return best[0]
 
 
-def require_columns(frame: pd.DataFrame, columns, where: str, param: str, dropped: dict | None = None) -> None:
-    """Raise a CjmError naming the missing columns, the close matches and the key to edit.
-
-    ``dropped`` (column -> why, from 01) explains a column that 01 removed as personal.
-    """
-    import difflib
-
-    missing = [c for c in columns if c not in frame.columns]
-    if not missing:
-        return
-    hints, fixes = [], [f"correct the column name under '{param}'"]
-    for col in missing:
-        if dropped and col in dropped:
-            hints.append(f"'{col}' (dropped in 01 as {dropped[col]['detail']})")
-            fixes = [dropped[col]["fix"]]
-            continue
-        close = difflib.get_close_matches(col, [str(c) for c in frame.columns], n=1, cutoff=0.5)
-        hints.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-    raise CjmError(f"{where}: column {', '.join(hints)} not found; it has: "
-                   f"{', '.join(map(str, frame.columns))}", "; ".join(fixes))
-
-
 @contextlib.contextmanager
 def atomic_folder(target: Path):
     """Write a folder's contents into a temporary sibling and swap it in on success.

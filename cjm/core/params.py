@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from cjm.core.errors import CjmError
-from cjm.core.schemas import KEYS, TABLES
+from cjm.core.schemas import KEYS, TABLES, check_codebook
 from cjm.core.paths import EngagementPaths
 
 
@@ -425,7 +425,7 @@ def _check_consistency(params: dict, path: Path) -> None:
         raise CjmError(f"{path}: key 'won_stage' is {params['won_stage']!r}",
                        "expected one of the names listed under 'stages'")
     if "text_language" in params:
-        from cjm.analysis.coding import check_language
+        from cjm.core.languages import check_language
 
         try:
             check_language(params["text_language"])
@@ -505,8 +505,6 @@ def _check_survey(section: dict | None, path: Path) -> None:
 def _check_journey_stages(params: dict, path: Path) -> None:
     """Stages named by the survey's CSAT questions, the codebook and the funnel's stage
     mapping must be journey stages (and the mapping's keys CRM stages)."""
-    from cjm.analysis.coding import read_codebook
-
     journey = params.get("journey_stages")
     if journey is None:
         return
@@ -527,7 +525,7 @@ def _check_journey_stages(params: dict, path: Path) -> None:
                            f"expected one of 'journey_stages': {', '.join(journey)}")
     if "interviews" in params:
         try:
-            read_codebook(params["interviews"]["codebook"], journey)
+            check_codebook(params["interviews"]["codebook"], journey)
         except CjmError as err:
             raise CjmError(f"{path}: {err.problem}", err.fix) from None
 

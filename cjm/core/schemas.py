@@ -121,3 +121,46 @@ def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
             raise CjmError(f"table '{table}': outcome has values {bad}",
                            f"map them to {', '.join(OUTCOMES)} under 'clean.tables.{table}.values.outcome'")
     return frame
+
+
+def require_columns(frame: pd.DataFrame, columns, where: str, param: str, dropped: dict | None = None) -> None:
+    """Raise a CjmError naming the missing columns, the close matches and the key to edit.
+
+    ``dropped`` (column -> why, from 01) explains a column that 01 removed as personal.
+    """
+    import difflib
+
+    missing = [c for c in columns if c not in frame.columns]
+    if not missing:
+        return
+    hints, fixes = [], [f"correct the column name under '{param}'"]
+    for col in missing:
+        if dropped and col in dropped:
+            hints.append(f"'{col}' (dropped in 01 as {dropped[col]['detail']})")
+            fixes = [dropped[col]["fix"]]
+            continue
+        close = difflib.get_close_matches(col, [str(c) for c in frame.columns], n=1, cutoff=0.5)
+        hints.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    raise CjmError(f"{where}: column {', '.join(hints)} not found; it has: "
+                   f"{', '.join(map(str, frame.columns))}", "; ".join(fixes))
+
+
+#: Map layers a code can belong to, and the valence of their codes unless a code says otherwise.
+CODE_LAYERS = {"theme": 0, "touchpoint": 0, "influencer": 0, "goal": 0, "question": 0, "barrier": -1, "pain": -1,
+          "positive": 1, "emotion": 0}
+
+
+def check_codebook(codebook: dict, stages: list[str] | None = None, where: str = "interviews.codebook") -> None:
+    """Raise :class:`CjmError` naming the code unless every layer of ``codebook``
+    (``{layer: {code: {stage, valence, patterns, ...}}}``) is one of :data:`CODE_LAYERS`, every
+    code has patterns and its stage, if any, is one of ``stages``."""
+    for layer, entries in codebook.items():
+        if layer not in CODE_LAYERS:
+            raise CjmError(f"{where}: unknown layer '{layer}'", f"expected one of: {', '.join(CODE_LAYERS)}")
+        for name, spec in entries.items():
+            stage = spec.get("stage")
+            if stages is not None and stage is not None and stage not in stages:
+                raise CjmError(f"{where}.{layer}.{name}: stage '{stage}' is not a journey stage",
+                               f"expected one of: {', '.join(stages)}")
+            if not spec.get("patterns"):
+                raise CjmError(f"{where}.{layer}.{name} has no patterns", "list the words that mark the code")

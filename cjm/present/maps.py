@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -17,7 +17,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
-from cjm.analysis.journey_model import LAYERS, Cell, JourneyMap, Stage
+from cjm.analysis.journey_model import LAYERS, Cell, JourneyMap, Stage, from_dict
+from cjm.core.errors import CjmError
 from cjm.present.plots import format_count, format_number
 
 #: A3 landscape, inches.
@@ -79,14 +80,73 @@ NAMES = {
            "mentions": "Mentions", "crm_touches": "CRM touches", "valence": "Tone", "touchpoint": "Touchpoint",
            "yes": "yes", "no": "no", "source": "source", "n": "records", "lead": "The lead journey"},
 }
+#: How each kind of cell (:data:`cjm.analysis.journey_model.KINDS`) reads, and the all-clients map's title.
+CELL_PHRASES = {
+    "ru": {"all": "Все клиенты", "days": "{v} дн.", "p75": "{v} дн. (75% — до {p} дн.)",
+           "lost": "{n} потеряно ({v} всех потерь)", "touches": "{v} контакта на сделку",
+           "csat": "{v} довольны (средняя {m})", "truth": "Момент истины: {v} веса в NPS",
+           "weight": "{v} веса в NPS", "kpi": "{name}: {v}", "kpi_target": "{name}: {v} (цель {t})",
+           "conversion": "{v} переходят дальше", "entry": "{name}: {v}", "segment": "{name}: {v} клиентов пути",
+           "nps": "NPS {v} ({lo}…{hi})", "online": "онлайн", "offline": "офлайн", "quote": "«{text}»"},
+    "en": {"all": "All clients", "days": "{v} days", "p75": "{v} days (75% within {p})",
+           "lost": "{n} lost ({v} of all losses)", "touches": "{v} contacts per deal",
+           "csat": "{v} satisfied (mean {m})", "truth": "Moment of truth: {v} of NPS weight",
+           "weight": "{v} of NPS weight", "kpi": "{name}: {v}", "kpi_target": "{name}: {v} (target {t})",
+           "conversion": "{v} move on", "entry": "{name}: {v}", "segment": "{name}: {v} of the journey's clients",
+           "nps": "NPS {v} ({lo}…{hi})", "online": "online", "offline": "offline", "quote": "“{text}”"},
+}
 RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "lost", "lost_share", "documents", "nps_weight",
                           "impact", "top_lost_reason")
 TOUCHPOINT_COLUMNS = ("stage", "touchpoint", "channel", "online", "mentions", "crm_touches", "valence", "owner")
 
 
+def _percent(share: float, language: str) -> str:
+    return f"{format_number(100 * share, language)}%"
+
+
+def phrase(cell: Cell, language: str) -> str:
+    """A cell as the map reads in ``language``: its kind phrased with its numbers, else its text."""
+    words, kind, v = CELL_PHRASES[language], cell.kind, cell.value
+    if kind in ("conversion", "truth", "weight"):
+        return words[kind].format(v=_percent(v, language))
+    if kind in ("entry", "segment"):
+        return words[kind].format(name=cell.text, v=_percent(v, language))
+    if kind == "lost":
+        return words["lost"].format(n=format_count(cell.n, language), v=_percent(v, language))
+    if kind == "days":
+        days = format_number(v, language, 1)
+        p75 = cell.detail.get("p75")
+        return words["days"].format(v=days) if p75 is None else words["p75"].format(v=days,
+                                                                                    p=format_number(p75, language))
+    if kind == "touches":
+        return words["touches"].format(v=format_number(v, language, 1))
+    if kind == "csat":
+        return words["csat"].format(v=_percent(v, language), m=format_number(cell.detail["mean"], language, 1))
+    if kind == "emotion":
+        return format_number(v, language, 2, sign=True)
+    if kind == "touchpoint":
+        return f"{cell.text} ({words['online' if cell.detail.get('online') else 'offline']})"
+    if kind == "quote":
+        return words["quote"].format(text=cell.text)
+    if kind == "kpi":
+        shown = "—" if v is None else _percent(v, language)
+        return words["kpi"].format(name=cell.text, v=shown) if cell.target is None else \
+            words["kpi_target"].format(name=cell.text, v=shown, t=_percent(cell.target, language))
+    if kind == "nps":
+        return words["nps"].format(v=format_number(v, language), lo=format_number(cell.detail["low"], language),
+                                   hi=format_number(cell.detail["high"], language))
+    return cell.text
+
+
+def map_title(model: JourneyMap, language: str) -> str:
+    """A map's title: its journey's name, or "all clients" in ``language``."""
+    return model.title or CELL_PHRASES[language]["all"]
+
+
 def _item(cell: Cell, layer: str, language: str) -> str:
-    """An item as a map shows it: its text and, in the layers of :data:`COUNTED`, its count."""
-    return f"{cell.text} ({format_count(cell.n, language)})" if layer in COUNTED and cell.n else cell.text
+    """An item as a map shows it: :func:`phrase` and, in the layers of :data:`COUNTED`, its count."""
+    text = phrase(cell, language)
+    return f"{text} ({format_count(cell.n, language)})" if layer in COUNTED and cell.n else text
 
 
 def _empty(stage: Stage, layer: str, words: dict) -> str:
@@ -104,12 +164,12 @@ def _shown_layers(model: JourneyMap) -> list[tuple[str, str]]:
     return shown
 
 
-def subtitle(model: JourneyMap) -> str:
+def subtitle(model: JourneyMap, language: str) -> str:
     """One line under a map's title: clients, NPS, bottleneck, low point."""
-    words = NAMES[model.language]
-    parts = [words["clients"].format(n=format_count(model.clients, model.language), share=f"{model.share:.0%}")]
+    words = NAMES[language]
+    parts = [words["clients"].format(n=format_count(model.clients, language), share=_percent(model.share, language))]
     if model.nps:
-        parts.append(f"{model.nps.text}, n = {model.nps.n}")
+        parts.append(f"{phrase(model.nps, language)}, n = {format_count(model.nps.n, language)}")
     if model.bottleneck:
         parts.append(f"{words['bottleneck']}: {model.bottleneck}")
     if model.low_point:
@@ -136,15 +196,16 @@ def _label_lines(label: str, size: float) -> list[str]:
     return textwrap.wrap(label, max(int(1.45 * 72 / (0.68 * size)), 8))
 
 
-def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size: float, per_cell: int):
+def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size: float, per_cell: int,
+            language: str):
     """Wrapped lines of every cell, and each row's height in points, at font ``size``."""
-    words = NAMES[model.language]
+    words = NAMES[language]
     chars = max(int((col_in - 0.1) * 72 / (0.63 * size)), 8)
     cells, heights = {}, []
     for _, layer in rows:
         tallest = len(_label_lines(words[layer], size))
         for stage in model.stages:
-            items = [_item(c, layer, model.language) for c in stage.cells.get(layer, [])[:per_cell]]
+            items = [_item(c, layer, language) for c in stage.cells.get(layer, [])[:per_cell]]
             lines = _wrap_cell(items, chars, 5 if layer == "quotes" else 3) if items else [_empty(stage, layer, words)]
             cells[layer, stage.name] = lines
             tallest = max(tallest, len(lines))
@@ -152,7 +213,7 @@ def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size:
     return cells, heights
 
 
-def render_poster(model: JourneyMap) -> Figure:
+def render_poster(model: JourneyMap, language: str) -> Figure:
     """The map as an A3 landscape poster: title, stages, the emotion curve (with segments'
     curves where they differ), then the layers in three bands (customer, experience,
     company), each cell's items with their evidence counts; font size fitted to the page.
@@ -162,7 +223,7 @@ def render_poster(model: JourneyMap) -> Figure:
     Figure
         Save it with :func:`save_poster`.
     """
-    words = NAMES[model.language]
+    words = NAMES[language]
     width, height = A3
     left, label_in, right = 0.35, 1.55, 0.3
     n = len(model.stages)
@@ -172,7 +233,7 @@ def render_poster(model: JourneyMap) -> Figure:
     room = (height - top_in - header_in - curve_in - footer_in - 0.2) * 72
     for size, per_cell in ((8.0, 3), (7.5, 3), (7.0, 3), (6.5, 3), (6.0, 3), (5.5, 3), (5.5, 2), (5.0, 2),
                            (5.0, 1)):
-        cells, heights = _layout(model, rows, col_in, size, per_cell)
+        cells, heights = _layout(model, rows, col_in, size, per_cell, language)
         if sum(heights) <= room:
             break
     fig = Figure(figsize=A3)
@@ -185,10 +246,10 @@ def render_poster(model: JourneyMap) -> Figure:
     def text(x, y, s, **style):
         fig.text(x / width, 1 - y / height, s, **style)
 
-    text(left, 0.42, model.title, fontsize=17, fontweight="bold", va="baseline")
-    text(left, 0.72, subtitle(model), fontsize=9.5, color="#333", va="baseline")
+    text(left, 0.42, map_title(model, language), fontsize=17, fontweight="bold", va="baseline")
+    text(left, 0.72, subtitle(model, language), fontsize=9.5, color="#333", va="baseline")
     if model.segments:
-        text(width - right, 0.42, f"{words['segments']}: " + "; ".join(c.text for c in model.segments),
+        text(width - right, 0.42, f"{words['segments']}: " + "; ".join(phrase(c, language) for c in model.segments),
              fontsize=7.5, color="#555", ha="right", va="baseline", wrap=False)
     x0, y = left + label_in, top_in
     for i, stage in enumerate(model.stages):
@@ -203,7 +264,7 @@ def render_poster(model: JourneyMap) -> Figure:
     y += header_in
     ax = fig.add_axes(((x0) / width, 1 - (y + curve_in - 0.1) / height, n * col_in / width,
                        (curve_in - 0.2) / height))
-    _draw_curves(ax, model, words)
+    _draw_curves(ax, model, words, language)
     text(left + 0.06, y + 0.12, words["emotion_axis"], fontsize=8, fontweight="bold", va="top")
     if len(model.curves) > 1:  # the segments' curves named in the label column
         handles, labels = ax.get_legend_handles_labels()
@@ -236,7 +297,7 @@ def render_poster(model: JourneyMap) -> Figure:
     return fig
 
 
-def _draw_curves(ax, model: JourneyMap, words: dict) -> None:
+def _draw_curves(ax, model: JourneyMap, words: dict, language: str) -> None:
     """Emotion curves over the stage columns, the low point marked; without any (no
     texts of customers) the band says there is no source."""
     x = np.arange(len(model.stages)) + 0.5
@@ -254,7 +315,7 @@ def _draw_curves(ax, model: JourneyMap, words: dict) -> None:
         if first:
             for xi, yi, n in zip(x, y, curve.fragments):
                 if np.isfinite(yi):
-                    ax.annotate(format_number(yi, model.language, 2, sign=True),
+                    ax.annotate(format_number(yi, language, 2, sign=True),
                                 (xi, yi), textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7.5)
     if model.low_point:
         low = [s.name for s in model.stages].index(model.low_point)
@@ -286,9 +347,9 @@ def save_figure(fig: Figure, folder: Path, stem: str, title: str) -> list[Path]:
     return written
 
 
-def save_poster(model: JourneyMap, folder: Path, stem: str) -> list[Path]:
+def save_poster(model: JourneyMap, folder: Path, stem: str, language: str) -> list[Path]:
     """:func:`render_poster` written by :func:`save_figure`."""
-    return save_figure(render_poster(model), folder, stem, model.title)
+    return save_figure(render_poster(model, language), folder, stem, map_title(model, language))
 
 
 # ----------------------------------------------------------------------------- HTML
@@ -316,7 +377,7 @@ table.list td.num { text-align: right; }
 """
 
 
-def _curve_svg(model: JourneyMap, words: dict) -> str:
+def _curve_svg(model: JourneyMap, words: dict, language: str) -> str:
     """The emotion curves as inline SVG over the stage columns (viewBox: 1000 x 200)."""
     n, width, top, bottom = len(model.stages), 1000, 20, 180
     span = width * 0.86 / n
@@ -338,7 +399,7 @@ def _curve_svg(model: JourneyMap, words: dict) -> str:
             for (x, y), score in zip(points, [s for s in curve.scores if s is not None]):
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>'
                              f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">'
-                             f"{format_number(score, model.language, 2, sign=True)}</text>")
+                             f"{format_number(score, language, 2, sign=True)}</text>")
     return f'<svg class="curve" viewBox="0 0 {width} 200">{"".join(parts)}</svg>'
 
 
@@ -369,7 +430,7 @@ def _list_table(rows: list[dict], columns, words: dict, language: str) -> str:
     return f'<table class="list"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
-def render_html(model: JourneyMap, files: dict[str, str] | None = None) -> str:
+def render_html(model: JourneyMap, language: str, files: dict[str, str] | None = None) -> str:
     """The map as a self-contained HTML page (no scripts, printable): the grid of stages
     by layers with each item's source and count on hover, the emotion curves, the
     journey's segments, its recommendations and (all clients' map) the touchpoint list.
@@ -379,7 +440,7 @@ def render_html(model: JourneyMap, files: dict[str, str] | None = None) -> str:
     files : dict, optional
         Label -> relative link of the poster files to list at the top.
     """
-    words = NAMES[model.language]
+    words = NAMES[language]
     e = html.escape
     head = "".join(f'<th class="{"bottleneck" if s.name == model.bottleneck else ""}">{e(s.name)}</th>'
                    for s in model.stages)
@@ -393,9 +454,9 @@ def render_html(model: JourneyMap, files: dict[str, str] | None = None) -> str:
                 continue
             lis = []
             for cell in items:
-                count = f' <span class="n">({format_count(cell.n, model.language)})</span>' \
+                count = f' <span class="n">({format_count(cell.n, language)})</span>' \
                     if layer in COUNTED and cell.n else ""
-                body = f"<q>{e(cell.text.strip('«»“”'))}</q>" if layer == "quotes" else e(cell.text)
+                body = f"<q>{e(cell.text)}</q>" if cell.kind == "quote" else e(phrase(cell, language))
                 lis.append(f'<li title="{e(_evidence(cell, words))}">{body}{count}</li>')
             cells.append(f"<td><ul>{''.join(lis)}</ul></td>")
         rows.append(f'<tr class="{band}"><th class="layer">{e(words[layer])}</th>{"".join(cells)}</tr>')
@@ -403,21 +464,21 @@ def render_html(model: JourneyMap, files: dict[str, str] | None = None) -> str:
     sections = []
     if model.segments:
         sections.append(f"<h2>{e(words['segments'])}</h2><ul>"
-                        + "".join(f"<li>{e(c.text)}</li>" for c in model.segments) + "</ul>")
+                        + "".join(f"<li>{e(phrase(c, language))}</li>" for c in model.segments) + "</ul>")
     if model.recommendations:
         sections.append(f"<h2>{e(words['recommendations'])}</h2>"
-                        + _list_table(model.recommendations, RECOMMENDATION_COLUMNS, words, model.language))
+                        + _list_table(model.recommendations, RECOMMENDATION_COLUMNS, words, language))
     if model.touchpoints:
         sections.append(f"<h2>{e(words['touchpoint_list'])}</h2>"
-                        + _list_table(model.touchpoints, TOUCHPOINT_COLUMNS, words, model.language))
+                        + _list_table(model.touchpoints, TOUCHPOINT_COLUMNS, words, language))
     return f"""<!DOCTYPE html>
-<html lang="{model.language}">
-<head><meta charset="utf-8"><title>{e(model.title)}</title><style>{_CSS}</style></head>
+<html lang="{language}">
+<head><meta charset="utf-8"><title>{e(map_title(model, language))}</title><style>{_CSS}</style></head>
 <body>
-<h1>{e(model.title)}</h1>
-<p class="sub">{e(subtitle(model))}</p>
+<h1>{e(map_title(model, language))}</h1>
+<p class="sub">{e(subtitle(model, language))}</p>
 <p class="files">{links}</p>
-{_curve_svg(model, words)}
+{_curve_svg(model, words, language)}
 <table class="map"><thead><tr><th class="layer"></th>{head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 {"".join(sections)}
@@ -439,7 +500,7 @@ def _sheet_name(base: str, used: set) -> str:
     return name
 
 
-def write_maps_xlsx(models: list[JourneyMap], path: Path) -> Path:
+def write_maps_xlsx(models: list[JourneyMap], path: Path, language: str) -> Path:
     """One formatted sheet per map (stages across, layers down, items with their counts,
     the bottleneck stage in red), then the recommendations of every map, the touchpoint
     list and every item with its source and count; written atomically.
@@ -450,7 +511,7 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path) -> Path:
     from cjm.core.io import write_office_zip
     from cjm.analysis.journey_model import model_table
 
-    words = NAMES[models[0].language]
+    words = NAMES[language]
     book = Workbook()
     book.remove(book.active)
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -458,9 +519,9 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path) -> Path:
     fills = {band: PatternFill("solid", fgColor=colour[1:]) for band, colour in BAND_COLOURS.items()}
     used: set = set()
     for model in models:
-        sheet = book.create_sheet(_sheet_name(
-            model.title if model.journey == "all" else f"{model.journey}. {model.title}", used))
-        sheet["A1"], sheet["A2"] = model.title, subtitle(model)
+        title = map_title(model, language)
+        sheet = book.create_sheet(_sheet_name(title if model.journey == "all" else f"{model.journey}. {title}", used))
+        sheet["A1"], sheet["A2"] = title, subtitle(model, language)
         sheet["A1"].font = Font(bold=True, size=14)
         sheet.column_dimensions["A"].width = 24
         for j, stage in enumerate(model.stages, 2):
@@ -477,13 +538,14 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path) -> Path:
             tallest = 1
             for j, stage in enumerate(model.stages, 2):
                 items = stage.cells.get(layer, [])
-                text = "\n".join(_item(c, layer, model.language) for c in items) if items else _empty(stage, layer, words)
+                text = "\n".join(_item(c, layer, language) for c in items) if items else _empty(stage, layer, words)
                 cell = sheet.cell(i, j, text)
                 cell.alignment, cell.fill = wrap, fills[band]
                 tallest = max(tallest, sum(len(line) // 34 + 1 for line in text.split("\n")))
             sheet.row_dimensions[i].height = min(15 * tallest, 400)
         sheet.freeze_panes = "B5"
-    tables = {words["recommendations"]: ([dict(r, journey=m.title) for m in models for r in m.recommendations],
+    tables = {words["recommendations"]: ([dict(r, journey=map_title(m, language)) for m in models
+                                          for r in m.recommendations],
                                               ("journey", *RECOMMENDATION_COLUMNS)),
               words["touchpoint_list"]: (models[0].touchpoints, TOUCHPOINT_COLUMNS)}
     for name, (rows, columns) in tables.items():
@@ -506,110 +568,48 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path) -> Path:
 
 # ----------------------------------------------------------------------------- 07 end to end
 
-#: Aggregated tables of 04-06 a BI dashboard takes as they are (no per-client table).
-EXPORTED = ("stage_funnel", "lost_reasons", "journey_lost_reasons", "directly_follows", "funnel_variants",
-            "lead_flows", "stage_touches", "journey_touches", "journey_profiles", "segment_profiles",
-            "nps_by_segment", "nps_by_months", "csat_by_stage", "survey_drivers", "stage_emotions", "touchpoints",
-            "code_quotes")
-
-
-@dataclass
-class MapsResult:
-    """07's output: the models, the files written per map (``all``, journeys, ``lead``)
-    and the tables exported for BI."""
-
-    models: list[JourneyMap]
-    files: dict[str, list[Path]]
-    tables: dict[str, pd.DataFrame]
-    lead_scheme: Figure | None = None
-
 
 def map_stem(model: JourneyMap) -> str:
     """File name (without suffix) of a map: ``map_all``, ``map_journey_1`` ..."""
     return "map_all" if model.journey == "all" else f"map_journey_{model.journey}"
 
 
-def export_tables(models: list[JourneyMap], paths) -> dict[str, pd.DataFrame]:
-    """The tables behind every chart and map: the map items, emotion curves,
-    recommendations and touchpoint list of the models, and the aggregated tables of
-    04-06 (:data:`EXPORTED`); as ``report/tables/<name>.csv`` (UTF-8 with BOM, which
-    Excel and Power BI read) and the sheets of ``report/tables.xlsx``."""
-    from cjm.core.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
-    from cjm.analysis.journey_model import curve_table, model_table
-
-    tables = {"map_items": model_table(models), "emotion_curves": curve_table(models),
-              "recommendations": pd.DataFrame([dict(r, journey=m.journey) for m in models
-                                               for r in m.recommendations]),
-              "touchpoint_list": pd.DataFrame(models[0].touchpoints),
-              "lead_flows": pd.DataFrame(models[0].lead_flows)}
-    for name in EXPORTED:
-        if name not in tables and (frame := read_table(paths, name, optional=True)) is not None:
-            tables[name] = frame
-    tables = {name: frame for name, frame in tables.items() if len(frame.columns)}
-    with atomic_folder(paths.report / "tables") as folder:
-        for name, frame in tables.items():
-            write_atomic(frame, folder / f"{name}.csv", encoding="utf-8-sig")
-    write_xlsx_sheets(tables, paths.report / "tables.xlsx")
-    return tables
-
-
-def run_maps(params: dict, paths) -> MapsResult:
-    """07 end to end: build the models from 04-06's tables and params, write
-    ``report/journey_model.json``, each map's poster (PNG, SVG, PDF) and HTML page and
-    the lead journey scheme under ``report/maps/``, ``report/journey_maps.xlsx``, and the
-    tables for BI (:func:`export_tables`)."""
-    import matplotlib.pyplot as plt
-
-    from cjm.core.io import atomic_folder
-    from cjm.analysis.journey_model import build_maps, read_inputs, to_json
-    from cjm.present.plots import plot_lead_sankey
-
-    models = build_maps(read_inputs(paths), params)
-    files, lead = {}, None
-    with atomic_folder(paths.report / "maps") as folder:
-        for model in models:
-            stem = map_stem(model)
-            written = save_poster(model, folder, stem)
-            links = {path.suffix[1:].upper(): path.name for path in written}
-            page = folder / f"{stem}.html"
-            page.write_text(render_html(model, links), encoding="utf-8")
-            files[model.journey] = [*written, page]
-        if models[0].lead_flows:
-            lead = plot_lead_sankey(pd.DataFrame(models[0].lead_flows), params["stages"], params["language"])
-            files["lead"] = save_figure(lead, folder, "lead_journey", NAMES[params["language"]]["lead"])
-            plt.close(lead)
-    files = {key: [paths.report / "maps" / p.name for p in written] for key, written in files.items()}
-    to_json(models, paths.report / "journey_model.json")
-    write_maps_xlsx(models, paths.report / "journey_maps.xlsx")
-    return MapsResult(models, files, export_tables(models, paths), lead)
-
-
-def map_summary(models: list[JourneyMap]) -> pd.DataFrame:
-    """One row per map: ``journey``, ``journey_name``, ``clients``, ``share``, ``nps``,
-    ``respondents``, ``bottleneck``, ``low_point``."""
-    return pd.DataFrame([{"journey": m.journey, "journey_name": m.title, "clients": m.clients, "share": m.share,
+def map_summary(models: list[JourneyMap], language: str) -> pd.DataFrame:
+    """One row per map: ``journey``, ``journey_name`` (:func:`map_title`), ``clients``, ``share``,
+    ``nps``, ``respondents``, ``bottleneck``, ``low_point``."""
+    return pd.DataFrame([{"journey": m.journey, "journey_name": map_title(m, language), "clients": m.clients,
+                          "share": m.share,
                           "nps": m.nps.value if m.nps else np.nan, "respondents": m.nps.n if m.nps else 0,
                           "bottleneck": m.bottleneck or "", "low_point": m.low_point or ""} for m in models])
 
 
-def layer_coverage(models: list[JourneyMap]) -> pd.DataFrame:
-    """How many stages each map fills in each layer: ``layer`` (its name in the maps'
-    language), then one column per map (``filled of stages``)."""
-    words = NAMES[models[0].language]
+def layer_coverage(models: list[JourneyMap], language: str) -> pd.DataFrame:
+    """How many stages each map fills in each layer: ``layer`` (its name in ``language``),
+    then one column per map (``filled of stages``)."""
+    words = NAMES[language]
     rows = []
     for layer in LAYERS:
         row = {"layer": words[layer]}
         for model in models:
             filled = sum(bool(s.cells.get(layer)) for s in model.stages)
-            row[model.title] = f"{filled} / {len(model.stages)}"
+            row[map_title(model, language)] = f"{filled} / {len(model.stages)}"
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def findings(result: MapsResult) -> dict:
+def findings(models: list[JourneyMap]) -> dict:
     """The numbers 07's narrative quotes."""
-    first = result.models[0]
+    first = models[0]
     top = first.recommendations[0] if first.recommendations else {}
-    return {"journeys": len(result.models) - 1, "bottleneck": first.bottleneck or "—",
+    return {"journeys": len(models) - 1, "bottleneck": first.bottleneck or "—",
             "low_point": first.low_point or "—", "barrier": top.get("barrier", "—"), "stage": top.get("stage", "—"),
             "owner": top.get("owner") or "—"}
+
+
+def from_json(path: Path) -> list[JourneyMap]:
+    """The models :func:`cjm.steps.maps.to_json` wrote."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise CjmError(f"{path}: cannot read the journey model ({err})", "rebuild it with 07_cjm (make all)") from err
+    return [from_dict(d) for d in data]

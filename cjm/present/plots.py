@@ -219,7 +219,8 @@ def plot_segment_heatmap(traits, names: dict, language: str = "ru", words: dict 
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from cjm.analysis.segment import MISSING, OTHER, default_words
+    from cjm.analysis.segment import MISSING, OTHER
+    from cjm.present.segments import default_words
 
     features = {**default_words(traits["feature"].unique(), language), **(words or {})}
     words = WORDS[language]

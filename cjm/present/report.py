@@ -315,16 +315,15 @@ def _links(folder: Path, stem: str) -> str:
                       for suffix in (".html", ".png", ".pdf", ".svg") if (folder / f"{stem}{suffix}").exists())
 
 
-def _maps_section(report: Path, words: dict) -> str:
+def _maps_section(report: Path, words: dict, language: str) -> str:
     """The contents' list of the maps 07 wrote (``journey_model.json``), the lead journey
     scheme and the workbooks; empty before 07 has run."""
-    from cjm.analysis.journey_model import from_json
-    from cjm.present.maps import map_stem
+    from cjm.present.maps import from_json, map_stem, map_title
 
     model_file = report / "journey_model.json"
     if not model_file.exists():
         return ""
-    items = [f"<li><b>{html.escape(m.title)}</b>: {_links(report / 'maps', map_stem(m))}</li>"
+    items = [f"<li><b>{html.escape(map_title(m, language))}</b>: {_links(report / 'maps', map_stem(m))}</li>"
              for m in from_json(model_file)]
     if (report / "maps" / "lead_journey.png").exists():
         items.append(f"<li><b>{html.escape(words['lead'])}</b>: {_links(report / 'maps', 'lead_journey')}</li>")
@@ -382,7 +381,7 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
 <ol class="cjm-toc">
 {chr(10).join(items)}
 </ol>
-{_maps_section(_paths(engagement, root).report, words)}<p class="cjm-privacy">{html.escape(words['privacy'])}</p>
+{_maps_section(_paths(engagement, root).report, words, params['language'])}<p class="cjm-privacy">{html.escape(words['privacy'])}</p>
 </div>
 </body>
 </html>

@@ -37,7 +37,8 @@ from tqdm.auto import tqdm
 
 from cjm.core.errors import CjmError
 from cjm.core.geo import normalize_town, region_of, town_from_address
-from cjm.core.io import atomic_folder, read_export, read_export_chunks, read_transcript, require_columns, write_atomic
+from cjm.core.io import atomic_folder, read_export, read_export_chunks, read_transcript, write_atomic
+from cjm.core.schemas import require_columns
 from cjm.core.params import clean_columns, row_id_sources
 from cjm.core.schemas import ROW_ID
 from cjm.core.paths import EngagementPaths

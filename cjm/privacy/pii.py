@@ -16,6 +16,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from cjm.core.geo import TOWNS
+from cjm.core.languages import morph
 
 # ----------------------------------------------------------------------------- phones
 #: Belarusian area and operator codes (first two digits of the 9-digit national number).
@@ -362,14 +363,6 @@ EXTRA_FIRST_NAMES = frozenset((
     "ульяна таисия ангелина виолетта злата чеслав казимир иосиф влада владислава"
 ).split())
 _NAME_TAGS = ("Name", "Surn", "Patr")
-
-
-@functools.lru_cache(maxsize=1)
-def morph():
-    """The shared pymorphy3 analyzer (loaded once, ~0.1 s)."""
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer(lang="ru")
 
 
 @functools.lru_cache(maxsize=500_000)

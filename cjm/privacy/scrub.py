@@ -47,7 +47,8 @@ from collections.abc import Iterable
 import pandas as pd
 
 from cjm.core.errors import CjmError
-from cjm.privacy.pii import AMBIGUOUS_NAMES, CAR_WORDS, FINDERS, NOT_NAMES, morph, name_info, name_lemmas
+from cjm.core.languages import morph
+from cjm.privacy.pii import AMBIGUOUS_NAMES, CAR_WORDS, FINDERS, NOT_NAMES, name_info, name_lemmas
 
 CAR_TITLES = frozenset(w.capitalize() for w in CAR_WORDS)
 #: Kinds of personal data replaced: names, phones, e-mails, social handles and profile links,

@@ -1,0 +1,128 @@
+"""02_clean's files: the anonymized sources read on demand, the canonical tables published
+into ``interim/`` as a whole (:func:`cjm.analysis.clean.clean` does the work)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from cjm.analysis.clean import IN_SCOPE, CleanResult, present_in_order, clean
+from cjm.core import schemas
+from cjm.core.errors import CjmError
+from cjm.core.io import atomic_folder
+from cjm.core.paths import EngagementPaths
+
+
+class AnonymizedSources(Mapping):
+    """The anonymized sources in ``interim/anonymized/``, each read when asked for."""
+
+    def __init__(self, folder: Path, names):
+        self.folder = Path(folder)
+        self.names = [n for n in names if (self.folder / f"{n}.parquet").exists()]
+
+    def dropped(self, name: str) -> dict[str, dict]:
+        """Columns of source ``name`` that 01 dropped: column -> ``detail`` (why) and
+        ``fix`` (what to declare if the column is needed)."""
+        from cjm.privacy.anonymize import FOUND_BY_CONTENT, TREATMENTS
+
+        path = self.folder / TREATMENTS
+        if not path.exists():
+            return {}
+        table = pd.read_parquet(path)
+        rows = table[(table["source"] == name) & (table["treatment"] == "dropped")]
+        return {row.column: {"detail": row.detail, "fix": (
+            "01 ran before the column was mapped (a mapped column is kept whatever its content): rerun make all"
+            if row.detail.endswith(FOUND_BY_CONTENT)
+            else f"it is declared personal under 'sources.{name}': map another column")}
+            for row in rows.itertuples()}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.read(name)
+
+    def read(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """Source ``name``, only ``columns`` of it if given and all present (a big
+        export's free text stays on disk when the table does not use it)."""
+        if name not in self.names:
+            raise KeyError(name)
+        path = self.folder / f"{name}.parquet"
+        if columns is not None:
+            import pyarrow.parquet as pq
+
+            columns = present_in_order(pq.read_schema(path).names, columns)
+        return pd.read_parquet(path, columns=columns)
+
+    def __iter__(self):
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+
+def read_anonymized(params: dict, paths: EngagementPaths) -> tuple[AnonymizedSources, dict]:
+    """The anonymized sources 01_anonymize wrote (read on demand) and the transcripts."""
+    folder = paths.anonymized
+    if not folder.exists():
+        raise CjmError(f"no anonymized exports in {folder}", "run 01_anonymize first (make all)")
+    transcripts = {name: {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / name).glob("*.txt"))}
+                   for name, source in params["sources"].items() if "transcripts" in source}
+    return AnonymizedSources(folder, params["sources"]), transcripts
+
+
+
+def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None:
+    """Move what ``staging`` holds into ``interim/``: the tables, then the side groups; a
+    canonical table of an earlier run that this run did not make is removed."""
+    for name, frame in (("exclusion_waterfall", result.waterfall), ("data_quality", result.quality),
+                        ("duplicates", result.duplicates), ("clean_notes", result.notes)):
+        frame.to_parquet(staging / f"{name}.parquet", index=False)
+    (staging / "side_groups").mkdir(exist_ok=True)
+    made = {path.stem for path in staging.glob("*.parquet")}
+    for name in set(schemas.TABLES) - made:
+        paths.table(name).unlink(missing_ok=True)
+    for path in sorted(staging.glob("*.parquet")):
+        os.replace(path, paths.interim / path.name)
+    with atomic_folder(paths.interim / "side_groups") as folder:
+        folder.rmdir()
+        (staging / "side_groups").rename(folder)
+
+
+
+def write_clean(result: CleanResult, paths: EngagementPaths) -> None:
+    """Canonical tables to ``interim/<table>.parquet``, side groups to
+    ``interim/side_groups/<rule>/<table>.parquet``, waterfall, quality and duplicates beside them."""
+    paths.interim.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=paths.interim))
+    try:
+        for rule, tables in [(IN_SCOPE, result.tables), *result.side_groups.items()]:
+            folder = staging if rule == IN_SCOPE else staging / "side_groups" / rule
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, table in tables.items():
+                table.to_parquet(folder / f"{name}.parquet", index=False)
+        _publish(result, staging, paths)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+
+def run_clean(params: dict, paths: EngagementPaths) -> CleanResult:
+    """02 end to end, one big table in memory at a time; nothing lands in ``interim/``
+    unless every table was built."""
+    paths.interim.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=paths.interim))
+    try:
+        def sink(rule: str, name: str, table: pd.DataFrame) -> None:
+            folder = staging if rule == IN_SCOPE else staging / "side_groups" / rule
+            folder.mkdir(parents=True, exist_ok=True)
+            table.to_parquet(folder / f"{name}.parquet", index=False)
+
+        result = clean(params, *read_anonymized(params, paths), sink=sink)
+        _publish(result, staging, paths)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return result

@@ -1,0 +1,62 @@
+"""03_segment's files: in-scope tables in; segments, profiles, the fitted model and the
+profiles workbook out."""
+
+from __future__ import annotations
+
+import pickle
+
+from cjm.analysis.segment import SegmentModel, segment
+from cjm.core.errors import CjmError
+from cjm.core.io import read_table, write_atomic, write_xlsx_deterministic
+from cjm.present.segments import SegmentChapter, portray
+
+
+def write_segments(result: SegmentChapter, paths) -> None:
+    """``interim/segments.parquet`` (client_id, segment, segment_name),
+    ``interim/segment_profiles.parquet``, ``interim/segment_model.pickle`` and
+    ``report/segment_profiles.xlsx``, each written whole or not at all."""
+    labels = result.labels.rename_axis("client_id").reset_index()
+    labels["segment_name"] = labels["segment"].map(result.model.names).astype("str")
+    profiles = result.portraits[["segment", "segment_name"]].assign(segment=lambda f: f["segment"].astype(str))
+    profiles = result.profiles.merge(profiles, on="segment", how="left")
+    paths.interim.mkdir(parents=True, exist_ok=True)
+    paths.report.mkdir(parents=True, exist_ok=True)
+    write_atomic(labels, paths.table("segments"))
+    write_atomic(profiles, paths.table("segment_profiles"))
+    write_atomic(pickle.dumps(result.model), paths.interim / "segment_model.pickle")
+    with_portraits = profiles.merge(result.portraits[["segment", "portrait"]].astype({"segment": str}),
+                                    on="segment", how="left")
+    write_xlsx_deterministic(with_portraits, paths.report / "segment_profiles.xlsx", "segments")
+
+
+
+def load_model(paths) -> SegmentModel:
+    """The segmentation 03_segment chose, to :func:`cjm.analysis.segment.assign` a fresh export's clients."""
+    path = paths.interim / "segment_model.pickle"
+    if not path.exists():
+        raise CjmError(f"no fitted segmentation at {path}", "run 03_segment first (make all)")
+    return pickle.loads(path.read_bytes())
+
+
+
+#: What 03 writes under interim/ (removed when the engagement has no segment section).
+OUTPUTS = ("segments.parquet", "segment_profiles.parquet", "segment_model.pickle")
+
+
+
+def run_segment(params: dict, paths) -> SegmentChapter | None:
+    """03 end to end: read the in-scope tables, segment, write the outputs. Without a
+    ``segment`` section in the params there are no segments (None), and segments of an
+    earlier run are removed, so later steps do not read them."""
+    if not params.get("segment"):
+        for name in OUTPUTS:
+            (paths.interim / name).unlink(missing_ok=True)
+        (paths.report / "segment_profiles.xlsx").unlink(missing_ok=True)
+        return None
+    clients, deals = read_table(paths, "clients"), read_table(paths, "deals")
+    touches = read_table(paths, "touches", ["client_id", "channel", "at"], optional=True)
+    section = params["segment"]
+    result = portray(segment(clients, deals, touches, section, params["seed"], params.get("export_date")), section,
+                     params["language"])
+    write_segments(result, paths)
+    return result

@@ -146,6 +146,15 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
         Stage names that are not steps of the journey (e.g. "Архив"): left out, counted.
     order : {"log", "time"}
         A case's events in the order of the rows (as the CRM wrote them) or by time.
+    case : str
+        Column of the case id, in ``stage_events`` and ``cases`` (renamed ``case_id`` in the log).
+    stage : str
+        Column of ``stage_events`` with the stage name.
+    at : str
+        Column of ``stage_events`` with the time the stage was entered (read with ``pd.to_datetime``).
+    lost_stage : str or None
+        Column of ``cases`` with the CRM's recorded lost stage, if it has one: places a lost
+        case without events; otherwise only compared with the history (counted in the checks).
     activities : bool
         Keep every activity of the history, not only the funnel's stages, for the paths
         (an event log's work items and outcomes).
@@ -153,6 +162,14 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     Returns
     -------
     StageLog
+        ``events`` (``case``, ``stage``, ``at``), ``cases`` (the cases' columns with
+        ``case_id``, ``created_at``, ``closed_at`` (NaT where absent) and ``furthest``),
+        ``checks`` (``check``, ``count``, ``unit``, ``treatment``), ``unknown_stages``.
+
+    Raises
+    ------
+    CjmError
+        A missing column, a repeated case, an outcome other than won/lost/open, an unknown ``order``.
     """
     history = stage_events is not None
     if not history:
@@ -289,8 +306,10 @@ def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
     Parameters
     ----------
     log : StageLog
+        :func:`prepare_log`; reads its cases' ``outcome`` and ``furthest`` and its events.
     by : str, optional
-        A case attribute (segment, channel, product, cohort ...) to break the funnel down by.
+        A case attribute (segment, channel, product, cohort ...) to break the funnel down by;
+        cases whose value is missing are left out of the breakdown.
 
     Returns
     -------
@@ -396,6 +415,18 @@ def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
     """Days in each stage: median, 75th and 90th percentile over the cases that moved on
     from it, and the median days before a loss at it.
 
+    A stay is the time from a stage's event to the case's next event, summed over repeated
+    visits; at a lost case's last stage it runs to ``closed_at`` (no ``closed_at``: not
+    counted); a stay with a negative (clock error) or unknown part is left out.
+
+    Parameters
+    ----------
+    log : StageLog
+        :func:`prepare_log`; reads its events' ``at`` and its cases' ``outcome``,
+        ``closed_at``, ``furthest``.
+    by : str, optional
+        A case attribute to break the times down by.
+
     Returns
     -------
     DataFrame
@@ -425,6 +456,15 @@ def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
 def time_to_convert(log: StageLog, by: str | None = None) -> pd.DataFrame:
     """Days from a won case's creation to its entry into the won stage.
 
+    Parameters
+    ----------
+    log : StageLog
+        :func:`prepare_log` with a won stage (else :class:`CjmError`); reads the first event
+        of each case at the won stage and the case's ``created_at``. Cases without such an
+        event, without ``created_at`` or with a negative time are left out.
+    by : str, optional
+        A case attribute to break the times down by (cases whose value is missing left out).
+
     Returns
     -------
     DataFrame
@@ -447,6 +487,18 @@ def time_to_convert(log: StageLog, by: str | None = None) -> pd.DataFrame:
 def lost_reasons(log: StageLog, by: str | None = None, reason: str = "lost_reason",
                  missing: str = MISSING_REASON) -> pd.DataFrame:
     """Reasons recorded on lost cases, by the stage they were lost at.
+
+    Parameters
+    ----------
+    log : StageLog
+        :func:`prepare_log`; reads its cases' ``outcome``, ``furthest`` (the stage lost at;
+        lost cases with no place in the funnel are left out) and ``reason``.
+    by : str, optional
+        A case attribute to break the reasons down by (cases whose value is missing left out).
+    reason : str
+        Column of the cases with the lost reason (no such column: :class:`CjmError`).
+    missing : str
+        The code written for a lost case without a reason (:data:`MISSING_REASON`).
 
     Returns
     -------
@@ -487,10 +539,16 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
 
     Parameters
     ----------
+    log : StageLog
+        :func:`prepare_log`; its steps (:attr:`StageLog.steps`) and its cases' ``outcome``.
     coverage : float
         Variants are listed, most frequent first, until they cover this share of the
         cases with events, and at most ``most`` of them; the rest are one row,
         :data:`OTHER_VARIANTS`.
+    separator : str
+        Joins the step names of a variant.
+    most : int, optional
+        At most this many variants listed one by one (None: no limit).
 
     Returns
     -------
@@ -538,6 +596,8 @@ def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
 
     Parameters
     ----------
+    log : StageLog
+        :func:`prepare_log`; its steps (:attr:`StageLog.steps`) and its cases' ``outcome``.
     ends : bool
         Add edges from ``"start"`` to each case's first step and from its last step to
         its outcome ("won", "lost", "open").
@@ -636,7 +696,20 @@ def touches_by_stage(log: StageLog, touches: pd.DataFrame, case: str = "deal_id"
     """Each touch of a case placed in the stage the case was in at its time.
 
     A touch before the case's first event belongs to its first stage. Touches of cases
-    not in the log are left out and counted in the result's ``attrs["left_out"]``.
+    not in the log, or of cases without events, are left out and counted in the result's
+    ``attrs["left_out"]``; touches without a time are left out uncounted.
+
+    Parameters
+    ----------
+    log : StageLog
+        :func:`prepare_log`; reads its events and cases' ``case_id``.
+    touches : DataFrame
+        One row per touch: the ``case`` and ``at`` columns, any others carried through
+        (``channel``, ``touchpoint``, ``direction`` ...).
+    case : str
+        Column of ``touches`` with the case id (as in the log's ``case_id``).
+    at : str
+        Column of ``touches`` with the touch's time.
 
     Returns
     -------
@@ -696,6 +769,8 @@ def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
 
     Parameters
     ----------
+    log : StageLog
+        :func:`prepare_log`; reads its stage visits and cases' ``outcome`` and ``furthest``.
     placed : DataFrame
         :func:`touches_by_stage`.
     kind : str

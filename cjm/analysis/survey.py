@@ -50,6 +50,22 @@ def sample_size(population: float | None, margin: float, confidence: float = 0.9
     ``n0 = z^2 p (1 - p) / margin^2``, then the finite population correction
     ``n0 / (1 + (n0 - 1) / N)``, rounded up. With N = 10,000, 5% and 95% this gives 370,
     as the common online calculators (Raosoft, SurveyMonkey) do; without N, 385.
+
+    Parameters
+    ----------
+    population : float or None
+        N, the size of the population surveyed; None for an infinite one (no correction).
+    margin : float
+        Half-width of the interval, as a proportion (0.05 for ±5 points); must be positive.
+    confidence : float
+        Confidence level of the interval, in (0, 1).
+    proportion : float
+        Expected proportion p; 0.5, the default, gives the largest sample.
+
+    Returns
+    -------
+    int
+        Completes (answers) needed.
     """
     if margin <= 0:
         raise CjmError(f"margin of error {margin!r} must be positive", "use e.g. 0.05 for ±5 points")
@@ -63,6 +79,22 @@ def nps_sample_size(population: float | None, margin: float, confidence: float =
 
     Uses NPS's own variance per answer, ``p+ + p- - (p+ - p-)^2``: at most 1 (half
     promoters, half detractors), the default; expected shares give a smaller plan.
+
+    Parameters
+    ----------
+    population : float or None
+        N, the size of the population surveyed; None for an infinite one (no correction).
+    margin : float
+        Half-width of the interval in NPS points (10 for ±10); must be positive.
+    confidence : float
+        Confidence level of the interval, in (0, 1).
+    promoters, detractors : float
+        Expected shares (0-1) of promoters and detractors.
+
+    Returns
+    -------
+    int
+        Completes (answers) needed.
     """
     if margin <= 0:
         raise CjmError(f"NPS margin {margin!r} must be positive", "use e.g. 10 for ±10 NPS points")
@@ -81,8 +113,12 @@ def sample_plan(sizes: pd.Series, margin: float, confidence: float = 0.95, respo
         Segment -> clients in it (the population to survey).
     margin : float
         NPS points (``metric="nps"``) or a proportion (``metric="proportion"``).
+    confidence : float
+        Confidence level of the interval, in (0, 1).
     response_rate : float
-        Expected share of invitations that end in a complete answer.
+        Expected share of invitations that end in a complete answer, in (0, 1].
+    metric : {"nps", "proportion"}
+        :func:`nps_sample_size` per segment, or :func:`sample_size` (any other value).
 
     Returns
     -------
@@ -105,6 +141,16 @@ def sample_plan(sizes: pd.Series, margin: float, confidence: float = 0.95, respo
 
 def nps(scores, confidence: float = 0.95, population: float | None = None) -> dict:
     """NPS of 0-10 scores (missing ones left out) with its standard error and interval.
+
+    Parameters
+    ----------
+    scores : Series or array-like
+        Whole-number scores 0-10; promoters 9-10, detractors 0-6. Text or a value outside
+        0-10 or not whole raises :class:`CjmError`.
+    confidence : float
+        Confidence level of the normal interval, in (0, 1).
+    population : float, optional
+        Size of the population surveyed, for the finite population correction of ``se``.
 
     Returns
     -------
@@ -133,7 +179,28 @@ def nps(scores, confidence: float = 0.95, population: float | None = None) -> di
 
 def nps_by(frame: pd.DataFrame, score: str, by: str, confidence: float = 0.95,
            populations: pd.Series | None = None) -> pd.DataFrame:
-    """:func:`nps` of column ``score`` for each value of ``by`` (one row each, sorted)."""
+    """:func:`nps` of column ``score`` for each value of ``by`` (one row each, sorted).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per answer: the ``score`` and ``by`` columns (rows whose ``by`` is missing
+        are left out).
+    score : str
+        Column of 0-10 scores.
+    by : str
+        Column to group by (segment, journey ...).
+    confidence : float
+        Confidence level of the intervals, in (0, 1).
+    populations : Series, optional
+        Group -> its population size, for the finite population correction.
+
+    Returns
+    -------
+    DataFrame
+        ``by``, ``n``, ``promoters``, ``passives``, ``detractors``, ``nps``, ``se``,
+        ``ci_low``, ``ci_high`` (as :func:`nps`).
+    """
     rows = []
     for group, part in frame.groupby(by, sort=True):
         population = None if populations is None else populations.get(group)
@@ -147,6 +214,23 @@ def weighted_nps(by_segment: pd.DataFrame, sizes: pd.Series, confidence: float =
 
     ``NPS = sum w_s NPS_s`` with ``w_s = N_s / N``, ``se = sqrt(sum w_s^2 se_s^2)``.
     Every segment of ``sizes`` must have an estimate.
+
+    Parameters
+    ----------
+    by_segment : DataFrame
+        :func:`nps_by`: the ``segment``, ``nps`` and ``se`` columns; segments not in
+        ``sizes`` are ignored, a segment of ``sizes`` missing or without NPS raises :class:`CjmError`.
+    sizes : Series
+        Segment -> its population size (the weights).
+    confidence : float
+        Confidence level of the interval, in (0, 1).
+    segment : str
+        Column of ``by_segment`` with the segment.
+
+    Returns
+    -------
+    dict
+        ``nps``, ``se``, ``ci_low``, ``ci_high`` (points).
     """
     table = by_segment.set_index(segment)
     missing = [s for s in sizes.index if s not in table.index or pd.isna(table.loc[s, "nps"])]
@@ -171,7 +255,21 @@ def compare(a: float, se_a: float, b: float, se_b: float, confidence: float = 0.
 
 
 def mean_ci(values, confidence: float = 0.95) -> dict:
-    """Mean of a rating (CSAT) with a t interval; missing values left out."""
+    """Mean of a rating (CSAT) with a t interval; missing values left out.
+
+    Parameters
+    ----------
+    values : Series or array-like
+        Numeric ratings; text raises :class:`CjmError`.
+    confidence : float
+        Confidence level of the t interval, in (0, 1).
+
+    Returns
+    -------
+    dict
+        ``n``, ``mean``, ``se``, ``ci_low``, ``ci_high``; NaN interval with fewer than 2
+        values (and NaN mean without any).
+    """
     x = _numbers(values, "ratings")
     n = len(x)
     if n < 2:
@@ -487,11 +585,26 @@ def csat_summary(scores: pd.DataFrame, stages: list[str], groups: pd.Series | No
                  top_box: float = 4, confidence: float = 0.95) -> pd.DataFrame:
     """CSAT of each stage, overall (``segment`` "all") and by group, with t intervals.
 
+    Parameters
+    ----------
+    scores : DataFrame
+        One row per respondent, one numeric column per stage (missing answers left out).
+    stages : list of str
+        The columns of ``scores`` to summarize, in order.
+    groups : Series, optional
+        Each respondent's group (segment), aligned with ``scores``' index; respondents
+        without a group count in "all" only.
+    top_box : float
+        Lowest score counted as satisfied.
+    confidence : float
+        Confidence level of the intervals, in (0, 1).
+
     Returns
     -------
     DataFrame
-        ``stage``, ``segment``, ``n``, ``mean``, ``ci_low``, ``ci_high``, ``satisfied``
-        (share of answers >= ``top_box``, e.g. 4-5 on a 1-5 scale).
+        ``stage``, ``segment`` ("all", then each group as text, sorted), ``n``, ``mean``,
+        ``ci_low``, ``ci_high``, ``satisfied`` (share of answers >= ``top_box``, e.g. 4-5 on a
+        1-5 scale).
     """
     parts = [("all", scores)]
     if groups is not None:

@@ -168,6 +168,7 @@ def build_features(clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataF
         The ``segment`` section of params: ``features`` and ``describe`` (name -> spec),
         ``capital`` and ``online_channels``.
     export_date : str or Timestamp, optional
+        The day of the exports, for ``recency`` and ``tenure``; None: the latest date of the deals.
 
     Returns
     -------
@@ -412,10 +413,14 @@ def scan_k(Z: np.ndarray, ks, seed: int, resamples: int = 20, share: float = 0.8
     Z : ndarray
         Encoded features (put in :func:`canonical_order` here).
     ks : iterable of int
+        The numbers of segments to try.
     seed : int
+        Seed of the subsamples and the k-means fits.
     resamples : int
         Fits on random subsets (``share`` of the rows each) whose agreement, as mean
         pairwise adjusted Rand index on common rows, is the split's stability.
+    share : float
+        Share of the (fitted) rows in each resampled subset.
     fit_rows, metric_rows : int
         Fits use at most ``fit_rows`` rows, silhouette at most ``metric_rows``.
 
@@ -461,9 +466,17 @@ def recommend_k(scan: pd.DataFrame, threshold: float = 0.85) -> tuple[int, dict]
     the largest peak at least ``threshold`` stable. If no k reaches ``threshold``, the
     most stable k.
 
+    Parameters
+    ----------
+    scan : DataFrame
+        :func:`scan_k`; reads ``k`` and ``stability``.
+    threshold : float
+        Least stability (mean adjusted Rand index) a peak must reach.
+
     Returns
     -------
     k : int
+        The recommended number of segments.
     reason : dict
         ``why`` (``peak`` or ``most_stable``), ``k``, ``stability``, ``threshold``,
         ``coarser`` and ``finer`` (the stability at k-1 and k+1, NaN at the ends).
@@ -507,6 +520,27 @@ def fit_segments(features: pd.DataFrame, section: dict, k: int, method: str, see
     """Fit one segmentation on ``features`` (a subsample of ``fit_rows`` if larger).
 
     Segments are numbered by size in the fitted data, largest first.
+
+    Parameters
+    ----------
+    features : DataFrame
+        :func:`build_features`: one row per client, a column per feature; the features with a
+        ``weight`` in ``section`` define the segments (missing numbers take the median).
+    section : dict
+        The ``segment`` section of params: ``features`` (weights, ``log``), optionally
+        ``fit_rows`` (default 20,000).
+    k : int
+        Number of segments.
+    method : {"kmeans", "gmm", "ward"}
+        Clustering method (see :func:`fit_method`); another raises :class:`CjmError`.
+    seed : int
+        Seed of the subsample and the fit.
+
+    Returns
+    -------
+    SegmentModel
+        The encoder, the fitted clusterer and the numbering of its clusters; :func:`assign`
+        gives each client's segment (1..k).
     """
     encoder = FeatureEncoder(weights(section), log_features(features, section)).fit(features)
     return _fit_encoded(encoder, encoder.transform(features), section, k, method, seed)
@@ -565,6 +599,16 @@ def describe_segments(features: pd.DataFrame, labels: pd.Series, log=None) -> pd
     segment and in the rest, and Cohen's h (the effect size of two proportions,
     comparable to d: 0.2 small, 0.5 medium, 0.8 large).
 
+    Parameters
+    ----------
+    features : DataFrame
+        One row per client, a column per feature (:func:`build_features`); numbers or text,
+        missing category values as their own level.
+    labels : Series
+        Each client's segment, in the row order of ``features`` (matched by position).
+    log : collection of str, optional
+        Numeric features compared on a log scale (``log1p``); None: :func:`log_features`.
+
     Returns
     -------
     DataFrame
@@ -614,7 +658,24 @@ def top_traits(traits: pd.DataFrame, segment: int, n: int = 4, minimum: float = 
 
 def profile_table(features: pd.DataFrame, labels: pd.Series, max_levels: int = 8) -> pd.DataFrame:
     """Segment by feature: size, medians of numbers, shares of category levels; a last
-    row for all clients. Categories with more than ``max_levels`` levels show the top ones."""
+    row for all clients. Categories with more than ``max_levels`` levels show the top ones.
+
+    Parameters
+    ----------
+    features : DataFrame
+        One row per client, a column per feature (:func:`build_features`).
+    labels : Series
+        Each client's segment number (integers), in the row order of ``features`` (by position).
+    max_levels : int
+        At most this many levels of a category, the most frequent among all clients.
+
+    Returns
+    -------
+    DataFrame
+        One row per segment, then ``all``: ``segment`` (as text), ``clients``, ``share`` (of
+        all clients), then per numeric feature its median (missing values left out) and
+        per category level a column ``"<feature>: <level>"`` with its share (missing as a level).
+    """
     groups = {**{int(s): (labels == s).to_numpy() for s in sorted(labels.unique())},
               "all": np.ones(len(labels), dtype=bool)}
     rows = []

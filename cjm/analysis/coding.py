@@ -277,6 +277,25 @@ def read_codebook(codebook: dict, stages: list[str] | None = None, where: str = 
     patterns read in the text ``language`` (:meth:`Pattern.parse`).
 
     An unknown layer or a stage not in ``stages`` is one error naming the code.
+
+    Parameters
+    ----------
+    codebook : dict
+        Layer -> code name -> ``patterns`` (list of str, required), ``stage``, ``valence``
+        (default: the layer's, -1 for barrier and pain, 1 for positive, else 0), ``channel``, ``online``.
+    stages : list of str, optional
+        The journey stages a code's stage must be one of; None: not checked.
+    where : str
+        The params key the codebook came from, named in errors.
+    language : str
+        Language of the texts the patterns are matched in (lemmatizer and negations).
+    negations : list of str, optional
+        Params' ``interviews.negations``: words that negate besides :data:`NEGATIONS`.
+
+    Returns
+    -------
+    list of Code
+        One per code: ``layer``, ``code``, ``stage``, ``valence``, ``patterns``, ``channel``, ``online``.
     """
     check_codebook(codebook, stages, where)
     codes = []
@@ -343,8 +362,12 @@ def code_texts(texts: pd.DataFrame, codes: list[Code], lexicon: dict | None = No
     ----------
     texts : DataFrame
         ``source``, ``doc_id``, ``client_id``, ``turn``, ``text`` (respondent speech only).
+    codes : list of Code
+        :func:`read_codebook`, read in the same ``language``.
     lexicon : dict, optional
         :func:`extended_lexicon`; the language's seed by default.
+    language : str
+        Language of the texts (lemmatizer, negations, seed lexicon).
     negations : list of str, optional
         Params' ``interviews.negations``: words that negate besides :data:`NEGATIONS`.
 
@@ -497,10 +520,22 @@ def representative_quotes(fragments: pd.DataFrame, per_code: int = 3, max_chars:
     centroid in TF-IDF space of lemmas, from different documents, at most ``max_chars`` long,
     no two the same in lemmas (the same words said by a man and by a woman).
 
+    Parameters
+    ----------
+    fragments : DataFrame
+        :func:`code_texts` fragments: ``layer``, ``code``, ``source``, ``doc_id``, ``quote``.
+    per_code : int
+        At most this many quotes per code, each from another document.
+    max_chars : int
+        Longer quotes are left out.
+    language : str
+        Language of the quotes (their lemmas).
+
     Returns
     -------
     DataFrame
-        ``layer``, ``code``, ``rank``, ``source``, ``doc_id``, ``quote``.
+        ``layer``, ``code``, ``rank`` (1 = most typical), ``source``, ``doc_id``, ``quote``;
+        codes without a quote short enough have no rows.
     """
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -533,13 +568,26 @@ def touchpoint_inventory(fragments: pd.DataFrame, codes: list[Code], observation
                          touches: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every touchpoint customers named, across sources.
 
+    Parameters
+    ----------
+    fragments : DataFrame
+        :func:`code_texts` fragments: ``code``, ``source``, ``doc_id``, ``valence``
+        (matched to a touchpoint by the code's name).
+    codes : list of Code
+        :func:`read_codebook`; one row per code of the ``touchpoint`` layer, in codebook order.
+    observations : DataFrame, optional
+        Mystery-shopper visits; their ``touchpoint`` column, if any, is counted.
+    touches : DataFrame, optional
+        CRM touches; their ``channel`` column is counted against each touchpoint's channel.
+
     Returns
     -------
     DataFrame
         ``touchpoint``, ``stage``, ``channel``, ``online``, ``mentions`` (fragments),
         ``documents``, ``sources`` (which sources name it), ``valence`` (mean tone of the
-        sentences that name it, -1..1), ``mystery_visits``
-        (visits whose touchpoint it is), ``crm_touches`` (CRM touches in its channel).
+        sentences that name it, -1..1; 0 when none does), ``mystery_visits``
+        (visits whose touchpoint it is), ``crm_touches`` (CRM touches in its channel; 0 without
+        touches or a channel; touchpoints of one channel each count all its touches).
     """
     rows = []
     for code in (c for c in codes if c.layer == "touchpoint"):
@@ -560,11 +608,19 @@ def emotion_by_stage(fragments: pd.DataFrame, stages: list[str]) -> pd.DataFrame
     """The emotion score of each stage: mean valence (-1..1) of everything customers said
     about the stage (neutral mentions, such as a touchpoint, count as 0), with its evidence.
 
+    Parameters
+    ----------
+    fragments : DataFrame
+        :func:`code_texts` fragments: ``stage``, ``valence``, ``source``, ``doc_id``
+        (fragments of codes without a stage are not counted).
+    stages : list of str
+        The journey stages, in order: one row each.
+
     Returns
     -------
     DataFrame
-        ``stage`` (in journey order), ``score``, ``fragments``,
-        ``negative``, ``positive``, ``documents``.
+        ``stage`` (in journey order), ``score`` (NaN without fragments), ``fragments``,
+        ``negative``, ``positive`` (fragments of each sign), ``documents``.
     """
     rows = []
     if not {"stage", "valence", "source", "doc_id"} <= set(fragments.columns):  # no fragments at all
@@ -625,6 +681,23 @@ def discover_themes(uncoded: pd.DataFrame, codes: list[Code], min_documents: int
     codebook uses. Candidates said in more different sentences come first (a theme is
     raised in many words, a set phrase in one); a noun most of whose sentences a stronger
     candidate shares joins it. Scrubbed placeholders ([имя], [телефон], [name]) do not count.
+
+    Parameters
+    ----------
+    uncoded : DataFrame
+        :func:`code_texts`' uncoded sentences: ``source``, ``doc_id``, ``quote``.
+    codes : list of Code
+        :func:`read_codebook`; the words of its patterns are no candidates.
+    min_documents : int
+        Least number of documents a candidate recurs in.
+    max_share : float
+        Largest share of a source's documents (of those with uncoded sentences) a candidate may be in.
+    examples : int
+        At most this many example quotes per theme.
+    language : str
+        Language of the texts.
+    negations : list of str, optional
+        Params' ``interviews.negations``, no candidates either (languages other than Russian).
 
     Returns
     -------

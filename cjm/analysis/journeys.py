@@ -63,9 +63,25 @@ def path_features(log, touches: pd.DataFrame | None, client: str = "client_id", 
     Parameters
     ----------
     log : cjm.analysis.funnel.StageLog
-        Its cases need ``client`` and ``channel`` (the entry channel) and ``created_at``.
+        Its cases need ``client`` and ``channel`` (the entry channel; else :class:`CjmError`) and
+        ``created_at`` (a client's first deal gives the entry); cases without a client or
+        with no place in the funnel are left out.
     touches : DataFrame, optional
-        ``deal_id``, ``channel``: contacts of the cases.
+        ``deal_id`` (matched to the log's ``case_id``), ``channel``: contacts of the cases;
+        None or empty: no contact block.
+    client : str
+        Column of the cases with the client.
+    channel : str
+        Column of the channel, in the cases (entry) and in ``touches`` (contacts).
+    missing : str
+        Channel name given to a missing channel.
+
+    Returns
+    -------
+    PathFeatures
+        ``entry`` (one-hot entry channel), ``contacts`` (contacts per channel) and ``skipped``
+        (1 where any of the client's deals went past a stage without entering it; only stages
+        someone skipped), each one row per client (index ``client``, in first-deal order).
     """
     cases = log.cases
     for column in (client, channel):
@@ -198,6 +214,30 @@ def find_journeys(features: PathFeatures, k_max: int = 8, n_journeys: int | None
 
     The model is fitted on at most ``fit_rows`` clients drawn at random (all of them in
     a smaller engagement); every client is then assigned to their most likely type.
+
+    Parameters
+    ----------
+    features : PathFeatures
+        :func:`path_features`; at least two clients (else :class:`CjmError`).
+    k_max : int
+        Largest number of journey types tried (at most the number of clients fitted).
+    n_journeys : int, optional
+        The number the client chose (raises ``k_max`` if larger); None: chosen by :func:`choose_k`.
+    elbow : float
+        Share of the best BIC gain over one type that the chosen number must reach.
+    seed : int
+        Seed of the subsample and of the EM starts.
+    restarts : int
+        Random starts of EM per number of types; the best fit is kept.
+    fit_rows : int
+        At most this many clients fitted.
+
+    Returns
+    -------
+    JourneyResult
+        ``labels`` (``client_id``, ``journey`` 1..k largest first, ``probability``), ``scan``
+        (``k``, ``log_likelihood``, ``bic``, ``improvement``), ``k``, ``chosen_by``
+        ("params" or "bic elbow"), ``profiles`` (:func:`journey_profiles`).
     """
     n = len(features.index)
     if n < 2:
@@ -252,7 +292,28 @@ def journey_profiles(features: PathFeatures, journey: np.ndarray) -> pd.DataFram
 def journey_names(profiles: pd.DataFrame, top: int = 3, min_share: float = 0.1, min_lift: float = 1.2,
                   arrow: str = " → ") -> dict[int, str]:
     """A name per journey: its main entry channels, then the contact channels it uses more
-    than the others ("Сайт, Агрегатор → Viber, Личный кабинет")."""
+    than the others ("Сайт, Агрегатор → Viber, Личный кабинет").
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        :func:`journey_profiles` (:attr:`JourneyResult.profiles`): ``journey``, ``block``,
+        ``feature``, ``share``, ``lift``.
+    top : int
+        At most this many channels of each block in a name, most frequent first.
+    min_share : float
+        Least share of the journey's clients (entry) or contacts a channel must have.
+    min_lift : float
+        Least lift (share over all clients' share) a channel must have; a journey where no
+        entry channel passes both is named by its most common one.
+    arrow : str
+        Put between the entry channels and the contact channels.
+
+    Returns
+    -------
+    dict
+        Journey number -> name.
+    """
     names = {}
     for journey, part in profiles.groupby("journey"):
         def leading(block: str) -> list[str]:

@@ -90,6 +90,7 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     Parameters
     ----------
     values : Series of str
+        A column as exported (surrounding spaces ignored; blank or missing is MISSING).
 
     Returns
     -------
@@ -134,6 +135,10 @@ def parse_dates(values: pd.Series, date_format: str | None = None,
 
     Parameters
     ----------
+    values : Series of str
+        A column as exported (surrounding spaces ignored; blank or missing is MISSING).
+    date_format : str, optional
+        A ``strftime`` format every value must have (params' ``date_format``); None: guessed.
     info : dict, optional
         Filled with what was done: ``offsets`` (the UTC offsets converted, sorted) and
         ``excel_serial`` (values read as Excel days), when any.
@@ -660,13 +665,30 @@ def cases_from_events(events: pd.DataFrame, won_stages, lost_stages=(), open_aft
     Parameters
     ----------
     events : DataFrame
-        ``case``, ``stage``, ``at`` (datetime) columns, one row per event.
+        ``case``, ``stage``, ``at`` (datetime) columns, one row per event; events without a
+        time are left out.
+    won_stages : list of str
+        Activities that make a case won.
+    lost_stages : list of str
+        Activities that make a case (not won) lost.
+    open_after_days : float
+        Days of silence before ``until`` after which a case with neither is lost.
+    until : str or Timestamp, optional
+        The day of the export; None: the log's last event.
+    case : str
+        Column of ``events`` with the case id.
+    stage : str
+        Column of ``events`` with the activity (stage) name.
+    at : str
+        Column of ``events`` with the event's time.
 
     Returns
     -------
     cases : DataFrame
-        ``deal_id``, ``created_at`` (first event), ``closed_at``, ``outcome``,
-        ``lost_reason``; one row per case with a timed event, ordered by case.
+        ``deal_id`` (the ``case`` values), ``created_at`` (first event), ``closed_at`` (the
+        first won or lost event, the last event of a quiet case, NaT when open), ``outcome``,
+        ``lost_reason`` (missing unless lost at a lost stage); one row per case with a timed
+        event, ordered by case.
     counts : list of dict
         ``note`` (``cases_won``, ``cases_lost_at``, ``cases_gone_quiet``, ``cases_open``),
         ``detail`` (the lost stage, or the days of silence) and ``count``.

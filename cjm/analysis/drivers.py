@@ -83,8 +83,16 @@ def key_drivers(frame: pd.DataFrame, outcome: str, drivers: list[str], resamples
     frame : DataFrame
         One row per respondent; ``outcome`` (e.g. the 0-10 recommendation score) and the
         ``drivers`` (e.g. CSAT per stage).
+    outcome : str
+        Column of the overall score explained.
+    drivers : list of str
+        Columns of the drivers, 1 to :data:`MAX_DRIVERS` (else :class:`CjmError`).
     resamples : int
         Bootstrap resamples for the intervals of the importances.
+    confidence : float
+        Confidence level of the bootstrap (percentile) intervals.
+    random_state : int
+        Seed of the bootstrap.
 
     Returns
     -------

@@ -383,6 +383,9 @@ def load_params(engagement: str | Path, root: Path | None = None) -> dict:
     engagement : str or Path
         Engagement name (reads ``params/<name>.yaml`` under the project root) or a
         path to a YAML file.
+    root : Path, optional
+        The folder holding ``params/`` (and ``data/``) for an engagement given by name; None:
+        the workspace (``$CJM_ROOT``, else the project root). Ignored for a path to a YAML file.
 
     Returns
     -------

@@ -66,6 +66,17 @@ def test_key_drivers_refuse_what_they_cannot_estimate():
         dr.key_drivers(frame, "y", [])
 
 
+def test_key_drivers_redraw_resamples_where_a_question_has_one_answer():
+    # five respondents: many resamples repeat one answer of a driver; they are drawn again, never a singular fit
+    frame = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 1, 2, 1, 2], "y": [1, 3, 2, 5, 4]})
+    table, model = dr.key_drivers(frame, "y", ["a", "b"], resamples=50, random_state=0)
+    assert table["importance"].sum() == pytest.approx(1) and model["n"] == 5
+    assert (table["ci_low"] <= table["importance"]).all() and (table["importance"] <= table["ci_high"]).all()
+    twins = frame.assign(b=frame["a"] * 2)
+    with pytest.raises(CjmError, match="move together"):
+        dr.key_drivers(twins, "y", ["a", "b"])
+
+
 def test_importance_performance_quadrants():
     drivers = pd.DataFrame({"driver": ["A", "B", "C", "D"], "importance": [0.4, 0.3, 0.2, 0.1]})
     csat = pd.DataFrame({"stage": ["A", "B", "C", "D"], "mean": [3.0, 4.5, 3.2, 4.4]})

@@ -97,6 +97,19 @@ def test_time_to_convert_from_creation_to_the_won_stage(log):
     assert table["won_cases"].item() == 2 and table["median_days"].item() == pytest.approx(6.5)  # c1 6, c7 7
 
 
+def test_times_leave_out_cases_without_a_group_and_cases_lost_after_the_won_stage():
+    # c10 has no channel; c11 reached D and was lost afterwards: not converted
+    cases = {**CASES, "c10": ("won", 2, None, [("A", 0), ("B", 2), ("C", 2), ("D", 2)]),
+             "c11": ("lost", 8, "price", [("A", 0), ("B", 1), ("C", 2), ("D", 4)])}
+    events, deals = make_tables(cases)
+    deals.loc[deals["deal_id"] == "c10", "channel"] = None
+    log = prepare_log(events, deals, STAGES, "D")
+    by_channel = stage_times(log, "channel").set_index(["channel", "stage"])
+    # moved on from A: web c1, c2, c3, c11 (c4 lost); call c7, c8: c10 in neither (not in the last group, web)
+    assert by_channel.loc[("web", "A"), "moved_on_cases"] == 4 and by_channel.loc[("call", "A"), "moved_on_cases"] == 2
+    assert time_to_convert(log)["won_cases"].item() == 3  # c1, c7, c10; not c11
+
+
 def test_funnel_by_segment(log):
     table = funnel(log, "segment").set_index(["segment", "stage"])
     assert table.loc[1, "reached"].tolist() == [3, 3, 2, 1]      # c1, c2, c3

@@ -47,6 +47,12 @@ def test_number_from_params_and_largest_journey_first():
     assert sizes.is_monotonic_decreasing
 
 
+def test_more_journeys_asked_than_clients_is_a_params_error():
+    features, _ = planted()
+    with pytest.raises(CjmError, match="5 journeys asked for, but only 3 clients have a path"):
+        find_journeys(features.take(np.arange(3)), n_journeys=5)
+
+
 def test_fit_is_reproducible_with_a_seed():
     features, _ = planted(100)
     a, b = (fit_classes(features.blocks(), 2, seed=7, restarts=2) for _ in range(2))

@@ -118,13 +118,29 @@ def key_drivers(frame: pd.DataFrame, outcome: str, drivers: list[str], resamples
         raise CjmError(f"key drivers need varied answers to every driver from more than {p + 1} respondents "
                        f"with all of them answered; {n} have", "collect more answers or drop constant questions")
     decomposition = _Decomposition(p)
-    importance, r2 = decomposition.shares(values)
+    try:
+        importance, r2 = decomposition.shares(values)
+    except np.linalg.LinAlgError:
+        raise CjmError(f"key drivers: the answers to {', '.join(drivers)} move together, so their weights cannot "
+                       "be told apart", "drop or merge the questions that repeat another") from None
     rng = np.random.default_rng(random_state)
     draws = np.empty((resamples, p))
     r2_draws = np.empty(resamples)
-    for b in range(resamples):
-        gains, r2_draws[b] = decomposition.shares(values[rng.integers(0, n, n)])
-        draws[b] = gains / r2_draws[b]
+    b = tries = 0
+    while b < resamples:
+        sample = values[rng.integers(0, n, n)]
+        tries += 1
+        try:  # a resample where a question has one answer, or two move together, says nothing of them
+            gains, fit = decomposition.shares(sample) if sample[:, -1].std() > 0 else (None, 0.0)
+        except np.linalg.LinAlgError:
+            gains, fit = None, 0.0
+        if fit <= 0:
+            if tries > 10 * resamples:
+                raise CjmError(f"key drivers: {n} respondents answer too alike to resample the importances",
+                               "collect more answers or drop near-constant questions")
+            continue
+        draws[b], r2_draws[b] = gains / fit, fit
+        b += 1
     tail = (1 - confidence) / 2 * 100
     fit = sm.OLS(values[:, -1], sm.add_constant(values[:, :-1])).fit(cov_type="HC3")
     table = pd.DataFrame({

@@ -436,8 +436,9 @@ def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
     per = log.stays.copy()
     keys = ["stage"]
     codes, groups = _group_codes(log, by)
-    if by is not None:
-        per[by] = np.asarray(groups, dtype=object)[codes[per["case"].to_numpy()]]
+    if by is not None:  # cases without a value of ``by`` are in no group
+        case_codes = codes[per["case"].to_numpy()]
+        per = per[case_codes >= 0].assign(**{by: np.asarray(groups, dtype=object)[case_codes[case_codes >= 0]]})
         keys = [by, "stage"]
     moved = per[per["left"] == "moved_on"].dropna(subset=["days"])
     lost = per[per["left"] == "lost"].dropna(subset=["days"])
@@ -474,6 +475,7 @@ def time_to_convert(log: StageLog, by: str | None = None) -> pd.DataFrame:
         raise CjmError("time to convert needs the won stage", "set 'won_stage' in the params")
     ev = log.events
     entry = ev[ev["stage"] == log.won].drop_duplicates("case")
+    entry = entry[log.cases["outcome"].to_numpy()[entry["case"].to_numpy()] == "won"]  # not lost after it
     cases = log.cases.iloc[entry["case"].to_numpy()]
     days = (entry["at"].to_numpy() - cases["created_at"].to_numpy(dtype="datetime64[ns]")) / DAY
     frame = pd.DataFrame({"days": days, "group": cases[by].to_numpy() if by else "all"})

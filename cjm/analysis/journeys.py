@@ -242,6 +242,9 @@ def find_journeys(features: PathFeatures, k_max: int = 8, n_journeys: int | None
     n = len(features.index)
     if n < 2:
         raise CjmError(f"{n} client(s) with a path: too few to find journeys", "check the deals and stage events")
+    if n_journeys is not None and n_journeys > n:
+        raise CjmError(f"{n_journeys} journeys asked for, but only {n} clients have a path",
+                       f"set funnel.journeys.n_journeys to at most {n}, or leave it out to choose by BIC")
     if n_journeys is not None and n_journeys > k_max:
         k_max = n_journeys
     rng = np.random.default_rng(seed)

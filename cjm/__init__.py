@@ -28,7 +28,7 @@ _FROM = {
     "cjm.analysis.clean": ("parse_dates", "parse_numbers", "cases_from_events"),
     "cjm.analysis.segment": ("build_features", "scan_k", "recommend_k", "fit_segments", "describe_segments",
                              "profile_table"),
-    "cjm.analysis.survey": ("nps", "nps_by", "weighted_nps", "sample_size", "nps_sample_size", "sample_plan",
+    "cjm.analysis.survey": ("parse_scores", "nps", "nps_by", "weighted_nps", "sample_size", "nps_sample_size", "sample_plan",
                             "csat_summary", "mean_ci"),
     "cjm.analysis.drivers": ("key_drivers", "importance_performance"),
     "cjm.analysis.coding": ("read_codebook", "code_texts", "discover_themes", "emotion_by_stage",

@@ -292,6 +292,13 @@ def parse_scores(values: pd.Series, low: int, high: int) -> tuple[pd.Series, dic
     ("6 баллов", "10 из 10", "7 points") is read and counted as fixed; anything else
     (out of range, fractions, free text) becomes missing and is counted as rejected.
 
+    Parameters
+    ----------
+    values : Series
+        The answers as exported (text or numbers).
+    low, high : int
+        The scale's ends (0 and 10 for NPS).
+
     Returns
     -------
     scores : Series

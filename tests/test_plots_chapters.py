@@ -9,6 +9,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from cjm.present import plots  # noqa: E402
+from cjm.present.words import section  # noqa: E402
 
 NAMES = {1: "Молодые", 2: "Семьи"}
 BY_SEGMENT = pd.DataFrame({"segment": [1, 2], "segment_name": ["Молодые", "Семьи"], "n": [120, 80],
@@ -54,8 +55,8 @@ def test_each_figure_has_title_labels_caption_and_saves(name, language, tmp_path
     fig.savefig(tmp_path / "figure.png")
     assert (tmp_path / "figure.png").stat().st_size > 10_000
     if language == "ru":
-        english = {w for words in (plots.SURVEY_WORDS, plots.VOICE_WORDS) for key, w in words["en"].items()
-                   if w != words["ru"][key] and len(w) > 3}
+        russian, english = section("ru", "figures"), section("en", "figures")
+        english = {w for key, w in english.items() if w != russian[key] and len(w) > 3}
         assert not english & set(texts)
     matplotlib.pyplot.close(fig)
 
@@ -72,7 +73,8 @@ def test_heatmaps_put_all_first_then_segments_and_write_percentages():
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Все", "1. Молодые", "2. Семьи"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["ТО", "Шины"]
-    assert sorted(t.get_text() for t in ax.texts) == sorted(["60%", "70%", "50%", "40%", "30%", "50%"])
+    shown = [f"{share}\u00a0%" for share in (60, 70, 50, 40, 30, 50)]  # Russian puts a no-break space before %
+    assert sorted(t.get_text() for t in ax.texts) == sorted(shown)
 
 
 def test_importance_performance_names_every_stage_and_quadrant():

@@ -90,3 +90,15 @@ def test_emotion_curve_marks_the_low_point():
     low = [line for line in ax.lines if line.get_color() == plots.PALETTE[3]][0]
     assert list(low.get_xdata()) == [1] and list(low.get_ydata()) == [-0.8]
     assert [t.get_text() for t in ax.get_yticklabels()] and ax.get_ylim() == (-1.3, 1.3)
+
+
+def test_russian_figures_write_numbers_with_a_decimal_comma_and_spaced_thousands():
+    waterfall = pd.DataFrame({"rule": ["test_clients", "in_scope"], "label": ["Тестовые", "В исследовании"],
+                              "clients": [1200, 2483], "deals": [3000, 5000], "clients_left": [2483, 2483]})
+    texts = _texts(plots.plot_waterfall(waterfall, "ru"))
+    assert "3\u00a0683 (8\u00a0000 сделок)" in texts and "1\u00a0200 (3\u00a0000 сделок)" in texts
+    fig = plots.plot_emotion_curve(EMOTIONS, "ru")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["+0,10\nn = 5", "\u22120,80\nn = 9", "+0,90\nn = 4"]
+    fig.canvas.draw()
+    assert "\u22121,0" in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    matplotlib.pyplot.close("all")

@@ -65,7 +65,8 @@ def _shown_layers(model: JourneyMap) -> list[tuple[str, str]]:
 def subtitle(model: JourneyMap) -> str:
     """One line under a map's title: clients, NPS, bottleneck, low point."""
     words = section(model.language, "maps")
-    parts = [words["clients"].format(n=format_count(model.clients, model.language), share=format_percent(model.share, model.language))]
+    parts = [words["clients"].format(n=format_count(model.clients, model.language),
+                                     share=format_percent(model.share, model.language))]
     if model.nps:
         parts.append(f"{model.nps.text}, n = {model.nps.n}")
     if model.bottleneck:

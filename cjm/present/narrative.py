@@ -18,7 +18,7 @@ from IPython.display import Markdown
 
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
-from cjm.present.formats import format_count, format_decimal, format_number, format_p, format_percent
+from cjm.present.formats import MISSING, format_count, format_decimal, format_number, format_p, format_percent
 from cjm.present.plots import use_house_style
 from cjm.present.words import section
 
@@ -133,7 +133,7 @@ def table(frame: pd.DataFrame, language: str, precision: int = 1, percent=("shar
                and not pd.api.types.is_bool_dtype(frame[c])]
     formats = {headers[c]: _cell_format(frame[c], c, language, precision, percent) for c in numeric}
     text = [headers[c] for c in frame.columns if c not in numeric]
-    return (shown.style.hide(axis="index").format(formats, na_rep="—")
+    return (shown.style.hide(axis="index").format(formats, na_rep=MISSING)
             .set_properties(subset=text, **{"text-align": "left"}))
 
 

@@ -87,6 +87,17 @@ def caption(ax_or_fig, text: str) -> Annotation:
     return note
 
 
+def _decimal_axis(axis, language: str, digits: int | None = 2) -> None:
+    """Tick labels of ``axis`` as the reader writes numbers (a decimal comma in Russian): to
+    ``digits`` decimals, or with None the decimals each tick has."""
+    from matplotlib.ticker import FuncFormatter
+
+    if digits is None:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: format_decimal(v, language)))
+    else:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, language, digits)))
+
+
 def plot_waterfall(waterfall, language: str = "ru") -> Figure:
     """Exclusion waterfall: all clients, what each scope rule set aside, what stayed in scope.
 
@@ -116,8 +127,8 @@ def plot_waterfall(waterfall, language: str = "ru") -> Figure:
     y = range(len(names))[::-1]
     ax.barh(list(y), widths, left=starts, color=colors, height=0.6)
     for yi, start, width, n_deals in zip(y, starts, widths, deals):
-        ax.text(start + width + total * 0.01, yi, f"{int(width):,} ({int(n_deals):,} {words['deals']})".replace(",", "\u202f"),
-                va="center", fontsize="small")
+        label = f"{format_count(width, language)} ({format_count(n_deals, language)} {words['deals']})"
+        ax.text(start + width + total * 0.01, yi, label, va="center", fontsize="small")
     ax.set_yticks(list(y), names)
     ax.set_xlim(0, total * 1.25)
     ax.set_xlabel(words["clients"])
@@ -149,6 +160,7 @@ def plot_k_scan(scan, recommended: int, language: str = "ru") -> Figure:
         ax.set_title(words[metric], fontsize="medium")
         ax.set_xlabel(words["k"])
         ax.set_xticks(list(scan["k"]))
+        _decimal_axis(ax.yaxis, language, None)
     axes[-1].annotate(words["recommended"], xy=(recommended, axes[-1].get_ylim()[0]), xytext=(3, 4),
                       textcoords="offset points", fontsize="small", color="#444444")
     fig.suptitle(words["scan_title"])
@@ -196,9 +208,9 @@ def plot_segment_heatmap(traits, names: dict, language: str = "ru", words: dict 
     ax.grid(False)
     for (i, j), value in np.ndenumerate(grid.to_numpy()):
         if np.isfinite(value) and abs(value) >= 0.5:
-            ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=7,
+            ax.text(j, i, format_number(value, language, 1), ha="center", va="center", fontsize=7,
                     color="white" if abs(value) > 1.2 else "black")
-    fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.colorbar(image, ax=ax, shrink=0.8, format=lambda v, _: format_number(v, language, 1))
     ax.set_title(words["heatmap_title"])
     caption(fig, words["heatmap_caption"])
     return fig
@@ -234,6 +246,8 @@ def plot_segment_projection(encoded, labels, names: dict, language: str = "ru", 
         here = segments == segment
         ax.scatter(points[here, 0], points[here, 1], s=6, alpha=0.5, color=colours[i % len(colours)],
                    label=f"{segment}. {names.get(segment, segment)}")
+    _decimal_axis(ax.xaxis, language, None)
+    _decimal_axis(ax.yaxis, language, None)
     ax.set_xlabel(f"{words['component']} 1")
     ax.set_ylabel(f"{words['component']} 2")
     ax.legend(markerscale=3, fontsize="small", loc="center left", bbox_to_anchor=(1, 0.5))
@@ -246,13 +260,6 @@ def plot_segment_projection(encoded, labels, names: dict, language: str = "ru", 
 
 #: Quadrant colours of the importance-performance grid ("fix first" in the warning colour).
 QUADRANT_COLOURS = {"fix first": PALETTE[3], "keep up": PALETTE[2], "watch": PALETTE[1], "maintain": "#888888"}
-
-
-def _decimal_axis(axis, language: str, digits: int = 2) -> None:
-    """Tick labels of ``axis`` with a decimal comma in Russian."""
-    from matplotlib.ticker import FuncFormatter
-
-    axis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, language, digits)))
 
 
 def _wraps(text: str, lines: int = 2) -> list[str]:
@@ -507,6 +514,7 @@ def plot_importance_performance(grid, language: str = "ru") -> Figure:
                                    color=QUADRANT_COLOURS[quadrant], fontweight="bold"))
     ax.set_xlabel(words["performance"])
     ax.set_ylabel(words["importance"] + ", %")
+    _decimal_axis(ax.yaxis, language, None)
     _decimal_axis(ax.xaxis, language)
     ax.set_title(words["grid_title"])
     renderer = fig.canvas.get_renderer()
@@ -742,8 +750,8 @@ def plot_lost_reasons(reasons, language: str = "ru", top: int = 4) -> Figure:
             y.append(position)
             labels.append(_wrap(row["reason"], 34))
             ax.barh(position, row["cases"], height=0.75, color=PALETTE[number % 2 * 5])
-            ax.text(row["cases"], position, f"  {format_count(row['cases'], language)} ({format_percent(row['share'], language)})",
-                    va="center", fontsize="small")
+            label = f"  {format_count(row['cases'], language)} ({format_percent(row['share'], language)})"
+            ax.text(row["cases"], position, label, va="center", fontsize="small")
             position -= 1
         position -= 0.3
     ax.set_yticks(y, labels, fontsize="small")

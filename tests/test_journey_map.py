@@ -123,7 +123,7 @@ def test_all_clients_map_by_hand():
     assert cell(model, "Выбор", "conversion").value == pytest.approx(60 / 90)
     assert cell(model, "Выбор", "conversion").n == 90  # decided: reached - open
     drop = cell(model, "Выбор", "drop_off")
-    assert (drop.n, ru(drop)) == (30, "30 потеряно (79% всех потерь)")  # 30 of 38 lost
+    assert (drop.n, ru(drop)) == (30, "30 потеряно (79\u00a0% всех потерь)")  # 30 of 38 lost
     assert phrase(drop, "en") == "30 lost (79% of all losses)"  # one model, both languages
     assert ru(cell(model, "Выбор", "time_in_stage")) == "1,0 дн. (75% — до 2 дн.)"
     assert phrase(cell(model, "Выбор", "time_in_stage"), "en") == "1.0 days (75% within 2)"
@@ -132,12 +132,12 @@ def test_all_clients_map_by_hand():
     assert [(c.text, c.n, c.unit) for c in barriers] == [("Высокий аванс", 3, "documents"),
                                                          ("Дорого", 20, "deals"), ("Не дозвонились", 10, "deals")]
     assert barriers[0].quote == "Аванс 30%."  # the code's best quote
-    assert ru(cell(model, "Выбор", "csat")) == "80% довольны (средняя 4,0)"
-    assert ru(cell(model, "Оформление", "moment_of_truth")) == "Момент истины: 70% веса в NPS"
-    assert ru(cell(model, "Выбор", "kpi")) == "Расчёт принят: 67% (цель 70%)"
+    assert ru(cell(model, "Выбор", "csat")) == "80\u00a0% довольны (средняя 4,0)"
+    assert ru(cell(model, "Оформление", "moment_of_truth")) == "Момент истины: 70\u00a0% веса в NPS"
+    assert ru(cell(model, "Выбор", "kpi")) == "Расчёт принят: 67\u00a0% (цель 70\u00a0%)"
     assert phrase(cell(model, "Выбор", "kpi"), "en") == "Расчёт принят: 67% (target 70%)"
     assert cell(model, "Выбор", "kpi").target == 0.7
-    assert [ru(c) for c in model.stage("Выбор").cells["entry_points"]] == ["Сайт: 60%", "Салон: 40%"]
+    assert [ru(c) for c in model.stage("Выбор").cells["entry_points"]] == ["Сайт: 60\u00a0%", "Салон: 40\u00a0%"]
     assert ru(cell(model, "Выбор", "touchpoints")) == "Сайт (онлайн)"
     assert model.nps.value == pytest.approx(20.0)  # 5 promoters, 3 detractors of 10
     assert ru(model.nps).startswith("NPS 20 (")
@@ -169,9 +169,9 @@ def test_journey_map_uses_its_own_clients():
     assert barriers[0].quote == ""  # its quotes come from other documents
     assert cell(model, "Выбор", "conversion").value == pytest.approx(40 / 55)
     assert cell(model, "Выбор", "engagement").source == "journey_touches"
-    assert ru(cell(model, "Выбор", "csat")) == "100% довольны (средняя 4,3)"  # c1-c6: 5, 5, 4, 4, 4, 4
+    assert ru(cell(model, "Выбор", "csat")) == "100\u00a0% довольны (средняя 4,3)"  # c1-c6: 5, 5, 4, 4, 4, 4
     assert cell(model, "Выбор", "csat").n == 6
-    assert [ru(c) for c in model.stage("Выбор").cells["entry_points"]] == ["Сайт: 100%"]
+    assert [ru(c) for c in model.stage("Выбор").cells["entry_points"]] == ["Сайт: 100\u00a0%"]
     assert build_map(hand_tables(), hand_params(), "2").title == "Через салон"  # the name agreed in params
 
 

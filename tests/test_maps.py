@@ -24,7 +24,7 @@ def test_poster_files_at_a3(models, tmp_path):
     height, width = mpimg.imread(png).shape[:2]
     assert (width, height) == (int(A3[0] * 150), int(A3[1] * 150))  # A3 landscape at 150 dpi
     text = svg.read_text(encoding="utf-8")
-    for shown in ("Все клиенты", "Высокий аванс (3)", "Дорого (20)", "Момент истины: 70% веса в NPS",
+    for shown in ("Все клиенты", "Высокий аванс (3)", "Дорого (20)", "Момент истины: 70\u00a0% веса в NPS",
                   "не заполнено", "узкое место: Выбор"):
         assert shown in text  # text kept as text, Cyrillic intact
     assert pdf.read_bytes().startswith(b"%PDF")

@@ -9,6 +9,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from cjm.present import plots  # noqa: E402
+from cjm.present.words import section  # noqa: E402
 
 NAMES = {1: "Молодые", 2: "Семьи"}
 BY_SEGMENT = pd.DataFrame({"segment": [1, 2], "segment_name": ["Молодые", "Семьи"], "n": [120, 80],
@@ -54,8 +55,8 @@ def test_each_figure_has_title_labels_caption_and_saves(name, language, tmp_path
     fig.savefig(tmp_path / "figure.png")
     assert (tmp_path / "figure.png").stat().st_size > 10_000
     if language == "ru":
-        english = {w for words in (plots.SURVEY_WORDS, plots.VOICE_WORDS) for key, w in words["en"].items()
-                   if w != words["ru"][key] and len(w) > 3}
+        russian, english = section("ru", "figures"), section("en", "figures")
+        english = {w for key, w in english.items() if w != russian[key] and len(w) > 3}
         assert not english & set(texts)
     matplotlib.pyplot.close(fig)
 
@@ -72,7 +73,8 @@ def test_heatmaps_put_all_first_then_segments_and_write_percentages():
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Все", "1. Молодые", "2. Семьи"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["ТО", "Шины"]
-    assert sorted(t.get_text() for t in ax.texts) == sorted(["60%", "70%", "50%", "40%", "30%", "50%"])
+    shown = [f"{share}\u00a0%" for share in (60, 70, 50, 40, 30, 50)]  # Russian puts a no-break space before %
+    assert sorted(t.get_text() for t in ax.texts) == sorted(shown)
 
 
 def test_importance_performance_names_every_stage_and_quadrant():
@@ -88,3 +90,15 @@ def test_emotion_curve_marks_the_low_point():
     low = [line for line in ax.lines if line.get_color() == plots.PALETTE[3]][0]
     assert list(low.get_xdata()) == [1] and list(low.get_ydata()) == [-0.8]
     assert [t.get_text() for t in ax.get_yticklabels()] and ax.get_ylim() == (-1.3, 1.3)
+
+
+def test_russian_figures_write_numbers_with_a_decimal_comma_and_spaced_thousands():
+    waterfall = pd.DataFrame({"rule": ["test_clients", "in_scope"], "label": ["Тестовые", "В исследовании"],
+                              "clients": [1200, 2483], "deals": [3000, 5000], "clients_left": [2483, 2483]})
+    texts = _texts(plots.plot_waterfall(waterfall, "ru"))
+    assert "3\u00a0683 (8\u00a0000 сделок)" in texts and "1\u00a0200 (3\u00a0000 сделок)" in texts
+    fig = plots.plot_emotion_curve(EMOTIONS, "ru")
+    assert [t.get_text() for t in fig.axes[0].texts] == ["+0,10\nn = 5", "\u22120,80\nn = 9", "+0,90\nn = 4"]
+    fig.canvas.draw()
+    assert "\u22121,0" in [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    matplotlib.pyplot.close("all")

@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from cjm.present import plots  # noqa: E402
+from cjm.present.words import section  # noqa: E402
 from cjm.analysis.funnel import directly_follows, funnel, lead_flows, lost_reasons, prepare_log, stage_times  # noqa: E402
 from cjm.analysis.journeys import journeys_vs_segments  # noqa: E402
 from test_funnel import STAGES, make_tables  # noqa: E402
@@ -45,7 +46,7 @@ def test_each_figure_has_its_title_and_caption_and_saves(log, language, tmp_path
     for key, fig in figures(log, language).items():
         fig.canvas.draw()
         texts = [t.get_text() for t in fig.findobj(Text)]
-        assert plots.WORDS[language][key] in texts, key
+        assert section(language, "figures")[key] in texts, key
         assert fig.axes[0].get_title(), key
         fig.savefig(tmp_path / f"{key}.png")
         assert (tmp_path / f"{key}.png").stat().st_size > 10_000

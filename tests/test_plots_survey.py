@@ -15,6 +15,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 from cjm.present import plots  # noqa: E402
+from cjm.present.words import section  # noqa: E402
 
 NAMES = {1: "Дороже авто · высокий аванс", 2: "Дешевле авто · низкий аванс", 3: "Регионы"}
 BY_SEGMENT = pd.DataFrame({"segment": [1, 2, 3], "segment_name": [NAMES[1], NAMES[2], NAMES[3]],
@@ -72,7 +73,7 @@ def test_figure_has_title_axis_labels_caption_and_saves(name, language, tmp_path
     ax = fig.axes[0]
     assert ax.get_title().strip()
     assert ax.get_xlabel().strip() and ax.get_ylabel().strip()
-    note = plots.WORDS[language][caption_key].format(satisfied_from=4)
+    note = section(language, "figures")[caption_key].format(satisfied_from=4)
     assert note in _texts(fig)
     assert fig.get_figwidth() <= 13
     fig.savefig(tmp_path / "figure.png")
@@ -82,15 +83,11 @@ def test_figure_has_title_axis_labels_caption_and_saves(name, language, tmp_path
 @pytest.mark.parametrize("name", list(FIGURES))
 def test_russian_figure_has_no_english_words(name):
     texts = _texts(FIGURES[name][0]("ru"))
-    english = {w for key, w in plots.WORDS["en"].items() if w != plots.WORDS["ru"][key] and len(w) > 2}
+    russian = section("ru", "figures")
+    english = {w for key, w in section("en", "figures").items() if w != russian[key] and len(w) > 2}
     assert not english & set(texts)
     latin = {word for text in texts for word in re.findall(r"[A-Za-z]+", text)}
     assert latin <= LATIN_IN_RUSSIAN, latin
-
-
-def test_every_word_has_both_languages():
-    assert set(plots.WORDS["ru"]) == set(plots.WORDS["en"])
-    assert all(isinstance(w, str) and w for words in plots.WORDS.values() for w in words.values())
 
 
 def test_nps_by_segment_draws_a_row_per_segment_and_the_references():
@@ -110,8 +107,8 @@ def test_nps_by_segment_without_own_nps_draws_only_the_population():
 
 
 @pytest.mark.parametrize("language, trend_text", [
-    ("ru", "Тренд: −23 пункта в год\n(95% ДИ −29…−17; p < 0,001)"),
-    ("en", "Trend: −23 points a year\n(95% CI −29 to −17; p < 0.001)")])
+    ("ru", "Тренд: −23 пункта в год\n(95% ДИ −29…−17; p <\u00a00,001)"),
+    ("en", "Trend: −23 points a year\n(95% CI −29 to −17; p <\u00a00.001)")])
 def test_nps_by_months_draws_the_bands_the_trend_and_own_nps(language, trend_text):
     fig = plots.plot_nps_by_months(BY_MONTHS, TREND, 56.2, language)
     ax = fig.axes[0]
@@ -133,12 +130,6 @@ def test_nps_by_months_without_trend_or_own_nps():
     assert [t.get_text() for t in legend.get_texts()] == ["NPS"]
 
 
-@pytest.mark.parametrize("value, word", [(1, "пункт"), (-21, "пункт"), (2, "пункта"), (-23.2, "пункта"),
-                                         (5, "пунктов"), (11, "пунктов"), (12.4, "пунктов"), (0, "пунктов")])
-def test_points_agree_with_the_number_in_russian(value, word):
-    assert plots._points(value, plots.WORDS["ru"]) == word
-
-
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_importance_performance_labels_every_stage_apart(language):
     fig = plots.plot_importance_performance(GRID, language)
@@ -149,7 +140,7 @@ def test_importance_performance_labels_every_stage_apart(language):
     labels = [t for t in ax.texts if t.get_text() in STAGES]
     assert sorted(t.get_text() for t in labels) == sorted(STAGES)
     quadrants = [t for t in ax.texts if t.get_text() in
-                 {plots.WORDS[language][q] for q in ("fix first", "keep up", "watch", "maintain")}]
+                 {section(language, "figures")[q] for q in ("fix first", "keep up", "watch", "maintain")}]
     assert len(quadrants) == 4
     texts = labels + quadrants
     boxes = [Text.get_window_extent(t, renderer) for t in texts]  # the words, without leader lines
@@ -173,12 +164,12 @@ def test_choice_shares_puts_all_first_and_annotates_every_cell():
     assert columns[0] == "Все" and columns[1].startswith("1. Дороже авто")
     assert all(label.count("\n") <= 1 for label in columns)  # at most two lines
     assert [t.get_text() for t in ax.get_yticklabels()] == OPTIONS
-    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{v:.0%}" for v in SHARES["share"])
+    assert sorted(t.get_text() for t in ax.texts) == sorted(f"{v:.0%}".replace("%", "\u00a0%") for v in SHARES["share"])
 
 
 def test_choice_shares_default_title_is_not_the_caption():
     fig = plots.plot_choice_shares(SHARES, NAMES, "en")
-    assert fig.axes[0].get_title() == plots.WORDS["en"]["choice_title"]
+    assert fig.axes[0].get_title() == section("en", "figures")["choice_title"]
 
 
 def test_csat_by_segment_keeps_the_stage_order():

@@ -70,9 +70,9 @@ def test_chapter_shows_outputs_without_code(tmp_path):
 
 
 @pytest.mark.parametrize("language, words, absent", [
-    ("ru", ("Содержание", "Дата формирования: 12 марта 2025 г.", "не содержит персональных данных",
+    ("ru", ("Содержание", "Дата формирования: 12 марта 2025\u202fг.", "не содержит персональных данных",
             "← Содержание"), "Contents"),
-    ("en", ("Contents", "Generated: 12 March 2025", "contains no personal data", "← Contents"),
+    ("en", ("Contents", "Generated: March 12, 2025", "contains no personal data", "← Contents"),
      "Содержание"),
 ])
 def test_report_in_the_engagement_language(tmp_path, language, words, absent):
@@ -156,10 +156,10 @@ def test_chapter_keeps_its_figures(tmp_path):
 
 def test_ru_chapters_say_nothing_in_english():
     """Every passage a ru notebook shows is written in Russian (none falls back to English)."""
-    from cjm.present.narrative import TEXTS
+    from cjm.present.words import section
 
     latin = re.compile(r"\b(the|and|of|is|are|with)\b")
-    english = [key for key, text in TEXTS["ru"].items() if latin.search(re.sub(r"`[^`]*`|\{[^}]*\}", "", text))]
+    english = [key for key, text in section("ru", "passages").items() if latin.search(re.sub(r"`[^`]*`|\{[^}]*\}", "", text))]
     assert english == []
     notebooks = sorted((PROJECT_ROOT / "notebooks").glob("0*.ipynb"))
     assert len(notebooks) == 7

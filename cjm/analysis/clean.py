@@ -33,9 +33,6 @@ DATE_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:
                 "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%y", "%Y%m%d")
 #: Tables split by scope (the others, survey and voice of the customer, are kept whole).
 SCOPED = ("clients", "deals", "stage_events", "touches", "post_deal_nps")
-#: Labels of the groups no rule names, by language.
-SCOPE_WORDS = {"ru": {IN_SCOPE: "В рамках исследования", NO_CLIENT: "Сделки без клиента в CRM"},
-               "en": {IN_SCOPE: "In scope", NO_CLIENT: "Deals without a CRM client"}}
 #: A kept default for values a ``values`` map does not list.
 OTHER_VALUES = "*"
 #: Columns of :attr:`CleanResult.notes`.
@@ -626,17 +623,18 @@ def _row_groups(name: str, table: pd.DataFrame, clients: pd.DataFrame, deals: pd
 
 
 def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: list[dict],
-                        deal_groups: pd.Series, language: str = "ru") -> pd.DataFrame:
+                        deal_groups: pd.Series) -> pd.DataFrame:
     """Clients and deals each rule set aside, in rule order, and what stayed in scope.
 
     Returns
     -------
     DataFrame
-        ``rule``, ``label``, ``clients``, ``deals``, ``clients_left``, ``deals_left``.
+        ``rule``, ``label`` (the rule's label from params; :data:`NO_CLIENT` and
+        :data:`IN_SCOPE` for the groups no rule names), ``clients``, ``deals``,
+        ``clients_left``, ``deals_left``.
     """
-    words = SCOPE_WORDS[language]
-    steps = [(NO_CLIENT, words[NO_CLIENT])] if (deal_groups == NO_CLIENT).any() else []
-    steps += [(r["name"], r["label"]) for r in rules] + [(IN_SCOPE, words[IN_SCOPE])]
+    steps = [(NO_CLIENT, NO_CLIENT)] if (deal_groups == NO_CLIENT).any() else []
+    steps += [(r["name"], r["label"]) for r in rules] + [(IN_SCOPE, IN_SCOPE)]
     clients_left, deals_left = len(client_group), len(deals)
     rows = []
     for rule, label in steps:
@@ -813,7 +811,7 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     client_group = assign_scope(clients, deals, rules)
     clients = clients.assign(group=client_group.to_numpy())
     deals = deals.assign(group=_row_groups("deals", deals[["client_id"]], clients, deals).to_numpy())
-    result.waterfall = exclusion_waterfall(client_group, deals, rules, deals["group"], params["language"])
+    result.waterfall = exclusion_waterfall(client_group, deals, rules, deals["group"])
     deal_clients = deals[["deal_id", "client_id"]]
     side_rules = [r for r in result.waterfall["rule"] if r != IN_SCOPE]
 

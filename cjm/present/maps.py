@@ -19,7 +19,8 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from cjm.analysis.journey_model import LAYERS, Cell, JourneyMap, Stage, from_dict
 from cjm.core.errors import CjmError
-from cjm.present.plots import format_count, format_number
+from cjm.present.formats import format_count, format_number, format_percent
+from cjm.present.words import section
 
 #: A3 landscape, inches.
 A3 = (16.54, 11.69)
@@ -35,84 +36,20 @@ SEGMENT_COLOURS = ("#e67e22", "#8e44ad", "#16a085", "#7f8c8d", "#d35400", "#2c3e
 #: Layers whose items show their evidence count after them (documents or deals).
 COUNTED = {"goals", "questions", "barriers", "pains", "positives", "influencers"}
 
-NAMES = {
-    "ru": {"goals": "Цели и задачи", "triggers": "Триггеры", "entry_points": "Точки входа",
-           "touchpoints": "Точки контакта", "actions": "Действия клиента", "questions": "Вопросы",
-           "barriers": "Барьеры", "pains": "Боли", "positives": "Позитивные моменты", "emotion": "Эмоции",
-           "csat": "Удовлетворённость (CSAT)", "moment_of_truth": "Вес в NPS", "engagement": "Вовлечённость",
-           "influencers": "Влияние", "conversion": "Конверсия", "drop_off": "Потери", "time_in_stage": "Время на этапе",
-           "kpi": "KPI: условие перехода", "owners": "Ответственные", "processes": "Бизнес-процессы",
-           "quotes": "Цитаты", "customer": "Клиент", "experience": "Опыт", "business": "Компания",
-           "no_source": "нет источника", "none_found": "—", "not_in_params": "не заполнено", "not_at_stage": "",
-           "clients": "{n} клиентов ({share} всех)", "bottleneck": "узкое место", "low_point": "низшая точка",
-           "curve_all": "все клиенты пути", "stage": "Этап", "layer": "Слой",
-           "footer": "Источники: CRM (воронка, причины потерь, касания), опрос (CSAT, NPS), интервью, открытые "
-                     "ответы и отчёты тайных покупателей (коды, цитаты, эмоции), параметры консультанта (цели, "
-                     "действия, ответственные, процессы, KPI). В скобках — число документов (интервью, ответов, "
-                     "визитов) или сделок за пунктом.",
-           "segments": "Сегменты на пути", "recommendations": "Рекомендации: барьеры по влиянию",
-           "touchpoint_list": "Точки контакта", "evidence": "Данные карты", "emotion_axis": "Эмоции (−1…+1)",
-           "poster": "Постер", "rank": "№", "barrier": "Барьер", "owner": "Ответственный", "lost": "Потеряно сделок",
-           "lost_share": "Доля потерь", "documents": "Упоминаний (документов)", "nps_weight": "Вес этапа в NPS",
-           "impact": "Влияние", "top_lost_reason": "Главная причина потерь в CRM", "channel": "Канал",
-           "online": "Онлайн", "mentions": "Упоминаний", "crm_touches": "Касаний в CRM", "valence": "Тональность",
-           "touchpoint": "Точка контакта", "yes": "да", "no": "нет", "source": "источник", "n": "записей",
-           "lead": "Схема пути лида"},
-    "en": {"goals": "Goals and jobs", "triggers": "Triggers", "entry_points": "Entry points",
-           "touchpoints": "Touchpoints", "actions": "Customer actions", "questions": "Questions",
-           "barriers": "Barriers", "pains": "Pain points", "positives": "Positive moments", "emotion": "Emotions",
-           "csat": "Satisfaction (CSAT)", "moment_of_truth": "Weight in NPS", "engagement": "Engagement",
-           "influencers": "Influencers", "conversion": "Conversion", "drop_off": "Drop-off",
-           "time_in_stage": "Time in stage", "kpi": "KPI: condition to move on", "owners": "Responsible units",
-           "processes": "Business processes", "quotes": "Quotes", "customer": "Customer", "experience": "Experience",
-           "business": "Company", "no_source": "no source", "none_found": "—", "not_in_params": "not written",
-           "not_at_stage": "", "clients": "{n} clients ({share} of all)", "bottleneck": "bottleneck",
-           "low_point": "low point", "curve_all": "all clients of the journey", "stage": "Stage", "layer": "Layer",
-           "footer": "Sources: CRM (funnel, lost reasons, touches), survey (CSAT, NPS), interviews, open answers and "
-                     "mystery-shopper reports (codes, quotes, emotions), the consultant's params (goals, actions, "
-                     "owners, processes, KPIs). In brackets: the documents (interviews, answers, visits) or deals "
-                     "behind an item.",
-           "segments": "Segments on the journey", "recommendations": "Recommendations: barriers by impact",
-           "touchpoint_list": "Touchpoints", "evidence": "Map data", "emotion_axis": "Emotions (−1…+1)",
-           "poster": "Poster", "rank": "#", "barrier": "Barrier", "owner": "Owner", "lost": "Deals lost",
-           "lost_share": "Share of losses", "documents": "Mentions (documents)", "nps_weight": "Stage weight in NPS",
-           "impact": "Impact", "top_lost_reason": "Top CRM lost reason", "channel": "Channel", "online": "Online",
-           "mentions": "Mentions", "crm_touches": "CRM touches", "valence": "Tone", "touchpoint": "Touchpoint",
-           "yes": "yes", "no": "no", "source": "source", "n": "records", "lead": "The lead journey"},
-}
-#: How each kind of cell (:data:`cjm.analysis.journey_model.KINDS`) reads, and the all-clients map's title.
-CELL_PHRASES = {
-    "ru": {"all": "Все клиенты", "days": "{v} дн.", "p75": "{v} дн. (75% — до {p} дн.)",
-           "lost": "{n} потеряно ({v} всех потерь)", "touches": "{v} контакта на сделку",
-           "csat": "{v} довольны (средняя {m})", "truth": "Момент истины: {v} веса в NPS",
-           "weight": "{v} веса в NPS", "kpi": "{name}: {v}", "kpi_target": "{name}: {v} (цель {t})",
-           "conversion": "{v} переходят дальше", "entry": "{name}: {v}", "segment": "{name}: {v} клиентов пути",
-           "nps": "NPS {v} ({lo}…{hi})", "online": "онлайн", "offline": "офлайн", "quote": "«{text}»"},
-    "en": {"all": "All clients", "days": "{v} days", "p75": "{v} days (75% within {p})",
-           "lost": "{n} lost ({v} of all losses)", "touches": "{v} contacts per deal",
-           "csat": "{v} satisfied (mean {m})", "truth": "Moment of truth: {v} of NPS weight",
-           "weight": "{v} of NPS weight", "kpi": "{name}: {v}", "kpi_target": "{name}: {v} (target {t})",
-           "conversion": "{v} move on", "entry": "{name}: {v}", "segment": "{name}: {v} of the journey's clients",
-           "nps": "NPS {v} ({lo}…{hi})", "online": "online", "offline": "offline", "quote": "“{text}”"},
-}
 RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "lost", "lost_share", "documents", "nps_weight",
                           "impact", "top_lost_reason")
 TOUCHPOINT_COLUMNS = ("stage", "touchpoint", "channel", "online", "mentions", "crm_touches", "valence", "owner")
 
 
-def _percent(share: float, language: str) -> str:
-    return f"{format_number(100 * share, language)}%"
-
-
 def phrase(cell: Cell, language: str) -> str:
     """A cell as the map reads in ``language``: its kind phrased with its numbers, else its text."""
-    words, kind, v = CELL_PHRASES[language], cell.kind, cell.value
+    words, kind, v = section(language, "cells"), cell.kind, cell.value
     if kind in ("conversion", "truth", "weight"):
-        return words[kind].format(v=_percent(v, language))
+        return words[kind].format(v=format_percent(v, language))
     if kind in ("entry", "segment"):
-        return words[kind].format(name=cell.text, v=_percent(v, language))
+        return words[kind].format(name=cell.text, v=format_percent(v, language))
     if kind == "lost":
-        return words["lost"].format(n=format_count(cell.n, language), v=_percent(v, language))
+        return words["lost"].format(n=format_count(cell.n, language), v=format_percent(v, language))
     if kind == "days":
         days = format_number(v, language, 1)
         p75 = cell.detail.get("p75")
@@ -121,7 +58,8 @@ def phrase(cell: Cell, language: str) -> str:
     if kind == "touches":
         return words["touches"].format(v=format_number(v, language, 1))
     if kind == "csat":
-        return words["csat"].format(v=_percent(v, language), m=format_number(cell.detail["mean"], language, 1))
+        return words["csat"].format(v=format_percent(v, language),
+                                    m=format_number(cell.detail["mean"], language, 1))
     if kind == "emotion":
         return format_number(v, language, 2, sign=True)
     if kind == "touchpoint":
@@ -129,9 +67,9 @@ def phrase(cell: Cell, language: str) -> str:
     if kind == "quote":
         return words["quote"].format(text=cell.text)
     if kind == "kpi":
-        shown = "—" if v is None else _percent(v, language)
+        shown = "—" if v is None else format_percent(v, language)
         return words["kpi"].format(name=cell.text, v=shown) if cell.target is None else \
-            words["kpi_target"].format(name=cell.text, v=shown, t=_percent(cell.target, language))
+            words["kpi_target"].format(name=cell.text, v=shown, t=format_percent(cell.target, language))
     if kind == "nps":
         return words["nps"].format(v=format_number(v, language), lo=format_number(cell.detail["low"], language),
                                    hi=format_number(cell.detail["high"], language))
@@ -140,7 +78,7 @@ def phrase(cell: Cell, language: str) -> str:
 
 def map_title(model: JourneyMap, language: str) -> str:
     """A map's title: its journey's name, or "all clients" in ``language``."""
-    return model.title or CELL_PHRASES[language]["all"]
+    return model.title or section(language, "cells")["all"]
 
 
 def _item(cell: Cell, layer: str, language: str) -> str:
@@ -150,7 +88,9 @@ def _item(cell: Cell, layer: str, language: str) -> str:
 
 
 def _empty(stage: Stage, layer: str, words: dict) -> str:
-    return words.get(stage.empty.get(layer, "none_found"), "—")
+    """What an empty cell shows: why nothing is there, or nothing where the layer has no place at the stage."""
+    reason = stage.empty.get(layer, "none_found")
+    return "" if reason == "not_at_stage" else words[reason]
 
 
 def _shown_layers(model: JourneyMap) -> list[tuple[str, str]]:
@@ -166,8 +106,9 @@ def _shown_layers(model: JourneyMap) -> list[tuple[str, str]]:
 
 def subtitle(model: JourneyMap, language: str) -> str:
     """One line under a map's title: clients, NPS, bottleneck, low point."""
-    words = NAMES[language]
-    parts = [words["clients"].format(n=format_count(model.clients, language), share=_percent(model.share, language))]
+    words = section(language, "maps")
+    parts = [words["clients"].format(n=format_count(model.clients, language),
+                                     share=format_percent(model.share, language))]
     if model.nps:
         parts.append(f"{phrase(model.nps, language)}, n = {format_count(model.nps.n, language)}")
     if model.bottleneck:
@@ -199,7 +140,7 @@ def _label_lines(label: str, size: float) -> list[str]:
 def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size: float, per_cell: int,
             language: str):
     """Wrapped lines of every cell, and each row's height in points, at font ``size``."""
-    words = NAMES[language]
+    words = section(language, "maps")
     chars = max(int((col_in - 0.1) * 72 / (0.63 * size)), 8)
     cells, heights = {}, []
     for _, layer in rows:
@@ -223,7 +164,7 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
     Figure
         Save it with :func:`save_poster`.
     """
-    words = NAMES[language]
+    words = section(language, "maps")
     width, height = A3
     left, label_in, right = 0.35, 1.55, 0.3
     n = len(model.stages)
@@ -403,10 +344,10 @@ def _curve_svg(model: JourneyMap, words: dict, language: str) -> str:
     return f'<svg class="curve" viewBox="0 0 {width} 200">{"".join(parts)}</svg>'
 
 
-def _evidence(cell: Cell, words: dict) -> str:
+def _evidence(cell: Cell, words: dict, language: str) -> str:
     parts = [f"{words['source']}: {cell.source}"] if cell.source else []
     if cell.n is not None:
-        parts.append(f"{words['n']}: {cell.n} ({cell.unit})")
+        parts.append(f"{words['n']}: {format_count(cell.n, language)} ({cell.unit})")
     return "; ".join(parts)
 
 
@@ -420,7 +361,8 @@ def _list_table(rows: list[dict], columns, words: dict, language: str) -> str:
             if isinstance(value, bool):
                 cells.append(f"<td>{words['yes' if value else 'no']}</td>")
             elif isinstance(value, float):
-                shown = f"{value:.0%}" if c in ("lost_share", "nps_weight") else f"{value:.2f}"
+                shown = format_percent(value, language) if c in ("lost_share", "nps_weight") \
+                    else format_number(value, language, 2)
                 cells.append(f'<td class="num">{shown}</td>')
             elif isinstance(value, int):
                 cells.append(f'<td class="num">{format_count(value, language)}</td>')
@@ -440,7 +382,7 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
     files : dict, optional
         Label -> relative link of the poster files to list at the top.
     """
-    words = NAMES[language]
+    words = section(language, "maps")
     e = html.escape
     head = "".join(f'<th class="{"bottleneck" if s.name == model.bottleneck else ""}">{e(s.name)}</th>'
                    for s in model.stages)
@@ -457,7 +399,7 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
                 count = f' <span class="n">({format_count(cell.n, language)})</span>' \
                     if layer in COUNTED and cell.n else ""
                 body = f"<q>{e(cell.text)}</q>" if cell.kind == "quote" else e(phrase(cell, language))
-                lis.append(f'<li title="{e(_evidence(cell, words))}">{body}{count}</li>')
+                lis.append(f'<li title="{e(_evidence(cell, words, language))}">{body}{count}</li>')
             cells.append(f"<td><ul>{''.join(lis)}</ul></td>")
         rows.append(f'<tr class="{band}"><th class="layer">{e(words[layer])}</th>{"".join(cells)}</tr>')
     links = "".join(f'<a href="{e(href)}">{e(label)}</a>' for label, href in (files or {}).items())
@@ -511,7 +453,7 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path, language: str) -> Path
     from cjm.core.io import write_office_zip
     from cjm.analysis.journey_model import model_table
 
-    words = NAMES[language]
+    words = section(language, "maps")
     book = Workbook()
     book.remove(book.active)
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -586,7 +528,7 @@ def map_summary(models: list[JourneyMap], language: str) -> pd.DataFrame:
 def layer_coverage(models: list[JourneyMap], language: str) -> pd.DataFrame:
     """How many stages each map fills in each layer: ``layer`` (its name in ``language``),
     then one column per map (``filled of stages``)."""
-    words = NAMES[language]
+    words = section(language, "maps")
     rows = []
     for layer in LAYERS:
         row = {"layer": words[layer]}

@@ -12,6 +12,11 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
 
+# format_number and format_count are also imported from here by cjm.analysis (segment, journey_model)
+# until it imports them from cjm.present.formats.
+from cjm.present.formats import format_count, format_decimal, format_number, format_p, format_percent, plural
+from cjm.present.words import section, value_word
+
 #: Okabe-Ito colours, safe for the common forms of colour blindness; yellow comes late
 #: because it is faint on white paper.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
@@ -82,51 +87,15 @@ def caption(ax_or_fig, text: str) -> Annotation:
     return note
 
 
-#: Words of the figures, in the engagement's language.
-WORDS = {
-    "ru": {"all": "Все клиенты", "clients": "Клиенты",
-           "deals": "сделок", "waterfall_title": "Кто вошёл в исследование: каскад исключений",
-           "waterfall_caption": "Каждая полоса — клиенты, отложенные правилом (с их сделками); "
-                                "правила применяются по порядку, клиент попадает в первое подходящее.",
-           "k": "Число сегментов k", "inertia": "Инерция (локоть)", "silhouette": "Силуэт ↑",
-           "calinski_harabasz": "Калински–Харабаш ↑", "davies_bouldin": "Дэвис–Болдин ↓",
-           "stability": "Устойчивость ↑", "recommended": "рекомендовано",
-           "scan_title": "Сколько сегментов: качество разбиения при разном k",
-           "scan_caption": "Линия — рекомендованное k: самый подробный пик устойчивости разбиения "
-                           "на подвыборках.",
-           "heatmap_title": "Чем сегменты отличаются от остальных клиентов",
-           "heatmap_caption": "Размер эффекта: d Коэна для чисел, h Коэна для долей категорий; "
-                              "красный — выше, чем у остальных, синий — ниже; |0,5| — заметное отличие.",
-           "projection_title": "Сегменты на плоскости главных компонент",
-           "projection_caption": "Каждая точка — клиент (случайная выборка), оси — две главные компоненты "
-                                 "признаков, по которым строились сегменты.",
-           "component": "Главная компонента"},
-    "en": {"all": "All clients", "clients": "Clients", "deals": "deals",
-           "waterfall_title": "Who is in scope: exclusion waterfall",
-           "waterfall_caption": "Each bar is the clients a rule set aside (with their deals); rules apply "
-                                "in order and a client goes to the first that matches.",
-           "k": "Number of segments k", "inertia": "Inertia (elbow)", "silhouette": "Silhouette ↑",
-           "calinski_harabasz": "Calinski–Harabasz ↑", "davies_bouldin": "Davies–Bouldin ↓",
-           "stability": "Stability ↑", "recommended": "recommended",
-           "scan_title": "How many segments: quality of the split for each k",
-           "scan_caption": "The line marks the recommended k: the finest peak of the split's stability "
-                           "over resamples.",
-           "heatmap_title": "How segments differ from the other clients",
-           "heatmap_caption": "Effect size: Cohen's d for numbers, Cohen's h for category shares; red is "
-                              "above the other clients, blue below; |0.5| is a clear difference.",
-           "projection_title": "Segments on the principal-component plane",
-           "projection_caption": "Each dot is a client (random sample); the axes are the first two principal "
-                                 "components of the features that define the segments.",
-           "component": "Principal component"},
-}
+def _decimal_axis(axis, language: str, digits: int | None = 2) -> None:
+    """Tick labels of ``axis`` as the reader writes numbers (a decimal comma in Russian): to
+    ``digits`` decimals, or with None the decimals each tick has."""
+    from matplotlib.ticker import FuncFormatter
 
-
-def _add_words(words: dict[str, dict[str, str]]) -> None:
-    """Merge the words of a chapter's figures into :data:`WORDS`; a word may not replace another's."""
-    for language, chapter in words.items():
-        clash = set(chapter) & set(WORDS[language])
-        assert not clash, f"figure words {sorted(clash)} would replace words of other figures"
-        WORDS[language].update(chapter)
+    if digits is None:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: format_decimal(v, language)))
+    else:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, language, digits)))
 
 
 def plot_waterfall(waterfall, language: str = "ru") -> Figure:
@@ -145,11 +114,11 @@ def plot_waterfall(waterfall, language: str = "ru") -> Figure:
     """
     import matplotlib.pyplot as plt
 
-    words = WORDS[language]
+    words = section(language, "figures")
     rules = waterfall[waterfall["rule"] != "in_scope"]
     kept = waterfall[waterfall["rule"] == "in_scope"].iloc[0]
     total = int(rules["clients"].sum() + kept["clients"])
-    names = [words["all"], *rules["label"].fillna(rules["rule"]), kept["label"]]
+    names = [words["all"], *(value_word(v, language) for v in [*rules["label"].fillna(rules["rule"]), kept["label"]])]
     widths = [total, *rules["clients"], kept["clients"]]
     starts = [0, *(rules["clients_left"]), 0]
     deals = [int(rules["deals"].sum() + kept["deals"]), *rules["deals"], kept["deals"]]
@@ -158,8 +127,8 @@ def plot_waterfall(waterfall, language: str = "ru") -> Figure:
     y = range(len(names))[::-1]
     ax.barh(list(y), widths, left=starts, color=colors, height=0.6)
     for yi, start, width, n_deals in zip(y, starts, widths, deals):
-        ax.text(start + width + total * 0.01, yi, f"{int(width):,} ({int(n_deals):,} {words['deals']})".replace(",", "\u202f"),
-                va="center", fontsize="small")
+        label = f"{format_count(width, language)} ({format_count(n_deals, language)} {words['deals']})"
+        ax.text(start + width + total * 0.01, yi, label, va="center", fontsize="small")
     ax.set_yticks(list(y), names)
     ax.set_xlim(0, total * 1.25)
     ax.set_xlabel(words["clients"])
@@ -182,7 +151,7 @@ def plot_k_scan(scan, recommended: int, language: str = "ru") -> Figure:
     """
     import matplotlib.pyplot as plt
 
-    words = WORDS[language]
+    words = section(language, "figures")
     metrics = ["inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability"]
     fig, axes = plt.subplots(1, len(metrics), figsize=(15, 3.4), sharex=True)
     for ax, metric, colour in zip(axes, metrics, PALETTE):
@@ -191,6 +160,7 @@ def plot_k_scan(scan, recommended: int, language: str = "ru") -> Figure:
         ax.set_title(words[metric], fontsize="medium")
         ax.set_xlabel(words["k"])
         ax.set_xticks(list(scan["k"]))
+        _decimal_axis(ax.yaxis, language, None)
     axes[-1].annotate(words["recommended"], xy=(recommended, axes[-1].get_ylim()[0]), xytext=(3, 4),
                       textcoords="offset points", fontsize="small", color="#444444")
     fig.suptitle(words["scan_title"])
@@ -223,7 +193,7 @@ def plot_segment_heatmap(traits, names: dict, language: str = "ru", words: dict 
     from cjm.present.segments import default_words
 
     features = {**default_words(traits["feature"].unique(), language), **(words or {})}
-    words = WORDS[language]
+    words = section(language, "figures")
     shown = traits[~traits["level"].isin([MISSING, OTHER])].copy()
     shown["rank"] = shown.groupby(["segment", "feature"]).cumcount()
     shown = shown[shown["rank"] < max_levels]
@@ -239,9 +209,9 @@ def plot_segment_heatmap(traits, names: dict, language: str = "ru", words: dict 
     ax.grid(False)
     for (i, j), value in np.ndenumerate(grid.to_numpy()):
         if np.isfinite(value) and abs(value) >= 0.5:
-            ax.text(j, i, f"{value:.1f}", ha="center", va="center", fontsize=7,
+            ax.text(j, i, format_number(value, language, 1), ha="center", va="center", fontsize=7,
                     color="white" if abs(value) > 1.2 else "black")
-    fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.colorbar(image, ax=ax, shrink=0.8, format=lambda v, _: format_number(v, language, 1))
     ax.set_title(words["heatmap_title"])
     caption(fig, words["heatmap_caption"])
     return fig
@@ -266,7 +236,7 @@ def plot_segment_projection(encoded, labels, names: dict, language: str = "ru", 
     import numpy as np
     from sklearn.decomposition import PCA
 
-    words = WORDS[language]
+    words = section(language, "figures")
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(encoded), min(sample, len(encoded)), replace=False))
     points = PCA(2, random_state=seed).fit_transform(encoded[rows])
@@ -277,6 +247,8 @@ def plot_segment_projection(encoded, labels, names: dict, language: str = "ru", 
         here = segments == segment
         ax.scatter(points[here, 0], points[here, 1], s=6, alpha=0.5, color=colours[i % len(colours)],
                    label=f"{segment}. {names.get(segment, segment)}")
+    _decimal_axis(ax.xaxis, language, None)
+    _decimal_axis(ax.yaxis, language, None)
     ax.set_xlabel(f"{words['component']} 1")
     ax.set_ylabel(f"{words['component']} 2")
     ax.legend(markerscale=3, fontsize="small", loc="center left", bbox_to_anchor=(1, 0.5))
@@ -287,86 +259,8 @@ def plot_segment_projection(encoded, labels, names: dict, language: str = "ru", 
 
 # ----------------------------------------------------------------------------- 04_survey
 
-#: Words of the survey figures; merged into :data:`WORDS` below, which the figures read.
-SURVEY_WORDS = {
-    "ru": {"nps": "NPS", "population": "Клиентская база", "own": "NPS компании", "segment": "Сегмент",
-           "segments_title": "NPS по сегментам",
-           "segments_caption": "Точка — NPS сегмента, отрезок — доверительный интервал 95%; линии — NPS "
-                               "клиентской базы (взвешено по сегментам) и собственный NPS компании.",
-           "months": "Месяцев с начала договора", "months_title": "NPS по ходу договора",
-           "months_caption": "Точка — NPS клиентов с этим сроком договора (взвешено по сегментам), отрезок — "
-                             "доверительный интервал 95%; n — число ответивших.",
-           "trend": "Тренд: {value} {points} в год\n(95% ДИ {low}…{high}{p})",
-           "points_1": "пункт", "points_2": "пункта", "points_5": "пунктов",
-           "importance": "Вклад в лояльность (доля объяснённой дисперсии)", "performance": "Средняя оценка этапа (CSAT)",
-           "grid_title": "Важность и оценка этапов",
-           "grid_caption": "Вверху слева — важные этапы с оценкой ниже средней: их исправлять в первую очередь. "
-                           "Линии — равная доля вклада и средняя оценка этапов.",
-           "fix first": "исправлять в первую очередь", "keep up": "поддерживать", "watch": "наблюдать",
-           "maintain": "не наращивать", "all_respondents": "Все",
-           "option": "Вариант ответа", "choice_title": "Какие варианты выбирают в сегментах",
-           "choice_caption": "Доля ответивших, выбравших вариант: по всем респондентам и по сегментам.",
-           "stage": "Этап", "csat_title": "Удовлетворённость этапами по сегментам",
-           "csat_caption": "Доля довольных (оценки от {satisfied_from} и выше) на каждом этапе; цвет — от низкой к высокой."},
-    "en": {"nps": "NPS", "population": "Client base", "own": "Company's own NPS", "segment": "Segment",
-           "segments_title": "NPS by segment",
-           "segments_caption": "Dot: the segment's NPS; bar: its 95% confidence interval; lines: the client base's "
-                               "NPS (weighted by segment) and the company's own NPS.",
-           "months": "Months since the deal", "months_title": "NPS over the contract",
-           "months_caption": "Dot: NPS of clients this far into the contract (weighted by segment); bar: 95% "
-                             "confidence interval; n: respondents.",
-           "trend": "Trend: {value} {points} a year\n(95% CI {low} to {high}{p})",
-           "points_1": "point", "points_2": "points", "points_5": "points",
-           "importance": "Weight in loyalty (share of explained variance)", "performance": "Mean rating of the stage (CSAT)",
-           "grid_title": "Importance and performance of the stages",
-           "grid_caption": "Top left: important stages rated below average, to fix first. Lines: an equal share "
-                           "of weight and the mean rating of the stages.",
-           "fix first": "fix first", "keep up": "keep up", "watch": "watch", "maintain": "don't add more",
-           "all_respondents": "All", "option": "Option", "choice_title": "Options chosen, by segment",
-           "choice_caption": "Share of answers choosing each option: all respondents and each segment.",
-           "stage": "Stage", "csat_title": "Satisfaction with the stages by segment",
-           "csat_caption": "Share satisfied (ratings of {satisfied_from} or more) at each stage; colour from low to high."},
-}
-_add_words(SURVEY_WORDS)
-
 #: Quadrant colours of the importance-performance grid ("fix first" in the warning colour).
 QUADRANT_COLOURS = {"fix first": PALETTE[3], "keep up": PALETTE[2], "watch": PALETTE[1], "maintain": "#888888"}
-
-
-def format_number(value: float, language: str, digits: int = 0, sign: bool = False, grouped: bool = False) -> str:
-    """``value`` as the reader writes it: a true minus, a decimal comma in Russian, and with
-    ``grouped`` thousands spaced (a narrow space in Russian, a comma in English)."""
-    value = round(value, digits) or 0.0  # no "−0"
-    text = f"{value:{'+' if sign and value else ''}{',' if grouped else ''}.{digits}f}".replace("-", "\u2212")
-    return text.translate({ord(","): "\u202f", ord("."): ","}) if language == "ru" else text
-
-
-def _p_value(p: float, language: str) -> str:
-    """"; p = 0.012" as the reader writes it (:func:`cjm.present.narrative.p_text`, a decimal comma
-    in Russian), or nothing for a missing p."""
-    from cjm.present.narrative import p_text  # narrative imports this module
-
-    if p != p:
-        return ""
-    text = p_text(p).replace("\u00a0", " ")
-    return "; " + (text.replace(".", ",") if language == "ru" else text)
-
-
-def _points(value: float, words: dict) -> str:
-    """The word "points" agreeing with the rounded ``value`` (Russian has three forms)."""
-    n = abs(round(value))
-    if n % 10 == 1 and n % 100 != 11:
-        return words["points_1"]
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return words["points_2"]
-    return words["points_5"]
-
-
-def _decimal_axis(axis, language: str, digits: int = 2) -> None:
-    """Tick labels of ``axis`` with a decimal comma in Russian."""
-    from matplotlib.ticker import FuncFormatter
-
-    axis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, language, digits)))
 
 
 def _wraps(text: str, lines: int = 2) -> list[str]:
@@ -444,7 +338,7 @@ def plot_nps_by_segment(by_segment, overall, language: str = "ru") -> Figure:
     """
     import matplotlib.pyplot as plt
 
-    words = WORDS[language]
+    words = section(language, "figures")
     rows = by_segment.iloc[::-1]
     fig, ax = plt.subplots(figsize=(10, 0.55 * len(rows) + 2))
     y = list(range(len(rows)))
@@ -497,7 +391,7 @@ def plot_nps_by_months(by_months, trend: dict, own_nps: float | None = None, lan
     import matplotlib.pyplot as plt
     import numpy as np
 
-    words = WORDS[language]
+    words = section(language, "figures")
     x = list(range(len(by_months)))
     value, low, high = (by_months[c].to_numpy(dtype=float) for c in ("nps", "ci_low", "ci_high"))
     fig, ax = plt.subplots(figsize=(9, 4.8))
@@ -519,10 +413,11 @@ def plot_nps_by_months(by_months, trend: dict, own_nps: float | None = None, lan
     title = None
     if trend and np.isfinite(trend.get("per_year", np.nan)):
         title = words["trend"].format(value=format_number(trend["per_year"], language, sign=True),
-                                      points=_points(trend["per_year"], words),
+                                      points=plural(trend["per_year"], "points", language),
                                       low=format_number(12 * trend["ci_low"], language, sign=True),
                                       high=format_number(12 * trend["ci_high"], language, sign=True),
-                                      p=_p_value(trend.get("p_value", np.nan), language))
+                                      p="" if np.isnan(trend.get("p_value", np.nan)) else
+                                      "; " + format_p(trend["p_value"], language))
     legend = ax.legend(loc="best", title=title, alignment="left", fontsize="small", title_fontsize="small")
     legend.get_title().set_fontweight("bold")
     ax.set_title(words["months_title"])
@@ -598,7 +493,7 @@ def plot_importance_performance(grid, language: str = "ru") -> Figure:
     """
     import matplotlib.pyplot as plt
 
-    words = WORDS[language]
+    words = section(language, "figures")
     fig, ax = plt.subplots(figsize=(10, 6.5))
     performance, importance = grid["performance"].astype(float), 100 * grid["importance"].astype(float)
     ax.scatter(performance, importance, s=90, color=grid["quadrant"].map(QUADRANT_COLOURS), zorder=3)
@@ -620,6 +515,7 @@ def plot_importance_performance(grid, language: str = "ru") -> Figure:
                                    color=QUADRANT_COLOURS[quadrant], fontweight="bold"))
     ax.set_xlabel(words["performance"])
     ax.set_ylabel(words["importance"] + ", %")
+    _decimal_axis(ax.yaxis, language, None)
     _decimal_axis(ax.xaxis, language)
     ax.set_title(words["grid_title"])
     renderer = fig.canvas.get_renderer()
@@ -630,8 +526,8 @@ def plot_importance_performance(grid, language: str = "ru") -> Figure:
     return fig
 
 
-def _share_heatmap(grid, title: str, note: str, names: dict, all_label: str, xlabel: str | None = None,
-                   ylabel: str | None = None, vmax: float = 1.0) -> Figure:
+def _share_heatmap(grid, title: str, note: str, names: dict, all_label: str, language: str,
+                   xlabel: str | None = None, ylabel: str | None = None, vmax: float = 1.0) -> Figure:
     """Rows by segment columns ("all" first) of shares 0..``vmax``, annotated as percentages.
 
     Column labels are "N. name" wrapped to fit their column (on two lines where they can).
@@ -648,9 +544,9 @@ def _share_heatmap(grid, title: str, note: str, names: dict, all_label: str, xla
     ax.grid(False)
     for (i, j), value in np.ndenumerate(values):
         if np.isfinite(value):
-            ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize="small",
+            ax.text(j, i, format_percent(value, language), ha="center", va="center", fontsize="small",
                     color="white" if value > 0.6 * vmax else "black")
-    fig.colorbar(image, ax=ax, shrink=0.8, fraction=0.025, pad=0.01, format=lambda v, _: f"{v:.0%}")
+    fig.colorbar(image, ax=ax, shrink=0.8, fraction=0.025, pad=0.01, format=lambda v, _: format_percent(v, language))
     if xlabel:
         ax.set_xlabel(xlabel)
     if ylabel:
@@ -698,11 +594,11 @@ def plot_choice_shares(shares, names: dict, language: str = "ru", title: str | N
     """
     import math
 
-    words = WORDS[language]
+    words = section(language, "figures")
     grid = _segment_grid(shares, "option", "share")
     top = float(grid.max().max()) if grid.notna().any().any() else 1.0
     return _share_heatmap(grid, title or words["choice_title"], words["choice_caption"], names,
-                          words["all_respondents"], words["segment"], words["option"],
+                          words["all_respondents"], language, words["segment"], words["option"],
                           vmax=min(1.0, max(0.1, math.ceil(top * 10 - 1e-9) / 10)))
 
 
@@ -725,31 +621,13 @@ def plot_csat_by_segment(csat, names: dict, language: str = "ru", satisfied_from
     -------
     Figure
     """
-    words = WORDS[language]
+    words = section(language, "figures")
     return _share_heatmap(_segment_grid(csat, "stage", "satisfied"), words["csat_title"],
-                          words["csat_caption"].format(satisfied_from=f"{satisfied_from:g}"), names,
-                          words["all_respondents"], words["segment"], words["stage"])
+                          words["csat_caption"].format(satisfied_from=format_decimal(satisfied_from, language)),
+                          names, words["all_respondents"], language, words["segment"], words["stage"])
 
 
 # ----------------------------------------------------------------------------- 05_interviews
-
-VOICE_WORDS = {
-    "ru": {"all": "Все", "emotion_title": "Эмоции по этапам пути клиента",
-           "emotion_axis": "Эмоциональный фон (−1 … +1)", "stage": "Этап",
-           "emotion_caption": "Средняя тональность всего, что клиенты сказали об этапе (барьеры и боли −1, "
-                              "позитив +1, нейтральные упоминания 0); n — число фрагментов.",
-           "codes_title": "Что называют клиенты разных сегментов",
-           "codes_caption": "Доля документов (интервью, комментариев) сегмента, где упомянут код; "
-                            "показаны самые частые коды."},
-    "en": {"all": "All", "emotion_title": "Emotions along the customer journey",
-           "emotion_axis": "Emotional tone (−1 … +1)", "stage": "Stage",
-           "emotion_caption": "Mean valence of all customers said about the stage (barriers and pains −1, "
-                              "positives +1, neutral mentions 0); n is the number of fragments.",
-           "codes_title": "What customers of each segment bring up",
-           "codes_caption": "Share of the segment's documents (interviews, comments) that mention the code; "
-                            "the most frequent codes."},
-}
-
 
 def plot_emotion_curve(emotions, language: str = "ru") -> Figure:
     """The emotion curve: each stage's score with its evidence, the low point marked.
@@ -764,7 +642,7 @@ def plot_emotion_curve(emotions, language: str = "ru") -> Figure:
 
     import matplotlib.pyplot as plt
 
-    words = VOICE_WORDS[language]
+    words = section(language, "figures")
     x = list(range(len(emotions)))
     fig, ax = plt.subplots(figsize=(12, 4.8))
     ax.axhline(0, color="#888888", linewidth=0.8)
@@ -793,72 +671,20 @@ def plot_codes_by_segment(by_segment, names: dict, language: str = "ru", top: in
         ``code``, ``segment`` ("all" or the segment as text), ``share``, ``documents``, as
         :func:`cjm.analysis.coding.code_by_segment` returns it.
     """
-    words = VOICE_WORDS[language]
+    words = section(language, "figures")
     overall = by_segment[by_segment["segment"] == "all"].nlargest(top, "documents")
     shown = by_segment[by_segment["code"].isin(overall["code"])]
     grid = _segment_grid(shown, "code", "share").loc[overall["code"]]
-    return _share_heatmap(grid, words["codes_title"], words["codes_caption"], names, words["all"],
-                          vmax=max(0.05, float(grid.max().max())))
+    return _share_heatmap(grid, words["codes_title"], words["codes_caption"], names, words["all_respondents"],
+                          language, vmax=max(0.05, float(grid.max().max())))
 
 
 # ----------------------------------------------------------------------------- 06_funnel
-
-FUNNEL_WORDS = {
-    "ru": {"funnel_title": "Воронка сделок по этапам", "deals_axis": "Сделки",
-           "moved_on_label": "перешли дальше", "lost_label": "потеряны", "open_label": "в работе",
-           "won_label": "успешны", "conversion": "конверсия", "days": "дн.",
-           "funnel_caption": "Длина полосы — сделки, дошедшие до этапа; цвет — что с ними стало на этапе. "
-                             "Конверсия — доля перешедших дальше среди решённых (без сделок в работе); "
-                             "дни — медиана времени на этапе.",
-           "reasons_title": "Причины потерь по этапам", "reasons_caption":
-               "Сделки, потерянные на этапе, по причине, записанной менеджером; этапы по ходу пути.",
-           "process_title": "Карта процесса: переходы между этапами",
-           "process_caption": "Толщина стрелки — число переходов; подпись — переходы и медиана дней. "
-                              "Сверху — пропуски этапов, снизу — возвраты; под этапом — потерянные на нём.",
-           "lost_under": "потеряно", "sankey_title": "Путь лида: от канала до результата",
-           "sankey_caption": "Слева — каналы, через которые пришли лиды; поток сужается на каждом этапе: "
-                             "вниз уходят потерянные (красным) и ещё открытые (серым) сделки.",
-           "graph_title": "Карта процесса: переходы между действиями",
-           "graph_caption": "Стрелка — переход от действия к следующему, толщина и число — сколько раз; "
-                            "показаны {share}% переходов, без {edges} редких связей. Действия в колонках по числу "
-                            "шагов от начала; синие стрелки ведут вперёд, фиолетовые — назад.",
-           "journeys_title": "Пути клиентов по сегментам", "journey": "Путь",
-           "journeys_caption": "Доля клиентов сегмента на каждом пути: пути не совпадают с сегментами, "
-                               "если в каждом сегменте есть клиенты разных путей."},
-    "en": {"funnel_title": "Deal funnel by stage", "deals_axis": "Deals",
-           "moved_on_label": "moved on", "lost_label": "lost", "open_label": "open", "won_label": "won",
-           "conversion": "conversion", "days": "d",
-           "funnel_caption": "Bar length: deals that reached the stage; colour: what became of them there. "
-                             "Conversion: share moving on of those decided (open deals left out); days: "
-                             "median time in the stage.",
-           "reasons_title": "Why deals were lost, by stage", "reasons_caption":
-               "Deals lost at each stage by the reason the manager recorded; stages in journey order.",
-           "process_title": "Process map: moves between stages",
-           "process_caption": "Arrow width: number of moves; label: moves and median days. Above: skipped "
-                              "stages; below: returns; under each stage: the deals lost there.",
-           "lost_under": "lost", "sankey_title": "The lead journey: from channel to outcome",
-           "sankey_caption": "Left: the channels leads came through; the flow narrows at every stage: "
-                             "lost deals (red) and open ones (grey) leave downwards.",
-           "graph_title": "Process map: moves between activities",
-           "graph_caption": "An arrow is a move from one activity to the next; width and number: how often. "
-                            "{share}% of the moves are shown, without {edges} rare links. Activities in columns by "
-                            "their steps from the start; blue arrows lead forward, purple ones back.",
-           "journeys_title": "Journeys by segment", "journey": "Journey",
-           "journeys_caption": "Share of a segment's clients on each journey: journeys differ from segments "
-                               "when every segment has clients on several journeys."},
-}
-_add_words(FUNNEL_WORDS)
 
 #: Colours of what became of deals at a stage.
 OUTCOME_COLOURS = {"moved_on": PALETTE[0], "won": PALETTE[2], "lost": PALETTE[3], "open": "#999999"}
 #: Colours of the entry channels of the lead journey: neither the trunk's blue nor the loss's red.
 CHANNEL_COLOURS = (PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5], PALETTE[6], "#8C6D31", "#7F7F7F")
-
-
-def format_count(value: float, language: str) -> str:
-    """A whole number with thin-space thousands in Russian, commas in English."""
-    text = f"{int(round(value)):,}"
-    return text.replace(",", "\u202f") if language == "ru" else text
 
 
 def plot_funnel(stage_funnel, language: str = "ru") -> Figure:
@@ -873,7 +699,7 @@ def plot_funnel(stage_funnel, language: str = "ru") -> Figure:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    words = WORDS[language]
+    words = section(language, "figures")
     rows = stage_funnel.reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(11, 0.62 * len(rows) + 1.8))
     y = np.arange(len(rows))[::-1]
@@ -886,7 +712,7 @@ def plot_funnel(stage_funnel, language: str = "ru") -> Figure:
     for yi, (_, row) in zip(y, rows.iterrows()):
         parts = [format_count(row["reached"], language)]
         if row["conversion"] == row["conversion"]:
-            parts.append(f"{words['conversion']} {format_number(100 * row['conversion'], language)}%")
+            parts.append(f"{words['conversion']} {format_percent(row['conversion'], language)}")
         if "median_days" in row and row["median_days"] == row["median_days"]:
             parts.append(f"{format_number(row['median_days'], language, 1)} {words['days']}")
         ax.text(row["reached"] + 0.01 * top, yi, " · ".join(parts), va="center", fontsize="small")
@@ -911,7 +737,7 @@ def plot_lost_reasons(reasons, language: str = "ru", top: int = 4) -> Figure:
     """
     import matplotlib.pyplot as plt
 
-    words = WORDS[language]
+    words = section(language, "figures")
     shown = reasons.groupby("stage", sort=False).head(top)
     stages = list(dict.fromkeys(shown["stage"]))
     fig, ax = plt.subplots(figsize=(11, 0.32 * len(shown) + 0.35 * len(stages) + 1.6))
@@ -923,10 +749,10 @@ def plot_lost_reasons(reasons, language: str = "ru", top: int = 4) -> Figure:
         position -= 0.55
         for _, row in part.iterrows():
             y.append(position)
-            labels.append(_wrap(row["reason"], 34))
+            labels.append(_wrap(value_word(row["reason"], language), 34))
             ax.barh(position, row["cases"], height=0.75, color=PALETTE[number % 2 * 5])
-            ax.text(row["cases"], position, f"  {format_count(row['cases'], language)} ({format_number(100 * row['share'], language)}%)",
-                    va="center", fontsize="small")
+            label = f"  {format_count(row['cases'], language)} ({format_percent(row['share'], language)})"
+            ax.text(row["cases"], position, label, va="center", fontsize="small")
             position -= 1
         position -= 0.3
     ax.set_yticks(y, labels, fontsize="small")
@@ -958,7 +784,7 @@ def plot_process_map(follows, stage_funnel, language: str = "ru", min_share: flo
     from matplotlib.patches import FancyArrowPatch
     from matplotlib.path import Path
 
-    words = WORDS[language]
+    words = section(language, "figures")
     stages = list(stage_funnel["stage"])
     x = {stage: i for i, stage in enumerate(stages)}
     moves = follows[follows["kind"].isin(["forward", "skip", "back"])]
@@ -1056,7 +882,7 @@ def plot_process_graph(follows, language: str = "ru", coverage: float = 0.9) -> 
 
     from cjm.analysis.funnel import covering_edges
 
-    words = WORDS[language]
+    words = section(language, "figures")
     kept, left = covering_edges(follows, coverage)
     nodes = sorted(set(kept["source"]) | set(kept["target"]))
     layer = _layers(follows)
@@ -1097,7 +923,7 @@ def plot_process_graph(follows, language: str = "ru", coverage: float = 0.9) -> 
     ax.set_ylim(-tallest / 2 - 0.6, tallest / 2 + 0.6)
     ax.axis("off")
     ax.set_title(words["graph_title"])
-    caption(fig, words["graph_caption"].format(share=format_number(100 * left["share"], language),
+    caption(fig, words["graph_caption"].format(share=format_percent(left["share"], language),
                                                edges=format_count(left["edges"], language)))
     return fig
 
@@ -1127,7 +953,7 @@ def plot_lead_sankey(flows, stages: list[str], language: str = "ru") -> Figure:
     """
     import matplotlib.pyplot as plt
 
-    words = WORDS[language]
+    words = section(language, "figures")
 
     def flow(source, target) -> float:
         return float(flows.loc[(flows["source"] == source) & (flows["target"] == target), "cases"].sum())
@@ -1189,27 +1015,17 @@ def plot_journeys_by_segment(cross, journey_names: dict, segment_names: dict, la
         Clients by segment (rows) and journey (columns), as
         :func:`cjm.analysis.journeys.journeys_vs_segments` returns it.
     """
-    words = WORDS[language]
+    words = section(language, "figures")
     counts = cross.T
     share = counts.div(counts.sum(axis=0), axis=1)
     share.insert(0, "all", counts.sum(axis=1) / counts.to_numpy().sum())
     share.columns = ["all", *[str(c) for c in counts.columns]]
     share.index = [f"{j}. {journey_names.get(j, j)}" for j in share.index]
     return _share_heatmap(share, words["journeys_title"], words["journeys_caption"], segment_names,
-                          words["all_respondents"], words["segment"], words["journey"])
+                          words["all_respondents"], language, words["segment"], words["journey"])
 
 
 # ----------------------------------------------------------------------------- 07_cjm
-
-JOURNEY_WORDS = {
-    "ru": {"journey_clients": "клиенты пути", "journey_emotions_title": "Кривая эмоций по путям клиентов",
-           "journey_emotions_caption": "Средняя тональность высказываний клиентов пути об этапе; кружок — низшая "
-                                       "точка; тонкие линии — сегменты, чья кривая заметно отличается."},
-    "en": {"journey_clients": "clients of the journey", "journey_emotions_title": "Emotion curve by journey",
-           "journey_emotions_caption": "Mean tone of what the journey's clients say about a stage; the circle "
-                                       "marks the low point; thin lines: segments whose curve differs markedly."},
-}
-
 
 def plot_journey_emotions(curves, titles: dict, stages: list[str], language: str = "ru") -> Figure:
     """Emotion curves of every map, one panel each: the journey's clients (thick line, low
@@ -1228,7 +1044,7 @@ def plot_journey_emotions(curves, titles: dict, stages: list[str], language: str
     import matplotlib.pyplot as plt
     import numpy as np
 
-    words = {**VOICE_WORDS[language], **JOURNEY_WORDS[language]}
+    words = section(language, "figures")
     journeys = list(dict.fromkeys(curves["journey"]))
     fig, axes = plt.subplots(len(journeys), 1, figsize=(12, 2.6 * len(journeys) + 0.8), sharex=True, squeeze=False)
     x = np.arange(len(stages))

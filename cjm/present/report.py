@@ -29,49 +29,12 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 from cjm.core.errors import CjmError
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
+from cjm.present.formats import format_date
+from cjm.present.words import section
 
 #: Cells with these tags are not shown to the client.
 REMOVE_TAGS = ("remove", "parameters", "injected-parameters")
 
-#: Words of the report's own interface, per engagement language.
-UI = {
-    "ru": {
-        "report": "Карта пути клиента: отчёт",
-        "contents": "Содержание",
-        "generated": "Дата формирования",
-        "back": "← Содержание",
-        "privacy": "Отчёт не содержит персональных данных: клиенты, сделки и менеджеры "
-                   "обозначены псевдонимами, цитаты очищены от имён, телефонов, адресов "
-                   "электронной почты и номеров документов.",
-        "months": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля",
-                   "августа", "сентября", "октября", "ноября", "декабря"),
-        "date": "{day} {month} {year} г.",
-        "maps": "Карты пути клиента",
-        "maps_note": "Постер A3 (PNG, PDF, SVG) и страница карты; за каждым пунктом — источник и число записей.",
-        "lead": "Схема пути лида",
-        "files": "Файлы для работы",
-        "workbook": "Карты в Excel",
-        "tables": "Таблицы за картами и графиками (Excel; CSV для Power BI в папке tables)",
-    },
-    "en": {
-        "report": "Customer Journey Map: report",
-        "contents": "Contents",
-        "generated": "Generated",
-        "back": "← Contents",
-        "privacy": "This report contains no personal data: customers, deals and managers "
-                   "appear under pseudonyms, and quotes are cleared of names, phone numbers, "
-                   "e-mail addresses and document numbers.",
-        "months": ("January", "February", "March", "April", "May", "June", "July",
-                   "August", "September", "October", "November", "December"),
-        "date": "{day} {month} {year}",
-        "maps": "Customer journey maps",
-        "maps_note": "An A3 poster (PNG, PDF, SVG) and the map's page; every item with its source and count.",
-        "lead": "The lead journey",
-        "files": "Files to work with",
-        "workbook": "The maps in Excel",
-        "tables": "Tables behind the maps and charts (Excel; CSV for Power BI in the tables folder)",
-    },
-}
 
 #: Shared by the chapters and the contents page: readable on screen and on paper.
 CSS = """
@@ -279,7 +242,7 @@ def render_notebook(ipynb_path: str | Path, html_path: str | Path, *,
                                    enabled=True)
     exporter.register_preprocessor(_ClientOutputs(), enabled=True)
     body, _ = exporter.from_notebook_node(
-        nb, resources={"cjm_css": CSS, "cjm_back": UI[language]["back"]})
+        nb, resources={"cjm_css": CSS, "cjm_back": section(language, "report")["back"]})
     return _write_atomic(html_path, body.encode("utf-8"))
 
 
@@ -301,12 +264,6 @@ def executed_notebooks(engagement: str, root: Path | None = None) -> list[Path]:
         raise CjmError(f"no executed notebooks (NN_name.ipynb) in {folder}",
                        f"run the pipeline first: make all ENGAGEMENT={engagement}")
     return notebooks
-
-
-def _format_date(when: datetime, language: str) -> str:
-    words = UI[language]
-    return words["date"].format(day=when.day, month=words["months"][when.month - 1],
-                                year=when.year)
 
 
 def _links(folder: Path, stem: str) -> str:
@@ -354,7 +311,7 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
         The index file.
     """
     params = load_params(engagement, root)
-    words = UI[params["language"]]
+    words = section(params["language"], "report")
     notebooks = executed_notebooks(engagement, root)
     newest = datetime.fromtimestamp(max(nb.stat().st_mtime for nb in notebooks))
     client = html.escape(params.get("client") or engagement)
@@ -376,7 +333,7 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
 <div class="cjm-page">
 <p class="cjm-meta">{client}</p>
 <h1>{html.escape(words['report'])}</h1>
-<p class="cjm-meta">{words['generated']}: {_format_date(newest, params['language'])}</p>
+<p class="cjm-meta">{words['generated']}: {format_date(newest, params['language'])}</p>
 <h2>{words['contents']}</h2>
 <ol class="cjm-toc">
 {chr(10).join(items)}

@@ -9,7 +9,7 @@ import pandas as pd
 
 from cjm.analysis.segment import (CAPITAL, REGIONS, SHARES, SegmentResult, feature_specs, is_number, top_traits,
                                   weights)
-from cjm.present.plots import format_number
+from cjm.present.formats import format_number, format_percent
 
 
 #: Words of known features when params give none: (label, word when low, word when high).
@@ -109,7 +109,7 @@ def format_value(value: float, fmt: str, language: str) -> str:
     if pd.isna(value):
         return "—"
     if fmt == "percent":
-        return f"{format_number(100 * value, language)}%"
+        return format_percent(value, language)
     digits = 0 if abs(value) >= 10 or value == round(value) else 1 if abs(value) >= 1 else 2
     return format_number(value, language, digits, grouped=True)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cjm.analysis.survey import SurveyResult
-from cjm.present.narrative import p_text
+from cjm.present.formats import format_p
 
 
 def _direction(ci_low: float, ci_high: float) -> str:
@@ -12,7 +12,7 @@ def _direction(ci_low: float, ci_high: float) -> str:
 
 
 
-def findings(result: SurveyResult, section: dict) -> dict:
+def findings(result: SurveyResult, section: dict, language: str) -> dict:
     """The numbers 04_survey's narrative quotes, by the names its passages use."""
     if not result.answered:
         return dict(section["plan"])
@@ -34,7 +34,8 @@ def findings(result: SurveyResult, section: dict) -> dict:
     ranked = result.by_segment.sort_values("nps")
     grid = result.grid.set_index("driver")
     out.update(nps=population["nps"], nps_low=population["ci_low"], nps_high=population["ci_high"],
-               in_segments=int(population["n"]), segments_p=p_text(result.segment_test["p_value"]),
+               in_segments=int(population["n"]),
+               segments_p=format_p(result.segment_test["p_value"], language),
                best=ranked["segment_name"].iloc[-1], best_nps=ranked["nps"].iloc[-1],
                worst=ranked["segment_name"].iloc[0], worst_nps=ranked["nps"].iloc[0],
                **result.driver_model, top=listed(result.drivers["driver"].head(3).tolist()),
@@ -43,13 +44,15 @@ def findings(result: SurveyResult, section: dict) -> dict:
     if result.own is not None:
         own = result.own.iloc[0]
         out.update(own=own["own"], own_n=int(own["own_n"]), difference=own["difference"],
-                   difference_low=own["ci_low"], difference_high=own["ci_high"], own_p=p_text(own["p_value"]),
+                   difference_low=own["ci_low"], difference_high=own["ci_high"],
+                   own_p=format_p(own["p_value"], language),
                    own_direction=_direction(own["ci_low"], own["ci_high"]),
                    own_label=section["own_nps"].get("label", section["own_nps"].get("table", "")))
     if result.trend is not None:
         trend, bands = result.trend, result.by_months.dropna(subset=["nps"])
         out.update(per_year=trend["per_year"], per_year_low=12 * trend["ci_low"], per_year_high=12 * trend["ci_high"],
-                   trend_p=p_text(trend["p_value"]), months_direction=_direction(trend["ci_low"], trend["ci_high"]),
+                   trend_p=format_p(trend["p_value"], language),
+                   months_direction=_direction(trend["ci_low"], trend["ci_high"]),
                    first_nps=bands["nps"].iloc[0], last_nps=bands["nps"].iloc[-1],
                    last_band=bands["band"].iloc[-1].rstrip("+"))
     return out

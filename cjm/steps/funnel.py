@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cjm.analysis.clean import IN_SCOPE
 from cjm.analysis.funnel import FunnelResult, analyse_funnel, funnel, prepare_log
 from cjm.core.io import read_table, write_tables, write_xlsx_sheets
 from cjm.core.params import default_section
@@ -30,7 +31,7 @@ def _side_group_funnels(params: dict, paths, in_scope: pd.DataFrame, section: di
     if not groups:
         return None
     labels = {rule["name"]: rule.get("label", rule["name"]) for rule in params.get("clean", {}).get("scope", [])}
-    parts = [in_scope.assign(group="in scope")]
+    parts = [in_scope.assign(group=IN_SCOPE)]
     for group in groups:
         history = group / "stage_events.parquet"
         events = pd.read_parquet(history, columns=["deal_id", "stage", "entered_at"]) if history.exists() else None

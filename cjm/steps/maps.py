@@ -15,8 +15,9 @@ from cjm.analysis.journey_model import TABLES, JourneyMap, build_maps, curve_tab
 from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
 from cjm.core.params import default_section
-from cjm.present.maps import NAMES, map_stem, render_html, save_figure, save_poster, write_maps_xlsx
+from cjm.present.maps import map_stem, render_html, save_figure, save_poster, write_maps_xlsx
 from cjm.present.plots import plot_lead_sankey
+from cjm.present.words import section
 
 
 def read_inputs(paths) -> dict[str, pd.DataFrame | None]:
@@ -102,7 +103,7 @@ def run_maps(params: dict, paths) -> MapsResult:
             files[model.journey] = [*written, page]
         if models[0].lead_flows:
             lead = plot_lead_sankey(pd.DataFrame(models[0].lead_flows), params["stages"], language)
-            files["lead"] = save_figure(lead, folder, "lead_journey", NAMES[language]["lead"])
+            files["lead"] = save_figure(lead, folder, "lead_journey", section(language, "maps")["lead"])
             plt.close(lead)
     files = {key: [paths.report / "maps" / p.name for p in written] for key, written in files.items()}
     to_json(models, paths.report / "journey_model.json")

@@ -3,6 +3,8 @@
 import pandas as pd
 import pytest
 
+from cjm.present.workbooks import sheet_name
+
 
 @pytest.fixture(params=["demo_world", "bitrix_world"])
 def world(request):
@@ -68,4 +70,5 @@ def test_outputs_for_the_maps(demo_world):
     quotes = pd.read_parquet(paths.table("code_quotes"))
     assert quotes.groupby("code")["rank"].max().le(3).all()
     sheets = pd.read_excel(paths.report / "voice_of_customer.xlsx", sheet_name=None)
-    assert {"fragments", "codes_by_segment", "quotes", "touchpoints", "emotions", "candidate_themes"} <= set(sheets)
+    assert {sheet_name(name, "ru") for name in ("fragments", "codes_by_segment", "quotes", "touchpoints", "emotions",
+                                                "candidate_themes")} <= set(sheets)

@@ -233,7 +233,7 @@ def _params(**interviews):
 
 
 def test_run_coding_reads_the_text_language_negations_and_lexicon(tmp_path, monkeypatch):
-    monkeypatch.setattr(interviews, "write_coding", lambda result, paths: None)
+    monkeypatch.setattr(interviews, "write_coding", lambda result, paths, language: None)
     pd.DataFrame({"respondent_id": ["r1", "r2"], "client_id": ["c1", "c2"],
                   "text": ["O produto jamé chegou. Site péssimo.", "A entrega atrasou."]}).to_parquet(
         tmp_path / "survey_comments.parquet")

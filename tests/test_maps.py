@@ -73,7 +73,9 @@ def test_xlsx_read_back(models, tmp_path):
     recommendations = list(book["Рекомендации барьеры по влиянию"].values)
     assert recommendations[1][:4] == ("Все клиенты", 1, "Выбор", "Высокий аванс")
     evidence = list(book["Данные карты"].values)
-    assert evidence[0][:6] == ("journey", "journey_name", "stage", "layer", "item", "text")
+    assert evidence[0][:6] == ("Путь", "Путь клиента", "Этап", "Слой карты", "Пункт", "Текст")  # the reader's headers
+    conversion = next(row for row in evidence if row[2] == "Выбор" and row[3] == "конверсия")
+    assert conversion[5] == "67\u00a0% переходят дальше"  # phrased as on the map
 
 
 def test_summaries(models):

@@ -77,6 +77,24 @@ def test_make_all_writes_the_report_the_maps_and_passes_the_leak_check(run):
     print(f"{run.name}: make all in {run.seconds:.0f} s")
 
 
+@each("bank_leads")
+def test_make_reruns_only_the_steps_that_import_a_changed_module(run):
+    """Make's graph from the imports (cjm.core.deps): a map renderer feeds 07 and the report,
+    the report's code the report only, and with nothing changed nothing runs. ``-W`` has Make
+    take the module as just edited; the runs are real, on the engagement made above."""
+    def rerun(*edited):
+        args = ["make", "-C", str(PROJECT_ROOT), "all", f"ENGAGEMENT={run.name}", f"ROOT={run.root}"]
+        process = subprocess.run(args + [f"--what-if={path}" for path in edited], capture_output=True, text=True)
+        assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
+        return sorted(re.findall(r"papermill .*?notebooks/(0\d_\w+)\.ipynb ", process.stdout)), \
+            "cjm.present.report" in process.stdout
+
+    assert rerun() == ([], False)
+    assert rerun("cjm/present/maps.py") == (["07_cjm"], True)
+    assert rerun("cjm/present/report.py") == ([], True)
+    assert rerun("cjm/analysis/journey_model.py") == (["07_cjm"], True)
+
+
 def _texts(folder):
     """Every text the outputs hold, by file: text files as they are, workbooks' cells."""
     for path in sorted(folder.rglob("*")):

@@ -4,6 +4,8 @@ import pandas as pd
 import pytest
 
 from cjm.core.io import read_table
+from cjm.present.narrative import label
+from cjm.present.workbooks import sheet_name
 
 
 @pytest.fixture(params=["demo_world", "bitrix_world"])
@@ -89,9 +91,11 @@ def test_outputs_for_later_steps_and_the_client(demo_world):
     comments = pd.read_parquet(paths.table("survey_comments"))
     assert {"respondent_id", "client_id", "segment", "text"} <= set(comments.columns)
     plan = pd.read_excel(paths.report / "sample_plan.xlsx")
-    assert plan["completes"].gt(0).all() and plan["population"].sum() == by_segment_population(paths)
+    completes, population = label("completes", "ru"), label("population", "ru")  # the workbook is the client's
+    assert plan[completes].gt(0).all() and plan[population].sum() == by_segment_population(paths)
     sheets = pd.read_excel(paths.report / "survey_results.xlsx", sheet_name=None)
-    assert {"overall", "by_segment", "achieved", "csat", "drivers", "own_nps", "by_months"} <= set(sheets)
+    assert {sheet_name(name, "ru") for name in ("overall", "by_segment", "achieved", "csat", "drivers", "own_nps",
+                                                "by_months")} <= set(sheets)
 
 
 def by_segment_population(paths) -> int:

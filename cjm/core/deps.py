@@ -20,6 +20,10 @@ TARGETS |= {"$(OUT)/report/index.html": "cjm.present.report", "$(OUT)/.leak-chec
             "$(SECTIONS)/.split": "cjm.core.params"}
 
 
+#: Modules that read data files shipped in the package, and those files.
+DATA = {"cjm.present.words": "cjm/present/locales/*.yaml"}
+
+
 def module_file(module: str) -> Path | None:
     """The source file of a cjm module (a package's ``__init__.py``), None if there is none."""
     base = PROJECT_ROOT / Path(*module.split("."))
@@ -47,7 +51,8 @@ def imported(source: str, module: str = "") -> set[str]:
 
 def closure(modules: set[str]) -> set[Path]:
     """Source files of ``modules`` and of every module they import, with their packages'
-    ``__init__.py`` (whose own imports are not followed: the front door names everything)."""
+    ``__init__.py`` (whose own imports are not followed: the front door names everything)
+    and the data files they read (:data:`DATA`)."""
     files: set[Path] = set()
     todo = set(modules)
     while todo:
@@ -56,6 +61,7 @@ def closure(modules: set[str]) -> set[Path]:
         if path is None or path in files:
             continue
         files.add(path)
+        files |= set(PROJECT_ROOT.glob(DATA[name])) if name in DATA else set()
         parts = name.split(".")
         files |= {module_file(".".join(parts[:i])) for i in range(1, len(parts))}
         if path.name != "__init__.py":

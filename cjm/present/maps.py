@@ -17,9 +17,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
-from cjm.analysis.journey_model import LAYERS, Cell, JourneyMap, Stage, from_dict
+from cjm.analysis.journey_model import LAYERS, Cell, JourneyMap, Stage, from_dict, model_table
 from cjm.core.errors import CjmError
 from cjm.present.formats import format_count, format_number, format_percent
+from cjm.present.narrative import labelled
 from cjm.present.words import section
 
 #: A3 landscape, inches.
@@ -451,7 +452,6 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path, language: str) -> Path
     from openpyxl.styles import Alignment, Font, PatternFill
 
     from cjm.core.io import write_office_zip
-    from cjm.analysis.journey_model import model_table
 
     words = section(language, "maps")
     book = Workbook()
@@ -486,22 +486,19 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path, language: str) -> Path
                 tallest = max(tallest, sum(len(line) // 34 + 1 for line in text.split("\n")))
             sheet.row_dimensions[i].height = min(15 * tallest, 400)
         sheet.freeze_panes = "B5"
-    tables = {words["recommendations"]: ([dict(r, journey=map_title(m, language)) for m in models
-                                          for r in m.recommendations],
-                                              ("journey", *RECOMMENDATION_COLUMNS)),
-              words["touchpoint_list"]: (models[0].touchpoints, TOUCHPOINT_COLUMNS)}
-    for name, (rows, columns) in tables.items():
+    tables = {words["recommendations"]: pd.DataFrame([dict(r, journey=map_title(m, language)) for m in models
+                                                      for r in m.recommendations],
+                                                     columns=["journey", *RECOMMENDATION_COLUMNS]),
+              words["touchpoint_list"]: pd.DataFrame(models[0].touchpoints, columns=list(TOUCHPOINT_COLUMNS)),
+              words["evidence"]: shown_items(models, language)}
+    for name, frame in tables.items():
         sheet = book.create_sheet(_sheet_name(name, used))
-        sheet.append([words.get(c, c) for c in columns])
-        for row in rows:
-            sheet.append([row.get(c) for c in columns])
+        frame = labelled(frame, language)
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            sheet.append([None if isinstance(v, float) and np.isnan(v) else v for v in row])
         for cell in sheet[1]:
             cell.font = bold
-    evidence = model_table(models)
-    sheet = book.create_sheet(_sheet_name(words["evidence"], used))
-    sheet.append(list(evidence.columns))
-    for row in evidence.itertuples(index=False):
-        sheet.append([None if isinstance(v, float) and np.isnan(v) else v for v in row])
     book.properties.creator = "cjm"
     buffer = io.BytesIO()
     book.save(buffer)
@@ -509,6 +506,16 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path, language: str) -> Path
 
 
 # ----------------------------------------------------------------------------- 07 end to end
+
+
+def shown_items(models: list[JourneyMap], language: str) -> pd.DataFrame:
+    """:func:`cjm.analysis.journey_model.model_table` as the client reads it: each item's
+    ``text`` as the map phrases it, each journey by its title, no ``kind`` code."""
+    table = model_table(models)
+    table.loc[table["item"] > 0, "text"] = [phrase(cell, language) for model in models for stage in model.stages
+                                            for layer in LAYERS for cell in stage.cells.get(layer, [])]
+    titles = {model.journey: map_title(model, language) for model in models}
+    return table.assign(journey_name=table["journey"].map(titles)).drop(columns="kind")
 
 
 def map_stem(model: JourneyMap) -> str:

@@ -20,11 +20,12 @@ from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.present.formats import MISSING, format_count, format_decimal, format_number, format_p, format_percent
 from cjm.present.plots import use_house_style
-from cjm.present.words import section
+from cjm.present.words import in_words, section
 
 #: Columns whose words are codes of the analysis, written in the reader's words (``values``).
 CODED_COLUMNS = ("treatment", "detail", "kind", "role", "rule", "label", "action", "group", "estimate", "quadrant",
-                 "scope", "source", "layer", "check", "unit", "block", "reason", "last_action", "variant")
+                 "scope", "source", "layer", "check", "unit", "block", "reason", "last_action", "variant",
+                 "option", "method", "empty", "journey", "segment", "curve", "sources", "source_column")
 #: Columns of p-values, written as :func:`cjm.present.formats.format_p` does.
 P_COLUMNS = ("p_value", "p_adjusted")
 
@@ -146,11 +147,20 @@ def labelled(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     """``frame`` with its column headers, flags (yes, no) and coded words (the columns of
     :data:`CODED_COLUMNS`) in ``language``."""
     values = section(language, "values")
-    flags = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c])]
+    flags = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c]) or (
+        frame[c].dtype == object and frame[c].notna().any() and frame[c].dropna().map(type).eq(bool).all())]
     frame = frame.assign(**{c: frame[c].map({True: values["yes"], False: values["no"]}) for c in flags})
-    pattern = "|".join(sorted(map(re.escape, values), key=len, reverse=True))
     for column in CODED_COLUMNS:
         if column in frame:
-            frame[column] = frame[column].str.replace(rf"(?<!\w)(?:{pattern})(?!\w)", lambda m: values[m.group(0)],
-                                                      regex=True)
-    return frame.rename(columns=lambda c: label(c, language))
+            frame[column] = frame[column].map(lambda text: in_words(text, language))
+    names = {}  # canonical tables and columns named in a table's cells, as the reader calls them
+    for column in ("table", "source"):
+        if column in frame:
+            names[column] = frame[column].map(lambda name: table_names([name], language) if isinstance(name, str)
+                                              else name)
+    for column in ("column", "breakdown"):
+        if column in frame:
+            names[column] = frame[column].map(lambda name: in_words(label(name, language), language))
+    if "columns" in frame:
+        names["columns"] = frame["columns"].map(lambda text: ", ".join(label(c, language) for c in text.split(", ")))
+    return frame.assign(**names).rename(columns=lambda c: label(c, language))

@@ -10,6 +10,7 @@ import pandas as pd
 from cjm.analysis.segment import (CAPITAL, REGIONS, SHARES, SegmentResult, feature_specs, is_number, top_traits,
                                   weights)
 from cjm.present.formats import format_number, format_percent
+from cjm.present.words import value_word
 
 
 #: Words of known features when params give none: (label, word when low, word when high).
@@ -248,3 +249,16 @@ def portray(result: SegmentResult, section: dict, language: str) -> SegmentChapt
                           summary=feature_summary(result.features, section, language, words), portraits=described,
                           option_portraits={option: portraits(traits, labels, language, defining, words)
                                             for option, (labels, traits) in result.option_splits.items()})
+
+
+def profile_sheet(profiles: pd.DataFrame, words: dict, language: str) -> pd.DataFrame:
+    """A segment profile table (:func:`cjm.analysis.segment.profile_table`) with each feature
+    column named by its label and each ``feature: level`` column by the level's word."""
+    def name(column: str) -> str:
+        feature, _, level = str(column).partition(": ")
+        if feature not in words:
+            return column
+        mine = words[feature]
+        return f"{mine['label']}: {mine['levels'].get(level, value_word(level, language))}" if level else mine["label"]
+
+    return profiles.rename(columns=name)

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
@@ -46,6 +47,22 @@ def section(language: str, name: str) -> Mapping:
     """The section ``name`` of ``language``'s catalogue (``section("ru", "headers")["clients"]``
     is "Клиенты")."""
     return catalogue(language)[name]
+
+
+@cache
+def _codes(language: str) -> re.Pattern:
+    """Any code of the ``values`` section, as a whole word."""
+    codes = sorted(section(language, "values"), key=len, reverse=True)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, codes))})(?!\w)")
+
+
+def in_words(text, language: str):
+    """``text`` with every code of the analysis in it (``1: kmeans, k=3``,
+    ``coded_fragments (interview)``) as ``language`` says it; not text: as it is."""
+    if not isinstance(text, str):
+        return text
+    values = section(language, "values")
+    return _codes(language).sub(lambda m: values[m.group(0)], text)
 
 
 def value_word(value, language: str):

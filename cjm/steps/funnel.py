@@ -9,6 +9,7 @@ from cjm.analysis.clean import IN_SCOPE
 from cjm.analysis.funnel import FunnelResult, analyse_funnel, funnel, prepare_log
 from cjm.core.io import read_table, write_tables, write_xlsx_sheets
 from cjm.core.params import default_section
+from cjm.present.workbooks import client_sheets
 
 
 def _cases(deals: pd.DataFrame, segments: pd.DataFrame | None, cohort: str) -> pd.DataFrame:
@@ -59,12 +60,12 @@ def run_funnel(params: dict, paths) -> FunnelResult:
     result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
     for table in (result.funnel, result.breakdowns):
         table["journey_stage"] = table["stage"].map(section.get("journey_stage_of", {}))
-    write_funnel(result, paths)
+    write_funnel(result, paths, params["language"])
     return result
 
 
 
-def write_funnel(result: FunnelResult, paths) -> None:
+def write_funnel(result: FunnelResult, paths, language: str) -> None:
     """Interim tables for 07 (``stage_funnel``, ``journeys``, ``funnel_variants``,
     ``directly_follows``, ``lost_reasons``, ``stage_touches``, ``journey_profiles``,
     ``lead_flows``, ``journey_lost_reasons``, ``journey_touches``) and ``report/funnel.xlsx``."""
@@ -89,4 +90,4 @@ def write_funnel(result: FunnelResult, paths) -> None:
                 "journey_profiles": result.journeys.profiles if result.journeys else None,
                 "journeys_x_segments": result.journey_segments.reset_index()
                 if result.journey_segments is not None else None}
-    write_xlsx_sheets({**sheets, **optional}, paths.report / "funnel.xlsx")
+    write_xlsx_sheets(client_sheets({**sheets, **optional}, language), paths.report / "funnel.xlsx")

@@ -9,6 +9,7 @@ from cjm.analysis.coding import (CodingResult, check_language, code_sources, ext
                                  read_codebook, respondent_turns)
 from cjm.core.io import read_table, write_atomic, write_xlsx_sheets
 from cjm.core.params import default_section
+from cjm.present.workbooks import client_sheets
 
 
 def run_coding(params: dict, paths) -> CodingResult:
@@ -33,12 +34,12 @@ def run_coding(params: dict, paths) -> CodingResult:
     result = code_sources(texts, codes, stages, segment_of, observations, touches, section["quotes_per_code"],
                           section["discovery_min_documents"], speakers,
                           extended_lexicon(section.get("lexicon"), language), language, negations)
-    write_coding(result, paths)
+    write_coding(result, paths, params["language"])
     return result
 
 
 
-def write_coding(result: CodingResult, paths) -> None:
+def write_coding(result: CodingResult, paths, language: str) -> None:
     """``interim/coded_fragments``, ``touchpoints``, ``stage_emotions``, ``code_quotes`` for 07,
     and ``report/voice_of_customer.xlsx`` (a sheet per table) for the client."""
     paths.interim.mkdir(parents=True, exist_ok=True)
@@ -47,7 +48,7 @@ def write_coding(result: CodingResult, paths) -> None:
               "stage_emotions": result.emotions, "code_quotes": result.quotes}
     for name, frame in tables.items():
         write_atomic(frame, paths.table(name))
-    write_xlsx_sheets({"fragments": result.fragments, "codes_by_segment": result.by_segment,
-                       "quotes": result.quotes, "touchpoints": result.touchpoints, "emotions": result.emotions,
-                       "cooccurrence": result.cooccurrence, "candidate_themes": result.themes},
-                      paths.report / "voice_of_customer.xlsx")
+    sheets = {"fragments": result.fragments, "codes_by_segment": result.by_segment, "quotes": result.quotes,
+              "touchpoints": result.touchpoints, "emotions": result.emotions, "cooccurrence": result.cooccurrence,
+              "candidate_themes": result.themes}
+    write_xlsx_sheets(client_sheets(sheets, language), paths.report / "voice_of_customer.xlsx")

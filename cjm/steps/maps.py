@@ -15,9 +15,11 @@ from cjm.analysis.journey_model import TABLES, JourneyMap, build_maps, curve_tab
 from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
 from cjm.core.params import default_section
-from cjm.present.maps import map_stem, render_html, save_figure, save_poster, write_maps_xlsx
+from cjm.present.maps import map_stem, render_html, save_figure, save_poster, shown_items, write_maps_xlsx
 from cjm.present.plots import plot_lead_sankey
+from cjm.present.segments import feature_words, profile_sheet
 from cjm.present.words import section
+from cjm.present.workbooks import client_sheets
 
 
 def read_inputs(paths) -> dict[str, pd.DataFrame | None]:
@@ -61,11 +63,13 @@ class MapsResult:
 
 
 
-def export_tables(models: list[JourneyMap], paths) -> dict[str, pd.DataFrame]:
+def export_tables(models: list[JourneyMap], paths, params: dict) -> dict[str, pd.DataFrame]:
     """The tables behind every chart and map: the map items, emotion curves,
     recommendations and touchpoint list of the models, and the aggregated tables of
     04-06 (:data:`EXPORTED`); as ``report/tables/<name>.csv`` (UTF-8 with BOM, which
-    Excel and Power BI read) and the sheets of ``report/tables.xlsx``."""
+    Excel and Power BI read, with the code's column names) and the sheets of
+    ``report/tables.xlsx`` (in the report's language: items phrased as on the maps,
+    segment features by their labels)."""
     tables = {"map_items": model_table(models), "emotion_curves": curve_table(models),
               "recommendations": pd.DataFrame([dict(r, journey=m.journey) for m in models
                                                for r in m.recommendations]),
@@ -78,9 +82,13 @@ def export_tables(models: list[JourneyMap], paths) -> dict[str, pd.DataFrame]:
     with atomic_folder(paths.report / "tables") as folder:
         for name, frame in tables.items():
             write_atomic(frame, folder / f"{name}.csv", encoding="utf-8-sig")
-    write_xlsx_sheets(tables, paths.report / "tables.xlsx")
+    language = params["language"]
+    shown = {**tables, "map_items": shown_items(models, language)}
+    if "segment_profiles" in tables and params.get("segment"):
+        words = feature_words(params["segment"], pd.DataFrame(), language)
+        shown["segment_profiles"] = profile_sheet(tables["segment_profiles"], words, language)
+    write_xlsx_sheets(client_sheets(shown, language), paths.report / "tables.xlsx")
     return tables
-
 
 
 def run_maps(params: dict, paths) -> MapsResult:
@@ -108,7 +116,7 @@ def run_maps(params: dict, paths) -> MapsResult:
     files = {key: [paths.report / "maps" / p.name for p in written] for key, written in files.items()}
     to_json(models, paths.report / "journey_model.json")
     write_maps_xlsx(models, paths.report / "journey_maps.xlsx", language)
-    return MapsResult(models, files, export_tables(models, paths), lead)
+    return MapsResult(models, files, export_tables(models, paths, params), lead)
 
 
 

@@ -7,11 +7,12 @@ import pickle
 
 from cjm.analysis.segment import SegmentModel, segment
 from cjm.core.errors import CjmError
-from cjm.core.io import read_table, write_atomic, write_xlsx_deterministic
-from cjm.present.segments import SegmentChapter, portray
+from cjm.core.io import read_table, write_atomic, write_xlsx_sheets
+from cjm.present.segments import SegmentChapter, portray, profile_sheet
+from cjm.present.workbooks import client_sheets
 
 
-def write_segments(result: SegmentChapter, paths) -> None:
+def write_segments(result: SegmentChapter, paths, language: str) -> None:
     """``interim/segments.parquet`` (client_id, segment, segment_name),
     ``interim/segment_profiles.parquet``, ``interim/segment_model.pickle`` and
     ``report/segment_profiles.xlsx``, each written whole or not at all."""
@@ -26,7 +27,8 @@ def write_segments(result: SegmentChapter, paths) -> None:
     write_atomic(pickle.dumps(result.model), paths.interim / "segment_model.pickle")
     with_portraits = profiles.merge(result.portraits[["segment", "portrait"]].astype({"segment": str}),
                                     on="segment", how="left")
-    write_xlsx_deterministic(with_portraits, paths.report / "segment_profiles.xlsx", "segments")
+    write_xlsx_sheets(client_sheets({"segments": profile_sheet(with_portraits, result.words, language)}, language),
+                      paths.report / "segment_profiles.xlsx")
 
 
 
@@ -58,5 +60,5 @@ def run_segment(params: dict, paths) -> SegmentChapter | None:
     section = params["segment"]
     result = portray(segment(clients, deals, touches, section, params["seed"], params.get("export_date")), section,
                      params["language"])
-    write_segments(result, paths)
+    write_segments(result, paths, params["language"])
     return result

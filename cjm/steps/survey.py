@@ -7,9 +7,10 @@ import pandas as pd
 
 from cjm.analysis.survey import (SurveyResult, analyse_survey, own_nps, planned, population_sizes,
                                  segment_names)
-from cjm.core.io import read_table, write_tables, write_xlsx_deterministic, write_xlsx_sheets
+from cjm.core.io import read_table, write_tables, write_xlsx_sheets
 from cjm.core.params import default_section
 from cjm.present.survey import ALL_CLIENTS
+from cjm.present.workbooks import client_sheets
 
 
 def _side_groups(paths) -> dict[str, set]:
@@ -42,18 +43,18 @@ def run_survey(params: dict, paths) -> SurveyResult:
         labels = {rule["name"]: rule["label"] for rule in params.get("clean", {}).get("scope", [])}
         result = analyse_survey(read_table(paths, "survey"), segments, sizes, section, _side_groups(paths), labels,
                                 own, params["seed"], where=str(paths.table("survey")))
-    write_survey(result, paths)
+    write_survey(result, paths, params["language"])
     return result
 
 
 
-def write_survey(result: SurveyResult, paths) -> None:
+def write_survey(result: SurveyResult, paths, language: str) -> None:
     """Interim tables for later steps (``nps_by_segment``, ``csat_by_stage``,
     ``survey_drivers``, ``nps_by_months``, ``survey_comments``, ``survey_scores``) and, for the client and
     the survey partner, ``report/sample_plan.xlsx`` and ``report/survey_results.xlsx``."""
     paths.interim.mkdir(parents=True, exist_ok=True)
     paths.report.mkdir(parents=True, exist_ok=True)
-    write_xlsx_deterministic(result.plan, paths.report / "sample_plan.xlsx", "plan")
+    write_xlsx_sheets(client_sheets({"plan": result.plan}, language), paths.report / "sample_plan.xlsx")
     tables = {"nps_by_segment": result.by_segment, "csat_by_stage": result.csat, "survey_drivers": result.drivers,
               "survey_comments": result.comments, "survey_scores": result.scores, "nps_by_months": result.by_months}
     write_tables(tables, paths.interim)
@@ -65,4 +66,4 @@ def write_survey(result: SurveyResult, paths) -> None:
               else result.grid.merge(result.drivers, on=["driver", "importance"])}
     sheets.update(own_nps=result.own, by_months=result.by_months)
     sheets.update({f"choice {i + 1}": table.assign(question=q) for i, (q, table) in enumerate(result.choices.items())})
-    write_xlsx_sheets(sheets, paths.report / "survey_results.xlsx")
+    write_xlsx_sheets(client_sheets(sheets, language), paths.report / "survey_results.xlsx")

@@ -30,6 +30,8 @@ def _words(tree):
     for value in tree.values():
         if isinstance(value, Mapping):
             yield from _words(value)
+        elif isinstance(value, list):  # a feature's label, low and high words
+            yield from value
         else:
             yield value
 
@@ -89,3 +91,12 @@ def test_an_unknown_language_is_refused_with_the_languages_there_are():
     with pytest.raises(CjmError, match="'de'.*en, ru") as error:
         catalogue("de")
     assert "language" in error.value.fix
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_segment_words_cover_the_codes_of_the_analysis(language):
+    from cjm.analysis.segment import CAPITAL, REGIONS
+
+    words = section(language, "segments")
+    assert {CAPITAL, REGIONS} <= set(words["levels"]) and "{n}" in words["unnamed"]
+    assert all(len(w) in (1, 3) for w in words["features"].values())  # a label, or a label and low and high words

@@ -7,101 +7,34 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from cjm.analysis.segment import (CAPITAL, REGIONS, SHARES, SegmentResult, feature_specs, is_number, top_traits,
+from cjm.analysis.segment import (SHARES, SegmentResult, feature_specs, is_number, top_traits,
                                   weights)
 from cjm.present.formats import format_number, format_percent
+from cjm.present import words as locale
 from cjm.present.words import value_word
-
-
-#: Words of known features when params give none: (label, word when low, word when high).
-FEATURE_WORDS = {
-    "ru": {
-        "age": ("возраст", "моложе", "старше"), "amount": ("сумма сделки", "сумма меньше", "сумма больше"),
-        "down_payment": ("первый взнос", "взнос меньше", "взнос больше"),
-        "down_payment_share": ("доля первого взноса", "взнос меньше", "взнос больше"),
-        "term_months": ("срок, мес.", "срок короче", "срок длиннее"),
-        "monthly_payment": ("платёж в месяц", "платёж ниже", "платёж выше"),
-        "days_to_deal": ("дней до успешной сделки", "быстрое решение", "долгое решение"),
-        "touches": ("касаний", "мало касаний", "много касаний"),
-        "online_share": ("доля онлайн-касаний", "офлайн", "онлайн"),
-        "deals": ("сделок", "меньше сделок", "больше сделок"),
-        "recency": ("дней с последней сделки", "недавние", "давно не возвращались"),
-        "frequency": ("успешных сделок", "реже", "чаще"),
-        "monetary": ("сумма успешных сделок", "тратят меньше", "тратят больше"),
-        "monetary_mean": ("средняя сумма сделки", "средняя сумма меньше", "средняя сумма больше"),
-        "tenure": ("дней с первой сделки", "новые", "давние"),
-        "gender": ("пол",), "region": ("регион",), "capital": ("столица",), "channel": ("канал",),
-        "acquisition_channel": ("канал привлечения",), "product": ("продукт",),
-        "first_touch_channel": ("первый канал",),
-    },
-    "en": {
-        "age": ("age", "younger", "older"), "amount": ("deal amount", "smaller deals", "larger deals"),
-        "down_payment": ("first payment", "smaller first payment", "larger first payment"),
-        "down_payment_share": ("share paid first", "smaller first payment", "larger first payment"),
-        "term_months": ("term, months", "shorter term", "longer term"),
-        "monthly_payment": ("monthly payment", "lower payment", "higher payment"),
-        "days_to_deal": ("days to a won deal", "quick decision", "slow decision"),
-        "touches": ("touches", "few touches", "many touches"),
-        "online_share": ("online share of touches", "offline", "online"),
-        "deals": ("deals", "fewer deals", "more deals"),
-        "recency": ("days since the last deal", "recent", "lapsed"),
-        "frequency": ("won deals", "less often", "more often"),
-        "monetary": ("won deals' total", "spend less", "spend more"),
-        "monetary_mean": ("mean deal amount", "smaller deals", "larger deals"),
-        "tenure": ("days since the first deal", "new", "long-standing"),
-        "gender": ("gender",), "region": ("region",), "capital": ("capital",), "channel": ("channel",),
-        "acquisition_channel": ("acquisition channel",), "product": ("product",),
-        "first_touch_channel": ("first channel",),
-    },
-}
-
-
-
-#: Words of a number without words of its own: low, high (``{label}`` is its label).
-GENERIC_WORDS = {"ru": ("{label}: ниже", "{label}: выше"), "en": ("lower {label}", "higher {label}")}
-
-
-
-#: Category levels that read better as words in names and portraits.
-LEVEL_WORDS = {
-    "ru": {"Ж": "женщины", "М": "мужчины", CAPITAL: "столица", REGIONS: "регионы"},
-    "en": {"Ж": "women", "М": "men", "F": "women", "M": "men", CAPITAL: "capital", REGIONS: "regions"},
-}
-
-
-
-_VERSUS = {"ru": "против", "en": "vs"}
-
-
-
-#: A segment none of whose traits can be stated.
-_SEGMENT = {"ru": "Сегмент {n}", "en": "Segment {n}"}
-
 
 
 def feature_words(section: dict, features: pd.DataFrame, language: str) -> dict[str, dict]:
     """Each feature's words in ``language``: ``label``, ``low`` and ``high`` (numbers),
     ``levels`` (category level -> its word), ``format`` (``number`` or ``percent``); from
     its params (``label``, ``low``, ``high``, ``levels``, ``format``), else the defaults of
-    :data:`FEATURE_WORDS`, else the column's own name."""
-    out = {}
+    the catalogue's ``segments`` section, else the column's own name."""
+    out, words = {}, locale.section(language, "segments")
     for name, spec in feature_specs(section).items():
-        default = FEATURE_WORDS[language].get(spec.get("column", name), ())
+        default = words["features"].get(spec.get("column", name), ())
         label = spec.get("label") or (default[0] if default else spec.get("column", name))
-        low, high = default[1:] if len(default) == 3 else [w.format(label=label) for w in GENERIC_WORDS[language]]
+        low, high = default[1:] if len(default) == 3 else [words[w].format(label=label) for w in ("lower", "higher")]
         out[name] = {"label": label, "low": spec.get("low", low), "high": spec.get("high", high),
-                     "levels": {**LEVEL_WORDS[language], **spec.get("levels", {})},
+                     "levels": {**words["levels"], **spec.get("levels", {})},
                      "format": spec.get("format") or ("percent" if name in SHARES else "number")}
     for name in features.columns.difference(list(out)):
-        out[name] = {"label": name, "low": "", "high": "", "levels": LEVEL_WORDS[language], "format": "number"}
+        out[name] = {"label": name, "low": "", "high": "", "levels": dict(words["levels"]), "format": "number"}
     return out
-
 
 
 def default_words(features, language: str) -> dict[str, dict]:
     """:func:`feature_words` of features that have no params of their own."""
     return feature_words({"features": {}, "describe": list(features)}, pd.DataFrame(), language)
-
 
 
 def format_value(value: float, fmt: str, language: str) -> str:
@@ -115,19 +48,17 @@ def format_value(value: float, fmt: str, language: str) -> str:
     return format_number(value, language, digits, grouped=True)
 
 
-
 def _shown(trait, words: dict, language: str) -> tuple[str, str]:
     """A trait's segment and overall values as a portrait writes them."""
     fmt = words["format"] if trait["kind"] == "numeric" else "percent"
     return format_value(trait["segment_value"], fmt, language), format_value(trait["overall_value"], fmt, language)
 
 
-
 def trait_words(trait: pd.Series, words: dict, language: str) -> tuple[str, str]:
     """A trait as a short word (for names) and a phrase with its numbers (for portraits);
     ``words`` are the feature's (:func:`feature_words`)."""
     segment_value, overall_value = _shown(trait, words, language)
-    versus = _VERSUS[language]
+    versus = locale.section(language, "segments")["versus"]
     if trait["kind"] == "numeric":
         short = words["high"] if trait["effect"] > 0 else words["low"]
         said = "" if words["label"] in short else f"{short}: "  # generic words already name the feature
@@ -137,7 +68,6 @@ def trait_words(trait: pd.Series, words: dict, language: str) -> tuple[str, str]
     return short, f"{short}: {segment_value} {versus} {overall_value}"
 
 
-
 def stated(traits: pd.DataFrame, words: dict, language: str) -> pd.DataFrame:
     """The traits whose segment and overall values differ as a portrait writes them (a
     portrait never says "1 vs 1")."""
@@ -145,7 +75,6 @@ def stated(traits: pd.DataFrame, words: dict, language: str) -> pd.DataFrame:
         return traits
     keep = [a != b for a, b in (_shown(t, words[t["feature"]], language) for _, t in traits.iterrows())]
     return traits[np.array(keep, dtype=bool)]
-
 
 
 def portraits(traits: pd.DataFrame, labels: pd.Series, language: str, defining=None,
@@ -185,7 +114,7 @@ def portraits(traits: pd.DataFrame, labels: pd.Series, language: str, defining=N
         name = _capital(" · ".join(shorts[:2]))
         if name in seen and len(shorts) > 2:
             name = _capital(" · ".join(shorts[:3]))
-        name = name or _SEGMENT[language].format(n=segment)
+        name = name or locale.section(language, "segments")["unnamed"].format(n=segment)
         if name in seen:
             name = f"{name} ({segment})"
         seen.add(name)
@@ -195,10 +124,8 @@ def portraits(traits: pd.DataFrame, labels: pd.Series, language: str, defining=N
     return pd.DataFrame(rows)
 
 
-
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
 
 
 def feature_summary(features: pd.DataFrame, section: dict, language: str, words: dict | None = None) -> pd.DataFrame:
@@ -222,7 +149,6 @@ def feature_summary(features: pd.DataFrame, section: dict, language: str, words:
                                             for lvl, share in shares.items())
         rows.append(row)
     return pd.DataFrame(rows)
-
 
 
 @dataclasses.dataclass

@@ -56,8 +56,3 @@ def findings(result: SurveyResult, section: dict, language: str) -> dict:
                    first_nps=bands["nps"].iloc[0], last_nps=bands["nps"].iloc[-1],
                    last_band=bands["band"].iloc[-1].rstrip("+"))
     return out
-
-
-
-#: The one group of an engagement without segments, by language.
-ALL_CLIENTS = {"ru": "Все клиенты", "en": "All clients"}

@@ -9,7 +9,7 @@ from cjm.analysis.survey import (SurveyResult, analyse_survey, own_nps, planned,
                                  segment_names)
 from cjm.core.io import read_table, write_tables, write_xlsx_sheets
 from cjm.core.params import default_section
-from cjm.present.survey import ALL_CLIENTS
+from cjm.present import words as locale
 from cjm.present.workbooks import client_sheets
 
 
@@ -32,7 +32,7 @@ def run_survey(params: dict, paths) -> SurveyResult:
     segments = read_table(paths, "segments", optional=True)
     if segments is None:
         segments = pd.DataFrame({"client_id": read_table(paths, "clients", ["client_id"])["client_id"], "segment": 1,
-                                 "segment_name": ALL_CLIENTS[params["language"]]})
+                                 "segment_name": locale.section(params["language"], "cells")["all"]})
     sizes = population_sizes(segments, deals, section["population"])
     if not paths.table("survey").exists():
         result = SurveyResult(plan=planned(sizes, section, segment_names(segments)))

@@ -8,7 +8,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from cjm.present import plots  # noqa: E402
+from cjm.present.figures import clean, style, survey, voice  # noqa: E402
 from cjm.present.words import section  # noqa: E402
 
 NAMES = {1: "Молодые", 2: "Семьи"}
@@ -29,13 +29,13 @@ CODES = pd.DataFrame({"code": ["Тревога"] * 3 + ["Сайт"] * 3, "segmen
                       "share": [0.2, 0.3, 0.1, 0.1, 0.05, 0.15], "documents": [4, 3, 1, 2, 1, 1]})
 
 FIGURES = {
-    "segments": lambda language: plots.plot_nps_by_segment(BY_SEGMENT, OVERALL, language),
-    "months": lambda language: plots.plot_nps_by_months(BY_MONTHS, TREND, 56.0, language),
-    "grid": lambda language: plots.plot_importance_performance(GRID, language),
-    "choices": lambda language: plots.plot_choice_shares(SHARES, NAMES, language, title="Подарки"),
-    "csat": lambda language: plots.plot_csat_by_segment(CSAT, NAMES, language),
-    "emotions": lambda language: plots.plot_emotion_curve(EMOTIONS, language),
-    "codes": lambda language: plots.plot_codes_by_segment(CODES, NAMES, language),
+    "segments": lambda language: survey.plot_nps_by_segment(BY_SEGMENT, OVERALL, language),
+    "months": lambda language: survey.plot_nps_by_months(BY_MONTHS, TREND, 56.0, language),
+    "grid": lambda language: survey.plot_importance_performance(GRID, language),
+    "choices": lambda language: survey.plot_choice_shares(SHARES, NAMES, language, title="Подарки"),
+    "csat": lambda language: survey.plot_csat_by_segment(CSAT, NAMES, language),
+    "emotions": lambda language: voice.plot_emotion_curve(EMOTIONS, language),
+    "codes": lambda language: voice.plot_codes_by_segment(CODES, NAMES, language),
 }
 
 
@@ -46,7 +46,7 @@ def _texts(fig: Figure) -> list[str]:
 @pytest.mark.parametrize("language", ["ru", "en"])
 @pytest.mark.parametrize("name", list(FIGURES))
 def test_each_figure_has_title_labels_caption_and_saves(name, language, tmp_path):
-    plots.use_house_style()
+    style.use_house_style()
     fig = FIGURES[name](language)
     ax = fig.axes[0]
     assert ax.get_title() and (ax.get_xlabel() or ax.get_xticklabels())
@@ -62,14 +62,14 @@ def test_each_figure_has_title_labels_caption_and_saves(name, language, tmp_path
 
 
 def test_nps_by_segment_draws_each_segment_and_both_references():
-    fig = plots.plot_nps_by_segment(BY_SEGMENT, OVERALL, "en")
+    fig = survey.plot_nps_by_segment(BY_SEGMENT, OVERALL, "en")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["2. Семьи (n = 80)", "1. Молодые (n = 120)"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Client base: 20", "Company's own NPS: 56"]
 
 
 def test_heatmaps_put_all_first_then_segments_and_write_percentages():
-    fig = plots.plot_choice_shares(SHARES, NAMES, "ru")
+    fig = survey.plot_choice_shares(SHARES, NAMES, "ru")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Все", "1. Молодые", "2. Семьи"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["ТО", "Шины"]
@@ -78,16 +78,16 @@ def test_heatmaps_put_all_first_then_segments_and_write_percentages():
 
 
 def test_importance_performance_names_every_stage_and_quadrant():
-    fig = plots.plot_importance_performance(GRID, "ru")
+    fig = survey.plot_importance_performance(GRID, "ru")
     texts = _texts(fig)
     assert set(GRID["driver"]) <= set(texts)
     assert {"исправлять в первую очередь", "поддерживать", "наблюдать", "не наращивать"} <= set(texts)
 
 
 def test_emotion_curve_marks_the_low_point():
-    fig = plots.plot_emotion_curve(EMOTIONS, "en")
+    fig = voice.plot_emotion_curve(EMOTIONS, "en")
     ax = fig.axes[0]
-    low = [line for line in ax.lines if line.get_color() == plots.PALETTE[3]][0]
+    low = [line for line in ax.lines if line.get_color() == style.PALETTE[3]][0]
     assert list(low.get_xdata()) == [1] and list(low.get_ydata()) == [-0.8]
     assert [t.get_text() for t in ax.get_yticklabels()] and ax.get_ylim() == (-1.3, 1.3)
 
@@ -95,9 +95,9 @@ def test_emotion_curve_marks_the_low_point():
 def test_russian_figures_write_numbers_with_a_decimal_comma_and_spaced_thousands():
     waterfall = pd.DataFrame({"rule": ["test_clients", "in_scope"], "label": ["Тестовые", "В исследовании"],
                               "clients": [1200, 2483], "deals": [3000, 5000], "clients_left": [2483, 2483]})
-    texts = _texts(plots.plot_waterfall(waterfall, "ru"))
+    texts = _texts(clean.plot_waterfall(waterfall, "ru"))
     assert "3\u00a0683 (8\u00a0000 сделок)" in texts and "1\u00a0200 (3\u00a0000 сделок)" in texts
-    fig = plots.plot_emotion_curve(EMOTIONS, "ru")
+    fig = voice.plot_emotion_curve(EMOTIONS, "ru")
     assert [t.get_text() for t in fig.axes[0].texts] == ["+0,10\nn = 5", "\u22120,80\nn = 9", "+0,90\nn = 4"]
     fig.canvas.draw()
     assert "\u22121,0" in [t.get_text() for t in fig.axes[0].get_yticklabels()]

@@ -12,7 +12,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from cjm.present import plots  # noqa: E402
+from cjm.present.figures import funnel as chapter, style  # noqa: E402
 from cjm.present.words import section  # noqa: E402
 from cjm.analysis.funnel import directly_follows, funnel, lead_flows, lost_reasons, prepare_log, stage_times  # noqa: E402
 from cjm.analysis.journeys import journeys_vs_segments  # noqa: E402
@@ -31,18 +31,18 @@ def figures(log, language):
     segments = pd.DataFrame({"client_id": list("abcdef"), "segment": [1, 2, 1, 2, 1, 2]})
     cross, _ = journeys_vs_segments(journeys, segments)
     return {
-        "funnel_caption": plots.plot_funnel(table, language),
-        "reasons_caption": plots.plot_lost_reasons(lost_reasons(log, missing="—"), language),
-        "process_caption": plots.plot_process_map(directly_follows(log), table, language),
-        "sankey_caption": plots.plot_lead_sankey(lead_flows(log), STAGES, language),
-        "journeys_caption": plots.plot_journeys_by_segment(cross, {1: "web", 2: "office"}, {1: "Young", 2: "Old"},
+        "funnel_caption": chapter.plot_funnel(table, language),
+        "reasons_caption": chapter.plot_lost_reasons(lost_reasons(log, missing="—"), language),
+        "process_caption": chapter.plot_process_map(directly_follows(log), table, language),
+        "sankey_caption": chapter.plot_lead_sankey(lead_flows(log), STAGES, language),
+        "journeys_caption": chapter.plot_journeys_by_segment(cross, {1: "web", 2: "office"}, {1: "Young", 2: "Old"},
                                                            language),
     }
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_each_figure_has_its_title_and_caption_and_saves(log, language, tmp_path):
-    plots.use_house_style()
+    style.use_house_style()
     for key, fig in figures(log, language).items():
         fig.canvas.draw()
         texts = [t.get_text() for t in fig.findobj(Text)]
@@ -64,7 +64,7 @@ def test_russian_figures_have_no_english_words(log):
 
 def test_funnel_bars_add_up_to_the_cases_reached(log):
     table = funnel(log).merge(stage_times(log)[["stage", "median_days"]], on="stage")
-    fig = plots.plot_funnel(table, "en")
+    fig = chapter.plot_funnel(table, "en")
     widths = {}
     for bar in fig.axes[0].patches:
         y = round(bar.get_y() + bar.get_height() / 2)

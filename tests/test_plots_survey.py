@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from cjm.present import plots  # noqa: E402
+from cjm.present.figures import style, survey  # noqa: E402
 from cjm.present.words import section  # noqa: E402
 
 NAMES = {1: "Дороже авто · высокий аванс", 2: "Дешевле авто · низкий аванс", 3: "Регионы"}
@@ -42,11 +42,11 @@ CSAT = pd.DataFrame({"stage": np.repeat(STAGES, 4), "segment": SEGMENTS * len(ST
                      "satisfied": np.linspace(0.23, 0.86, 4 * len(STAGES))})
 
 FIGURES = {
-    "segments": (lambda language: plots.plot_nps_by_segment(BY_SEGMENT, OVERALL, language), "segments_caption"),
-    "months": (lambda language: plots.plot_nps_by_months(BY_MONTHS, TREND, 56.2, language), "months_caption"),
-    "grid": (lambda language: plots.plot_importance_performance(GRID, language), "grid_caption"),
-    "choices": (lambda language: plots.plot_choice_shares(SHARES, NAMES, language), "choice_caption"),
-    "csat": (lambda language: plots.plot_csat_by_segment(CSAT, NAMES, language), "csat_caption"),
+    "segments": (lambda language: survey.plot_nps_by_segment(BY_SEGMENT, OVERALL, language), "segments_caption"),
+    "months": (lambda language: survey.plot_nps_by_months(BY_MONTHS, TREND, 56.2, language), "months_caption"),
+    "grid": (lambda language: survey.plot_importance_performance(GRID, language), "grid_caption"),
+    "choices": (lambda language: survey.plot_choice_shares(SHARES, NAMES, language), "choice_caption"),
+    "csat": (lambda language: survey.plot_csat_by_segment(CSAT, NAMES, language), "csat_caption"),
 }
 #: Latin words a Russian figure may show: the names of the metrics and of the statistics.
 LATIN_IN_RUSSIAN = {"NPS", "CSAT", "n", "p"}
@@ -54,7 +54,7 @@ LATIN_IN_RUSSIAN = {"NPS", "CSAT", "n", "p"}
 
 @pytest.fixture(autouse=True)
 def _house_style():
-    plots.use_house_style()
+    style.use_house_style()
     yield
     plt.close("all")
 
@@ -91,7 +91,7 @@ def test_russian_figure_has_no_english_words(name):
 
 
 def test_nps_by_segment_draws_a_row_per_segment_and_the_references():
-    fig = plots.plot_nps_by_segment(BY_SEGMENT, OVERALL, "ru")
+    fig = survey.plot_nps_by_segment(BY_SEGMENT, OVERALL, "ru")
     ax = fig.axes[0]
     points = ax.containers[0].lines[0]
     assert list(points.get_xdata()) == [18.0, 0.0, 39.6]  # the first segment on top
@@ -102,7 +102,7 @@ def test_nps_by_segment_draws_a_row_per_segment_and_the_references():
 
 
 def test_nps_by_segment_without_own_nps_draws_only_the_population():
-    fig = plots.plot_nps_by_segment(BY_SEGMENT, OVERALL.iloc[:2], "en")
+    fig = survey.plot_nps_by_segment(BY_SEGMENT, OVERALL.iloc[:2], "en")
     assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["Client base: 22"]
 
 
@@ -110,7 +110,7 @@ def test_nps_by_segment_without_own_nps_draws_only_the_population():
     ("ru", "Тренд: −23 пункта в год\n(95% ДИ −29…−17; p <\u00a00,001)"),
     ("en", "Trend: −23 points a year\n(95% CI −29 to −17; p <\u00a00.001)")])
 def test_nps_by_months_draws_the_bands_the_trend_and_own_nps(language, trend_text):
-    fig = plots.plot_nps_by_months(BY_MONTHS, TREND, 56.2, language)
+    fig = survey.plot_nps_by_months(BY_MONTHS, TREND, 56.2, language)
     ax = fig.axes[0]
     points = ax.containers[0].lines[0]
     assert len(points.get_xdata()) == 4
@@ -124,7 +124,7 @@ def test_nps_by_months_draws_the_bands_the_trend_and_own_nps(language, trend_tex
 
 def test_nps_by_months_without_trend_or_own_nps():
     trend = dict(TREND, per_year=np.nan)
-    fig = plots.plot_nps_by_months(BY_MONTHS, trend, None, "en")
+    fig = survey.plot_nps_by_months(BY_MONTHS, trend, None, "en")
     legend = fig.axes[0].get_legend()
     assert not legend.get_title().get_text()
     assert [t.get_text() for t in legend.get_texts()] == ["NPS"]
@@ -132,7 +132,7 @@ def test_nps_by_months_without_trend_or_own_nps():
 
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_importance_performance_labels_every_stage_apart(language):
-    fig = plots.plot_importance_performance(GRID, language)
+    fig = survey.plot_importance_performance(GRID, language)
     ax = fig.axes[0]
     assert len(ax.collections[0].get_offsets()) == len(GRID)
     fig.canvas.draw()
@@ -151,12 +151,12 @@ def test_importance_performance_labels_every_stage_apart(language):
         assert not [t.get_text() for t, other in zip(texts[i + 1:], boxes[i + 1:]) if box.overlaps(other)], \
             texts[i].get_text()
     fix_first = ax.collections[0].get_facecolors()[1]
-    assert matplotlib.colors.to_hex(fix_first) == plots.QUADRANT_COLOURS["fix first"].lower()
+    assert matplotlib.colors.to_hex(fix_first) == survey.QUADRANT_COLOURS["fix first"].lower()
     assert any(line.get_ydata()[0] == pytest.approx(100 / len(GRID)) for line in ax.lines)  # the equal share
 
 
 def test_choice_shares_puts_all_first_and_annotates_every_cell():
-    fig = plots.plot_choice_shares(SHARES, NAMES, "ru", title="Какие подарки вам интересны?")
+    fig = survey.plot_choice_shares(SHARES, NAMES, "ru", title="Какие подарки вам интересны?")
     ax = fig.axes[0]
     assert ax.get_title() == "Какие подарки вам интересны?"
     assert ax.images[0].get_array().shape == (len(OPTIONS), len(SEGMENTS))
@@ -168,12 +168,12 @@ def test_choice_shares_puts_all_first_and_annotates_every_cell():
 
 
 def test_choice_shares_default_title_is_not_the_caption():
-    fig = plots.plot_choice_shares(SHARES, NAMES, "en")
+    fig = survey.plot_choice_shares(SHARES, NAMES, "en")
     assert fig.axes[0].get_title() == section("en", "figures")["choice_title"]
 
 
 def test_csat_by_segment_keeps_the_stage_order():
-    fig = plots.plot_csat_by_segment(CSAT, NAMES, "en", satisfied_from=4)
+    fig = survey.plot_csat_by_segment(CSAT, NAMES, "en", satisfied_from=4)
     ax = fig.axes[0]
     assert ax.images[0].get_array().shape == (len(STAGES), len(SEGMENTS))
     assert [t.get_text() for t in ax.get_yticklabels()] == STAGES

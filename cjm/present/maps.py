@@ -272,16 +272,18 @@ def _draw_curves(ax, model: JourneyMap, words: dict, language: str) -> None:
         ax.spines[side].set_visible(False)
 
 
-def save_figure(fig: Figure, folder: Path, stem: str, title: str) -> list[Path]:
+def save_figure(fig: Figure, folder: Path, stem: str, title: str, page: bool = False) -> list[Path]:
     """Write ``fig`` as ``stem``.png (150 dpi), .svg (text kept as text) and .pdf (fonts
     embedded) into ``folder``, each atomically and with fixed metadata, so the same figure
-    gives the same bytes. Returns the three paths."""
+    gives the same bytes; a ``page`` (a poster) keeps its whole size, another figure is cut
+    to what it draws. Returns the three paths."""
     from cjm.core.io import write_atomic
 
     metadata = {".png": {"Software": "cjm"}, ".svg": {"Title": title, "Creator": "cjm", "Date": None},
                 ".pdf": {"Title": title, "Creator": "cjm", "Producer": "cjm", "CreationDate": None}}
     written = []
-    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "cjm"}):
+    with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "cjm",
+                                "savefig.bbox": "standard" if page else "tight"}):
         for suffix, options in ((".png", {"dpi": 150}), (".svg", {}), (".pdf", {})):
             buffer = io.BytesIO()
             fig.savefig(buffer, format=suffix[1:], metadata=metadata[suffix], **options)
@@ -291,7 +293,7 @@ def save_figure(fig: Figure, folder: Path, stem: str, title: str) -> list[Path]:
 
 def save_poster(model: JourneyMap, folder: Path, stem: str, language: str) -> list[Path]:
     """:func:`render_poster` written by :func:`save_figure`."""
-    return save_figure(render_poster(model, language), folder, stem, map_title(model, language))
+    return save_figure(render_poster(model, language), folder, stem, map_title(model, language), page=True)
 
 
 # ----------------------------------------------------------------------------- HTML

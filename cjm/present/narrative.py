@@ -19,7 +19,7 @@ from IPython.display import Markdown
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.present.formats import MISSING, format_count, format_decimal, format_number, format_p, format_percent
-from cjm.present.plots import use_house_style
+from cjm.present.figures.style import use_house_style
 from cjm.present.words import in_words, section
 
 #: Columns whose words are codes of the analysis, written in the reader's words (``values``).

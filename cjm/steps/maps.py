@@ -16,7 +16,7 @@ from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
 from cjm.core.params import default_section
 from cjm.present.maps import map_stem, render_html, save_figure, save_poster, shown_items, write_maps_xlsx
-from cjm.present.plots import plot_lead_sankey
+from cjm.present.figures.funnel import plot_lead_sankey
 from cjm.present.segments import feature_words, profile_sheet
 from cjm.present.words import section
 from cjm.present.workbooks import client_sheets

@@ -1,0 +1,1 @@
+"""Figures by chapter, in the house style (:mod:`cjm.present.figures.style`)."""

@@ -84,3 +84,4 @@ def test_coded_values_and_table_names_in_the_readers_words():
 def test_label_names_a_column_or_keeps_an_unknown_one():
     assert label("ci_low", "en") == "95% CI from" and label("ci_low", "ru") == "95% ДИ от"
     assert label("Заявка", "en") == "Заявка"
+    assert label("total_charges", "ru") == "total charges" and label("row_id", "ru") == "Номер строки"

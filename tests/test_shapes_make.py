@@ -12,9 +12,12 @@ import zipfile
 
 import pandas as pd
 import pytest
+import yaml
 from engagements import make_engagement
+from test_report_language import SNAKE, client_texts
 
 from cjm.core.paths import PROJECT_ROOT
+from cjm.core.schemas import TABLES
 
 pytestmark = pytest.mark.slow
 
@@ -75,6 +78,28 @@ def test_make_all_writes_the_report_the_maps_and_passes_the_leak_check(run):
     assert (report / "maps" / "map_all.html").exists() and (report / "journey_model.json").exists()
     assert (run.outputs / ".leak-check").exists()
     print(f"{run.name}: make all in {run.seconds:.0f} s")
+
+
+@each()
+def test_no_internal_name_in_the_chapters(run):
+    """As tests/test_report_language.py on the demo: no code name reaches a chapter, but the
+    client's own column names (the values of its params) and its data's words."""
+    params = yaml.safe_load((run.root / "params" / f"{run.name}.yaml").read_text(encoding="utf-8"))
+
+    def strings(node):
+        if isinstance(node, dict):
+            return [s for v in node.values() for s in strings(v)]
+        return [s for v in node for s in strings(v)] if isinstance(node, list) else [node]
+
+    theirs = {w for s in strings(params) if isinstance(s, str) for w in SNAKE.findall(s)}
+    for table in TABLES:
+        if (run.interim / f"{table}.parquet").exists():
+            frame = run.table(table)
+            for column in frame.select_dtypes(exclude="number").columns:
+                theirs.update(w for v in frame[column].dropna().astype(str).unique()[:3000] for w in SNAKE.findall(v))
+    chapters = {k: v for k, v in client_texts(run.outputs / "report").items() if k.endswith(".html")}
+    found = {where: sorted({m.group(0) for m in SNAKE.finditer(text)} - theirs) for where, text in chapters.items()}
+    assert {where: words for where, words in found.items() if words} == {}
 
 
 @each("bank_leads")

@@ -133,9 +133,11 @@ def table(frame: pd.DataFrame, language: str, precision: int = 1, percent=("shar
 
 
 def label(key: str, language: str) -> str:
-    """The reader's name of a column or breakdown ``key`` (the catalogue's ``headers``), or
-    ``key`` itself if it has none."""
-    return section(language, "headers").get(key, str(key))
+    """The reader's name of a column or breakdown ``key`` (the catalogue's ``headers``); a key
+    it has none for as written, a code name's underscores as spaces (an extra column the
+    params name ``total_charges`` reads "total charges")."""
+    words = section(language, "headers")
+    return words[key] if key in words else re.sub(r"(?<=[a-z0-9])_(?=[a-z0-9])", " ", str(key))
 
 
 def heading(key: str, language: str) -> Markdown:
@@ -153,11 +155,10 @@ def labelled(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     for column in CODED_COLUMNS:
         if column in frame:
             frame[column] = frame[column].map(lambda text: in_words(text, language))
-    names = {}  # canonical tables and columns named in a table's cells, as the reader calls them
+    names, tables = {}, section(language, "tables")  # tables and columns named in cells, as the reader calls them
     for column in ("table", "source"):
         if column in frame:
-            names[column] = frame[column].map(lambda name: table_names([name], language) if isinstance(name, str)
-                                              else name)
+            names[column] = frame[column].map(lambda name: tables.get(name, name) if isinstance(name, str) else name)
     for column in ("column", "breakdown"):
         if column in frame:
             names[column] = frame[column].map(lambda name: in_words(label(name, language), language))

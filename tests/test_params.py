@@ -8,7 +8,7 @@ import yaml
 from engagements import readme_params
 
 from cjm.core.errors import CjmError
-from cjm.core.params import SECTIONS, load_params, split_sections
+from cjm.core.params import SECTIONS, check_params, load_params, split_sections
 from cjm.core.paths import PROJECT_ROOT
 
 
@@ -168,3 +168,56 @@ def test_every_params_example_of_the_readme_is_valid(tmp_path):
 
 def test_an_unknown_text_language_names_the_key(project):
     _fails(project, lambda p: p.update(text_language="xx"), "'text_language'", "'xx'")
+
+
+# ----------------------------------------------------------------------------- every problem at once
+def test_every_problem_is_listed_at_once_under_the_file_named_once(project):
+    root, edit = project
+
+    def five(p):
+        p.update(langauge="ru", seed="2025", won_stage="Оплата")  # unknown key, wrong type, consistency
+        p["segment"]["method"] = "dbscan"                         # not one of the choices
+        p.pop("engagement")                                       # a required key missing
+
+    path = edit(five)
+    with pytest.raises(CjmError) as error:
+        load_params("demo", root)
+    message = str(error.value)
+    assert message.count(str(path)) == 1
+    lines = message.splitlines()
+    assert lines[0] == f"{path}: 5 problems"
+    # in the file's order (the edit writes keys sorted), the missing key and the checks across keys last
+    assert lines[1].startswith("  1. unknown key 'langauge' -> did you mean 'language'? expected one of: engagement")
+    assert lines[2:6] == [
+        "  2. key 'seed' is '2025' -> expected a whole number >= 0",
+        "  3. key 'segment.method' is 'dbscan' -> expected one of ['kmeans', 'gmm', 'ward']",
+        "  4. key 'engagement' is '<missing>' -> expected a text",
+        "  5. key 'won_stage' is 'Оплата' -> expected one of the names listed under 'stages'",
+    ]
+    assert error.value.fix.startswith("correct each key")
+
+
+def test_a_section_given_as_a_list_does_not_stop_the_checking_of_the_rest(project):
+    root, edit = project
+    edit(lambda p: p.update(survey=[1, 2], clean=["tables"], seed=-1))
+    checked = check_params("demo", root)
+    assert [e.problem.split(": ", 1)[1] for e in checked.errors] == [
+        "key 'clean' is ['tables']", "key 'seed' is -1", "key 'survey' is [1, 2]"]  # sorted, as written
+    assert all(e.problem.startswith(str(checked.path)) for e in checked.errors)
+    assert checked.params["stages"][0] == "Новая заявка" and "survey" not in checked.params
+    assert checked.keys > 300  # the demo's keys, nested ones included
+
+
+def test_consistency_problems_are_all_listed(project):
+    def three(p):
+        p["clean"]["tables"]["deals"]["source"] = "crm"
+        p["interviews"]["codebook"]["barrier"]["Высокий аванс"]["stage"] = "Оплата"
+        p["interviews"]["codebook"]["pain"]["Не перезвонили"]["stage"] = "Оплата"
+
+    _fails(project, three, "3 problems", "'clean.tables.deals.source' names unknown source 'crm'",
+           "barrier.Высокий аванс: stage 'Оплата'", "pain.Не перезвонили: stage 'Оплата'")
+
+
+def test_a_clean_file_has_no_problem(project):
+    checked = check_params("demo", project[0])
+    assert checked.errors == [] and checked.error is None and checked.params["seed"] == 2025

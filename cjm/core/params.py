@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from cjm.core.errors import CjmError
-from cjm.core.schemas import KEYS, TABLES, check_codebook
+from cjm.core.schemas import KEYS, TABLES, codebook_problems
 from cjm.core.paths import EngagementPaths
 
 
@@ -44,8 +45,31 @@ def read_yaml(text: str):
     return yaml.load(text, Loader=_Loader)
 
 
+class _Skip(Exception):
+    """A value failed its check (the problem is noted): its container leaves it out and
+    checks the rest."""
+
+
+#: What :func:`_checked` returns for a value that failed its check.
+_BAD = object()
+
+
+def _checked(spec: "Spec", value: Any, where: str, fail) -> Any:
+    """``spec.check(value, where, fail)``, or :data:`_BAD` when the value failed (its
+    problem noted by ``fail``), so that a bad node never stops the checking of its siblings."""
+    try:
+        return spec.check(value, where, fail)
+    except _Skip:
+        return _BAD
+
+
 class Spec:
-    """A node of the parameter schema: checks a value and describes what is expected."""
+    """A node of the parameter schema: checks a value and describes what is expected.
+
+    ``check(value, where, fail)`` returns the value as validated (defaults filled in). A
+    problem is reported to ``fail`` (:class:`_Failure`): ``fail(key, value, expected)``
+    notes it and leaves the node; ``fail.note_bad``, ``fail.unknown`` note it and go on.
+    """
 
     expected = "a value"
 
@@ -86,7 +110,8 @@ class ListOf(Spec):
     def check(self, value, where, fail):
         if not isinstance(value, list) or len(value) < self.min_items:
             fail(where, value, self.expected)
-        return [self.item.check(v, f"{where}[{i}]", fail) for i, v in enumerate(value)]
+        items = (_checked(self.item, v, f"{where}[{i}]", fail) for i, v in enumerate(value))
+        return [v for v in items if v is not _BAD]
 
 
 class MapOf(Spec):
@@ -99,7 +124,9 @@ class MapOf(Spec):
     def check(self, value, where, fail):
         if not isinstance(value, dict):
             fail(where, value, self.expected)
-        return {str(k): self.value.check(v, f"{where}.{k}", fail) for k, v in value.items()}
+        fail.keys += len(value)
+        items = ((str(k), _checked(self.value, v, f"{where}.{k}", fail)) for k, v in value.items())
+        return {k: v for k, v in items if v is not _BAD}
 
 
 class Section(Spec):
@@ -111,19 +138,25 @@ class Section(Spec):
         self.expected = "a mapping with keys " + ", ".join(fields)
 
     def check(self, value, where, fail):
+        """The section's keys checked each on its own: a bad one is noted and left out
+        (its default, if any, stands in), the others are checked all the same."""
         if value is None:
             value = {}
         if not isinstance(value, dict):
             fail(where, value, self.expected)
+        fail.keys += len(value)
         out = dict(self.defaults)
         for key, item in value.items():
             path = f"{where}.{key}" if where else str(key)
             if key not in self.fields:
                 fail.unknown(path, key, self.fields)
-            out[key] = self.fields[key].check(item, path, fail)
+                continue
+            checked = _checked(self.fields[key], item, path, fail)
+            if checked is not _BAD:
+                out[key] = checked
         for key in self.required:
             if key not in value:
-                fail(f"{where}.{key}" if where else key, "<missing>", self.fields[key].expected)
+                fail.note_bad(f"{where}.{key}" if where else key, "<missing>", self.fields[key].expected)
         return out
 
 
@@ -159,13 +192,16 @@ class Features(Spec):
             value = {name: None for name in TEXTS.check(value, where, fail)}
         if not isinstance(value, dict):
             fail(where, value, self.expected)
+        fail.keys += len(value)
         out = {}
         for name, spec in value.items():
             if self.weighted and isinstance(spec, (int, float)) and not isinstance(spec, bool):
                 spec = {"weight": spec}
-            spec = FEATURE.check(spec, f"{where}.{name}", fail)
-            if self.weighted and "weight" not in spec:
-                fail(f"{where}.{name}.weight", "<missing>", "a number >= 0 (1 = the pull of one number)")
+            spec = _checked(FEATURE, spec, f"{where}.{name}", fail)
+            if spec is _BAD:
+                continue
+            if self.weighted and "weight" not in spec:  # noted, and kept so the features are not empty
+                fail.note_bad(f"{where}.{name}.weight", "<missing>", "a number >= 0 (1 = the pull of one number)")
             out[str(name)] = spec
         return out
 
@@ -359,20 +395,124 @@ SECTIONS = ("anonymize", "clean", "segment", "survey", "interviews", "funnel", "
 
 
 class _Failure:
-    """Raises the error of a bad value or an unknown key, naming the params file."""
+    """Notes the problems of one params file, each naming the key, what it is and what is
+    expected, and counts the keys checked."""
 
     def __init__(self, path: str):
         self.path = path
+        self.problems: list[tuple[str, str | None]] = []
+        self.keys = 0
+
+    def note(self, problem: str, fix: str | None = None) -> None:
+        """Note a problem (its text without the file's path)."""
+        self.problems.append((problem, fix))
+
+    def note_bad(self, key, value, expected) -> None:
+        """Note that ``key`` has a bad ``value``, and what is ``expected`` instead."""
+        self.note(f"key '{key}' is {value!r}", f"expected {expected}")
 
     def __call__(self, key, value, expected):
-        raise CjmError(f"{self.path}: key '{key}' is {value!r}", f"expected {expected}")
+        """Note a bad value, and leave the node that holds it (see :func:`_checked`)."""
+        self.note_bad(key, value, expected)
+        raise _Skip
 
-    def unknown(self, key_path: str, key, fields: dict):
+    def unknown(self, key_path: str, key, fields: dict) -> None:
+        """Note an unknown key, with the closest known one."""
         import difflib
 
         close = difflib.get_close_matches(str(key), list(fields), n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        raise CjmError(f"{self.path}: unknown key '{key_path}'", f"{hint}expected one of: {', '.join(fields)}")
+        self.note(f"unknown key '{key_path}'", f"{hint}expected one of: {', '.join(fields)}")
+
+    def errors(self) -> list[CjmError]:
+        """Each problem as its own error, naming the params file."""
+        return [CjmError(f"{self.path}: {problem}", fix) for problem, fix in self.problems]
+
+    def error(self) -> CjmError | None:
+        """All problems as one error (None without any): one alone as :meth:`errors` words it;
+        several numbered, a line each, under the file's path."""
+        if len(self.problems) < 2:
+            return next(iter(self.errors()), None)
+        lines = [f"  {number}. {problem}" + (f" -> {fix}" if fix else "")
+                 for number, (problem, fix) in enumerate(self.problems, start=1)]
+        return CjmError(f"{self.path}: {len(self.problems)} problems\n" + "\n".join(lines),
+                        "correct each key as said after its '->' (or as the problem says)")
+
+
+@dataclass
+class ParamsCheck:
+    """What checking a params file found.
+
+    Attributes
+    ----------
+    path : Path
+        The params file.
+    params : dict or None
+        The parameters as validated, defaults filled in and ``_file`` set: whole when
+        there is no problem, else without the values that had one (None when the file
+        is missing or is not YAML mapping keys).
+    errors : list of CjmError
+        Every problem, one error each, naming the file and the key.
+    error : CjmError or None
+        All of them as one error (see :meth:`_Failure.error`).
+    keys : int
+        How many keys were checked.
+    """
+
+    path: Path
+    params: dict | None
+    errors: list[CjmError]
+    error: CjmError | None
+    keys: int = 0
+
+
+def params_path(engagement: str | Path, root: Path | None = None) -> Path:
+    """The params file of an engagement name (``params/<name>.yaml`` under ``root`` or the
+    workspace), or ``engagement`` itself when it is a path to a YAML file."""
+    path = Path(engagement)
+    if path.suffix in (".yaml", ".yml"):
+        return path
+    return (EngagementPaths(str(engagement), root) if root else EngagementPaths(str(engagement))).params
+
+
+def check_params(engagement: str | Path, root: Path | None = None) -> ParamsCheck:
+    """Read an engagement's parameters and find every problem in them at once.
+
+    Each key is checked on its own (type, choices, unknown and missing keys; a bad value
+    is left out, its default standing in), then the keys against each other
+    (:data:`_CONSISTENCY`): a bad value never stops the checking of the others.
+
+    Parameters
+    ----------
+    engagement : str or Path
+        Engagement name or path to a YAML file, as :func:`load_params` takes it.
+    root : Path, optional
+        As :func:`load_params` takes it.
+
+    Returns
+    -------
+    ParamsCheck
+        The parameters (as far as valid) and every problem found. A missing file, or
+        text that is not YAML (the error names the line), is one problem alone.
+    """
+    path = params_path(engagement, root)
+    fail = _Failure(str(path))
+    if not path.exists():
+        error = CjmError(f"no parameters file {path}", "copy params/demo.yaml to params/<engagement>.yaml and edit it")
+        return ParamsCheck(path, None, [error], error)
+    try:
+        raw = read_yaml(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        fail.note(f"not valid YAML ({err})", "fix the YAML syntax at the line shown")
+        return ParamsCheck(path, None, fail.errors(), fail.error())
+    if not isinstance(raw, dict):
+        fail.note("expected a mapping of keys at the top level")
+        return ParamsCheck(path, None, fail.errors(), fail.error())
+    params = SCHEMA.check(raw, "", fail)
+    for check in _CONSISTENCY:
+        _run_check(check, params, fail)
+    params["_file"] = str(path)
+    return ParamsCheck(path, params, fail.errors(), fail.error(), fail.keys)
 
 
 def load_params(engagement: str | Path, root: Path | None = None) -> dict:
@@ -391,121 +531,127 @@ def load_params(engagement: str | Path, root: Path | None = None) -> dict:
     -------
     dict
         The validated parameters, with defaults filled in and ``_file`` set.
+
+    Raises
+    ------
+    CjmError
+        One error listing every problem :func:`check_params` finds, each naming the key,
+        what it is and what is expected.
     """
-    path = Path(engagement)
-    if path.suffix not in (".yaml", ".yml"):
-        path = (EngagementPaths(str(engagement), root) if root else EngagementPaths(str(engagement))).params
-    if not path.exists():
-        raise CjmError(f"no parameters file {path}",
-                       "copy params/demo.yaml to params/<engagement>.yaml and edit it")
-    try:
-        raw = read_yaml(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise CjmError(f"{path}: not valid YAML ({err})", "fix the YAML syntax at the line shown") from err
-    if not isinstance(raw, dict):
-        raise CjmError(f"{path}: expected a mapping of keys at the top level")
-    params = SCHEMA.check(raw, "", _Failure(str(path)))
-    _check_consistency(params, path)
-    params["_file"] = str(path)
-    return params
+    checked = check_params(engagement, root)
+    if checked.error is not None:
+        raise checked.error
+    return checked.params
 
 
-def _check_consistency(params: dict, path: Path) -> None:
+def _check_table_maps(params: dict, report) -> None:
+    """Each ``clean.tables`` entry is a canonical table, reads declared sources and maps
+    the table's own columns (survey, clients and deals may add others)."""
     sources = params["sources"]
     for name, table in params.get("clean", {}).get("tables", {}).items():
         if name not in TABLES:
-            raise CjmError(f"{path}: unknown key 'clean.tables.{name}'",
-                           f"expected one of the canonical tables: {', '.join(TABLES)}")
+            report(f"unknown key 'clean.tables.{name}'", f"expected one of the canonical tables: {', '.join(TABLES)}")
+            continue
         for key, source in (("source", table["source"]), ("join.source", table.get("join", {}).get("source"))):
             if source is not None and source not in sources:
-                raise CjmError(f"{path}: key 'clean.tables.{name}.{key}' names unknown source "
-                               f"'{source}'", f"expected one of: {', '.join(sources)}")
+                report(f"key 'clean.tables.{name}.{key}' names unknown source '{source}'",
+                       f"expected one of: {', '.join(sources)}")
         unknown = set(table["columns"]) - set(TABLES[name])
         if name not in ("survey", "clients", "deals") and unknown:
-            raise CjmError(f"{path}: key 'clean.tables.{name}.columns' maps unknown column(s) "
-                           f"{', '.join(sorted(unknown))}", f"expected some of: {', '.join(TABLES[name])}")
+            report(f"key 'clean.tables.{name}.columns' maps unknown column(s) {', '.join(sorted(unknown))}",
+                   f"expected some of: {', '.join(TABLES[name])}")
+
+
+def _check_won_stage(params: dict, report) -> None:
+    """The won stage is one of the stages."""
     if params.get("won_stage") and params["won_stage"] not in params["stages"]:
-        raise CjmError(f"{path}: key 'won_stage' is {params['won_stage']!r}",
-                       "expected one of the names listed under 'stages'")
+        report(f"key 'won_stage' is {params['won_stage']!r}", "expected one of the names listed under 'stages'")
+
+
+def _check_text_language(params: dict, report) -> None:
+    """The texts' language is one the coding can lemmatize."""
     if "text_language" in params:
         from cjm.core.languages import check_language
 
         try:
             check_language(params["text_language"])
         except CjmError as err:
-            raise CjmError(f"{path}: key 'text_language': {err.problem}", err.fix) from None
-    if "clean" in params:
-        _check_tables(params, path)
-    _check_segment(params.get("segment"), path)
-    _check_survey(params.get("survey"), path)
-    _check_journey_stages(params, path)
+            report(f"key 'text_language': {err.problem}", err.fix)
+
+
+def _check_scope(params: dict, report) -> None:
+    """Each scope rule has exactly one condition."""
     for rule in params.get("clean", {}).get("scope", []):
         conditions = [k for k in ("in", "not_in", "greater_than", "less_than") if k in rule]
         if len(conditions) != 1:
-            raise CjmError(f"{path}: scope rule '{rule['name']}' needs exactly one of in, not_in, "
-                           f"greater_than, less_than (has {conditions or 'none'})")
+            report(f"scope rule '{rule['name']}' needs exactly one of in, not_in, greater_than, less_than "
+                   f"(has {conditions or 'none'})")
 
 
-def _check_segment(section: dict | None, path: Path) -> None:
+def _check_segment(params: dict, report) -> None:
     """The segment section's own consistency; feature names are checked against the data
     in 03 (a feature is a derived one or any column of clients or deals)."""
+    section = params.get("segment")
     if section is None:
         return
     if not section["features"]:
-        raise CjmError(f"{path}: key 'segment.features' is empty", "name at least one feature with a weight")
+        report("key 'segment.features' is empty", "name at least one feature with a weight")
     if section["k_min"] >= section["k_max"]:
-        raise CjmError(f"{path}: keys 'segment.k_min' and 'segment.k_max' are {section['k_min']} and "
-                       f"{section['k_max']}", "expected k_min < k_max")
+        report(f"keys 'segment.k_min' and 'segment.k_max' are {section['k_min']} and {section['k_max']}",
+               "expected k_min < k_max")
     if "capital" in [*section["features"], *section["describe"]] and "capital" not in section:
-        raise CjmError(f"{path}: feature 'capital' needs key 'segment.capital'",
-                       "set it to the capital's region as written in the data, e.g. capital: г. Минск")
+        report("feature 'capital' needs key 'segment.capital'",
+               "set it to the capital's region as written in the data, e.g. capital: г. Минск")
 
 
-def _check_tables(params: dict, path: Path) -> None:
+def _check_tables(params: dict, report) -> None:
     """The deals come from a deals export or from an event log's cases, never from neither."""
-    clean = params.get("clean") or {}
+    if "clean" not in params:
+        return
+    clean = params["clean"]
     tables, log = clean.get("tables", {}), clean.get("event_log")
     if "deals" not in tables and not (log is not None and "stage_events" in tables):
-        raise CjmError(f"{path}: no 'clean.tables.deals' column map",
-                       "map the CRM's deals export onto the deals table, or, for an event log, map it onto "
-                       "'clean.tables.stage_events' and describe its cases under 'clean.event_log'")
+        report("no 'clean.tables.deals' column map",
+               "map the CRM's deals export onto the deals table, or, for an event log, map it onto "
+               "'clean.tables.stage_events' and describe its cases under 'clean.event_log'")
     if log is not None and "deals" in tables and (log["won_stages"] or log["lost_stages"]):
-        raise CjmError(f"{path}: keys 'clean.event_log.won_stages' and 'lost_stages' make the cases of a log "
-                       "without a deals table, but 'clean.tables.deals' is mapped",
-                       "remove them (the deals table gives the outcomes) or the deals map")
+        report("keys 'clean.event_log.won_stages' and 'lost_stages' make the cases of a log without a deals "
+               "table, but 'clean.tables.deals' is mapped", "remove them (the deals table gives the outcomes) "
+               "or the deals map")
     if log is not None and "deals" not in tables and not log["won_stages"] and not params.get("won_stage"):
-        raise CjmError(f"{path}: key 'clean.event_log.won_stages' is empty and there is no 'won_stage'",
-                       "list the activities that make a case won, e.g. won_stages: [A_APPROVED]")
+        report("key 'clean.event_log.won_stages' is empty and there is no 'won_stage'",
+               "list the activities that make a case won, e.g. won_stages: [A_APPROVED]")
 
 
-def _check_survey(section: dict | None, path: Path) -> None:
+def _check_survey(params: dict, report) -> None:
+    """The survey section's scale, choice questions, bands, shares and own NPS."""
+    section = params.get("survey")
     if section is None:
         return
     low, high = section["csat_scale"][0], section["csat_scale"][-1]
     if len(section["csat_scale"]) != 2 or low >= high:
-        raise CjmError(f"{path}: key 'survey.csat_scale' is {section['csat_scale']}",
-                       "expected [lowest, highest], e.g. [1, 5]")
+        report(f"key 'survey.csat_scale' is {section['csat_scale']}", "expected [lowest, highest], e.g. [1, 5]")
     for kind in ("single_choice", "multi_choice"):
         for question, spec in section[kind].items():
             if ("column" in spec) == ("columns" in spec):
-                raise CjmError(f"{path}: key 'survey.{kind}.{question}' needs exactly one of 'column' "
-                               "(one column of answers) and 'columns' (option -> its column)")
+                report(f"key 'survey.{kind}.{question}' needs exactly one of 'column' "
+                       "(one column of answers) and 'columns' (option -> its column)")
     bands = section["month_bands"]
     if any(a >= b for a, b in zip(bands, bands[1:])):
-        raise CjmError(f"{path}: key 'survey.month_bands' is {bands}", "expected increasing lower edges, e.g. [0, 6, 12]")
+        report(f"key 'survey.month_bands' is {bands}", "expected increasing lower edges, e.g. [0, 6, 12]")
     plan = section["plan"]
     for key, value, top in (("confidence", section["confidence"], 1 - 1e-12),
                             ("plan.confidence", plan["confidence"], 1 - 1e-12),
                             ("plan.response_rate", plan["response_rate"], 1)):
         if not 0 < value <= top:
-            raise CjmError(f"{path}: key 'survey.{key}' is {value}", "expected a share between 0 and 1, e.g. 0.95")
+            report(f"key 'survey.{key}' is {value}", "expected a share between 0 and 1, e.g. 0.95")
     own = section.get("own_nps")
     if own is not None and "table" not in own and not {"nps", "n"} <= set(own):
-        raise CjmError(f"{path}: key 'survey.own_nps' needs 'table' (an interim table of scores) "
-                       "or 'nps' and 'n'", "e.g. own_nps: {table: post_deal_nps} or own_nps: {nps: 57, n: 5283}")
+        report("key 'survey.own_nps' needs 'table' (an interim table of scores) or 'nps' and 'n'",
+               "e.g. own_nps: {table: post_deal_nps} or own_nps: {nps: 57, n: 5283}")
 
 
-def _check_journey_stages(params: dict, path: Path) -> None:
+def _check_journey_stages(params: dict, report) -> None:
     """Stages named by the survey's CSAT questions, the codebook and the funnel's stage
     mapping must be journey stages (and the mapping's keys CRM stages)."""
     journey = params.get("journey_stages")
@@ -513,24 +659,70 @@ def _check_journey_stages(params: dict, path: Path) -> None:
         return
     for stage in params.get("survey", {}).get("csat", {}):
         if stage not in journey:
-            raise CjmError(f"{path}: key 'survey.csat.{stage}' is not a journey stage",
-                           f"expected one of 'journey_stages': {', '.join(journey)}")
+            report(f"key 'survey.csat.{stage}' is not a journey stage",
+                   f"expected one of 'journey_stages': {', '.join(journey)}")
     for crm_stage, stage in params.get("funnel", {}).get("journey_stage_of", {}).items():
         if crm_stage not in params["stages"]:
-            raise CjmError(f"{path}: key 'funnel.journey_stage_of.{crm_stage}' is not a CRM stage",
-                           f"expected one of 'stages': {', '.join(params['stages'])}")
+            report(f"key 'funnel.journey_stage_of.{crm_stage}' is not a CRM stage",
+                   f"expected one of 'stages': {', '.join(params['stages'])}")
         if stage not in journey:
-            raise CjmError(f"{path}: key 'funnel.journey_stage_of.{crm_stage}' is {stage!r}, not a journey stage",
-                           f"expected one of 'journey_stages': {', '.join(journey)}")
+            report(f"key 'funnel.journey_stage_of.{crm_stage}' is {stage!r}, not a journey stage",
+                   f"expected one of 'journey_stages': {', '.join(journey)}")
     for stage in params.get("maps", {}).get("stages", {}):
         if stage not in journey:
-            raise CjmError(f"{path}: key 'maps.stages.{stage}' is not a journey stage",
-                           f"expected one of 'journey_stages': {', '.join(journey)}")
+            report(f"key 'maps.stages.{stage}' is not a journey stage",
+                   f"expected one of 'journey_stages': {', '.join(journey)}")
     if "interviews" in params:
-        try:
-            check_codebook(params["interviews"]["codebook"], journey)
-        except CjmError as err:
-            raise CjmError(f"{path}: {err.problem}", err.fix) from None
+        for err in codebook_problems(params["interviews"]["codebook"], journey):
+            report(err.problem, err.fix)
+
+
+def _check_links(params: dict, report) -> None:
+    """Sources linked to another by phone or e-mail (``link_to``) name a source that has
+    contact columns and a client identifier; k-anonymity names declared sources."""
+    sources = params["sources"]
+    for name, source in sources.items():
+        target = source.get("link_to")
+        if target is None:
+            continue
+        if target not in sources:
+            report(f"key 'sources.{name}.link_to' names unknown source '{target}'",
+                   f"expected one of: {', '.join(sources)}")
+        elif not source.get("link_person") or not sources[target].get("link_person"):
+            report(f"source '{name}' links to '{target}' but one of them has no 'link_person'",
+                   "declare the phone/e-mail columns under 'link_person' in both sources")
+        elif "client" not in sources[target].get("identifiers", {}).values():
+            report(f"source '{target}' (link_to of '{name}') has no identifier of kind 'client'",
+                   f"add the client code column under 'sources.{target}.identifiers' as kind client")
+    for name in params.get("anonymize", {}).get("quasi_identifiers", {}):
+        if name not in sources:
+            report(f"key 'anonymize.quasi_identifiers.{name}' names unknown source",
+                   f"expected one of: {', '.join(sources)}")
+
+
+def check_links(params: dict) -> None:
+    """Raise the first problem :func:`_check_links` finds in validated ``params`` (for
+    params made in code rather than loaded), naming the params file."""
+    problems = []
+    _check_links(params, lambda problem, fix=None: problems.append((problem, fix)))
+    if problems:
+        raise CjmError(f"{params.get('_file', 'params')}: {problems[0][0]}", problems[0][1])
+
+
+#: The checks of keys against each other, in the order their problems are listed.
+_CONSISTENCY = (_check_table_maps, _check_won_stage, _check_text_language, _check_tables, _check_segment,
+                _check_survey, _check_journey_stages, _check_scope, _check_links)
+
+
+def _run_check(check, params: dict, fail: _Failure) -> None:
+    """Run one check of keys against each other, reporting to ``fail``. A check that trips
+    over a value left out or malformed gives way when problems were already noted: that
+    value's own problem stands for it (without any, the error is a bug and is raised)."""
+    try:
+        check(params, fail.note)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError):
+        if not fail.problems:
+            raise
 
 
 def clean_columns(params: dict) -> dict[str, list[str]]:

@@ -150,17 +150,28 @@ CODE_LAYERS = {"theme": 0, "touchpoint": 0, "influencer": 0, "goal": 0, "questio
           "positive": 1, "emotion": 0}
 
 
-def check_codebook(codebook: dict, stages: list[str] | None = None, where: str = "interviews.codebook") -> None:
-    """Raise :class:`CjmError` naming the code unless every layer of ``codebook``
-    (``{layer: {code: {stage, valence, patterns, ...}}}``) is one of :data:`CODE_LAYERS`, every
-    code has patterns and its stage, if any, is one of ``stages``."""
+def codebook_problems(codebook: dict, stages: list[str] | None = None,
+                      where: str = "interviews.codebook") -> list[CjmError]:
+    """Every problem of ``codebook`` (``{layer: {code: {stage, valence, patterns, ...}}}``),
+    one :class:`CjmError` each naming the code: a layer not one of :data:`CODE_LAYERS`, a
+    code without patterns, a stage not one of ``stages`` (when given)."""
+    problems = []
     for layer, entries in codebook.items():
         if layer not in CODE_LAYERS:
-            raise CjmError(f"{where}: unknown layer '{layer}'", f"expected one of: {', '.join(CODE_LAYERS)}")
+            problems.append(CjmError(f"{where}: unknown layer '{layer}'", f"expected one of: {', '.join(CODE_LAYERS)}"))
+            continue
         for name, spec in entries.items():
             stage = spec.get("stage")
             if stages is not None and stage is not None and stage not in stages:
-                raise CjmError(f"{where}.{layer}.{name}: stage '{stage}' is not a journey stage",
-                               f"expected one of: {', '.join(stages)}")
+                problems.append(CjmError(f"{where}.{layer}.{name}: stage '{stage}' is not a journey stage",
+                                         f"expected one of: {', '.join(stages)}"))
             if not spec.get("patterns"):
-                raise CjmError(f"{where}.{layer}.{name} has no patterns", "list the words that mark the code")
+                problems.append(CjmError(f"{where}.{layer}.{name} has no patterns", "list the words that mark the code"))
+    return problems
+
+
+def check_codebook(codebook: dict, stages: list[str] | None = None, where: str = "interviews.codebook") -> None:
+    """Raise the first of :func:`codebook_problems` (as :class:`CjmError`), if any."""
+    problems = codebook_problems(codebook, stages, where)
+    if problems:
+        raise problems[0]

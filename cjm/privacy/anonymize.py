@@ -39,7 +39,7 @@ from cjm.core.errors import CjmError
 from cjm.core.geo import normalize_town, region_of, town_from_address
 from cjm.core.io import atomic_folder, read_export, read_export_chunks, read_transcript, write_atomic
 from cjm.core.schemas import require_columns
-from cjm.core.params import clean_columns, row_id_sources
+from cjm.core.params import check_links, clean_columns, row_id_sources
 from cjm.core.schemas import ROW_ID
 from cjm.core.paths import EngagementPaths
 from cjm.privacy.pii import detect_personal_columns, normalize_email, normalize_phone
@@ -371,7 +371,7 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
         text), so memory stays flat however long the export.
     """
     sources = params["sources"]
-    _check_links(params)
+    check_links(params)
 
     def read(name, columns=None):
         if frames is None:
@@ -486,27 +486,6 @@ def _write_rest(result: AnonymizeResult, folder: Path, paths: EngagementPaths) -
         (folder / name).mkdir()
         for file_name, text in texts.items():
             (folder / name / file_name).write_text(text, encoding="utf-8")
-
-
-def _check_links(params: dict) -> None:
-    sources, where = params["sources"], params.get("_file", "params")
-    for name, source in sources.items():
-        target = source.get("link_to")
-        if target is None:
-            continue
-        if target not in sources:
-            raise CjmError(f"{where}: key 'sources.{name}.link_to' names unknown source '{target}'",
-                           f"expected one of: {', '.join(sources)}")
-        if not source.get("link_person") or not sources[target].get("link_person"):
-            raise CjmError(f"{where}: source '{name}' links to '{target}' but one of them has no 'link_person'",
-                           "declare the phone/e-mail columns under 'link_person' in both sources")
-        if "client" not in sources[target].get("identifiers", {}).values():
-            raise CjmError(f"{where}: source '{target}' (link_to of '{name}') has no identifier of kind 'client'",
-                           f"add the client code column under 'sources.{target}.identifiers' as kind client")
-    for name in params.get("anonymize", {}).get("quasi_identifiers", {}):
-        if name not in sources:
-            raise CjmError(f"{where}: key 'anonymize.quasi_identifiers.{name}' names unknown source",
-                           f"expected one of: {', '.join(sources)}")
 
 
 def _person_indexes(read, sources, pseudonymizer) -> dict[str, PersonIndex]:

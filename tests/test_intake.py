@@ -101,7 +101,7 @@ def test_a_tab_separated_file_declared_otherwise_names_the_tab(tmp_path):
     path.write_text("a,b\tc\td\n1\t2\t3\n4\t5\t6\n")
     with pytest.raises(CjmError, match=r"delimiter ';' \(semicolon\) not found") as error:
         read_export(path, {"sep": ";"}, param="sources.log.format")
-    assert error.value.fix == r"the columns are split by '\t' (tab): set 'sources.log.format.sep'"
+    assert error.value.fix == "the columns are split by '\\t' (tab): set 'sources.log.format.sep' to \"\\t\""
     assert read_export(path).columns.tolist() == ["a,b", "c", "d"]
 
 

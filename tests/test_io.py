@@ -140,7 +140,27 @@ def test_unknown_delimiter_names_the_file_and_the_fix(tmp_path):
 def test_wrong_known_delimiter_suggests_the_right_one(tmp_path):
     path = _write(tmp_path / "deals.csv", b"a,b\n1,2\n")
     err = _raises(r"delimiter ';' \(semicolon\) not found", path, {"sep": ";"})
-    assert err.fix == "the columns are split by ',' (comma): set 'format.sep'"
+    assert err.fix == "the columns are split by ',' (comma): set 'format.sep' to \",\""
+
+
+def test_a_tab_file_whose_lines_hold_as_many_commas_is_told_to_be_tab_separated(tmp_path):
+    # every line splits into 4 by commas and 3 by tabs: the tabs are the delimiter
+    path = _write(tmp_path / "deals.csv", "Сумма, BYN\tМарка, модель\tСрок\n1234,50\tVW, Polo\t36\n"
+                                          "99,00\tKia, Rio\t24\n".encode("utf-8"))
+    err = _raises(r"deals\.csv: delimiter ';' \(semicolon\) not found", path, {"sep": ";"},
+                  param="sources.deals.format")
+    assert err.fix == "the columns are split by '\\t' (tab): set 'sources.deals.format.sep' to \"\\t\""
+    assert read_export(path).to_dict("list") == {"Сумма, BYN": ["1234,50", "99,00"],
+                                                 "Марка, модель": ["VW, Polo", "Kia, Rio"], "Срок": ["36", "24"]}
+
+
+def test_a_missing_export_names_its_key_and_a_file_of_a_close_name(tmp_path):
+    _write(tmp_path / "crm_deals_2025.csv", b"a;b\n1;2\n")
+    err = _raises("file not found: .*crm_deals.csv", tmp_path / "crm_deals.csv", param="sources.deals.format")
+    assert err.fix == ("'crm_deals_2025.csv' is there (renamed?): put the export there or correct "
+                       "'sources.deals.file' in the params")
+    err = _raises("file not found", tmp_path / "survey.xlsx", param="sources.survey.format")
+    assert err.fix == "put the export there or correct 'sources.survey.file' in the params"
 
 
 def test_rows_that_do_not_fit_the_header(tmp_path):

@@ -33,6 +33,8 @@ WHITESPACE = r"\s+"
 #: Delimiters as messages name them.
 SEP_NAMES = {";": "';' (semicolon)", ",": "',' (comma)", "\t": "'\\t' (tab)", "|": "'|' (bar)",
              WHITESPACE: "'\\s+' (spaces)"}
+#: Delimiters as written in a params file (a tab needs double quotes, a backslash single ones).
+SEP_YAML = {";": '";"', ",": '","', "\t": '"\\t"', "|": '"|"', WHITESPACE: "'\\s+'"}
 _SAMPLE_BYTES = 1 << 16
 _SAMPLE_ROWS = 50
 _FIXED_TIME = datetime(2025, 10, 1)
@@ -50,6 +52,18 @@ def _guess_encoding(sample: bytes) -> str | None:
             continue
         return "utf-8-sig" if encoding == "utf-8" and sample.startswith(codecs.BOM_UTF8) else encoding
     return None
+
+
+def _not_found(path: Path, param: str) -> CjmError:
+    """The error of an export that is not there: the key naming its file (``sources.<name>.file``
+    for ``param`` ``sources.<name>.format``) and a file of a close name beside it, if any."""
+    import difflib
+
+    key = param[: -len("format")] + "file" if param.endswith("format") else "file"
+    names = sorted(p.name for p in path.parent.iterdir() if p.is_file()) if path.parent.is_dir() else []
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    hint = f"'{close[0]}' is there (renamed?): " if close else ""
+    return CjmError(f"file not found: {path}", f"{hint}put the export there or correct '{key}' in the params")
 
 
 def read_export(path: Path, fmt: dict | None = None, param: str = "format",
@@ -103,8 +117,7 @@ def read_export_chunks(path: Path, fmt: dict | None = None, param: str = "format
     fmt = fmt or {}
     path = Path(path)
     if not path.exists():
-        raise CjmError(f"file not found: {path}",
-                       "put the export there or correct 'file' in the params")
+        raise _not_found(path, param)
     if path.stat().st_size == 0:
         raise CjmError(f"{path} is empty (0 bytes)", "ask the client for the export again")
     usecols = None if columns is None else (lambda name, wanted=frozenset(columns): (
@@ -166,11 +179,10 @@ def _read_csv(path: Path, fmt: dict, param: str, usecols=None, rows: int | None 
                        "set it to the one character between the columns, or '\\s+' for runs of spaces")
     header = _sample_records(text, sep, skip, whole)[0]
     if len(header) < 2:
-        fits = _fitting_seps(text, skip, whole)
-        real = max(fits, key=fits.get) if fits else None
-        hint = f"the columns are split by {SEP_NAMES[real]}: " if real else ""
+        real = next(iter(_ranked_seps(_fitting_seps(text, skip, whole))), None)
         raise CjmError(f"{path}: delimiter {SEP_NAMES.get(sep, repr(sep))} not found in the header line",
-                       f"{hint}set '{param}.sep'")
+                       f"the columns are split by {SEP_NAMES[real]}: set '{param}.sep' to {SEP_YAML[real]}"
+                       if real else f"set '{param}.sep'")
     options = dict(sep=sep, encoding=encoding, dtype=str, keep_default_na=False, na_values=[""],
                    skiprows=skip, usecols=usecols, engine="c")
     try:
@@ -237,11 +249,23 @@ def _fitting_seps(text: str, skip: int, whole: bool) -> dict[str, int]:
     return fits
 
 
+def _ranked_seps(fits: dict[str, int]) -> list[str]:
+    """The delimiters of :func:`_fitting_seps`, likeliest first: most columns, but a comma
+    after any other, for commas also sit inside names and values (``Сумма, BYN``,
+    ``1 234,50``, ``VW, Polo``) where tabs and semicolons seldom do: a tab-separated file
+    whose every line holds as many commas is still split by tabs."""
+    return sorted(fits, key=lambda sep: _sep_rank(fits, sep), reverse=True)
+
+
+def _sep_rank(fits: dict[str, int], sep: str) -> tuple[bool, int]:
+    return sep != ",", fits[sep]
+
+
 def _guess_sep(path: Path, text: str, skip: int, whole: bool, param: str) -> str:
-    """The delimiter that splits the header into most columns and every sampled row into as many."""
+    """The likeliest delimiter of :func:`_ranked_seps`; none, or two alike, is an error."""
     fits = _fitting_seps(text, skip, whole)
-    best = sorted(fits, key=fits.get, reverse=True)
-    if not best or (len(best) > 1 and fits[best[0]] == fits[best[1]]):
+    best = _ranked_seps(fits)
+    if not best or (len(best) > 1 and _sep_rank(fits, best[0]) == _sep_rank(fits, best[1])):
         tried = ", ".join(SEP_NAMES[d] for d in (best or [*_DELIMITERS, WHITESPACE]))
         raise CjmError(f"{path}: cannot tell the delimiter (tried {tried})",
                        f"set '{param}.sep' to the character between the columns ('\\s+' for spaces)")

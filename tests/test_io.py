@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from cjm.core.errors import CjmError
-from cjm.core.io import atomic_folder, read_export, write_atomic, write_xlsx_deterministic
+from cjm.core.io import atomic_folder, peek_export, read_export, write_atomic, write_xlsx_deterministic
 from cjm.core.schemas import require_columns
 
 CP1251_CSV = ("Номер сделки;Сумма, BYN;Аванс;Комментарий\r\n"
@@ -189,6 +189,57 @@ def test_missing_sheet_names_the_sheets_present(tmp_path):
 
 def test_broken_xlsx(tmp_path):
     _raises("cannot be read as xlsx", _write(tmp_path / "crm.xlsx", b"not a zip"))
+
+
+# ----------------------------------------------------------------------------- the start of an export
+def _both_ways(path, fmt=None):
+    """peek_export's frame, and read_export's first rows of the same file."""
+    peeked = peek_export(path, fmt, rows=2)
+    return peeked, read_export(path, fmt).head(2)
+
+
+def test_peek_reads_the_start_as_read_export_reads_the_whole(tmp_path):
+    xlsx = _two_sheet_xlsx(tmp_path / "crm.xlsx")
+    for fmt in (None, {"sheet": "Отказы"}, {"sheet": 1}):
+        peeked, whole = _both_ways(xlsx, fmt)
+        pd.testing.assert_frame_equal(peeked, whole)
+    peeked, _ = _both_ways(xlsx, {"sheet": "Отказы"})
+    # the blank row is left out, as read_excel leaves it
+    assert peeked.to_dict("list") == {"Номер сделки": ["Д-0002", "Д-0003"], "Сумма": ["1234.5", np.nan],
+                                      "Дата": ["2025-03-01 00:00:00", np.nan]}
+    csv = _write(tmp_path / "deals.csv", CP1251_CSV.encode("cp1251"))
+    pd.testing.assert_frame_equal(*_both_ways(csv, {"encoding": "cp1251", "sep": ";"}))
+
+
+def test_peek_reads_only_the_start(tmp_path):
+    # a byte no encoding reads, 2 MB into the file: read_export finds it, peek_export never gets there
+    rows = "".join(f"{i};текст\n" for i in range(200_000)).encode("utf-8")
+    path = _write(tmp_path / "big.csv", b"id;text\n" + rows + b"1;\xff\n")
+    assert peek_export(path, {"encoding": "utf-8", "sep": ";"}, rows=3)["id"].tolist() == ["0", "1", "2"]
+    _raises("not in encoding utf-8 \\(further into the file\\)", path, {"encoding": "utf-8", "sep": ";"})
+
+
+def test_peek_finds_what_the_start_shows(tmp_path):
+    def fails(match, path, fmt=None):
+        with pytest.raises(CjmError, match=match) as info:
+            peek_export(path, fmt, param="sources.crm.format")
+        return info.value
+
+    xlsx = _two_sheet_xlsx(tmp_path / "crm.xlsx")
+    assert fails("no sheet 'Отказ'", xlsx, {"sheet": "Отказ"}).fix == \
+        "set 'sources.crm.format.sheet' to one of ['Сделки', 'Отказы']"
+    fails("no sheet 2", xlsx, {"sheet": 2})
+    header_only = tmp_path / "header.xlsx"
+    write_xlsx_deterministic(pd.DataFrame({"Номер": []}), header_only, "s")
+    fails("header.xlsx has a header but no rows", header_only)
+    for data in (b"not a zip", b"PK\x03\x04 cut short"):
+        error = fails("broken.xlsx: cannot be read as xlsx", _write(tmp_path / "broken.xlsx", data))
+        assert error.fix == "open it in Excel and save it again as .xlsx"
+    fails("empty \\(0 bytes\\)", _write(tmp_path / "empty.xlsx", b""))
+    fails("file not found", tmp_path / "nowhere.xlsx")
+    fails("header but no rows", _write(tmp_path / "deals.csv", b"a;b\r\n"))
+    assert "it looks like cp1251" in fails("not in encoding utf-8", _write(tmp_path / "cp.csv", CP1251_CSV.encode(
+        "cp1251")), {"encoding": "utf-8", "sep": ";"}).fix
 
 
 def test_require_columns_suggests_a_close_name():

@@ -129,6 +129,16 @@ def test_a_log_without_namespace_reads_the_same(tmp_path):
     pd.testing.assert_frame_equal(without, with_namespace)
 
 
+def test_peek_reads_the_first_events_and_xes_columns_every_column(tmp_path):
+    path = _write(tmp_path / "log.xes.gz", _log())
+    first = xes.peek_xes(path, rows=2)
+    pd.testing.assert_frame_equal(first, _read(path).head(2)[list(first.columns)])
+    assert list(first.columns) == COLUMNS[:-1]  # cost:total is met in the last trace only
+    assert xes.xes_columns(path) == COLUMNS
+    with pytest.raises(CjmError, match="without events"):
+        xes.peek_xes(_write(tmp_path / "none.xes", _log(TRACES.split("  <trace>")[0])), rows=2)
+
+
 @pytest.mark.parametrize("rows", [1, 2, 100])
 def test_blocks_have_every_column_and_concatenate_to_the_whole(tmp_path, rows):
     path = _write(tmp_path / "log.xes", _log())

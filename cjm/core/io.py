@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cjm.core.errors import CjmError
-from cjm.core.xes import is_xes, read_xes_chunks
+from cjm.core.xes import is_xes, peek_xes, read_xes_chunks
 
 _DELIMITERS = (";", ",", "\t", "|")
 #: ``sep`` of a file whose columns are separated by runs of spaces or tabs.
@@ -37,6 +37,8 @@ SEP_NAMES = {";": "';' (semicolon)", ",": "',' (comma)", "\t": "'\\t' (tab)", "|
 SEP_YAML = {";": '";"', ",": '","', "\t": '"\\t"', "|": '"|"', WHITESPACE: "'\\s+'"}
 _SAMPLE_BYTES = 1 << 16
 _SAMPLE_ROWS = 50
+#: Rows :func:`peek_export` reads below the header.
+PEEK_ROWS = 20
 _FIXED_TIME = datetime(2025, 10, 1)
 
 
@@ -115,27 +117,93 @@ def read_export_chunks(path: Path, fmt: dict | None = None, param: str = "format
         Consecutive blocks of the export, with the columns of the first.
     """
     fmt = fmt or {}
+    path = _export_file(path, param)
+    usecols = None if columns is None else (lambda name, wanted=frozenset(columns): (
+        str(name).lstrip("\ufeff").strip() in wanted))
+    kind = _export_kind(path)
+    if kind == "xlsx":
+        blocks = iter([_read_xlsx(path, fmt, param, usecols)])
+    elif kind == "csv":
+        blocks = _read_csv(path, fmt, param, usecols, rows)
+    else:
+        blocks = read_xes_chunks(path, rows, columns)
+    yield from _named_blocks(path, blocks)
+
+
+def peek_export(path: Path, fmt: dict | None = None, param: str = "format", rows: int = PEEK_ROWS) -> pd.DataFrame:
+    """The header and first rows of a raw export, read only from the start of the file.
+
+    Every check of :func:`read_export` that the start of a file can fail is made: missing,
+    empty (0 bytes), of an unsupported type, not in the encoding or not split by the
+    delimiter of ``fmt`` (judged on the first 64 KiB, as :func:`read_export` judges them),
+    a corrupt xlsx or one without the sheet, an XES log that does not parse, a header
+    without rows. A big export costs no more than a small one.
+
+    Parameters
+    ----------
+    path : Path
+        The file, as :func:`read_export` takes it.
+    fmt : dict, optional
+        ``encoding``, ``sep``, ``sheet``, ``skip_rows``, as :func:`read_export` takes them.
+    param : str
+        The parameter key the format comes from, named in error messages.
+    rows : int
+        The most rows read below the header.
+
+    Returns
+    -------
+    DataFrame
+        At least one row. Columns as :func:`read_export` names them, except that an XES
+        log has only the attributes of its first ``rows`` events (:func:`cjm.core.xes.xes_columns`
+        lists all). Cells as text (an xlsx's as openpyxl reads them, written as text).
+
+    Raises
+    ------
+    CjmError
+        As :func:`read_export`, naming the file and the key to set.
+    """
+    fmt = fmt or {}
+    path = _export_file(path, param)
+    kind = _export_kind(path)
+    if kind == "xlsx":
+        blocks = iter([_peek_xlsx(path, fmt, param, rows)])
+    elif kind == "csv":
+        blocks = _read_csv(path, fmt, param, None, rows)
+    else:
+        blocks = iter([peek_xes(path, rows)])
+    return next(_named_blocks(path, blocks))
+
+
+def _export_file(path: Path, param: str) -> Path:
+    """``path`` as a Path, or a CjmError when it is missing or empty."""
     path = Path(path)
     if not path.exists():
         raise _not_found(path, param)
     if path.stat().st_size == 0:
         raise CjmError(f"{path} is empty (0 bytes)", "ask the client for the export again")
-    usecols = None if columns is None else (lambda name, wanted=frozenset(columns): (
-        str(name).lstrip("\ufeff").strip() in wanted))
+    return path
+
+
+def _export_kind(path: Path) -> str:
+    """``xlsx``, ``csv`` (also ``.txt``, ``.tsv``) or ``xes`` (also ``.xes.gz``), by the file's name."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        blocks = iter([_read_xlsx(path, fmt, param, usecols)])
-    elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
-        blocks = _read_csv(path, fmt, param, usecols, rows)
-    elif is_xes(path):
-        blocks = read_xes_chunks(path, rows, columns)
-    else:
-        raise CjmError(f"{path}: unsupported file type '{path.suffix}'",
-                       "export it as .csv, .xlsx or, for an event log, .xes")
+        return "xlsx"
+    if path.suffix.lower() in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if is_xes(path):
+        return "xes"
+    raise CjmError(f"{path}: unsupported file type '{path.suffix}'",
+                   "export it as .csv, .xlsx or, for an event log, .xes")
+
+
+def _named_blocks(path: Path, blocks):
+    """The non-empty ``blocks`` of an export, column names stripped (and of a BOM); a
+    CjmError when they hold no row at all."""
     rows_read = 0
     for frame in blocks:
         frame.columns = [str(c).lstrip("\ufeff").strip() for c in frame.columns]
         rows_read += len(frame)
-        if rows_read:
+        if len(frame):
             yield frame
     if not rows_read:
         raise CjmError(f"{path} has a header but no rows", "ask the client for the export again")
@@ -150,14 +218,78 @@ def _read_xlsx(path: Path, fmt: dict, param: str, usecols=None) -> pd.DataFrame:
         if "Worksheet" in str(err) or "not found" in str(err):
             import openpyxl
 
-            sheets = openpyxl.load_workbook(path, read_only=True).sheetnames
-            raise CjmError(f"{path}: no sheet {sheet!r}",
-                           f"set '{param}.sheet' to one of {sheets}") from err
+            raise _no_sheet(path, sheet, openpyxl.load_workbook(path, read_only=True).sheetnames, param) from err
         raise CjmError(f"{path}: cannot be read as xlsx ({err})") from err
     except Exception as err:  # zip/xml errors from a broken or mislabelled file
-        raise CjmError(f"{path}: cannot be read as xlsx ({type(err).__name__}: {err})",
-                       "open it in Excel and save it again as .xlsx") from err
+        raise _not_xlsx(path, err) from err
     return frame.dropna(how="all").reset_index(drop=True)
+
+
+def _peek_xlsx(path: Path, fmt: dict, param: str, rows: int) -> pd.DataFrame:
+    """The header and first ``rows`` non-blank rows of an xlsx's sheet, read by openpyxl's
+    streaming sheet parser: only the start of the sheet is parsed (``load_workbook``, even
+    read-only, parses a whole sheet that does not state its size, as many writers' do not)."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    try:
+        reader = ExcelReader(path, read_only=True, data_only=True)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+    except Exception as err:  # zip/xml errors from a broken or mislabelled file
+        raise _not_xlsx(path, err) from err
+    try:
+        sheets = {sheet.name: rel.target for sheet, rel in reader.parser.find_sheets()
+                  if rel.target in reader.valid_files and "chartsheet" not in rel.Type}
+        names, sheet = list(sheets), fmt.get("sheet", 0)
+        if sheet not in names and not (isinstance(sheet, int) and 0 <= sheet < len(names)):
+            raise _no_sheet(path, sheet, names, param)
+        book = reader.wb
+        with reader.archive.open(sheets[names[sheet] if isinstance(sheet, int) else sheet]) as source:
+            lines = WorkSheetParser(source, reader.shared_strings, True, book.epoch, book._date_formats,
+                                    book._timedelta_formats).parse()
+            return _sheet_start(lines, fmt.get("skip_rows", 0), rows)
+    except CjmError:
+        raise
+    except Exception as err:  # a sheet's xml broken inside a sound zip
+        raise _not_xlsx(path, err) from err
+    finally:
+        reader.archive.close()
+
+
+def _sheet_start(lines, skip: int, rows: int) -> pd.DataFrame:
+    """The header (line ``skip + 1``; blank: unnamed columns) and the first ``rows`` non-blank
+    lines below it of a sheet parsed as ``(line number, cells)``, as read_excel names and
+    fills them (cells as text)."""
+    header, body = None, []
+    for number, cells in lines:
+        if number <= skip:
+            continue
+        values = {cell["column"]: cell["value"] for cell in cells if cell["value"] not in (None, "")}
+        if header is None:
+            header = values if number == skip + 1 else {}
+            if number == skip + 1:
+                continue
+        if values:
+            body.append(values)
+        if len(body) >= rows:
+            break
+    header = header or {}
+    width = range(1, max(header, default=0) + 1)
+    return pd.DataFrame([[None if i not in line else str(line[i]) for i in width] for line in body],
+                        columns=[str(header[i]) if i in header else f"Unnamed: {i - 1}" for i in width], dtype="str")
+
+
+def _not_xlsx(path: Path, err: Exception) -> CjmError:
+    return CjmError(f"{path}: cannot be read as xlsx ({type(err).__name__}: {err})",
+                    "open it in Excel and save it again as .xlsx")
+
+
+def _no_sheet(path: Path, sheet, sheets: list[str], param: str) -> CjmError:
+    return CjmError(f"{path}: no sheet {sheet!r}", f"set '{param}.sheet' to one of {sheets}")
 
 
 def _read_csv(path: Path, fmt: dict, param: str, usecols=None, rows: int | None = None):

@@ -88,6 +88,34 @@ def read_xes_chunks(path: Path, rows: int | None = None,
     yield from _blocks(_rows(path, wanted, {}, {}), rows, case_keys, event_keys)
 
 
+def peek_xes(path: Path, rows: int) -> pd.DataFrame:
+    """The first ``rows`` events of an XES log, parsing only the start of the log; columns
+    as :func:`read_xes_chunks` names them, but only those of these events.
+
+    Raises
+    ------
+    CjmError
+        As :func:`read_xes_chunks`, for what the start of the log shows.
+    """
+    case_keys, event_keys = {}, {}
+    events = _rows(Path(path), None, case_keys, event_keys)
+    try:
+        block = list(itertools.islice(events, rows))
+    finally:
+        events.close()
+    if not block:
+        raise _no_events(path)
+    return _frame(block, _column_order(case_keys, event_keys))
+
+
+def xes_columns(path: Path) -> list[str]:
+    """Every column the log gives (the attributes of all its traces and events), in
+    :func:`read_xes_chunks`' order: a pass over the whole log."""
+    case_keys, event_keys = {}, {}
+    _record_keys(Path(path), None, case_keys, event_keys)
+    return _column_order(case_keys, event_keys)
+
+
 def _blocks(rows: Iterator[dict], size: int, case_keys: dict, event_keys: dict) -> Iterator[pd.DataFrame]:
     """Frames of ``size`` consecutive ``rows`` (the last one shorter), the index counting on,
     with the columns of the keys recorded so far."""

@@ -279,3 +279,24 @@ def test_split_choices_keeps_known_options_and_counts_unknown(rows):
             assert row.isna().all()
     assert handling["rows_with_unknown"] == sum(bool(unknown) for _, unknown, _ in rows)
     assert handling["answers"] == sum(bool(k or u) for k, u, _ in rows)
+
+
+def test_a_score_question_with_too_many_answers_out_of_its_scale_stops_naming_key_and_scale():
+    section = {**SECTION, "max_invalid_share": 0.05}
+    survey = pd.DataFrame({"Рекомендация": ["10", "11", "12", "9"], "Оценка консультации": ["5", "4", "3", "2"],
+                           "Подарки": [None] * 4})
+    with pytest.raises(CjmError) as error:
+        sv.read_answers(survey, section, "survey_export.xlsx")
+    assert error.value.problem == ("survey_export.xlsx: column 'Рекомендация' (survey.nps) has 2 of 4 answers (50%) "
+                                   "that are not whole numbers 0-10, e.g. 11, 12")
+    assert error.value.fix == ("check the column map 'survey.nps' (NPS answers are whole numbers 0-10), "
+                               "or raise 'survey.max_invalid_share' (now 0.05)")
+    tenfold = survey.assign(Рекомендация="10", **{"Оценка консультации": ["8", "9", "5", "4"]})
+    with pytest.raises(CjmError, match=r"'Оценка консультации' \(survey.csat.Консультация\) has 2 of 4") as error:
+        sv.read_answers(tenfold, section)
+    assert "set 'survey.csat_scale' (now [1, 5])" in error.value.fix
+    # one slip in twenty (5%) is counted, not an error; without the key nothing stops
+    twenty = pd.DataFrame({"Рекомендация": ["11"] + ["9"] * 19, "Оценка консультации": ["5"] * 20,
+                           "Подарки": [None] * 20})
+    assert sv.read_answers(twenty, section).handling.set_index("question").loc["NPS", "rejected"] == 1
+    assert sv.read_answers(survey, SECTION).handling.set_index("question").loc["NPS", "rejected"] == 2

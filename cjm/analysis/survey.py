@@ -412,33 +412,20 @@ class SurveyAnswers:
     handling: pd.DataFrame
 
 
-def mapped_columns(section: dict) -> dict[str, str]:
-    """Params key -> survey column, for every column the section maps."""
-    keys = {f"survey.{key}": section[key] for key in ("nps", "months", "duration") if section.get(key)}
-    keys.update({f"survey.csat.{stage}": column for stage, column in section.get("csat", {}).items()})
-    for kind in ("single_choice", "multi_choice"):
-        for question, spec in section.get(kind, {}).items():
-            if "column" in spec:
-                keys[f"survey.{kind}.{question}.column"] = spec["column"]
-            keys.update({f"survey.{kind}.{question}.columns.{option}": column
-                         for option, column in spec.get("columns", {}).items()})
-    keys.update({f"survey.comments[{i}]": column for i, column in enumerate(section.get("comments", []))})
-    return keys
-
-
 def read_answers(survey: pd.DataFrame, section: dict, where: str = "survey") -> SurveyAnswers:
     """Read the answers ``section`` maps (see :class:`SurveyAnswers`).
 
     A mapped column missing from ``survey`` is one error naming the params key, the
     column and its closest match; answers that cannot be read are counted, never
-    silently dropped.
+    silently dropped, and more of them than ``section["max_invalid_share"]`` (when given)
+    of a score question's answers is an error naming the column, its key and the scale.
     """
-    from cjm.core.schemas import require_columns
+    from cjm.core.schemas import require_columns, survey_columns
 
     if not section.get("nps") and not section.get("csat"):
         raise CjmError(f"{where}: no column is mapped to NPS or CSAT",
                        "set survey.nps to the 0-10 recommendation question, or survey.csat to ratings by stage")
-    for key, column in mapped_columns(section).items():
+    for key, column in survey_columns(section).items():
         require_columns(survey, [column], where, key)
     low, high = section["csat_scale"]
     numeric = [("NPS", "nps", section["nps"], 0, 10)] if section.get("nps") else []
@@ -448,6 +435,8 @@ def read_answers(survey: pd.DataFrame, section: dict, where: str = "survey") -> 
     scores, rows = {}, []
     for question, kind, column, lowest, highest in numeric:
         scores[kind if kind in ("nps", "months") else question], read = parse_scores(survey[column], lowest, highest)
+        if section.get("max_invalid_share") is not None:
+            _check_rejected(read, column, question, kind, section, where)
         rows.append({"question": question, "kind": kind, "column": column, "answers": read["answers"],
                      "fixed": read["fixed"], "rejected": read["rejected"], "unknown": 0,
                      "examples": read["rejected_examples"]})
@@ -465,6 +454,25 @@ def read_answers(survey: pd.DataFrame, section: dict, where: str = "survey") -> 
                          "answers": read["answers"], "fixed": 0, "rejected": 0,
                          "unknown": read["rows_with_unknown"], "examples": read["unknown_options"]})
     return SurveyAnswers(pd.DataFrame(scores, index=survey.index), choices, pd.DataFrame(rows))
+
+
+def _check_rejected(read: dict, column: str, question: str, kind: str, section: dict, where: str) -> None:
+    """Stop on a score question with more than ``section["max_invalid_share"]`` of its answers
+    rejected (:func:`parse_scores`): a wrong column or scale, not a few slips; the fix names
+    the key that maps the column and the scale's."""
+    limit = section["max_invalid_share"]
+    if not read["answers"] or read["rejected"] / read["answers"] <= limit:
+        return
+    key, scale, check = {
+        "nps": ("survey.nps", "0-10", "(NPS answers are whole numbers 0-10)"),
+        "months": ("survey.months", "0-1200", "(whole months since the deal)"),
+        "csat": (f"survey.csat.{question}", "{}-{}".format(*section["csat_scale"]),
+                 f"or set 'survey.csat_scale' (now {section['csat_scale']}) to the scale of the answers"),
+    }[kind]
+    raise CjmError(f"{where}: column '{column}' ({key}) has {read['rejected']} of {read['answers']} answers "
+                   f"({read['rejected'] / read['answers']:.0%}) that are not whole numbers {scale}, "
+                   f"e.g. {read['rejected_examples']}",
+                   f"check the column map '{key}' {check}, or raise 'survey.max_invalid_share' (now {limit})")
 
 
 # ----------------------------------------------------------------------------- weighting and bands

@@ -333,11 +333,12 @@ SCHEMA = Section({
                             "promoters": Scalar(float, int, minimum=0), "detractors": Scalar(float, int, minimum=0),
                             "label": TEXT}, defaults={"score": "score"}),
         "driver_resamples": Scalar(int, minimum=10),
+        "max_invalid_share": Scalar(float, int, minimum=0),
     }, defaults={
         "csat": {}, "csat_scale": [1, 5], "satisfied_from": 4, "single_choice": {}, "multi_choice": {},
         "month_bands": [0, 6, 12, 18, 24], "comments": [], "population": "contract_holders",
         "plan": {"margin": 10, "confidence": 0.95, "response_rate": 0.15}, "confidence": 0.95,
-        "driver_resamples": 200}),
+        "driver_resamples": 200, "max_invalid_share": 0.05}),
     "interviews": Section({
         "respondent_speakers": TEXTS,
         "codebook": MapOf(MapOf(CODE)),

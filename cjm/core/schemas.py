@@ -145,6 +145,21 @@ def require_columns(frame: pd.DataFrame, columns, where: str, param: str, droppe
                    f"{', '.join(map(str, frame.columns))}", "; ".join(fixes))
 
 
+def survey_columns(section: dict) -> dict[str, str]:
+    """Params key -> survey column, for every column the params' ``survey`` section maps
+    (NPS, months, duration, CSAT by stage, choice questions, comments)."""
+    keys = {f"survey.{key}": section[key] for key in ("nps", "months", "duration") if section.get(key)}
+    keys.update({f"survey.csat.{stage}": column for stage, column in section.get("csat", {}).items()})
+    for kind in ("single_choice", "multi_choice"):
+        for question, spec in section.get(kind, {}).items():
+            if "column" in spec:
+                keys[f"survey.{kind}.{question}.column"] = spec["column"]
+            keys.update({f"survey.{kind}.{question}.columns.{option}": column
+                         for option, column in spec.get("columns", {}).items()})
+    keys.update({f"survey.comments[{i}]": column for i, column in enumerate(section.get("comments", []))})
+    return keys
+
+
 #: Map layers a code can belong to, and the valence of their codes unless a code says otherwise.
 CODE_LAYERS = {"theme": 0, "touchpoint": 0, "influencer": 0, "goal": 0, "question": 0, "barrier": -1, "pain": -1,
           "positive": 1, "emotion": 0}

@@ -20,6 +20,13 @@ def _side_groups(paths) -> dict[str, set]:
 
 
 
+def _survey_file(params: dict, paths) -> str:
+    """The survey as messages name it: its raw export, and the interim table 04 reads."""
+    source = (params.get("clean") or {}).get("tables", {}).get("survey", {}).get("source")
+    raw = params["sources"].get(source, {}).get("file")
+    return f"{raw} (read as {paths.table('survey')})" if raw else str(paths.table("survey"))
+
+
 def run_survey(params: dict, paths) -> SurveyResult:
     """04 end to end: read the survey, 03's segments and the deals, analyse, write the outputs.
 
@@ -42,7 +49,7 @@ def run_survey(params: dict, paths) -> SurveyResult:
                       else None, str(paths.table(spec.get("table", "")))) if spec else None
         labels = {rule["name"]: rule["label"] for rule in params.get("clean", {}).get("scope", [])}
         result = analyse_survey(read_table(paths, "survey"), segments, sizes, section, _side_groups(paths), labels,
-                                own, params["seed"], where=str(paths.table("survey")))
+                                own, params["seed"], where=_survey_file(params, paths))
     write_survey(result, paths, params["language"])
     return result
 

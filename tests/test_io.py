@@ -249,7 +249,7 @@ def test_require_columns_suggests_a_close_name():
             as info:
         require_columns(frame, ["Номер сдлеки", "Дата создания"], "deals.csv", "sources.deals")
     assert "Дата создания" not in info.value.problem.split("not found")[0]
-    assert info.value.fix == "correct the column name under 'sources.deals'"
+    assert info.value.fix == "correct the column name under 'sources.deals' (renamed or misspelt? 'Номер сдлеки' -> 'Номер сделки')"
 
 
 # ----------------------------------------------------------------------------- writing

@@ -126,23 +126,25 @@ def validate(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 def require_columns(frame: pd.DataFrame, columns, where: str, param: str, dropped: dict | None = None) -> None:
     """Raise a CjmError naming the missing columns, the close matches and the key to edit.
 
-    ``dropped`` (column -> why, from 01) explains a column that 01 removed as personal.
+    ``dropped`` (column -> why, from 01) explains a column that 01 removed as personal. The
+    fix names the key and, for a column with a close match (difflib), the match.
     """
     import difflib
 
     missing = [c for c in columns if c not in frame.columns]
     if not missing:
         return
-    hints, fixes = [], [f"correct the column name under '{param}'"]
+    hints, renamed, fix = [], [], f"correct the column name under '{param}'"
     for col in missing:
         if dropped and col in dropped:
             hints.append(f"'{col}' (dropped in 01 as {dropped[col]['detail']})")
-            fixes = [dropped[col]["fix"]]
+            fix = dropped[col]["fix"]
             continue
         close = difflib.get_close_matches(col, [str(c) for c in frame.columns], n=1, cutoff=0.5)
         hints.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-    raise CjmError(f"{where}: column {', '.join(hints)} not found; it has: "
-                   f"{', '.join(map(str, frame.columns))}", "; ".join(fixes))
+        renamed += [f"'{col}' -> '{close[0]}'"] if close else []
+    raise CjmError(f"{where}: column {', '.join(hints)} not found; it has: {', '.join(map(str, frame.columns))}",
+                   fix + (f" (renamed or misspelt? {', '.join(renamed)})" if renamed else ""))
 
 
 def survey_columns(section: dict) -> dict[str, str]:

@@ -726,20 +726,34 @@ def _run_check(check, params: dict, fail: _Failure) -> None:
             raise
 
 
+def clean_column_keys(params: dict) -> list[tuple[str, str, str]]:
+    """``(source, raw column, params key)`` for each raw column ``clean.tables`` maps onto a
+    canonical table: columns, exclude_values, join keys and columns, the event log's case
+    columns; the key is the one naming the column (e.g. ``clean.tables.deals.columns``)."""
+    out = []
+    clean = params.get("clean") or {}
+    tables = clean.get("tables", {})
+    for name, table in tables.items():
+        key = f"clean.tables.{name}"
+        out += [(table["source"], column, f"{key}.columns") for column in table["columns"].values()]
+        out += [(table["source"], column, f"{key}.exclude_values") for column in table.get("exclude_values", {})]
+        if "join" in table:
+            join = table["join"]
+            out += [(join["source"], column, f"{key}.join") for column in [join["key"], *join.get("columns", {}).values()]]
+    log = clean.get("event_log")
+    if log is not None and "stage_events" in tables:
+        out += [(tables["stage_events"]["source"], column, "clean.event_log.case_columns")
+                for column in log["case_columns"].values()]
+    return out
+
+
 def clean_columns(params: dict) -> dict[str, list[str]]:
     """Source -> the raw columns ``clean.tables`` maps onto canonical tables (columns, join
     keys and columns, exclude_values, the event log's case columns), sorted. 01 never drops
     these by their content: the consultant declared what they are by mapping them."""
     out: dict[str, set] = {}
-    clean = params.get("clean") or {}
-    for table in clean.get("tables", {}).values():
-        out.setdefault(table["source"], set()).update([*table["columns"].values(), *table.get("exclude_values", {})])
-        if "join" in table:
-            out.setdefault(table["join"]["source"], set()).update(
-                [table["join"]["key"], *table["join"].get("columns", {}).values()])
-    log = clean.get("event_log")
-    if log is not None and "stage_events" in clean.get("tables", {}):
-        out.setdefault(clean["tables"]["stage_events"]["source"], set()).update(log["case_columns"].values())
+    for source, column, _ in clean_column_keys(params):
+        out.setdefault(source, set()).add(column)
     return {source: sorted(columns) for source, columns in sorted(out.items())}
 
 

@@ -326,14 +326,40 @@ def read_sources(params: dict, paths: EngagementPaths) -> dict[str, pd.DataFrame
             for name in tqdm(params["sources"], desc="reading exports", leave=False)}
 
 
+#: Keys of a source's params that name its raw columns, in the order 01 reads them.
+COLUMN_KEYS = ("identifiers", "name_columns", "link_person", "drop", "birth_date", "address", "free_text", "keep")
+#: The columns 01 makes of an address column: its town and its region.
+ADDRESS_PARTS = ("{} (town)", "{} (region)")
+
+
+def declared_column_keys(source: dict) -> dict[str, str]:
+    """Raw column -> the key of a source's params that names it first (one of
+    :data:`COLUMN_KEYS`, or ``transcripts.file_column``), in the order of the params."""
+    keys = {}
+    for key in COLUMN_KEYS:
+        for column in source.get(key, ()):
+            keys.setdefault(column, key)
+    if "transcripts" in source:
+        keys.setdefault(source["transcripts"]["file_column"], "transcripts.file_column")
+    return keys
+
+
 def declared_columns(source: dict) -> list[str]:
     """Raw columns a source's params name, in the order of the params."""
-    names = [*source.get("identifiers", {}), *source.get("name_columns", []), *source.get("link_person", {}),
-             *source.get("drop", []), *source.get("birth_date", {}), *source.get("address", []),
-             *source.get("free_text", []), *source.get("keep", [])]
-    if "transcripts" in source:
-        names.append(source["transcripts"]["file_column"])
-    return list(dict.fromkeys(names))
+    return list(declared_column_keys(source))
+
+
+def added_columns(params: dict, name: str) -> set[str]:
+    """Columns 01 adds to source ``name``, which later steps' params may map: ``client_id``
+    (of a source linked to another), ``row_id`` (of a source numbered, :func:`row_id_sources`),
+    and an address column's town and region (:data:`ADDRESS_PARTS`)."""
+    source = params["sources"][name]
+    added = {part.format(column) for column in source.get("address", []) for part in ADDRESS_PARTS}
+    if "link_to" in source:
+        added.add("client_id")
+    if name in row_id_sources(params):
+        added.add(ROW_ID)
+    return added
 
 
 def known_names(frames: dict[str, pd.DataFrame], sources: dict) -> list[str]:
@@ -544,7 +570,8 @@ def _anonymize_source(raw: pd.DataFrame, source: dict, plan: tuple[dict, list[st
             out[column] = birth_year(values) if how == "birth_year" else birth_cohort(values)
             treatments.append(_treatment(column, "generalized", how.replace("_", " ")))
         elif column in source.get("address", []):
-            out[f"{column} (town)"], out[f"{column} (region)"] = town_and_region(values)
+            town, region = (part.format(column) for part in ADDRESS_PARTS)
+            out[town], out[region] = town_and_region(values)
             treatments.append(_treatment(column, "generalized", "town and region"))
         elif column in text_columns:
             out[column], found = scrubber.scrub_series(values, n_jobs=n_jobs)

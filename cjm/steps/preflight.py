@@ -167,7 +167,10 @@ def transcript_problems(index: Path, source: dict, param: str, raw: Path) -> lis
     missing or do not open, as :func:`~cjm.core.io.read_transcript` (01's reader) finds them,
     each naming the index and its column."""
     column = source["transcripts"]["file_column"]
-    names = read_export(index, source.get("format"), param, columns=[column])[column]
+    try:  # an index is short: its column of file names is read whole
+        names = read_export(index, source.get("format"), param, columns=[column])[column]
+    except CjmError as error:
+        return [error]
     problems = []
     for file_name in names.dropna().drop_duplicates():
         try:

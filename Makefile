@@ -3,9 +3,12 @@
 # A graph of files: each executed notebook depends on its source notebook, its section
 # of the engagement's params, the steps whose outputs it reads, and the cjm modules it
 # imports (directly or not: $(DEPS), written by cjm.core.deps), so editing a map renderer
-# reruns 07 and the report only. A step that fails leaves nothing Make would take as done
-# (papermill writes to a temporary name, moved into place on success). Nothing changed:
-# `make all` does nothing.
+# reruns 07 and the report only. Raw exports and params sections are compared by content
+# (cjm.core.manifest, run as Make starts): a file restored with an older time reruns
+# nothing, a changed byte reruns 01. Before any step, a preflight checks the params and
+# every source in seconds. A step publishes its tables, report files and executed
+# notebook together or not at all (cjm.core.runner); a failed step says one message.
+# Nothing changed: `make all` does nothing (and `make -n all` lists nothing).
 ENGAGEMENT ?= demo
 E := $(ENGAGEMENT)
 # ROOT: the folder holding params/, data/ and outputs/ (default: this project)
@@ -20,8 +23,10 @@ NB := $(OUT)/notebooks
 SECTIONS := $(OUT)/.params
 CJM := $(wildcard cjm/*.py cjm/*/*.py)
 DEPS := $(OUT)/.deps.mk
-# the demo engagements are generated; a client's raw exports are whatever is in raw/
-RAW := $(if $(shell grep -s '^demo:' $(W)params/$(E).yaml),$(W)data/$(E)/raw/.complete,$(shell find $(W)data/$(E)/raw -type f 2>/dev/null))
+# the raw exports by content; the demo engagements' are generated (rerun when the generator changes)
+MANIFEST := $(OUT)/.raw.sha256
+DEMO_RAW := $(if $(shell grep -s '^demo:' $(W)params/$(E).yaml),$(W)data/$(E)/raw/.complete)
+PREFLIGHT := $(OUT)/.preflight
 STEPS := 01_anonymize 02_clean 03_segment 04_survey 05_interviews 06_funnel 07_cjm
 EXECUTED := $(STEPS:%=$(NB)/%.ipynb)
 
@@ -37,45 +42,53 @@ $(VENV): pyproject.toml
 	test -d .venv || $(PYTHON) -m venv .venv
 	.venv/bin/pip install -q --upgrade pip
 	.venv/bin/pip install -q -e '.[dev]'
-	touch $@
+	@touch $@
 
 $(W)data/%/raw/.complete: $(wildcard demo/*.py) | $(VENV)
 	$(PY) -m demo $*
 
 demo-data: $(W)data/$(E)/raw/.complete  ## generate the demo engagement's raw exports
 
-# One file per params section, rewritten only when its content changes, so a change
-# to one step's params reruns that step and those after it.
-$(SECTIONS)/.split: $(W)params/$(E).yaml | $(VENV)
-	$(PY) -m cjm.core.params split $(E)
-	touch $@
-$(SECTIONS)/%.yaml: $(SECTIONS)/.split ;
+# The raw manifest and one file per params section, each rewritten only when its content
+# changes: brought up to date as Make starts, made by the rules below when missing.
+ifeq ($(filter help clean test lab,$(MAKECMDGOALS)),)
+ifneq ($(wildcard $(PY)),)
+_ := $(shell CJM_ROOT=$(CJM_ROOT) $(PY) -m cjm.core.manifest $(E) 2>/dev/null)
+endif
+endif
+$(MANIFEST): | $(VENV) $(DEMO_RAW)
+	$(PY) -m cjm.core.manifest $(E)
+$(SECTIONS)/%.yaml: | $(VENV)
+	$(PY) -m cjm.core.manifest $(E)
 
-define papermill
-	mkdir -p $(@D)
-	.venv/bin/papermill -k python3 --no-progress-bar -p engagement $(E) $< $(@D)/.tmp.$(@F)
-	mv $(@D)/.tmp.$(@F) $@
+# Every problem of the params and the sources, in seconds, before any step runs.
+$(PREFLIGHT): $(W)params/$(E).yaml $(MANIFEST) | $(VENV)
+	@$(PY) -m cjm.steps.preflight $(E)
+	@touch $@
+
+define run_step
+	@$(PY) -m cjm.core.runner $(E) $< $@
 endef
 
 # Each step after the steps whose outputs it reads: 05 reads 04's open answers, 06 the
 # segments of 03, 07 the tables of 04, 05 and 06.
-$(NB)/01_anonymize.ipynb: notebooks/01_anonymize.ipynb $(SECTIONS)/anonymize.yaml $(RAW)
-	$(papermill)
-$(NB)/02_clean.ipynb: notebooks/02_clean.ipynb $(SECTIONS)/clean.yaml $(NB)/01_anonymize.ipynb
-	$(papermill)
-$(NB)/03_segment.ipynb: notebooks/03_segment.ipynb $(SECTIONS)/segment.yaml $(NB)/02_clean.ipynb
-	$(papermill)
-$(NB)/04_survey.ipynb: notebooks/04_survey.ipynb $(SECTIONS)/survey.yaml $(NB)/03_segment.ipynb
-	$(papermill)
-$(NB)/05_interviews.ipynb: notebooks/05_interviews.ipynb $(SECTIONS)/interviews.yaml $(NB)/04_survey.ipynb
-	$(papermill)
-$(NB)/06_funnel.ipynb: notebooks/06_funnel.ipynb $(SECTIONS)/funnel.yaml $(NB)/03_segment.ipynb
-	$(papermill)
+$(NB)/01_anonymize.ipynb: notebooks/01_anonymize.ipynb $(SECTIONS)/anonymize.yaml $(MANIFEST) $(DEMO_RAW) | $(PREFLIGHT)
+	$(run_step)
+$(NB)/02_clean.ipynb: notebooks/02_clean.ipynb $(SECTIONS)/clean.yaml $(NB)/01_anonymize.ipynb | $(PREFLIGHT)
+	$(run_step)
+$(NB)/03_segment.ipynb: notebooks/03_segment.ipynb $(SECTIONS)/segment.yaml $(NB)/02_clean.ipynb | $(PREFLIGHT)
+	$(run_step)
+$(NB)/04_survey.ipynb: notebooks/04_survey.ipynb $(SECTIONS)/survey.yaml $(NB)/03_segment.ipynb | $(PREFLIGHT)
+	$(run_step)
+$(NB)/05_interviews.ipynb: notebooks/05_interviews.ipynb $(SECTIONS)/interviews.yaml $(NB)/04_survey.ipynb | $(PREFLIGHT)
+	$(run_step)
+$(NB)/06_funnel.ipynb: notebooks/06_funnel.ipynb $(SECTIONS)/funnel.yaml $(NB)/03_segment.ipynb | $(PREFLIGHT)
+	$(run_step)
 $(NB)/07_cjm.ipynb: notebooks/07_cjm.ipynb $(SECTIONS)/maps.yaml $(NB)/04_survey.ipynb $(NB)/05_interviews.ipynb \
-		$(NB)/06_funnel.ipynb
-	$(papermill)
+		$(NB)/06_funnel.ipynb | $(PREFLIGHT)
+	$(run_step)
 
-$(OUT)/report/index.html: $(EXECUTED)
+$(OUT)/report/index.html: $(EXECUTED) $(SECTIONS)/report.yaml
 	$(PY) -m cjm.present.report $(E)
 
 report: $(OUT)/report/index.html  ## render the executed notebooks to HTML without code
@@ -100,4 +113,4 @@ lab: $(VENV)  ## JupyterLab on the project's environment
 	.venv/bin/jupyter lab --allow-root
 
 clean:  ## remove outputs and interim tables of ENGAGEMENT (raw and private data are kept)
-	rm -rf $(OUT) $(W)data/$(E)/interim
+	rm -rf $(OUT) $(W)data/$(E)/interim $(W)data/$(E)/.staging $(W)data/$(E)/logs

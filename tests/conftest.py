@@ -1,7 +1,9 @@
 """Shared fixtures: the demo engagement generated once per test session, in both layouts."""
 
 import json
+import re
 import shutil
+import subprocess
 
 import pandas as pd
 import pytest
@@ -117,3 +119,32 @@ def demo_world(tmp_path_factory):
 @pytest.fixture(scope="session")
 def bitrix_world(tmp_path_factory):
     return World(tmp_path_factory.mktemp("bitrix"), "demo_bitrix")
+
+
+def make_small_demo(root, language: str):
+    """The small demo (scale 0.1) in ``language`` (engagement ``demo_<language>``, no
+    ``demo:`` line: a client's engagement as Make sees it) made by ``make all`` in ``root``."""
+    name = f"demo_{language}"
+    demo.generate(name, scale=0.1, root=root)
+    params = (PROJECT_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8")
+    params = re.sub(r"(?m)^demo:.*\n", "", params).replace("engagement: demo", f"engagement: {name}")
+    params = re.sub(r"(?m)^language: \w+", f"language: {language}", params)
+    (root / "params").mkdir()
+    (root / "params" / f"{name}.yaml").write_text(params, encoding="utf-8")
+    process = subprocess.run(["make", "-C", str(PROJECT_ROOT), "all", f"ENGAGEMENT={name}", f"ROOT={root}"],
+                             capture_output=True, text=True)
+    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
+    return root
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory):
+    """``small_demo(language)``: the root of the small demo made once per session (and
+    xdist worker) in that language, shared by the tests that read it (in one xdist group)."""
+    made = {}
+
+    def get(language: str):
+        if language not in made:
+            made[language] = make_small_demo(tmp_path_factory.mktemp(f"small_demo_{language}"), language)
+        return made[language]
+    return get

@@ -110,12 +110,14 @@ def test_missing_file_and_broken_yaml(tmp_path):
 
 def test_split_rewrites_only_the_sections_that_changed(project):
     root, edit = project
-    assert split_sections("demo", root) == list(SECTIONS)
+    assert split_sections("demo", root) == [*SECTIONS, "report"]
     assert split_sections("demo", root) == []
     edit(lambda p: p["segment"].update(k_max=10))
     assert split_sections("demo", root) == ["segment"]
-    edit(lambda p: p.update(seed=7))  # a shared key: every step reruns
+    edit(lambda p: p.update(seed=7))  # a shared key: every step reruns (the report's date does not change)
     assert split_sections("demo", root) == list(SECTIONS)
+    edit(lambda p: p.update(report_date="2025-10-02"))
+    assert split_sections("demo", root) == ["report"]
 
 
 def test_survey_section_defaults(project):

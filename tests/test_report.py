@@ -17,13 +17,14 @@ from cjm.present.report import build_report, render_notebook, write_index
 
 SECRET_CODE = "segments = fit_the_secret_model(deals)"
 TABLE = pd.DataFrame({"segment": ["Семьи", "Таксопарки"], "clients": [412, 97]}).to_html()
-MTIME = 1_741_780_800  # 2025-03-12 12:00 UTC: the same calendar day in every time zone
+MTIME = 1_741_780_800  # 2025-03-12 12:00 UTC: a file's time, never the report's date
 
 
-def make_engagement(root, language, name="e1"):
-    """A project root with params/<name>.yaml and one executed notebook; returns its paths."""
+def make_engagement(root, language, name="e1", **dates):
+    """A project root with params/<name>.yaml (with ``dates``: report_date, export_date) and
+    one executed notebook; returns its paths."""
     params = yaml.safe_load((PROJECT_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    params.update(engagement=name, language=language)
+    params.update(engagement=name, language=language, **dates)
     (root / "params").mkdir(parents=True, exist_ok=True)
     (root / "params" / f"{name}.yaml").write_text(yaml.safe_dump(params, allow_unicode=True),
                                                   encoding="utf-8")
@@ -70,13 +71,13 @@ def test_chapter_shows_outputs_without_code(tmp_path):
 
 
 @pytest.mark.parametrize("language, words, absent", [
-    ("ru", ("Содержание", "Дата формирования: 12 марта 2025\u202fг.", "не содержит персональных данных",
+    ("ru", ("Содержание", "Дата отчёта: 14 марта 2025\u202fг.", "не содержит персональных данных",
             "← Содержание"), "Contents"),
-    ("en", ("Contents", "Generated: March 12, 2025", "contains no personal data", "← Contents"),
+    ("en", ("Contents", "Report date: March 14, 2025", "contains no personal data", "← Contents"),
      "Содержание"),
 ])
 def test_report_in_the_engagement_language(tmp_path, language, words, absent):
-    paths = make_engagement(tmp_path, language)
+    paths = make_engagement(tmp_path, language, report_date="2025-03-14", export_date="2025-03-01")
     written = build_report("e1", tmp_path)
     assert written == [paths.report / "01_test.html", paths.report / "index.html"]
     index = written[-1].read_text(encoding="utf-8")
@@ -167,3 +168,15 @@ def test_ru_chapters_say_nothing_in_english():
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type == "markdown":  # the only markdown is the removed note for developers
                 assert "remove" in cell.metadata.get("tags", []), path.name
+
+
+@pytest.mark.parametrize("dates, said", [
+    ({"report_date": "2025-03-14", "export_date": "2025-03-01"}, "Report date: March 14, 2025"),
+    ({"export_date": "2025-03-01"}, "Data as of: March 1, 2025"),
+    ({}, None),
+])
+def test_the_reports_date_is_from_the_params_never_from_the_run(tmp_path, dates, said):
+    make_engagement(tmp_path, "en", **dates)
+    index = write_index("e1", tmp_path).read_text(encoding="utf-8")
+    dated = re.findall(r'<p class="cjm-meta">([^<]*\d{4})</p>', index)
+    assert dated == ([said] if said else [])

@@ -7,7 +7,6 @@ numbers in the language's format."""
 import html
 import io
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -16,9 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from cjm.core.paths import PROJECT_ROOT
 from cjm.core.schemas import TABLES
-from demo.engagement import generate
 
 pytestmark = pytest.mark.slow
 LANGUAGES = ("ru", "en")
@@ -37,25 +34,11 @@ RU_DECIMAL_POINT = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.])")
 EN_DECIMAL_COMMA = re.compile(r"(?<![\d,])\d+,\d{1,2}(?![\d,])")
 
 
-def _make(root: Path, language: str) -> Path:
-    name = f"demo_{language}"
-    generate(name, scale=0.1, root=root)
-    params = (PROJECT_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8")
-    params = re.sub(r"(?m)^demo:.*\n", "", params).replace("engagement: demo", f"engagement: {name}")
-    params = re.sub(r"(?m)^language: \w+", f"language: {language}", params)
-    (root / "params").mkdir()
-    (root / "params" / f"{name}.yaml").write_text(params, encoding="utf-8")
-    process = subprocess.run(["make", "-C", str(PROJECT_ROOT), "all", f"ENGAGEMENT={name}", f"ROOT={root}"],
-                             capture_output=True, text=True)
-    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
-    return root / "outputs" / name / "report"
-
-
 @pytest.fixture(scope="module", params=[pytest.param(lang, marks=pytest.mark.xdist_group(f"report_{lang}"))
                                         for lang in LANGUAGES])
-def report(request, tmp_path_factory):
+def report(request, small_demo):
     language = request.param
-    folder = _make(tmp_path_factory.mktemp(f"report_{language}"), language)
+    folder = small_demo(language) / "outputs" / f"demo_{language}" / "report"
     interim = folder.parents[2] / "data" / f"demo_{language}" / "interim"
     data_words = set()  # words of the client's own data (stage names, brands) in its tables are theirs to keep
     for path in (interim / f"{table}.parquet" for table in TABLES if (interim / f"{table}.parquet").exists()):

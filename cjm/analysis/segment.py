@@ -305,7 +305,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
     def fit(self, features: pd.DataFrame, y=None):
         self.numeric_ = {}
         self.levels_ = {}
-        self.log_ = set(log_features(features[list(self.weights)]) if self.log is None else self.log)
+        self.log_ = sorted(log_features(features[list(self.weights)]) if self.log is None else self.log)
         for name, weight in self.weights.items():
             values = features[name]
             if is_number(values):

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cjm.core.errors import CjmError
+from cjm.core.publication import current, remove, replaces_folder, staged
 from cjm.core.xes import is_xes, peek_xes, read_xes_chunks
 
 _DELIMITERS = (";", ",", "\t", "|")
@@ -408,9 +409,11 @@ def _guess_sep(path: Path, text: str, skip: int, whole: bool, param: str) -> str
 def atomic_folder(target: Path):
     """Write a folder's contents into a temporary sibling and swap it in on success.
 
-    On an error nothing of the new contents is left and the old folder is untouched.
+    On an error nothing of the new contents is left and the old folder is untouched. In an
+    open publication (:mod:`cjm.core.publication`) the folder is staged and replaces its
+    target whole when the publication is committed.
     """
-    target = Path(target)
+    target = staged(Path(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -425,13 +428,17 @@ def atomic_folder(target: Path):
         target.rename(old)
     staging.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+    replaces_folder(target)
 
 
-def write_atomic(frame_or_text, path: Path, **kwargs) -> Path:
-    """Write a DataFrame (parquet, csv or xlsx by suffix), text or bytes to ``path`` atomically."""
+def write_atomic(frame_or_text, path: Path, now: bool = False, **kwargs) -> Path:
+    """Write a DataFrame (parquet, csv or xlsx by suffix), text or bytes to ``path`` atomically:
+    into the open publication if any (:mod:`cjm.core.publication`), unless ``now``. Returns
+    ``path`` (:func:`cjm.core.publication.current` says where to read it back meanwhile)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    written = path if now else staged(path)
+    written.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=written.parent)
     os.close(fd)
     try:
         if isinstance(frame_or_text, str):
@@ -446,11 +453,22 @@ def write_atomic(frame_or_text, path: Path, **kwargs) -> Path:
             frame_or_text.to_excel(tmp, index=False, engine="openpyxl", **kwargs)
         else:
             raise ValueError(f"write_atomic: unsupported suffix {path.suffix}")
-        os.replace(tmp, path)
+        os.replace(tmp, written)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
     return path
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` unless it holds it already (its time then stays); True if written."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return True
 
 
 def write_xlsx_deterministic(frame: pd.DataFrame, path: Path, sheet: str, date_columns=(),
@@ -484,7 +502,7 @@ def write_tables(tables: dict[str, pd.DataFrame | None], folder: Path) -> None:
     make (None) is removed, so that none is left from an earlier run."""
     for name, frame in tables.items():
         if frame is None:
-            (Path(folder) / f"{name}.parquet").unlink(missing_ok=True)
+            remove(Path(folder) / f"{name}.parquet")
         else:
             write_atomic(frame, Path(folder) / f"{name}.parquet")
 
@@ -561,7 +579,7 @@ def read_table(paths, name: str, columns: list[str] | None = None, optional: boo
     """Read a canonical or derived table ``interim/<name>.parquet`` of an engagement
     (only ``columns`` when given). A missing table is an error, or None when ``optional``
     (a source the engagement may not have)."""
-    path = paths.table(name)
+    path = current(paths.table(name))
     if not path.exists():
         if optional:
             return None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -274,6 +273,7 @@ SCHEMA = Section({
     "text_language": TEXT,
     "seed": Scalar(int, minimum=0),
     "export_date": Date(),
+    "report_date": Date(),
     "demo": Section({"layout": Scalar(str, choices=("native", "bitrix")),
                      "scale": Scalar(int, minimum=1)}),
     "stages": ListOf(TEXT, min_items=2),
@@ -391,6 +391,8 @@ SCHEMA = Section({
 #: Keys every step reads; a change to one reruns every step.
 SHARED_KEYS = ("engagement", "client", "language", "text_language", "seed", "export_date", "stages", "won_stage",
                "journey_stages", "sources")
+#: Keys the contents page of the report reads (its ``report`` view, beside the sections').
+REPORT_KEYS = ("engagement", "client", "language", "export_date", "report_date")
 #: Notebook sections, in pipeline order.
 SECTIONS = ("anonymize", "clean", "segment", "survey", "interviews", "funnel", "maps")
 
@@ -780,29 +782,21 @@ def section_view(params: dict, section: str) -> dict:
 
 
 def split_sections(engagement: str, root: Path | None = None) -> list[str]:
-    """Write each section's view to ``outputs/<e>/.params/<section>.yaml`` if it changed.
+    """Write each section's view to ``outputs/<e>/.params/<section>.yaml`` if it changed
+    (and the ``report`` view, :data:`REPORT_KEYS`).
 
     Returns the names of the sections rewritten. Files whose content is unchanged keep
     their modification time, so Make does not rerun their steps.
     """
+    from cjm.core.io import write_if_changed
+
     paths = EngagementPaths(engagement, root) if root else EngagementPaths(engagement)
     params = load_params(engagement, root)
-    folder = paths.outputs / ".params"
-    folder.mkdir(parents=True, exist_ok=True)
     changed = []
-    for section in SECTIONS:
-        text = yaml.safe_dump(section_view(params, section), allow_unicode=True, sort_keys=True)
-        target = folder / f"{section}.yaml"
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.write_text(text, encoding="utf-8")
+    for section in (*SECTIONS, "report"):
+        view = ({key: params.get(key) for key in REPORT_KEYS} if section == "report"
+                else section_view(params, section))
+        text = yaml.safe_dump(view, allow_unicode=True, sort_keys=True)
+        if write_if_changed(paths.outputs / ".params" / f"{section}.yaml", text):
             changed.append(section)
     return changed
-
-
-if __name__ == "__main__":  # python -m cjm.core.params split ENGAGEMENT
-    if len(sys.argv) != 3 or sys.argv[1] != "split":
-        sys.exit("usage: python -m cjm.core.params split ENGAGEMENT")
-    try:
-        split_sections(sys.argv[2])
-    except CjmError as err:
-        sys.exit(f"error: {err}")

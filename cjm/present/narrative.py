@@ -9,6 +9,7 @@ code; so their narrative lives in the locale catalogue (:mod:`cjm.present.words`
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 
@@ -121,14 +122,16 @@ def table(frame: pd.DataFrame, language: str, precision: int = 1, percent=("shar
     :mod:`cjm.present.formats` does: whole numbers as counts, others to ``precision``
     decimals, the ``percent`` columns (shares) as percentages, p-values (``p_value``,
     ``p_adjusted``) as :func:`cjm.present.formats.format_p` writes them; a missing value as "—".
-    A column of integers is a count even when named in ``percent``."""
+    A column of integers is a count even when named in ``percent``. The table's id comes
+    from its content (not pandas' random one), so a chapter renders to the same bytes."""
     shown = labelled(frame, language)
     headers = dict(zip(frame.columns, shown.columns))
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
                and not pd.api.types.is_bool_dtype(frame[c])]
     formats = {headers[c]: _cell_format(frame[c], c, language, precision, percent) for c in numeric}
     text = [headers[c] for c in frame.columns if c not in numeric]
-    return (shown.style.hide(axis="index").format(formats, na_rep=MISSING)
+    content = hashlib.sha1(shown.to_csv().encode("utf-8")).hexdigest()[:5]
+    return (shown.style.set_uuid(content).hide(axis="index").format(formats, na_rep=MISSING)
             .set_properties(subset=text, **{"text-align": "left"}))
 
 

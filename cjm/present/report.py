@@ -14,11 +14,10 @@ them. Rendering the same notebooks twice gives the same bytes.
 from __future__ import annotations
 
 import html
-import os
 import re
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import nbformat
@@ -27,8 +26,10 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from cjm.core.errors import CjmError
+from cjm.core.io import write_atomic
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
+from cjm.core.publication import Publication, remove
 from cjm.present.formats import format_date
 from cjm.present.words import section
 
@@ -186,17 +187,6 @@ def _read(ipynb_path: Path):
                        "rerun the step that writes it (make all)") from err
 
 
-def _write_atomic(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def _check_executed(ipynb_path: Path, nb) -> None:
     for cell in nb.cells:
         for out in cell.get("outputs", []):
@@ -243,7 +233,7 @@ def render_notebook(ipynb_path: str | Path, html_path: str | Path, *,
     exporter.register_preprocessor(_ClientOutputs(), enabled=True)
     body, _ = exporter.from_notebook_node(
         nb, resources={"cjm_css": CSS, "cjm_back": section(language, "report")["back"]})
-    return _write_atomic(html_path, body.encode("utf-8"))
+    return write_atomic(body.encode("utf-8"), html_path)
 
 
 def _paths(engagement: str, root: Path | None) -> EngagementPaths:
@@ -294,9 +284,9 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
     """Write ``report/index.html``: the contents of the report.
 
     Lists the chapters in order with links and a one-line description, the maps of 07
-    with their poster and page files (when 07 has run), the date of
-    the newest executed notebook (so an unchanged engagement gives the same bytes)
-    and a note that the report holds no personal data, in the language of the params.
+    with their poster and page files (when 07 has run), the report's date (params
+    ``report_date``, else ``export_date``, else none: never the time of the run, so the
+    same engagement gives the same bytes) and a note that the report holds no personal data, in the language of the params.
 
     Parameters
     ----------
@@ -311,9 +301,11 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
         The index file.
     """
     params = load_params(engagement, root)
-    words = section(params["language"], "report")
+    language = params["language"]
+    words = section(language, "report")
     notebooks = executed_notebooks(engagement, root)
-    newest = datetime.fromtimestamp(max(nb.stat().st_mtime for nb in notebooks))
+    dated = next((f'<p class="cjm-meta">{words[word]}: {format_date(date.fromisoformat(params[key]), language)}</p>\n'
+                  for key, word in (("report_date", "report_date"), ("export_date", "data_as_of")) if params.get(key)), "")
     client = html.escape(params.get("client") or engagement)
     items = []
     for chapter in map(read_chapter, notebooks):
@@ -333,8 +325,7 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
 <div class="cjm-page">
 <p class="cjm-meta">{client}</p>
 <h1>{html.escape(words['report'])}</h1>
-<p class="cjm-meta">{words['generated']}: {format_date(newest, params['language'])}</p>
-<h2>{words['contents']}</h2>
+{dated}<h2>{words['contents']}</h2>
 <ol class="cjm-toc">
 {chr(10).join(items)}
 </ol>
@@ -343,7 +334,7 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
 </body>
 </html>
 """
-    return _write_atomic(_paths(engagement, root).report / "index.html", page.encode("utf-8"))
+    return write_atomic(page.encode("utf-8"), _paths(engagement, root).report / "index.html")
 
 
 def build_report(engagement: str, root: Path | None = None) -> list[Path]:
@@ -370,7 +361,7 @@ def build_report(engagement: str, root: Path | None = None) -> list[Path]:
     pages = [render_notebook(nb, paths.report / nb.with_suffix(".html").name, language=language)
              for nb in notebooks]
     for stale in set(paths.report.glob("[0-9][0-9]_*.html")) - set(pages):
-        stale.unlink()
+        remove(stale)
     return pages + [write_index(engagement, root)]
 
 
@@ -379,7 +370,8 @@ if __name__ == "__main__":  # python -m cjm.present.report ENGAGEMENT
         print("usage: python -m cjm.present.report ENGAGEMENT", file=sys.stderr)
         sys.exit(2)
     try:
-        written = build_report(sys.argv[1])
+        with Publication(EngagementPaths(sys.argv[1]).root, sys.argv[1], "report"):  # all pages or none
+            written = build_report(sys.argv[1])
     except CjmError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

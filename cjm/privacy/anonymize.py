@@ -91,7 +91,7 @@ def load_or_create_key(path: Path) -> bytes:
             raise CjmError(f"{path} holds a key of {len(key)} bytes", "restore it from the engagement's backup")
         return key
     key = secrets.token_bytes(32)
-    write_atomic(key.hex() + "\n", path)
+    write_atomic(key.hex() + "\n", path, now=True)  # kept whatever becomes of the run
     os.chmod(path, 0o600)
     return key
 

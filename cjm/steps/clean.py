@@ -16,6 +16,7 @@ from cjm.core import schemas
 from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder
 from cjm.core.paths import EngagementPaths
+from cjm.core.publication import remove, staged
 
 
 class AnonymizedSources(Mapping):
@@ -83,10 +84,10 @@ def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None
         frame.to_parquet(staging / f"{name}.parquet", index=False)
     (staging / "side_groups").mkdir(exist_ok=True)
     made = {path.stem for path in staging.glob("*.parquet")}
-    for name in set(schemas.TABLES) - made:
-        paths.table(name).unlink(missing_ok=True)
+    for name in sorted(set(schemas.TABLES) - made):
+        remove(paths.table(name))
     for path in sorted(staging.glob("*.parquet")):
-        os.replace(path, paths.interim / path.name)
+        os.replace(path, staged(paths.interim / path.name))
     with atomic_folder(paths.interim / "side_groups") as folder:
         folder.rmdir()
         (staging / "side_groups").rename(folder)
@@ -96,8 +97,8 @@ def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None
 def write_clean(result: CleanResult, paths: EngagementPaths) -> None:
     """Canonical tables to ``interim/<table>.parquet``, side groups to
     ``interim/side_groups/<rule>/<table>.parquet``, waterfall, quality and duplicates beside them."""
-    paths.interim.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=paths.interim))
+    staged(paths.interim).mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=staged(paths.interim)))
     try:
         for rule, tables in [(IN_SCOPE, result.tables), *result.side_groups.items()]:
             folder = staging if rule == IN_SCOPE else staging / "side_groups" / rule
@@ -113,8 +114,8 @@ def write_clean(result: CleanResult, paths: EngagementPaths) -> None:
 def run_clean(params: dict, paths: EngagementPaths) -> CleanResult:
     """02 end to end, one big table in memory at a time; nothing lands in ``interim/``
     unless every table was built."""
-    paths.interim.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=paths.interim))
+    staged(paths.interim).mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=staged(paths.interim)))
     try:
         def sink(rule: str, name: str, table: pd.DataFrame) -> None:
             folder = staging if rule == IN_SCOPE else staging / "side_groups" / rule

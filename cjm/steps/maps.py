@@ -15,6 +15,7 @@ from cjm.analysis.journey_model import TABLES, JourneyMap, build_maps, curve_tab
 from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
 from cjm.core.params import default_section
+from cjm.core.publication import current
 from cjm.present.maps import map_stem, render_html, save_figure, save_poster, shown_items, write_maps_xlsx
 from cjm.present.figures.funnel import plot_lead_sankey
 from cjm.present.segments import feature_words, profile_sheet
@@ -113,7 +114,7 @@ def run_maps(params: dict, paths) -> MapsResult:
             lead = plot_lead_sankey(pd.DataFrame(models[0].lead_flows), params["stages"], language)
             files["lead"] = save_figure(lead, folder, "lead_journey", section(language, "maps")["lead"])
             plt.close(lead)
-    files = {key: [paths.report / "maps" / p.name for p in written] for key, written in files.items()}
+    files = {key: [current(paths.report / "maps" / p.name) for p in written] for key, written in files.items()}
     to_json(models, paths.report / "journey_model.json")
     write_maps_xlsx(models, paths.report / "journey_maps.xlsx", language)
     return MapsResult(models, files, export_tables(models, paths, params), lead)

@@ -31,6 +31,7 @@ from cjm.core.errors import CjmError
 from cjm.core.io import peek_export, read_export, read_transcript
 from cjm.core.params import check_params, clean_column_keys
 from cjm.core.paths import EngagementPaths
+from cjm.core.publication import sweep
 from cjm.core.schemas import require_columns, survey_columns
 from cjm.core.xes import is_xes, xes_columns
 from cjm.privacy.anonymize import added_columns, declared_column_keys
@@ -187,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) != 1:
         print("usage: python -m cjm.steps.preflight ENGAGEMENT", file=sys.stderr)
         return 2
+    for leftover in sweep(EngagementPaths(args[0]).root, args[0]):
+        print(f"preflight: removed {leftover}, left by a run cut short")
     found = preflight(args[0])
     if found.problems:
         print(f"preflight: {len(found.problems)} problem(s) with engagement '{args[0]}':", file=sys.stderr)

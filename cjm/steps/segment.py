@@ -8,6 +8,7 @@ import pickle
 from cjm.analysis.segment import SegmentModel, segment
 from cjm.core.errors import CjmError
 from cjm.core.io import read_table, write_atomic, write_xlsx_sheets
+from cjm.core.publication import current, remove
 from cjm.present.segments import SegmentChapter, portray, profile_sheet
 from cjm.present.workbooks import client_sheets
 
@@ -34,7 +35,7 @@ def write_segments(result: SegmentChapter, paths, language: str) -> None:
 
 def load_model(paths) -> SegmentModel:
     """The segmentation 03_segment chose, to :func:`cjm.analysis.segment.assign` a fresh export's clients."""
-    path = paths.interim / "segment_model.pickle"
+    path = current(paths.interim / "segment_model.pickle")
     if not path.exists():
         raise CjmError(f"no fitted segmentation at {path}", "run 03_segment first (make all)")
     return pickle.loads(path.read_bytes())
@@ -52,8 +53,8 @@ def run_segment(params: dict, paths) -> SegmentChapter | None:
     earlier run are removed, so later steps do not read them."""
     if not params.get("segment"):
         for name in OUTPUTS:
-            (paths.interim / name).unlink(missing_ok=True)
-        (paths.report / "segment_profiles.xlsx").unlink(missing_ok=True)
+            remove(paths.interim / name)
+        remove(paths.report / "segment_profiles.xlsx")
         return None
     clients, deals = read_table(paths, "clients"), read_table(paths, "deals")
     touches = read_table(paths, "touches", ["client_id", "channel", "at"], optional=True)

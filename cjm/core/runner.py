@@ -1,0 +1,115 @@
+"""Run one step's notebook the way ``make all`` does: executed by papermill inside a
+:class:`~cjm.core.publication.Publication` (the step's tables, report files and executed
+notebook land together, or nothing does), the executed notebook stripped of what changes
+from run to run (times, papermill's paths, random cell ids), one line said on success and
+one clear message on failure.
+
+``python -m cjm.core.runner ENGAGEMENT SOURCE TARGET`` (the Makefile's recipe) runs the
+notebook SOURCE for ENGAGEMENT and publishes it as TARGET. A failed run prints the
+error the consultant can act on (a :class:`~cjm.core.errors.CjmError`'s problem and fix,
+else the error's type and text) and where the failed notebook is kept for details:
+``data/<e>/logs/<step>.ipynb`` (never shared), and exits 1.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+from cjm.core.paths import EngagementPaths
+from cjm.core.publication import Publication, remove, staged
+
+#: Cell metadata papermill and the kernel write that differ between two runs.
+VOLATILE_CELL_KEYS = ("execution", "papermill")
+#: The id of the cell papermill injects with the run's parameters (random otherwise).
+INJECTED = "injected-parameters"
+#: The output of a widget (a progress bar).
+WIDGET = "application/vnd.jupyter.widget-view+json"
+#: An object's address in its plain-text form (``<Styler at 0x7f50…>``): another at each run.
+ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` without what differs between two runs of the same inputs: the run's times
+    and durations, papermill's paths and environment, the random id of the injected
+    parameters cell (its parameters are kept), progress-bar widgets (their ids are random,
+    their text holds times; the report leaves them out anyway) and objects' memory
+    addresses in plain-text outputs. Changes and returns ``nb``."""
+    ran = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {"parameters": ran.get("parameters", {})}
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [out for out in cell.outputs if WIDGET not in out.get("data", {})]
+        for key in VOLATILE_CELL_KEYS:
+            cell.metadata.pop(key, None)
+        if INJECTED in cell.metadata.get("tags", []):
+            cell["id"] = INJECTED
+        for output in cell.get("outputs", []):
+            if "text/plain" in output.get("data", {}):
+                output.data["text/plain"] = ADDRESS.sub(">", output.data["text/plain"])
+    return nb
+
+
+def failure_message(step: str, error: BaseException, details: Path) -> str:
+    """What a failed step says: the consultant's error as raised (problem and fix), or
+    an error in the code said as such, then where the executed notebook is kept."""
+    name, text = getattr(error, "ename", type(error).__name__), getattr(error, "evalue", str(error))
+    said = text if name == "CjmError" else f"{name}: {text} (an error in the code, not in the data: report it)"
+    return f"{step} failed: {said}\n  Details: {details}"
+
+
+def run_step(engagement: str, source: Path, target: Path) -> tuple[float, int]:
+    """Execute the notebook ``source`` for ``engagement`` and publish it as ``target``
+    with the step's outputs; returns the seconds it took and the number of files published.
+
+    Raises
+    ------
+    papermill.PapermillExecutionError
+        If a cell failed; nothing of the run is published, and the failed notebook is
+        kept under ``data/<e>/logs/``.
+    """
+    import papermill
+
+    paths = EngagementPaths(engagement)
+    step = Path(source).stem
+    start = time.perf_counter()
+    with Publication(paths.root, engagement, step, last=target) as publication:
+        executed = staged(Path(target))
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            papermill.execute_notebook(str(source), str(executed), parameters={"engagement": engagement},
+                                       kernel_name="python3", progress_bar=False,
+                                       extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        except Exception:
+            log = paths.data / "logs" / f"{step}.ipynb"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            if executed.exists():
+                log.write_bytes(executed.read_bytes())
+            raise
+        nbformat.write(strip_volatile(nbformat.read(executed, as_version=4)), executed)
+        remove(paths.data / "logs" / f"{step}.ipynb")
+        published = sum("move" in entry for entry in publication.moves())
+    return time.perf_counter() - start, published
+
+
+def main(argv: list[str] | None = None) -> int:
+    engagement, source, target = argv if argv is not None else sys.argv[1:]
+    step = Path(source).stem
+    print(f"{step} …", flush=True)
+    try:
+        seconds, published = run_step(engagement, Path(source), Path(target))
+    except Exception as error:  # one message, not papermill's traceback
+        print(failure_message(step, error, EngagementPaths(engagement).data / "logs" / f"{step}.ipynb"),
+              file=sys.stderr)
+        return 1
+    print(f"{step}: done in {seconds:.0f} s ({published} files and folders published)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

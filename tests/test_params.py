@@ -168,3 +168,16 @@ def test_every_params_example_of_the_readme_is_valid(tmp_path):
 
 def test_an_unknown_text_language_names_the_key(project):
     _fails(project, lambda p: p.update(text_language="xx"), "'text_language'", "'xx'")
+
+
+def test_clean_date_and_duplicate_rules_default_and_check(project):
+    clean = load_params("demo", project[0])["clean"]
+    assert clean["dates"] == {"future": "set_aside", "closed_before_created": "set_aside"}
+    assert clean["duplicates"] == "keep_latest"
+    root, edit = project
+    edit(lambda p: p["clean"].update(dates={"future": "keep"}))
+    assert load_params("demo", root)["clean"]["dates"] == {"future": "keep", "closed_before_created": "set_aside"}
+    _fails(project, lambda p: p["clean"].update(dates={"future": "drop"}), "'clean.dates.future' is 'drop'",
+           "['set_aside', 'keep', 'stop']")
+    _fails(project, lambda p: p["clean"].update(dates={}, duplicates="keep_first"),
+           "'clean.duplicates' is 'keep_first'", "['keep_latest', 'keep_won', 'stop']")

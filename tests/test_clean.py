@@ -58,10 +58,12 @@ def test_towns_in_any_spelling():
 
 
 def test_keep_most_complete_row_per_key():
-    frame = pd.DataFrame({"id": ["a", "a", "b", "b", "c"], "x": [None, "1", "2", "3", None],
-                          "y": ["p", "q", None, "r", None]})
-    kept, dropped = cl._keep_most_complete(frame, "id")
-    assert dropped == 2 and kept.index.tolist() == [1, 3, 4]
+    frame = pd.DataFrame({"id": ["a", "a", "b", "b", "c", None, None], "x": [None, "1", "2", "2", None, "5", "5"],
+                          "y": ["p", "p", None, "r", None, None, None]})
+    kept, counts = cl.resolve_key_duplicates(frame, "id")
+    # a and b: one row only fills a blank of the other, no conflict; rows without a key are all kept
+    assert kept.index.tolist() == [1, 3, 4, 5, 6]
+    assert counts == {"key_duplicates": 2, "conflicting": 0, "conflict_columns": None}
 
 
 # ----------------------------------------------------------------------------- scope
@@ -119,7 +121,8 @@ def test_build_table_types_dedupes_and_counts():
     assert table["outcome"].tolist() == ["won", "lost", "open"]
     assert table["amount"].tolist()[:2] == [1000.0, 2000.0] and pd.isna(table["amount"].iloc[2])
     assert counts == {"table": "deals", "source": "deals", "rows_read": 4, "exact_duplicates": 1,
-                      "excluded_values": 0, "key_duplicates": 0, "rows_kept": 3, "notes": []}
+                      "excluded_values": 0, "key_duplicates": 0, "conflicting": 0, "conflict_columns": None,
+                      "rows_kept": 3, "notes": []}
     assert quality.set_index("column").loc["amount", "missing"] == 1
 
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from cjm.present.narrative import _Passage, label, notes_table, say, say_each, table, table_names
+from cjm.present.narrative import _Passage, dates_said, label, notes_table, say, say_each, table, table_names
 
 NBSP = "\u00a0"
 
@@ -85,3 +85,22 @@ def test_label_names_a_column_or_keeps_an_unknown_one():
     assert label("ci_low", "en") == "95% CI from" and label("ci_low", "ru") == "95% ДИ от"
     assert label("Заявка", "en") == "Заявка"
     assert label("total_charges", "ru") == "total charges" and label("row_id", "ru") == "Номер строки"
+
+
+def test_02_date_checks_and_conflicts_read_in_the_readers_words():
+    checks = pd.DataFrame({"table": ["deals", "deals"], "check": ["future_date", "closed_before_created"],
+                           "columns": ["created_at, closed_at", "created_at, closed_at"],
+                           "action": ["rows_set_aside", "rows_kept"], "rows": [3, 2], "set_aside": [3, 0],
+                           "examples": ["D-1, D-2", "D-3"]})
+    html = table(checks, "ru").to_html()
+    assert ">дата позже выгрузки<" in html and ">отложены<" in html and ">оставлены, посчитаны<" in html
+    assert ">Дата создания, Дата закрытия<" in html and "future_date" not in html and "created_at" not in html
+    said = dates_said(checks, "2024-03-31", "ru").data
+    assert said.startswith("## Даты") and "31 марта 2024" in said
+    assert "March 31, 2024" in dates_said(checks, "2024-03-31", "en").data
+    assert "not given" in dates_said(checks, None, "en").data
+    assert dates_said(checks.iloc[:0], None, "en").data == "The exports have no dates to check."
+    duplicates = pd.DataFrame({"table": ["deals", "clients"], "conflicting": [2, 0],
+                               "conflict_columns": ["outcome, closed_at", None]})
+    html = table(duplicates, "en").to_html()
+    assert ">Differ in<" in html and ">Outcome, Closed on<" in html and ">—<" in html

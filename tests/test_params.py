@@ -223,3 +223,16 @@ def test_consistency_problems_are_all_listed(project):
 def test_a_clean_file_has_no_problem(project):
     checked = check_params("demo", project[0])
     assert checked.errors == [] and checked.error is None and checked.params["seed"] == 2025
+
+
+def test_clean_date_and_duplicate_rules_default_and_check(project):
+    clean = load_params("demo", project[0])["clean"]
+    assert clean["dates"] == {"future": "set_aside", "closed_before_created": "set_aside"}
+    assert clean["duplicates"] == "keep_latest"
+    root, edit = project
+    edit(lambda p: p["clean"].update(dates={"future": "keep"}))
+    assert load_params("demo", root)["clean"]["dates"] == {"future": "keep", "closed_before_created": "set_aside"}
+    _fails(project, lambda p: p["clean"].update(dates={"future": "drop"}), "'clean.dates.future' is 'drop'",
+           "['set_aside', 'keep', 'stop']")
+    _fails(project, lambda p: p["clean"].update(dates={}, duplicates="keep_first"),
+           "'clean.duplicates' is 'keep_first'", "['keep_latest', 'keep_won', 'stop']")

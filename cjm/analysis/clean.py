@@ -2,9 +2,12 @@
 
 The column maps of ``clean.tables`` in the params put each anonymized source onto a
 canonical table (:mod:`cjm.core.schemas`): columns renamed, values mapped, types parsed,
-duplicates removed. The ``clean.scope`` rules then set clients aside in order (the
-first rule a client or any of its deals matches wins); nothing is dropped: each side
-group keeps tables of its own, and the exclusion waterfall counts them.
+duplicates removed (repeats of a key whose rows disagree settled by ``clean.duplicates``).
+The ``clean.dates`` rules set aside (or keep, counted, or stop on) rows dated after the
+export and deals closed before they were created. The ``clean.scope`` rules then set
+clients aside in order (the first rule a client or any of its deals matches wins);
+nothing is dropped: each side group keeps tables of its own, and the exclusion
+waterfall, the duplicates and the date checks count them.
 """
 
 from __future__ import annotations
@@ -37,6 +40,29 @@ SCOPED = ("clients", "deals", "stage_events", "touches", "post_deal_nps")
 OTHER_VALUES = "*"
 #: Columns of :attr:`CleanResult.notes`.
 NOTE_COLUMNS = ["table", "column", "note", "detail", "count"]
+#: How repeats of a key whose rows disagree are settled (``clean.duplicates``).
+KEEP_LATEST, KEEP_WON, STOP = "keep_latest", "keep_won", "stop"
+DUPLICATE_RULES = (KEEP_LATEST, KEEP_WON, STOP)
+#: Dates that tell the latest of a key's conflicting rows, the first deciding.
+LATEST_BY = {"deals": ("closed_at", "created_at"), "clients": ("first_contact_at",), "survey": ("answered_at",)}
+#: Date checks, in order (a row failing both is set aside under the first): a date after the
+#: day of the export, a deal closed before it was created.
+FUTURE_DATE, CLOSED_BEFORE_CREATED = "future_date", "closed_before_created"
+DATE_CHECKS = (FUTURE_DATE, CLOSED_BEFORE_CREATED)
+#: The key of each check's rule under ``clean.dates``.
+DATE_RULE_KEYS = {FUTURE_DATE: "future", CLOSED_BEFORE_CREATED: "closed_before_created"}
+#: What a date rule does with the rows failing its check (``stop`` as for duplicates).
+SET_ASIDE, KEEP = "set_aside", "keep"
+DATE_ACTIONS = (SET_ASIDE, KEEP, STOP)
+#: Codes of the ``action`` column of :attr:`CleanResult.date_checks` (the future is not
+#: checked without an export date).
+ROWS_SET_ASIDE, ROWS_KEPT, NOT_CHECKED = "rows_set_aside", "rows_kept", "not_checked"
+#: Columns of :attr:`CleanResult.date_checks`.
+DATE_CHECK_COLUMNS = ["table", "check", "columns", "action", "rows", "set_aside", "examples"]
+#: Columns that name a row of each table in examples, the first present.
+ROW_KEYS = {"clients": ("client_id",), "deals": ("deal_id",), "stage_events": ("deal_id",),
+            "touches": ("touch_id", "deal_id", "client_id"), "post_deal_nps": ("deal_id",),
+            "survey": ("respondent_id",), "interviews": ("interview_id",), "observations": ("visit_id",)}
 
 
 # ----------------------------------------------------------------------------- parsers
@@ -267,20 +293,27 @@ class CleanResult:
         ``table``, ``column``, ``source``, ``source_column``, ``rows``, ``missing``,
         ``fixed``, ``rejected``, ``rejected_examples``.
     duplicates : DataFrame
-        ``table``, ``source``, ``rows_read``, ``exact_duplicates``, ``key_duplicates``,
-        ``excluded_values``, ``rows_kept``.
+        ``table``, ``source``, ``rows_read``, ``exact_duplicates``, ``excluded_values``,
+        ``key_duplicates`` (rows removed), ``conflicting`` (key values whose rows disagree),
+        ``conflict_columns`` (where they disagree; missing without), ``rows_kept``.
     absent : list of str
         Tables whose source is not among the exports (their steps say so).
     summary : DataFrame
-        ``table``, ``rows`` (in scope), ``set_aside``, ``columns``.
+        ``table``, ``rows`` (in scope), ``set_aside`` (by the scope rules and the date
+        checks), ``columns``.
     stages_outside_funnel : DataFrame or None
         :func:`stages_outside_funnel` of the in-scope stage events (None without them).
     notes : DataFrame
         :data:`NOTE_COLUMNS`: what was made of the exports beyond the column maps (keys
         from row numbers, constants, times converted to UTC, lifecycle transitions set
         aside, the cases of an event log), one row per fact, ``note`` a code.
+    date_checks : DataFrame
+        :data:`DATE_CHECK_COLUMNS`, one row per table and date check that applies to it or
+        took rows along (:func:`check_dates`), in table order.
+    set_aside : dict of dict of DataFrame
+        Date check -> table -> the rows it set aside (with those of their deal or client).
 
-    ``tables`` and ``side_groups`` are empty when :func:`clean` wrote them to a sink.
+    ``tables``, ``side_groups`` and ``set_aside`` are empty when :func:`clean` wrote them to a sink.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -292,6 +325,8 @@ class CleanResult:
     summary: pd.DataFrame | None = None
     stages_outside_funnel: pd.DataFrame | None = None
     notes: pd.DataFrame | None = None
+    date_checks: pd.DataFrame | None = None
+    set_aside: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
 
 
 def _source_label(params: dict, source: str) -> str:
@@ -314,16 +349,97 @@ def _check_invalid_share(quality: pd.DataFrame, limit: float, where: str,
                 + f", or raise 'clean.max_invalid_share' (now {limit})")
 
 
-def _keep_most_complete(frame: pd.DataFrame, key: str) -> tuple[pd.DataFrame, int]:
-    """One row per ``key`` value: the one with fewest blanks (the first on a tie)."""
-    blanks = frame.isna().sum(axis=1).to_numpy()
-    order = np.lexsort((np.arange(len(frame)), blanks))
+def conflicting_keys(frame: pd.DataFrame, key: str) -> tuple[list, list[str]]:
+    """Values of ``key`` whose rows disagree: two of its rows hold different values in the
+    same column, neither missing (a row that only leaves blanks where another has values
+    does not disagree).
+
+    Returns
+    -------
+    keys : list
+        The conflicting key values, sorted.
+    columns : list of str
+        The columns where some key's rows disagree, in ``frame``'s order.
+    """
+    repeated = (frame[key].notna() & frame[key].duplicated(keep=False)).to_numpy()
+    if not repeated.any():
+        return [], []
+    others = [c for c in frame.columns if c != key]
+    distinct = frame.loc[repeated].groupby(key, sort=True)[others].nunique(dropna=True) > 1
+    keys = distinct.index[distinct.any(axis=1).to_numpy()]
+    return keys.tolist(), [c for c in others if distinct[c].any()]
+
+
+def resolve_key_duplicates(frame: pd.DataFrame, key: str, rule: str = KEEP_LATEST, latest_by=(),
+                           outcome: str = "outcome", where: str = "", key_name: str | None = None,
+                           param: str = "clean.duplicates") -> tuple[pd.DataFrame, dict]:
+    """One row per value of ``key``; repeats whose rows disagree are *conflicting*.
+
+    Repeats that only differ by blanks keep their most complete row. Conflicting repeats
+    (:func:`conflicting_keys`) are settled by ``rule``: ``keep_latest`` keeps the row with
+    the latest ``latest_by`` date (the first column decides, the next breaks its ties;
+    a missing date counts as earliest), ``keep_won`` keeps a row whose ``outcome`` is won
+    where the rows disagree on the outcome (the latest of those), else as ``keep_latest``;
+    ``stop`` raises. Remaining ties go to the most complete row, then the first in ``frame``.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A typed table with a ``key`` column; not changed.
+    key : str
+        Its key column; rows with a missing key are all kept.
+    rule : str
+        One of :data:`DUPLICATE_RULES`.
+    latest_by : sequence of str
+        Date columns that tell the latest row (those ``frame`` lacks are skipped).
+    outcome : str
+        The column of won/lost/open, for ``keep_won``.
+    where, key_name, param : str
+        For the message of ``stop``: the file, the key's column there, the params key.
+
+    Returns
+    -------
+    kept : DataFrame
+        ``frame``'s kept rows, in its order, with its index.
+    counts : dict
+        ``key_duplicates`` (rows removed), ``conflicting`` (key values whose rows disagree),
+        ``conflict_columns`` (the columns where they disagree, joined by ", "; None without).
+
+    Raises
+    ------
+    CjmError
+        With ``rule`` ``stop`` and a conflicting key: naming the file, the key, how many,
+        two of them, the columns, and the params key to set.
+    """
+    keys, columns = conflicting_keys(frame, key)
+    counts = {"key_duplicates": 0, "conflicting": len(keys), "conflict_columns": ", ".join(columns) or None}
+    if keys and rule == STOP:
+        examples = ", ".join(repr(k) for k in keys[:2])
+        raise CjmError(f"{where}: {len(keys)} values of the key '{key_name or key}' ({key}) have rows that "
+                       f"disagree, e.g. {examples} (pseudonyms: look them up in the re-identification table), "
+                       f"in column(s) {', '.join(columns)}",
+                       f"correct the export, or set '{param}' to keep_latest (the row with the latest date) "
+                       f"or keep_won (the won row where outcomes disagree)")
+    if not frame[key].duplicated().any():
+        return frame, counts
+    n = len(frame)
+    conflict = frame[key].isin(keys).to_numpy()
+    ranks = [np.arange(n), frame.isna().sum(axis=1).to_numpy()]  # np.lexsort: the last key sorts first
+    for column in reversed([c for c in latest_by if c in frame.columns]):
+        values = frame[column].to_numpy(dtype="datetime64[us]")
+        known = ~np.isnat(values)
+        later_first = np.where(known, -np.where(known, values.astype(np.int64), 0), np.iinfo(np.int64).max)
+        ranks.append(np.where(conflict, later_first, 0))
+    if rule == KEEP_WON and outcome in frame.columns:
+        disagree = frame.loc[conflict].groupby(key)[outcome].nunique(dropna=True) > 1
+        split = frame[key].isin(disagree.index[disagree.to_numpy()]).to_numpy()
+        ranks.append(np.where(split & frame[outcome].eq("won").fillna(False).to_numpy(dtype=bool), 0, 1))
+    order = np.lexsort(ranks)
     ranked_keys = frame[key].iloc[order]  # one column reordered, not the whole frame
     keep = (ranked_keys.isna() | ~ranked_keys.duplicated()).to_numpy()
-    if keep.all():
-        return frame, 0
     kept = frame.iloc[np.sort(order[keep])]
-    return kept, len(frame) - len(kept)
+    counts["key_duplicates"] = len(frame) - len(kept)
+    return kept, counts
 
 
 def _turns(index: pd.DataFrame, transcripts: dict[str, str]) -> pd.DataFrame:
@@ -366,8 +482,8 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
         for sources with a ``read`` method); exact duplicates are judged on them. Sources
         with a ``dropped(name)`` method explain a missing column by why 01 dropped it.
     params : dict
-        The engagement's params (for file names in messages, ``max_invalid_share`` and
-        ``clean.event_log.lifecycle``).
+        The engagement's params (for file names in messages, ``max_invalid_share``,
+        ``clean.duplicates`` and ``clean.event_log.lifecycle``).
     transcripts : dict, optional
         Source -> {file name: text}, for the interviews table.
 
@@ -378,8 +494,9 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     quality : DataFrame
         Per column: rows, missing, fixed, rejected, rejected_examples.
     counts : dict
-        rows_read, exact_duplicates, key_duplicates, excluded_values, rows_kept, and
-        ``notes``: a list of :data:`NOTE_COLUMNS` records of what was made of the export.
+        rows_read, exact_duplicates, excluded_values, key_duplicates, conflicting and
+        conflict_columns (:func:`resolve_key_duplicates`, by ``clean.duplicates``), rows_kept,
+        and ``notes``: a list of :data:`NOTE_COLUMNS` records of what was made of the export.
     """
     source = spec["source"]
     where = _source_label(params, source)
@@ -466,9 +583,12 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     table = pd.DataFrame(typed, index=mapped.index, copy=False)
     state = pd.DataFrame(status, index=mapped.index)
 
-    counts["key_duplicates"] = 0
+    counts.update(key_duplicates=0, conflicting=0, conflict_columns=None)
     if key in table.columns:
-        table, counts["key_duplicates"] = _keep_most_complete(table, key)
+        rule = (params.get("clean") or {}).get("duplicates", KEEP_LATEST)
+        table, settled = resolve_key_duplicates(table, key, rule, LATEST_BY.get(name, ()), where=where,
+                                                key_name=columns[key])
+        counts.update(settled)
         state = state.loc[table.index]
     if name == "interviews":
         table = _turns(table, (transcripts or {}).get(source, {}))
@@ -545,6 +665,182 @@ def _quality(name: str, source: str, mapped: pd.DataFrame, state: pd.DataFrame, 
             "rejected_examples": ", ".join(repr(v) for v in rejected.value_counts().index[:3]),
         })
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- dates
+def date_columns(table: pd.DataFrame, name: str) -> list[str]:
+    """The date columns of canonical table ``name`` (its schema's, in schema order) that ``table`` has."""
+    return [c for c, kind in schemas.TABLES.get(name, {}).items() if kind == "datetime" and c in table.columns]
+
+
+def date_problems(table: pd.DataFrame, name: str, export_date=None) -> dict[str, tuple[np.ndarray, list[str]]]:
+    """The rows of canonical table ``name`` that fail each date check.
+
+    :data:`FUTURE_DATE`: a date of the schema's date columns after the day of
+    ``export_date`` (a time on that day is not after it; extra columns are not checked: a
+    contract's end may rightly lie ahead). :data:`CLOSED_BEFORE_CREATED`: a deal whose
+    ``closed_at`` is earlier than its ``created_at`` (both given).
+
+    Parameters
+    ----------
+    table : DataFrame
+        A typed canonical table; not changed.
+    name : str
+        Its name (a key of :data:`cjm.core.schemas.TABLES`).
+    export_date : str or Timestamp, optional
+        The day of the export; None: no future check.
+
+    Returns
+    -------
+    dict
+        Check -> (``mask``, ``columns``): a boolean per row, and the columns the check reads;
+        only the checks that apply (the future with an export date and a date column, the
+        order of dates for deals with both).
+    """
+    found = {}
+    columns = date_columns(table, name)
+    if export_date is not None and columns:
+        after = pd.Timestamp(export_date).normalize() + pd.Timedelta(days=1)
+        mask = np.zeros(len(table), dtype=bool)
+        for column in columns:
+            mask |= (table[column] >= after).fillna(False).to_numpy(dtype=bool)
+        found[FUTURE_DATE] = (mask, columns)
+    if name == "deals" and {"created_at", "closed_at"} <= set(columns):
+        mask = (table["closed_at"] < table["created_at"]).fillna(False).to_numpy(dtype=bool)
+        found[CLOSED_BEFORE_CREATED] = (mask, ["created_at", "closed_at"])
+    return found
+
+
+def _row_key(table: pd.DataFrame, name: str) -> str | None:
+    """The column that names a row of ``table`` in examples (None: it has none)."""
+    return next((c for c in ROW_KEYS.get(name, ()) if c in table.columns), None)
+
+
+def _date_examples(table: pd.DataFrame, name: str, mask: np.ndarray, columns: list[str],
+                   n: int = 2) -> tuple[list[str], list[str]]:
+    """``n`` rows of ``mask``, the first by their key (else by position): their keys, and
+    each described with its dates (``deal_id 'x' (created_at ..., closed_at ...)``)."""
+    key = _row_key(table, name)
+    rows = table[mask].assign(_row=np.flatnonzero(mask) + 1)
+    if key is not None:  # one row per key (an interview's turns share theirs)
+        rows = rows.sort_values(key, kind="stable", na_position="last").drop_duplicates(key)
+    rows = rows.head(n)
+    keys = [] if key is None else [str(k) for k in rows[key].dropna()]
+    described = []
+    for _, row in rows.iterrows():
+        dates = ", ".join(f"{c} {row[c]}" for c in columns if pd.notna(row[c]))
+        named = f"{key} {row[key]!r}" if key is not None and pd.notna(row[key]) else f"row {row['_row']}"
+        described.append(f"{named} ({dates})")
+    return keys, described
+
+
+def check_dates(table: pd.DataFrame, name: str, rules: dict, export_date=None, where: str = "",
+                deal_checks: pd.DataFrame | None = None,
+                client_checks: pd.DataFrame | None = None) -> tuple[pd.Series, list[dict]]:
+    """The date check that sets each row of ``table`` aside, by the rules of ``clean.dates``.
+
+    A row failing a check (:func:`date_problems`) whose rule is ``set_aside`` is set aside
+    under that check (the first of :data:`DATE_CHECKS` it fails); with ``keep`` it stays and
+    is counted; with ``stop`` any such row raises. A row of a deal or a client set aside
+    (``deal_checks``, ``client_checks``) goes with it: by its ``deal_id``, else by its
+    ``client_id`` (a deal by its client), so a deal's stage history and touches follow it.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A typed canonical table; not changed.
+    name : str
+        Its name.
+    rules : dict
+        ``future`` and ``closed_before_created``: one of :data:`DATE_ACTIONS` each (missing:
+        ``set_aside``).
+    export_date : str or Timestamp, optional
+        The day of the export; None: dates are not checked against it.
+    where : str
+        The source, for the message of ``stop``.
+    deal_checks, client_checks : DataFrame, optional
+        ``deal_id`` (``client_id``) and ``check`` of the deals (clients) set aside.
+
+    Returns
+    -------
+    group : Series of str
+        Per row of ``table`` (by position): the check that sets it aside, missing if none.
+    records : list of dict
+        :data:`DATE_CHECK_COLUMNS`, one per check that applies to the table or took rows
+        along: ``columns`` read, ``action`` (:data:`ROWS_SET_ASIDE`, :data:`ROWS_KEPT`, or
+        :data:`NOT_CHECKED` for the future of a table with dates when there is no export
+        date), ``rows`` failing it (None when not checked), ``set_aside`` (rows set aside
+        under it, with those that went along with their deal or client), ``examples`` (two
+        keys of failing rows, sorted).
+
+    Raises
+    ------
+    CjmError
+        A check whose rule is ``stop`` fails a row: naming the source, table, columns, how
+        many rows, two of them and the params key to change.
+    """
+    group = pd.Series(None, index=range(len(table)), dtype="str")
+    records = []
+    for check, (mask, columns) in date_problems(table, name, export_date).items():
+        rule = DATE_RULE_KEYS[check]
+        action = rules.get(rule, SET_ASIDE)
+        if action == STOP and mask.any():
+            raise CjmError(*_date_stop(table, name, check, mask, columns, export_date, where, rule))
+        if action == SET_ASIDE:
+            group = group.mask(mask & group.isna().to_numpy(), check)
+        keys, _ = _date_examples(table, name, mask, columns)
+        records.append({"table": name, "check": check, "columns": ", ".join(columns),
+                        "action": ROWS_SET_ASIDE if action == SET_ASIDE else ROWS_KEPT, "rows": int(mask.sum()),
+                        "set_aside": 0, "examples": ", ".join(keys) or None})
+    if export_date is None and date_columns(table, name):
+        records.append({"table": name, "check": FUTURE_DATE, "columns": ", ".join(date_columns(table, name)),
+                        "action": NOT_CHECKED, "rows": None, "set_aside": 0, "examples": None})
+    for column, checks, owner in (("deal_id", deal_checks, "deals"), ("client_id", client_checks, "clients")):
+        if column in table.columns and name != owner and checks is not None and len(checks):
+            group = group.fillna(_pick(checks["check"], positions(table[column], checks[column])))
+    listed = {record["check"]: record for record in records}
+    for check in DATE_CHECKS:
+        n = int(group.eq(check).sum())
+        if n and check not in listed:
+            listed[check] = {"table": name, "check": check, "columns": None, "action": ROWS_SET_ASIDE, "rows": 0,
+                             "set_aside": 0, "examples": None}
+            records.append(listed[check])
+        if check in listed:
+            listed[check]["set_aside"] = n
+    return group, sorted(records, key=lambda r: DATE_CHECKS.index(r["check"]))
+
+
+def _date_stop(table: pd.DataFrame, name: str, check: str, mask: np.ndarray, columns: list[str], export_date,
+               where: str, rule: str) -> tuple[str, str]:
+    """The message and the fix of a date check whose rule is ``stop``."""
+    _, described = _date_examples(table, name, mask, columns)
+    examples = "; ".join(described)
+    if check == FUTURE_DATE:
+        after = [f"{c} in {int((table[c] >= pd.Timestamp(export_date).normalize() + pd.Timedelta(days=1)).sum())}"
+                 for c in columns]
+        after = [text for text in after if not text.endswith(" in 0")]
+        problem = (f"{where}: {int(mask.sum())} rows of table '{name}' are dated after the export date "
+                   f"{export_date} ({', '.join(after)}), e.g. {examples}")
+        fix = (f"correct the export or 'export_date', or set 'clean.dates.{rule}' to set_aside (the rows are set "
+               "aside and counted) or keep (kept and counted)")
+    else:
+        problem = (f"{where}: {int(mask.sum())} rows of table '{name}' were closed before they were created "
+                   f"(closed_at earlier than created_at), e.g. {examples}")
+        fix = (f"correct the export or the columns mapped to created_at and closed_at under "
+               f"'clean.tables.{name}.columns', or set 'clean.dates.{rule}' to set_aside (the rows are set aside "
+               "and counted) or keep (kept and counted)")
+    return problem, fix
+
+
+def split_rows(table: pd.DataFrame, group: pd.Series) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """``table``'s rows whose ``group`` (by position) is missing, and the others by group in
+    :data:`DATE_CHECKS` order, each in ``table``'s order with a fresh index."""
+    aside = group.notna().to_numpy()
+    if not aside.any():
+        return table, {}
+    parts = {check: table[group.eq(check).to_numpy(dtype=bool)].reset_index(drop=True)
+             for check in DATE_CHECKS if group.eq(check).any()}
+    return table[~aside].reset_index(drop=True), parts
 
 
 # ----------------------------------------------------------------------------- scope
@@ -764,10 +1060,15 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
           sink: Callable[[str, str, pd.DataFrame], None] | None = None) -> CleanResult:
     """Canonical tables, side groups, waterfall and quality summary from anonymized sources.
 
+    Each table is built (:func:`build_table`), its dates checked by ``clean.dates``
+    (:func:`check_dates`: rows set aside go under their check, a deal's with their deal, a
+    client's with their client), then split by the scope rules. The clients a table of its
+    own does not give are those of the deals kept.
+
     Parameters
     ----------
     params : dict
-        Validated params with a ``clean`` section.
+        Validated params with a ``clean`` section (``export_date`` for the future check).
     frames : mapping of DataFrame
         Anonymized sources by name (:class:`cjm.steps.clean.AnonymizedSources` reads each
         when asked for, so only one big table is in memory at a time).
@@ -775,17 +1076,24 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         Source -> {file name: scrubbed text}.
     sink : callable, optional
         ``sink(rule, table_name, table)`` is handed each table (``rule`` is
-        :data:`IN_SCOPE` or a side group's rule) as soon as it is done, and the table is
-        not kept in the result.
+        :data:`IN_SCOPE`, a side group's rule or, for rows a date check set aside, one of
+        :data:`DATE_CHECKS`) as soon as it is done, and the table is not kept in the result.
     """
     section = params["clean"]
     specs = section["tables"]
     base = specs.get("deals") or specs["stage_events"]  # load_params checked there is one
     if base["source"] not in frames:
         raise CjmError(f"the source '{base['source']}' was not anonymized", "run 01_anonymize first (make all)")
+    rules = section.get("scope", [])
+    taken = sorted({r["name"] for r in rules} & {*DATE_CHECKS, IN_SCOPE, NO_CLIENT})
+    if taken:
+        raise CjmError(f"{params.get('_file', 'params')}: scope rule name(s) {', '.join(taken)} are names 02 "
+                       f"gives groups of its own", "name the rule otherwise under 'clean.scope'")
     result = CleanResult({}, {}, None, None, None, absent=absent_tables(params))
-    quality, duplicates, summary, notes = [], [], [], []
-    built = {}
+    quality, duplicates, summary, notes, checks = [], [], [], [], []
+    built, settled, aside = {}, set(), {}
+    date_rules, export_date = section.get("dates") or {}, params.get("export_date")
+    went = {"deal_id": None, "client_id": None}  # deals and clients the date checks set aside, by check
 
     def build(name):
         if name in built:
@@ -796,23 +1104,43 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         duplicates.append(counts)
         return table
 
+    def settle_dates(name, table):
+        """``table`` without the rows the date checks set aside (handed on under their check)."""
+        settled.add(name)
+        where = _source_label(params, (specs.get(name) or base)["source"])
+        group, records = check_dates(table, name, date_rules, export_date, where, went["deal_id"], went["client_id"])
+        checks.extend(records)
+        kept, parts = split_rows(table, group)
+        for check, part in parts.items():
+            aside[name] = aside.get(name, 0) + len(part)
+            if sink is None:
+                result.set_aside.setdefault(check, {})[name] = part
+            else:
+                sink(check, name, part)
+        if name in ("deals", "clients") and parts:
+            key = f"{name[:-1]}_id"
+            went[key] = pd.concat([part[[key]].assign(check=check) for check, part in parts.items()],
+                                  ignore_index=True)
+        return kept
+
     if "deals" in specs:
         deals = build("deals")
     else:  # an event log: its cases are the deals
-        built["stage_events"] = build("stage_events")
+        built["stage_events"] = settle_dates("stage_events", build("stage_events"))
         deals, log_quality, log_notes = _log_cases(built["stage_events"], specs["stage_events"], frames, params)
         quality += [log_quality] if log_quality is not None else []
         notes.extend(log_notes)
-    if "clients" in specs and specs["clients"]["source"] in frames:
-        clients = build("clients")
-    else:
+    deal_clients = deals[["deal_id", "client_id"]]  # all deals', so a post-deal answer set aside keeps its client
+    has_clients = "clients" in specs and specs["clients"]["source"] in frames
+    if has_clients:
+        clients = settle_dates("clients", build("clients"))
+    deals = settle_dates("deals", deals)
+    if not has_clients:
         clients = pd.DataFrame({"client_id": pd.Series(deals["client_id"].dropna().unique(), dtype="str")})
-    rules = section.get("scope", [])
     client_group = assign_scope(clients, deals, rules)
     clients = clients.assign(group=client_group.to_numpy())
     deals = deals.assign(group=_row_groups("deals", deals[["client_id"]], clients, deals).to_numpy())
     result.waterfall = exclusion_waterfall(client_group, deals, rules, deals["group"])
-    deal_clients = deals[["deal_id", "client_id"]]
     side_rules = [r for r in result.waterfall["rule"] if r != IN_SCOPE]
 
     def emit(name, table):
@@ -821,7 +1149,7 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
             rule: table[(group == rule).to_numpy(dtype=bool)].reset_index(drop=True)
             for rule in [IN_SCOPE, *side_rules]}
         summary.append({"table": name, "rows": len(parts[IN_SCOPE]),
-                        "set_aside": sum(len(t) for r, t in parts.items() if r != IN_SCOPE),
+                        "set_aside": sum(len(t) for r, t in parts.items() if r != IN_SCOPE) + aside.get(name, 0),
                         "columns": ", ".join(table.columns)})
         if name == "stage_events":
             result.stages_outside_funnel = stages_outside_funnel(parts[IN_SCOPE], params["stages"])
@@ -841,6 +1169,8 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         if name == "post_deal_nps":
             found = positions(table["deal_id"], deal_clients["deal_id"])
             table = table.assign(client_id=_pick(deal_clients["client_id"], found).to_numpy())
+        if name not in settled:
+            table = settle_dates(name, table)
         emit(name, table)
         del table
         pa.default_memory_pool().release_unused()  # hand the table's memory back before the next
@@ -848,6 +1178,10 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     result.duplicates = pd.DataFrame(duplicates)
     result.summary = pd.DataFrame(summary)
     result.notes = pd.DataFrame(notes, columns=NOTE_COLUMNS).astype({"count": "Int64"})
+    order = {name: i for i, name in enumerate(schemas.TABLES)}
+    checks.sort(key=lambda r: (order.get(r["table"], len(order)), DATE_CHECKS.index(r["check"])))
+    result.date_checks = pd.DataFrame(checks, columns=DATE_CHECK_COLUMNS).astype({"rows": "Int64",
+                                                                                  "set_aside": "int64"})
     return result
 
 

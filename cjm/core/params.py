@@ -293,7 +293,12 @@ SCHEMA = Section({
             "lifecycle": TEXTS, "won_stages": TEXTS, "lost_stages": TEXTS,
             "open_after_days": Scalar(int, float, minimum=0), "case_columns": MapOf(TEXT),
         }, defaults={"won_stages": [], "lost_stages": [], "open_after_days": 30, "case_columns": {}}),
-    }, defaults={"scope": [], "max_invalid_share": 0.05}),
+        "dates": Section({"future": Scalar(str, choices=("set_aside", "keep", "stop")),
+                          "closed_before_created": Scalar(str, choices=("set_aside", "keep", "stop"))},
+                         defaults={"future": "set_aside", "closed_before_created": "set_aside"}),
+        "duplicates": Scalar(str, choices=("keep_latest", "keep_won", "stop")),
+    }, defaults={"scope": [], "max_invalid_share": 0.05,
+                 "dates": {"future": "set_aside", "closed_before_created": "set_aside"}, "duplicates": "keep_latest"}),
     "segment": Section({
         "features": Features(weighted=True),
         "describe": Features(weighted=False),

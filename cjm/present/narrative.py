@@ -19,7 +19,8 @@ from IPython.display import Markdown
 
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
-from cjm.present.formats import MISSING, format_count, format_decimal, format_number, format_p, format_percent
+from cjm.present.formats import (MISSING, format_count, format_date, format_decimal, format_number, format_p,
+                                 format_percent)
 from cjm.present.figures.style import use_house_style
 from cjm.present.words import in_words, section
 
@@ -29,6 +30,8 @@ CODED_COLUMNS = ("treatment", "detail", "kind", "role", "rule", "label", "action
                  "option", "method", "empty", "journey", "segment", "curve", "sources", "source_column")
 #: Columns of p-values, written as :func:`cjm.present.formats.format_p` does.
 P_COLUMNS = ("p_value", "p_adjusted")
+#: Columns whose cells list column names (``created_at, closed_at``), each written as a header.
+COLUMN_LISTS = ("columns", "conflict_columns")
 
 
 def table_names(names, language: str) -> str:
@@ -44,6 +47,21 @@ def notes_table(notes: pd.DataFrame, language: str) -> pd.DataFrame:
                                         if pd.notna(row.count) else "") for row in notes.itertuples()]
     return pd.DataFrame({"table": notes["table"].map(tables).fillna(notes["table"]),
                          "column": notes["column"], "note": texts})
+
+
+def dates_said(date_checks: pd.DataFrame, export_date, language: str) -> Markdown:
+    """02's passage on dates: the heading, then the day of the export the future is counted
+    from (or that it is not given, so the future was not looked for); or, with nothing to
+    check (``date_checks`` empty), that the exports have no dates."""
+    if not len(date_checks):
+        return say("02.dates.none", language)
+    said = say("02.dates", language).data
+    if export_date:
+        said += "\n\n" + say("02.dates.export", language,
+                               date=format_date(pd.Timestamp(export_date).date(), language)).data
+    else:
+        said += "\n\n" + say("02.dates.no_export", language).data
+    return Markdown(said)
 
 
 def start(engagement: str) -> tuple[dict, EngagementPaths, str]:
@@ -165,6 +183,8 @@ def labelled(frame: pd.DataFrame, language: str) -> pd.DataFrame:
     for column in ("column", "breakdown"):
         if column in frame:
             names[column] = frame[column].map(lambda name: in_words(label(name, language), language))
-    if "columns" in frame:
-        names["columns"] = frame["columns"].map(lambda text: ", ".join(label(c, language) for c in text.split(", ")))
+    for column in COLUMN_LISTS:  # lists of columns, each named as the reader calls it
+        if column in frame:
+            names[column] = frame[column].map(lambda text: ", ".join(label(c, language) for c in text.split(", "))
+                                              if isinstance(text, str) and text else None)
     return frame.assign(**names).rename(columns=lambda c: label(c, language))

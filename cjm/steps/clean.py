@@ -1,5 +1,8 @@
 """02_clean's files: the anonymized sources read on demand, the canonical tables published
-into ``interim/`` as a whole (:func:`cjm.analysis.clean.clean` does the work)."""
+into ``interim/`` as a whole (:func:`cjm.analysis.clean.clean` does the work): in-scope
+tables, ``side_groups/<rule>/`` (scope rules), ``set_aside/<check>/`` (rows the date checks
+set aside), and the counts beside them (exclusion_waterfall, data_quality, duplicates,
+date_checks, clean_notes)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cjm.analysis.clean import IN_SCOPE, CleanResult, present_in_order, clean
+from cjm.analysis.clean import DATE_CHECKS, IN_SCOPE, CleanResult, present_in_order, clean
 from cjm.core import schemas
 from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder
@@ -76,32 +79,45 @@ def read_anonymized(params: dict, paths: EngagementPaths) -> tuple[AnonymizedSou
 
 
 
+def _folder(staging: Path, rule: str) -> Path:
+    """Where a table of ``rule`` is staged: in-scope tables at the top, a scope rule's under
+    ``side_groups/``, a date check's under ``set_aside/``."""
+    if rule == IN_SCOPE:
+        return staging
+    return staging / ("set_aside" if rule in DATE_CHECKS else "side_groups") / rule
+
+
 def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None:
-    """Move what ``staging`` holds into ``interim/``: the tables, then the side groups; a
-    canonical table of an earlier run that this run did not make is removed."""
+    """Move what ``staging`` holds into ``interim/``: the tables, then the side groups and
+    the rows set aside by dates; a canonical table of an earlier run that this run did not
+    make is removed."""
     for name, frame in (("exclusion_waterfall", result.waterfall), ("data_quality", result.quality),
-                        ("duplicates", result.duplicates), ("clean_notes", result.notes)):
+                        ("duplicates", result.duplicates), ("date_checks", result.date_checks),
+                        ("clean_notes", result.notes)):
         frame.to_parquet(staging / f"{name}.parquet", index=False)
-    (staging / "side_groups").mkdir(exist_ok=True)
     made = {path.stem for path in staging.glob("*.parquet")}
     for name in sorted(set(schemas.TABLES) - made):
         remove(paths.table(name))
     for path in sorted(staging.glob("*.parquet")):
         os.replace(path, staged(paths.interim / path.name))
-    with atomic_folder(paths.interim / "side_groups") as folder:
-        folder.rmdir()
-        (staging / "side_groups").rename(folder)
+    for group in ("side_groups", "set_aside"):
+        (staging / group).mkdir(exist_ok=True)
+        with atomic_folder(paths.interim / group) as folder:
+            folder.rmdir()
+            (staging / group).rename(folder)
 
 
 
 def write_clean(result: CleanResult, paths: EngagementPaths) -> None:
     """Canonical tables to ``interim/<table>.parquet``, side groups to
-    ``interim/side_groups/<rule>/<table>.parquet``, waterfall, quality and duplicates beside them."""
+    ``interim/side_groups/<rule>/<table>.parquet``, rows set aside by dates to
+    ``interim/set_aside/<check>/<table>.parquet``, waterfall, quality, duplicates and date
+    checks beside them."""
     staged(paths.interim).mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=staged(paths.interim)))
     try:
-        for rule, tables in [(IN_SCOPE, result.tables), *result.side_groups.items()]:
-            folder = staging if rule == IN_SCOPE else staging / "side_groups" / rule
+        for rule, tables in [(IN_SCOPE, result.tables), *result.side_groups.items(), *result.set_aside.items()]:
+            folder = _folder(staging, rule)
             folder.mkdir(parents=True, exist_ok=True)
             for name, table in tables.items():
                 table.to_parquet(folder / f"{name}.parquet", index=False)
@@ -118,7 +134,7 @@ def run_clean(params: dict, paths: EngagementPaths) -> CleanResult:
     staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=staged(paths.interim)))
     try:
         def sink(rule: str, name: str, table: pd.DataFrame) -> None:
-            folder = staging if rule == IN_SCOPE else staging / "side_groups" / rule
+            folder = _folder(staging, rule)
             folder.mkdir(parents=True, exist_ok=True)
             table.to_parquet(folder / f"{name}.parquet", index=False)
 

@@ -86,6 +86,29 @@ def _reviews(root: Path, change: Callable[[pd.DataFrame], pd.DataFrame]) -> None
     change(pd.read_csv(path, dtype=str, keep_default_na=False)).to_csv(path, index=False)
 
 
+def _demo_deals(root: Path, change: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    """Change the small demo's deals (cp1251, ';', as the CRM exports them) and write them back."""
+    path = _raw(root, "demo") / "crm_deals.csv"
+    frame = change(pd.read_csv(path, sep=";", encoding="cp1251", dtype=str, keep_default_na=False))
+    frame.to_csv(path, sep=";", encoding="cp1251", index=False, lineterminator="\n")
+
+
+def _closed_before_created(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates swapped in the first three deals that closed a day or more after they were created."""
+    created, closed = pd.to_datetime(frame["Дата создания"], format="%d.%m.%Y"), pd.to_datetime(
+        frame["Дата закрытия"], format="%d.%m.%Y", errors="coerce")
+    rows = frame.index[(closed - created).dt.days >= 1][:3]
+    frame.loc[rows, ["Дата создания", "Дата закрытия"]] = frame.loc[rows, ["Дата закрытия", "Дата создания"]].to_numpy()
+    return frame
+
+
+def _conflicting_repeats(frame: pd.DataFrame) -> pd.DataFrame:
+    """The first two won deals repeated as lost (same deal number, another status)."""
+    won = frame[frame["Статус"] == frame["Статус"].mode()[0]].head(2)
+    other = next(status for status in frame["Статус"].unique() if status != won["Статус"].iloc[0] and status)
+    return pd.concat([frame, won.assign(Статус=other)], ignore_index=True)
+
+
 def _header_only(path: Path) -> None:
     path.write_bytes(path.read_bytes().split(b"\n", 1)[0] + b"\n")
 
@@ -239,6 +262,22 @@ CASES = [
         r, _bank(r).assign(y=lambda f: f["y"].where(f.index % 4 > 0, "maybe"))),
          "clean", ("source 'leads' (bank.csv): column 'y' has statuses 'maybe' that are not mapped",),
          ("list them under 'clean.tables.deals.values.outcome'", "'*' maps all others")),
+    # 02's date checks and duplicate rules, set to stop (by default the rows are set aside and counted)
+    Case("dates after the export date", "cd_store", lambda r: (
+        _purchases(r, lambda f: _every_third(f, "date", "20310501")),
+        _params(r, "cd_store", "clean:\n  tables:", "clean:\n  dates: {future: stop}\n  tables:")),
+         "clean", ("76 rows of table 'deals' are dated after the export date 1998-07-01 (created_at in 76)",),
+         ("correct the export or 'export_date'", "set 'clean.dates.future' to set_aside")),
+    Case("deals closed before they were created", "demo", lambda r: (
+        _demo_deals(r, _closed_before_created),
+        _params(r, "demo", "clean:\n", "clean:\n  dates: {closed_before_created: stop}\n")),
+         "clean", ("3 rows of table 'deals' were closed before they were created",),
+         ("'clean.tables.deals.columns'", "set 'clean.dates.closed_before_created' to set_aside")),
+    Case("conflicting duplicate ids", "demo", lambda r: (
+        _demo_deals(r, _conflicting_repeats),
+        _params(r, "demo", "clean:\n", "clean:\n  duplicates: stop\n")),
+         "clean", ("2 values of the key 'Номер сделки' (deal_id) have rows that disagree", "'Статус' (outcome)"),
+         ("set 'clean.duplicates' to keep_latest",)),
     Case("out-of-range survey scores", "cd_store", lambda r: _reviews(
         r, lambda f: f.assign(review_score=(f["review_score"].astype(int) * 2).astype(str))),
          # 16 reviews, scores doubled: those of 1 and 2 stay in the scale, the 10 of 3, 4, 5 leave it
@@ -329,7 +368,7 @@ def test_a_bad_input_gets_one_clear_message(spoiled):
 
 
 def test_the_corpus_is_wide():
-    assert len(CASES) >= 22
+    assert len(CASES) >= 25
     assert {case.engagement for case in CASES} == {"bank_leads", "cd_store", "loan_process", "demo"}
     assert {case.step for case in CASES} == {"preflight", "clean", "survey"}
 

@@ -235,7 +235,7 @@ def test_a_repeat_that_only_fills_blanks_is_no_conflict():
 
 def test_conflicting_repeats_can_stop_the_run_naming_the_key_and_the_fix():
     with pytest.raises(CjmError, match=r"(?s)deals\.csv.*2 values of the key 'N' \(deal_id\).*'1', '3'.*"
-                                       r"created_at, closed_at, outcome") as error:
+                                       r"'Дата' \(created_at\), 'Закрыта' \(closed_at\), 'Статус' \(outcome\)") as error:
         _build("stop")
     assert "'clean.duplicates'" in error.value.fix and "keep_latest" in error.value.fix
 

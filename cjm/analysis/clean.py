@@ -371,8 +371,8 @@ def conflicting_keys(frame: pd.DataFrame, key: str) -> tuple[list, list[str]]:
 
 
 def resolve_key_duplicates(frame: pd.DataFrame, key: str, rule: str = KEEP_LATEST, latest_by=(),
-                           outcome: str = "outcome", where: str = "", key_name: str | None = None,
-                           param: str = "clean.duplicates") -> tuple[pd.DataFrame, dict]:
+                           outcome: str = "outcome", where: str = "", param: str = "clean.duplicates",
+                           names: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """One row per value of ``key``; repeats whose rows disagree are *conflicting*.
 
     Repeats that only differ by blanks keep their most complete row. Conflicting repeats
@@ -394,8 +394,10 @@ def resolve_key_duplicates(frame: pd.DataFrame, key: str, rule: str = KEEP_LATES
         Date columns that tell the latest row (those ``frame`` lacks are skipped).
     outcome : str
         The column of won/lost/open, for ``keep_won``.
-    where, key_name, param : str
-        For the message of ``stop``: the file, the key's column there, the params key.
+    where, param : str
+        For the message of ``stop``: the file and the params key.
+    names : dict, optional
+        For the message of ``stop``: canonical column -> its column in the file.
 
     Returns
     -------
@@ -415,9 +417,11 @@ def resolve_key_duplicates(frame: pd.DataFrame, key: str, rule: str = KEEP_LATES
     counts = {"key_duplicates": 0, "conflicting": len(keys), "conflict_columns": ", ".join(columns) or None}
     if keys and rule == STOP:
         examples = ", ".join(repr(k) for k in keys[:2])
-        raise CjmError(f"{where}: {len(keys)} values of the key '{key_name or key}' ({key}) have rows that "
+        names = names or {}
+        disagree = ", ".join(f"'{names[c]}' ({c})" if c in names else c for c in columns)
+        raise CjmError(f"{where}: {len(keys)} values of the key '{names.get(key, key)}' ({key}) have rows that "
                        f"disagree, e.g. {examples} (pseudonyms: look them up in the re-identification table), "
-                       f"in column(s) {', '.join(columns)}",
+                       f"in column(s) {disagree}",
                        f"correct the export, or set '{param}' to keep_latest (the row with the latest date) "
                        f"or keep_won (the won row where outcomes disagree)")
     if not frame[key].duplicated().any():
@@ -587,7 +591,7 @@ def build_table(name: str, spec: dict, frames: dict[str, pd.DataFrame], params: 
     if key in table.columns:
         rule = (params.get("clean") or {}).get("duplicates", KEEP_LATEST)
         table, settled = resolve_key_duplicates(table, key, rule, LATEST_BY.get(name, ()), where=where,
-                                                key_name=columns[key])
+                                                names=columns)
         counts.update(settled)
         state = state.loc[table.index]
     if name == "interviews":

@@ -24,7 +24,7 @@ SECTIONS := $(OUT)/.params
 CJM := $(wildcard cjm/*.py cjm/*/*.py)
 DEPS := $(OUT)/.deps.mk
 # the raw exports by content; the demo engagements' are generated (rerun when the generator changes)
-MANIFEST := $(OUT)/.raw.sha256
+MANIFEST := $(W)data/$(E)/.raw.sha256
 DEMO_RAW := $(if $(shell grep -s '^demo:' $(W)params/$(E).yaml),$(W)data/$(E)/raw/.complete)
 PREFLIGHT := $(OUT)/.preflight
 STEPS := 01_anonymize 02_clean 03_segment 04_survey 05_interviews 06_funnel 07_cjm

@@ -149,7 +149,7 @@ def test_a_failed_step_says_the_consultants_error_or_that_the_code_failed(tmp_pa
 
 
 def test_a_sweep_removes_what_cut_short_writes_left_and_nothing_else(paths):
-    kept = {"data/acme/interim/deals.txt", "outputs/acme/.raw.sha256", "outputs/acme/.params/clean.yaml",
+    kept = {"data/acme/interim/deals.txt", "outputs/acme/.leak-check", "outputs/acme/.params/clean.yaml",
             "outputs/acme/notebooks/02_clean.ipynb"}
     left = {"data/acme/interim/.anonymized.k2j_x9ab", "data/acme/interim/.deals.parquet.a8d_9zq1.parquet",
             "outputs/acme/notebooks/.tmp.02_clean.ipynb", "outputs/acme/report/.maps.old",

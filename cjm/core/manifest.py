@@ -2,11 +2,12 @@
 
 ``python -m cjm.core.manifest ENGAGEMENT`` (run by the Makefile each time it starts) writes:
 
-- ``outputs/<e>/.raw.sha256``: the content hash of every raw export (``sha256  path``
-  lines). A file restored with an older time (unzip, ``cp -p``) or touched without a
-  change leaves it as it was; a changed byte rewrites it, and 01 reruns. Hashes are kept
-  in ``data/<e>/.raw-hashes.json`` by size and modification time, so an unchanged export
-  is not read again.
+- ``data/<e>/.raw.sha256``: the content hash of every raw export (``sha256  path``
+  lines; beside the exports, never shared: a file's name can be personal). A file
+  restored with an older time (unzip, ``cp -p``) or touched without a change leaves it as
+  it was; a changed byte rewrites it, and 01 reruns. Hashes are kept in
+  ``data/<e>/.raw-hashes.json`` by size and modification time, so an unchanged export is
+  not read again.
 - ``outputs/<e>/.params/<section>.yaml``: each notebook section's view of the params
   (:func:`cjm.core.params.split_sections`), so a change to one step's params reruns that
   step and those after it.
@@ -22,7 +23,7 @@ from pathlib import Path
 from cjm.core.io import write_if_changed
 from cjm.core.paths import EngagementPaths
 
-#: The manifest of the raw exports, under ``outputs/<e>/``.
+#: The manifest of the raw exports, under ``data/<e>/``.
 RAW_MANIFEST = ".raw.sha256"
 _CHUNK = 1 << 20
 
@@ -45,7 +46,7 @@ def raw_files(paths: EngagementPaths) -> list[Path]:
 
 
 def update_raw_manifest(paths: EngagementPaths) -> bool:
-    """Rewrite ``outputs/<e>/.raw.sha256`` if a raw export's content, name or number
+    """Rewrite ``data/<e>/.raw.sha256`` if a raw export's content, name or number
     changed; True if it did."""
     cache_path = paths.data / ".raw-hashes.json"
     try:
@@ -62,7 +63,7 @@ def update_raw_manifest(paths: EngagementPaths) -> bool:
         lines.append(f"{digest}  {name}\n")
     if seen != cache and paths.data.is_dir():
         write_if_changed(cache_path, json.dumps(seen, sort_keys=True))
-    return write_if_changed(paths.outputs / RAW_MANIFEST, "".join(lines))
+    return write_if_changed(paths.data / RAW_MANIFEST, "".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:

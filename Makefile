@@ -58,7 +58,7 @@ endif
 endif
 $(MANIFEST): | $(VENV) $(DEMO_RAW)
 	$(PY) -m cjm.core.manifest $(E)
-$(SECTIONS)/%.yaml: | $(VENV)
+$(SECTIONS)/%.yaml: | $(VENV) $(DEMO_RAW)
 	$(PY) -m cjm.core.manifest $(E)
 
 # Every problem of the params and the sources, in seconds, before any step runs.

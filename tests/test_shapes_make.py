@@ -111,7 +111,7 @@ def test_make_reruns_only_the_steps_that_import_a_changed_module(run):
         args = ["make", "-C", str(PROJECT_ROOT), "all", f"ENGAGEMENT={run.name}", f"ROOT={run.root}"]
         process = subprocess.run(args + [f"--what-if={path}" for path in edited], capture_output=True, text=True)
         assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
-        return sorted(re.findall(r"papermill .*?notebooks/(0\d_\w+)\.ipynb ", process.stdout)), \
+        return sorted(re.findall(r"(?m)^(0\d_\w+): done in ", process.stdout)), \
             "cjm.present.report" in process.stdout
 
     assert rerun() == ([], False)

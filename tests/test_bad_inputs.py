@@ -247,6 +247,12 @@ CASES = [
     Case("missing transcript", "demo", lambda r: (_raw(r, "demo") / "interviews" / "interview_01.txt").unlink(),
          "preflight", ("transcript not found: ", "interview_01.txt (listed in column 'Файл' of index.xlsx)"),
          ("correct the file name in the interview index",)),
+    Case("a date format that is not the export's", "demo", lambda r: _params(
+        r, "demo", 'date_format: "%d.%m.%Y"', 'date_format: "%Y-%m-%d"'),
+         "preflight", ("crm_deals.csv: column 'Дата создания' (mapped to deals.created_at) has none of its first",
+                       "readable as datetime, e.g. '"),
+         ("set 'clean.tables.deals.date_format' to the export's format (now %Y-%m-%d)",), problems=2,
+         also=(("column 'Дата закрытия' (mapped to deals.closed_at)", "clean.tables.deals.date_format"),)),
     # --- values: the files are sound, 02 and 04 meet them
     # the purchase log has 228 rows: every third is rows 0, 3, ..., 225, 76 of them (33%)
     Case("unreadable dates", "cd_store", lambda r: _purchases(r, lambda f: _every_third(f, "date", "31.02.98г")),

@@ -12,7 +12,8 @@ What is checked, reading only the start of each export (:func:`cjm.core.io.peek_
   XES log's start), has a header and at least one row, and has every column the params
   name for it (the source's own keys, ``anonymize.quasi_identifiers``, the ``clean.tables``
   maps that read it, the ``survey`` questions of the survey's source), a missing one with
-  the closest column there is;
+  the closest column there is; a column mapped onto dates or numbers none of whose first
+  values can be read so (a wrong map, a date format that is not the export's);
 - the transcripts an interview index names: there, and open (.docx, .txt in UTF-8).
 
 Nothing is written.
@@ -27,12 +28,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from cjm.analysis.clean import REJECTED, parse_column
 from cjm.core.errors import CjmError
 from cjm.core.io import peek_export, read_export, read_transcript
 from cjm.core.params import check_params, clean_column_keys
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import sweep
-from cjm.core.schemas import require_columns, survey_columns
+from cjm.core.schemas import TABLES, require_columns, survey_columns
 from cjm.core.xes import is_xes, xes_columns
 from cjm.privacy.anonymize import added_columns, declared_column_keys
 
@@ -114,7 +116,7 @@ def source_problems(params: dict, paths: EngagementPaths, name: str,
         start = peek_export(path, source.get("format"), param)
     except CjmError as error:
         return [error]
-    problems = column_problems(start, path, expected)
+    problems = column_problems(start, path, expected) + value_problems(params, name, start, path)
     if "transcripts" in source and source["transcripts"]["file_column"] in start.columns:
         problems += transcript_problems(path, source, param, paths.raw)
     return problems
@@ -160,6 +162,43 @@ def column_problems(start: pd.DataFrame, path: Path, expected: dict[str, list[st
             require_columns(columns, wanted, str(path), key)
         except CjmError as error:
             problems.append(error)
+    return problems
+
+
+#: Kinds of canonical columns whose first values must be readable (a wrong map or format
+#: makes all of them unreadable; a few bad values are 02's to count).
+_TYPED = ("datetime", "number", "integer")
+#: Fewer given values than this in the first rows: nothing is concluded.
+_MIN_VALUES = 3
+
+
+def value_problems(params: dict, name: str, start: pd.DataFrame, path: Path) -> list[CjmError]:
+    """Columns ``clean.tables`` maps onto dates or numbers none of whose first values can be
+    read as such, as 02 would read them (its ``date_format``), found before 01 runs: a column
+    mapped by mistake, or a date format that is not the export's. Columns 01 rewrites (its
+    own keys) and XES logs (typed as read) are left out."""
+    if is_xes(path):
+        return []
+    own = set(declared_column_keys(params["sources"][name]))
+    problems = []
+    for table, spec in ((params.get("clean") or {}).get("tables") or {}).items():
+        if spec.get("source") != name:
+            continue
+        for column, raw in spec["columns"].items():
+            kind = TABLES.get(table, {}).get(column)
+            if kind not in _TYPED or raw in own or raw not in start.columns:
+                continue
+            values = start[raw].dropna()
+            values = values[values.astype(str).str.strip() != ""]
+            _, status = parse_column(values, kind, date_format=spec.get("date_format"))
+            if len(values) >= _MIN_VALUES and (status == REJECTED).all():
+                examples = ", ".join(repr(v) for v in values.head(3))
+                problems.append(CjmError(
+                    f"{path}: column '{raw}' (mapped to {table}.{column}) has none of its first {len(values)} values "
+                    f"readable as {kind}, e.g. {examples}",
+                    f"check the column map 'clean.tables.{table}.columns.{column}'"
+                    + (f" or set 'clean.tables.{table}.date_format' to the export's format (now "
+                       f"{spec.get('date_format') or 'guessed'})" if kind == "datetime" else "")))
     return problems
 
 

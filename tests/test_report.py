@@ -24,6 +24,8 @@ def make_engagement(root, language, name="e1", **dates):
     """A project root with params/<name>.yaml (with ``dates``: report_date, export_date) and
     one executed notebook; returns its paths."""
     params = yaml.safe_load((PROJECT_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
+    for key in ("report_date", "export_date"):  # only the dates the test gives
+        params.pop(key, None)
     params.update(engagement=name, language=language, **dates)
     (root / "params").mkdir(parents=True, exist_ok=True)
     (root / "params" / f"{name}.yaml").write_text(yaml.safe_dump(params, allow_unicode=True),

@@ -58,7 +58,7 @@ def test_no_word_is_empty():
         assert empty == [], language
 
 
-@pytest.mark.parametrize("name", ["passages", "notes", "figures", "maps"])
+@pytest.mark.parametrize("name", ["passages", "notes", "figures", "maps", "summary"])
 def test_a_text_has_the_same_placeholders_in_every_language(name):
     russian = section("ru", name)
     for language in languages():

@@ -118,6 +118,8 @@ def test_split_rewrites_only_the_sections_that_changed(project):
     assert split_sections("demo", root) == list(SECTIONS)
     edit(lambda p: p.update(report_date="2025-10-02"))
     assert split_sections("demo", root) == ["report"]
+    edit(lambda p: p.update(question="Why do leads stop at the documents?"))  # the summary's only
+    assert split_sections("demo", root) == ["report"]
 
 
 def test_survey_section_defaults(project):
@@ -236,3 +238,10 @@ def test_clean_date_and_duplicate_rules_default_and_check(project):
            "['set_aside', 'keep', 'stop']")
     _fails(project, lambda p: p["clean"].update(dates={}, duplicates="keep_first"),
            "'clean.duplicates' is 'keep_first'", "['keep_latest', 'keep_won', 'stop']")
+
+
+def test_the_question_is_optional_text(project):
+    root, edit = project
+    edit(lambda p: p.pop("question", None))
+    assert "question" not in load_params("demo", root)
+    _fails(project, lambda p: p.update(question=["two", "questions"]), "question")

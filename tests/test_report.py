@@ -24,7 +24,8 @@ def make_engagement(root, language, name="e1", **dates):
     """A project root with params/<name>.yaml (with ``dates``: report_date, export_date) and
     one executed notebook; returns its paths."""
     params = yaml.safe_load((PROJECT_ROOT / "params" / "demo.yaml").read_text(encoding="utf-8"))
-    params.pop("report_date", None)
+    for key in ("report_date", "export_date"):  # only the dates the test gives
+        params.pop(key, None)
     params.update(engagement=name, language=language, **dates)
     (root / "params").mkdir(parents=True, exist_ok=True)
     (root / "params" / f"{name}.yaml").write_text(yaml.safe_dump(params, allow_unicode=True),
@@ -72,10 +73,10 @@ def test_chapter_shows_outputs_without_code(tmp_path):
 
 
 @pytest.mark.parametrize("language, words, absent", [
-    ("ru", ("Содержание", "Дата отчёта: 14 марта 2025\u202fг.", "не содержит персональных данных",
-            "← Содержание"), "Contents"),
-    ("en", ("Contents", "Report date: March 14, 2025", "contains no personal data", "← Contents"),
-     "Содержание"),
+    ("ru", ("Главное", "Приложения", "Дата отчёта: 14 марта 2025\u202fг.", "не содержит персональных данных",
+            "← Содержание", "Клиенты на сегменты не разделены."), "Contents"),
+    ("en", ("Executive summary", "Appendices", "Report date: March 14, 2025", "contains no personal data",
+            "← Contents", "Clients were not divided into segments."), "Содержание"),
 ])
 def test_report_in_the_engagement_language(tmp_path, language, words, absent):
     paths = make_engagement(tmp_path, language, report_date="2025-03-14", export_date="2025-03-01")
@@ -91,6 +92,7 @@ def test_report_in_the_engagement_language(tmp_path, language, words, absent):
     for word in words:
         assert word in index + chapter
     assert absent not in index
+    assert index.index('<h2 id="summary">') < index.index('<h2 id="appendices">') < index.index("01_test.html")
 
 
 def test_description_from_metadata_and_chapters_in_order(tmp_path):

@@ -269,6 +269,7 @@ CODE = Section({"stage": TEXT, "valence": Scalar(int, choices=(-1, 0, 1)), "patt
 SCHEMA = Section({
     "engagement": TEXT,
     "client": TEXT,
+    "question": TEXT,
     "language": Scalar(str, choices=("ru", "en")),
     "text_language": TEXT,
     "seed": Scalar(int, minimum=0),
@@ -396,8 +397,9 @@ SCHEMA = Section({
 #: Keys every step reads; a change to one reruns every step.
 SHARED_KEYS = ("engagement", "client", "language", "text_language", "seed", "export_date", "stages", "won_stage",
                "journey_stages", "sources")
-#: Keys the contents page of the report reads (its ``report`` view, beside the sections').
-REPORT_KEYS = ("engagement", "client", "language", "export_date", "report_date")
+#: Keys the contents page of the report reads (its ``report`` view, beside the sections'):
+#: ``question``, the engagement's question in the client's words, opens its summary.
+REPORT_KEYS = ("engagement", "client", "question", "language", "export_date", "report_date")
 #: Notebook sections, in pipeline order.
 SECTIONS = ("anonymize", "clean", "segment", "survey", "interviews", "funnel", "maps")
 

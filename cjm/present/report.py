@@ -1,8 +1,9 @@
 """The client report: executed notebooks rendered to HTML without code, plus a contents page.
 
 ``outputs/<engagement>/notebooks/NN_name.ipynb`` becomes
-``outputs/<engagement>/report/NN_name.html``; ``report/index.html`` lists the chapters
-in order, in the engagement's language (``language`` in the params). Chapters show
+``outputs/<engagement>/report/NN_name.html``; ``report/index.html`` opens with the
+executive summary (:mod:`cjm.present.summary`), then lists the maps, the workbooks and the
+chapters as appendices, in the engagement's language (``language`` in the params). Chapters show
 markdown and outputs only: code, prompts, cells tagged ``remove``, ``parameters`` or
 ``injected-parameters``, warnings (stderr) and progress-bar widgets are left out. The
 pages load nothing from the internet, so the client can read them offline and print
@@ -53,6 +54,13 @@ table { border-collapse: collapse; }
 img { max-width: 100%; height: auto; }
 .cjm-meta { color: #555; }
 .cjm-toc { padding-left: 1.5rem; }
+.cjm-appendices { list-style: none; padding-left: 0; }
+.cjm-question { font-size: 1.05rem; padding: 0.6rem 1rem; border-left: 4px solid #0b5cad; background: #f3f6fa; }
+.cjm-summary h3 { font-size: 1.05rem; margin: 1.2rem 0 0.3rem; }
+.cjm-summary p, .cjm-summary ul, .cjm-summary ol { margin: 0.3rem 0; }
+.cjm-summary li { margin: 0.15rem 0; }
+a.cjm-num { text-decoration: none; border-bottom: 1px dotted #0b5cad; }
+.cjm-files li { margin: 0 0 0.4rem; }
 .cjm-toc li { margin: 0 0 0.9rem; }
 .cjm-toc a { font-weight: bold; text-decoration: none; }
 .cjm-toc p { margin: 0.15rem 0 0; color: #444; }
@@ -262,9 +270,15 @@ def _links(folder: Path, stem: str) -> str:
                       for suffix in (".html", ".png", ".pdf", ".svg") if (folder / f"{stem}{suffix}").exists())
 
 
+#: The workbooks a report may hold, in the order the contents page lists them: the maps'
+#: first, then by chapter (each described in the catalogue's ``report.workbooks``).
+WORKBOOKS = ("journey_maps", "tables", "segment_profiles", "sample_plan", "survey_results", "voice_of_customer",
+             "funnel")
+
+
 def _maps_section(report: Path, words: dict, language: str) -> str:
-    """The contents' list of the maps 07 wrote (``journey_model.json``), the lead journey
-    scheme and the workbooks; empty before 07 has run."""
+    """The contents' list of the maps 07 wrote (``journey_model.json``) and the lead journey
+    scheme; empty before 07 has run."""
     from cjm.present.maps import from_json, map_stem, map_title
 
     model_file = report / "journey_model.json"
@@ -274,19 +288,32 @@ def _maps_section(report: Path, words: dict, language: str) -> str:
              for m in from_json(model_file)]
     if (report / "maps" / "lead_journey.png").exists():
         items.append(f"<li><b>{html.escape(words['lead'])}</b>: {_links(report / 'maps', 'lead_journey')}</li>")
-    files = [f'<li><a href="{name}">{html.escape(words[key])}</a></li>'
-             for name, key in (("journey_maps.xlsx", "workbook"), ("tables.xlsx", "tables")) if (report / name).exists()]
-    return (f"<h2>{words['maps']}</h2>\n<p>{html.escape(words['maps_note'])}</p>\n<ul class=\"cjm-toc\">"
-            + "".join(items) + "</ul>\n" + (f"<h3>{words['files']}</h3><ul>{''.join(files)}</ul>\n" if files else ""))
+    return (f'<h2 id="maps">{html.escape(words["maps"])}</h2>\n<p>{html.escape(words["maps_note"])}</p>\n'
+            f'<ul class="cjm-toc">{"".join(items)}</ul>\n')
+
+
+def _files_section(report: Path, words: dict) -> str:
+    """Every workbook of :data:`WORKBOOKS` in ``report``, linked, with what it holds; empty without one."""
+    described = words["workbooks"]
+    items = [f'<li><a href="{name}.xlsx">{html.escape(described[name]["title"])}</a>: '
+             f'{html.escape(described[name]["about"])}</li>'
+             for name in WORKBOOKS if (report / f"{name}.xlsx").exists()]
+    if not items:
+        return ""
+    return f'<h2 id="files">{html.escape(words["files"])}</h2>\n<ul class="cjm-files">{"".join(items)}</ul>\n'
 
 
 def write_index(engagement: str, root: Path | None = None) -> Path:
-    """Write ``report/index.html``: the contents of the report.
+    """Write ``report/index.html``: the report's first page.
 
-    Lists the chapters in order with links and a one-line description, the maps of 07
-    with their poster and page files (when 07 has run), the report's date (params
-    ``report_date``, else ``export_date``, else none: never the time of the run, so the
-    same engagement gives the same bytes) and a note that the report holds no personal data, in the language of the params.
+    In order: the executive summary (:mod:`cjm.present.summary`: the question, segments,
+    NPS, bottleneck, journeys and barriers, each number linked to its chapter), the maps of
+    07 with their poster and page files (when 07 has run), the workbooks of ``report/``
+    with what each holds, and the chapters as appendices, with links and a one-line
+    description each (listed without numbers of their own: a chapter's title carries its
+    step's number). Dated by the params' ``report_date``, else ``export_date``, else not
+    at all (never the time of the run, so the same engagement gives the same bytes), with
+    a note that the report holds no personal data, in the language of the params.
 
     Parameters
     ----------
@@ -300,21 +327,26 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
     Path
         The index file.
     """
+    from cjm.present.summary import summary_of
+
     params = load_params(engagement, root)
     language = params["language"]
     words = section(language, "report")
+    paths = _paths(engagement, root)
     notebooks = executed_notebooks(engagement, root)
     dated = next((f'<p class="cjm-meta">{words[word]}: {format_date(date.fromisoformat(params[key]), language)}</p>\n'
                   for key, word in (("report_date", "report_date"), ("export_date", "data_as_of")) if params.get(key)), "")
     client = html.escape(params.get("client") or engagement)
+    chapters = list(map(read_chapter, notebooks))
     items = []
-    for chapter in map(read_chapter, notebooks):
+    for chapter in chapters:
         line = f'<li><a href="{html.escape(chapter.html_name)}">{html.escape(chapter.title)}</a>'
         if chapter.description:
             line += f"<p>{html.escape(chapter.description)}</p>"
         items.append(line + "</li>")
+    summary = summary_of(paths, params, {c.notebook.stem: c.html_name for c in chapters})
     page = f"""<!DOCTYPE html>
-<html lang="{params['language']}">
+<html lang="{language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
@@ -325,16 +357,19 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
 <div class="cjm-page">
 <p class="cjm-meta">{client}</p>
 <h1>{html.escape(words['report'])}</h1>
-{dated}<h2>{words['contents']}</h2>
-<ol class="cjm-toc">
+{dated}<section class="cjm-summary">
+{summary}</section>
+{_maps_section(paths.report, words, language)}{_files_section(paths.report, words)}<h2 id="appendices">{html.escape(words['appendices'])}</h2>
+<p>{html.escape(words['appendices_note'])}</p>
+<ul class="cjm-toc cjm-appendices">
 {chr(10).join(items)}
-</ol>
-{_maps_section(_paths(engagement, root).report, words, params['language'])}<p class="cjm-privacy">{html.escape(words['privacy'])}</p>
+</ul>
+<p class="cjm-privacy">{html.escape(words['privacy'])}</p>
 </div>
 </body>
 </html>
 """
-    return write_atomic(page.encode("utf-8"), _paths(engagement, root).report / "index.html")
+    return write_atomic(page.encode("utf-8"), paths.report / "index.html")
 
 
 def build_report(engagement: str, root: Path | None = None) -> list[Path]:

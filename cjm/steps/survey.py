@@ -57,13 +57,16 @@ def run_survey(params: dict, paths) -> SurveyResult:
 
 def write_survey(result: SurveyResult, paths, language: str) -> None:
     """Interim tables for later steps (``nps_by_segment``, ``csat_by_stage``,
-    ``survey_drivers``, ``nps_by_months``, ``survey_comments``, ``survey_scores``) and, for the client and
-    the survey partner, ``report/sample_plan.xlsx`` and ``report/survey_results.xlsx``."""
+    ``survey_drivers``, ``nps_by_months``, ``survey_comments``, ``survey_scores``, and the
+    headline numbers the report's summary quotes: ``nps_overall``, the chapter's overall
+    estimates, and ``nps_own``, the survey against the company's own NPS) and, for the
+    client and the survey partner, ``report/sample_plan.xlsx`` and ``report/survey_results.xlsx``."""
     paths.interim.mkdir(parents=True, exist_ok=True)
     paths.report.mkdir(parents=True, exist_ok=True)
     write_xlsx_sheets(client_sheets({"plan": result.plan}, language), paths.report / "sample_plan.xlsx")
     tables = {"nps_by_segment": result.by_segment, "csat_by_stage": result.csat, "survey_drivers": result.drivers,
-              "survey_comments": result.comments, "survey_scores": result.scores, "nps_by_months": result.by_months}
+              "survey_comments": result.comments, "survey_scores": result.scores, "nps_by_months": result.by_months,
+              "nps_overall": result.overall, "nps_own": result.own}
     write_tables(tables, paths.interim)
     if not result.answered:
         (paths.report / "survey_results.xlsx").unlink(missing_ok=True)

@@ -1,0 +1,200 @@
+"""The report's executive summary: the question of the engagement, its segments, NPS against
+the company's own, the funnel's bottleneck, the journeys found and the barriers ranked by
+impact with their owners, in the engagement's language.
+
+:func:`read_summary` reads the stable files the chapters wrote (03-07) and hands them to
+:func:`cjm.analysis.summary.summarize`, so every number is the one its chapter shows;
+:func:`summary_html` phrases it, each number a link to the chapter it comes from. A part
+the engagement lacks (no survey, no interviews, no segments) is one plain line.
+"""
+
+from __future__ import annotations
+
+import html
+
+from cjm.analysis.summary import Summary, summarize
+from cjm.core.io import read_table
+from cjm.core.params import default_section
+from cjm.core.publication import current
+from cjm.present.formats import format_count, format_number, format_percent, plural
+from cjm.present.words import section
+
+#: The chapter (executed notebook's stem) each part of the summary comes from.
+CHAPTER_OF = {"segments": "03_segment", "nps": "04_survey", "bottleneck": "06_funnel", "journeys": "06_funnel",
+              "barriers": "07_cjm"}
+
+
+def _models(paths):
+    """07's journey models (``report/journey_model.json``), None before 07 has run."""
+    from cjm.present.maps import from_json
+
+    model_file = current(paths.report / "journey_model.json")
+    return from_json(model_file) if model_file.exists() else None
+
+
+def read_summary(paths, params: dict) -> Summary:
+    """The summary of an engagement from the files its steps wrote (interim tables of 03,
+    04 and 06, ``report/journey_model.json`` of 07); a file a step did not write is a part
+    the engagement lacks.
+
+    Parameters
+    ----------
+    paths : EngagementPaths
+    params : dict
+        The engagement's params (``maps.journey_names``).
+    """
+    def table(name, columns=None):
+        return read_table(paths, name, columns, optional=True)
+
+    models = _models(paths)
+    everyone = models[0] if models else None
+    return summarize(
+        segment_profiles=table("segment_profiles"), nps_overall=table("nps_overall"),
+        nps_by_segment=table("nps_by_segment"), nps_own=table("nps_own"),
+        surveyed=current(paths.table("survey_scores")).exists(),
+        stage_funnel=table("stage_funnel"), journeys=table("journeys", ["client_id", "journey", "journey_name"]),
+        journey_names=(params.get("maps") or {}).get("journey_names") or {},
+        recommendations=None if everyone is None else everyone.recommendations,
+        voice=bool(everyone and everyone.sources.get("interviews")))
+
+
+def _link(text: str, href: str | None) -> str:
+    """``text`` (already escaped) as a link to ``href``, or as it is without one."""
+    return f'<a class="cjm-num" href="{html.escape(href)}">{text}</a>' if href else text
+
+
+def summary_html(summary: Summary, language: str, question: str | None = None,
+                 chapters: dict[str, str] | None = None, maps: dict[str, str] | None = None,
+                 own_label: str | None = None, confidence: float = 0.95) -> str:
+    """The summary as an HTML fragment in ``language``.
+
+    Parameters
+    ----------
+    summary : Summary
+        :func:`read_summary`.
+    language : {"ru", "en"}
+    question : str, optional
+        The question of the engagement in the client's words (params ``question``); without
+        it, a neutral line.
+    chapters : dict, optional
+        Chapter stem (``04_survey``) -> its page (``04_survey.html``), for the chapters there
+        are; a number whose chapter is not there is not a link.
+    maps : dict, optional
+        Journey -> the page of its map, for the journeys' names to link to.
+    own_label : str, optional
+        What the company calls its own NPS (params ``survey.own_nps.label``).
+    confidence : float
+        The level of 04's intervals (params ``survey.confidence``).
+    """
+    words = section(language, "summary")
+    chapters, maps = chapters or {}, maps or {}
+    e = html.escape
+
+    def fill(key, **values):  # a sentence of the catalogue (escaped) with HTML values
+        return e(words[key]).format(**values)
+
+    def num(text, part):  # a number, linked to the chapter of ``part``
+        return _link(e(text), chapters.get(CHAPTER_OF[part]))
+
+    def count(n, part):
+        return num(format_count(n, language), part)
+
+    def pct(share, part):
+        return num(format_percent(share, language), part)
+
+    def points(value, part):
+        return num(format_number(value, language), part)
+
+    def word(n, forms):  # the word agreeing with n (a name in the catalogue's plurals)
+        return e(plural(n, forms, language))
+
+    def missing(part):
+        return f"<p>{fill(summary.missing[part])}</p>"
+
+    out = [f'<h2 id="summary">{fill("title")}</h2>']
+    asked = fill("question", question=e(question.strip())) if question and question.strip() else fill("no_question")
+    out.append(f'<p class="cjm-question">{asked}</p>')
+    out.append(f'<p class="cjm-meta">{fill("links")}</p>')
+
+    out.append(f"<h3>{fill('segments_title')}</h3>")
+    if summary.segments is None:
+        out.append(missing("segments"))
+    else:
+        n = len(summary.segments)
+        out.append("<p>" + fill("segments", clients=count(summary.clients, "segments"), n=count(n, "segments"),
+                                segments=word(n, "segments")) + "</p>")
+        items = []
+        for row in summary.segments.itertuples():
+            line = fill("segment", name=e(str(row.segment_name)), clients=count(row.clients, "segments"),
+                        clients_word=word(row.clients, "clients"), share=pct(row.share, "segments"))
+            if row.nps == row.nps:  # not missing
+                line += fill("segment_nps", nps=points(row.nps, "nps"))
+            items.append(f"<li>{line}</li>")
+        out.append('<ul class="cjm-summary-list">' + "".join(items) + "</ul>")
+
+    out.append(f"<h3>{fill('nps_title')}</h3>")
+    if summary.nps is None:
+        out.append(missing("nps"))
+    else:
+        nps = summary.nps
+        said = fill("nps", nps=points(nps["nps"], "nps"), level=e(format_percent(confidence, language)),
+                    low=points(nps["ci_low"], "nps"), high=points(nps["ci_high"], "nps"))
+        if summary.own is None:
+            said += " " + fill(summary.missing["own"])
+        else:
+            own = summary.own
+            company = (fill("own_label", own=points(own["own"], "nps"), label=e(own_label)) if own_label
+                       else fill("own_plain", own=points(own["own"], "nps")))
+            gap = abs(round(own["difference"]))
+            said += " " + fill("own_" + own["direction"], company=company, gap=count(gap, "nps"),
+                               points=word(gap, "points"))
+        out.append(f"<p>{said}</p>")
+
+    out.append(f"<h3>{fill('bottleneck_title')}</h3>")
+    if summary.bottleneck is None:
+        out.append(missing("bottleneck"))
+    else:
+        neck = summary.bottleneck
+        out.append("<p>" + fill("bottleneck", stage=e(neck["stage"]), lost=count(neck["lost"], "bottleneck"),
+                                deals=word(neck["lost"], "deals"), share=pct(neck["lost_share"], "bottleneck"),
+                                rate=pct(neck["loss_rate"], "bottleneck")) + "</p>")
+
+    out.append(f"<h3>{fill('journeys_title')}</h3>")
+    if summary.journeys is None:
+        out.append(missing("journeys"))
+    else:
+        n = len(summary.journeys)
+        out.append("<p>" + fill("journeys", n=count(n, "journeys"), journeys=word(n, "journeys")) + "</p>")
+        items = ["<li>" + fill("journey", name=_link(e(str(row.journey_name)), maps.get(row.journey)),
+                               clients=count(row.clients, "journeys"), clients_word=word(row.clients, "clients"),
+                               share=pct(row.share, "journeys")) + "</li>" for row in summary.journeys.itertuples()]
+        out.append('<ul class="cjm-summary-list">' + "".join(items) + "</ul>")
+
+    out.append(f"<h3>{fill('barriers_title')}</h3>")
+    if summary.barriers is None:
+        out.append(missing("barriers"))
+    else:
+        items = []
+        for row in summary.barriers.itertuples():
+            owner = fill("owner", owner=e(row.owner)) if isinstance(row.owner, str) and row.owner else fill("no_owner")
+            items.append("<li>" + fill("barrier", barrier=e(str(row.barrier)), stage=e(str(row.stage)),
+                                       impact=num(format_number(row.impact, language, 2), "barriers"),
+                                       owner=owner) + "</li>")
+        out.append(f"<p>{fill('barriers', n=count(len(items), 'barriers'))}</p>")
+        out.append('<ol class="cjm-summary-list">' + "".join(items) + "</ol>")
+        out.append(f'<p class="cjm-meta">{fill("impact_note")}</p>')
+    return "\n".join(out) + "\n"
+
+
+def summary_of(paths, params: dict, chapters: dict[str, str] | None = None) -> str:
+    """:func:`summary_html` of the engagement's files in its language, with links to the
+    chapters there are (``chapters``: stem -> page) and to the pages of the maps 07 drew."""
+    from cjm.present.maps import map_stem
+
+    summary = read_summary(paths, params)
+    maps = {m.journey: f"maps/{map_stem(m)}.html" for m in (_models(paths) or [])
+            if current(paths.report / "maps" / f"{map_stem(m)}.html").exists()}
+    survey = params.get("survey") or default_section("survey")
+    own = (survey.get("own_nps") or {}).get("label")
+    return summary_html(summary, params["language"], params.get("question"), chapters, maps, own,
+                        survey["confidence"])

@@ -163,6 +163,22 @@ def test_html_page(models):
     assert '<a href="map_all.png">PNG</a>' in page
     assert "<polyline" in page  # the emotion curve
     assert "Рекомендации: барьеры по влиянию" in page and "Точки контакта" in page
+    assert 'class="legend"' not in page  # one curve: nothing to tell apart
+
+
+@pytest.mark.parametrize("language, back, everyone", [("ru", "← Содержание", "все клиенты пути"),
+                                                       ("en", "← Contents", "all clients of the journey")])
+def test_html_page_has_the_curves_legend_and_a_link_back_to_the_contents(language, back, everyone):
+    model = with_segment_curves(golden()[1])
+    page = render_html(model, language, {"PNG": "map_journey_1.png"})
+    assert f'<nav class="back"><a href="../index.html">{back}</a></nav>' in page
+    legend = re.search(r'<ul class="legend"[^>]*>(.*?)</ul>', page).group(1)
+    items = re.findall(r'<li><span class="swatch[^"]*" style="border-color: (#[0-9a-f]{6})"></span>([^<]*)</li>', legend)
+    assert items == [(curve_colour(0), everyone), (curve_colour(1), SEGMENT_CURVES[0].label),
+                     (curve_colour(2), SEGMENT_CURVES[1].label)]
+    strokes = re.findall(r'<polyline fill="none" stroke="(#[0-9a-f]{6})"', page)
+    assert strokes == [colour for colour, _ in items]  # the legend's colours are the curves' (and the poster's)
+    assert '<li title="' in page  # every item keeps its evidence on hover
 
 
 def test_xlsx_read_back(models, tmp_path):

@@ -412,7 +412,12 @@ table.map { table-layout: fixed; width: 100%; min-width: 70rem; }
 table.list td, table.list th { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }
 table.list td.num { text-align: right; }
 .files a { margin-right: 1rem; }
-@media print { body { margin: 0; font-size: 9pt; } .files { display: none; } }
+nav.back { margin-bottom: .8rem; } a { color: #0b5cad; }
+ul.legend { list-style: none; margin: .2rem 0 1rem; padding: 0 0 0 14%; min-width: 60rem; }
+ul.legend li { display: inline-block; margin: 0 1.4rem .3rem 0; }
+.swatch { display: inline-block; width: 1.8rem; border-top: 2px solid; vertical-align: middle; margin-right: .4rem; }
+.swatch.main { border-top-width: 4px; }
+@media print { body { margin: 0; font-size: 9pt; } .files, nav.back { display: none; } }
 """
 
 
@@ -440,6 +445,16 @@ def _curve_svg(model: JourneyMap, words: dict, language: str) -> str:
                              f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">'
                              f"{format_number(score, language, 2, sign=True)}</text>")
     return f'<svg class="curve" viewBox="0 0 {width} 200">{"".join(parts)}</svg>'
+
+
+def _curve_legend(model: JourneyMap, words: dict) -> str:
+    """The emotion curves' legend (a colour, then the journey's clients or a segment's name,
+    in the poster's colours); empty without segment curves."""
+    if len(model.curves) < 2:
+        return ""
+    items = "".join(f'<li><span class="swatch{" main" if k == 0 else ""}" style="border-color: {curve_colour(k)}">'
+                    f"</span>{html.escape(curve_label(model, k, words))}</li>" for k in range(len(model.curves)))
+    return f'<ul class="legend" aria-label="{html.escape(words["emotion_axis"])}">{items}</ul>'
 
 
 def _evidence(cell: Cell, words: dict, language: str) -> str:
@@ -471,9 +486,10 @@ def _list_table(rows: list[dict], columns, words: dict, language: str) -> str:
 
 
 def render_html(model: JourneyMap, language: str, files: dict[str, str] | None = None) -> str:
-    """The map as a self-contained HTML page (no scripts, printable): the grid of stages
-    by layers with each item's source and count on hover, the emotion curves, the
-    journey's segments, its recommendations and (all clients' map) the touchpoint list.
+    """The map as a self-contained HTML page (no scripts, printable): a link back to the
+    report's contents (``../index.html``), the grid of stages by layers with each item's
+    source and count on hover, the emotion curves with their legend (the poster's colours),
+    the journey's segments, its recommendations and (all clients' map) the touchpoint list.
 
     Parameters
     ----------
@@ -515,10 +531,12 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
 <html lang="{language}">
 <head><meta charset="utf-8"><title>{e(map_title(model, language))}</title><style>{_CSS}</style></head>
 <body>
+<nav class="back"><a href="../index.html">{e(section(language, "report")["back"])}</a></nav>
 <h1>{e(map_title(model, language))}</h1>
 <p class="sub">{e(subtitle(model, language))}</p>
 <p class="files">{links}</p>
 {_curve_svg(model, words, language)}
+{_curve_legend(model, words)}
 <table class="map"><thead><tr><th class="layer"></th>{head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 {"".join(sections)}

@@ -1,5 +1,8 @@
 """cjm.core.io: raw exports read as text, clear errors on bad input, atomic and deterministic writes."""
 
+import contextlib
+import os
+import stat
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -283,6 +286,46 @@ def test_write_atomic_writes_each_kind(tmp_path):
     assert pd.read_csv(write_atomic(frame, tmp_path / "t.csv"))["a"].tolist() == ["x", "ё"]
     assert pd.read_excel(write_atomic(frame, tmp_path / "t.xlsx"))["b"].tolist() == [1, 2]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["note.txt", "t.csv", "t.parquet", "t.xlsx"]
+
+
+@contextlib.contextmanager
+def umask(mask: int):
+    old = os.umask(mask)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("mask, file_mode, folder_mode", [(0o022, 0o644, 0o755), (0o027, 0o640, 0o750),
+                                                          (0o002, 0o664, 0o775)])
+def test_written_files_and_folders_honour_the_umask_as_a_plain_write_does(tmp_path, mask, file_mode, folder_mode):
+    frame = pd.DataFrame({"a": [1]})
+    with umask(mask):
+        written = [write_atomic(b"png", tmp_path / "map.png"), write_atomic("{}", tmp_path / "model.json"),
+                   write_atomic(frame, tmp_path / "t.csv"), write_atomic(frame, tmp_path / "t.parquet"),
+                   write_xlsx_deterministic(frame, tmp_path / "t.xlsx", "s")]
+        with atomic_folder(tmp_path / "maps") as folder:
+            write_atomic(b"svg", folder / "map.svg")
+        plain = tmp_path / "plain.txt"
+        plain.write_text("x")
+    assert mode(plain) == file_mode  # what a plain write gives
+    assert {p.name: mode(p) for p in [*written, tmp_path / "maps" / "map.svg"]} == \
+        {p.name: file_mode for p in [*written, tmp_path / "maps" / "map.svg"]}
+    assert mode(tmp_path / "maps") == folder_mode  # not mkdtemp's 700
+    write_atomic(b"again", tmp_path / "map.png")  # a file of mode 600 from an older run is replaced
+    assert not list(tmp_path.glob(".*"))
+
+
+def test_a_private_write_is_the_owners_alone_from_the_start(tmp_path):
+    with umask(0o000):
+        path = write_atomic("kind,original,pseudonym\n", tmp_path / "reidentification.csv", private=True)
+        public = write_atomic("x", tmp_path / "public.txt")
+    assert (mode(path), mode(public)) == (0o600, 0o666)
 
 
 @pytest.mark.parametrize("name", ["t.parquet", "t.json"])

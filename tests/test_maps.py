@@ -1,29 +1,65 @@
 """cjm.present.maps: the renderers, on the small hand-made model of tests/golden/journey_model.json."""
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib.image as mpimg
+import numpy as np
 import openpyxl
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
+from matplotlib.patches import FancyBboxPatch, Rectangle
 
-from cjm.analysis.journey_model import from_dict
-from cjm.present.maps import A3, layer_coverage, map_summary, render_html, render_poster, save_poster, write_maps_xlsx
+from cjm.analysis.journey_model import Curve, from_dict
+from cjm.present.maps import (A3, CURVE_COLOUR, POSTER, curve_colour, layer_coverage, map_summary, render_html,
+                              render_poster, save_poster, write_maps_xlsx)
 
 GOLDEN = Path(__file__).parent / "golden" / "journey_model.json"
 
 
-@pytest.fixture(scope="module")
-def models():
+def golden():
     return [from_dict(d) for d in json.loads(GOLDEN.read_text(encoding="utf-8"))]
 
 
+@pytest.fixture(scope="module")
+def models():
+    return golden()
+
+
+SEGMENT_CURVES = [Curve("1. Семьи с детьми, которые берут машину в лизинг впервые", [0.2, -0.5, None], [5, 5, 0]),
+                  Curve("2. Таксисты", [-0.6, 0.1, None], [5, 5, 0])]
+
+
+def with_segment_curves(model):
+    model.curves = [*model.curves, *SEGMENT_CURVES]
+    return model
+
+
+def drawn(fig):
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
 def test_poster_files_at_a3(models, tmp_path):
+    assert A3 == pytest.approx((420 / 25.4, 297 / 25.4))  # 420 x 297 mm, landscape
     png, svg, pdf = save_poster(models[0], tmp_path, "map_all", "ru")
     height, width = mpimg.imread(png).shape[:2]
-    assert (width, height) == (int(A3[0] * 150), int(A3[1] * 150))  # A3 landscape at 150 dpi
+    assert (width, height) == (2480, 1753)  # A3 at 150 dpi
+    page = [float(v) for v in re.search(rb"/MediaBox\s*\[\s*([\d.\s]+)\]", pdf.read_bytes()).group(1).split()]
+    assert page[:2] == [0, 0] and page[2:] == pytest.approx([1190.55, 841.89], abs=1)  # points
+    try:
+        import pypdf
+    except ImportError:  # the page read from the bytes above is enough
+        pypdf = None
+    if pypdf is not None:
+        box = pypdf.PdfReader(pdf).pages[0].mediabox
+        assert (float(box.width), float(box.height)) == pytest.approx((1190.55, 841.89), abs=1)
     text = svg.read_text(encoding="utf-8")
+    assert re.search(r'<svg [^>]*width="1190\.55\d*pt" height="841\.88\d*pt"', text)
     for shown in ("Все клиенты", "Высокий аванс (3)", "Дорого (20)", "Момент истины: 70\u00a0% веса в NPS",
                   "не заполнено", "узкое место: Выбор"):
         assert shown in text  # text kept as text, Cyrillic intact
@@ -33,8 +69,8 @@ def test_poster_files_at_a3(models, tmp_path):
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in (png, svg, pdf)]  # same model, same bytes
 
 
-def test_poster_wraps_long_text_inside_its_column(models):
-    model = models[1]
+def test_poster_wraps_long_text_inside_its_column():
+    model = golden()[1]
     model.stage("Выбор").cells["goals"][0].text = "Очень длинная формулировка цели клиента " * 4
     fig = render_poster(model, "ru")
     canvas = FigureCanvasAgg(fig)
@@ -47,6 +83,76 @@ def test_poster_wraps_long_text_inside_its_column(models):
     assert goal.get_text().count("\n") >= 2
 
 
+def test_poster_segment_legend_has_an_area_of_its_own():
+    model = with_segment_curves(golden()[1])
+    fig = render_poster(model, "ru")
+    renderer = drawn(fig)
+    axes = {ax.get_label(): ax for ax in fig.axes}
+    curve, strip = axes["emotion"], axes["legend"]
+    assert not curve.get_position().overlaps(strip.get_position())  # figure coordinates
+    assert strip.get_position().y1 <= curve.get_position().y0
+    legend = strip.get_legend()
+    shown = legend.get_window_extent(renderer)
+    assert not shown.overlaps(curve.get_tightbbox(renderer))  # nor its text under the curve's tick labels
+    assert strip.get_window_extent(renderer).padded(1).contains(shown.x0, shown.y0)
+    assert strip.get_window_extent(renderer).padded(1).contains(shown.x1, shown.y1)
+    assert [t.get_text().replace("\n", " ") for t in legend.get_texts()] == \
+        ["все клиенты пути", *(c.label for c in SEGMENT_CURVES)]
+    assert [to_rgb(h.get_color()) for h in legend.legend_handles] == [to_rgb(curve_colour(k)) for k in range(3)]
+    assert "legend" not in {ax.get_label() for ax in render_poster(golden()[1], "ru").axes}  # one curve: none
+
+
+def test_poster_curve_is_drawn_over_the_column_dividers():
+    model = golden()[1]  # all clients' curve: −0.5 at Выбор, −1.0 at Оформление
+    fig = render_poster(model, "ru")
+    drawn(fig)
+    pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3] / 255
+    curve = next(ax for ax in fig.axes if ax.get_label() == "emotion")
+    x, y = curve.transData.transform((1.0, -0.75))  # where the curve crosses the border of the first two stages
+    row, column = int(round(pixels.shape[0] - y)), int(round(x))
+    across = pixels[row - 3: row + 4, column]
+    assert np.abs(across - to_rgb(CURVE_COLOUR)).sum(axis=1).min() < 0.15  # the curve's colour, not a white gap
+
+
+DEMO_STAGES = ["Поиск и выбор", "Консультация", "Подбор авто и расчёт", "Сбор документов", "Проверка и одобрение",
+               "Подписание договора", "Получение автомобиля", "Обслуживание по договору",
+               "Проверка документов и одобрение заявки службой безопасности"]
+
+
+def test_poster_stage_names_are_padded_inside_their_boxes():
+    model = golden()[0]  # nine stages: the demo's names, then a very long one
+    model.stages = [replace(model.stages[i % 3], name=name) for i, name in enumerate(DEMO_STAGES)]
+    model.curves = [Curve("all", [0.1] * len(DEMO_STAGES), [3] * len(DEMO_STAGES))]
+    model.bottleneck, model.low_point = DEMO_STAGES[2], DEMO_STAGES[4]
+    fig = render_poster(model, "ru")
+    renderer = drawn(fig)
+    boxes = [a.get_window_extent(renderer) for a in fig.artists if isinstance(a, FancyBboxPatch)]
+    assert len(boxes) == len(model.stages)
+    pad = 0.08 * fig.dpi
+    for stage, box in zip(model.stages, boxes):
+        label = next(t for t in fig.texts if t.get_text().replace("\n", " ").rstrip("…") in stage.name
+                     and t.get_ha() == "center")
+        shown = label.get_window_extent(renderer)
+        assert box.x0 + pad <= shown.x0 and shown.x1 <= box.x1 - pad, stage.name
+        assert box.y0 < shown.y0 and shown.y1 < box.y1, stage.name
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_poster_rows_fill_the_page_down_to_the_footer(index):
+    model = with_segment_curves(golden()[index])
+    fig = render_poster(model, "ru")
+    renderer = drawn(fig)
+    width, height = fig.get_size_inches()
+    bands = [a for a in fig.artists if isinstance(a, Rectangle) and not isinstance(a, FancyBboxPatch)]
+    bottom = min(a.get_y() for a in bands) * height  # inches above the page's bottom edge
+    assert bottom == pytest.approx(POSTER["footer"], abs=0.02)  # no blank band above the footer
+    footer = next(t for t in fig.texts if t.get_text().startswith("Источники"))
+    shown = footer.get_window_extent(renderer)
+    assert 0 < shown.y0 and shown.y1 < bottom * fig.dpi  # under the rows, on the page
+    texts = [t.get_window_extent(renderer) for t in fig.texts]
+    assert all(0 <= t.x0 and t.x1 <= width * fig.dpi and 0 <= t.y0 and t.y1 <= height * fig.dpi for t in texts)
+
+
 def test_html_page(models):
     page = render_html(models[0], "ru", {"PNG": "map_all.png"})
     assert page.startswith("<!DOCTYPE html>") and '<html lang="ru">' in page
@@ -57,6 +163,22 @@ def test_html_page(models):
     assert '<a href="map_all.png">PNG</a>' in page
     assert "<polyline" in page  # the emotion curve
     assert "Рекомендации: барьеры по влиянию" in page and "Точки контакта" in page
+    assert 'class="legend"' not in page  # one curve: nothing to tell apart
+
+
+@pytest.mark.parametrize("language, back, everyone", [("ru", "← Содержание", "все клиенты пути"),
+                                                       ("en", "← Contents", "all clients of the journey")])
+def test_html_page_has_the_curves_legend_and_a_link_back_to_the_contents(language, back, everyone):
+    model = with_segment_curves(golden()[1])
+    page = render_html(model, language, {"PNG": "map_journey_1.png"})
+    assert f'<nav class="back"><a href="../index.html">{back}</a></nav>' in page
+    legend = re.search(r'<ul class="legend"[^>]*>(.*?)</ul>', page).group(1)
+    items = re.findall(r'<li><span class="swatch[^"]*" style="border-color: (#[0-9a-f]{6})"></span>([^<]*)</li>', legend)
+    assert items == [(curve_colour(0), everyone), (curve_colour(1), SEGMENT_CURVES[0].label),
+                     (curve_colour(2), SEGMENT_CURVES[1].label)]
+    strokes = re.findall(r'<polyline fill="none" stroke="(#[0-9a-f]{6})"', page)
+    assert strokes == [colour for colour, _ in items]  # the legend's colours are the curves' (and the poster's)
+    assert '<li title="' in page  # every item keeps its evidence on hover
 
 
 def test_xlsx_read_back(models, tmp_path):

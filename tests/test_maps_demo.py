@@ -2,6 +2,9 @@
 emotional low point where they were planted, and every number of the maps equal to the
 tables of 04-06 it comes from."""
 
+import os
+import stat
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -98,3 +101,19 @@ def test_tables_for_bi(demo_world, mapped):
         assert len(frame) == len(mapped.tables[name])
     assert (demo_world.paths.report / "tables.xlsx").exists()
     assert not any("client_id" in frame for frame in mapped.tables.values())  # aggregates only
+
+
+def test_the_report_is_readable_when_published_and_private_is_not(demo_world, mapped):
+    mask = os.umask(0)
+    os.umask(mask)
+    if mask & 0o005:
+        pytest.skip(f"the umask {mask:03o} itself keeps files from others")
+    report = demo_world.paths.report
+    modes = {p: stat.S_IMODE(p.stat().st_mode) for p in [report, *report.rglob("*")]}
+    assert {p.suffix for p in modes} >= {".png", ".svg", ".pdf", ".html", ".xlsx", ".json", ".csv"}
+    for path, mode in modes.items():  # a web server (another user) reads every file and enters every folder
+        assert mode & (0o005 if path.is_dir() else 0o004), f"{path.relative_to(report)}: {mode:o}"
+    private = demo_world.paths.private
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in private.iterdir()} == \
+        {"secret.key": 0o600, "reidentification.csv": 0o600}

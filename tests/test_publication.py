@@ -3,6 +3,7 @@ is stripped of what changes between runs (cjm.core.runner)."""
 
 import json
 import os
+import stat
 
 import nbformat
 import pandas as pd
@@ -44,6 +45,26 @@ def test_writes_are_staged_until_the_commit_then_land_together(paths):
     assert (paths.interim / "clients.txt").read_text() == "old clients"
     assert pd.read_parquet(paths.table("touches"))["a"].tolist() == [1, 2]
     assert not (paths.data / ".staging").exists() and STAGING not in os.environ
+
+
+def test_published_files_and_folders_are_readable_by_all_and_private_ones_are_not(paths):
+    old = os.umask(0o022)
+    try:
+        with Publication(paths.root, "acme", "07_cjm"):
+            with atomic_folder(paths.report / "maps") as folder:
+                write_atomic(b"png", folder / "map_all.png")
+            write_atomic(pd.DataFrame({"a": [1]}), paths.report / "tables" / "t.csv")
+            write_atomic("{}", paths.report / "journey_model.json")
+            paths.private.mkdir(mode=0o700, parents=True)
+            write_atomic("kind,original,pseudonym\n", paths.reidentification, private=True)
+    finally:
+        os.umask(old)
+    modes = {p.relative_to(paths.root).as_posix(): stat.S_IMODE(p.stat().st_mode)
+             for p in [paths.report, *sorted(paths.report.rglob("*")), paths.private, paths.reidentification]}
+    assert modes == {"outputs/acme/report": 0o755, "outputs/acme/report/journey_model.json": 0o644,
+                     "outputs/acme/report/maps": 0o755, "outputs/acme/report/maps/map_all.png": 0o644,
+                     "outputs/acme/report/tables": 0o755, "outputs/acme/report/tables/t.csv": 0o644,
+                     "data/acme/private": 0o700, "data/acme/private/reidentification.csv": 0o600}
 
 
 def test_an_error_publishes_nothing_and_leaves_no_staging(paths):

@@ -15,8 +15,8 @@ import io
 import itertools
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -405,17 +405,60 @@ def _guess_sep(path: Path, text: str, skip: int, whole: bool, param: str) -> str
     return best[0]
 
 
+#: Characters of the random part of a temporary name (as :mod:`tempfile`'s, which
+#: :data:`cjm.core.publication.LEFTOVER` recognises).
+_TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"
+#: Mode of a file only its owner may read (the secret key, the re-identification table).
+PRIVATE_FILE = 0o600
+
+
+def _temp_name(parent: Path, name: str, suffix: str = "") -> Path:
+    """``parent/.<name>.<8 random characters><suffix>``: a temporary sibling's name."""
+    return parent / f".{name}.{''.join(secrets.choice(_TEMP_CHARS) for _ in range(8))}{suffix}"
+
+
+def temp_file(parent: Path, name: str, suffix: str = "", mode: int = 0o666) -> Path:
+    """Create an empty temporary file beside ``parent/name`` and return its path.
+
+    Unlike :func:`tempfile.mkstemp` (always mode 600) the file gets ``mode`` less the
+    umask, as a plain ``open(path, "w")`` would: a report published on a web server is
+    readable by it. Pass :data:`PRIVATE_FILE` for what only the owner may read.
+    """
+    for _ in range(100):
+        path = _temp_name(Path(parent), name, suffix)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary name beside {Path(parent) / name}")
+
+
+def temp_folder(parent: Path, name: str) -> Path:
+    """Create an empty temporary folder beside ``parent/name`` and return its path; its
+    mode is 777 less the umask, as :func:`os.mkdir` gives (not :func:`tempfile.mkdtemp`'s 700)."""
+    for _ in range(100):
+        path = _temp_name(Path(parent), name)
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary name beside {Path(parent) / name}")
+
+
 @contextlib.contextmanager
 def atomic_folder(target: Path):
     """Write a folder's contents into a temporary sibling and swap it in on success.
 
     On an error nothing of the new contents is left and the old folder is untouched. In an
     open publication (:mod:`cjm.core.publication`) the folder is staged and replaces its
-    target whole when the publication is committed.
+    target whole when the publication is committed. The folder's mode honours the umask,
+    as any folder made by :func:`os.mkdir` (755 under the usual umask 022).
     """
     target = staged(Path(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging = temp_folder(target.parent, target.name)
     try:
         yield staging
     except BaseException:
@@ -431,20 +474,24 @@ def atomic_folder(target: Path):
     replaces_folder(target)
 
 
-def write_atomic(frame_or_text, path: Path, now: bool = False, **kwargs) -> Path:
+def write_atomic(frame_or_text, path: Path, now: bool = False, private: bool = False, **kwargs) -> Path:
     """Write a DataFrame (parquet, csv or xlsx by suffix), text or bytes to ``path`` atomically:
     into the open publication if any (:mod:`cjm.core.publication`), unless ``now``. Returns
-    ``path`` (:func:`cjm.core.publication.current` says where to read it back meanwhile)."""
+    ``path`` (:func:`cjm.core.publication.current` says where to read it back meanwhile).
+
+    The file's mode is 666 less the umask (644 under the usual umask 022: a published
+    report's images and downloads are readable by the web server), or 600 when ``private``
+    (the secret key, the re-identification table), from its creation on.
+    """
     path = Path(path)
     written = path if now else staged(path)
     written.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=written.parent)
-    os.close(fd)
+    tmp = temp_file(written.parent, path.name, path.suffix, PRIVATE_FILE if private else 0o666)
     try:
         if isinstance(frame_or_text, str):
-            Path(tmp).write_text(frame_or_text, encoding="utf-8")
+            tmp.write_text(frame_or_text, encoding="utf-8")
         elif isinstance(frame_or_text, bytes):
-            Path(tmp).write_bytes(frame_or_text)
+            tmp.write_bytes(frame_or_text)
         elif path.suffix == ".parquet":
             frame_or_text.to_parquet(tmp, index=False, **kwargs)
         elif path.suffix == ".csv":

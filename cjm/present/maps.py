@@ -5,6 +5,7 @@ nothing else, so every number it shows is the model's.
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
@@ -23,8 +24,8 @@ from cjm.present.formats import format_count, format_number, format_percent
 from cjm.present.narrative import labelled
 from cjm.present.words import section
 
-#: A3 landscape, inches.
-A3 = (16.54, 11.69)
+#: A3 landscape, 420 x 297 mm, in inches.
+A3 = (420 / 25.4, 297 / 25.4)
 #: Layers by band of the map; ``emotion`` is drawn as the curve.
 BANDS = {
     "customer": ("goals", "triggers", "entry_points", "touchpoints", "actions", "questions", "influencers"),
@@ -138,6 +139,49 @@ def _label_lines(label: str, size: float) -> list[str]:
     return textwrap.wrap(label, max(int(1.45 * 72 / (0.68 * size)), 8))
 
 
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of one line of ``text`` at font ``size`` in the current font."""
+    return _text_width(text, size, bold, tuple(matplotlib.rcParams["font.family"]),
+                       tuple(matplotlib.rcParams["font.sans-serif"]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_width(text: str, size: float, bold: bool, family: tuple, sans: tuple) -> float:
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    properties = FontProperties(family=list(family), size=size, weight="bold" if bold else "normal")
+    return TextToPath().get_text_width_height_descent(text, properties, ismath=False)[0]
+
+
+def fit_lines(text: str, width_pt: float, size: float, bold: bool = False) -> list[str]:
+    """``text`` wrapped at spaces into lines of at most ``width_pt`` points (measured at font
+    ``size``); a word wider than that is a line of its own (the caller shrinks the font)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", size, bold) <= width_pt:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _stage_label(name: str, width_pt: float, height_pt: float) -> tuple[list[str], float]:
+    """A stage's name fitted inside its header box (``width_pt`` by ``height_pt`` inside the
+    padding): its lines and font size, the largest of 9 to 6 points at which every line fits
+    (at most two lines at 8.5 points and above, three below); else cut with an ellipsis."""
+    for size in (9.0, 8.5, 8.0, 7.5, 7.0, 6.5, 6.0):
+        lines = fit_lines(name, width_pt, size, bold=True)
+        fits = all(text_width(line, size, True) <= width_pt for line in lines)
+        if fits and len(lines) <= (2 if size >= 8.5 else 3) and len(lines) * size * 1.2 <= height_pt:
+            return lines, size
+    lines = fit_lines(name, width_pt, size, bold=True)[:3]
+    while text_width(lines[-1] + "…", size, True) > width_pt and len(lines[-1]) > 1:
+        lines[-1] = lines[-1][:-1]
+    lines[-1] = lines[-1].rstrip() + "…"
+    return lines, size
+
+
 def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size: float, per_cell: int,
             language: str):
     """Wrapped lines of every cell, and each row's height in points, at font ``size``."""
@@ -155,10 +199,48 @@ def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size:
     return cells, heights
 
 
+def curve_colour(index: int) -> str:
+    """The colour of a map's ``index``-th emotion curve (0: the journey's clients; then its
+    segments'), the same on the poster and the HTML page."""
+    return CURVE_COLOUR if index == 0 else SEGMENT_COLOURS[(index - 1) % len(SEGMENT_COLOURS)]
+
+
+def curve_label(model: JourneyMap, index: int, words: dict) -> str:
+    """The name of a map's ``index``-th emotion curve as its legend reads."""
+    label = model.curves[index].label
+    return words["curve_all"] if label == "all" else label
+
+
+#: Font size of the poster's curve legend, and the height of one of its lines, in points.
+LEGEND_SIZE, LEGEND_LINE = 7.0, 7.0 * 1.25
+
+
+def _legend_plan(model: JourneyMap, words: dict, width_in: float) -> tuple[int, list[str], float]:
+    """How the segment curves' legend fits a strip ``width_in`` wide: its number of columns,
+    each label's wrapped text, and the strip's height in inches (0 without segment curves)."""
+    count = len(model.curves)
+    if count < 2:
+        return 0, [], 0.0
+    columns = count if width_in / count >= 1.9 else -(-count // 2)
+    handle = (1.6 + 0.8) * LEGEND_SIZE + 12  # the line, the gap to the text, the space between columns
+    room = width_in * 72 / columns - handle
+    labels = ["\n".join(fit_lines(curve_label(model, i, words), room, LEGEND_SIZE)[:3]) for i in range(count)]
+    lines = max(label.count("\n") + 1 for label in labels)
+    rows = -(-count // columns)
+    return columns, labels, (rows * lines * LEGEND_LINE + (rows - 1) * 4) / 72 + 0.14
+
+
+#: The poster's fixed parts, inches: margins, the label column, the bands above the rows.
+POSTER = {"left": 0.35, "label": 1.55, "right": 0.3, "top": 0.95, "header": 0.62, "curve": 1.45, "footer": 0.5,
+          "pad": 0.1}
+
+
 def render_poster(model: JourneyMap, language: str) -> Figure:
-    """The map as an A3 landscape poster: title, stages, the emotion curve (with segments'
-    curves where they differ), then the layers in three bands (customer, experience,
-    company), each cell's items with their evidence counts; font size fitted to the page.
+    """The map as an A3 landscape poster (420 x 297 mm): title, stages, the emotion curve
+    (with segments' curves where they differ, named in a legend strip of their own under
+    it), then the layers in three bands (customer, experience, company), each cell's items
+    with their evidence counts; font size fitted to the page and the rows stretched to fill
+    it down to the footer.
 
     Returns
     -------
@@ -167,17 +249,22 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
     """
     words = section(language, "maps")
     width, height = A3
-    left, label_in, right = 0.35, 1.55, 0.3
+    left, label_in, right = POSTER["left"], POSTER["label"], POSTER["right"]
+    top_in, header_in, curve_in, footer_in = POSTER["top"], POSTER["header"], POSTER["curve"], POSTER["footer"]
     n = len(model.stages)
-    col_in = (width - left - label_in - right) / n
+    x0 = left + label_in
+    col_in = (width - x0 - right) / n
+    columns, legend_labels, legend_in = _legend_plan(model, words, n * col_in)
     rows = _shown_layers(model)
-    top_in, header_in, curve_in, footer_in = 0.95, 0.62, 1.45, 0.45
-    room = (height - top_in - header_in - curve_in - footer_in - 0.2) * 72
-    for size, per_cell in ((8.0, 3), (7.5, 3), (7.0, 3), (6.5, 3), (6.0, 3), (5.5, 3), (5.5, 2), (5.0, 2),
-                           (5.0, 1)):
+    rows_top = top_in + header_in + curve_in + legend_in
+    room = (height - rows_top - footer_in) * 72
+    for size, per_cell in ((9.0, 3), (8.5, 3), (8.0, 3), (7.5, 3), (7.0, 3), (6.5, 3), (6.0, 3), (5.5, 3),
+                           (5.5, 2), (5.0, 2), (5.0, 1)):
         cells, heights = _layout(model, rows, col_in, size, per_cell, language)
         if sum(heights) <= room:
             break
+    if rows and sum(heights) < room:  # the rows share what is left, down to the footer
+        heights = [h + (room - sum(heights)) / len(rows) for h in heights]
     fig = Figure(figsize=A3)
     fig.patch.set_facecolor("white")
 
@@ -188,32 +275,37 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
     def text(x, y, s, **style):
         fig.text(x / width, 1 - y / height, s, **style)
 
+    def axes(y, h, label):  # an axes over the stage columns, y and h in inches from the top
+        return fig.add_axes((x0 / width, 1 - (y + h) / height, n * col_in / width, h / height), label=label)
+
     text(left, 0.42, map_title(model, language), fontsize=17, fontweight="bold", va="baseline")
     text(left, 0.72, subtitle(model, language), fontsize=9.5, color="#333", va="baseline")
     if model.segments:
         text(width - right, 0.42, f"{words['segments']}: " + "; ".join(phrase(c, language) for c in model.segments),
              fontsize=7.5, color="#555", ha="right", va="baseline", wrap=False)
-    x0, y = left + label_in, top_in
+    y, pad = top_in, POSTER["pad"]
     for i, stage in enumerate(model.stages):
         colour = BOTTLENECK_COLOUR if stage.name == model.bottleneck else STAGE_COLOUR
         fig.add_artist(FancyBboxPatch(((x0 + i * col_in + 0.03) / width, 1 - (y + header_in - 0.05) / height),
                                       (col_in - 0.06) / width, (header_in - 0.1) / height,
                                       boxstyle="round,pad=0,rounding_size=0.005", transform=fig.transFigure,
                                       facecolor=colour, edgecolor="none"))
-        label = "\n".join(textwrap.wrap(stage.name, max(int(col_in * 72 / (0.6 * 9)), 8))[:2])
-        text(x0 + (i + 0.5) * col_in, y + header_in / 2, label, fontsize=9, fontweight="bold", color="white",
-             ha="center", va="center")
+        lines, stage_size = _stage_label(stage.name, (col_in - 0.06 - 2 * pad) * 72, (header_in - 0.1 - pad) * 72)
+        text(x0 + (i + 0.5) * col_in, y + header_in / 2, "\n".join(lines), fontsize=stage_size, fontweight="bold",
+             color="white", ha="center", va="center", linespacing=1.1)
     y += header_in
-    ax = fig.add_axes(((x0) / width, 1 - (y + curve_in - 0.1) / height, n * col_in / width,
-                       (curve_in - 0.2) / height))
+    ax = axes(y + 0.1, curve_in - 0.2, "emotion")
     _draw_curves(ax, model, words, language)
     text(left + 0.06, y + 0.12, words["emotion_axis"], fontsize=8, fontweight="bold", va="top")
-    if len(model.curves) > 1:  # the segments' curves named in the label column
-        handles, labels = ax.get_legend_handles_labels()
-        fig.legend(handles, ["\n".join(textwrap.wrap(label, 26)) for label in labels], loc="upper left",
-                   bbox_to_anchor=((left + 0.02) / width, 1 - (y + 0.3) / height), fontsize=6, frameon=False,
-                   handlelength=1.2)
     y += curve_in
+    if columns:  # the segments' curves named in a strip of their own, under the curve's axis
+        handles, _ = ax.get_legend_handles_labels()
+        legend_ax = axes(y, legend_in, "legend")
+        legend_ax.axis("off")
+        legend_ax.legend(handles, legend_labels, loc="center left", bbox_to_anchor=(0, 0.5), ncol=columns,
+                         fontsize=LEGEND_SIZE, frameon=False, handlelength=1.6, handletextpad=0.8,
+                         columnspacing=12 / LEGEND_SIZE, borderaxespad=0, borderpad=0, labelspacing=4 / LEGEND_SIZE)
+        y += legend_in
     band_of = None
     for (band, layer), row_pt in zip(rows, heights):
         row_in = row_pt / 72
@@ -230,30 +322,32 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
             text(x0 + i * col_in + 0.05, y + 0.05, "\n".join(lines), fontsize=size, va="top", color=colour,
                  linespacing=1.1, **style)
         y += row_in
-    for i in range(1, n):
-        fig.add_artist(matplotlib.lines.Line2D([(x0 + i * col_in) / width] * 2,
-                                               [1 - (top_in + header_in) / height, 1 - y / height],
-                                               transform=fig.transFigure, color="white", linewidth=1.5))
+    for i in range(1, n):  # white between the columns of the rows, over the bands, under the text
+        fig.add_artist(matplotlib.lines.Line2D([(x0 + i * col_in) / width] * 2, [1 - rows_top / height, 1 - y / height],
+                                               transform=fig.transFigure, color="white", linewidth=1.5, zorder=1.5))
     footer = "\n".join(textwrap.wrap(words["footer"], 230))
-    text(left, height - footer_in + 0.1, footer, fontsize=6.5, color="#555", va="top")
+    text(left, height - footer_in + 0.12, footer, fontsize=6.5, color="#555", va="top")
     return fig
 
 
 def _draw_curves(ax, model: JourneyMap, words: dict, language: str) -> None:
     """Emotion curves over the stage columns, the low point marked; without any (no
-    texts of customers) the band says there is no source."""
+    texts of customers) the band says there is no source. The columns' borders are faint
+    lines under the curves."""
     x = np.arange(len(model.stages)) + 0.5
-    ax.axhline(0, color="#999", linewidth=0.8)
+    ax.patch.set_visible(False)
+    ax.axhline(0, color="#999", linewidth=0.8, zorder=1)
+    for border in range(1, len(model.stages)):
+        ax.axvline(border, color="#e3e3e3", linewidth=0.8, zorder=0.5)
     if not model.curves:
         for xi in x:
             ax.text(xi, 0.5, words["no_source"], ha="center", va="center", fontsize=7.5, color="#999")
     for i, curve in enumerate(model.curves):
         y = np.array([np.nan if s is None else s for s in curve.scores], dtype=float)
         first = i == 0
-        label = words["curve_all"] if curve.label == "all" else curve.label
         ax.plot(x, y, marker="o", markersize=5 if first else 3, linewidth=2.2 if first else 1.1,
-                color=CURVE_COLOUR if first else SEGMENT_COLOURS[(i - 1) % len(SEGMENT_COLOURS)],
-                alpha=1 if first else 0.85, label=label, zorder=3 if first else 2)
+                color=curve_colour(i), alpha=1 if first else 0.85, label=curve_label(model, i, words),
+                zorder=4 if first else 3)
         if first:
             for xi, yi, n in zip(x, y, curve.fragments):
                 if np.isfinite(yi):
@@ -262,12 +356,13 @@ def _draw_curves(ax, model: JourneyMap, words: dict, language: str) -> None:
     if model.low_point:
         low = [s.name for s in model.stages].index(model.low_point)
         ax.scatter([x[low]], [model.curves[0].scores[low]], s=140, facecolors="none", edgecolors=BOTTLENECK_COLOUR,
-                   linewidths=1.8, zorder=4)
+                   linewidths=1.8, zorder=5)
     ax.set_xlim(0, len(model.stages))
     ax.set_ylim(-1.15, 1.25)
     ax.set_yticks([-1, 0, 1])
     ax.set_xticks([])
     ax.tick_params(labelsize=7)
+    ax.grid(False, axis="x")
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
 
@@ -317,7 +412,12 @@ table.map { table-layout: fixed; width: 100%; min-width: 70rem; }
 table.list td, table.list th { border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }
 table.list td.num { text-align: right; }
 .files a { margin-right: 1rem; }
-@media print { body { margin: 0; font-size: 9pt; } .files { display: none; } }
+nav.back { margin-bottom: .8rem; } a { color: #0b5cad; }
+ul.legend { list-style: none; margin: .2rem 0 1rem; padding: 0 0 0 14%; min-width: 60rem; }
+ul.legend li { display: inline-block; margin: 0 1.4rem .3rem 0; }
+.swatch { display: inline-block; width: 1.8rem; border-top: 2px solid; vertical-align: middle; margin-right: .4rem; }
+.swatch.main { border-top-width: 4px; }
+@media print { body { margin: 0; font-size: 9pt; } .files, nav.back { display: none; } }
 """
 
 
@@ -333,9 +433,9 @@ def _curve_svg(model: JourneyMap, words: dict, language: str) -> str:
     parts = [f'<line x1="{left}" x2="{width}" y1="{point(0, 0)[1]:.1f}" y2="{point(0, 0)[1]:.1f}" stroke="#999"/>',
              f'<text x="4" y="{point(0, 0)[1] + 4:.1f}" font-size="12">{html.escape(words["emotion_axis"])}</text>']
     for k, curve in enumerate(model.curves):
-        colour = CURVE_COLOUR if k == 0 else SEGMENT_COLOURS[(k - 1) % len(SEGMENT_COLOURS)]
+        colour = curve_colour(k)
         points = [point(i, s) for i, s in enumerate(curve.scores) if s is not None]
-        label = words["curve_all"] if curve.label == "all" else curve.label
+        label = curve_label(model, k, words)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{3 if k == 0 else 1.5}" points="'
                      + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) + f'"><title>{html.escape(label)}</title>'
                      "</polyline>")
@@ -345,6 +445,16 @@ def _curve_svg(model: JourneyMap, words: dict, language: str) -> str:
                              f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="12" text-anchor="middle">'
                              f"{format_number(score, language, 2, sign=True)}</text>")
     return f'<svg class="curve" viewBox="0 0 {width} 200">{"".join(parts)}</svg>'
+
+
+def _curve_legend(model: JourneyMap, words: dict) -> str:
+    """The emotion curves' legend (a colour, then the journey's clients or a segment's name,
+    in the poster's colours); empty without segment curves."""
+    if len(model.curves) < 2:
+        return ""
+    items = "".join(f'<li><span class="swatch{" main" if k == 0 else ""}" style="border-color: {curve_colour(k)}">'
+                    f"</span>{html.escape(curve_label(model, k, words))}</li>" for k in range(len(model.curves)))
+    return f'<ul class="legend" aria-label="{html.escape(words["emotion_axis"])}">{items}</ul>'
 
 
 def _evidence(cell: Cell, words: dict, language: str) -> str:
@@ -376,9 +486,10 @@ def _list_table(rows: list[dict], columns, words: dict, language: str) -> str:
 
 
 def render_html(model: JourneyMap, language: str, files: dict[str, str] | None = None) -> str:
-    """The map as a self-contained HTML page (no scripts, printable): the grid of stages
-    by layers with each item's source and count on hover, the emotion curves, the
-    journey's segments, its recommendations and (all clients' map) the touchpoint list.
+    """The map as a self-contained HTML page (no scripts, printable): a link back to the
+    report's contents (``../index.html``), the grid of stages by layers with each item's
+    source and count on hover, the emotion curves with their legend (the poster's colours),
+    the journey's segments, its recommendations and (all clients' map) the touchpoint list.
 
     Parameters
     ----------
@@ -420,10 +531,12 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
 <html lang="{language}">
 <head><meta charset="utf-8"><title>{e(map_title(model, language))}</title><style>{_CSS}</style></head>
 <body>
+<nav class="back"><a href="../index.html">{e(section(language, "report")["back"])}</a></nav>
 <h1>{e(map_title(model, language))}</h1>
 <p class="sub">{e(subtitle(model, language))}</p>
 <p class="files">{links}</p>
 {_curve_svg(model, words, language)}
+{_curve_legend(model, words)}
 <table class="map"><thead><tr><th class="layer"></th>{head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 {"".join(sections)}

@@ -91,8 +91,7 @@ def load_or_create_key(path: Path) -> bytes:
             raise CjmError(f"{path} holds a key of {len(key)} bytes", "restore it from the engagement's backup")
         return key
     key = secrets.token_bytes(32)
-    write_atomic(key.hex() + "\n", path, now=True)  # kept whatever becomes of the run
-    os.chmod(path, 0o600)
+    write_atomic(key.hex() + "\n", path, now=True, private=True)  # kept whatever becomes of the run
     return key
 
 
@@ -507,7 +506,9 @@ def _write_rest(result: AnonymizeResult, folder: Path, paths: EngagementPaths) -
     """Beside the sources' tables: the transcripts, the columns' treatments, and the
     re-identification table (to ``private/``)."""
     result.columns.to_parquet(folder / TREATMENTS, index=False)
-    write_atomic(result.reidentification, paths.reidentification)
+    paths.private.mkdir(mode=0o700, parents=True, exist_ok=True)  # the table moves in at the commit
+    os.chmod(paths.private, 0o700)
+    write_atomic(result.reidentification, paths.reidentification, private=True)  # mode 600 from the start
     for name, texts in result.transcripts.items():
         (folder / name).mkdir()
         for file_name, text in texts.items():

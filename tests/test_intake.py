@@ -3,7 +3,6 @@ yes/no in value maps, keys from row numbers, what 01 keeps, drops and says."""
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings

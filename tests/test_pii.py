@@ -1,6 +1,5 @@
 """cjm.privacy.pii: phone/e-mail/document normalization, text patterns, personal-column detection."""
 
-import re
 
 import pandas as pd
 import pytest

@@ -1,7 +1,6 @@
 """cjm.privacy.scrub: personal data removed from free text, ordinary CRM words kept."""
 
 import functools
-import itertools
 import re
 
 import pandas as pd

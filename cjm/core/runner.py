@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
+from traitlets.config import Config
 
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import Publication, remove, staged
@@ -55,6 +57,13 @@ def strip_volatile(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def kernel_config(sockets: Path) -> Config:
+    """The kernel talks to papermill over local sockets in the folder ``sockets``, not over
+    TCP ports: two steps started at once (``make -j``, the tests' parallel runs) cannot
+    both draw the same free port ("Address already in use")."""
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(sockets / "kernel")}})
+
+
 def failure_message(step: str, error: BaseException, details: Path) -> str:
     """What a failed step says: the consultant's error as raised (problem and fix), or
     an error in the code said as such, then where the executed notebook is kept."""
@@ -82,9 +91,11 @@ def run_step(engagement: str, source: Path, target: Path) -> tuple[float, int]:
         executed = staged(Path(target))
         executed.parent.mkdir(parents=True, exist_ok=True)
         try:
-            papermill.execute_notebook(str(source), str(executed), parameters={"engagement": engagement},
-                                       kernel_name="python3", progress_bar=False,
-                                       extra_arguments=["--IPKernelApp.log_level=ERROR"])
+            with tempfile.TemporaryDirectory(prefix="cjm-kernel-") as sockets:
+                papermill.execute_notebook(str(source), str(executed), parameters={"engagement": engagement},
+                                           kernel_name="python3", progress_bar=False,
+                                           extra_arguments=["--IPKernelApp.log_level=ERROR"],
+                                           config=kernel_config(Path(sockets)))
         except Exception:
             log = paths.data / "logs" / f"{step}.ipynb"
             log.parent.mkdir(parents=True, exist_ok=True)

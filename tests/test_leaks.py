@@ -1,6 +1,7 @@
 """Leak check: the matcher on hand-made texts, file readers, and the demo engagement end to end."""
 
 import json
+import stat
 
 import pandas as pd
 import pytest
@@ -234,6 +235,8 @@ def test_anonymized_demo_has_no_leaks_and_gets_a_stamp(world, cached_raw, capsys
     stamp = (world.paths.outputs / leaks.STAMP).read_text(encoding="utf-8")
     assert f"files: {n_files}\n" in stamp
     assert int(stamp.split("values: ")[1]) > len(world.raw["clients"])
+    caches = list(world.paths.private.glob(".leak-*"))  # raw personal values: the owner's only
+    assert caches and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in caches), caches
 
 
 def test_planted_leaks_are_found_with_file_kind_and_place(world, planted):

@@ -388,7 +388,7 @@ def cached_personal_values(params: dict, paths: EngagementPaths, digest: str | N
         paths.private.mkdir(parents=True, exist_ok=True)
         for old in paths.private.glob(".leak-values-*.pickle"):
             old.unlink()
-        write_atomic(pickle.dumps(values), cache)
+        write_atomic(pickle.dumps(values), cache, private=True)  # raw personal values
     if paths.secret_key.exists():
         values.words.add(paths.secret_key.read_text(encoding="ascii").strip())
     if paths.reidentification.exists():
@@ -700,7 +700,7 @@ class _CleanFiles:
         """Keep the hashes of the files found clean, and the number of personal values looked for."""
         self.values = values
         if self.file.parent.is_dir():
-            write_atomic(json.dumps({"key": self.key, "values": values, "files": sorted(self.now)}), self.file)
+            write_atomic(json.dumps({"key": self.key, "values": values, "files": sorted(self.now)}), self.file, private=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -417,6 +417,19 @@ def _temp_name(parent: Path, name: str, suffix: str = "") -> Path:
     return parent / f".{name}.{''.join(secrets.choice(_TEMP_CHARS) for _ in range(8))}{suffix}"
 
 
+def _create_temp(parent: Path, name: str, suffix: str, create) -> Path:
+    """``create`` (which fails with FileExistsError on a taken name) a temporary sibling of
+    ``parent/name``; returns its path."""
+    for _ in range(100):
+        path = _temp_name(Path(parent), name, suffix)
+        try:
+            create(path)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free temporary name beside {Path(parent) / name}")
+
+
 def temp_file(parent: Path, name: str, suffix: str = "", mode: int = 0o666) -> Path:
     """Create an empty temporary file beside ``parent/name`` and return its path.
 
@@ -424,27 +437,16 @@ def temp_file(parent: Path, name: str, suffix: str = "", mode: int = 0o666) -> P
     umask, as a plain ``open(path, "w")`` would: a report published on a web server is
     readable by it. Pass :data:`PRIVATE_FILE` for what only the owner may read.
     """
-    for _ in range(100):
-        path = _temp_name(Path(parent), name, suffix)
-        try:
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
-        except FileExistsError:
-            continue
-        return path
-    raise FileExistsError(f"no free temporary name beside {Path(parent) / name}")
+    return _create_temp(parent, name, suffix,
+                        lambda path: os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)))
 
 
 def temp_folder(parent: Path, name: str) -> Path:
-    """Create an empty temporary folder beside ``parent/name`` and return its path; its
-    mode is 777 less the umask, as :func:`os.mkdir` gives (not :func:`tempfile.mkdtemp`'s 700)."""
-    for _ in range(100):
-        path = _temp_name(Path(parent), name)
-        try:
-            os.mkdir(path)
-        except FileExistsError:
-            continue
-        return path
-    raise FileExistsError(f"no free temporary name beside {Path(parent) / name}")
+    """Create an empty temporary folder beside ``parent/name`` (and ``parent`` if need be)
+    and return its path; its mode is 777 less the umask, as :func:`os.mkdir` gives (not
+    :func:`tempfile.mkdtemp`'s 700)."""
+    Path(parent).mkdir(parents=True, exist_ok=True)
+    return _create_temp(parent, name, "", os.mkdir)
 
 
 @contextlib.contextmanager
@@ -457,7 +459,6 @@ def atomic_folder(target: Path):
     as any folder made by :func:`os.mkdir` (755 under the usual umask 022).
     """
     target = staged(Path(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
     staging = temp_folder(target.parent, target.name)
     try:
         yield staging
@@ -511,10 +512,7 @@ def write_if_changed(path: Path, text: str) -> bool:
     """Write ``text`` to ``path`` unless it holds it already (its time then stays); True if written."""
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(text, path, now=True)
     return True
 
 

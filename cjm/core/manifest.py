@@ -61,8 +61,7 @@ def update_raw_manifest(paths: EngagementPaths) -> bool:
         digest = known[2] if known and known[:2] == [stat.st_size, stat.st_mtime_ns] else file_hash(path)
         seen[name] = [stat.st_size, stat.st_mtime_ns, digest]
         lines.append(f"{digest}  {name}\n")
-    if seen != cache and paths.data.is_dir():
-        write_if_changed(cache_path, json.dumps(seen, sort_keys=True))
+    write_if_changed(cache_path, json.dumps(seen, sort_keys=True))
     return write_if_changed(paths.data / RAW_MANIFEST, "".join(lines))
 
 

@@ -6,9 +6,9 @@ date_checks, clean_notes)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import pandas as pd
 from cjm.analysis.clean import DATE_CHECKS, IN_SCOPE, CleanResult, present_in_order, clean
 from cjm.core import schemas
 from cjm.core.errors import CjmError
-from cjm.core.io import atomic_folder
+from cjm.core.io import atomic_folder, temp_folder
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import remove, staged
 
@@ -108,38 +108,38 @@ def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None
 
 
 
-def write_clean(result: CleanResult, paths: EngagementPaths) -> None:
-    """Canonical tables to ``interim/<table>.parquet``, side groups to
-    ``interim/side_groups/<rule>/<table>.parquet``, rows set aside by dates to
-    ``interim/set_aside/<check>/<table>.parquet``, waterfall, quality, duplicates and date
-    checks beside them."""
-    staged(paths.interim).mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=staged(paths.interim)))
-    try:
-        for rule, tables in [(IN_SCOPE, result.tables), *result.side_groups.items(), *result.set_aside.items()]:
-            folder = _folder(staging, rule)
-            folder.mkdir(parents=True, exist_ok=True)
-            for name, table in tables.items():
-                table.to_parquet(folder / f"{name}.parquet", index=False)
-        _publish(result, staging, paths)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-
-def run_clean(params: dict, paths: EngagementPaths) -> CleanResult:
-    """02 end to end, one big table in memory at a time; nothing lands in ``interim/``
-    unless every table was built."""
-    staged(paths.interim).mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".clean.", dir=staged(paths.interim)))
+@contextlib.contextmanager
+def _tables_staged(paths: EngagementPaths):
+    """A temporary folder in (the staged) ``interim/`` and the sink that writes 02's tables
+    there by rule (:func:`_folder`); the folder is removed whatever happens."""
+    staging = temp_folder(staged(paths.interim), "clean")
     try:
         def sink(rule: str, name: str, table: pd.DataFrame) -> None:
             folder = _folder(staging, rule)
             folder.mkdir(parents=True, exist_ok=True)
             table.to_parquet(folder / f"{name}.parquet", index=False)
 
-        result = clean(params, *read_anonymized(params, paths), sink=sink)
-        _publish(result, staging, paths)
+        yield staging, sink
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_clean(result: CleanResult, paths: EngagementPaths) -> None:
+    """Canonical tables to ``interim/<table>.parquet``, side groups to
+    ``interim/side_groups/<rule>/<table>.parquet``, rows set aside by dates to
+    ``interim/set_aside/<check>/<table>.parquet``, waterfall, quality, duplicates and date
+    checks beside them."""
+    with _tables_staged(paths) as (staging, sink):
+        for rule, tables in [(IN_SCOPE, result.tables), *result.side_groups.items(), *result.set_aside.items()]:
+            for name, table in tables.items():
+                sink(rule, name, table)
+        _publish(result, staging, paths)
+
+
+def run_clean(params: dict, paths: EngagementPaths) -> CleanResult:
+    """02 end to end, one big table in memory at a time; nothing lands in ``interim/``
+    unless every table was built."""
+    with _tables_staged(paths) as (staging, sink):
+        result = clean(params, *read_anonymized(params, paths), sink=sink)
+        _publish(result, staging, paths)
     return result

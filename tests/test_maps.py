@@ -14,6 +14,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from cjm.analysis.journey_model import Curve, from_dict
+from cjm.present.figures.style import segment_colour
 from cjm.present.maps import (A3, CURVE_COLOUR, POSTER, curve_colour, layer_coverage, map_summary, render_html,
                               render_poster, save_poster, write_maps_xlsx)
 
@@ -98,7 +99,7 @@ def test_poster_segment_legend_has_an_area_of_its_own():
     assert strip.get_window_extent(renderer).padded(1).contains(shown.x1, shown.y1)
     assert [t.get_text().replace("\n", " ") for t in legend.get_texts()] == \
         ["все клиенты пути", *(c.label for c in SEGMENT_CURVES)]
-    assert [to_rgb(h.get_color()) for h in legend.legend_handles] == [to_rgb(curve_colour(k)) for k in range(3)]
+    assert [to_rgb(h.get_color()) for h in legend.legend_handles] == [to_rgb(curve_colour(c)) for c in model.curves]
     assert "legend" not in {ax.get_label() for ax in render_poster(golden()[1], "ru").axes}  # one curve: none
 
 
@@ -174,8 +175,9 @@ def test_html_page_has_the_curves_legend_and_a_link_back_to_the_contents(languag
     assert f'<nav class="back"><a href="../index.html">{back}</a></nav>' in page
     legend = re.search(r'<ul class="legend"[^>]*>(.*?)</ul>', page).group(1)
     items = re.findall(r'<li><span class="swatch[^"]*" style="border-color: (#[0-9a-f]{6})"></span>([^<]*)</li>', legend)
-    assert items == [(curve_colour(0), everyone), (curve_colour(1), SEGMENT_CURVES[0].label),
-                     (curve_colour(2), SEGMENT_CURVES[1].label)]
+    assert items == [(curve_colour(model.curves[0]), everyone), (curve_colour(SEGMENT_CURVES[0]), SEGMENT_CURVES[0].label),
+                     (curve_colour(SEGMENT_CURVES[1]), SEGMENT_CURVES[1].label)]
+    assert items[1][0] == segment_colour(1) and items[2][0] == segment_colour("2")  # the segments' own colours
     strokes = re.findall(r'<polyline fill="none" stroke="(#[0-9a-f]{6})"', page)
     assert strokes == [colour for colour, _ in items]  # the legend's colours are the curves' (and the poster's)
     assert '<li title="' in page  # every item keeps its evidence on hover
@@ -206,3 +208,13 @@ def test_summaries(models):
     coverage = layer_coverage(models, "ru").set_index("layer")
     assert coverage.loc["Барьеры", "Все клиенты"] == "2 / 3"  # customers' and CRM's at the two CRM stages
     assert coverage.loc["Ответственные", "Все клиенты"] == "2 / 3"
+
+
+def test_a_segment_has_one_colour_whatever_names_it_and_none_is_the_whole_journeys_blue():
+    from cjm.present.figures.style import PALETTE
+
+    assert segment_colour(2) == segment_colour("2") == segment_colour("2. Таксисты") != segment_colour(1)
+    assert segment_colour("Таксисты") == segment_colour("Таксисты")  # a name without a number: fixed by the name
+    assert len({segment_colour(k) for k in range(1, 11)}) == 10
+    assert PALETTE[0].lower() not in {segment_colour(k) for k in range(1, 11)} and CURVE_COLOUR not in \
+        {segment_colour(k) for k in range(1, 11)}

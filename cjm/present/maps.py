@@ -18,8 +18,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
-from cjm.analysis.journey_model import LAYERS, Cell, JourneyMap, Stage, from_dict, model_table
+from cjm.analysis.journey_model import LAYERS, Cell, Curve, JourneyMap, Stage, from_dict, model_table
 from cjm.core.errors import CjmError
+from cjm.present.figures.style import segment_colour
 from cjm.present.formats import format_count, format_number, format_percent
 from cjm.present.narrative import labelled
 from cjm.present.words import section
@@ -34,7 +35,6 @@ BANDS = {
 }
 BAND_COLOURS = {"customer": "#e8f0fa", "experience": "#fbeeee", "business": "#eef6ee"}
 STAGE_COLOUR, BOTTLENECK_COLOUR, CURVE_COLOUR = "#0b5cad", "#c0392b", "#0b5cad"
-SEGMENT_COLOURS = ("#e67e22", "#8e44ad", "#16a085", "#7f8c8d", "#d35400", "#2c3e50")
 #: Layers whose items show their evidence count after them (documents or deals).
 COUNTED = {"goals", "questions", "barriers", "pains", "positives", "influencers"}
 
@@ -199,10 +199,11 @@ def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size:
     return cells, heights
 
 
-def curve_colour(index: int) -> str:
-    """The colour of a map's ``index``-th emotion curve (0: the journey's clients; then its
-    segments'), the same on the poster and the HTML page."""
-    return CURVE_COLOUR if index == 0 else SEGMENT_COLOURS[(index - 1) % len(SEGMENT_COLOURS)]
+def curve_colour(curve: Curve) -> str:
+    """The colour of an emotion curve: the journey's clients' in the map's blue, a segment's
+    in the segment's own colour (:func:`cjm.present.figures.style.segment_colour`), the same on
+    the poster, the HTML page, the chapters' figures and the deck."""
+    return CURVE_COLOUR if curve.label == "all" else segment_colour(curve.label)
 
 
 def curve_label(model: JourneyMap, index: int, words: dict) -> str:
@@ -346,7 +347,7 @@ def _draw_curves(ax, model: JourneyMap, words: dict, language: str) -> None:
         y = np.array([np.nan if s is None else s for s in curve.scores], dtype=float)
         first = i == 0
         ax.plot(x, y, marker="o", markersize=5 if first else 3, linewidth=2.2 if first else 1.1,
-                color=curve_colour(i), alpha=1 if first else 0.85, label=curve_label(model, i, words),
+                color=curve_colour(curve), alpha=1 if first else 0.85, label=curve_label(model, i, words),
                 zorder=4 if first else 3)
         if first:
             for xi, yi, n in zip(x, y, curve.fragments):
@@ -433,7 +434,7 @@ def _curve_svg(model: JourneyMap, words: dict, language: str) -> str:
     parts = [f'<line x1="{left}" x2="{width}" y1="{point(0, 0)[1]:.1f}" y2="{point(0, 0)[1]:.1f}" stroke="#999"/>',
              f'<text x="4" y="{point(0, 0)[1] + 4:.1f}" font-size="12">{html.escape(words["emotion_axis"])}</text>']
     for k, curve in enumerate(model.curves):
-        colour = curve_colour(k)
+        colour = curve_colour(curve)
         points = [point(i, s) for i, s in enumerate(curve.scores) if s is not None]
         label = curve_label(model, k, words)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="{3 if k == 0 else 1.5}" points="'
@@ -452,7 +453,7 @@ def _curve_legend(model: JourneyMap, words: dict) -> str:
     in the poster's colours); empty without segment curves."""
     if len(model.curves) < 2:
         return ""
-    items = "".join(f'<li><span class="swatch{" main" if k == 0 else ""}" style="border-color: {curve_colour(k)}">'
+    items = "".join(f'<li><span class="swatch{" main" if k == 0 else ""}" style="border-color: {curve_colour(model.curves[k])}">'
                     f"</span>{html.escape(curve_label(model, k, words))}</li>" for k in range(len(model.curves)))
     return f'<ul class="legend" aria-label="{html.escape(words["emotion_axis"])}">{items}</ul>'
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from cjm.present.figures.style import PALETTE, caption, decimal_axis
+from cjm.present.figures.style import PALETTE, caption, decimal_axis, segment_colour
 from cjm.present.words import section
 
 
@@ -32,11 +32,11 @@ def plot_journey_emotions(curves, titles: dict, stages: list[str], language: str
     for ax, journey in zip(axes[:, 0], journeys):
         part = curves[curves["journey"] == journey]
         ax.axhline(0, color="#888888", linewidth=0.8)
-        for number, (label, curve) in enumerate(part.groupby("curve", sort=False)):
+        for label, curve in part.groupby("curve", sort=False):
             score = curve.set_index("stage")["score"].reindex(stages).to_numpy(dtype=float)
             main = label == "all"
             ax.plot(x, score, "-o", linewidth=2.4 if main else 1.1, markersize=6 if main else 3,
-                    color=PALETTE[0] if main else PALETTE[(number % (len(PALETTE) - 1)) + 1],
+                    color=PALETTE[0] if main else segment_colour(label),
                     label=words["journey_clients"] if main else label, zorder=3 if main else 2)
             if main and np.isfinite(score).any():
                 low = int(np.nanargmin(score))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from cjm.present.figures.style import PALETTE, caption, decimal_axis
+from cjm.present.figures.style import PALETTE, caption, decimal_axis, segment_colour
 from cjm.present.formats import format_number
 from cjm.present.words import section
 
@@ -112,11 +112,10 @@ def plot_segment_projection(encoded, labels, names: dict, language: str = "ru", 
     rows = np.sort(rng.choice(len(encoded), min(sample, len(encoded)), replace=False))
     points = PCA(2, random_state=seed).fit_transform(encoded[rows])
     segments = np.asarray(labels)[rows]
-    colours = PALETTE[:6] + ("#999999", "#8C564B", "#17BECF", "#BCBD22", "#7F7F7F", "#E377C2")
     fig, ax = plt.subplots(figsize=(9, 6.5))
-    for i, segment in enumerate(sorted(set(segments))):
+    for segment in sorted(set(segments)):
         here = segments == segment
-        ax.scatter(points[here, 0], points[here, 1], s=6, alpha=0.5, color=colours[i % len(colours)],
+        ax.scatter(points[here, 0], points[here, 1], s=6, alpha=0.5, color=segment_colour(segment),
                    label=f"{segment}. {names.get(segment, segment)}")
     decimal_axis(ax.xaxis, language, None)
     decimal_axis(ax.yaxis, language, None)

@@ -20,6 +20,21 @@ from cjm.present.formats import format_decimal, format_number, format_percent
 #: because it is faint on white paper.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
            "#F0E442", "#000000")
+#: One colour per segment (segment 1 first) in every figure, poster and slide; none is the
+#: blue of all clients (``PALETTE[0]``), so a segment's line never passes for the whole.
+SEGMENT_PALETTE = ("#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#8c564b", "#999999", "#17becf",
+                   "#bcbd22", "#000000")
+
+
+def segment_colour(segment) -> str:
+    """The colour of a segment, from its number (``2``, ``"2"`` or a label such as ``"2. Name"``);
+    a segment named without a number gets a colour fixed by its name."""
+    import re
+    import zlib
+
+    number = re.match(r"\s*(\d+)", str(segment))
+    position = int(number.group(1)) - 1 if number else zlib.crc32(str(segment).encode())
+    return SEGMENT_PALETTE[position % len(SEGMENT_PALETTE)]
 
 
 #: matplotlib settings of the house style.

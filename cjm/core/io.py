@@ -156,7 +156,7 @@ def peek_export(path: Path, fmt: dict | None = None, param: str = "format", rows
     DataFrame
         At least one row. Columns as :func:`read_export` names them, except that an XES
         log has only the attributes of its first ``rows`` events (:func:`cjm.core.xes.xes_columns`
-        lists all). Cells as text (an xlsx's as openpyxl reads them, written as text).
+        lists all). Cells as text (an xlsx's as read_excel reads them, written as text).
 
     Raises
     ------
@@ -211,10 +211,11 @@ def _named_blocks(path: Path, blocks):
 
 
 def _read_xlsx(path: Path, fmt: dict, param: str, usecols=None) -> pd.DataFrame:
+    """A sheet read whole by calamine (Rust): the same text as openpyxl gives, ~10x faster."""
     sheet = fmt.get("sheet", 0)
     try:
         frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False, na_values=[""],
-                              skiprows=fmt.get("skip_rows", 0), usecols=usecols, engine="openpyxl")
+                              skiprows=fmt.get("skip_rows", 0), usecols=usecols, engine="calamine")
     except ValueError as err:
         if "Worksheet" in str(err) or "not found" in str(err):
             import openpyxl

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 from pypdf.errors import PyPdfError
+from python_calamine import CalamineError
 from tqdm.auto import tqdm
 
 from cjm.privacy.anonymize import BIRTH_DATE_FORMATS, personal_by_content, read_sources
@@ -430,7 +431,7 @@ def _table_documents(path: Path) -> Iterator[Document]:
     if path.suffix.lower() == ".parquet":
         sheets = {"": pd.read_parquet(path)}
     else:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=None, engine="openpyxl")
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=None, engine="calamine")
     for sheet, frame in sheets.items():
         prefix = f"{sheet}: " if sheet else ""
         if path.suffix.lower() == ".parquet":
@@ -647,7 +648,7 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
                 newlines = [m.start() for m in re.finditer("\n", text)] if finds else []
                 rows += [(name, kind, locate(bisect.bisect(newlines, s) + 1), _excerpt(text, finds, k))
                          for k, (s, _, kind) in enumerate(finds)]
-        except (OSError, ValueError, zipfile.BadZipFile, PyPdfError) as err:  # unreadable, corrupt or mislabelled
+        except (OSError, ValueError, zipfile.BadZipFile, PyPdfError, CalamineError) as err:  # unreadable, corrupt or mislabelled
             raise CjmError(f"{path}: cannot be read for the leak check ({type(err).__name__}: {err})",
                            "rerun the step that wrote it, or remove the file") from err
         if len(rows) == found:

@@ -239,7 +239,7 @@ def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size:
         tallest = len(_label_lines(words[layer], size))
         for stage in model.stages:
             items = [_item(c, layer, language) for c in stage.cells.get(layer, [])[:per_cell]]
-            lines = _wrap_cell(items, chars, 5 if layer == "quotes" else 3) if items else [_empty(stage, layer, words)]
+            lines = _wrap_cell(items, chars, 5 if layer in ("quotes", "opportunities") else 3) if items else [_empty(stage, layer, words)]
             cells[layer, stage.name] = lines
             tallest = max(tallest, len(lines))
         heights.append(tallest * size * 1.22 + 5)
@@ -381,6 +381,10 @@ def _draw_emotion_words(fig: Figure, model: JourneyMap, lines: dict, language: s
     label = "\n".join(_label_lines(section(language, "maps")["emotion_words"], FEELINGS_SIZE))
     fig.text((label_x + 0.06) / page_w, 1 - (y + 0.05) / page_h, label, fontsize=FEELINGS_SIZE, fontweight="bold",
              va="top", color="#222", linespacing=1.1)
+    for i in range(1, len(model.stages)):  # white between the columns, as in the rows
+        fig.add_artist(matplotlib.lines.Line2D([(x + i * col_in) / page_w] * 2, [1 - y / page_h,
+                                                                                1 - (y + height_in) / page_h],
+                                               transform=fig.transFigure, color="white", linewidth=1.5, zorder=1.5))
     for i, stage in enumerate(model.stages):
         fig.text((x + i * col_in + 0.05) / page_w, 1 - (y + 0.05) / page_h, "\n".join(lines[stage.name]),
                  fontsize=FEELINGS_SIZE, va="top", color="#111" if stage.cells.get("emotion_words") else "#999",

@@ -217,6 +217,8 @@ def test_html_page_has_cards_emotions_row_and_actions():
     assert '<tr class="solutions"><th class="layer">Opportunities and solutions</th>' in page
     assert "action not written: Confusing bill" in page
     assert "<td>Two-hour arrival windows with an SMS</td><td>medium</td>" in page  # the recommendations table
+    # deals lost as a count, though «Billing» lost none (null) and made the column a float's
+    assert '<td>medium</td><td class="num">1</td><td class="num">33%</td>' in page  # 1 of 3 lost
 
 
 def test_xlsx_has_personas_emotions_and_actions(tmp_path):

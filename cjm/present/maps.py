@@ -42,6 +42,8 @@ COUNTED = {"goals", "questions", "barriers", "pains", "positives", "influencers"
 
 RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "action", "effort", "lost", "lost_share", "documents", "nps_weight",
                           "impact", "top_lost_reason")
+#: Columns of those tables that count (deals, documents, mentions, touches).
+COUNT_COLUMNS = ("lost", "documents", "mentions", "crm_touches")
 TOUCHPOINT_COLUMNS = ("stage", "touchpoint", "channel", "online", "mentions", "crm_touches", "valence", "owner")
 
 
@@ -671,9 +673,9 @@ def _list_table(rows: list[dict], columns, words: dict, language: str) -> str:
             value = row.get(c)
             if isinstance(value, bool):
                 cells.append(f"<td>{words['yes' if value else 'no']}</td>")
-            elif isinstance(value, float):
+            elif isinstance(value, float):  # a count is a float where some rows have none (JSON's null)
                 shown = format_percent(value, language) if c in ("lost_share", "nps_weight") \
-                    else format_number(value, language, 2)
+                    else format_count(value, language) if c in COUNT_COLUMNS else format_number(value, language, 2)
                 cells.append(f'<td class="num">{shown}</td>')
             elif isinstance(value, int):
                 cells.append(f'<td class="num">{format_count(value, language)}</td>')

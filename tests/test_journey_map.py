@@ -37,6 +37,7 @@ def hand_tables() -> dict:
         ("interview", "i2", "c7", 2, "Выбор", "barrier", "Высокий аванс", -1, "Аванс высокий.", 2),
         ("interview", "i2", "c7", 4, "Выбор", "positive", "Вежливо", 1, "Вежливый менеджер.", 2),
         ("mystery", "m1", None, 0, "Выбор", "barrier", "Высокий аванс", -1, "Аванс 30%.", None),
+        ("mystery", "m1", None, 1, "Выбор", "emotion", "Тревога", -1, "Страшно переплатить.", None),
     ], columns=["source", "doc_id", "client_id", "turn", "stage", "layer", "code", "valence", "quote", "segment"])
     return {
         "stage_funnel": funnel,
@@ -78,6 +79,12 @@ def hand_tables() -> dict:
                                      "valence": [0.0], "mystery_visits": [0], "crm_touches": [120]}),
         "stage_emotions": pd.DataFrame({"stage": STAGES, "score": [-1 / 4, -1.0, None], "fragments": [4, 1, 0],
                                         "negative": [3, 1, 0], "positive": [1, 0, 0], "documents": [3, 1, 0]}),
+        "segment_profiles": pd.DataFrame({"segment": ["1", "2", "all"], "clients": [5, 5, 10], "share": [0.5, 0.5, 1.0],
+                                          "age": [35.0, 45.0, 40.0], "capital: capital": [0.8, 0.2, 0.5],
+                                          "capital: regions": [0.2, 0.8, 0.5],
+                                          "segment_name": ["Семьи", "Таксисты", None]}),
+        "nps_by_segment": pd.DataFrame({"segment": [1, 2], "segment_name": ["Семьи", "Таксисты"], "n": [5, 5],
+                                        "nps": [80.0, -40.0], "ci_low": [40.0, -80.0], "ci_high": [100.0, 0.0]}),
     }
 
 
@@ -90,6 +97,7 @@ def hand_params() -> dict:
                                  "kpi": {"name": "Расчёт принят", "target": 0.7}},
                        "Оформление": {"owner": "Юристы", "processes": ["Подписание"]}},
             "journey_names": {"2": "Через салон"}, "owners": {"Долго": "Риски"}, "touchpoint_owners": {},
+            "actions": {"Высокий аванс": {"action": "Аванс от 10 %", "effort": "high"}},
             "top": 3, "segment_curves": {"min_gap": 0.3, "min_fragments": 1},
             "impact_weights": {"lost": 1, "voice": 1, "nps": 1}}
     return {"language": "ru", "stages": ["Заявка", "Договор"], "journey_stages": STAGES,
@@ -228,7 +236,7 @@ def test_long_tables_for_bi():
 
 def test_errors_name_the_fix(tmp_path):
     (tmp_path / "model.json").write_text('[{"version": 0}]', encoding="utf-8")
-    with pytest.raises(CjmError, match="version 0 is not 2"):
+    with pytest.raises(CjmError, match="version 0 is not 3"):
         from_json(tmp_path / "model.json")
     with pytest.raises(CjmError, match="cannot read the journey model"):
         from_json(tmp_path / "missing.json")

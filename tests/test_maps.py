@@ -187,15 +187,25 @@ def test_xlsx_read_back(models, tmp_path):
     path = write_maps_xlsx(models, tmp_path / "maps.xlsx", "ru")
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Все клиенты", "1. Сайт → Сайт", "2. Через салон", "Рекомендации барьеры по влиянию",
-                               "Точки контакта", "Данные карты"]
+                               "Персоны сегменты на пути", "Точки контакта", "Данные карты"]
     sheet = book["Все клиенты"]
     assert [sheet.cell(4, j).value for j in (2, 3, 4)] == ["Выбор", "Оформление", "Обслуживание"]
     rows = {sheet.cell(i, 1).value: i for i in range(5, sheet.max_row + 1)}
     assert sheet.cell(rows["Барьеры"], 2).value == "Высокий аванс (3)\nДорого (20)\nНе дозвонились (10)"
     assert sheet.cell(rows["Ответственные"], 4).value == "не заполнено"
     assert sheet.cell(rows["Эмоции"], 2).value == "−0,25"
+    assert rows["Эмоции в словах клиентов"] == rows["Эмоции"] + 1  # the emotions row under the score
+    assert sheet.cell(rows["Эмоции в словах клиентов"], 2).value == "Тревога (1)"
+    assert sheet.cell(rows["Возможности и решения"], 2).value == "Аванс от 10 % — Продажи; усилия: высокие"
+    assert sheet.cell(rows["Возможности и решения"], 3).value == "действие не записано: Долго"
     recommendations = list(book["Рекомендации барьеры по влиянию"].values)
-    assert recommendations[1][:4] == ("Все клиенты", 1, "Выбор", "Высокий аванс")
+    assert recommendations[1][:7] == ("Все клиенты", 1, "Выбор", "Высокий аванс", "Продажи", "Аванс от 10 %",
+                                      "высокие")
+    assert recommendations[0][5:7] == ("Действие", "Усилия")
+    personas = list(book["Персоны сегменты на пути"].values)
+    assert personas[0][:5] == ("Путь клиента", "Сегмент", "Название", "Клиенты", "Доля")
+    assert personas[1] == ("Все клиенты", "1", "Семьи", 5, 0.5, 80, 40, 100, 5,
+                           "столица: 80\u00a0% против 50\u00a0%; моложе: возраст 35 против 40")
     evidence = list(book["Данные карты"].values)
     assert evidence[0][:6] == ("Путь", "Путь клиента", "Этап", "Слой карты", "Пункт", "Текст")  # the reader's headers
     conversion = next(row for row in evidence if row[2] == "Выбор" and row[3] == "конверсия")

@@ -156,6 +156,17 @@ def test_codebook_layers_are_map_layers(project):
     _fails(project, lambda p: p["interviews"]["codebook"].update(feeling={}), "unknown layer 'feeling'", "barrier")
 
 
+@pytest.mark.parametrize("change, fragments", [
+    (lambda a: a["Много документов"].update(effort="huge"),
+     ("maps.actions.Много документов.effort", "'huge'", "one of ['low', 'medium', 'high']")),
+    (lambda a: a["Много документов"].pop("action"), ("maps.actions.Много документов", "action")),
+    (lambda a: a.update({"Дорогая парковка": {"action": "Парковка у офиса", "effort": "low"}}),
+     ("maps.actions.Дорогая парковка' is not a barrier or pain of 'interviews.codebook'", "Высокий аванс")),
+])
+def test_map_actions_are_checked(project, change, fragments):
+    _fails(project, lambda p: change(p["maps"]["actions"]), *fragments)
+
+
 def test_survey_stages_must_be_journey_stages(project):
     _fails(project, lambda p: p["survey"]["csat"].update({"Оплата": "CSAT: Оплата"}),
            "'survey.csat.Оплата' is not a journey stage")

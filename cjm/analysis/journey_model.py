@@ -32,19 +32,20 @@ from cjm.core.errors import CjmError
 LAYERS = {
     "goals": "params, interviews", "triggers": "params", "entry_points": "crm", "touchpoints": "interviews",
     "actions": "params", "questions": "interviews", "barriers": "interviews, crm", "pains": "interviews",
-    "positives": "interviews", "emotion": "interviews", "csat": "survey", "moment_of_truth": "survey",
+    "positives": "interviews", "emotion": "interviews", "emotion_words": "interviews", "csat": "survey", "moment_of_truth": "survey",
     "engagement": "crm", "influencers": "interviews", "conversion": "crm", "drop_off": "crm",
     "time_in_stage": "crm", "kpi": "params, crm", "owners": "params", "processes": "params", "quotes": "interviews",
+    "opportunities": "params",
 }
 #: Why a layer of a stage is empty.
 EMPTY_REASONS = ("no_source", "none_found", "not_in_params", "not_at_stage")
 #: Codebook layers of 05 -> map layers.
 CODED = {"goal": "goals", "question": "questions", "barrier": "barriers", "pain": "pains", "positive": "positives",
-         "influencer": "influencers"}
+         "influencer": "influencers", "emotion": "emotion_words"}
 #: Layers the consultant writes in ``maps.stages.<stage>``, and their keys there.
 WRITTEN = {"goals": "goals", "triggers": "triggers", "actions": "actions", "owners": "owner",
            "processes": "processes", "kpi": "kpi"}
-VERSION = 2
+VERSION = 3
 #: How a renderer phrases a cell's numbers (:attr:`Cell.kind`), and what each reads:
 #: ``conversion`` (value: share moving on), ``lost`` (n: deals lost; value: share of all
 #: losses), ``days`` (value: median days; detail ``p75``), ``touches`` (value: contacts per
@@ -52,9 +53,11 @@ VERSION = 2
 #: (value: weight in NPS), ``emotion`` (value: mean valence), ``touchpoint`` (text; detail
 #: ``online``), ``quote`` (text: the words), ``kpi`` (text: its name; value, target),
 #: ``entry`` and ``segment`` (text: the name; value: share), ``nps`` (value; detail ``low``,
-#: ``high``). An empty kind is shown as its text.
+#: ``high``), ``action`` (text: what removes the barrier; detail ``barrier``, ``owner``,
+#: ``effort``), ``unwritten`` (a top barrier without an action: text the barrier), ``trait``
+#: (a persona's trait, :func:`_trait_cell`). An empty kind is shown as its text.
 KINDS = ("", "conversion", "lost", "days", "touches", "csat", "truth", "weight", "emotion", "touchpoint", "quote",
-         "kpi", "entry", "segment", "nps")
+         "kpi", "entry", "segment", "nps", "action", "unwritten", "trait")
 
 
 @dataclass
@@ -115,12 +118,26 @@ class Curve:
 
 
 @dataclass
+class Persona:
+    """A segment on a map: its number and name, its clients on the journey and their share
+    of the journey's clients, its portrait's strongest traits (cells of kind ``trait``) and
+    its NPS with the interval (04's, of the whole segment; None without a survey)."""
+
+    segment: str
+    name: str
+    clients: int
+    share: float
+    traits: list[Cell] = field(default_factory=list)
+    nps: Cell | None = None
+
+
+@dataclass
 class JourneyMap:
     """One journey's map (``journey`` "all" is the map of all clients, whose ``title`` is empty).
 
     ``stages`` in journey order; ``curves`` the emotion curve of the journey's clients
     first, then the segments whose curve differs; ``segments`` the journey's clients by
-    segment; ``recommendations`` barriers ranked by impact (:func:`recommendations`);
+    segment; ``personas`` a card per segment on the map, by segment number; ``recommendations`` barriers ranked by impact (:func:`recommendations`);
     ``touchpoints`` the touchpoint list; ``lead_flows`` the lead journey scheme (all
     clients' map only); ``sources`` which sources were there.
     """
@@ -135,6 +152,7 @@ class JourneyMap:
     low_point: str | None = None
     curves: list[Curve] = field(default_factory=list)
     segments: list[Cell] = field(default_factory=list)
+    personas: list[Persona] = field(default_factory=list)
     recommendations: list[dict] = field(default_factory=list)
     touchpoints: list[dict] = field(default_factory=list)
     lead_flows: list[dict] = field(default_factory=list)
@@ -150,7 +168,7 @@ class JourneyMap:
 #: Interim tables the model reads; each optional (a missing one empties its layers).
 TABLES = ("stage_funnel", "lost_reasons", "journey_lost_reasons", "stage_touches", "journey_touches", "journeys",
           "journey_profiles", "lead_flows", "segments", "csat_by_stage", "survey_scores", "survey_drivers",
-          "coded_fragments", "code_quotes", "touchpoints", "stage_emotions")
+          "coded_fragments", "code_quotes", "touchpoints", "stage_emotions", "segment_profiles", "nps_by_segment")
 
 
 # ----------------------------------------------------------------------------- builder
@@ -383,9 +401,83 @@ def _curves(scope: _Scope, stages: list[str], segment_names: dict, min_gap: floa
             enough = (table["fragments"] >= min_fragments) & (whole["fragments"] >= min_fragments)
             gap = (table["score"] - whole["score"]).abs()[enough]
             if len(gap) and gap.max() >= min_gap:
-                key = str(int(segment)) if isinstance(segment, (int, float, np.integer)) else str(segment)
+                key = _segment_key(segment)
                 curves.append(curve(f"{key}. {segment_names.get(key, '')}".rstrip(". "), table))
     return curves
+
+
+def _segment_key(segment) -> str:
+    """A segment's number as text (``1``, not ``1.0``), or its label as it is."""
+    return str(int(segment)) if isinstance(segment, (int, float, np.integer, np.floating)) else str(segment)
+
+
+#: Traits a persona card shows.
+PERSONA_TRAITS = 3
+
+
+def _trait_cell(trait: pd.Series, spec: dict) -> Cell:
+    """A persona's trait (:func:`cjm.analysis.segment.profile_traits`' row): ``text`` the
+    feature, ``value`` the segment's value; detail ``level`` (a category's, else empty),
+    ``overall`` (all clients' value), ``effect``, and the feature's own words in params
+    (``spec``: ``label``, ``low``, ``high``, ``format``, the level's ``level_word``) where given."""
+    level = trait["level"] if isinstance(trait["level"], str) else ""
+    words = {key: spec[key] for key in ("label", "low", "high", "format") if spec.get(key)}
+    if level in (spec.get("levels") or {}):
+        words["level_word"] = spec["levels"][level]
+    return Cell(str(trait["feature"]), "trait", float(trait["segment_value"]), source="segment_profiles",
+                detail={"level": level, "overall": float(trait["overall_value"]), "effect": float(trait["effect"]),
+                        **words})
+
+
+def _personas(tables: dict, scope: _Scope, clients: int, features: dict) -> list[Persona]:
+    """A persona per segment with clients on the map, by segment number.
+
+    Reads 03's ``segments`` (``client_id``, ``segment``, ``segment_name``) and
+    ``segment_profiles`` (its strongest :data:`PERSONA_TRAITS` traits, ranked as 03's
+    portraits by :func:`cjm.analysis.segment.top_traits`), and 04's ``nps_by_segment``
+    (``segment``, ``n``, ``nps``, ``ci_low``, ``ci_high``); ``clients`` the map's clients, of
+    whom each persona's ``share`` is; ``features`` feature -> its params (their words).
+    """
+    from cjm.analysis.segment import profile_traits, top_traits
+
+    segments = tables["segments"]
+    if segments is None or not len(segments):
+        return []
+    mine = segments if scope.clients is None else segments[segments["client_id"].isin(scope.clients)]
+    profiles = tables["segment_profiles"]
+    traits = profile_traits(profiles) if profiles is not None else None
+    by_segment = {} if tables["nps_by_segment"] is None else \
+        {_segment_key(r["segment"]): r for _, r in tables["nps_by_segment"].iterrows()}
+    personas = []
+    for (segment, name), part in mine.groupby(["segment", "segment_name"], sort=True):
+        key = _segment_key(segment)
+        strongest = [] if traits is None else \
+            [_trait_cell(t, features.get(t["feature"]) or {}) for _, t in top_traits(traits, key, PERSONA_TRAITS).iterrows()]
+        row = by_segment.get(key)
+        nps_cell = None if row is None or pd.isna(row["nps"]) else \
+            Cell(kind="nps", value=float(row["nps"]), n=int(row["n"]), unit="respondents", source="nps_by_segment",
+                 detail={"low": float(row["ci_low"]), "high": float(row["ci_high"])})
+        personas.append(Persona(key, str(name), len(part), len(part) / clients if clients else np.nan, strongest,
+                                nps_cell))
+    return personas
+
+
+def _opportunities(model: JourneyMap, written: bool, voice: bool, top: int) -> None:
+    """Fill each stage's ``opportunities`` layer from ``model.recommendations``: for its
+    ``top`` barriers and pains in rank order, the action that removes each (kind ``action``)
+    or the barrier whose action is not written yet (kind ``unwritten``). Empty: nothing
+    written in ``maps.actions`` at all (``not_in_params``), no texts of customers
+    (``no_source``, ``voice`` false), or no barrier at the stage (``none_found``)."""
+    for stage in model.stages:
+        ranked = [r for r in model.recommendations if r["stage"] == stage.name][:top] if written else []
+        stage.cells["opportunities"] = [
+            Cell(r["action"] or r["barrier"], "action" if r["action"] else "unwritten", n=r["documents"],
+                 unit="documents", source="params" if r["action"] else "coded_fragments",
+                 detail={"barrier": r["barrier"], "owner": r["owner"] or "", "effort": r["effort"] or ""})
+            for r in ranked]
+        stage.empty.pop("opportunities", None)
+        if not ranked:
+            stage.empty["opportunities"] = "not_in_params" if not written else "none_found" if voice else "no_source"
 
 
 def _segment_cells(tables: dict, scope: _Scope, top: int) -> list[Cell]:
@@ -432,7 +524,7 @@ def _present(tables: dict) -> dict[str, bool]:
 
 
 def build_map(tables: dict, stages: list[str], section: dict, survey: dict, codes=(),
-              journey: str | None = None) -> JourneyMap:
+              journey: str | None = None, features: dict | None = None) -> JourneyMap:
     """The map of one journey (``journey`` as in 06's ``journeys.journey``), or of all clients.
 
     Parameters
@@ -443,7 +535,7 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
         The journey stages, in order.
     section : dict
         How to build the maps (the validated ``maps`` section of the params: ``top``,
-        ``stages`` notes, ``journey_names``, ``owners``, ``impact_weights``,
+        ``stages`` notes, ``journey_names``, ``owners``, ``actions``, ``impact_weights``,
         ``segment_curves``, ``touchpoint_owners``).
     survey : dict
         ``satisfied_from`` and ``confidence`` of the survey.
@@ -451,6 +543,9 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
         The codebook (touchpoints of a journey are recounted with it).
     journey : str, optional
         The journey; None for all clients.
+    features : dict, optional
+        The segment features' params (:func:`cjm.analysis.segment.feature_specs`), whose
+        own words the personas' traits carry.
 
     Returns
     -------
@@ -497,12 +592,15 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
                        curves=_curves(scope, stages, segment_names, section["segment_curves"]["min_gap"],
                                       section["segment_curves"]["min_fragments"]),
                        segments=_segment_cells(tables, scope, top),
+                       personas=_personas(tables, scope, clients, features or {}),
                        sources={k: v for k, v in present.items() if k != "params"})
     model.bottleneck = _bottleneck(model)
     if model.curves:
         scored = [(s, n) for s, n in zip(model.curves[0].scores, stages) if s is not None]
         model.low_point = min(scored)[1] if scored else None
-    model.recommendations = recommendations(model, section["owners"], section["impact_weights"])
+    actions = section.get("actions") or {}
+    model.recommendations = recommendations(model, section["owners"], section["impact_weights"], actions)
+    _opportunities(model, bool(actions), present["interviews"], top)
     if journey is None:
         model.touchpoints = touchpoint_list(tables["touchpoints"], section, stages)
         if tables["lead_flows"] is not None:
@@ -510,11 +608,12 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
     return model
 
 
-def build_maps(tables: dict, stages: list[str], section: dict, survey: dict, codes=()) -> list[JourneyMap]:
+def build_maps(tables: dict, stages: list[str], section: dict, survey: dict, codes=(),
+               features: dict | None = None) -> list[JourneyMap]:
     """The all-clients map, then one map per journey of 06 (by journey number); arguments
     as :func:`build_map`'s."""
     journeys = [] if tables["journeys"] is None else sorted(tables["journeys"]["journey"].unique())
-    return [build_map(tables, stages, section, survey, codes, journey)
+    return [build_map(tables, stages, section, survey, codes, journey, features)
             for journey in [None, *(str(j) for j in journeys)]]
 
 
@@ -524,7 +623,8 @@ def _bottleneck(model: JourneyMap) -> str | None:
     return max(lost)[1] if lost else None
 
 
-def recommendations(model: JourneyMap, owners: dict | None = None, weights: dict | None = None) -> list[dict]:
+def recommendations(model: JourneyMap, owners: dict | None = None, weights: dict | None = None,
+                    actions: dict | None = None) -> list[dict]:
     """Barriers and pains customers named, ranked by their impact.
 
     Impact is the weighted mean of three shares, each divided by its largest value among
@@ -539,15 +639,18 @@ def recommendations(model: JourneyMap, owners: dict | None = None, weights: dict
         Barrier -> responsible unit (``maps.owners``); else the stage's owner from params.
     weights : dict, optional
         ``lost``, ``voice``, ``nps`` -> weight (default 1 each).
+    actions : dict, optional
+        Barrier -> ``action``, ``owner``, ``effort`` (``maps.actions``); its owner comes first.
 
     Returns
     -------
     list of dict
-        ``rank``, ``stage``, ``barrier``, ``layer``, ``owner``, ``lost``, ``lost_share``,
+        ``rank``, ``stage``, ``barrier``, ``layer``, ``owner``, ``action`` and ``effort``
+        (empty where no action is written), ``lost``, ``lost_share``,
         ``documents``, ``voice_share``, ``nps_weight``, ``impact``, ``top_lost_reason``;
         highest impact first.
     """
-    owners, weights = owners or {}, {"lost": 1, "voice": 1, "nps": 1, **(weights or {})}
+    owners, weights, actions = owners or {}, {"lost": 1, "voice": 1, "nps": 1, **(weights or {})}, actions or {}
     all_lost = sum(s.cells["drop_off"][0].n for s in model.stages if s.cells.get("drop_off"))
     rows = []
     for stage in model.stages:
@@ -557,8 +660,10 @@ def recommendations(model: JourneyMap, owners: dict | None = None, weights: dict
         stage_owner = ", ".join(c.text for c in stage.cells.get("owners", []))
         for layer in ("barriers", "pains"):
             for cell in (c for c in stage.cells.get(layer, []) if c.unit == "documents"):
+                written = actions.get(cell.text, {})
                 rows.append({"stage": stage.name, "barrier": cell.text, "layer": layer,
-                             "owner": owners.get(cell.text, stage_owner), "lost": lost,
+                             "owner": written.get("owner") or owners.get(cell.text, stage_owner),
+                             "action": written.get("action", ""), "effort": written.get("effort", ""), "lost": lost,
                              "lost_share": lost / all_lost if lost is not None and all_lost else None,
                              "documents": cell.n, "nps_weight": truth,
                              "top_lost_reason": crm[0].text if crm else ""})
@@ -575,7 +680,7 @@ def recommendations(model: JourneyMap, owners: dict | None = None, weights: dict
     frame["impact"] = weighted / total if total else 0.0
     frame = frame.sort_values(["impact", "documents"], ascending=False, kind="stable", ignore_index=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
-    columns = ["rank", "stage", "barrier", "layer", "owner", "lost", "lost_share", "documents", "voice_share",
+    columns = ["rank", "stage", "barrier", "layer", "owner", "action", "effort", "lost", "lost_share", "documents", "voice_share",
                "nps_weight", "impact", "top_lost_reason"]
     return json.loads(frame[columns].to_json(orient="records", force_ascii=False))
 
@@ -625,8 +730,10 @@ def from_dict(data: dict) -> JourneyMap:
     stages = [Stage(s["name"], s["crm_stages"], {k: [Cell(**c) for c in v] for k, v in s["cells"].items()}, s["empty"])
               for s in data["stages"]]
     nps_cell = Cell(**data["nps"]) if data.get("nps") else None
+    personas = [Persona(**{**p, "traits": [Cell(**c) for c in p["traits"]],
+                           "nps": Cell(**p["nps"]) if p.get("nps") else None}) for p in data["personas"]]
     return JourneyMap(**{**data, "stages": stages, "nps": nps_cell, "curves": [Curve(**c) for c in data["curves"]],
-                         "segments": [Cell(**c) for c in data["segments"]]})
+                         "segments": [Cell(**c) for c in data["segments"]], "personas": personas})
 
 
 def model_table(models: list[JourneyMap]) -> pd.DataFrame:

@@ -656,6 +656,58 @@ def top_traits(traits: pd.DataFrame, segment: int, n: int = 4, minimum: float = 
     return (strong if len(strong) >= 2 else rows.head(2)).head(n).drop(columns="size")
 
 
+def profile_traits(profiles: pd.DataFrame, shares=SHARES) -> pd.DataFrame:
+    """How each segment of a profile table differs from all clients, feature by feature: the
+    traits :func:`describe_segments` gives, from the table alone (03's ``segment_profiles``,
+    which keeps no spread to divide by). Category levels and the numbers in ``shares`` are
+    compared by Cohen's h of the segment's share against all clients'; other numbers by the
+    difference of the medians over their mean size (``(a - b) / ((|a| + |b|) / 2)``, 0.5:
+    the median a half larger), so that :func:`top_traits` ranks them alike.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        :func:`profile_table`'s rows (``segment`` as text, ``all`` the last), optionally with
+        ``segment_name``: ``clients``, ``share``, a median per numeric feature and a
+        ``"<feature>: <level>"`` share per category level.
+    shares : collection of str
+        Numeric features that are shares (compared by h).
+
+    Returns
+    -------
+    DataFrame
+        ``segment`` (text), ``feature``, ``level`` (categories), ``kind``, ``segment_value``,
+        ``overall_value``, ``effect``; no row where a value is missing.
+    """
+    everyone = profiles[profiles["segment"].astype(str) == "all"]
+    columns = [c for c in profiles.columns if c not in ("segment", "segment_name", "clients", "share")]
+    if not len(everyone) or not columns:
+        return pd.DataFrame(columns=["segment", "feature", "level", "kind", "segment_value", "overall_value",
+                                     "effect"])
+    overall = everyone.iloc[0]
+
+    def h(p, q):
+        return 2 * np.arcsin(np.sqrt(np.clip(p, 0, 1))) - 2 * np.arcsin(np.sqrt(np.clip(q, 0, 1)))
+
+    rows = []
+    for _, row in profiles[profiles["segment"].astype(str) != "all"].iterrows():
+        for column in columns:
+            mine, all_ = pd.to_numeric(row[column], errors="coerce"), pd.to_numeric(overall[column], errors="coerce")
+            if pd.isna(mine) or pd.isna(all_):
+                continue
+            feature, _, level = str(column).partition(": ")
+            if level or feature in shares:
+                effect = h(mine, all_)
+            else:
+                size = (abs(mine) + abs(all_)) / 2
+                effect = (mine - all_) / size if size else 0.0
+            rows.append({"segment": str(row["segment"]), "feature": feature, "level": level or None,
+                         "kind": "category" if level else "numeric", "segment_value": float(mine),
+                         "overall_value": float(all_), "effect": float(effect)})
+    return pd.DataFrame(rows, columns=["segment", "feature", "level", "kind", "segment_value", "overall_value",
+                                       "effect"])
+
+
 def profile_table(features: pd.DataFrame, labels: pd.Series, max_levels: int = 8) -> pd.DataFrame:
     """Segment by feature: size, medians of numbers, shares of category levels; a last
     row for all clients. Categories with more than ``max_levels`` levels show the top ones.

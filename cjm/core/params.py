@@ -208,6 +208,8 @@ class Features(Spec):
 ANY = Spec()
 TEXT = Scalar(str)
 TEXTS = ListOf(TEXT)
+#: How much work an action of ``maps.actions`` takes.
+EFFORTS = ("low", "medium", "high")
 
 #: One segmentation feature: a derived feature of the catalogue or a column of clients or
 #: deals (``column`` when it is named otherwise), with the words of its portraits.
@@ -381,6 +383,8 @@ SCHEMA = Section({
                                                 required=("name",))})),
         "journey_names": MapOf(TEXT),
         "owners": MapOf(TEXT),
+        "actions": MapOf(Section({"action": TEXT, "owner": TEXT, "effort": Scalar(str, choices=EFFORTS)},
+                                 required=("action", "effort"))),
         "touchpoint_owners": MapOf(TEXT),
         "top": Scalar(int, minimum=1),
         "segment_curves": Section({"min_gap": Scalar(float, int, minimum=0),
@@ -389,7 +393,7 @@ SCHEMA = Section({
         "impact_weights": Section({"lost": Scalar(float, int, minimum=0), "voice": Scalar(float, int, minimum=0),
                                    "nps": Scalar(float, int, minimum=0)},
                                   defaults={"lost": 1, "voice": 1, "nps": 1}),
-    }, defaults={"stages": {}, "journey_names": {}, "owners": {}, "touchpoint_owners": {}, "top": 3,
+    }, defaults={"stages": {}, "journey_names": {}, "owners": {}, "actions": {}, "touchpoint_owners": {}, "top": 3,
                  "segment_curves": {"min_gap": 0.3, "min_fragments": 10},
                  "impact_weights": {"lost": 1, "voice": 1, "nps": 1}}),
 }, required=("engagement", "language", "seed", "stages", "sources"))
@@ -687,6 +691,20 @@ def _check_journey_stages(params: dict, report) -> None:
             report(err.problem, err.fix)
 
 
+def _check_actions(params: dict, report) -> None:
+    """Each ``maps.actions`` entry removes a barrier or pain of the codebook (the map's
+    opportunities lane reads them by the codebook's words)."""
+    actions = params.get("maps", {}).get("actions", {})
+    codebook = params.get("interviews", {}).get("codebook")
+    if not actions or not isinstance(codebook, dict):
+        return
+    known = [code for layer in ("barrier", "pain") for code in (codebook.get(layer) or {})]
+    for barrier in actions:
+        if barrier not in known:
+            report(f"key 'maps.actions.{barrier}' is not a barrier or pain of 'interviews.codebook'",
+                   f"expected one of: {', '.join(known) or '(the codebook has none)'}")
+
+
 def _check_links(params: dict, report) -> None:
     """Sources linked to another by phone or e-mail (``link_to``) name a source that has
     contact columns and a client identifier; k-anonymity names declared sources."""
@@ -721,7 +739,7 @@ def check_links(params: dict) -> None:
 
 #: The checks of keys against each other, in the order their problems are listed.
 _CONSISTENCY = (_check_table_maps, _check_won_stage, _check_text_language, _check_tables, _check_segment,
-                _check_survey, _check_journey_stages, _check_scope, _check_links)
+                _check_survey, _check_journey_stages, _check_actions, _check_scope, _check_links)
 
 
 def _run_check(check, params: dict, fail: _Failure) -> None:

@@ -18,11 +18,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
-from cjm.analysis.journey_model import LAYERS, Cell, Curve, JourneyMap, Stage, from_dict, model_table
+from cjm.analysis.journey_model import LAYERS, Cell, Curve, JourneyMap, Persona, Stage, from_dict, model_table
 from cjm.core.errors import CjmError
 from cjm.present.figures.style import segment_colour
-from cjm.present.formats import format_count, format_number, format_percent
+from cjm.present.formats import format_count, format_number, format_percent, plural
 from cjm.present.narrative import labelled
+from cjm.present.segments import feature_words, trait_words
 from cjm.present.words import section
 
 #: A3 landscape, 420 x 297 mm, in inches.
@@ -32,14 +33,17 @@ BANDS = {
     "customer": ("goals", "triggers", "entry_points", "touchpoints", "actions", "questions", "influencers"),
     "experience": ("barriers", "pains", "positives", "csat", "moment_of_truth", "quotes"),
     "business": ("conversion", "drop_off", "time_in_stage", "engagement", "kpi", "owners", "processes"),
+    "solutions": ("opportunities",),
 }
-BAND_COLOURS = {"customer": "#e8f0fa", "experience": "#fbeeee", "business": "#eef6ee"}
+BAND_COLOURS = {"customer": "#e8f0fa", "experience": "#fbeeee", "business": "#eef6ee", "solutions": "#fff4d6"}
 STAGE_COLOUR, BOTTLENECK_COLOUR, CURVE_COLOUR = "#0b5cad", "#c0392b", "#0b5cad"
 #: Layers whose items show their evidence count after them (documents or deals).
-COUNTED = {"goals", "questions", "barriers", "pains", "positives", "influencers"}
+COUNTED = {"goals", "questions", "barriers", "pains", "positives", "influencers", "emotion_words"}
 
-RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "lost", "lost_share", "documents", "nps_weight",
+RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "action", "effort", "lost", "lost_share", "documents", "nps_weight",
                           "impact", "top_lost_reason")
+#: Columns of those tables that count (deals, documents, mentions, touches).
+COUNT_COLUMNS = ("lost", "documents", "mentions", "crm_touches")
 TOUCHPOINT_COLUMNS = ("stage", "touchpoint", "channel", "online", "mentions", "crm_touches", "valence", "owner")
 
 
@@ -75,7 +79,52 @@ def phrase(cell: Cell, language: str) -> str:
     if kind == "nps":
         return words["nps"].format(v=format_number(v, language), lo=format_number(cell.detail["low"], language),
                                    hi=format_number(cell.detail["high"], language))
+    if kind in ("action", "unwritten", "trait"):
+        return _opportunity_or_trait(cell, language)
     return cell.text
+
+
+def _opportunity_or_trait(cell: Cell, language: str) -> str:
+    """An action of the opportunities lane (with its owner and effort), a top barrier whose
+    action is not written, or a persona's trait as 03's portraits write it
+    (:func:`cjm.present.segments.trait_words`: the feature's words from params, else the catalogue's)."""
+    words = section(language, "cells")
+    if cell.kind == "unwritten":
+        return words["unwritten"].format(barrier=cell.text)
+    if cell.kind == "action":
+        effort = effort_word(cell.detail.get("effort", ""), language) or "—"
+        owner = cell.detail.get("owner")
+        return words["action" if owner else "action_unowned"].format(action=cell.text, owner=owner, effort=effort)
+    level = cell.detail.get("level") or None
+    spec = {key: cell.detail[key] for key in ("label", "low", "high", "format") if cell.detail.get(key)}
+    if level and cell.detail.get("level_word"):
+        spec["levels"] = {level: cell.detail["level_word"]}
+    mine = feature_words({"features": {cell.text: spec}}, pd.DataFrame(), language)[cell.text]
+    trait = pd.Series({"kind": "category" if level else "numeric", "level": level, "effect": cell.detail["effect"],
+                       "segment_value": cell.value, "overall_value": cell.detail["overall"]})
+    return trait_words(trait, mine, language)[1]
+
+
+def effort_word(effort: str, language: str) -> str:
+    """An action's effort code (``low``, ``medium``, ``high``) in ``language``; empty as it is."""
+    return section(language, "cells")[f"effort_{effort}"] if effort else ""
+
+
+def persona_lines(persona: Persona, language: str) -> list[str]:
+    """A persona card's lines after its name: its clients on the journey (and their share),
+    its NPS with the interval and respondents where surveyed, then its strongest traits."""
+    words = section(language, "maps")
+    lines = [words["persona_clients"].format(n=format_count(persona.clients, language),
+                                             clients=plural(persona.clients, "clients", language),
+                                             share=format_percent(persona.share, language))]
+    if persona.nps:
+        lines.append(f"{phrase(persona.nps, language)}, n = {format_count(persona.nps.n, language)}")
+    return lines + [phrase(trait, language) for trait in persona.traits]
+
+
+def persona_title(persona: Persona) -> str:
+    """A persona card's heading: the segment's number and name."""
+    return f"{persona.segment}. {persona.name}" if persona.name else persona.segment
 
 
 def map_title(model: JourneyMap, language: str) -> str:
@@ -192,7 +241,7 @@ def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size:
         tallest = len(_label_lines(words[layer], size))
         for stage in model.stages:
             items = [_item(c, layer, language) for c in stage.cells.get(layer, [])[:per_cell]]
-            lines = _wrap_cell(items, chars, 5 if layer == "quotes" else 3) if items else [_empty(stage, layer, words)]
+            lines = _wrap_cell(items, chars, 5 if layer in ("quotes", "opportunities") else 3) if items else [_empty(stage, layer, words)]
             cells[layer, stage.name] = lines
             tallest = max(tallest, len(lines))
         heights.append(tallest * size * 1.22 + 5)
@@ -236,11 +285,121 @@ POSTER = {"left": 0.35, "label": 1.55, "right": 0.3, "top": 0.95, "header": 0.62
           "pad": 0.1}
 
 
+# --- personas' cards and the emotions row of the poster (each drawn by its own helper)
+
+#: Font sizes of a persona card's heading and lines, and the space between lines (times the size).
+PERSONA_SIZES, PERSONA_SPACING = (7.5, 6.5), 1.3
+
+
+def _persona_plan(model: JourneyMap, width_in: float, language: str) -> tuple[list[list[str]], float]:
+    """How the personas' cards fill a strip ``width_in`` wide, one card per persona side by
+    side: each card's lines (its heading cut to one line, every other line wrapped to two at
+    most), and the strip's height in inches with the gap under it (0 without personas)."""
+    if not model.personas:
+        return [], 0.0
+    card_pt = (width_in / len(model.personas) - 0.12) * 72 - 2 * 6 - 4  # inside the padding and the stripe
+    title_size, size = PERSONA_SIZES
+    cards = []
+    for persona in model.personas:
+        lines = [_cut(persona_title(persona), card_pt, title_size, True)]
+        for line in persona_lines(persona, language):
+            wrapped = fit_lines(line, card_pt, size)
+            if len(wrapped) > 2:
+                wrapped = [wrapped[0], _cut(" ".join(wrapped[1:]), card_pt, size)]
+            lines.extend(_cut(w, card_pt, size) for w in wrapped)
+        cards.append(lines)
+    tallest = max(len(lines) for lines in cards)
+    height_pt = title_size * PERSONA_SPACING + (tallest - 1) * size * PERSONA_SPACING + 2 * 5
+    return cards, height_pt / 72 + 0.1
+
+
+def _cut(line: str, width_pt: float, size: float, bold: bool = False) -> str:
+    """``line`` cut with an ellipsis to ``width_pt`` points at font ``size``."""
+    if text_width(line, size, bold) <= width_pt:
+        return line
+    while len(line) > 1 and text_width(line + "…", size, bold) > width_pt:
+        line = line[:-1]
+    return line.rstrip() + "…"
+
+
+def _draw_personas(fig: Figure, model: JourneyMap, language: str, area: tuple) -> None:
+    """The personas' cards side by side over the stage columns (``area``: the label's x, the
+    columns' x, the strip's top y, its width and the cards' height, inches from the top-left
+    corner), each framed and striped in its segment's colour, the strip named in the label column."""
+    from matplotlib.colors import to_rgba
+
+    label_x, x, y, width_in, height_in = area
+    page_w, page_h = fig.get_size_inches()
+    cards = _persona_plan(model, width_in, language)[0]
+    card_in = width_in / len(cards)
+    title_size, size = PERSONA_SIZES
+    fig.text((label_x + 0.06) / page_w, 1 - (y + 0.05) / page_h,
+             "\n".join(_label_lines(section(language, "maps")["personas"], title_size)), fontsize=title_size,
+             fontweight="bold", va="top", color="#222", linespacing=1.1)
+    for k, (persona, lines) in enumerate(zip(model.personas, cards)):
+        colour = segment_colour(persona.segment)
+        left = x + k * card_in + 0.03
+        fig.add_artist(Rectangle((left / page_w, 1 - (y + height_in) / page_h), (card_in - 0.12) / page_w,
+                                 height_in / page_h, transform=fig.transFigure, facecolor=to_rgba(colour, 0.08),
+                                 edgecolor=colour, linewidth=0.9, label="persona"))
+        fig.add_artist(Rectangle((left / page_w, 1 - (y + height_in) / page_h), 0.055 / page_w, height_in / page_h,
+                                 transform=fig.transFigure, facecolor=colour, edgecolor="none"))
+        text_x = (left + 0.055 + 6 / 72) / page_w
+        fig.text(text_x, 1 - (y + 5 / 72) / page_h, lines[0], fontsize=title_size, fontweight="bold", va="top",
+                 color="#222")
+        fig.text(text_x, 1 - (y + (5 + title_size * PERSONA_SPACING) / 72) / page_h, "\n".join(lines[1:]),
+                 fontsize=size, va="top", color="#333", linespacing=PERSONA_SPACING)
+
+
+#: Font size of the poster's emotions row.
+FEELINGS_SIZE = 7.0
+
+
+def _emotion_words_plan(model: JourneyMap, col_in: float, language: str) -> tuple[dict, float]:
+    """The emotions row under the curve: each stage's lines (its emotion words with their
+    counts, one a line, cut to the column; else why there are none) and the row's height in
+    inches (0 where no stage has any: the curve says why)."""
+    if not any(s.cells.get("emotion_words") for s in model.stages):
+        return {}, 0.0
+    words = section(language, "maps")
+    width_pt = (col_in - 0.1) * 72
+    lines = {stage.name: [_cut(_item(c, "emotion_words", language), width_pt, FEELINGS_SIZE)
+                          for c in stage.cells["emotion_words"]] or [_empty(stage, "emotion_words", words)]
+             for stage in model.stages}
+    tallest = max(max(len(v) for v in lines.values()), len(_label_lines(words["emotion_words"], FEELINGS_SIZE)))
+    return lines, (tallest * FEELINGS_SIZE * 1.22 + 8) / 72
+
+
+def _draw_emotion_words(fig: Figure, model: JourneyMap, lines: dict, language: str, area: tuple) -> None:
+    """The emotions row (``lines`` of :func:`_emotion_words_plan`) in a band of its own
+    (``area``: the label's x, the columns' x, the row's top y, a column's width and the row's
+    height, inches from the top-left corner)."""
+    label_x, x, y, col_in, height_in = area
+    page_w, page_h = fig.get_size_inches()
+    fig.add_artist(Rectangle((label_x / page_w, 1 - (y + height_in) / page_h),
+                             (x + len(model.stages) * col_in - label_x) / page_w, height_in / page_h,
+                             transform=fig.transFigure, facecolor=BAND_COLOURS["experience"], edgecolor="white",
+                             linewidth=1.2, label="emotion_words"))
+    label = "\n".join(_label_lines(section(language, "maps")["emotion_words"], FEELINGS_SIZE))
+    fig.text((label_x + 0.06) / page_w, 1 - (y + 0.05) / page_h, label, fontsize=FEELINGS_SIZE, fontweight="bold",
+             va="top", color="#222", linespacing=1.1)
+    for i in range(1, len(model.stages)):  # white between the columns, as in the rows
+        fig.add_artist(matplotlib.lines.Line2D([(x + i * col_in) / page_w] * 2, [1 - y / page_h,
+                                                                                1 - (y + height_in) / page_h],
+                                               transform=fig.transFigure, color="white", linewidth=1.5, zorder=1.5))
+    for i, stage in enumerate(model.stages):
+        fig.text((x + i * col_in + 0.05) / page_w, 1 - (y + 0.05) / page_h, "\n".join(lines[stage.name]),
+                 fontsize=FEELINGS_SIZE, va="top", color="#111" if stage.cells.get("emotion_words") else "#999",
+                 linespacing=1.1)
+
+
 def render_poster(model: JourneyMap, language: str) -> Figure:
-    """The map as an A3 landscape poster (420 x 297 mm): title, stages, the emotion curve
-    (with segments' curves where they differ, named in a legend strip of their own under
-    it), then the layers in three bands (customer, experience, company), each cell's items
-    with their evidence counts; font size fitted to the page and the rows stretched to fill
+    """The map as an A3 landscape poster (420 x 297 mm): title, the personas' cards in a strip
+    of their own, stages, the emotion curve (with segments' curves where they differ, named
+    in a legend strip of their own under it) and the stages' emotions in customers' words
+    directly under it, then the layers in four bands (customer, experience, company, and
+    the opportunities lane: actions against the top barriers), each cell's items with their
+    evidence counts; font size fitted to the page and the rows stretched to fill
     it down to the footer.
 
     Returns
@@ -256,8 +415,11 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
     x0 = left + label_in
     col_in = (width - x0 - right) / n
     columns, legend_labels, legend_in = _legend_plan(model, words, n * col_in)
+    persona_in = _persona_plan(model, n * col_in, language)[1]
+    feelings, feelings_in = _emotion_words_plan(model, col_in, language)
+    top_in += persona_in
     rows = _shown_layers(model)
-    rows_top = top_in + header_in + curve_in + legend_in
+    rows_top = top_in + header_in + curve_in + feelings_in + legend_in
     room = (height - rows_top - footer_in) * 72
     for size, per_cell in ((9.0, 3), (8.5, 3), (8.0, 3), (7.5, 3), (7.0, 3), (6.5, 3), (6.0, 3), (5.5, 3),
                            (5.5, 2), (5.0, 2), (5.0, 1)):
@@ -281,9 +443,8 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
 
     text(left, 0.42, map_title(model, language), fontsize=17, fontweight="bold", va="baseline")
     text(left, 0.72, subtitle(model, language), fontsize=9.5, color="#333", va="baseline")
-    if model.segments:
-        text(width - right, 0.42, f"{words['segments']}: " + "; ".join(phrase(c, language) for c in model.segments),
-             fontsize=7.5, color="#555", ha="right", va="baseline", wrap=False)
+    if persona_in:  # the personas' cards in a strip of their own, between the title and the stages
+        _draw_personas(fig, model, language, (left, x0, POSTER["top"] - 0.05, n * col_in, persona_in - 0.1))
     y, pad = top_in, POSTER["pad"]
     for i, stage in enumerate(model.stages):
         colour = BOTTLENECK_COLOUR if stage.name == model.bottleneck else STAGE_COLOUR
@@ -299,6 +460,9 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
     _draw_curves(ax, model, words, language)
     text(left + 0.06, y + 0.12, words["emotion_axis"], fontsize=8, fontweight="bold", va="top")
     y += curve_in
+    if feelings_in:  # the stages' emotions in customers' words, directly under the curve
+        _draw_emotion_words(fig, model, feelings, language, (left, x0, y, col_in, feelings_in))
+        y += feelings_in
     if columns:  # the segments' curves named in a strip of their own, under the curve's axis
         handles, _ = ax.get_legend_handles_labels()
         legend_ax = axes(y, legend_in, "legend")
@@ -407,6 +571,12 @@ table.map { table-layout: fixed; width: 100%; min-width: 70rem; }
 .map tr.customer td, .map tr.customer th { background: #e8f0fa; }
 .map tr.experience td, .map tr.experience th { background: #fbeeee; }
 .map tr.business td, .map tr.business th { background: #eef6ee; }
+.map tr.solutions td, .map tr.solutions th { background: #fff4d6; }
+.personas { display: flex; flex-wrap: wrap; gap: .6rem; margin: 0 0 1rem; }
+.persona { flex: 1 1 14rem; max-width: 24rem; border: 1px solid; border-left-width: 6px; padding: .4rem .6rem; }
+.persona h3 { font-size: .95rem; margin: 0 0 .2rem; } .persona p { margin: 0 0 .15rem; font-size: .9em; }
+.feelings { display: grid; min-width: 70rem; background: #fbeeee; margin: 0 0 .6rem; }
+.feelings div { padding: .3rem .45rem; border-left: 1px solid #fff; } .feelings .layer { font-weight: bold; }
 .map ul { margin: 0; padding-left: 1rem; } .map li { margin-bottom: .2rem; }
 .n { color: #555; font-size: .85em; } .empty { color: #999; } q { font-style: italic; }
 .curve { width: 100%; min-width: 70rem; height: auto; }
@@ -458,6 +628,35 @@ def _curve_legend(model: JourneyMap, words: dict) -> str:
     return f'<ul class="legend" aria-label="{html.escape(words["emotion_axis"])}">{items}</ul>'
 
 
+def _persona_cards(model: JourneyMap, language: str) -> str:
+    """The personas as cards, each framed in its segment's colour (the poster's); empty without any."""
+    if not model.personas:
+        return ""
+    e = html.escape
+    cards = "".join(
+        f'<div class="persona" style="border-color: {segment_colour(p.segment)}"><h3>{e(persona_title(p))}</h3>'
+        + "".join(f"<p>{e(line)}</p>" for line in persona_lines(p, language)) + "</div>" for p in model.personas)
+    return f'<h2>{e(section(language, "maps")["personas"])}</h2><div class="personas">{cards}</div>'
+
+
+def _emotion_words_row(model: JourneyMap, words: dict, language: str) -> str:
+    """The stages' emotions in customers' words, a row under the curve over the same columns
+    (the curve's 14 % of labels, then the stages); empty where no stage has any."""
+    if not any(s.cells.get("emotion_words") for s in model.stages):
+        return ""
+    e = html.escape
+    cells = "".join("<div>" + ("<br>".join(e(_item(c, "emotion_words", language)) for c in s.cells["emotion_words"])
+                               or f'<span class="empty">{e(_empty(s, "emotion_words", words))}</span>') + "</div>"
+                    for s in model.stages)
+    return (f'<div class="feelings" style="grid-template-columns: 14% repeat({len(model.stages)}, 1fr)">'
+            f'<div class="layer">{e(words["emotion_words"])}</div>{cells}</div>')
+
+
+def _with_effort_words(rows: list[dict], language: str) -> list[dict]:
+    """Recommendations with each action's effort in words."""
+    return [{**row, "effort": effort_word(row.get("effort") or "", language)} for row in rows]
+
+
 def _evidence(cell: Cell, words: dict, language: str) -> str:
     parts = [f"{words['source']}: {cell.source}"] if cell.source else []
     if cell.n is not None:
@@ -474,9 +673,9 @@ def _list_table(rows: list[dict], columns, words: dict, language: str) -> str:
             value = row.get(c)
             if isinstance(value, bool):
                 cells.append(f"<td>{words['yes' if value else 'no']}</td>")
-            elif isinstance(value, float):
+            elif isinstance(value, float):  # a count is a float where some rows have none (JSON's null)
                 shown = format_percent(value, language) if c in ("lost_share", "nps_weight") \
-                    else format_number(value, language, 2)
+                    else format_count(value, language) if c in COUNT_COLUMNS else format_number(value, language, 2)
                 cells.append(f'<td class="num">{shown}</td>')
             elif isinstance(value, int):
                 cells.append(f'<td class="num">{format_count(value, language)}</td>')
@@ -488,8 +687,9 @@ def _list_table(rows: list[dict], columns, words: dict, language: str) -> str:
 
 def render_html(model: JourneyMap, language: str, files: dict[str, str] | None = None) -> str:
     """The map as a self-contained HTML page (no scripts, printable): a link back to the
-    report's contents (``../index.html``), the grid of stages by layers with each item's
-    source and count on hover, the emotion curves with their legend (the poster's colours),
+    report's contents (``../index.html``), the personas' cards, the grid of stages by layers
+    (the opportunities lane last) with each item's source and count on hover, the emotion
+    curves with the stages' emotion words under them and their legend (the poster's colours),
     the journey's segments, its recommendations and (all clients' map) the touchpoint list.
 
     Parameters
@@ -524,7 +724,8 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
                         + "".join(f"<li>{e(phrase(c, language))}</li>" for c in model.segments) + "</ul>")
     if model.recommendations:
         sections.append(f"<h2>{e(words['recommendations'])}</h2>"
-                        + _list_table(model.recommendations, RECOMMENDATION_COLUMNS, words, language))
+                        + _list_table(_with_effort_words(model.recommendations, language), RECOMMENDATION_COLUMNS,
+                                      words, language))
     if model.touchpoints:
         sections.append(f"<h2>{e(words['touchpoint_list'])}</h2>"
                         + _list_table(model.touchpoints, TOUCHPOINT_COLUMNS, words, language))
@@ -536,7 +737,9 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
 <h1>{e(map_title(model, language))}</h1>
 <p class="sub">{e(subtitle(model, language))}</p>
 <p class="files">{links}</p>
+{_persona_cards(model, language)}
 {_curve_svg(model, words, language)}
+{_emotion_words_row(model, words, language)}
 {_curve_legend(model, words)}
 <table class="map"><thead><tr><th class="layer"></th>{head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
@@ -560,9 +763,11 @@ def _sheet_name(base: str, used: set) -> str:
 
 
 def write_maps_xlsx(models: list[JourneyMap], path: Path, language: str) -> Path:
-    """One formatted sheet per map (stages across, layers down, items with their counts,
-    the bottleneck stage in red), then the recommendations of every map, the touchpoint
-    list and every item with its source and count; written atomically.
+    """One formatted sheet per map (stages across, layers down: the emotion score and the
+    emotion words first, the opportunities lane last; items with their counts, the
+    bottleneck stage in red), then the recommendations of every map (with their actions),
+    the personas of every map, the touchpoint list and every item with its source and
+    count; written atomically.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -589,7 +794,7 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path, language: str) -> Path
             cell.fill = PatternFill("solid", fgColor=colour[1:])
             cell.alignment = wrap
             sheet.column_dimensions[cell.column_letter].width = 34
-        layers = [("experience", "emotion")] + _shown_layers(model)
+        layers = [("experience", "emotion"), ("experience", "emotion_words")] + _shown_layers(model)
         for i, (band, layer) in enumerate(layers, 5):
             label = sheet.cell(i, 1, words[layer])
             label.font, label.fill, label.alignment = bold, fills[band], wrap
@@ -603,8 +808,9 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path, language: str) -> Path
             sheet.row_dimensions[i].height = min(15 * tallest, 400)
         sheet.freeze_panes = "B5"
     tables = {words["recommendations"]: pd.DataFrame([dict(r, journey=map_title(m, language)) for m in models
-                                                      for r in m.recommendations],
+                                                      for r in _with_effort_words(m.recommendations, language)],
                                                      columns=["journey", *RECOMMENDATION_COLUMNS]),
+              words["personas"]: persona_table(models, language),
               words["touchpoint_list"]: pd.DataFrame(models[0].touchpoints, columns=list(TOUCHPOINT_COLUMNS)),
               words["evidence"]: shown_items(models, language)}
     for name, frame in tables.items():
@@ -632,6 +838,23 @@ def shown_items(models: list[JourneyMap], language: str) -> pd.DataFrame:
                                             for layer in LAYERS for cell in stage.cells.get(layer, [])]
     titles = {model.journey: map_title(model, language) for model in models}
     return table.assign(journey_name=table["journey"].map(titles)).drop(columns="kind")
+
+
+def persona_table(models: list[JourneyMap], language: str) -> pd.DataFrame:
+    """The personas of every map, one row each: ``journey_name`` (:func:`map_title`),
+    ``segment``, ``segment_name``, ``clients`` (on the journey), ``share`` (of its clients),
+    ``nps``, ``ci_low``, ``ci_high``, ``respondents`` (missing without a survey) and ``traits``
+    (as the cards write them, "; " between)."""
+    columns = ["journey_name", "segment", "segment_name", "clients", "share", "nps", "ci_low", "ci_high",
+               "respondents", "traits"]
+    return pd.DataFrame([{"journey_name": map_title(m, language), "segment": p.segment, "segment_name": p.name,
+                          "clients": p.clients, "share": p.share,
+                          "nps": p.nps.value if p.nps else np.nan,
+                          "ci_low": p.nps.detail["low"] if p.nps else np.nan,
+                          "ci_high": p.nps.detail["high"] if p.nps else np.nan,
+                          "respondents": p.nps.n if p.nps else np.nan,
+                          "traits": "; ".join(phrase(t, language) for t in p.traits)}
+                         for m in models for p in m.personas], columns=columns)
 
 
 def map_stem(model: JourneyMap) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from cjm.analysis.coding import read_codebook
+from cjm.analysis.segment import feature_specs
 from cjm.analysis.journey_model import TABLES, JourneyMap, build_maps, curve_table, model_table, to_dict
 from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
@@ -123,8 +124,10 @@ def run_maps(params: dict, paths) -> MapsResult:
 
 def models_of(tables: dict, params: dict) -> list[JourneyMap]:
     """:func:`cjm.analysis.journey_model.build_maps` with the engagement's params: its
-    journey stages, ``maps`` and ``survey`` sections (or their defaults) and codebook."""
+    journey stages, ``maps`` and ``survey`` sections (or their defaults), codebook and
+    segment features (the personas' trait words)."""
     codes = read_codebook(params["interviews"]["codebook"]) if "interviews" in params else []
+    features = feature_specs(params["segment"]) if params.get("segment") else {}
     return build_maps(tables, params.get("journey_stages") or params["stages"],
                       params.get("maps") or default_section("maps"), params.get("survey") or default_section("survey"),
-                      codes)
+                      codes, features)

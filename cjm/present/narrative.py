@@ -121,6 +121,29 @@ def say(key: str, language: str, **values) -> Markdown:
     return Markdown(_Passage(language).format(section(language, "passages")[key], **values))
 
 
+#: The method terms each chapter explains under its title (:func:`terms`), as the chapter first
+#: uses them; the catalogue's ``terms`` says each in plain words.
+CHAPTER_TERMS = {
+    "01": ("pseudonym", "k_anonymity"),
+    "03": ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability", "adjusted_rand", "median",
+           "effect_size", "principal_components"),
+    "04": ("nps", "confidence_interval", "csat", "p_value", "holm", "chi_square", "cramers_v", "kruskal_wallis",
+           "wilson", "relative_importance", "bootstrap", "regression"),
+    "05": ("codebook", "tone"),
+    "06": ("conversion", "median", "percentile", "odds_ratio", "variants", "directly_follows", "cohort",
+           "latent_class", "bic", "adjusted_rand", "cramers_v"),
+    "07": ("nps", "conversion", "kpi", "tone"),
+}
+
+
+def terms(chapter: str, language: str) -> Markdown:
+    """The method terms of ``chapter`` (:data:`CHAPTER_TERMS`), each with one plain sentence
+    of what it means for the client, under a short heading; nothing for a chapter without any."""
+    words = section(language, "terms")
+    items = [words["item"].format(**words[term]) for term in CHAPTER_TERMS.get(chapter, ())]
+    return Markdown("\n\n".join([words["heading"], "\n".join(items)]) if items else "")
+
+
 #: The mark, in an output's metadata, of a note for the consultant: the client's pages leave it out.
 CONSULTANT_NOTE = "cjm_consultant_note"
 #: How a note for the consultant stands out from the report's text in JupyterLab and the notebook.

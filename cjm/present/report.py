@@ -152,7 +152,7 @@ def _shown_markdown(nb) -> list[str]:
         if cell.cell_type == "markdown":
             shown.append(cell.source)
         for output in cell.get("outputs", []):
-            if "text/markdown" in output.get("data", {}) and not is_consultant_note(output):
+            if "text/markdown" in output.get("data", {}):
                 shown.append(output["data"]["text/markdown"])
     return shown
 

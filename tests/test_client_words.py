@@ -93,6 +93,7 @@ METHOD_TERMS = {
     "variants": (r"(?<!\w)Варианты —|последовательност\w* этапов", r"\bVariants are|sequences? of stages"),
     "directly_follows": (r"непосредственного следования", r"directly[- ]follows"),
     "latent_class": (r"латентных классов", r"latent class"),
+    "log_likelihood": (r"правдоподоби", r"log-likelihood"),
     "bic": (r"\bBIC\b", r"\bBIC\b"),
     "cohort": (r"когорт", r"cohort"),
     "kpi": (r"\bKPI\b", r"\bKPIs?\b"),

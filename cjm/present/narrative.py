@@ -131,7 +131,7 @@ CHAPTER_TERMS = {
            "wilson", "relative_importance", "bootstrap", "regression"),
     "05": ("codebook", "tone"),
     "06": ("conversion", "median", "percentile", "odds_ratio", "variants", "directly_follows", "cohort",
-           "latent_class", "bic", "adjusted_rand", "cramers_v"),
+           "latent_class", "log_likelihood", "bic", "adjusted_rand", "cramers_v"),
     "07": ("nps", "conversion", "kpi", "tone"),
 }
 

@@ -7,10 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cjm.core.errors import CjmError
+from cjm.core.params import default_section
+from cjm.core.paths import EngagementPaths
 from cjm.analysis.journeys import path_features
 from cjm.analysis.funnel import (bottlenecks, directly_follows, funnel, last_actions, lead_flows,
                         lost_reasons, prepare_log, stage_times, stage_touches, time_to_convert,
-                        touches_by_stage, variants)
+                        touches_by_stage, variants, analyse_funnel)
+from cjm.present.figures.funnel import plot_journeys_by_segment
+from cjm.steps.funnel import write_funnel
 
 STAGES = ["A", "B", "C", "D"]
 DAY0 = pd.Timestamp("2025-01-01")
@@ -242,3 +246,25 @@ def test_without_a_stage_history_the_funnel_goes_from_lead_to_outcome():
     assert table["won"].tolist() == [0, 0, 0, 2]
     assert log.checks.set_index("check").loc["cases without a stage history", "count"] == 5
     assert path_features(log, None).skipped.shape == (5, 0)      # the outcome is no skipped stage
+
+
+def test_06_writes_the_agreed_journey_names_and_keeps_its_own_elsewhere(log, tmp_path):
+    """A journey named with the client (``funnel.journey_names``) carries that name in 06's
+    journeys table and figures; one without keeps the name made from its channels."""
+    section = default_section("funnel")
+    section["journeys"].update(n_journeys=2, restarts=1)
+    segments = log.cases[["client_id", "segment"]].dropna().drop_duplicates()
+    made = analyse_funnel(log, section, segments=segments).journey_names
+    assert sorted(made.values()) == ["call", "web"]  # named by the entry channel that stands out
+    web = next(j for j, name in made.items() if name == "web")
+    section["journey_names"] = {str(web): "Через сайт"}
+    result = analyse_funnel(log, section, segments=segments)
+    assert result.journey_names == {**made, web: "Через сайт"}
+    paths = EngagementPaths("hand", tmp_path)
+    write_funnel(result, paths, "ru")
+    journeys = pd.read_parquet(paths.table("journeys"))
+    assert journeys.groupby("journey")["journey_name"].unique().map(list).to_dict() == {
+        web: ["Через сайт"], 3 - web: ["call"]}
+    figure = plot_journeys_by_segment(result.journey_segments, result.journey_names, {1: "Один", 2: "Два"}, "ru")
+    shown = [t.get_text() for axis in figure.axes for t in axis.get_yticklabels() + axis.get_xticklabels()]
+    assert f"{web}. Через сайт" in shown and f"{3 - web}. call" in shown, shown

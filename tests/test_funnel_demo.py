@@ -7,6 +7,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from cjm.analysis.funnel import funnel, lost_reasons, prepare_log
+from cjm.analysis.journeys import journey_names
 
 
 @pytest.fixture(params=["demo_world", "bitrix_world"])
@@ -96,9 +97,13 @@ def test_three_planted_journeys_recovered_and_unlike_segments(world):
     # each journey is named by the entry channels planted for it
     truth = world.truth_json()["journeys"]
     match = pd.crosstab(labels["journey"], planted).idxmax(axis=1)
-    for journey, name in result.journey_names.items():
+    for journey, name in journey_names(result.journeys.profiles).items():
         entries = truth[str(match[journey])]["entry_channels"]
         assert all(channel in name.split(" → ")[0] for channel in entries), name
+    # ... and called by the names agreed with the client (params funnel.journey_names)
+    agreed = {int(j): name for j, name in world.params["funnel"]["journey_names"].items()}
+    assert result.journey_names == agreed
+    assert labels.groupby("journey")["journey_name"].first().to_dict() == agreed
 
 
 def test_outputs_for_the_maps(world):

@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from cjm.core.errors import CjmError
-from cjm.core.io import atomic_folder, peek_export, read_export, write_atomic, write_xlsx_deterministic
+from cjm.core.io import (add_consultant_note, atomic_folder, clear_consultant_notes, peek_export, read_export,
+                         write_atomic, write_xlsx_deterministic)
+from cjm.core.publication import Publication
 from cjm.core.schemas import require_columns
 
 CP1251_CSV = ("Номер сделки;Сумма, BYN;Аванс;Комментарий\r\n"
@@ -447,3 +449,18 @@ def test_transcript_in_a_wrong_encoding_or_type_is_one_clear_error(tmp_path):
     (tmp_path / "c.rtf").write_text("{\\rtf1}", encoding="utf-8")
     with pytest.raises(CjmError, match="unsupported transcript type '.rtf'"):
         read_transcript(tmp_path / "c.rtf")
+
+
+def test_the_consultant_log_keeps_each_note_once_by_chapter_and_a_run_starts_its_chapter_afresh(tmp_path):
+    log = tmp_path / "data" / "e" / "logs" / "consultant.md"
+    add_consultant_note(log, "05", "Разметьте интервью `I-1`\n и перезапустите шаг 05.")
+    add_consultant_note(log, "03", "Пересмотрите признаки.")
+    add_consultant_note(log, "05", "Разметьте интервью `I-1` и перезапустите шаг 05.")  # the cell run again
+    assert log.read_text(encoding="utf-8") == (
+        "## 03\n\n- Пересмотрите признаки.\n\n## 05\n\n- Разметьте интервью `I-1` и перезапустите шаг 05.\n")
+    with Publication(tmp_path, "e", "05_interviews"):  # a rerun of 05 whose cause is gone
+        clear_consultant_notes(log, "05")
+        assert "## 05" in log.read_text(encoding="utf-8")  # published only with the step's outputs
+    assert log.read_text(encoding="utf-8") == "## 03\n\n- Пересмотрите признаки.\n"
+    clear_consultant_notes(log, "03")
+    assert not log.exists()

@@ -51,7 +51,7 @@ def hand_tables() -> dict:
         "journey_touches": pd.DataFrame({"journey": [1, 1, 2, 2], "stage": ["Заявка", "Договор"] * 2,
                                          "cases": [55, 39, 35, 19], "mean_touches": [1.2, 2.2, 1.9, 1.6]}),
         "journeys": pd.DataFrame({"client_id": clients, "journey": [1] * 6 + [2] * 4, "probability": 1.0,
-                                  "journey_name": ["Сайт → Сайт"] * 6 + ["Салон → Салон"] * 4}),
+                                  "journey_name": ["Сайт → Сайт"] * 6 + ["Через салон"] * 4}),  # 2: agreed in 06
         "journey_profiles": pd.DataFrame({"journey": [1, 1, 2, 2], "block": "entry",
                                           "feature": ["Сайт", "Салон", "Сайт", "Салон"],
                                           "share": [1.0, 0.0, 0.0, 1.0], "overall": [0.6, 0.4, 0.6, 0.4],
@@ -96,7 +96,7 @@ def hand_params() -> dict:
     maps = {"stages": {"Выбор": {"goals": ["Понять платёж"], "owner": "Продажи",
                                  "kpi": {"name": "Расчёт принят", "target": 0.7}},
                        "Оформление": {"owner": "Юристы", "processes": ["Подписание"]}},
-            "journey_names": {"2": "Через салон"}, "owners": {"Долго": "Риски"}, "touchpoint_owners": {},
+            "owners": {"Долго": "Риски"}, "touchpoint_owners": {},
             "actions": {"Высокий аванс": {"action": "Аванс от 10 %", "effort": "high"}},
             "top": 3, "segment_curves": {"min_gap": 0.3, "min_fragments": 1},
             "impact_weights": {"lost": 1, "voice": 1, "nps": 1}}
@@ -180,7 +180,7 @@ def test_journey_map_uses_its_own_clients():
     assert ru(cell(model, "Выбор", "csat")) == "100\u00a0% довольны (средняя 4,3)"  # c1-c6: 5, 5, 4, 4, 4, 4
     assert cell(model, "Выбор", "csat").n == 6
     assert [ru(c) for c in model.stage("Выбор").cells["entry_points"]] == ["Сайт: 100\u00a0%"]
-    assert build_map(hand_tables(), hand_params(), "2").title == "Через салон"  # the name agreed in params
+    assert build_map(hand_tables(), hand_params(), "2").title == "Через салон"  # the name 06 wrote (agreed)
 
 
 def test_recommendations_by_hand():

@@ -75,6 +75,16 @@ def test_names_name_entry_channels_then_contacts_that_stand_out():
     assert sorted(names.values()) == ["office → phone, visit", "web → chat"]
 
 
+def test_an_agreed_name_replaces_the_made_one_the_others_keep_theirs():
+    profiles = pd.DataFrame({"journey": [1, 1, 2, 2, 3, 3], "block": "entry",
+                             "feature": ["web", "office"] * 3, "share": [0.9, 0.1, 0.2, 0.8, 0.5, 0.5],
+                             "lift": [1.8, 0.2, 0.4, 1.6, 1.0, 1.0]})
+    made = journey_names(profiles)
+    assert made == {1: "web", 2: "office", 3: "web"}  # 3: no channel stands out, the most common (first)
+    assert journey_names(profiles, agreed={2: "Через офис", "3": "Смешанный"}) == {
+        1: "web", 2: "Через офис", 3: "Смешанный"}  # keys as YAML gives them (int) or as params keep them (text)
+
+
 def test_journeys_versus_segments_by_hand():
     journeys = pd.DataFrame({"client_id": list("abcdefgh"), "journey": [1, 1, 1, 1, 2, 2, 2, 2]})
     same = pd.DataFrame({"client_id": list("abcdefgh"), "segment": [1, 1, 1, 1, 2, 2, 2, 2]})

@@ -63,7 +63,7 @@ def tables() -> dict:
 
 
 def section(**changes) -> dict:
-    return {"top": 3, "stages": {"Installation": {"owner": "Operations"}}, "journey_names": {}, "owners": {},
+    return {"top": 3, "stages": {"Installation": {"owner": "Operations"}}, "owners": {},
             "actions": ACTIONS, "touchpoint_owners": {}, "segment_curves": {"min_gap": 0.3, "min_fragments": 10},
             "impact_weights": {"lost": 1, "voice": 1, "nps": 1}, **changes}
 

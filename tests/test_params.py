@@ -55,6 +55,12 @@ def test_unknown_key_suggests_the_close_one(project):
     _fails(project, lambda p: p.update(langauge="ru"), "unknown key 'langauge'", "did you mean 'language'?")
 
 
+def test_journey_names_under_maps_say_where_they_moved(project):
+    names = {1: "Онлайн-заявка"}
+    _fails(project, lambda p: p["maps"].update(journey_names=names),
+           "key 'maps.journey_names' has moved to 'funnel.journey_names'", "under 'funnel.journey_names'")
+
+
 def test_unknown_nested_key_names_its_path(project):
     _fails(project, lambda p: p["segment"].update(k_maks=9), "'segment.k_maks'", "did you mean 'k_max'?")
 

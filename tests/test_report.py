@@ -9,11 +9,15 @@ import nbformat
 import pandas as pd
 import pytest
 import yaml
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from cjm.core.errors import CjmError
 from cjm.core.paths import PROJECT_ROOT, EngagementPaths
+from cjm.present.narrative import consultant_note
 from cjm.present.report import build_report, render_notebook, write_index
+from cjm.present.words import section
 
 SECRET_CODE = "segments = fit_the_secret_model(deals)"
 TABLE = pd.DataFrame({"segment": ["Семьи", "Таксопарки"], "clients": [412, 97]}).to_html()
@@ -70,6 +74,31 @@ def test_chapter_shows_outputs_without_code(tmp_path):
         assert prompt not in body
     assert "<script src=" not in page  # nothing fetched from a CDN
     assert not list(paths.report.glob(".*"))  # no temporary file left behind
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_note_for_the_consultant_stays_in_the_notebook_and_the_log_never_in_the_page(tmp_path, language):
+    paths = make_engagement(tmp_path, language)
+    InteractiveShell.instance()  # displays go to the shell, as in a kernel
+    with capture_output() as shown:
+        consultant_note("05.unmarked", language, paths, interviews="INT-77, INT-78")
+    note, = shown.outputs
+    notebook = paths.outputs / "notebooks" / "01_test.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.insert(1, new_markdown_cell("Кодируется каждое предложение."))
+    nb.cells.append(new_code_cell('consultant_note("05.unmarked", language, paths)', execution_count=4, outputs=[
+        new_output("display_data", data=note.data, metadata=note.metadata)]))
+    nbformat.write(nb, notebook)
+    label = section(language, "consultant")["label"]
+    assert label in notebook.read_text(encoding="utf-8") and "INT-77" in notebook.read_text(encoding="utf-8")
+    assert "INT-77" in note.data["text/html"] and "<code>interviews.respondent_speakers</code>" in note.data["text/html"]
+    page = render_notebook(notebook, paths.report / "01_test.html", language=language).read_text(encoding="utf-8")
+    assert "Таксопарки" in page  # the client's outputs are there ...
+    for trace in ("INT-77", label, "respondent_speakers", "#fff4e5", "consultant"):  # ... the note is not
+        assert trace not in page, trace
+    log = paths.data / "logs" / "consultant.md"
+    assert log.read_text(encoding="utf-8").startswith("## 05\n\n- ") and "INT-77, INT-78" in log.read_text(encoding="utf-8")
+    assert not [p for p in paths.outputs.rglob("*") if p.name.endswith(".md")]
 
 
 @pytest.mark.parametrize("language, words, absent", [

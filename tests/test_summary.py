@@ -35,7 +35,7 @@ READ = ("segments", "segment_profiles", "nps_overall", "nps_by_segment", "nps_ow
 @pytest.fixture(scope="module")
 def demo(demo_world):
     demo_world.mapped
-    return demo_world, read_summary(demo_world.paths, demo_world.params)
+    return demo_world, read_summary(demo_world.paths)
 
 
 def test_the_demo_lacks_nothing(demo):
@@ -85,7 +85,7 @@ def test_journeys_are_06s_with_the_agreed_names(demo):
     sizes = labels["journey"].astype(str).value_counts()
     assert summary.journeys.set_index("journey")["clients"].to_dict() == sizes.to_dict()
     assert summary.journeys["share"].sum() == pytest.approx(1)
-    agreed = {str(k): v for k, v in world.params["maps"]["journey_names"].items()}
+    agreed = {str(k): v for k, v in world.params["funnel"]["journey_names"].items()}
     assert summary.journeys.set_index("journey")["journey_name"].to_dict() == agreed
     titles = {m.journey: map_title(m, "ru") for m in world.mapped.models[1:]}  # as the maps call them
     assert summary.journeys.set_index("journey")["journey_name"].to_dict() == titles
@@ -207,7 +207,7 @@ def _crm_only(world, root):
 def test_an_engagement_without_survey_or_interviews_says_so(demo, tmp_path, language):
     world, full = demo
     paths, params = _crm_only(world, tmp_path)
-    summary = read_summary(paths, params)
+    summary = read_summary(paths)
     assert summary.missing == {"nps": "no_survey", "barriers": "no_voice"}
     assert summary.bottleneck == full.bottleneck and summary.journeys.equals(full.journeys)
     assert summary.segments["nps"].isna().all()
@@ -245,7 +245,7 @@ def lead_list(tmp_path_factory):
 
 def test_a_lead_list_says_what_it_lacks(lead_list):
     paths, params = lead_list
-    summary = read_summary(paths, params)
+    summary = read_summary(paths)
     assert summary.missing == {"nps": "no_survey", "barriers": "no_voice"}
     funnel = pd.read_parquet(paths.table("stage_funnel")).query("breakdown == 'all'")
     first = funnel.iloc[0]

@@ -962,7 +962,7 @@ def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = 
         spec = section["journeys"]
         found = find_journeys(path_features(log, touches), spec["k_max"], spec.get("n_journeys"), spec["elbow"],
                               seed, spec["restarts"], spec["fit_rows"])
-        result.journeys, result.journey_names = found, journey_names(found.profiles)
+        result.journeys, result.journey_names = found, journey_names(found.profiles, agreed=section.get("journey_names"))
         found.labels["journey_name"] = found.labels["journey"].map(result.journey_names)
         # each journey's own funnel, losses and contacts: the columns of its map
         journey = found.labels.set_index("client_id")["journey"]

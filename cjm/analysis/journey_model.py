@@ -535,7 +535,7 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
         The journey stages, in order.
     section : dict
         How to build the maps (the validated ``maps`` section of the params: ``top``,
-        ``stages`` notes, ``journey_names``, ``owners``, ``actions``, ``impact_weights``,
+        ``stages`` notes, ``owners``, ``actions``, ``impact_weights``,
         ``segment_curves``, ``touchpoint_owners``).
     survey : dict
         ``satisfied_from`` and ``confidence`` of the survey.
@@ -580,11 +580,10 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
             stage.cells["entry_points"] = _entry_cells(tables, journey, clients, top)
         _mark_empty(stage, position == 0, present, notes)
         built.append(stage)
-    names = section["journey_names"]
     title = ""
-    if journey is not None:
+    if journey is not None:  # 06's name: the one agreed with the client where there is one
         found = labels.loc[labels["journey"].astype(str) == journey, "journey_name"]
-        title = names.get(journey) or (found.iloc[0] if len(found) else journey)
+        title = found.iloc[0] if len(found) else journey
     segment_names = {} if tables["segments"] is None else dict(
         tables["segments"].drop_duplicates("segment").astype({"segment": str}).set_index("segment")["segment_name"])
     model = JourneyMap(journey or "all", str(title), clients, clients / total if total else np.nan, built,

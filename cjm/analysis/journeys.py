@@ -293,9 +293,10 @@ def journey_profiles(features: PathFeatures, journey: np.ndarray) -> pd.DataFram
 
 
 def journey_names(profiles: pd.DataFrame, top: int = 3, min_share: float = 0.1, min_lift: float = 1.2,
-                  arrow: str = " → ") -> dict[int, str]:
-    """A name per journey: its main entry channels, then the contact channels it uses more
-    than the others ("Сайт, Агрегатор → Viber, Личный кабинет").
+                  arrow: str = " → ", agreed: dict | None = None) -> dict[int, str]:
+    """A name per journey: the name agreed with the client where there is one, else its main
+    entry channels, then the contact channels it uses more than the others ("Сайт, Агрегатор →
+    Viber, Личный кабинет").
 
     Parameters
     ----------
@@ -311,12 +312,16 @@ def journey_names(profiles: pd.DataFrame, top: int = 3, min_share: float = 0.1, 
         entry channel passes both is named by its most common one.
     arrow : str
         Put between the entry channels and the contact channels.
+    agreed : dict, optional
+        Journey number (int or its text) -> the name agreed with the client; a journey
+        without one keeps the name made from its channels.
 
     Returns
     -------
     dict
         Journey number -> name.
     """
+    agreed = {str(journey): name for journey, name in (agreed or {}).items()}
     names = {}
     for journey, part in profiles.groupby("journey"):
         def leading(block: str) -> list[str]:
@@ -326,7 +331,8 @@ def journey_names(profiles: pd.DataFrame, top: int = 3, min_share: float = 0.1, 
         entry, contacts = leading("entry"), leading("contacts")
         if not entry:  # no channel stands out: name the most common
             entry = part[part["block"] == "entry"].nlargest(1, "share")["feature"].astype(str).tolist()
-        names[int(journey)] = ", ".join(entry) + (arrow + ", ".join(contacts) if contacts else "")
+        made = ", ".join(entry) + (arrow + ", ".join(contacts) if contacts else "")
+        names[int(journey)] = agreed.get(str(int(journey))) or made
     return names
 
 

@@ -86,12 +86,10 @@ def _segments(profiles: pd.DataFrame, by_segment: pd.DataFrame | None) -> tuple[
     return table, int(everyone.iloc[0]) if len(everyone) else int(table["clients"].sum())
 
 
-def _journeys(labels: pd.DataFrame, names: dict) -> pd.DataFrame:
-    sizes = labels.groupby("journey", sort=True).agg(clients=("client_id", "size"), found=("journey_name", "first"))
+def _journeys(labels: pd.DataFrame) -> pd.DataFrame:
+    sizes = labels.groupby("journey", sort=True).agg(clients=("client_id", "size"), name=("journey_name", "first"))
     sizes = sizes.reset_index()
-    agreed = {str(k): v for k, v in (names or {}).items()}
-    return pd.DataFrame({"journey": sizes["journey"].astype(str),
-                         "journey_name": [agreed.get(str(j)) or found for j, found in zip(sizes["journey"], sizes["found"])],
+    return pd.DataFrame({"journey": sizes["journey"].astype(str), "journey_name": sizes["name"],
                          "clients": sizes["clients"].astype(int),
                          "share": sizes["clients"] / len(labels)})
 
@@ -99,7 +97,7 @@ def _journeys(labels: pd.DataFrame, names: dict) -> pd.DataFrame:
 def summarize(*, segment_profiles: pd.DataFrame | None = None, nps_overall: pd.DataFrame | None = None,
               nps_by_segment: pd.DataFrame | None = None, nps_own: pd.DataFrame | None = None,
               surveyed: bool = False, stage_funnel: pd.DataFrame | None = None,
-              journeys: pd.DataFrame | None = None, journey_names: dict | None = None,
+              journeys: pd.DataFrame | None = None,
               recommendations: list[dict] | None = None, voice: bool = False,
               top: int = TOP_BARRIERS) -> Summary:
     """The summary of an engagement from its stable tables (None: a table it does not have).
@@ -122,9 +120,8 @@ def summarize(*, segment_profiles: pd.DataFrame | None = None, nps_overall: pd.D
         06's ``stage_funnel``: ``stage``, ``lost``, ``lost_share``, ``conversion``, and
         ``breakdown`` (its ``all`` rows are the funnel of every deal).
     journeys : DataFrame, optional
-        06's ``journeys``: ``client_id``, ``journey``, ``journey_name``.
-    journey_names : dict, optional
-        Journey -> the name agreed with the client (params ``maps.journey_names``).
+        06's ``journeys``: ``client_id``, ``journey``, ``journey_name`` (the name agreed
+        with the client where one is, params ``funnel.journey_names``).
     recommendations : list of dict, optional
         The all-clients map's recommendations (``report/journey_model.json``); None
         before 07 has run.
@@ -177,7 +174,7 @@ def summarize(*, segment_profiles: pd.DataFrame | None = None, nps_overall: pd.D
 
     found = None
     if journeys is not None and len(journeys):
-        found = _journeys(journeys, journey_names or {})
+        found = _journeys(journeys)
     else:
         missing["journeys"] = "no_journeys"
 

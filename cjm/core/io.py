@@ -634,6 +634,51 @@ def read_table(paths, name: str, columns: list[str] | None = None, optional: boo
     return pd.read_parquet(path, columns=columns)
 
 
+def _consultant_notes(log: Path) -> dict[str, list[str]]:
+    """The notes of the consultant's log as written (or staged) so far, by chapter."""
+    path = current(log)
+    notes: dict[str, list[str]] = {}
+    if path.exists():
+        chapter = None
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("## "):
+                chapter = notes.setdefault(line[3:].strip(), [])
+            elif line.startswith("- ") and chapter is not None:
+                chapter.append(line[2:])
+    return notes
+
+
+def _write_consultant_notes(log: Path, notes: dict[str, list[str]]) -> None:
+    kept = {chapter: lines for chapter, lines in sorted(notes.items()) if lines}
+    if not kept:
+        remove(log)
+        return
+    write_atomic("\n".join(f"## {chapter}\n\n" + "".join(f"- {line}\n" for line in lines)
+                           for chapter, lines in kept.items()), log)
+
+
+def add_consultant_note(log: Path, chapter: str, note: str) -> Path:
+    """Add ``note`` to ``chapter``'s notes in the consultant's log (``data/<e>/logs/consultant.md``:
+    Markdown, a ``## <chapter>`` heading per chapter in order, a ``- note`` line per note),
+    once: a note already there (a cell run again) is not repeated. Written into the open
+    publication if any, so a step's notes are published with its outputs."""
+    notes = _consultant_notes(log)
+    lines = notes.setdefault(chapter, [])
+    line = " ".join(note.split())
+    if line not in lines:
+        lines.append(line)
+        _write_consultant_notes(log, notes)
+    return log
+
+
+def clear_consultant_notes(log: Path, chapter: str) -> None:
+    """Drop ``chapter``'s notes from the consultant's log (a step's run starts afresh: a note
+    whose cause is gone is not kept); the other chapters' notes stay."""
+    notes = _consultant_notes(log)
+    if notes.pop(chapter, None) is not None:
+        _write_consultant_notes(log, notes)
+
+
 def read_transcript(path: Path, encoding: str = "utf-8") -> str:
     """Text of an interview transcript (``.txt``, ``.md`` or ``.docx``), one turn per line.
 

@@ -129,11 +129,12 @@ class MapOf(Spec):
 
 
 class Section(Spec):
-    """A mapping with a fixed set of keys; unknown keys are errors."""
+    """A mapping with a fixed set of keys; unknown keys are errors, and a key that has
+    moved elsewhere (``moved``: key -> its new place) an error saying where it went."""
 
     def __init__(self, fields: dict[str, Spec], required: tuple[str, ...] = (),
-                 defaults: dict[str, Any] | None = None):
-        self.fields, self.required, self.defaults = fields, required, defaults or {}
+                 defaults: dict[str, Any] | None = None, moved: dict[str, str] | None = None):
+        self.fields, self.required, self.defaults, self.moved = fields, required, defaults or {}, moved or {}
         self.expected = "a mapping with keys " + ", ".join(fields)
 
     def check(self, value, where, fail):
@@ -147,6 +148,10 @@ class Section(Spec):
         out = dict(self.defaults)
         for key, item in value.items():
             path = f"{where}.{key}" if where else str(key)
+            if key in self.moved:
+                fail.note(f"key '{path}' has moved to '{self.moved[key]}'",
+                          f"move it, with its values as they are, under '{self.moved[key]}'")
+                continue
             if key not in self.fields:
                 fail.unknown(path, key, self.fields)
                 continue
@@ -358,6 +363,7 @@ SCHEMA = Section({
                  "discovery_min_documents": 3}),
     "funnel": Section({
         "journey_stage_of": MapOf(TEXT),
+        "journey_names": MapOf(TEXT),
         "ignore_stages": TEXTS,
         "order": Scalar(str, choices=("log", "time")),
         "breakdowns": TEXTS,
@@ -371,7 +377,7 @@ SCHEMA = Section({
                              "fit_rows": Scalar(int, minimum=100)},
                             defaults={"k_max": 8, "elbow": 0.9, "restarts": 5, "fit_rows": 20_000}),
     }, defaults={
-        "journey_stage_of": {}, "ignore_stages": [], "order": "log",
+        "journey_stage_of": {}, "journey_names": {}, "ignore_stages": [], "order": "log",
         "breakdowns": ["segment", "channel", "product", "cohort"], "cohort": "month", "variants_coverage": 0.8,
         "variants_max": 20, "process_coverage": 0.9,
         "touch_bands": [0, 1, 2, 3, 5],
@@ -381,7 +387,6 @@ SCHEMA = Section({
                                  "processes": TEXTS,
                                  "kpi": Section({"name": TEXT, "target": Scalar(float, int, minimum=0)},
                                                 required=("name",))})),
-        "journey_names": MapOf(TEXT),
         "owners": MapOf(TEXT),
         "actions": MapOf(Section({"action": TEXT, "owner": TEXT, "effort": Scalar(str, choices=EFFORTS)},
                                  required=("action", "effort"))),
@@ -393,9 +398,10 @@ SCHEMA = Section({
         "impact_weights": Section({"lost": Scalar(float, int, minimum=0), "voice": Scalar(float, int, minimum=0),
                                    "nps": Scalar(float, int, minimum=0)},
                                   defaults={"lost": 1, "voice": 1, "nps": 1}),
-    }, defaults={"stages": {}, "journey_names": {}, "owners": {}, "actions": {}, "touchpoint_owners": {}, "top": 3,
+    }, defaults={"stages": {}, "owners": {}, "actions": {}, "touchpoint_owners": {}, "top": 3,
                  "segment_curves": {"min_gap": 0.3, "min_fragments": 10},
-                 "impact_weights": {"lost": 1, "voice": 1, "nps": 1}}),
+                 "impact_weights": {"lost": 1, "voice": 1, "nps": 1}},
+        moved={"journey_names": "funnel.journey_names"}),
 }, required=("engagement", "language", "seed", "stages", "sources"))
 
 #: Keys every step reads; a change to one reruns every step.

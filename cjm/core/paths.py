@@ -66,6 +66,11 @@ class EngagementPaths:
     def reidentification(self) -> Path:
         return self.private / "reidentification.csv"
 
+    @property
+    def consultant_log(self) -> Path:
+        """What the steps tell the consultant to do (never shared with the client)."""
+        return self.data / "logs" / "consultant.md"
+
     def table(self, name: str) -> Path:
         """Path of a canonical or derived table under interim/, e.g. ``table("deals")``."""
         return self.interim / f"{name}.parquet"

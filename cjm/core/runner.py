@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 from traitlets.config import Config
 
+from cjm.core.io import clear_consultant_notes
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import Publication, remove, staged
 
@@ -88,6 +89,7 @@ def run_step(engagement: str, source: Path, target: Path) -> tuple[float, int]:
     step = Path(source).stem
     start = time.perf_counter()
     with Publication(paths.root, engagement, step, last=target) as publication:
+        clear_consultant_notes(paths.consultant_log, step[:2])  # the run writes its chapter's notes anew
         executed = staged(Path(target))
         executed.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -4,19 +4,24 @@ Notebooks are shared by every engagement, and the client reads them rendered wit
 code; so their narrative lives in the locale catalogue (:mod:`cjm.present.words`, section
 ``passages``), keyed by notebook and passage, and :func:`say` shows it as Markdown.
 :func:`table` gives a table the column headers a client reads and writes its numbers as
-:mod:`cjm.present.formats` does.
+:mod:`cjm.present.formats` does. What only the consultant should read (a params key to
+set, a step to rerun) is a :func:`consultant_note` (section ``consultant``): shown in
+JupyterLab and kept in the executed notebook and the consultant's log, never in the
+client's pages.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import string
 
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown
+from IPython.display import Markdown, display
 
+from cjm.core.io import add_consultant_note
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.present.formats import (MISSING, format_count, format_date, format_decimal, format_number, format_p,
@@ -114,6 +119,62 @@ def say(key: str, language: str, **values) -> Markdown:
     """The passage ``key`` of the catalogue's ``passages`` in ``language``, filled with
     ``values``, as Markdown for display."""
     return Markdown(_Passage(language).format(section(language, "passages")[key], **values))
+
+
+#: The method terms each chapter explains under its title (:func:`terms`), as the chapter first
+#: uses them; the catalogue's ``terms`` says each in plain words.
+CHAPTER_TERMS = {
+    "01": ("pseudonym", "k_anonymity"),
+    "03": ("inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "stability", "adjusted_rand", "median",
+           "effect_size", "principal_components"),
+    "04": ("nps", "confidence_interval", "csat", "p_value", "holm", "chi_square", "cramers_v", "kruskal_wallis",
+           "wilson", "relative_importance", "bootstrap", "regression"),
+    "05": ("codebook", "tone"),
+    "06": ("conversion", "median", "percentile", "odds_ratio", "variants", "directly_follows", "cohort",
+           "latent_class", "log_likelihood", "bic", "adjusted_rand", "cramers_v"),
+    "07": ("nps", "conversion", "kpi", "tone"),
+}
+
+
+def terms(chapter: str, language: str) -> Markdown:
+    """The method terms of ``chapter`` (:data:`CHAPTER_TERMS`), each with one plain sentence
+    of what it means for the client, under a short heading; nothing for a chapter without any."""
+    words = section(language, "terms")
+    items = [words["item"].format(**words[term]) for term in CHAPTER_TERMS.get(chapter, ())]
+    return Markdown("\n\n".join([words["heading"], "\n".join(items)]) if items else "")
+
+
+#: The mark, in an output's metadata, of a note for the consultant: the client's pages leave it out.
+CONSULTANT_NOTE = "cjm_consultant_note"
+#: How a note for the consultant stands out from the report's text in JupyterLab and the notebook.
+_NOTE_BOX = ("border: 2px dashed #b35900; background: #fff4e5; color: #3d2600; padding: 0.4rem 0.8rem; "
+             "margin: 0.4rem 0; border-radius: 4px")
+
+
+def is_consultant_note(output) -> bool:
+    """Whether a notebook output is a :func:`consultant_note` (by its metadata's mark)."""
+    return bool(output.get("metadata", {}).get(CONSULTANT_NOTE))
+
+
+def consultant_note(key: str, language: str, paths: EngagementPaths, **values) -> None:
+    """Tell the consultant what to do (set a params key, mark the transcripts, rerun a
+    step): the note ``key`` of the catalogue's ``consultant`` section in ``language``,
+    filled with ``values`` as :func:`say` fills a passage.
+
+    Shown as a box apart from the report's text, marked in the output's metadata
+    (:data:`CONSULTANT_NOTE`) so the client's pages leave it out
+    (:mod:`cjm.present.report`), and added to the engagement's consultant log
+    ``data/<e>/logs/consultant.md`` under the chapter of ``key`` (``05`` of ``05.unmarked``),
+    published with the step's outputs. Returns nothing (a cell ending with a note shows
+    it once).
+    """
+    text = _Passage(language).format(section(language, "consultant")[key], **values)
+    add_consultant_note(paths.consultant_log, key.split(".")[0], text)
+    body = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
+    label = html.escape(section(language, "consultant")["label"])
+    display({"text/html": f'<div style="{_NOTE_BOX}"><b>{label}</b> {body}</div>',
+             "text/plain": f"{section(language, 'consultant')['label']} {text}"},
+            raw=True, metadata={CONSULTANT_NOTE: True})
 
 
 def say_each(key: str, language: str, rows: pd.DataFrame) -> Markdown:

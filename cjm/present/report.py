@@ -32,6 +32,7 @@ from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import Publication, remove
 from cjm.present.formats import format_date
+from cjm.present.narrative import is_consultant_note
 from cjm.present.words import section
 
 #: Cells with these tags are not shown to the client.
@@ -94,7 +95,8 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 class _ClientOutputs(Preprocessor):
-    """Drop outputs that are not for the client: stderr (warnings, tqdm) and widgets."""
+    """Drop outputs that are not for the client: stderr (warnings, tqdm), widgets and notes
+    for the consultant (:func:`cjm.present.narrative.consultant_note`)."""
 
     def preprocess(self, nb, resources):
         nb.metadata.pop("widgets", None)
@@ -106,6 +108,7 @@ class _ClientOutputs(Preprocessor):
                 out for out in cell.outputs
                 if not (out.output_type == "stream" and out.get("name") == "stderr")
                 and "application/vnd.jupyter.widget-view+json" not in out.get("data", {})
+                and not is_consultant_note(out)
             ]
         return cell, resources
 

@@ -32,7 +32,7 @@ def _models(paths):
     return from_json(model_file) if model_file.exists() else None
 
 
-def read_summary(paths, params: dict) -> Summary:
+def read_summary(paths) -> Summary:
     """The summary of an engagement from the files its steps wrote (interim tables of 03,
     04 and 06, ``report/journey_model.json`` of 07); a file a step did not write is a part
     the engagement lacks.
@@ -40,8 +40,6 @@ def read_summary(paths, params: dict) -> Summary:
     Parameters
     ----------
     paths : EngagementPaths
-    params : dict
-        The engagement's params (``maps.journey_names``).
     """
     def table(name, columns=None):
         return read_table(paths, name, columns, optional=True)
@@ -53,7 +51,6 @@ def read_summary(paths, params: dict) -> Summary:
         nps_by_segment=table("nps_by_segment"), nps_own=table("nps_own"),
         surveyed=current(paths.table("survey_scores")).exists(),
         stage_funnel=table("stage_funnel"), journeys=table("journeys", ["client_id", "journey", "journey_name"]),
-        journey_names=(params.get("maps") or {}).get("journey_names") or {},
         recommendations=None if everyone is None else everyone.recommendations,
         voice=bool(everyone and everyone.sources.get("interviews")))
 
@@ -191,7 +188,7 @@ def summary_of(paths, params: dict, chapters: dict[str, str] | None = None) -> s
     chapters there are (``chapters``: stem -> page) and to the pages of the maps 07 drew."""
     from cjm.present.maps import map_stem
 
-    summary = read_summary(paths, params)
+    summary = read_summary(paths)
     maps = {m.journey: f"maps/{map_stem(m)}.html" for m in (_models(paths) or [])
             if current(paths.report / "maps" / f"{map_stem(m)}.html").exists()}
     survey = params.get("survey") or default_section("survey")

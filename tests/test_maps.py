@@ -13,10 +13,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
-from cjm.analysis.journey_model import Curve, from_dict
+from cjm.analysis.journey_model import Cell, Curve, from_dict
 from cjm.present.figures.style import segment_colour
-from cjm.present.maps import (A3, CURVE_COLOUR, POSTER, curve_colour, layer_coverage, map_summary, render_html,
-                              render_poster, save_poster, write_maps_xlsx)
+from cjm.present.maps import (A3, CURVE_COLOUR, POSTER, curve_colour, evidence_count, layer_coverage, map_summary,
+                              render_html, render_poster, save_poster, write_maps_xlsx)
 
 GOLDEN = Path(__file__).parent / "golden" / "journey_model.json"
 
@@ -61,7 +61,7 @@ def test_poster_files_at_a3(models, tmp_path):
         assert (float(box.width), float(box.height)) == pytest.approx((1190.55, 841.89), abs=1)
     text = svg.read_text(encoding="utf-8")
     assert re.search(r'<svg [^>]*width="1190\.55\d*pt" height="841\.88\d*pt"', text)
-    for shown in ("Все клиенты", "Высокий аванс (3)", "Дорого (20)", "Момент истины: 70\u00a0% веса в NPS",
+    for shown in ("Все клиенты", "Высокий аванс (3 упоминания)", "Дорого (20 сделок)", "Момент истины: 70\u00a0% веса в NPS",
                   "не заполнено", "узкое место: Выбор"):
         assert shown in text  # text kept as text, Cyrillic intact
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -159,7 +159,7 @@ def test_html_page(models):
     assert page.startswith("<!DOCTYPE html>") and '<html lang="ru">' in page
     assert "<script" not in page
     assert 'class="bottleneck">Выбор</th>' in page
-    assert 'title="источник: coded_fragments (interview, mystery); записей: 3 (documents)">Высокий аванс' in page
+    assert 'title="источник: coded_fragments (interview, mystery); 3 упоминания">Высокий аванс' in page
     assert "<q>Аванс 30%.</q>" in page
     assert '<a href="map_all.png">PNG</a>' in page
     assert "<polyline" in page  # the emotion curve
@@ -191,7 +191,7 @@ def test_xlsx_read_back(models, tmp_path):
     sheet = book["Все клиенты"]
     assert [sheet.cell(4, j).value for j in (2, 3, 4)] == ["Выбор", "Оформление", "Обслуживание"]
     rows = {sheet.cell(i, 1).value: i for i in range(5, sheet.max_row + 1)}
-    assert sheet.cell(rows["Барьеры"], 2).value == "Высокий аванс (3)\nДорого (20)\nНе дозвонились (10)"
+    assert sheet.cell(rows["Барьеры"], 2).value == "Высокий аванс (3 упоминания)\nДорого (20 сделок)\nНе дозвонились (10 сделок)"
     assert sheet.cell(rows["Ответственные"], 4).value == "не заполнено"
     assert sheet.cell(rows["Эмоции"], 2).value == "−0,25"
     recommendations = list(book["Рекомендации барьеры по влиянию"].values)
@@ -218,3 +218,21 @@ def test_a_segment_has_one_colour_whatever_names_it_and_none_is_the_whole_journe
     assert len({segment_colour(k) for k in range(1, 11)}) == 10
     assert PALETTE[0].lower() not in {segment_colour(k) for k in range(1, 11)} and CURVE_COLOUR not in \
         {segment_colour(k) for k in range(1, 11)}
+
+
+@pytest.mark.parametrize("language, voice, crm, one", [("ru", "(12 упоминаний)", "(230 сделок)", "(1 упоминание)"),
+                                                       ("en", "(12 mentions)", "(230 deals)", "(1 mention)")])
+def test_counts_say_whether_they_are_mentions_or_deals(language, voice, crm, one):
+    said = Cell("Высокий аванс", n=12, unit="documents")
+    lost = Cell("Дорого", n=230, unit="deals")
+    assert evidence_count(said, "barriers", language) == voice
+    assert evidence_count(lost, "barriers", language) == crm
+    assert evidence_count(Cell("x", n=1, unit="documents"), "pains", language) == one
+    assert evidence_count(lost, "conversion", language) == ""  # not a layer of counted items
+    assert evidence_count(Cell("Цель из параметров", source="params"), "goals", language) == ""
+    model = golden()[0]
+    model.stages[0].cells["barriers"] = [said, lost]
+    page = render_html(model, language)
+    assert f'<span class="n">{voice}</span>' in page and f'<span class="n">{crm}</span>' in page
+    texts = [t.get_text() for t in render_poster(model, language).texts]
+    assert any(f"Высокий аванс {voice}" in t for t in texts) and any(f"Дорого {crm}" in t for t in texts)

@@ -21,7 +21,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 from cjm.analysis.journey_model import LAYERS, Cell, Curve, JourneyMap, Stage, from_dict, model_table
 from cjm.core.errors import CjmError
 from cjm.present.figures.style import segment_colour
-from cjm.present.formats import format_count, format_number, format_percent
+from cjm.present.formats import format_count, format_number, format_percent, plural
 from cjm.present.narrative import labelled
 from cjm.present.words import section
 
@@ -35,8 +35,12 @@ BANDS = {
 }
 BAND_COLOURS = {"customer": "#e8f0fa", "experience": "#fbeeee", "business": "#eef6ee"}
 STAGE_COLOUR, BOTTLENECK_COLOUR, CURVE_COLOUR = "#0b5cad", "#c0392b", "#0b5cad"
-#: Layers whose items show their evidence count after them (documents or deals).
+#: Layers whose items show their evidence count after them, with its unit's word.
 COUNTED = {"goals", "questions", "barriers", "pains", "positives", "influencers"}
+#: The unit of a count (:attr:`Cell.unit`) -> its word in the catalogue's plurals: documents
+#: naming a code are mentions.
+UNIT_PLURALS = {"documents": "mentions", "deals": "deals", "clients": "clients", "respondents": "respondents",
+                "fragments": "fragments"}
 
 RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "lost", "lost_share", "documents", "nps_weight",
                           "impact", "top_lost_reason")
@@ -83,10 +87,23 @@ def map_title(model: JourneyMap, language: str) -> str:
     return model.title or section(language, "cells")["all"]
 
 
+def counted(cell: Cell, language: str) -> str:
+    """A cell's count with its unit agreeing with it: "12 mentions", "230 deals"."""
+    return section(language, "cells")["count"].format(n=format_count(cell.n, language),
+                                                      unit=plural(cell.n, UNIT_PLURALS[cell.unit], language))
+
+
+def evidence_count(cell: Cell, layer: str, language: str) -> str:
+    """The count after an item of the layers of :data:`COUNTED`, in brackets with its unit
+    ("(12 mentions)", "(230 deals)"), so CRM deals and customers' voices are told apart;
+    empty elsewhere or without a count."""
+    return f"({counted(cell, language)})" if layer in COUNTED and cell.n else ""
+
+
 def _item(cell: Cell, layer: str, language: str) -> str:
-    """An item as a map shows it: :func:`phrase` and, in the layers of :data:`COUNTED`, its count."""
-    text = phrase(cell, language)
-    return f"{text} ({format_count(cell.n, language)})" if layer in COUNTED and cell.n else text
+    """An item as a map shows it: :func:`phrase` and its :func:`evidence_count`."""
+    count = evidence_count(cell, layer, language)
+    return f"{phrase(cell, language)} {count}" if count else phrase(cell, language)
 
 
 def _empty(stage: Stage, layer: str, words: dict) -> str:
@@ -461,7 +478,7 @@ def _curve_legend(model: JourneyMap, words: dict) -> str:
 def _evidence(cell: Cell, words: dict, language: str) -> str:
     parts = [f"{words['source']}: {cell.source}"] if cell.source else []
     if cell.n is not None:
-        parts.append(f"{words['n']}: {format_count(cell.n, language)} ({cell.unit})")
+        parts.append(counted(cell, language))
     return "; ".join(parts)
 
 
@@ -511,8 +528,8 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
                 continue
             lis = []
             for cell in items:
-                count = f' <span class="n">({format_count(cell.n, language)})</span>' \
-                    if layer in COUNTED and cell.n else ""
+                count = evidence_count(cell, layer, language)
+                count = f' <span class="n">{e(count)}</span>' if count else ""
                 body = f"<q>{e(cell.text)}</q>" if cell.kind == "quote" else e(phrase(cell, language))
                 lis.append(f'<li title="{e(_evidence(cell, words, language))}">{body}{count}</li>')
             cells.append(f"<td><ul>{''.join(lis)}</ul></td>")

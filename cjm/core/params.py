@@ -298,8 +298,11 @@ SCHEMA = Section({
                           "closed_before_created": Scalar(str, choices=("set_aside", "keep", "stop"))},
                          defaults={"future": "set_aside", "closed_before_created": "set_aside"}),
         "duplicates": Scalar(str, choices=("keep_latest", "keep_won", "stop")),
+        "hygiene_reasons": TEXTS,
+        "hygiene": Scalar(str, choices=("set_aside", "keep")),
     }, defaults={"scope": [], "max_invalid_share": 0.05,
-                 "dates": {"future": "set_aside", "closed_before_created": "set_aside"}, "duplicates": "keep_latest"}),
+                 "dates": {"future": "set_aside", "closed_before_created": "set_aside"}, "duplicates": "keep_latest",
+                 "hygiene_reasons": [], "hygiene": "set_aside"}),
     "segment": Section({
         "features": Features(weighted=True),
         "describe": Features(weighted=False),

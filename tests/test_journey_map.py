@@ -90,7 +90,7 @@ def hand_params() -> dict:
                                  "kpi": {"name": "Расчёт принят", "target": 0.7}},
                        "Оформление": {"owner": "Юристы", "processes": ["Подписание"]}},
             "journey_names": {"2": "Через салон"}, "owners": {"Долго": "Риски"}, "touchpoint_owners": {},
-            "top": 3, "segment_curves": {"min_gap": 0.3, "min_fragments": 1},
+            "channel_kinds": {}, "top": 3, "segment_curves": {"min_gap": 0.3, "min_fragments": 1},
             "impact_weights": {"lost": 1, "voice": 1, "nps": 1}}
     return {"language": "ru", "stages": ["Заявка", "Договор"], "journey_stages": STAGES,
             "interviews": {"codebook": codebook}, "maps": maps,

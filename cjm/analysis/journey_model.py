@@ -45,12 +45,22 @@ CODED = {"goal": "goals", "question": "questions", "barrier": "barriers", "pain"
 WRITTEN = {"goals": "goals", "triggers": "triggers", "actions": "actions", "owners": "owner",
            "processes": "processes", "kpi": "kpi"}
 VERSION = 2
+#: The kind of a touchpoint's channel (:data:`cjm.core.params.CHANNEL_KINDS`) by words in the
+#: channel's name (ru and en, lower case, ё as е), tried in this order; none: ``other``.
+CHANNEL_KEYWORDS = {
+    "messenger": ("viber", "telegram", "whatsapp", "чат", "мессенджер", "messenger", "chat", "sms", "смс"),
+    "email": ("e-mail", "email", "почта"),
+    "partner": ("партнер", "дилер", "partner", "dealer"),
+    "phone": ("телефон", "звонок", "колл", "call", "phone"),
+    "office": ("офис", "office", "branch", "салон", "отделени"),
+    "web": ("сайт", "web", "site", "online", "онлайн", "app", "приложени"),
+}
 #: How a renderer phrases a cell's numbers (:attr:`Cell.kind`), and what each reads:
 #: ``conversion`` (value: share moving on), ``lost`` (n: deals lost; value: share of all
 #: losses), ``days`` (value: median days; detail ``p75``), ``touches`` (value: contacts per
 #: deal), ``csat`` (value: share satisfied; detail ``mean``), ``truth`` and ``weight``
 #: (value: weight in NPS), ``emotion`` (value: mean valence), ``touchpoint`` (text; detail
-#: ``online``), ``quote`` (text: the words), ``kpi`` (text: its name; value, target),
+#: ``online``, ``channel_kind``), ``quote`` (text: the words), ``kpi`` (text: its name; value, target),
 #: ``entry`` and ``segment`` (text: the name; value: share), ``nps`` (value; detail ``low``,
 #: ``high``). An empty kind is shown as its text.
 KINDS = ("", "conversion", "lost", "days", "touches", "csat", "truth", "weight", "emotion", "touchpoint", "quote",
@@ -313,8 +323,9 @@ def _survey_cells(scope: _Scope, drivers: pd.DataFrame | None, respondents: int 
     return cells
 
 
-def _voice_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, top: int) -> dict:
-    """What customers said about a stage: coded layers, emotion, touchpoints, quotes."""
+def _voice_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, top: int, kinds: dict) -> dict:
+    """What customers said about a stage: coded layers, emotion, touchpoints (each with its
+    channel's kind, :func:`channel_kind` by ``kinds``), quotes."""
     cells: dict[str, list[Cell]] = {layer: _coded_cells(scope, quotes, stage, code_layer, top)
                                     for code_layer, layer in CODED.items()}
     emotions = scope.emotions
@@ -327,11 +338,24 @@ def _voice_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, top: in
     source = "touchpoints" if scope.clients is None else "coded_fragments"
     cells["touchpoints"] = [
         Cell(str(r["touchpoint"]), "touchpoint", float(r["valence"]), int(r["mentions"]), "fragments", source,
-             detail={"online": bool(r["online"])})
+             detail={"online": bool(r["online"]), "channel_kind": channel_kind(r["channel"], kinds)})
         for _, r in points.sort_values("mentions", ascending=False, kind="stable").head(top).iterrows()]
     said = [c for layer in ("barriers", "pains", "positives") for c in cells[layer][:1] if c.quote]
     cells["quotes"] = [Cell(c.quote, "quote", n=c.n, unit=c.unit, source="code_quotes") for c in said[:2]]
     return cells
+
+
+def channel_kind(channel, kinds: dict) -> str:
+    """The kind of a touchpoint's ``channel`` (a code of :data:`cjm.core.params.CHANNEL_KINDS`):
+    ``kinds`` (``maps.channel_kinds``: the client's channel value -> kind) wins, else the
+    first kind of :data:`CHANNEL_KEYWORDS` a word of which the channel's name holds, else
+    ``other`` (also without a channel)."""
+    if not isinstance(channel, str) or not channel.strip():
+        return "other"
+    if channel in kinds:
+        return kinds[channel]
+    name = channel.lower().replace("ё", "е")
+    return next((kind for kind, words in CHANNEL_KEYWORDS.items() if any(w in name for w in words)), "other")
 
 
 def _written_cells(notes: dict, row: pd.Series | None) -> dict:
@@ -444,7 +468,7 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
     section : dict
         How to build the maps (the validated ``maps`` section of the params: ``top``,
         ``stages`` notes, ``journey_names``, ``owners``, ``impact_weights``,
-        ``segment_curves``, ``touchpoint_owners``).
+        ``segment_curves``, ``touchpoint_owners``, ``channel_kinds``).
     survey : dict
         ``satisfied_from`` and ``confidence`` of the survey.
     codes : list of cjm.analysis.coding.Code
@@ -476,7 +500,8 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
         row = _funnel_row(scope, stage.crm_stages)
         stage.cells.update(_written_cells(notes, row))
         crm = _crm_cells(scope, stage.crm_stages, all_lost, top)
-        voice = _voice_cells(scope, tables["code_quotes"], name, top) if present["interviews"] else {}
+        voice = _voice_cells(scope, tables["code_quotes"], name, top, section["channel_kinds"]) \
+            if present["interviews"] else {}
         for layer, items in {**voice, **_survey_cells(scope, drivers, respondents, name)}.items():
             stage.cells[layer] = stage.cells.get(layer, []) + items
         for layer, items in crm.items():

@@ -262,6 +262,8 @@ TABLE_MAP = Section({
 #: chosen), or one column per option.
 CHOICE = Section({"column": TEXT, "columns": MapOf(TEXT), "separator": TEXT, "options": TEXTS})
 
+#: Kinds of channel a touchpoint's icon shows on the maps (``maps.channel_kinds``).
+CHANNEL_KINDS = ("web", "phone", "messenger", "office", "email", "partner", "other")
 #: A code of the codebook: the words that mark it and where it goes on the map.
 CODE = Section({"stage": TEXT, "valence": Scalar(int, choices=(-1, 0, 1)), "patterns": ListOf(TEXT, min_items=1),
                 "channel": TEXT, "online": Scalar(bool)}, required=("patterns",))
@@ -385,6 +387,7 @@ SCHEMA = Section({
         "journey_names": MapOf(TEXT),
         "owners": MapOf(TEXT),
         "touchpoint_owners": MapOf(TEXT),
+        "channel_kinds": MapOf(Scalar(str, choices=CHANNEL_KINDS)),
         "top": Scalar(int, minimum=1),
         "segment_curves": Section({"min_gap": Scalar(float, int, minimum=0),
                                    "min_fragments": Scalar(int, minimum=1)},
@@ -392,7 +395,8 @@ SCHEMA = Section({
         "impact_weights": Section({"lost": Scalar(float, int, minimum=0), "voice": Scalar(float, int, minimum=0),
                                    "nps": Scalar(float, int, minimum=0)},
                                   defaults={"lost": 1, "voice": 1, "nps": 1}),
-    }, defaults={"stages": {}, "journey_names": {}, "owners": {}, "touchpoint_owners": {}, "top": 3,
+    }, defaults={"stages": {}, "journey_names": {}, "owners": {}, "touchpoint_owners": {}, "channel_kinds": {},
+                 "top": 3,
                  "segment_curves": {"min_gap": 0.3, "min_fragments": 10},
                  "impact_weights": {"lost": 1, "voice": 1, "nps": 1}}),
 }, required=("engagement", "language", "seed", "stages", "sources"))

@@ -20,6 +20,8 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from cjm.analysis.journey_model import LAYERS, Cell, Curve, JourneyMap, Stage, from_dict, model_table
 from cjm.core.errors import CjmError
+from cjm.core.params import CHANNEL_KINDS
+from cjm.present.figures.icons import icon_patch, icon_svg
 from cjm.present.figures.style import segment_colour
 from cjm.present.formats import format_count, format_number, format_percent, plural
 from cjm.present.narrative import labelled
@@ -199,17 +201,27 @@ def _stage_label(name: str, width_pt: float, height_pt: float) -> tuple[list[str
     return lines, size
 
 
+def _chars(width_in: float, size: float) -> int:
+    """How many characters of font ``size`` a line ``width_in`` inches wide holds (at least 8)."""
+    return max(int(width_in * 72 / (0.63 * size)), 8)
+
+
 def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size: float, per_cell: int,
             language: str):
     """Wrapped lines of every cell, and each row's height in points, at font ``size``."""
     words = section(language, "maps")
-    chars = max(int((col_in - 0.1) * 72 / (0.63 * size)), 8)
+    chars = _chars(col_in - 0.1, size)
     cells, heights = {}, []
     for _, layer in rows:
         tallest = len(_label_lines(words[layer], size))
         for stage in model.stages:
             items = [_item(c, layer, language) for c in stage.cells.get(layer, [])[:per_cell]]
-            lines = _wrap_cell(items, chars, 5 if layer == "quotes" else 3) if items else [_empty(stage, layer, words)]
+            if layer == "touchpoints" and items:  # narrower: an icon before each
+                lines = [line for _, lines in _touchpoint_items(stage, col_in, size, per_cell, language)
+                         for line in lines]
+            else:
+                lines = _wrap_cell(items, chars, 5 if layer == "quotes" else 3) if items \
+                    else [_empty(stage, layer, words)]
             cells[layer, stage.name] = lines
             tallest = max(tallest, len(lines))
         heights.append(tallest * size * 1.22 + 5)
@@ -298,6 +310,7 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
 
     text(left, 0.42, map_title(model, language), fontsize=17, fontweight="bold", va="baseline")
     text(left, 0.72, subtitle(model, language), fontsize=9.5, color="#333", va="baseline")
+    _draw_kind_legend(fig, model, width - right, 0.72, language)
     if model.segments:
         text(width - right, 0.42, f"{words['segments']}: " + "; ".join(phrase(c, language) for c in model.segments),
              fontsize=7.5, color="#555", ha="right", va="baseline", wrap=False)
@@ -334,6 +347,9 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
         label = "\n".join(_label_lines(words[layer], size))
         text(left + 0.06, y + 0.05, label, fontsize=size, fontweight="bold", va="top", color="#222", linespacing=1.1)
         for i, stage in enumerate(model.stages):
+            if layer == "touchpoints" and stage.cells.get(layer):
+                _draw_touchpoints(fig, stage, x0 + i * col_in + 0.05, y + 0.05, col_in, size, per_cell, language)
+                continue
             lines = cells[layer, stage.name]
             style = {"style": "italic"} if layer == "quotes" else {}
             colour = "#999" if not stage.cells.get(layer) else "#111"
@@ -346,6 +362,57 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
     footer = "\n".join(textwrap.wrap(words["footer"], 230))
     text(left, height - footer_in + 0.12, footer, fontsize=6.5, color="#555", va="top")
     return fig
+
+
+# ----------------------------------------------------------------------------- poster: touchpoint icons
+
+#: The room an icon takes before a touchpoint's text, in ems of the font (the icon is one em).
+ICON_ROOM = 1.35
+
+
+def channel_kinds_shown(model: JourneyMap) -> list[str]:
+    """The channel kinds of a map's touchpoints, in the order of :data:`CHANNEL_KINDS`."""
+    found = {c.detail.get("channel_kind", "other") for s in model.stages for c in s.cells.get("touchpoints", [])}
+    return [kind for kind in CHANNEL_KINDS if kind in found]
+
+
+def _touchpoint_items(stage: Stage, col_in: float, size: float, per_cell: int, language: str) -> list:
+    """A stage's touchpoints as the poster shows them: (channel kind, wrapped lines) each,
+    wrapped to the column less the icon's room."""
+    chars = _chars(col_in - 0.1 - ICON_ROOM * size / 72, size)
+    return [(c.detail.get("channel_kind", "other"), _wrap_cell([_item(c, "touchpoints", language)], chars, 3))
+            for c in stage.cells.get("touchpoints", [])[:per_cell]]
+
+
+def _draw_touchpoints(fig: Figure, stage: Stage, x: float, y: float, col_in: float, size: float, per_cell: int,
+                      language: str) -> None:
+    """A stage's touchpoints in their row, from (``x``, ``y``) inches from the page's top-left:
+    each item's icon (one em, its top at the text's) then its text, the next item under it."""
+    height = fig.get_size_inches()[1]
+    em = size / 72
+    for kind, lines in _touchpoint_items(stage, col_in, size, per_cell, language):
+        fig.add_artist(icon_patch(kind, x, height - y - 0.12 * em, em, fig.dpi_scale_trans, linewidth=0.06 * size))
+        fig.text((x + ICON_ROOM * em) / fig.get_size_inches()[0], 1 - y / height, "\n".join(lines), fontsize=size,
+                 va="top", color="#111", linespacing=1.1)
+        y += len(lines) * size * 1.22 / 72
+
+
+def _draw_kind_legend(fig: Figure, model: JourneyMap, right: float, baseline: float, language: str) -> None:
+    """The channel kinds of the map's touchpoints (icon and name each) in a line ending at
+    ``right`` inches, on the ``baseline`` inches from the page's top; nothing without any."""
+    words = section(language, "maps")
+    width, height = fig.get_size_inches()
+    size = LEGEND_SIZE
+    em = size / 72
+    x = right
+    for kind in reversed(channel_kinds_shown(model)):
+        name = words[f"kind_{kind}"]
+        x -= text_width(name, size) / 72
+        fig.text(x / width, 1 - baseline / height, name, fontsize=size, color="#333", va="baseline")
+        x -= ICON_ROOM * em
+        fig.add_artist(icon_patch(kind, x, height - baseline + 0.85 * em, em, fig.dpi_scale_trans,
+                                  linewidth=0.06 * size))
+        x -= 0.6 * em * 2
 
 
 def _draw_curves(ax, model: JourneyMap, words: dict, language: str) -> None:
@@ -435,6 +502,9 @@ ul.legend { list-style: none; margin: .2rem 0 1rem; padding: 0 0 0 14%; min-widt
 ul.legend li { display: inline-block; margin: 0 1.4rem .3rem 0; }
 .swatch { display: inline-block; width: 1.8rem; border-top: 2px solid; vertical-align: middle; margin-right: .4rem; }
 .swatch.main { border-top-width: 4px; }
+svg.icon { vertical-align: -.15em; color: #333; }
+ul.kinds { list-style: none; margin: .5rem 0 1rem; padding: 0; color: #444; }
+ul.kinds li { display: inline-block; margin: 0 1.2rem .3rem 0; }
 @media print { body { margin: 0; font-size: 9pt; } .files, nav.back { display: none; } }
 """
 
@@ -473,6 +543,21 @@ def _curve_legend(model: JourneyMap, words: dict) -> str:
     items = "".join(f'<li><span class="swatch{" main" if k == 0 else ""}" style="border-color: {curve_colour(model.curves[k])}">'
                     f"</span>{html.escape(curve_label(model, k, words))}</li>" for k in range(len(model.curves)))
     return f'<ul class="legend" aria-label="{html.escape(words["emotion_axis"])}">{items}</ul>'
+
+
+def _touchpoint_icon(cell: Cell, words: dict) -> str:
+    """The icon of a touchpoint's channel kind, its name on hover, before the item's text."""
+    kind = cell.detail.get("channel_kind", "other")
+    return icon_svg(kind, html.escape(words[f"kind_{kind}"])) + " "
+
+
+def _kind_legend(model: JourneyMap, words: dict) -> str:
+    """The channel kinds of the map's touchpoints, icon and name each; empty without any."""
+    kinds = channel_kinds_shown(model)
+    if not kinds:
+        return ""
+    items = "".join(f"<li>{icon_svg(kind)} {html.escape(words['kind_' + kind])}</li>" for kind in kinds)
+    return f'<ul class="kinds" aria-label="{html.escape(words["channel_kind"])}">{items}</ul>'
 
 
 def _evidence(cell: Cell, words: dict, language: str) -> str:
@@ -531,6 +616,8 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
                 count = evidence_count(cell, layer, language)
                 count = f' <span class="n">{e(count)}</span>' if count else ""
                 body = f"<q>{e(cell.text)}</q>" if cell.kind == "quote" else e(phrase(cell, language))
+                if layer == "touchpoints":
+                    body = _touchpoint_icon(cell, words) + body
                 lis.append(f'<li title="{e(_evidence(cell, words, language))}">{body}{count}</li>')
             cells.append(f"<td><ul>{''.join(lis)}</ul></td>")
         rows.append(f'<tr class="{band}"><th class="layer">{e(words[layer])}</th>{"".join(cells)}</tr>')
@@ -557,6 +644,7 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
 {_curve_legend(model, words)}
 <table class="map"><thead><tr><th class="layer"></th>{head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
+{_kind_legend(model, words)}
 {"".join(sections)}
 <p class="sub">{e(words["footer"])}</p>
 </body>

@@ -342,6 +342,19 @@ def test_deals_lost_for_data_hygiene_are_set_aside_with_their_history_touches_an
     assert not len(result.date_checks.query("set_aside > 0"))  # not a date check
 
 
+def test_scope_rules_read_every_deal_of_the_crm_though_hygiene_sets_some_aside():
+    """c1's duplicate request h1 makes it a client of two deals for the rule (as the CRM has
+    it); h1 is set aside all the same, c1 goes to the rule's group with h2 alone."""
+    params = _hygiene_params("set_aside")
+    params["clean"]["scope"] = [{"name": "repeat", "label": "Повторные", "column": "deals_per_client",
+                                 "greater_than": 1}]
+    frames = {"deals": HYGIENE_DEALS, "stages": HYGIENE_STAGES, "touches": HYGIENE_TOUCHES}
+    result = cl.clean(params, frames)
+    assert result.side_groups["repeat"]["deals"]["deal_id"].tolist() == ["h2"]
+    assert result.waterfall[["rule", "clients", "deals"]].values.tolist() == [
+        [cl.HYGIENE, 1, 2], ["repeat", 1, 1], [cl.IN_SCOPE, 1, 1]]
+
+
 def test_kept_hygiene_deals_stay_counted_and_a_clients_table_loses_only_the_spam_client():
     frames = {"deals": HYGIENE_DEALS, "stages": HYGIENE_STAGES, "touches": HYGIENE_TOUCHES}
     kept = cl.clean(_hygiene_params("keep"), frames)

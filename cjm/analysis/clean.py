@@ -6,7 +6,8 @@ duplicates removed (repeats of a key whose rows disagree settled by ``clean.dupl
 The ``clean.dates`` rules set aside (or keep, counted, or stop on) rows dated after the
 export and deals closed before they were created; ``clean.hygiene`` sets aside (or keeps,
 counted) the deals lost for a data hygiene reason (``clean.hygiene_reasons``: duplicate
-requests, spam, wrong contacts are not customers' reasons). The ``clean.scope`` rules then set
+requests, spam, wrong contacts are not customers' reasons), with the clients left without a
+deal. The ``clean.scope`` rules then set
 clients aside in order (the first rule a client or any of its deals matches wins);
 nothing is dropped: each side group keeps tables of its own, and the exclusion
 waterfall, the duplicates and the date checks count them.
@@ -1221,7 +1222,7 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     reasons, hygiene_rule = section.get("hygiene_reasons") or [], section.get("hygiene", SET_ASIDE)
     result.hygiene = hygiene_counts(deals, reasons, hygiene_rule)
     flagged = hygiene_deals(deals, reasons)
-    before_scope = {}
+    crm_deals, before_scope = deals, {}  # the scope rules read every deal the CRM holds (a duplicate too)
     if hygiene_rule == SET_ASIDE and flagged.any():  # with their stage history, touches and client
         gone = dict(zip(("deal_id", "client_id"), hygiene_groups(deals, flagged)))
         deals = set_aside("deals", deals, pd.Series(np.where(flagged, HYGIENE, None), dtype="str"))
@@ -1239,7 +1240,7 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         before_scope[HYGIENE] = (gone_clients, int(flagged.sum()))
     if not has_clients:
         clients = pd.DataFrame({"client_id": pd.Series(deals["client_id"].dropna().unique(), dtype="str")})
-    client_group = assign_scope(clients, deals, rules)
+    client_group = assign_scope(clients, crm_deals, rules)
     clients = clients.assign(group=client_group.to_numpy())
     deals = deals.assign(group=_row_groups("deals", deals[["client_id"]], clients, deals).to_numpy())
     result.waterfall = exclusion_waterfall(client_group, deals, rules, deals["group"], before_scope)

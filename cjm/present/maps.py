@@ -503,7 +503,7 @@ ul.legend li { display: inline-block; margin: 0 1.4rem .3rem 0; }
 .swatch { display: inline-block; width: 1.8rem; border-top: 2px solid; vertical-align: middle; margin-right: .4rem; }
 .swatch.main { border-top-width: 4px; }
 svg.icon { vertical-align: -.15em; color: #333; }
-ul.kinds { list-style: none; margin: .5rem 0 1rem; padding: 0; color: #444; }
+ul.kinds { list-style: none; margin: .2rem 0 .8rem; padding: 0; color: #444; }
 ul.kinds li { display: inline-block; margin: 0 1.2rem .3rem 0; }
 @media print { body { margin: 0; font-size: 9pt; } .files, nav.back { display: none; } }
 """
@@ -642,9 +642,9 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
 <p class="files">{links}</p>
 {_curve_svg(model, words, language)}
 {_curve_legend(model, words)}
+{_kind_legend(model, words)}
 <table class="map"><thead><tr><th class="layer"></th>{head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
-{_kind_legend(model, words)}
 {"".join(sections)}
 <p class="sub">{e(words["footer"])}</p>
 </body>

@@ -20,7 +20,8 @@ from cjm.present.figures.icons import BOX, ICONS, icon_path, icon_svg
 from cjm.present.figures.style import segment_colour
 from cjm.present.maps import (A3, CURVE_COLOUR, POSTER, channel_kinds_shown, curve_colour, evidence_count,
                               layer_coverage, map_summary,
-                              render_html, render_poster, save_poster, write_maps_xlsx)
+                              render_html, render_poster, save_poster, shown_items, write_maps_xlsx)
+from cjm.present.narrative import labelled
 
 GOLDEN = Path(__file__).parent / "golden" / "journey_model.json"
 
@@ -308,3 +309,11 @@ def test_one_definition_of_each_icon_for_the_poster_and_the_page():
         drawn_points = [tuple(v) for v, code in zip(path.vertices, path.codes) if code != MplPath.CLOSEPOLY]
         assert np.ravel(points) == pytest.approx(np.ravel(drawn_points))
         assert all(0 <= c <= BOX for point in points for c in point)  # inside the icon's box
+
+
+def test_the_evidence_table_names_each_touchpoints_channel_kind():
+    table = shown_items([with_touchpoints(golden()[0])], "ru")
+    points = table[table["layer"] == "touchpoints"]
+    assert points.loc[points["stage"] == "Выбор", "channel_kind"].tolist() == ["сайт и приложения", "телефон",
+                                                                                 "мессенджеры и SMS", "партнёры и дилеры"]
+    assert labelled(table, "ru").columns.str.contains("Вид канала").any()

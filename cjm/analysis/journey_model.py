@@ -91,7 +91,8 @@ class Cell:
     quote : str
         A customer's words behind it.
     detail : dict
-        Further numbers its kind reads (e.g. ``p75``, ``mean``, ``low``, ``high``, ``online``).
+        Further numbers and codes its kind reads (e.g. ``p75``, ``mean``, ``low``, ``high``,
+        ``online``, ``channel_kind``).
     """
 
     text: str = ""
@@ -657,7 +658,8 @@ def from_dict(data: dict) -> JourneyMap:
 def model_table(models: list[JourneyMap]) -> pd.DataFrame:
     """Every item of every map, long: ``journey``, ``journey_name``, ``stage``, ``layer``,
     ``item``, ``text``, ``kind``, ``value``, ``n``, ``unit``, ``source``, ``target``, ``quote``,
-    the numbers of :attr:`Cell.detail` (``p75``, ``mean``, ``low``, ``high``, ``online``); empty
+    the numbers of :attr:`Cell.detail` (``p75``, ``mean``, ``low``, ``high``, ``online``,
+    ``channel_kind``); empty
     layers as one row with ``empty`` saying why. The table a BI dashboard reads."""
     rows = []
     for model in models:

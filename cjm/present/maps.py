@@ -731,10 +731,15 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path, language: str) -> Path
 
 def shown_items(models: list[JourneyMap], language: str) -> pd.DataFrame:
     """:func:`cjm.analysis.journey_model.model_table` as the client reads it: each item's
-    ``text`` as the map phrases it, each journey by its title, no ``kind`` code."""
+    ``text`` as the map phrases it, a touchpoint's channel kind by its name, each journey by
+    its title, no ``kind`` code."""
     table = model_table(models)
     table.loc[table["item"] > 0, "text"] = [phrase(cell, language) for model in models for stage in model.stages
                                             for layer in LAYERS for cell in stage.cells.get(layer, [])]
+    if "channel_kind" in table:
+        words = section(language, "maps")
+        table["channel_kind"] = table["channel_kind"].map(lambda kind: words[f"kind_{kind}"] if isinstance(kind, str)
+                                                          else kind)
     titles = {model.journey: map_title(model, language) for model in models}
     return table.assign(journey_name=table["journey"].map(titles)).drop(columns="kind")
 

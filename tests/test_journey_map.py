@@ -233,3 +233,23 @@ def test_errors_name_the_fix(tmp_path):
     with pytest.raises(CjmError, match="cannot read the journey model"):
         from_json(tmp_path / "missing.json")
     assert set(hand_tables()) == set(TABLES)
+
+
+@pytest.mark.parametrize("channel, kind", [
+    ("Website", "web"), ("Mobile app", "web"), ("Call centre", "phone"), ("WhatsApp Business", "messenger"),
+    ("Онлайн-чат", "messenger"), ("Телеграм-бот", "messenger"), ("Branch office", "office"), ("Салон", "office"),
+    ("E-mail", "email"), ("Почта", "email"), ("Dealer network", "partner"), ("Партнёрский сайт", "partner"),
+    ("Звонок", "phone"), ("Letter", "other"), ("", "other"), (None, "other")])
+def test_a_channels_kind_from_its_name_in_russian_or_english(channel, kind):
+    assert journey_model.channel_kind(channel, {}) == kind
+
+
+def test_the_params_say_a_channels_kind_where_its_name_does_not():
+    kinds = {"Автосалон": "partner", "Личный кабинет": "web"}
+    assert [journey_model.channel_kind(c, {}) for c in ("Автосалон", "Личный кабинет")] == ["office", "other"]
+    assert [journey_model.channel_kind(c, kinds) for c in ("Автосалон", "Личный кабинет")] == ["partner", "web"]
+    params = hand_params()
+    site = build_map(hand_tables(), params).stage("Выбор").cells["touchpoints"][0]
+    assert (site.text, site.detail["channel_kind"]) == ("Сайт", "web")  # the codebook's channel «Сайт»
+    params["maps"]["channel_kinds"] = {"Сайт": "partner"}
+    assert build_map(hand_tables(), params).stage("Выбор").cells["touchpoints"][0].detail["channel_kind"] == "partner"

@@ -48,7 +48,8 @@ VERSION = 2
 #: The kind of a touchpoint's channel (:data:`cjm.core.params.CHANNEL_KINDS`) by words in the
 #: channel's name (ru and en, lower case, ё as е), tried in this order; none: ``other``.
 CHANNEL_KEYWORDS = {
-    "messenger": ("viber", "telegram", "whatsapp", "чат", "мессенджер", "messenger", "chat", "sms", "смс"),
+    "messenger": ("viber", "telegram", "whatsapp", "вайбер", "телеграм", "ватсап", "чат", "мессенджер", "messenger",
+                  "chat", "sms", "смс"),
     "email": ("e-mail", "email", "почта"),
     "partner": ("партнер", "дилер", "partner", "dealer"),
     "phone": ("телефон", "звонок", "колл", "call", "phone"),

@@ -65,7 +65,6 @@ DATE_CHECK_COLUMNS = ["table", "check", "columns", "action", "rows", "set_aside"
 #: The group of the deals lost for a data hygiene reason (``clean.hygiene_reasons``: a
 #: duplicate request, spam, a wrong phone), set aside (``clean.hygiene``) like the date checks'.
 HYGIENE = "hygiene"
-HYGIENE_ACTIONS = (SET_ASIDE, KEEP)
 #: Groups of the rows 02 sets aside under ``interim/set_aside/``, in order.
 SET_ASIDE_GROUPS = (*DATE_CHECKS, HYGIENE)
 #: Columns of :attr:`CleanResult.hygiene`.
@@ -901,9 +900,8 @@ def hygiene_groups(deals: pd.DataFrame, flagged: np.ndarray) -> tuple[pd.DataFra
     """The deals ``flagged`` (:func:`hygiene_deals`) and the clients left with no other deal,
     as ``deal_id`` (``client_id``) and ``check`` (:data:`HYGIENE`) for :func:`check_dates`'s
     ``deal_checks`` and ``client_checks``: their stage history, touches and client go with them."""
-    ids = deals["client_id"] if "client_id" in deals else pd.Series(pd.NA, index=deals.index, dtype="str")
-    clients = ids[flagged].dropna().drop_duplicates()
-    clients = clients[~clients.isin(set(ids[~flagged].dropna()))]
+    clients = deals.loc[flagged, "client_id"].dropna().drop_duplicates()
+    clients = clients[~clients.isin(set(deals.loc[~flagged, "client_id"].dropna()))]
     return (deals.loc[flagged, ["deal_id"]].assign(check=HYGIENE).reset_index(drop=True),
             pd.DataFrame({"client_id": clients.to_numpy(), "check": HYGIENE}))
 
@@ -988,8 +986,8 @@ def _row_groups(name: str, table: pd.DataFrame, clients: pd.DataFrame, deals: pd
     return group.fillna(NO_CLIENT)
 
 
-def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: list[dict],
-                        deal_groups: pd.Series, before_scope: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
+def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: list[dict], deal_groups: pd.Series,
+                        before_scope: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
     """Clients and deals each rule set aside, in rule order, and what stayed in scope.
 
     Parameters

@@ -388,12 +388,12 @@ def _draw_touchpoints(fig: Figure, stage: Stage, x: float, y: float, col_in: flo
                       language: str) -> None:
     """A stage's touchpoints in their row, from (``x``, ``y``) inches from the page's top-left:
     each item's icon (one em, its top at the text's) then its text, the next item under it."""
-    height = fig.get_size_inches()[1]
+    width, height = fig.get_size_inches()
     em = size / 72
     for kind, lines in _touchpoint_items(stage, col_in, size, per_cell, language):
         fig.add_artist(icon_patch(kind, x, height - y - 0.12 * em, em, fig.dpi_scale_trans, linewidth=0.06 * size))
-        fig.text((x + ICON_ROOM * em) / fig.get_size_inches()[0], 1 - y / height, "\n".join(lines), fontsize=size,
-                 va="top", color="#111", linespacing=1.1)
+        fig.text((x + ICON_ROOM * em) / width, 1 - y / height, "\n".join(lines), fontsize=size, va="top",
+                 color="#111", linespacing=1.1)
         y += len(lines) * size * 1.22 / 72
 
 
@@ -412,7 +412,7 @@ def _draw_kind_legend(fig: Figure, model: JourneyMap, right: float, baseline: fl
         x -= ICON_ROOM * em
         fig.add_artist(icon_patch(kind, x, height - baseline + 0.85 * em, em, fig.dpi_scale_trans,
                                   linewidth=0.06 * size))
-        x -= 0.6 * em * 2
+        x -= 1.2 * em  # between two kinds
 
 
 def _draw_curves(ax, model: JourneyMap, words: dict, language: str) -> None:

@@ -165,13 +165,33 @@ def _side_groups_by_original(world):
                       for rule, ids in found.items()]).set_index("client_code")["side_group"]
 
 
+def _planted_without_hygiene(world):
+    """The planted side group of each client and the planted waterfall, with the deals the
+    truth lost for a data hygiene reason (a duplicate request, spam, a wrong phone: the demo's
+    ``clean.hygiene_reasons``, all planted at the lead stage) set aside as 02 does: each group
+    keeps its clients (the scope rules read every deal the CRM holds) but not those deals, and
+    a client left without a deal goes with them."""
+    truth = world.truth_json()
+    clients = pd.read_csv(world.paths.truth / "clients.csv", dtype=str).set_index("client_code")["side_group"]
+    deals = pd.read_csv(world.paths.truth / "deals.csv", dtype=str)
+    hygiene = deals["outcome"].eq("lost") & deals["lost_reason"].isin(world.params["clean"]["hygiene_reasons"])
+    kept = deals[~hygiene].groupby("client_code").size().reindex(clients.index, fill_value=0)
+    had = deals.groupby("client_code").size().reindex(clients.index, fill_value=0)
+    group = clients.where(~((had > 0) & (kept == 0)), cl.HYGIENE)
+    rows = [{"rule": cl.HYGIENE, "clients": int((group == cl.HYGIENE).sum()), "deals": int(hygiene.sum())}]
+    rows += [{"rule": r["rule"], "clients": int((group == r["rule"]).sum()), "deals": int(kept[group == r["rule"]].sum())}
+             for r in truth["waterfall"]]
+    return group, rows
+
+
 def test_demo_waterfall_and_side_groups_match_truth(world):
     truth = world.truth_json()
     waterfall = world.cleaned.waterfall
-    assert waterfall[["rule", "clients", "deals"]].to_dict("records") == truth["waterfall"]
-    planted = pd.read_csv(world.paths.truth / "clients.csv", dtype=str).set_index("client_code")["side_group"]
+    planted, rows = _planted_without_hygiene(world)
+    assert waterfall[["rule", "clients", "deals"]].to_dict("records") == rows
+    assert sum(r["deals"] for r in rows) == truth["n_deals"]  # every planted deal counted once
     found = _side_groups_by_original(world)
-    assert found.sort_index().equals(planted.sort_index())
+    assert found.sort_index().equals(planted[planted != cl.HYGIENE].sort_index())
 
 
 def test_demo_duplicates_and_row_counts_match_truth(world):
@@ -189,7 +209,8 @@ def test_demo_duplicates_and_row_counts_match_truth(world):
     assert dups.loc["stage_events", ["rows_kept", "excluded_values"]].sum() == truth["n_stage_events"]
     assert dups.loc["stage_events", "rows_kept"] == truth["n_stage_events"] - truth.get("bitrix", {}).get("lost_rows", 0)
     assert dups.loc["touches", "rows_kept"] == truth["n_touches"]
-    outcomes = pd.concat([world.cleaned.tables["deals"]] + [t["deals"] for t in world.cleaned.side_groups.values()])
+    outcomes = pd.concat([world.cleaned.tables["deals"], world.cleaned.set_aside[cl.HYGIENE]["deals"]]
+                         + [t["deals"] for t in world.cleaned.side_groups.values()])
     assert outcomes["outcome"].value_counts().to_dict() == truth["n_deals_by_outcome"]
 
 
@@ -220,9 +241,13 @@ def test_demo_writes_tables_and_side_groups(world):
     for name in ("clients", "deals", "stage_events", "touches", "post_deal_nps", "survey", "interviews",
                  "observations", "exclusion_waterfall", "data_quality"):
         assert world.paths.table(name).exists(), name
+    _, planted = _planted_without_hygiene(world)
     for rule in ("legal_entity", "truck", "motorcycle", "leaseback", "repeat_deal"):
         deals = pd.read_parquet(world.paths.interim / "side_groups" / rule / "deals.parquet")
-        assert len(deals) == next(r["deals"] for r in world.truth_json()["waterfall"] if r["rule"] == rule)
+        assert len(deals) == next(r["deals"] for r in planted if r["rule"] == rule)
+    hygiene = pd.read_parquet(world.paths.interim / "set_aside" / cl.HYGIENE / "deals.parquet")
+    assert len(hygiene) == planted[0]["deals"] and set(hygiene["lost_reason"]) == set(
+        world.params["clean"]["hygiene_reasons"])
     stages = pd.read_parquet(world.paths.table("stage_events"))
     assert stages["entered_at"].dtype.kind == "M" and set(stages["deal_id"]) <= set(
         pd.read_parquet(world.paths.table("deals"))["deal_id"])

@@ -294,3 +294,112 @@ def test_a_customer_exported_twice_with_different_churn_is_a_conflict(tmp_path):
     params["clean"]["duplicates"] = "stop"
     with pytest.raises(CjmError, match=r"customers\.csv.*1 values of the key 'customerID'"):
         cl.clean(params, frames)
+
+
+# ----------------------------------------------------------------------------- data hygiene
+#: h1 (a duplicate request) and h3 (spam) are lost for data hygiene reasons; c2's only deal is
+#: h3, so c2 goes with it; c1 keeps its won deal h2; h4 lost for a customer's reason stays.
+HYGIENE_DEALS = _frame([["h1", "c1", "2024-01-10", "2024-01-11", "lost", "Дубль заявки"],
+                        ["h2", "c1", "2024-01-12", "2024-02-01", "won", ""],
+                        ["h3", "c2", "2024-01-15", "2024-01-15", "lost", "Спам / тестовая заявка"],
+                        ["h4", "c3", "2024-01-20", "2024-02-20", "lost", "Дорого"]],
+                       ["N", "K", "created", "closed", "status", "reason"])
+HYGIENE_STAGES = _frame([["h1", "Lead", "2024-01-10 09:00"], ["h2", "Lead", "2024-01-12 09:00"],
+                         ["h2", "Won", "2024-02-01 10:00"], ["h3", "Lead", "2024-01-15 09:00"],
+                         ["h4", "Lead", "2024-01-20 09:00"]], ["deal", "stage", "at"])
+#: c1's touch of h1 goes with the deal, c2's touch without a deal with its client.
+HYGIENE_TOUCHES = _frame([["c1", "h1", "2024-01-10", "phone"], ["c1", "h2", "2024-01-13", "phone"],
+                          ["c2", "", "2024-01-15", "web"], ["c3", "h4", "2024-01-21", "web"]],
+                         ["client", "deal", "at", "channel"])
+HYGIENE_REASONS = ["Дубль заявки", "Спам / тестовая заявка", "Некорректный номер телефона"]
+
+
+def _hygiene_params(action):
+    params = _params()
+    params["clean"]["tables"]["deals"]["columns"]["lost_reason"] = "reason"
+    params["clean"].update(hygiene_reasons=HYGIENE_REASONS, hygiene=action)
+    return params
+
+
+def test_deals_lost_for_data_hygiene_are_set_aside_with_their_history_touches_and_clients():
+    frames = {"deals": HYGIENE_DEALS, "stages": HYGIENE_STAGES, "touches": HYGIENE_TOUCHES}
+    result = cl.clean(_hygiene_params("set_aside"), frames)
+    assert result.hygiene.to_dict("records") == [
+        {"reason": "Дубль заявки", "deals": 1, "action": "rows_set_aside"},
+        {"reason": "Спам / тестовая заявка", "deals": 1, "action": "rows_set_aside"},
+        {"reason": "Некорректный номер телефона", "deals": 0, "action": "rows_set_aside"}]  # listed, none found
+    aside = result.set_aside[cl.HYGIENE]
+    assert aside["deals"]["deal_id"].tolist() == ["h1", "h3"]
+    assert aside["stage_events"]["deal_id"].tolist() == ["h1", "h3"]
+    assert aside["touches"][["client_id", "deal_id"]].fillna("").values.tolist() == [["c1", "h1"], ["c2", ""]]
+    assert result.tables["deals"]["deal_id"].tolist() == ["h2", "h4"]
+    assert result.tables["clients"]["client_id"].tolist() == ["c1", "c3"]  # c2 had only the spam deal
+    waterfall = result.waterfall.set_index("rule")
+    assert waterfall.index.tolist() == [cl.HYGIENE, cl.IN_SCOPE]  # nothing silently dropped
+    assert waterfall.loc[cl.HYGIENE, ["clients", "deals", "clients_left", "deals_left"]].tolist() == [1, 2, 2, 2]
+    summary = result.summary.set_index("table")["set_aside"]
+    assert summary[["deals", "stage_events", "touches"]].tolist() == [2, 2, 2]
+    assert not len(result.date_checks.query("set_aside > 0"))  # not a date check
+
+
+def test_scope_rules_read_every_deal_of_the_crm_though_hygiene_sets_some_aside():
+    """c1's duplicate request h1 makes it a client of two deals for the rule (as the CRM has
+    it); h1 is set aside all the same, c1 goes to the rule's group with h2 alone."""
+    params = _hygiene_params("set_aside")
+    params["clean"]["scope"] = [{"name": "repeat", "label": "Повторные", "column": "deals_per_client",
+                                 "greater_than": 1}]
+    frames = {"deals": HYGIENE_DEALS, "stages": HYGIENE_STAGES, "touches": HYGIENE_TOUCHES}
+    result = cl.clean(params, frames)
+    assert result.side_groups["repeat"]["deals"]["deal_id"].tolist() == ["h2"]
+    assert result.waterfall[["rule", "clients", "deals"]].values.tolist() == [
+        [cl.HYGIENE, 1, 2], ["repeat", 1, 1], [cl.IN_SCOPE, 1, 1]]
+
+
+def test_kept_hygiene_deals_stay_counted_and_a_clients_table_loses_only_the_spam_client():
+    frames = {"deals": HYGIENE_DEALS, "stages": HYGIENE_STAGES, "touches": HYGIENE_TOUCHES}
+    kept = cl.clean(_hygiene_params("keep"), frames)
+    assert kept.hygiene["deals"].tolist() == [1, 1, 0] and set(kept.hygiene["action"]) == {"rows_kept"}
+    assert kept.tables["deals"]["deal_id"].tolist() == ["h1", "h2", "h3", "h4"] and cl.HYGIENE not in kept.set_aside
+    assert cl.HYGIENE not in set(kept.waterfall["rule"])
+    params = _hygiene_params("set_aside")
+    params["clean"]["tables"]["clients"] = {"source": "clients", "columns": {"client_id": "id"}}
+    clients = _frame([["c1"], ["c2"], ["c3"], ["c4"]], ["id"])  # c4: a contact without deals stays
+    result = cl.clean(params, {**frames, "clients": clients})
+    assert result.set_aside[cl.HYGIENE]["clients"]["client_id"].tolist() == ["c2"]
+    assert result.tables["clients"]["client_id"].tolist() == ["c1", "c3", "c4"]
+    assert result.waterfall.set_index("rule").loc[cl.HYGIENE, ["clients", "deals"]].tolist() == [1, 2]
+
+
+def test_a_lead_list_sets_aside_its_duplicate_and_test_leads(tmp_path):
+    """bank_leads (no ids, no dates, no clients): a lost-reason column planted on the leads
+    that did not convert, every 10th a duplicate and every 10th (after it) a test entry; the
+    listed 'wrong number' matches none."""
+    planted = {}
+
+    def plant(raw):
+        bank = pd.read_csv(raw / "bank.csv", sep=";")
+        lost = (bank["y"] == "no").to_numpy()
+        order = lost.cumsum() % 10
+        bank["reason"] = [("duplicate lead" if k == 0 else "test entry" if k == 1 else "no interest") if no else ""
+                          for no, k in zip(lost, order)]
+        planted.update(bank[lost]["reason"].value_counts().to_dict(), leads=len(bank))
+        bank.to_csv(raw / "bank.csv", sep=";", index=False)
+
+    from engagements import readme_params
+    text = readme_params()["bank_leads"].replace("loan: loan, contacts: campaign",
+                                                 "loan: loan, lost_reason: reason, contacts: campaign")
+    text = text.replace("clean:\n  tables:", "clean:\n  hygiene_reasons: [duplicate lead, test entry, wrong number]\n"
+                                              "  tables:")
+    make_engagement(tmp_path, "bank_leads", scale=0.1, params=text)
+    plant(tmp_path / "data" / "bank_leads" / "raw")
+    params = load_params("bank_leads", tmp_path)
+    result = cl.clean(params, anonymize(params, EngagementPaths("bank_leads", tmp_path)).frames)
+    hygiene = planted["duplicate lead"] + planted["test entry"]
+    assert planted["leads"] == 200 and planted["duplicate lead"] > 0 and planted["test entry"] > 0
+    assert result.hygiene["deals"].tolist() == [planted["duplicate lead"], planted["test entry"], 0]
+    assert len(result.set_aside[cl.HYGIENE]["deals"]) == hygiene
+    assert len(result.tables["deals"]) == planted["leads"] - hygiene
+    assert set(result.tables["deals"]["lost_reason"].dropna()) == {"no interest"}
+    waterfall = result.waterfall.set_index("rule")
+    assert waterfall.loc[cl.HYGIENE, ["clients", "deals"]].tolist() == [hygiene, hygiene]  # a lead is its client
+    assert waterfall.loc[cl.IN_SCOPE, "deals_left"] == planted["leads"] - hygiene

@@ -268,3 +268,22 @@ def test_06_writes_the_agreed_journey_names_and_keeps_its_own_elsewhere(log, tmp
     figure = plot_journeys_by_segment(result.journey_segments, result.journey_names, {1: "Один", 2: "Два"}, "ru")
     shown = [t.get_text() for axis in figure.axes for t in axis.get_yticklabels() + axis.get_xticklabels()]
     assert f"{web}. Через сайт" in shown and f"{3 - web}. call" in shown, shown
+
+
+def test_kept_hygiene_deals_stay_in_the_funnel_but_their_reasons_are_counted_apart(log):
+    """clean.hygiene: keep. c9 (lost at A for "spam") is still a loss at A, but "spam" is no
+    customer's reason: not among the lost reasons (nor by segment), counted apart with the
+    share of A's losses it had."""
+    from cjm.analysis.funnel import analyse_funnel
+    from cjm.core.params import default_section
+
+    section = {**default_section("funnel"), "breakdowns": ["segment"]}
+    result = analyse_funnel(log, section, hygiene=["spam", "duplicate"])
+    assert result.funnel.set_index("stage").loc["A", "lost"] == 2  # c4 and c9
+    assert result.lost_reasons[["stage", "reason", "cases", "share"]].to_dict("records") == [
+        {"stage": "A", "reason": "missing_reason", "cases": 1, "share": 0.5},
+        {"stage": "B", "reason": "price", "cases": 1, "share": 1.0},
+        {"stage": "C", "reason": "price", "cases": 1, "share": 1.0}]
+    assert result.hygiene_lost.to_dict("records") == [{"stage": "A", "reason": "spam", "cases": 1, "share": 0.5}]
+    assert "spam" not in set(result.lost_by_segment["reason"])
+    assert analyse_funnel(log, section).hygiene_lost.empty  # none listed: every reason is a customer's

@@ -16,10 +16,13 @@ def world(request):
 
 
 def all_deals_log(world):
-    """In-scope deals and every side group together: the population of the truth's funnel."""
+    """In-scope deals, every side group and the deals set aside for data hygiene together: the
+    population of the truth's funnel (which plants duplicate, spam and wrong-phone leads lost
+    at the first stage)."""
     def table(name):
         files = [world.paths.table(name), *sorted(glob.glob(str(world.paths.interim / "side_groups" / "*" /
-                                                                 f"{name}.parquet")))]
+                                                                 f"{name}.parquet"))),
+                 *glob.glob(str(world.paths.interim / "set_aside" / "hygiene" / f"{name}.parquet"))]
         return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
     world.funneled

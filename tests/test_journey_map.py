@@ -96,7 +96,7 @@ def hand_params() -> dict:
     maps = {"stages": {"Выбор": {"goals": ["Понять платёж"], "owner": "Продажи",
                                  "kpi": {"name": "Расчёт принят", "target": 0.7}},
                        "Оформление": {"owner": "Юристы", "processes": ["Подписание"]}},
-            "owners": {"Долго": "Риски"}, "touchpoint_owners": {},
+            "owners": {"Долго": "Риски"}, "touchpoint_owners": {}, "channel_kinds": {},
             "actions": {"Высокий аванс": {"action": "Аванс от 10 %", "effort": "high"}},
             "top": 3, "segment_curves": {"min_gap": 0.3, "min_fragments": 1},
             "impact_weights": {"lost": 1, "voice": 1, "nps": 1}}
@@ -241,3 +241,23 @@ def test_errors_name_the_fix(tmp_path):
     with pytest.raises(CjmError, match="cannot read the journey model"):
         from_json(tmp_path / "missing.json")
     assert set(hand_tables()) == set(TABLES)
+
+
+@pytest.mark.parametrize("channel, kind", [
+    ("Website", "web"), ("Mobile app", "web"), ("Call centre", "phone"), ("WhatsApp Business", "messenger"),
+    ("Онлайн-чат", "messenger"), ("Телеграм-бот", "messenger"), ("Branch office", "office"), ("Салон", "office"),
+    ("E-mail", "email"), ("Почта", "email"), ("Dealer network", "partner"), ("Партнёрский сайт", "partner"),
+    ("Звонок", "phone"), ("Letter", "other"), ("", "other"), (None, "other")])
+def test_a_channels_kind_from_its_name_in_russian_or_english(channel, kind):
+    assert journey_model.channel_kind(channel, {}) == kind
+
+
+def test_the_params_say_a_channels_kind_where_its_name_does_not():
+    kinds = {"Автосалон": "partner", "Личный кабинет": "web"}
+    assert [journey_model.channel_kind(c, {}) for c in ("Автосалон", "Личный кабинет")] == ["office", "other"]
+    assert [journey_model.channel_kind(c, kinds) for c in ("Автосалон", "Личный кабинет")] == ["partner", "web"]
+    params = hand_params()
+    site = build_map(hand_tables(), params).stage("Выбор").cells["touchpoints"][0]
+    assert (site.text, site.detail["channel_kind"]) == ("Сайт", "web")  # the codebook's channel «Сайт»
+    params["maps"]["channel_kinds"] = {"Сайт": "partner"}
+    assert build_map(hand_tables(), params).stage("Выбор").cells["touchpoints"][0].detail["channel_kind"] == "partner"

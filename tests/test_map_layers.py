@@ -64,7 +64,7 @@ def tables() -> dict:
 
 def section(**changes) -> dict:
     return {"top": 3, "stages": {"Installation": {"owner": "Operations"}}, "owners": {},
-            "actions": ACTIONS, "touchpoint_owners": {}, "segment_curves": {"min_gap": 0.3, "min_fragments": 10},
+            "actions": ACTIONS, "touchpoint_owners": {}, "channel_kinds": {}, "segment_curves": {"min_gap": 0.3, "min_fragments": 10},
             "impact_weights": {"lost": 1, "voice": 1, "nps": 1}, **changes}
 
 
@@ -191,7 +191,7 @@ def test_poster_cards_emotions_and_lane_overlap_nothing(segments):
     assert all(not band.overlaps(row) or row.y1 <= band.y0 + 1 for row in parts["rows"])
     assert not any(isinstance(a, Axes) and a.get_label() == "legend" for a in fig.axes)
     texts = {t.get_text(): t.get_window_extent(renderer) for t in fig.texts}
-    assert _inside(texts["anxiety (2)\ntrust (1)"], band)
+    assert _inside(texts["anxiety (2 mentions)\ntrust (1 mention)"], band)
     for text in ("1. Fibre families", "2. DSL loyal") if segments == 2 else ():
         assert any(_inside(texts[text], card) for card in cards)
     for t in fig.texts:  # every card's lines inside one card
@@ -212,7 +212,7 @@ def test_html_page_has_cards_emotions_row_and_actions():
     # segment 2: DSL (h 1.13), tenure ((60 - 24) / 42 = 0.86), online share (h -0.85); no NPS line without a survey
     assert "<p>3 clients of the journey (38%)</p><p>DSL contract: 90% vs 40%</p><p>longer with us" in page
     feelings = re.search(r'<div class="feelings"[^>]*>(.*?)</div></div>', page).group(1)
-    assert "anxiety (3)<br>trust (1)" in feelings and "annoyance (1)" in feelings
+    assert "anxiety (3 mentions)<br>trust (1 mention)" in feelings and "annoyance (1 mention)" in feelings
     assert page.index('class="curve"') < page.index('class="feelings"') < page.index('class="map"')
     assert '<tr class="solutions"><th class="layer">Opportunities and solutions</th>' in page
     assert "action not written: Confusing bill" in page
@@ -225,7 +225,7 @@ def test_xlsx_has_personas_emotions_and_actions(tmp_path):
     book = openpyxl.load_workbook(write_maps_xlsx(models(), tmp_path / "maps.xlsx", "en"))
     sheet = book["All clients"]
     rows = {sheet.cell(i, 1).value: i for i in range(5, sheet.max_row + 1)}
-    assert sheet.cell(rows["Emotions in customers' words"], 3).value == "anxiety (3)\ntrust (1)"
+    assert sheet.cell(rows["Emotions in customers' words"], 3).value == "anxiety (3 mentions)\ntrust (1 mention)"
     assert sheet.cell(rows["Opportunities and solutions"], 4).value == "action not written: Confusing bill"
     personas = list(book["Personas segments on the journe"].values)  # cut to Excel's 31 characters
     assert personas[1][:6] == ("All clients", "1", "Fibre families", 5, 0.625, 35)

@@ -11,12 +11,17 @@ import openpyxl
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
-from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.patches import FancyBboxPatch, PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
 
-from cjm.analysis.journey_model import Curve, from_dict
+from cjm.analysis.journey_model import Cell, Curve, from_dict
+from cjm.core.params import CHANNEL_KINDS
+from cjm.present.figures.icons import BOX, ICONS, icon_path, icon_svg
 from cjm.present.figures.style import segment_colour
-from cjm.present.maps import (A3, CURVE_COLOUR, POSTER, curve_colour, layer_coverage, map_summary, render_html,
-                              render_poster, save_poster, write_maps_xlsx)
+from cjm.present.maps import (A3, CURVE_COLOUR, POSTER, channel_kinds_shown, curve_colour, evidence_count,
+                              layer_coverage, map_summary,
+                              render_html, render_poster, save_poster, shown_items, write_maps_xlsx)
+from cjm.present.narrative import labelled
 
 GOLDEN = Path(__file__).parent / "golden" / "journey_model.json"
 
@@ -61,7 +66,7 @@ def test_poster_files_at_a3(models, tmp_path):
         assert (float(box.width), float(box.height)) == pytest.approx((1190.55, 841.89), abs=1)
     text = svg.read_text(encoding="utf-8")
     assert re.search(r'<svg [^>]*width="1190\.55\d*pt" height="841\.88\d*pt"', text)
-    for shown in ("Все клиенты", "Высокий аванс (3)", "Дорого (20)", "Момент истины: 70\u00a0% веса в NPS",
+    for shown in ("Все клиенты", "Высокий аванс (3 упоминания)", "Дорого (20 сделок)", "Момент истины: 70\u00a0% веса в NPS",
                   "не заполнено", "узкое место: Выбор"):
         assert shown in text  # text kept as text, Cyrillic intact
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -159,7 +164,7 @@ def test_html_page(models):
     assert page.startswith("<!DOCTYPE html>") and '<html lang="ru">' in page
     assert "<script" not in page
     assert 'class="bottleneck">Выбор</th>' in page
-    assert 'title="источник: coded_fragments (interview, mystery); записей: 3 (documents)">Высокий аванс' in page
+    assert 'title="источник: coded_fragments (interview, mystery); 3 упоминания">Высокий аванс' in page
     assert "<q>Аванс 30%.</q>" in page
     assert '<a href="map_all.png">PNG</a>' in page
     assert "<polyline" in page  # the emotion curve
@@ -191,11 +196,11 @@ def test_xlsx_read_back(models, tmp_path):
     sheet = book["Все клиенты"]
     assert [sheet.cell(4, j).value for j in (2, 3, 4)] == ["Выбор", "Оформление", "Обслуживание"]
     rows = {sheet.cell(i, 1).value: i for i in range(5, sheet.max_row + 1)}
-    assert sheet.cell(rows["Барьеры"], 2).value == "Высокий аванс (3)\nДорого (20)\nНе дозвонились (10)"
+    assert sheet.cell(rows["Барьеры"], 2).value == "Высокий аванс (3 упоминания)\nДорого (20 сделок)\nНе дозвонились (10 сделок)"
     assert sheet.cell(rows["Ответственные"], 4).value == "не заполнено"
     assert sheet.cell(rows["Эмоции"], 2).value == "−0,25"
     assert rows["Эмоции в словах клиентов"] == rows["Эмоции"] + 1  # the emotions row under the score
-    assert sheet.cell(rows["Эмоции в словах клиентов"], 2).value == "Тревога (1)"
+    assert sheet.cell(rows["Эмоции в словах клиентов"], 2).value == "Тревога (1 упоминание)"
     assert sheet.cell(rows["Возможности и решения"], 2).value == "Аванс от 10 % — Продажи; усилия: высокие"
     assert sheet.cell(rows["Возможности и решения"], 3).value == "действие не записано: Долго"
     recommendations = list(book["Рекомендации барьеры по влиянию"].values)
@@ -228,3 +233,97 @@ def test_a_segment_has_one_colour_whatever_names_it_and_none_is_the_whole_journe
     assert len({segment_colour(k) for k in range(1, 11)}) == 10
     assert PALETTE[0].lower() not in {segment_colour(k) for k in range(1, 11)} and CURVE_COLOUR not in \
         {segment_colour(k) for k in range(1, 11)}
+
+
+@pytest.mark.parametrize("language, voice, crm, one", [("ru", "(12 упоминаний)", "(230 сделок)", "(1 упоминание)"),
+                                                       ("en", "(12 mentions)", "(230 deals)", "(1 mention)")])
+def test_counts_say_whether_they_are_mentions_or_deals(language, voice, crm, one):
+    said = Cell("Высокий аванс", n=12, unit="documents")
+    lost = Cell("Дорого", n=230, unit="deals")
+    assert evidence_count(said, "barriers", language) == voice
+    assert evidence_count(lost, "barriers", language) == crm
+    assert evidence_count(Cell("x", n=1, unit="documents"), "pains", language) == one
+    assert evidence_count(lost, "conversion", language) == ""  # not a layer of counted items
+    assert evidence_count(Cell("Цель из параметров", source="params"), "goals", language) == ""
+    model = golden()[0]
+    model.stages[0].cells["barriers"] = [said, lost]
+    page = render_html(model, language)
+    assert f'<span class="n">{voice}</span>' in page and f'<span class="n">{crm}</span>' in page
+    texts = [t.get_text() for t in render_poster(model, language).texts]
+    assert any(f"Высокий аванс {voice}" in t for t in texts) and any(f"Дорого {crm}" in t for t in texts)
+
+
+def with_touchpoints(model):
+    """Touchpoints of four channel kinds at the first stage (one long enough to wrap), one at
+    the second."""
+    kinds = [("Сайт", "web"), ("Колл-центр с очень длинным названием линии поддержки", "phone"),
+             ("WhatsApp", "messenger"), ("Дилер", "partner")]
+    model.stages[0].cells["touchpoints"] = [Cell(text, "touchpoint", 0.1, 5, "fragments", "touchpoints",
+                                                 detail={"online": kind == "web", "channel_kind": kind})
+                                            for text, kind in kinds]
+    model.stages[1].cells["touchpoints"] = [Cell("Офис", "touchpoint", 0.0, 2, "fragments", "touchpoints",
+                                                 detail={"online": False, "channel_kind": "office"})]
+    return model
+
+
+def test_poster_draws_each_touchpoints_icon_before_its_text_inside_its_cell():
+    model = with_touchpoints(golden()[0])
+    fig = render_poster(model, "ru")
+    renderer = drawn(fig)
+    icons = [a for a in fig.artists if isinstance(a, PathPatch)]
+    legend = channel_kinds_shown(model)
+    assert legend == ["web", "phone", "messenger", "office", "partner"]
+    assert len(icons) == 3 + 1 + len(legend)  # three items a cell at most: the dealer is left out
+    items = [t for t in fig.texts if t.get_text().split(" (")[0].replace("\n", " ") in
+             {"Сайт", "WhatsApp", "Офис"} or t.get_text().startswith("Колл-центр")]
+    assert len(items) == 4
+    legend_icons, row_icons = icons[:len(legend)], icons[len(legend):]  # the header's legend is drawn first
+    for icon, item in zip(row_icons, items):  # in drawing order: icon, then its text
+        box, text = icon.get_window_extent(renderer), item.get_window_extent(renderer)
+        assert box.x1 < text.x0 and text.x0 - box.x1 < 0.8 * item.get_fontsize() * fig.dpi / 72  # just before it
+        line = text.height / (item.get_text().count("\n") + 1)
+        assert text.y1 - line <= box.y0 and box.y1 <= text.y1 + 1  # beside the item's first line
+        em = item.get_fontsize() * fig.dpi / 72
+        assert 0.7 * em <= box.height <= em  # scaled with the font (its strokes inside a box of one em)
+    boxes = [t.get_window_extent(renderer) for t in items]
+    assert all(a.y1 <= b.y0 or b.y1 <= a.y0 for a, b in zip(boxes, boxes[1:3]))  # items of a cell do not overlap
+    assert items[1].get_text().count("\n") >= 1  # the long one wraps, in its column
+    column = (A3[0] - POSTER["left"] - POSTER["label"] - POSTER["right"]) / len(model.stages) * fig.dpi
+    assert all(t.x1 - boxes[0].x0 < column for t in boxes[:3])
+    subtitle = next(t for t in fig.texts if "клиентов" in t.get_text()).get_window_extent(renderer)
+    legend_boxes = [a.get_window_extent(renderer) for a in legend_icons]
+    assert all(not b.overlaps(subtitle) and b.x1 <= fig.bbox.x1 for b in legend_boxes)
+    names = [t.get_text() for t in fig.texts if t.get_text() in {"сайт и приложения", "телефон", "офис",
+                                                                   "мессенджеры и SMS", "партнёры и дилеры"}]
+    assert names == ["партнёры и дилеры", "офис", "мессенджеры и SMS", "телефон", "сайт и приложения"]
+
+
+@pytest.mark.parametrize("language, office", [("ru", "офис"), ("en", "office")])
+def test_html_page_puts_the_icon_before_each_touchpoint_and_a_legend_of_the_kinds(language, office):
+    page = render_html(with_touchpoints(golden()[0]), language)
+    cells = re.findall(r'<li title="[^"]*"><svg class="icon"[^>]*data-kind="(\w+)"><title>([^<]*)</title>', page)
+    assert [kind for kind, _ in cells] == ["web", "phone", "messenger", "partner", "office"]
+    assert cells[-1][1] == office  # the kind's name on hover
+    legend = re.search(r'<ul class="kinds"[^>]*>(.*?)</ul>', page).group(1)
+    assert re.findall(r'data-kind="(\w+)"', legend) == ["web", "phone", "messenger", "office", "partner"]
+    assert page.index('class="kinds"') < page.index('<table class="map"')
+    assert 'class="kinds"' not in render_html(golden()[2], language)  # no touchpoint: no legend
+
+
+def test_one_definition_of_each_icon_for_the_poster_and_the_page():
+    for kind in CHANNEL_KINDS:
+        path, svg = icon_path(kind), icon_svg(kind)
+        strokes = re.findall(r'<path d="([^"]*)"/>', svg)
+        assert len(strokes) == sum(code == MplPath.MOVETO for code in path.codes) == len(ICONS[kind])
+        points = [tuple(map(float, p.split())) for d in strokes for p in re.findall(r"[ML]([\d. -]+)", d)]
+        drawn_points = [tuple(v) for v, code in zip(path.vertices, path.codes) if code != MplPath.CLOSEPOLY]
+        assert np.ravel(points) == pytest.approx(np.ravel(drawn_points))
+        assert all(0 <= c <= BOX for point in points for c in point)  # inside the icon's box
+
+
+def test_the_evidence_table_names_each_touchpoints_channel_kind():
+    table = shown_items([with_touchpoints(golden()[0])], "ru")
+    points = table[table["layer"] == "touchpoints"]
+    assert points.loc[points["stage"] == "Выбор", "channel_kind"].tolist() == ["сайт и приложения", "телефон",
+                                                                                 "мессенджеры и SMS", "партнёры и дилеры"]
+    assert labelled(table, "ru").columns.str.contains("Вид канала").any()

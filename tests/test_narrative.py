@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from cjm.present.narrative import _Passage, dates_said, label, notes_table, say, say_each, table, table_names
+from cjm.present.narrative import (_Passage, dates_said, hygiene_said, label, notes_table, say, say_each, table,
+                                   table_names)
 
 NBSP = "\u00a0"
 
@@ -104,3 +105,16 @@ def test_02_date_checks_and_conflicts_read_in_the_readers_words():
                                "conflict_columns": ["outcome, closed_at", None]})
     html = table(duplicates, "en").to_html()
     assert ">Differ in<" in html and ">Outcome, Closed on<" in html and ">—<" in html
+
+
+@pytest.mark.parametrize("language, lines", [
+    ("ru", ["Всего 22 сделки", "- Дубль заявки: 21 сделка", "- Спам: 1 сделка", "- Неверный телефон: 0 сделок"]),
+    ("en", ["22 deals in all", "- Дубль заявки: 21 deals", "- Спам: 1 deal", "- Неверный телефон: 0 deals"])])
+def test_02_says_what_data_hygiene_set_aside_reason_by_reason(language, lines):
+    hygiene = pd.DataFrame({"reason": ["Дубль заявки", "Спам", "Неверный телефон"], "deals": [21, 1, 0],
+                            "action": "rows_set_aside"})
+    said = hygiene_said(hygiene, language).data
+    assert all(line in said for line in lines), said
+    kept = hygiene_said(hygiene.assign(action="rows_kept"), language).data
+    assert kept != said and lines[1] in kept
+    assert hygiene_said(hygiene.head(0), language) is None  # no reason listed: no passage

@@ -257,6 +257,15 @@ def test_clean_date_and_duplicate_rules_default_and_check(project):
            "'clean.duplicates' is 'keep_first'", "['keep_latest', 'keep_won', 'stop']")
 
 
+def test_clean_hygiene_reasons_are_the_clients_own_values_set_aside_by_default(project):
+    root, edit = project
+    edit(lambda p: p["clean"].pop("hygiene_reasons", None))
+    clean = load_params("demo", root)["clean"]
+    assert clean["hygiene_reasons"] == [] and clean["hygiene"] == "set_aside"
+    _fails(project, lambda p: p["clean"].update(hygiene="drop"), "'clean.hygiene' is 'drop'", "['set_aside', 'keep']")
+    _fails(project, lambda p: p["clean"].update(hygiene_reasons="Дубль заявки"), "'clean.hygiene_reasons'")
+
+
 def test_the_question_is_optional_text(project):
     root, edit = project
     edit(lambda p: p.pop("question", None))

@@ -49,6 +49,8 @@ def test_normalize_email_passport_personal_number():
     ("Стоимость 45 600 000 руб., платёж 1 245 600,00, 2023-2025 гг.", []),
     ("Liguei para +55 11 98765-4321, depois +375 29 123-45-67", ["+5511987654321", "+375291234567"]),
     ("Call +44 20 7946 0958 or +49 30 12345678; total +12% on 2 300,00", ["+442079460958", "+493012345678"]),
+    # the digits of a fraction are no phone: 029 520 29 52, 8 333 333 33 33 after a decimal point
+    ('"lost_share": 0.0295202952, 0.056179775280898875,4645.8333333333; доля 0,0295202952', []),
 ])
 def test_find_phones(text, found):
     assert [p[2] for p in find_phones(text)] == found

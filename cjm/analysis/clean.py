@@ -4,7 +4,10 @@ The column maps of ``clean.tables`` in the params put each anonymized source ont
 canonical table (:mod:`cjm.core.schemas`): columns renamed, values mapped, types parsed,
 duplicates removed (repeats of a key whose rows disagree settled by ``clean.duplicates``).
 The ``clean.dates`` rules set aside (or keep, counted, or stop on) rows dated after the
-export and deals closed before they were created. The ``clean.scope`` rules then set
+export and deals closed before they were created; ``clean.hygiene`` sets aside (or keeps,
+counted) the deals lost for a data hygiene reason (``clean.hygiene_reasons``: duplicate
+requests, spam, wrong contacts are not customers' reasons), with the clients left without a
+deal. The ``clean.scope`` rules then set
 clients aside in order (the first rule a client or any of its deals matches wins);
 nothing is dropped: each side group keeps tables of its own, and the exclusion
 waterfall, the duplicates and the date checks count them.
@@ -59,6 +62,13 @@ DATE_ACTIONS = (SET_ASIDE, KEEP, STOP)
 ROWS_SET_ASIDE, ROWS_KEPT, NOT_CHECKED = "rows_set_aside", "rows_kept", "not_checked"
 #: Columns of :attr:`CleanResult.date_checks`.
 DATE_CHECK_COLUMNS = ["table", "check", "columns", "action", "rows", "set_aside", "examples"]
+#: The group of the deals lost for a data hygiene reason (``clean.hygiene_reasons``: a
+#: duplicate request, spam, a wrong phone), set aside (``clean.hygiene``) like the date checks'.
+HYGIENE = "hygiene"
+#: Groups of the rows 02 sets aside under ``interim/set_aside/``, in order.
+SET_ASIDE_GROUPS = (*DATE_CHECKS, HYGIENE)
+#: Columns of :attr:`CleanResult.hygiene`.
+HYGIENE_COLUMNS = ["reason", "deals", "action"]
 #: Columns that name a row of each table in examples, the first present.
 ROW_KEYS = {"clients": ("client_id",), "deals": ("deal_id",), "stage_events": ("deal_id",),
             "touches": ("touch_id", "deal_id", "client_id"), "post_deal_nps": ("deal_id",),
@@ -311,7 +321,11 @@ class CleanResult:
         :data:`DATE_CHECK_COLUMNS`, one row per table and date check that applies to it or
         took rows along (:func:`check_dates`), in table order.
     set_aside : dict of dict of DataFrame
-        Date check -> table -> the rows it set aside (with those of their deal or client).
+        Date check (or :data:`HYGIENE`) -> table -> the rows it set aside (with those of their
+        deal or client).
+    hygiene : DataFrame
+        :func:`hygiene_counts`: the deals lost for each data hygiene reason and what was done
+        with them (no rows: ``clean.hygiene_reasons`` lists none).
 
     ``tables``, ``side_groups`` and ``set_aside`` are empty when :func:`clean` wrote them to a sink.
     """
@@ -327,6 +341,7 @@ class CleanResult:
     notes: pd.DataFrame | None = None
     date_checks: pd.DataFrame | None = None
     set_aside: dict[str, dict[str, pd.DataFrame]] = field(default_factory=dict)
+    hygiene: pd.DataFrame | None = None
 
 
 def _source_label(params: dict, source: str) -> str:
@@ -838,13 +853,57 @@ def _date_stop(table: pd.DataFrame, name: str, check: str, mask: np.ndarray, col
 
 def split_rows(table: pd.DataFrame, group: pd.Series) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """``table``'s rows whose ``group`` (by position) is missing, and the others by group in
-    :data:`DATE_CHECKS` order, each in ``table``'s order with a fresh index."""
+    :data:`SET_ASIDE_GROUPS` order, each in ``table``'s order with a fresh index."""
     aside = group.notna().to_numpy()
     if not aside.any():
         return table, {}
     parts = {check: table[group.eq(check).to_numpy(dtype=bool)].reset_index(drop=True)
-             for check in DATE_CHECKS if group.eq(check).any()}
+             for check in SET_ASIDE_GROUPS if group.eq(check).any()}
     return table[~aside].reset_index(drop=True), parts
+
+
+# ----------------------------------------------------------------------------- data hygiene
+def hygiene_deals(deals: pd.DataFrame, reasons: list[str]) -> np.ndarray:
+    """Which deals were lost for a data hygiene reason (one of ``reasons``, the client's own
+    lost-reason values): a boolean per row of ``deals`` (``outcome``, ``lost_reason``; without
+    a ``lost_reason`` column none)."""
+    if not reasons or "lost_reason" not in deals:
+        return np.zeros(len(deals), dtype=bool)
+    return (deals["outcome"].eq("lost") & deals["lost_reason"].isin(list(reasons))).fillna(False).to_numpy(dtype=bool)
+
+
+def hygiene_counts(deals: pd.DataFrame, reasons: list[str], action: str) -> pd.DataFrame:
+    """The deals lost for each data hygiene reason.
+
+    Parameters
+    ----------
+    deals : DataFrame
+        ``outcome``, ``lost_reason`` (:func:`hygiene_deals`); not changed.
+    reasons : list of str
+        ``clean.hygiene_reasons``.
+    action : str
+        ``clean.hygiene``: :data:`SET_ASIDE` or :data:`KEEP`.
+
+    Returns
+    -------
+    DataFrame
+        :data:`HYGIENE_COLUMNS`: ``reason`` (each of ``reasons``, in their order, also those
+        no deal has), ``deals``, ``action`` (:data:`ROWS_SET_ASIDE` or :data:`ROWS_KEPT`).
+    """
+    flagged = hygiene_deals(deals, reasons)
+    counts = deals.loc[flagged, "lost_reason"].value_counts() if flagged.any() else pd.Series(dtype="int64")
+    return pd.DataFrame({"reason": list(reasons), "deals": [int(counts.get(r, 0)) for r in reasons],
+                         "action": ROWS_SET_ASIDE if action == SET_ASIDE else ROWS_KEPT}, columns=HYGIENE_COLUMNS)
+
+
+def hygiene_groups(deals: pd.DataFrame, flagged: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The deals ``flagged`` (:func:`hygiene_deals`) and the clients left with no other deal,
+    as ``deal_id`` (``client_id``) and ``check`` (:data:`HYGIENE`) for :func:`check_dates`'s
+    ``deal_checks`` and ``client_checks``: their stage history, touches and client go with them."""
+    clients = deals.loc[flagged, "client_id"].dropna().drop_duplicates()
+    clients = clients[~clients.isin(set(deals.loc[~flagged, "client_id"].dropna()))]
+    return (deals.loc[flagged, ["deal_id"]].assign(check=HYGIENE).reset_index(drop=True),
+            pd.DataFrame({"client_id": clients.to_numpy(), "check": HYGIENE}))
 
 
 # ----------------------------------------------------------------------------- scope
@@ -909,6 +968,11 @@ def _pick(labels: pd.Series, pos: np.ndarray) -> pd.Series:
     return pd.Series(labels.astype("str").array.take(pos, allow_fill=True))
 
 
+def _carried(table: pd.DataFrame, checks: pd.DataFrame, key: str) -> pd.Series:
+    """The ``check`` of each row of ``table`` whose ``key`` is among ``checks``' (missing elsewhere)."""
+    return _pick(checks["check"], positions(table[key], checks[key]))
+
+
 def _row_groups(name: str, table: pd.DataFrame, clients: pd.DataFrame, deals: pd.DataFrame) -> pd.Series:
     """The scope group of every row of a scoped table: by its deal, else by its client.
 
@@ -922,24 +986,33 @@ def _row_groups(name: str, table: pd.DataFrame, clients: pd.DataFrame, deals: pd
     return group.fillna(NO_CLIENT)
 
 
-def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: list[dict],
-                        deal_groups: pd.Series) -> pd.DataFrame:
+def exclusion_waterfall(client_group: pd.Series, deals: pd.DataFrame, rules: list[dict], deal_groups: pd.Series,
+                        before_scope: dict[str, tuple[int, int]] | None = None) -> pd.DataFrame:
     """Clients and deals each rule set aside, in rule order, and what stayed in scope.
+
+    Parameters
+    ----------
+    before_scope : dict, optional
+        Group set aside before the scope rules (:data:`HYGIENE`) -> its (clients, deals):
+        the first rows, counted in the totals they are taken from.
 
     Returns
     -------
     DataFrame
-        ``rule``, ``label`` (the rule's label from params; :data:`NO_CLIENT` and
-        :data:`IN_SCOPE` for the groups no rule names), ``clients``, ``deals``,
+        ``rule``, ``label`` (the rule's label from params; :data:`HYGIENE`, :data:`NO_CLIENT`
+        and :data:`IN_SCOPE` for the groups no rule names), ``clients``, ``deals``,
         ``clients_left``, ``deals_left``.
     """
-    steps = [(NO_CLIENT, NO_CLIENT)] if (deal_groups == NO_CLIENT).any() else []
+    before_scope = before_scope or {}
+    steps = [(group, group) for group in before_scope]
+    steps += [(NO_CLIENT, NO_CLIENT)] if (deal_groups == NO_CLIENT).any() else []
     steps += [(r["name"], r["label"]) for r in rules] + [(IN_SCOPE, IN_SCOPE)]
-    clients_left, deals_left = len(client_group), len(deals)
+    clients_left = len(client_group) + sum(c for c, _ in before_scope.values())
+    deals_left = len(deals) + sum(d for _, d in before_scope.values())
     rows = []
     for rule, label in steps:
-        n_clients = int((client_group == rule).sum())
-        n_deals = int((deal_groups == rule).sum())
+        n_clients, n_deals = before_scope.get(rule) or (int((client_group == rule).sum()),
+                                                        int((deal_groups == rule).sum()))
         if rule != IN_SCOPE:
             clients_left, deals_left = clients_left - n_clients, deals_left - n_deals
         rows.append({"rule": rule, "label": label, "clients": n_clients, "deals": n_deals,
@@ -1089,7 +1162,7 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     if base["source"] not in frames:
         raise CjmError(f"the source '{base['source']}' was not anonymized", "run 01_anonymize first (make all)")
     rules = section.get("scope", [])
-    taken = sorted({r["name"] for r in rules} & {*DATE_CHECKS, IN_SCOPE, NO_CLIENT})
+    taken = sorted({r["name"] for r in rules} & {*SET_ASIDE_GROUPS, IN_SCOPE, NO_CLIENT})
     if taken:
         raise CjmError(f"{params.get('_file', 'params')}: scope rule name(s) {', '.join(taken)} are names 02 "
                        f"gives groups of its own", "name the rule otherwise under 'clean.scope'")
@@ -1109,11 +1182,16 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         return table
 
     def settle_dates(name, table):
-        """``table`` without the rows the date checks set aside (handed on under their check)."""
+        """``table`` without the rows the date checks (and data hygiene) set aside (handed on
+        under their check)."""
         settled.add(name)
         where = _source_label(params, (specs.get(name) or base)["source"])
         group, records = check_dates(table, name, date_rules, export_date, where, went["deal_id"], went["client_id"])
         checks.extend(records)
+        return set_aside(name, table, group)
+
+    def set_aside(name, table, group):
+        """``table`` without the rows ``group`` names, handed on under their group."""
         kept, parts = split_rows(table, group)
         for check, part in parts.items():
             aside[name] = aside.get(name, 0) + len(part)
@@ -1139,12 +1217,31 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     if has_clients:
         clients = settle_dates("clients", build("clients"))
     deals = settle_dates("deals", deals)
+    reasons, hygiene_rule = section.get("hygiene_reasons") or [], section.get("hygiene", SET_ASIDE)
+    result.hygiene = hygiene_counts(deals, reasons, hygiene_rule)
+    flagged = hygiene_deals(deals, reasons)
+    crm_deals, before_scope = deals, {}  # the scope rules read every deal the CRM holds (a duplicate too)
+    if hygiene_rule == SET_ASIDE and flagged.any():  # with their stage history, touches and client
+        gone = dict(zip(("deal_id", "client_id"), hygiene_groups(deals, flagged)))
+        deals = set_aside("deals", deals, pd.Series(np.where(flagged, HYGIENE, None), dtype="str"))
+        for key, rows in gone.items():
+            went[key] = rows if went[key] is None else pd.concat([went[key], rows], ignore_index=True)
+        if has_clients:
+            before = len(clients)
+            clients = set_aside("clients", clients, _carried(clients, gone["client_id"], "client_id"))
+            gone_clients = before - len(clients)
+        else:
+            gone_clients = len(gone["client_id"])
+        if "stage_events" in built:  # an event log's, settled before its cases were made
+            built["stage_events"] = set_aside("stage_events", built["stage_events"],
+                                              _carried(built["stage_events"], gone["deal_id"], "deal_id"))
+        before_scope[HYGIENE] = (gone_clients, int(flagged.sum()))
     if not has_clients:
         clients = pd.DataFrame({"client_id": pd.Series(deals["client_id"].dropna().unique(), dtype="str")})
-    client_group = assign_scope(clients, deals, rules)
+    client_group = assign_scope(clients, crm_deals, rules)
     clients = clients.assign(group=client_group.to_numpy())
     deals = deals.assign(group=_row_groups("deals", deals[["client_id"]], clients, deals).to_numpy())
-    result.waterfall = exclusion_waterfall(client_group, deals, rules, deals["group"])
+    result.waterfall = exclusion_waterfall(client_group, deals, rules, deals["group"], before_scope)
     side_rules = [r for r in result.waterfall["rule"] if r != IN_SCOPE]
 
     def emit(name, table):

@@ -524,6 +524,15 @@ def lost_reasons(log: StageLog, by: str | None = None, reason: str = "lost_reaso
     return table
 
 
+def customer_reasons(reasons: pd.DataFrame, hygiene) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`lost_reasons` split in two: the customers' reasons, and those of data hygiene
+    (``hygiene``: the client's lost-reason values that say a deal was a duplicate, spam, a
+    wrong contact, not why a customer left), each with the columns and ``share`` (of all
+    cases lost at the stage) it had."""
+    apart = reasons["reason"].isin(list(hygiene))
+    return reasons[~apart].reset_index(drop=True), reasons[apart].reset_index(drop=True)
+
+
 def _path_hash(steps: pd.DataFrame, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A 64-bit polynomial hash of each case's sequence of steps and its length (cases with steps)."""
     lengths = np.diff(np.r_[starts, len(steps)])
@@ -900,6 +909,7 @@ class FunnelResult:
     journey_test: dict | None = None
     journey_lost_reasons: pd.DataFrame | None = None
     journey_touches: pd.DataFrame | None = None
+    hygiene_lost: pd.DataFrame | None = None
     side_groups: pd.DataFrame | None = None
     skipped: dict = field(default_factory=dict)
     journeys_skipped: str | None = None
@@ -928,22 +938,24 @@ def _breakdowns(log: StageLog, names: list[str]) -> tuple[pd.DataFrame, dict]:
 
 
 def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = None,
-                   segments: pd.DataFrame | None = None, seed: int = 0) -> FunnelResult:
+                   segments: pd.DataFrame | None = None, seed: int = 0, hygiene=()) -> FunnelResult:
     """All of 06 on a prepared log: funnel, breakdowns, times, reasons, bottlenecks, paths,
     touches per stage, last actions, journeys and their overlap with segments. What the
     data lack (a breakdown's column, lost reasons, touches, channels) is left out and said
-    in ``skipped``; ``log`` is not changed."""
+    in ``skipped``; ``log`` is not changed. Lost reasons of data hygiene (``hygiene``:
+    ``clean.hygiene_reasons``, deals 02 kept) are counted apart (``hygiene_lost``), never
+    among the customers' reasons (:func:`customer_reasons`)."""
     times = stage_times(log)
     whole = funnel(log).merge(times[["stage", "median_days", "p75_days", "p90_days"]], on="stage")
     recorded = "lost_reason" in log.cases and log.cases["lost_reason"].notna().any()
-    reasons = lost_reasons(log) if recorded else pd.DataFrame()
+    reasons, hygiene_lost = customer_reasons(lost_reasons(log), hygiene) if recorded else (pd.DataFrame(), None)
     breakdowns, skipped = _breakdowns(log, section["breakdowns"])
     result = FunnelResult(
         log=log, funnel=whole, breakdowns=breakdowns, times=times,
         to_convert=time_to_convert(log) if log.won is not None else pd.DataFrame(),
         bottlenecks=bottlenecks(whole), lost_reasons=reasons,
-        lost_by_segment=lost_reasons(log, "segment")
-        if "segment" in log.cases and len(reasons) else None,
+        lost_by_segment=customer_reasons(lost_reasons(log, "segment"), hygiene)[0]
+        if "segment" in log.cases and len(reasons) else None, hygiene_lost=hygiene_lost,
         variants=variants(log, section["variants_coverage"], most=section["variants_max"]),
         follows=directly_follows(log), flows=lead_flows(log), skipped=skipped)
     placed = None
@@ -970,7 +982,7 @@ def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = 
             journey=log.cases["client_id"].map(journey).astype("Int64")))
         result.breakdowns = pd.concat([result.breakdowns, _breakdowns(by_journey, ["journey"])[0]], ignore_index=True)
         if len(reasons):
-            result.journey_lost_reasons = lost_reasons(by_journey, "journey")
+            result.journey_lost_reasons = customer_reasons(lost_reasons(by_journey, "journey"), hygiene)[0]
         if placed is not None:
             result.journey_touches = touches_by(by_journey, placed, "journey")
         if segments is not None:

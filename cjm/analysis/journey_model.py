@@ -46,12 +46,23 @@ CODED = {"goal": "goals", "question": "questions", "barrier": "barriers", "pain"
 WRITTEN = {"goals": "goals", "triggers": "triggers", "actions": "actions", "owners": "owner",
            "processes": "processes", "kpi": "kpi"}
 VERSION = 3
+#: The kind of a touchpoint's channel (:data:`cjm.core.params.CHANNEL_KINDS`) by words in the
+#: channel's name (ru and en, lower case, ё as е), tried in this order; none: ``other``.
+CHANNEL_KEYWORDS = {
+    "messenger": ("viber", "telegram", "whatsapp", "вайбер", "телеграм", "ватсап", "чат", "мессенджер", "messenger",
+                  "chat", "sms", "смс"),
+    "email": ("e-mail", "email", "почта"),
+    "partner": ("партнер", "дилер", "partner", "dealer"),
+    "phone": ("телефон", "звонок", "колл", "call", "phone"),
+    "office": ("офис", "office", "branch", "салон", "отделени"),
+    "web": ("сайт", "web", "site", "online", "онлайн", "app", "приложени"),
+}
 #: How a renderer phrases a cell's numbers (:attr:`Cell.kind`), and what each reads:
 #: ``conversion`` (value: share moving on), ``lost`` (n: deals lost; value: share of all
 #: losses), ``days`` (value: median days; detail ``p75``), ``touches`` (value: contacts per
 #: deal), ``csat`` (value: share satisfied; detail ``mean``), ``truth`` and ``weight``
 #: (value: weight in NPS), ``emotion`` (value: mean valence), ``touchpoint`` (text; detail
-#: ``online``), ``quote`` (text: the words), ``kpi`` (text: its name; value, target),
+#: ``online``, ``channel_kind``), ``quote`` (text: the words), ``kpi`` (text: its name; value, target),
 #: ``entry`` and ``segment`` (text: the name; value: share), ``nps`` (value; detail ``low``,
 #: ``high``), ``action`` (text: what removes the barrier; detail ``barrier``, ``owner``,
 #: ``effort``), ``unwritten`` (a top barrier without an action: text the barrier), ``trait``
@@ -84,7 +95,8 @@ class Cell:
     quote : str
         A customer's words behind it.
     detail : dict
-        Further numbers its kind reads (e.g. ``p75``, ``mean``, ``low``, ``high``, ``online``).
+        Further numbers and codes its kind reads (e.g. ``p75``, ``mean``, ``low``, ``high``,
+        ``online``, ``channel_kind``).
     """
 
     text: str = ""
@@ -331,8 +343,9 @@ def _survey_cells(scope: _Scope, drivers: pd.DataFrame | None, respondents: int 
     return cells
 
 
-def _voice_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, top: int) -> dict:
-    """What customers said about a stage: coded layers, emotion, touchpoints, quotes."""
+def _voice_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, top: int, kinds: dict) -> dict:
+    """What customers said about a stage: coded layers, emotion, touchpoints (each with its
+    channel's kind, :func:`channel_kind` by ``kinds``), quotes."""
     cells: dict[str, list[Cell]] = {layer: _coded_cells(scope, quotes, stage, code_layer, top)
                                     for code_layer, layer in CODED.items()}
     emotions = scope.emotions
@@ -345,11 +358,24 @@ def _voice_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, top: in
     source = "touchpoints" if scope.clients is None else "coded_fragments"
     cells["touchpoints"] = [
         Cell(str(r["touchpoint"]), "touchpoint", float(r["valence"]), int(r["mentions"]), "fragments", source,
-             detail={"online": bool(r["online"])})
+             detail={"online": bool(r["online"]), "channel_kind": channel_kind(r["channel"], kinds)})
         for _, r in points.sort_values("mentions", ascending=False, kind="stable").head(top).iterrows()]
     said = [c for layer in ("barriers", "pains", "positives") for c in cells[layer][:1] if c.quote]
     cells["quotes"] = [Cell(c.quote, "quote", n=c.n, unit=c.unit, source="code_quotes") for c in said[:2]]
     return cells
+
+
+def channel_kind(channel, kinds: dict) -> str:
+    """The kind of a touchpoint's ``channel`` (a code of :data:`cjm.core.params.CHANNEL_KINDS`):
+    ``kinds`` (``maps.channel_kinds``: the client's channel value -> kind) wins, else the
+    first kind of :data:`CHANNEL_KEYWORDS` a word of which the channel's name holds, else
+    ``other`` (also without a channel)."""
+    if not isinstance(channel, str) or not channel.strip():
+        return "other"
+    if channel in kinds:
+        return kinds[channel]
+    name = channel.lower().replace("ё", "е")
+    return next((kind for kind, words in CHANNEL_KEYWORDS.items() if any(w in name for w in words)), "other")
 
 
 def _written_cells(notes: dict, row: pd.Series | None) -> dict:
@@ -536,7 +562,7 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
     section : dict
         How to build the maps (the validated ``maps`` section of the params: ``top``,
         ``stages`` notes, ``owners``, ``actions``, ``impact_weights``,
-        ``segment_curves``, ``touchpoint_owners``).
+        ``segment_curves``, ``touchpoint_owners``, ``channel_kinds``).
     survey : dict
         ``satisfied_from`` and ``confidence`` of the survey.
     codes : list of cjm.analysis.coding.Code
@@ -571,7 +597,8 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
         row = _funnel_row(scope, stage.crm_stages)
         stage.cells.update(_written_cells(notes, row))
         crm = _crm_cells(scope, stage.crm_stages, all_lost, top)
-        voice = _voice_cells(scope, tables["code_quotes"], name, top) if present["interviews"] else {}
+        voice = _voice_cells(scope, tables["code_quotes"], name, top, section["channel_kinds"]) \
+            if present["interviews"] else {}
         for layer, items in {**voice, **_survey_cells(scope, drivers, respondents, name)}.items():
             stage.cells[layer] = stage.cells.get(layer, []) + items
         for layer, items in crm.items():
@@ -738,7 +765,8 @@ def from_dict(data: dict) -> JourneyMap:
 def model_table(models: list[JourneyMap]) -> pd.DataFrame:
     """Every item of every map, long: ``journey``, ``journey_name``, ``stage``, ``layer``,
     ``item``, ``text``, ``kind``, ``value``, ``n``, ``unit``, ``source``, ``target``, ``quote``,
-    the numbers of :attr:`Cell.detail` (``p75``, ``mean``, ``low``, ``high``, ``online``); empty
+    the numbers of :attr:`Cell.detail` (``p75``, ``mean``, ``low``, ``high``, ``online``,
+    ``channel_kind``); empty
     layers as one row with ``empty`` saying why. The table a BI dashboard reads."""
     rows = []
     for model in models:

@@ -269,6 +269,8 @@ TABLE_MAP = Section({
 #: chosen), or one column per option.
 CHOICE = Section({"column": TEXT, "columns": MapOf(TEXT), "separator": TEXT, "options": TEXTS})
 
+#: Kinds of channel a touchpoint's icon shows on the maps (``maps.channel_kinds``).
+CHANNEL_KINDS = ("web", "phone", "messenger", "office", "email", "partner", "other")
 #: A code of the codebook: the words that mark it and where it goes on the map.
 CODE = Section({"stage": TEXT, "valence": Scalar(int, choices=(-1, 0, 1)), "patterns": ListOf(TEXT, min_items=1),
                 "channel": TEXT, "online": Scalar(bool)}, required=("patterns",))
@@ -305,8 +307,11 @@ SCHEMA = Section({
                           "closed_before_created": Scalar(str, choices=("set_aside", "keep", "stop"))},
                          defaults={"future": "set_aside", "closed_before_created": "set_aside"}),
         "duplicates": Scalar(str, choices=("keep_latest", "keep_won", "stop")),
+        "hygiene_reasons": TEXTS,
+        "hygiene": Scalar(str, choices=("set_aside", "keep")),
     }, defaults={"scope": [], "max_invalid_share": 0.05,
-                 "dates": {"future": "set_aside", "closed_before_created": "set_aside"}, "duplicates": "keep_latest"}),
+                 "dates": {"future": "set_aside", "closed_before_created": "set_aside"}, "duplicates": "keep_latest",
+                 "hygiene_reasons": [], "hygiene": "set_aside"}),
     "segment": Section({
         "features": Features(weighted=True),
         "describe": Features(weighted=False),
@@ -391,6 +396,7 @@ SCHEMA = Section({
         "actions": MapOf(Section({"action": TEXT, "owner": TEXT, "effort": Scalar(str, choices=EFFORTS)},
                                  required=("action", "effort"))),
         "touchpoint_owners": MapOf(TEXT),
+        "channel_kinds": MapOf(Scalar(str, choices=CHANNEL_KINDS)),
         "top": Scalar(int, minimum=1),
         "segment_curves": Section({"min_gap": Scalar(float, int, minimum=0),
                                    "min_fragments": Scalar(int, minimum=1)},
@@ -398,7 +404,8 @@ SCHEMA = Section({
         "impact_weights": Section({"lost": Scalar(float, int, minimum=0), "voice": Scalar(float, int, minimum=0),
                                    "nps": Scalar(float, int, minimum=0)},
                                   defaults={"lost": 1, "voice": 1, "nps": 1}),
-    }, defaults={"stages": {}, "owners": {}, "actions": {}, "touchpoint_owners": {}, "top": 3,
+    }, defaults={"stages": {}, "owners": {}, "actions": {}, "touchpoint_owners": {}, "channel_kinds": {},
+                 "top": 3,
                  "segment_curves": {"min_gap": 0.3, "min_fragments": 10},
                  "impact_weights": {"lost": 1, "voice": 1, "nps": 1}},
         moved={"journey_names": "funnel.journey_names"}),

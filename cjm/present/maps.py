@@ -20,6 +20,8 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from cjm.analysis.journey_model import LAYERS, Cell, Curve, JourneyMap, Persona, Stage, from_dict, model_table
 from cjm.core.errors import CjmError
+from cjm.core.params import CHANNEL_KINDS
+from cjm.present.figures.icons import icon_patch, icon_svg
 from cjm.present.figures.style import segment_colour
 from cjm.present.formats import format_count, format_number, format_percent, plural
 from cjm.present.narrative import labelled
@@ -37,8 +39,12 @@ BANDS = {
 }
 BAND_COLOURS = {"customer": "#e8f0fa", "experience": "#fbeeee", "business": "#eef6ee", "solutions": "#fff4d6"}
 STAGE_COLOUR, BOTTLENECK_COLOUR, CURVE_COLOUR = "#0b5cad", "#c0392b", "#0b5cad"
-#: Layers whose items show their evidence count after them (documents or deals).
+#: Layers whose items show their evidence count after them (mentions or deals), with its unit's word.
 COUNTED = {"goals", "questions", "barriers", "pains", "positives", "influencers", "emotion_words"}
+#: The unit of a count (:attr:`Cell.unit`) -> its word in the catalogue's plurals: documents
+#: naming a code are mentions.
+UNIT_PLURALS = {"documents": "mentions", "deals": "deals", "clients": "clients", "respondents": "respondents",
+                "fragments": "fragments"}
 
 RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "action", "effort", "lost", "lost_share", "documents", "nps_weight",
                           "impact", "top_lost_reason")
@@ -132,10 +138,23 @@ def map_title(model: JourneyMap, language: str) -> str:
     return model.title or section(language, "cells")["all"]
 
 
+def counted(cell: Cell, language: str) -> str:
+    """A cell's count with its unit agreeing with it: "12 mentions", "230 deals"."""
+    return section(language, "cells")["count"].format(n=format_count(cell.n, language),
+                                                      unit=plural(cell.n, UNIT_PLURALS[cell.unit], language))
+
+
+def evidence_count(cell: Cell, layer: str, language: str) -> str:
+    """The count after an item of the layers of :data:`COUNTED`, in brackets with its unit
+    ("(12 mentions)", "(230 deals)"), so CRM deals and customers' voices are told apart;
+    empty elsewhere or without a count."""
+    return f"({counted(cell, language)})" if layer in COUNTED and cell.n else ""
+
+
 def _item(cell: Cell, layer: str, language: str) -> str:
-    """An item as a map shows it: :func:`phrase` and, in the layers of :data:`COUNTED`, its count."""
-    text = phrase(cell, language)
-    return f"{text} ({format_count(cell.n, language)})" if layer in COUNTED and cell.n else text
+    """An item as a map shows it: :func:`phrase` and its :func:`evidence_count`."""
+    count = evidence_count(cell, layer, language)
+    return f"{phrase(cell, language)} {count}" if count else phrase(cell, language)
 
 
 def _empty(stage: Stage, layer: str, words: dict) -> str:
@@ -231,17 +250,27 @@ def _stage_label(name: str, width_pt: float, height_pt: float) -> tuple[list[str
     return lines, size
 
 
+def _chars(width_in: float, size: float) -> int:
+    """How many characters of font ``size`` a line ``width_in`` inches wide holds (at least 8)."""
+    return max(int(width_in * 72 / (0.63 * size)), 8)
+
+
 def _layout(model: JourneyMap, rows: list[tuple[str, str]], col_in: float, size: float, per_cell: int,
             language: str):
     """Wrapped lines of every cell, and each row's height in points, at font ``size``."""
     words = section(language, "maps")
-    chars = max(int((col_in - 0.1) * 72 / (0.63 * size)), 8)
+    chars = _chars(col_in - 0.1, size)
     cells, heights = {}, []
     for _, layer in rows:
         tallest = len(_label_lines(words[layer], size))
         for stage in model.stages:
             items = [_item(c, layer, language) for c in stage.cells.get(layer, [])[:per_cell]]
-            lines = _wrap_cell(items, chars, 5 if layer in ("quotes", "opportunities") else 3) if items else [_empty(stage, layer, words)]
+            if layer == "touchpoints" and items:  # narrower: an icon before each
+                lines = [line for _, lines in _touchpoint_items(stage, col_in, size, per_cell, language)
+                         for line in lines]
+            else:
+                lines = _wrap_cell(items, chars, 5 if layer in ("quotes", "opportunities") else 3) if items \
+                    else [_empty(stage, layer, words)]
             cells[layer, stage.name] = lines
             tallest = max(tallest, len(lines))
         heights.append(tallest * size * 1.22 + 5)
@@ -443,6 +472,7 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
 
     text(left, 0.42, map_title(model, language), fontsize=17, fontweight="bold", va="baseline")
     text(left, 0.72, subtitle(model, language), fontsize=9.5, color="#333", va="baseline")
+    _draw_kind_legend(fig, model, width - right, 0.72, language)
     if persona_in:  # the personas' cards in a strip of their own, between the title and the stages
         _draw_personas(fig, model, language, (left, x0, POSTER["top"] - 0.05, n * col_in, persona_in - 0.1))
     y, pad = top_in, POSTER["pad"]
@@ -481,6 +511,9 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
         label = "\n".join(_label_lines(words[layer], size))
         text(left + 0.06, y + 0.05, label, fontsize=size, fontweight="bold", va="top", color="#222", linespacing=1.1)
         for i, stage in enumerate(model.stages):
+            if layer == "touchpoints" and stage.cells.get(layer):
+                _draw_touchpoints(fig, stage, x0 + i * col_in + 0.05, y + 0.05, col_in, size, per_cell, language)
+                continue
             lines = cells[layer, stage.name]
             style = {"style": "italic"} if layer == "quotes" else {}
             colour = "#999" if not stage.cells.get(layer) else "#111"
@@ -493,6 +526,57 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
     footer = "\n".join(textwrap.wrap(words["footer"], 230))
     text(left, height - footer_in + 0.12, footer, fontsize=6.5, color="#555", va="top")
     return fig
+
+
+# ----------------------------------------------------------------------------- poster: touchpoint icons
+
+#: The room an icon takes before a touchpoint's text, in ems of the font (the icon is one em).
+ICON_ROOM = 1.35
+
+
+def channel_kinds_shown(model: JourneyMap) -> list[str]:
+    """The channel kinds of a map's touchpoints, in the order of :data:`CHANNEL_KINDS`."""
+    found = {c.detail.get("channel_kind", "other") for s in model.stages for c in s.cells.get("touchpoints", [])}
+    return [kind for kind in CHANNEL_KINDS if kind in found]
+
+
+def _touchpoint_items(stage: Stage, col_in: float, size: float, per_cell: int, language: str) -> list:
+    """A stage's touchpoints as the poster shows them: (channel kind, wrapped lines) each,
+    wrapped to the column less the icon's room."""
+    chars = _chars(col_in - 0.1 - ICON_ROOM * size / 72, size)
+    return [(c.detail.get("channel_kind", "other"), _wrap_cell([_item(c, "touchpoints", language)], chars, 3))
+            for c in stage.cells.get("touchpoints", [])[:per_cell]]
+
+
+def _draw_touchpoints(fig: Figure, stage: Stage, x: float, y: float, col_in: float, size: float, per_cell: int,
+                      language: str) -> None:
+    """A stage's touchpoints in their row, from (``x``, ``y``) inches from the page's top-left:
+    each item's icon (one em, its top at the text's) then its text, the next item under it."""
+    width, height = fig.get_size_inches()
+    em = size / 72
+    for kind, lines in _touchpoint_items(stage, col_in, size, per_cell, language):
+        fig.add_artist(icon_patch(kind, x, height - y - 0.12 * em, em, fig.dpi_scale_trans, linewidth=0.06 * size))
+        fig.text((x + ICON_ROOM * em) / width, 1 - y / height, "\n".join(lines), fontsize=size, va="top",
+                 color="#111", linespacing=1.1)
+        y += len(lines) * size * 1.22 / 72
+
+
+def _draw_kind_legend(fig: Figure, model: JourneyMap, right: float, baseline: float, language: str) -> None:
+    """The channel kinds of the map's touchpoints (icon and name each) in a line ending at
+    ``right`` inches, on the ``baseline`` inches from the page's top; nothing without any."""
+    words = section(language, "maps")
+    width, height = fig.get_size_inches()
+    size = LEGEND_SIZE
+    em = size / 72
+    x = right
+    for kind in reversed(channel_kinds_shown(model)):
+        name = words[f"kind_{kind}"]
+        x -= text_width(name, size) / 72
+        fig.text(x / width, 1 - baseline / height, name, fontsize=size, color="#333", va="baseline")
+        x -= ICON_ROOM * em
+        fig.add_artist(icon_patch(kind, x, height - baseline + 0.85 * em, em, fig.dpi_scale_trans,
+                                  linewidth=0.06 * size))
+        x -= 1.2 * em  # between two kinds
 
 
 def _draw_curves(ax, model: JourneyMap, words: dict, language: str) -> None:
@@ -588,6 +672,9 @@ ul.legend { list-style: none; margin: .2rem 0 1rem; padding: 0 0 0 14%; min-widt
 ul.legend li { display: inline-block; margin: 0 1.4rem .3rem 0; }
 .swatch { display: inline-block; width: 1.8rem; border-top: 2px solid; vertical-align: middle; margin-right: .4rem; }
 .swatch.main { border-top-width: 4px; }
+svg.icon { vertical-align: -.15em; color: #333; }
+ul.kinds { list-style: none; margin: .2rem 0 .8rem; padding: 0; color: #444; }
+ul.kinds li { display: inline-block; margin: 0 1.2rem .3rem 0; }
 @media print { body { margin: 0; font-size: 9pt; } .files, nav.back { display: none; } }
 """
 
@@ -657,10 +744,25 @@ def _with_effort_words(rows: list[dict], language: str) -> list[dict]:
     return [{**row, "effort": effort_word(row.get("effort") or "", language)} for row in rows]
 
 
+def _touchpoint_icon(cell: Cell, words: dict) -> str:
+    """The icon of a touchpoint's channel kind, its name on hover, before the item's text."""
+    kind = cell.detail.get("channel_kind", "other")
+    return icon_svg(kind, html.escape(words[f"kind_{kind}"])) + " "
+
+
+def _kind_legend(model: JourneyMap, words: dict) -> str:
+    """The channel kinds of the map's touchpoints, icon and name each; empty without any."""
+    kinds = channel_kinds_shown(model)
+    if not kinds:
+        return ""
+    items = "".join(f"<li>{icon_svg(kind)} {html.escape(words['kind_' + kind])}</li>" for kind in kinds)
+    return f'<ul class="kinds" aria-label="{html.escape(words["channel_kind"])}">{items}</ul>'
+
+
 def _evidence(cell: Cell, words: dict, language: str) -> str:
     parts = [f"{words['source']}: {cell.source}"] if cell.source else []
     if cell.n is not None:
-        parts.append(f"{words['n']}: {format_count(cell.n, language)} ({cell.unit})")
+        parts.append(counted(cell, language))
     return "; ".join(parts)
 
 
@@ -711,9 +813,11 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
                 continue
             lis = []
             for cell in items:
-                count = f' <span class="n">({format_count(cell.n, language)})</span>' \
-                    if layer in COUNTED and cell.n else ""
+                count = evidence_count(cell, layer, language)
+                count = f' <span class="n">{e(count)}</span>' if count else ""
                 body = f"<q>{e(cell.text)}</q>" if cell.kind == "quote" else e(phrase(cell, language))
+                if layer == "touchpoints":
+                    body = _touchpoint_icon(cell, words) + body
                 lis.append(f'<li title="{e(_evidence(cell, words, language))}">{body}{count}</li>')
             cells.append(f"<td><ul>{''.join(lis)}</ul></td>")
         rows.append(f'<tr class="{band}"><th class="layer">{e(words[layer])}</th>{"".join(cells)}</tr>')
@@ -741,6 +845,7 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
 {_curve_svg(model, words, language)}
 {_emotion_words_row(model, words, language)}
 {_curve_legend(model, words)}
+{_kind_legend(model, words)}
 <table class="map"><thead><tr><th class="layer"></th>{head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>
 {"".join(sections)}
@@ -832,10 +937,15 @@ def write_maps_xlsx(models: list[JourneyMap], path: Path, language: str) -> Path
 
 def shown_items(models: list[JourneyMap], language: str) -> pd.DataFrame:
     """:func:`cjm.analysis.journey_model.model_table` as the client reads it: each item's
-    ``text`` as the map phrases it, each journey by its title, no ``kind`` code."""
+    ``text`` as the map phrases it, a touchpoint's channel kind by its name, each journey by
+    its title, no ``kind`` code."""
     table = model_table(models)
     table.loc[table["item"] > 0, "text"] = [phrase(cell, language) for model in models for stage in model.stages
                                             for layer in LAYERS for cell in stage.cells.get(layer, [])]
+    if "channel_kind" in table:
+        words = section(language, "maps")
+        table["channel_kind"] = table["channel_kind"].map(lambda kind: words[f"kind_{kind}"] if isinstance(kind, str)
+                                                          else kind)
     titles = {model.journey: map_title(model, language) for model in models}
     return table.assign(journey_name=table["journey"].map(titles)).drop(columns="kind")
 

@@ -25,7 +25,7 @@ from cjm.core.io import add_consultant_note
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.present.formats import (MISSING, format_count, format_date, format_decimal, format_number, format_p,
-                                 format_percent)
+                                 format_percent, plural)
 from cjm.present.figures.style import use_house_style
 from cjm.present.words import in_words, section
 
@@ -67,6 +67,21 @@ def dates_said(date_checks: pd.DataFrame, export_date, language: str) -> Markdow
     else:
         said += "\n\n" + say("02.dates.no_export", language).data
     return Markdown(said)
+
+
+def hygiene_said(hygiene: pd.DataFrame, language: str) -> Markdown | None:
+    """02's passage on the deals lost for a data hygiene reason: set aside or kept (the
+    ``action`` of :func:`cjm.analysis.clean.hygiene_counts`), how many in all, then each
+    reason with its number of deals; None when the params list no such reason."""
+    if not len(hygiene):
+        return None
+
+    def deals(n):
+        return f"{format_count(n, language)} {plural(n, 'deals', language)}"
+
+    said = say(f"02.hygiene.{hygiene['action'].iloc[0]}", language, total=deals(int(hygiene["deals"].sum()))).data
+    return Markdown(said + "\n\n" + "\n".join(f"- {reason}: {deals(int(n))}"
+                                               for reason, n in zip(hygiene["reason"], hygiene["deals"])))
 
 
 def start(engagement: str) -> tuple[dict, EngagementPaths, str]:

@@ -1,8 +1,8 @@
 """02_clean's files: the anonymized sources read on demand, the canonical tables published
 into ``interim/`` as a whole (:func:`cjm.analysis.clean.clean` does the work): in-scope
 tables, ``side_groups/<rule>/`` (scope rules), ``set_aside/<check>/`` (rows the date checks
-set aside), and the counts beside them (exclusion_waterfall, data_quality, duplicates,
-date_checks, clean_notes)."""
+and data hygiene set aside), and the counts beside them (exclusion_waterfall, data_quality,
+duplicates, date_checks, clean_notes, hygiene)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cjm.analysis.clean import DATE_CHECKS, IN_SCOPE, CleanResult, present_in_order, clean
+from cjm.analysis.clean import IN_SCOPE, SET_ASIDE_GROUPS, CleanResult, clean, present_in_order
 from cjm.core import schemas
 from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder, temp_folder
@@ -84,7 +84,7 @@ def _folder(staging: Path, rule: str) -> Path:
     ``side_groups/``, a date check's under ``set_aside/``."""
     if rule == IN_SCOPE:
         return staging
-    return staging / ("set_aside" if rule in DATE_CHECKS else "side_groups") / rule
+    return staging / ("set_aside" if rule in SET_ASIDE_GROUPS else "side_groups") / rule
 
 
 def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None:
@@ -93,7 +93,7 @@ def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None
     make is removed."""
     for name, frame in (("exclusion_waterfall", result.waterfall), ("data_quality", result.quality),
                         ("duplicates", result.duplicates), ("date_checks", result.date_checks),
-                        ("clean_notes", result.notes)):
+                        ("clean_notes", result.notes), ("hygiene", result.hygiene)):
         frame.to_parquet(staging / f"{name}.parquet", index=False)
     made = {path.stem for path in staging.glob("*.parquet")}
     for name in sorted(set(schemas.TABLES) - made):

@@ -56,7 +56,8 @@ def run_funnel(params: dict, paths) -> FunnelResult:
     log = prepare_log(events, cases, params["stages"], params.get("won_stage"), section["ignore_stages"],
                       section["order"], activities=activities)
     touches = read_table(paths, "touches", optional=True)
-    result = analyse_funnel(log, section, touches, segments, params["seed"])
+    result = analyse_funnel(log, section, touches, segments, params["seed"],
+                            (params.get("clean") or {}).get("hygiene_reasons") or ())
     result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
     for table in (result.funnel, result.breakdowns):
         table["journey_stage"] = table["stage"].map(section.get("journey_stage_of", {}))
@@ -86,6 +87,8 @@ def write_funnel(result: FunnelResult, paths, language: str) -> None:
     optional = {"touches": result.touches, "touch_bands": result.touch_bands, "touch_kinds": result.touch_kinds,
                 "last_actions": result.last_actions,
                 "side_groups": result.side_groups, "lost_by_segment": result.lost_by_segment,
+                "hygiene_lost": result.hygiene_lost if result.hygiene_lost is not None and len(result.hygiene_lost)
+                else None,
                 "journey_scan": result.journeys.scan if result.journeys else None,
                 "journey_profiles": result.journeys.profiles if result.journeys else None,
                 "journeys_x_segments": result.journey_segments.reset_index()

@@ -1,5 +1,6 @@
 """cjm.present.report: executed notebooks to client HTML without code, and the contents page."""
 
+import html
 import os
 import re
 import subprocess
@@ -14,6 +15,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from cjm.core.errors import CjmError
 from cjm.core.paths import PROJECT_ROOT, EngagementPaths
 from cjm.present.report import build_report, render_notebook, write_index
+from cjm.present.words import section
 
 SECRET_CODE = "segments = fit_the_secret_model(deals)"
 TABLE = pd.DataFrame({"segment": ["Семьи", "Таксопарки"], "clients": [412, 97]}).to_html()
@@ -81,8 +83,10 @@ def test_chapter_shows_outputs_without_code(tmp_path):
 def test_report_in_the_engagement_language(tmp_path, language, words, absent):
     paths = make_engagement(tmp_path, language, report_date="2025-03-14", export_date="2025-03-01")
     written = build_report("e1", tmp_path)
-    assert written == [paths.report / "01_test.html", paths.report / "index.html"]
+    assert written == [paths.report / "01_test.html", paths.report / "deck.pptx", paths.report / "index.html"]
     index = written[-1].read_text(encoding="utf-8")
+    deck = section(language, "report")["deck"]
+    assert f'<li><a href="deck.pptx">{html.escape(deck["title"])}</a>: {html.escape(deck["about"])}</li>' in index
     chapter = written[0].read_text(encoding="utf-8")
     assert f'<html lang="{language}">' in index and f'<html lang="{language}">' in chapter
     assert '<a href="01_test.html">Сегменты клиентов</a>' in index

@@ -25,7 +25,7 @@ CHAPTER_OF = {"segments": "03_segment", "nps": "04_survey", "bottleneck": "06_fu
               "barriers": "07_cjm"}
 
 
-def _models(paths):
+def read_models(paths):
     """07's journey models (``report/journey_model.json``), None before 07 has run."""
     from cjm.present.maps import from_json
 
@@ -47,7 +47,7 @@ def read_summary(paths, params: dict) -> Summary:
     def table(name, columns=None):
         return read_table(paths, name, columns, optional=True)
 
-    models = _models(paths)
+    models = read_models(paths)
     everyone = models[0] if models else None
     return summarize(
         segment_profiles=table("segment_profiles"), nps_overall=table("nps_overall"),
@@ -77,8 +77,9 @@ class Part:
 
 
 def summary_parts(summary: Summary, language: str, own_label: str | None = None, confidence: float = 0.95,
-                  escape=str, number=lambda text, part: text, journey=lambda name, key: name) -> list[Part]:
-    """The summary's parts (segments, NPS, bottleneck, journeys, barriers) in ``language``.
+                  escape=str, number=lambda text, part: text, journey=lambda name, key: name) -> dict[str, Part]:
+    """The summary's parts in ``language``, by name (``segments``, ``nps``, ``bottleneck``,
+    ``journeys``, ``barriers``, in this order).
 
     Parameters
     ----------
@@ -117,9 +118,9 @@ def summary_parts(summary: Summary, language: str, own_label: str | None = None,
     def missing(part, title):
         return Part(fill(title), fill(summary.missing[part]))
 
-    parts = []
+    parts = {}
     if summary.segments is None:
-        parts.append(missing("segments", "segments_title"))
+        parts["segments"] = missing("segments", "segments_title")
     else:
         n = len(summary.segments)
         items = []
@@ -129,12 +130,12 @@ def summary_parts(summary: Summary, language: str, own_label: str | None = None,
             if row.nps == row.nps:  # not missing
                 line += fill("segment_nps", nps=points(row.nps, "nps"))
             items.append(line)
-        parts.append(Part(fill("segments_title"), fill("segments", clients=count(summary.clients, "segments"),
-                                                        n=count(n, "segments"), segments=word(n, "segments")),
-                          tuple(items)))
+        said = fill("segments", clients=count(summary.clients, "segments"), n=count(n, "segments"),
+                    segments=word(n, "segments"))
+        parts["segments"] = Part(fill("segments_title"), said, tuple(items))
 
     if summary.nps is None:
-        parts.append(missing("nps", "nps_title"))
+        parts["nps"] = missing("nps", "nps_title")
     else:
         nps = summary.nps
         said = fill("nps", nps=points(nps["nps"], "nps"), level=e(format_percent(confidence, language)),
@@ -148,37 +149,37 @@ def summary_parts(summary: Summary, language: str, own_label: str | None = None,
             gap = abs(round(own["difference"]))
             said += " " + fill("own_" + own["direction"], company=company, gap=count(gap, "nps"),
                                points=word(gap, "points"))
-        parts.append(Part(fill("nps_title"), said))
+        parts["nps"] = Part(fill("nps_title"), said)
 
     if summary.bottleneck is None:
-        parts.append(missing("bottleneck", "bottleneck_title"))
+        parts["bottleneck"] = missing("bottleneck", "bottleneck_title")
     else:
         neck = summary.bottleneck
-        parts.append(Part(fill("bottleneck_title"),
-                          fill("bottleneck", stage=e(neck["stage"]), lost=count(neck["lost"], "bottleneck"),
-                               deals=word(neck["lost"], "deals"), share=pct(neck["lost_share"], "bottleneck"),
-                               rate=pct(neck["loss_rate"], "bottleneck"))))
+        parts["bottleneck"] = Part(fill("bottleneck_title"),
+                                   fill("bottleneck", stage=e(neck["stage"]), lost=count(neck["lost"], "bottleneck"),
+                                        deals=word(neck["lost"], "deals"), share=pct(neck["lost_share"], "bottleneck"),
+                                        rate=pct(neck["loss_rate"], "bottleneck")))
 
     if summary.journeys is None:
-        parts.append(missing("journeys", "journeys_title"))
+        parts["journeys"] = missing("journeys", "journeys_title")
     else:
         n = len(summary.journeys)
         items = tuple(fill("journey", name=journey(e(str(row.journey_name)), row.journey),
                            clients=count(row.clients, "journeys"), clients_word=word(row.clients, "clients"),
                            share=pct(row.share, "journeys")) for row in summary.journeys.itertuples())
-        parts.append(Part(fill("journeys_title"), fill("journeys", n=count(n, "journeys"),
-                                                        journeys=word(n, "journeys")), items))
+        parts["journeys"] = Part(fill("journeys_title"),
+                                 fill("journeys", n=count(n, "journeys"), journeys=word(n, "journeys")), items)
 
     if summary.barriers is None:
-        parts.append(missing("barriers", "barriers_title"))
+        parts["barriers"] = missing("barriers", "barriers_title")
     else:
         items = []
         for row in summary.barriers.itertuples():
             owner = fill("owner", owner=e(row.owner)) if isinstance(row.owner, str) and row.owner else fill("no_owner")
             items.append(fill("barrier", barrier=e(str(row.barrier)), stage=e(str(row.stage)),
                               impact=number(e(format_number(row.impact, language, 2)), "barriers"), owner=owner))
-        parts.append(Part(fill("barriers_title"), fill("barriers", n=count(len(items), "barriers")), tuple(items),
-                          ordered=True, note=fill("impact_note")))
+        parts["barriers"] = Part(fill("barriers_title"), fill("barriers", n=count(len(items), "barriers")),
+                                 tuple(items), ordered=True, note=fill("impact_note"))
     return parts
 
 
@@ -213,7 +214,7 @@ def summary_html(summary: Summary, language: str, question: str | None = None,
            f'<p class="cjm-meta">{e(section(language, "summary")["links"])}</p>']
     for part in summary_parts(summary, language, own_label, confidence, e,
                               lambda text, part: _link(text, chapters.get(CHAPTER_OF[part])),
-                              lambda name, key: _link(name, maps.get(key))):
+                              lambda name, key: _link(name, maps.get(key))).values():
         out.append(f"<h3>{part.title}</h3>")
         out.append(f"<p>{part.text}</p>")
         if part.items:
@@ -238,7 +239,7 @@ def summary_of(paths, params: dict, chapters: dict[str, str] | None = None) -> s
     from cjm.present.maps import map_stem
 
     summary = read_summary(paths, params)
-    maps = {m.journey: f"maps/{map_stem(m)}.html" for m in (_models(paths) or [])
+    maps = {m.journey: f"maps/{map_stem(m)}.html" for m in (read_models(paths) or [])
             if current(paths.report / "maps" / f"{map_stem(m)}.html").exists()}
     survey = params.get("survey") or default_section("survey")
     own = (survey.get("own_nps") or {}).get("label")

@@ -32,7 +32,7 @@ from cjm.analysis.summary import TOP_BARRIERS, Summary
 from cjm.core.io import read_table, write_office_zip
 from cjm.present.figures.style import segment_colour
 from cjm.present.formats import MISSING, format_count, format_date, format_number, format_percent, plural
-from cjm.present.maps import fit_lines, map_title, subtitle
+from cjm.present.maps import fit_lines, map_title, text_width
 from cjm.present.summary import question_line, summary_parts
 from cjm.present.words import section, value_word
 
@@ -162,27 +162,53 @@ def _rectangle(slide, x: float, y: float, w: float, h: float, colour: str):
     return shape
 
 
+def column_widths(total: float, shares: list[float], cells: list[list[str]], bold: list[bool], size: float,
+                  margin: float) -> list[float] | None:
+    """Widths (inches) of a table's columns: by ``shares`` of ``total``, but each at least as wide
+    as its longest word at ``size`` (in the rows of ``cells`` that are ``bold``, bold), the rest
+    shared by the others; None when the longest words alone are wider than ``total``."""
+    least = [max(text_width(word, size, b) for row, b in zip(cells, bold) for word in row[c].split() or [""])
+             / 72 + 2 * margin + 0.02 for c in range(len(shares))]
+    if sum(least) > total:
+        return None
+    fixed: dict[int, float] = {}
+    while True:
+        free = [c for c in range(len(shares)) if c not in fixed]
+        if not free:
+            return [width * total / sum(least) for width in least]
+        rest, share = total - sum(fixed.values()), sum(shares[c] for c in free)
+        widths = [fixed.get(c, rest * shares[c] / share) for c in range(len(shares))]
+        short = [c for c in free if widths[c] < least[c]]
+        if not short:
+            return widths
+        fixed.update({c: least[c] for c in short})
+
+
 def table(slide, x: float, y: float, w: float, h: float, header: list[str], rows: list[list[str]],
           widths: list[float], size: float = 16, right: tuple[int, ...] = (), marked: tuple[int, ...] = (),
           colour: str = BLUE):
     """A native table (inches): a ``colour`` header row, the ``rows`` (``marked`` ones filled
-    pale, columns ``right`` aligned right), columns by the shares ``widths``; at the largest
-    size up to ``size`` whose rows fit ``h``, each row as high as its longest cell."""
-    columns = [w * share / sum(widths) for share in widths]
-    margin = 0.08
+    pale, columns ``right`` aligned right), columns by the shares ``widths`` (:func:`column_widths`);
+    at the largest size up to ``size`` whose words fit their columns and whose rows fit ``h``,
+    each row as high as its longest cell."""
+    margin, cells = 0.08, [header, *rows]
+    bold = [k == 0 or k - 1 in marked for k in range(len(cells))]
 
-    def heights(s):
-        return [max(_lines(cell, cw - 2 * margin, s, k == 0) for cell, cw in zip(row, columns))
-                * s * LEADING / 72 + 2 * margin for k, row in enumerate([header, *rows])]
-    while size > 10 and sum(heights(size)) > h:
+    def heights(s, columns):
+        return [max(_lines(cell, cw - 2 * margin, s, b) for cell, cw in zip(row, columns))
+                * s * LEADING / 72 + 2 * margin for row, b in zip(cells, bold)]
+    columns = column_widths(w, widths, cells, bold, size, margin)
+    while size > 10 and (columns is None or sum(heights(size, columns)) > h):
         size -= 1
+        columns = column_widths(w, widths, cells, bold, size, margin)
+    columns = columns or [w * share / sum(widths) for share in widths]
     shape = slide.shapes.add_table(len(rows) + 1, len(header), Inches(x), Inches(y), Inches(w),
-                                   Inches(sum(heights(size))))
+                                   Inches(sum(heights(size, columns))))
     grid = shape.table
     grid.first_row = True
     for k, width in enumerate(columns):
         grid.columns[k].width = Inches(width)
-    for r, (row, height) in enumerate(zip([header, *rows], heights(size))):
+    for r, (row, height) in enumerate(zip(cells, heights(size, columns))):
         grid.rows[r].height = Emu(int(Inches(height)))
         for c, text in enumerate(row):
             cell = grid.cell(r, c)
@@ -193,7 +219,7 @@ def table(slide, x: float, y: float, w: float, h: float, header: list[str], rows
             paragraph.alignment = PP_ALIGN.RIGHT if c in right and r else PP_ALIGN.LEFT
             run = paragraph.add_run()
             run.text = text
-            run.font.name, run.font.size, run.font.bold = FONT, Pt(size), r == 0 or r - 1 in marked
+            run.font.name, run.font.size, run.font.bold = FONT, Pt(size), bold[r]
             run.font.color.rgb = _rgb("ffffff" if r == 0 else INK)
     return shape
 
@@ -246,14 +272,21 @@ class _Deck:
         slide = self.slide(section(self.language, "summary")["title"])
         parts = list(summary_parts(self.content.summary, self.language, self.content.own_label,
                                    self.content.confidence).values())
-        column = (WIDTH - 2 * MARGIN - 0.4) / 2
-        for k, chunk in enumerate((parts[:3], parts[3:])):
-            lines = []
+        column, height = (WIDTH - 2 * MARGIN - 0.4) / 2, HEIGHT - 2.15
+
+        def lines(chunk):
+            out = []
             for part in chunk:
-                lines += [Line(part.title, bold=True, colour=BLUE, space=0.8), Line(part.text, space=0.2)]
-                lines += [Line(f"{f'{i}.' if part.ordered else '•'} {item}", 0.95, space=0.15)
-                          for i, item in enumerate(part.items, 1)]
-            text_box(slide, MARGIN + k * (column + 0.4), 1.55, column, HEIGHT - 2.15, lines, 16)
+                out += [Line(part.title, bold=True, colour=BLUE, space=0.8), Line(part.text, space=0.2)]
+                out += [Line(f"{f'{i}.' if part.ordered else '•'} {item}", space=0.15)
+                        for i, item in enumerate(part.items, 1)]
+            return out
+        # the parts in order over two columns, split where one size on the slide is the largest
+        splits = [(lines(parts[:k]), lines(parts[k:])) for k in range(1, len(parts))]
+        sizes = [min(fitted_size(chunk, column, height, 16) for chunk in split) for split in splits]
+        size = max(sizes)
+        for k, chunk in enumerate(splits[sizes.index(size)]):
+            text_box(slide, MARGIN + k * (column + 0.4), 1.55, column, height, chunk, size)
 
     def segment_slides(self) -> None:
         profiles = self.content.segment_profiles
@@ -353,15 +386,13 @@ class _Deck:
             return
         for model in models:
             slide = self.slide(self.words["map"].format(title=map_title(model, self.language)))
-            text_box(slide, MARGIN, 1.4, WIDTH - 2 * MARGIN, 0.45, [Line(subtitle(model, self.language), colour=GREY)],
-                     14, smallest=10)
-            side = 4.0
-            box_w, box_h = WIDTH - 2 * MARGIN - side - 0.3, HEIGHT - 2.55
+            side, top = 4.0, 1.55  # the poster carries the map's title and numbers itself
+            box_w, box_h = WIDTH - 2 * MARGIN - side - 0.3, HEIGHT - 0.55 - top
             poster = self.content.posters.get(model.journey)
             if poster is not None and Path(poster).exists():
-                picture(slide, poster, MARGIN, 1.95, box_w, box_h)
+                picture(slide, poster, MARGIN, top, box_w, box_h)
             else:
-                text_box(slide, MARGIN, 1.95, box_w, 1.0, [Line(self.words["no_poster"])], 18)
+                text_box(slide, MARGIN, top, box_w, 1.0, [Line(self.words["no_poster"])], 18)
             x = WIDTH - MARGIN - side
             lines = [Line(self.words["map_barriers"], bold=True, colour=BLUE)]
             for k, r in enumerate(model.recommendations[:MAP_BARRIERS], 1):
@@ -370,7 +401,7 @@ class _Deck:
                           Line(_owner(r, self.language), 0.85, colour=GREY, space=0.1)]
             if not model.recommendations:
                 lines.append(Line(self.words["no_map_barriers"], space=0.5))
-            text_box(slide, x, 1.95, side, box_h, lines, 18, smallest=11)
+            text_box(slide, x, top, side, box_h, lines, 18, smallest=11)
 
     def recommendations_slide(self) -> None:
         slide = self.slide(self.words["recommendations_title"])

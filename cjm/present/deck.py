@@ -30,10 +30,12 @@ from pptx.util import Emu, Inches, Pt
 from cjm.analysis.journey_model import JourneyMap
 from cjm.analysis.summary import TOP_BARRIERS, Summary
 from cjm.core.io import read_table, write_office_zip
+from cjm.core.params import default_section
+from cjm.core.publication import current
 from cjm.present.figures.style import segment_colour
 from cjm.present.formats import MISSING, format_count, format_date, format_number, format_percent, plural
-from cjm.present.maps import fit_lines, map_title, text_width
-from cjm.present.summary import question_line, summary_parts
+from cjm.present.maps import fit_lines, map_stem, map_title, text_width
+from cjm.present.summary import question_line, read_models, read_summary, report_dating, summary_parts
 from cjm.present.words import section, value_word
 
 #: The deck's file in ``report/``.
@@ -488,12 +490,6 @@ def save_deck(presentation: Presentation, path: Path) -> Path:
 def read_deck_content(paths, params: dict) -> DeckContent:
     """:class:`DeckContent` of an engagement from the files its steps wrote (a file a step
     did not write is a source it lacks)."""
-    from cjm.core.params import default_section
-    from cjm.core.publication import current
-    from cjm.present.maps import map_stem
-    from cjm.present.report import report_dating
-    from cjm.present.summary import read_models, read_summary
-
     def tab(name):
         return read_table(paths, name, optional=True)
 

@@ -19,7 +19,6 @@ import html
 import re
 import sys
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import nbformat
@@ -307,15 +306,6 @@ def _files_section(report: Path, words: dict) -> str:
     return f'<h2 id="files">{html.escape(words["files"])}</h2>\n<ul class="cjm-files">{"".join(items)}</ul>\n'
 
 
-def report_dating(params: dict) -> tuple[str, date] | None:
-    """What dates the report: (``report_date``, the params' ``report_date``), else
-    (``data_as_of``, their ``export_date``), else None (never the time of the run); the first
-    is the catalogue's word of ``report``."""
-    return next(((word, date.fromisoformat(str(params[key])))
-                 for key, word in (("report_date", "report_date"), ("export_date", "data_as_of")) if params.get(key)),
-                None)
-
-
 def write_index(engagement: str, root: Path | None = None) -> Path:
     """Write ``report/index.html``: the report's first page.
 
@@ -340,7 +330,7 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
     Path
         The index file.
     """
-    from cjm.present.summary import summary_of
+    from cjm.present.summary import report_dating, summary_of
 
     params = load_params(engagement, root)
     language = params["language"]

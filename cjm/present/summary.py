@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import date
 
 from cjm.analysis.summary import Summary, summarize
 from cjm.core.io import read_table
@@ -231,6 +232,15 @@ def question_line(question: str | None, language: str) -> str:
     words = section(language, "summary")
     return words["question"].format(question=question.strip()) if question and question.strip() \
         else words["no_question"]
+
+
+def report_dating(params: dict) -> tuple[str, date] | None:
+    """What dates the report: (``report_date``, the params' ``report_date``), else
+    (``data_as_of``, their ``export_date``), else None (never the time of the run); the first
+    is the catalogue's word of ``report``."""
+    return next(((word, date.fromisoformat(str(params[key])))
+                 for key, word in (("report_date", "report_date"), ("export_date", "data_as_of")) if params.get(key)),
+                None)
 
 
 def summary_of(paths, params: dict, chapters: dict[str, str] | None = None) -> str:

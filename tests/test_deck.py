@@ -176,3 +176,12 @@ def test_the_same_deck_is_the_same_bytes(full, tmp_path):
     first = save_deck(build_deck(full, "en"), tmp_path / "a.pptx").read_bytes()
     second = save_deck(build_deck(full, "en"), tmp_path / "b.pptx").read_bytes()
     assert first == second
+
+
+def test_a_survey_without_drivers_and_segments_without_portraits_say_so(full, tmp_path):
+    bare = DeckContent(**{**full.__dict__, "survey_drivers": None,
+                          "segment_profiles": full.segment_profiles.drop(columns="portrait")})
+    slides = list(_reopened(bare, "en", tmp_path / "deck.pptx").slides)
+    words = section("en", "deck")
+    assert words["no_traits"] in _texts(slides[2])[-1] and words["no_drivers"] in _texts(slides[4])
+    assert len([shape for shape in slides[4].shapes if shape.has_table]) == 1  # NPS by segment only

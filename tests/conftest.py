@@ -10,7 +10,7 @@ import pytest
 
 from demo import engagement as demo
 from cjm.privacy.anonymize import anonymize, write_anonymized
-from cjm.analysis.clean import clean
+from cjm.analysis.clean import HYGIENE, clean
 from cjm.steps.clean import read_anonymized, write_clean
 from cjm.steps.interviews import run_coding
 from cjm.steps.funnel import run_funnel
@@ -106,6 +106,24 @@ class World:
         truth = pd.read_csv(self.paths.truth / "clients.csv", dtype={"client_code": str})
         return client_ids.map(reid.merge(truth, left_on="original", right_on="client_code")
                               .set_index("pseudonym")[column])
+
+    def planted_without_hygiene(self):
+        """The planted side group of each client and the planted waterfall, with the deals the
+        truth lost for a data hygiene reason (a duplicate request, spam, a wrong phone: the demo's
+        ``clean.hygiene_reasons``, all planted at the lead stage) set aside as 02 does: each group
+        keeps its clients (the scope rules read every deal the CRM holds) but not those deals, and
+        a client left without a deal goes with them."""
+        truth = self.truth_json()
+        clients = pd.read_csv(self.paths.truth / "clients.csv", dtype=str).set_index("client_code")["side_group"]
+        deals = pd.read_csv(self.paths.truth / "deals.csv", dtype=str)
+        hygiene = deals["outcome"].eq("lost") & deals["lost_reason"].isin(self.params["clean"]["hygiene_reasons"])
+        kept = deals[~hygiene].groupby("client_code").size().reindex(clients.index, fill_value=0)
+        had = deals.groupby("client_code").size().reindex(clients.index, fill_value=0)
+        group = clients.where(~((had > 0) & (kept == 0)), HYGIENE)
+        rows = [{"rule": HYGIENE, "clients": int((group == HYGIENE).sum()), "deals": int(hygiene.sum())}]
+        rows += [{"rule": r["rule"], "clients": int((group == r["rule"]).sum()), "deals": int(kept[group == r["rule"]].sum())}
+                 for r in truth["waterfall"]]
+        return group, rows
 
     def truth_json(self):
         return json.loads((self.paths.truth / "truth.json").read_text(encoding="utf-8"))

@@ -165,29 +165,10 @@ def _side_groups_by_original(world):
                       for rule, ids in found.items()]).set_index("client_code")["side_group"]
 
 
-def _planted_without_hygiene(world):
-    """The planted side group of each client and the planted waterfall, with the deals the
-    truth lost for a data hygiene reason (a duplicate request, spam, a wrong phone: the demo's
-    ``clean.hygiene_reasons``, all planted at the lead stage) set aside as 02 does: each group
-    keeps its clients (the scope rules read every deal the CRM holds) but not those deals, and
-    a client left without a deal goes with them."""
-    truth = world.truth_json()
-    clients = pd.read_csv(world.paths.truth / "clients.csv", dtype=str).set_index("client_code")["side_group"]
-    deals = pd.read_csv(world.paths.truth / "deals.csv", dtype=str)
-    hygiene = deals["outcome"].eq("lost") & deals["lost_reason"].isin(world.params["clean"]["hygiene_reasons"])
-    kept = deals[~hygiene].groupby("client_code").size().reindex(clients.index, fill_value=0)
-    had = deals.groupby("client_code").size().reindex(clients.index, fill_value=0)
-    group = clients.where(~((had > 0) & (kept == 0)), cl.HYGIENE)
-    rows = [{"rule": cl.HYGIENE, "clients": int((group == cl.HYGIENE).sum()), "deals": int(hygiene.sum())}]
-    rows += [{"rule": r["rule"], "clients": int((group == r["rule"]).sum()), "deals": int(kept[group == r["rule"]].sum())}
-             for r in truth["waterfall"]]
-    return group, rows
-
-
 def test_demo_waterfall_and_side_groups_match_truth(world):
     truth = world.truth_json()
     waterfall = world.cleaned.waterfall
-    planted, rows = _planted_without_hygiene(world)
+    planted, rows = world.planted_without_hygiene()
     assert waterfall[["rule", "clients", "deals"]].to_dict("records") == rows
     assert sum(r["deals"] for r in rows) == truth["n_deals"]  # every planted deal counted once
     found = _side_groups_by_original(world)
@@ -241,7 +222,7 @@ def test_demo_writes_tables_and_side_groups(world):
     for name in ("clients", "deals", "stage_events", "touches", "post_deal_nps", "survey", "interviews",
                  "observations", "exclusion_waterfall", "data_quality"):
         assert world.paths.table(name).exists(), name
-    _, planted = _planted_without_hygiene(world)
+    _, planted = world.planted_without_hygiene()
     for rule in ("legal_entity", "truck", "motorcycle", "leaseback", "repeat_deal"):
         deals = pd.read_parquet(world.paths.interim / "side_groups" / rule / "deals.parquet")
         assert len(deals) == next(r["deals"] for r in planted if r["rule"] == rule)

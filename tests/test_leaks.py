@@ -191,6 +191,34 @@ def test_pdf_pages_word_documents_and_pickles_are_read(tmp_path, monkeypatch):
         ("outputs/e/report/model.pickle", "email"), ("outputs/e/report/notes.docx", "handle")]
 
 
+def test_a_deck_is_read_in_its_tables_notes_and_properties(tmp_path, monkeypatch):
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    paths = leaks.EngagementPaths("e", tmp_path)
+    paths.report.mkdir(parents=True)
+
+    def deck(cell: str, note: str, author: str, name: str) -> None:
+        presentation = Presentation()
+        slide = presentation.slides.add_slide(presentation.slide_layouts[6])
+        slide.shapes.add_textbox(Inches(1), Inches(1), Inches(4), Inches(1)).text_frame.text = "Воронка"
+        grid = slide.shapes.add_table(2, 2, Inches(1), Inches(2), Inches(6), Inches(1)).table
+        grid.cell(0, 0).text, grid.cell(1, 1).text = "Этап", cell
+        slide.notes_slide.notes_text_frame.text = note
+        presentation.core_properties.author = author
+        presentation.save(paths.report / name)
+
+    deck("ivan.petrov@mail.ru", "Перезвонить +375 29 123-45-67", "@ivanov_petr", "planted.pptx")
+    deck("Консультация", "Главный барьер", "cjm", "clean.pptx")
+    monkeypatch.setattr(leaks, "load_params", lambda engagement, root: {"sources": {}})
+    monkeypatch.setattr(leaks, "read_sources", lambda params, paths: {})
+    found = find_leaks("e", tmp_path)
+    assert found.attrs["files"] == 2
+    assert sorted(map(tuple, found[["file", "kind"]].values.tolist())) == [
+        ("outputs/e/report/planted.pptx", "email"), ("outputs/e/report/planted.pptx", "handle"),
+        ("outputs/e/report/planted.pptx", "phone")]
+
+
 # ----------------------------------------------------------------------------- the demo
 @pytest.fixture(scope="module")
 def world(demo_world):

@@ -1,5 +1,6 @@
 """cjm.present.report: executed notebooks to client HTML without code, and the contents page."""
 
+import html
 import os
 import re
 import subprocess
@@ -110,8 +111,10 @@ def test_a_note_for_the_consultant_stays_in_the_notebook_and_the_log_never_in_th
 def test_report_in_the_engagement_language(tmp_path, language, words, absent):
     paths = make_engagement(tmp_path, language, report_date="2025-03-14", export_date="2025-03-01")
     written = build_report("e1", tmp_path)
-    assert written == [paths.report / "01_test.html", paths.report / "index.html"]
+    assert written == [paths.report / "01_test.html", paths.report / "deck.pptx", paths.report / "index.html"]
     index = written[-1].read_text(encoding="utf-8")
+    deck = section(language, "report")["deck"]
+    assert f'<li><a href="deck.pptx">{html.escape(deck["title"])}</a>: {html.escape(deck["about"])}</li>' in index
     chapter = written[0].read_text(encoding="utf-8")
     assert f'<html lang="{language}">' in index and f'<html lang="{language}">' in chapter
     assert '<a href="01_test.html">Сегменты клиентов</a>' in index

@@ -1,6 +1,6 @@
 """What a client reads is in the engagement's language: the small demo (scale 0.1) made in
-Russian and in English by ``make all``; every HTML chapter, workbook sheet and poster SVG
-is read as the client sees it (visible text only), and holds no internal name, no Latin
+Russian and in English by ``make all``; every HTML chapter, workbook sheet, poster SVG and the
+deck's slides are read as the client sees it (visible text only), and holds no internal name, no Latin
 word in Russian beyond the allowed ones, no count shown as a percentage above 100, and
 numbers in the language's format."""
 
@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from cjm.core.schemas import TABLES
+from cjm.privacy.leaks import documents, find_leaks
 
 pytestmark = pytest.mark.slow
 LANGUAGES = ("ru", "en")
@@ -90,6 +91,7 @@ def client_texts(folder: Path) -> dict[str, str]:
     texts |= {str(p.relative_to(folder)): _svg_text(p) for p in sorted(folder.rglob("*.svg"))}
     for path in sorted(folder.glob("*.xlsx")):
         texts |= _xlsx_text(path)
+    texts |= {path.name: "\n".join(text for text, _ in documents(path)) for path in sorted(folder.glob("*.pptx"))}
     return texts
 
 
@@ -145,6 +147,23 @@ def test_no_count_shown_as_a_percentage_above_100(report):
         if ".xlsx[" in where:
             over.update({where: hits for hits in [_over_100(text)] if hits})
     assert over == {}
+
+
+def test_the_deck_has_a_slide_per_segment_and_map_and_passed_the_leak_check(report):
+    from pptx import Presentation
+
+    from cjm.present.maps import from_json
+
+    language, folder, _ = report
+    root, name = folder.parents[2], f"demo_{language}"
+    deck = Presentation(str(folder / "deck.pptx"))
+    segments = len(pd.read_parquet(root / "data" / name / "interim" / "segment_profiles.parquet")) - 1  # but "all"
+    maps = len(from_json(folder / "journey_model.json"))
+    assert segments >= 2 and maps >= 2
+    # title, summary, one per segment, NPS, funnel, one per map, what to change first
+    assert len(deck.slides) == 5 + segments + maps
+    found = find_leaks(name, root)
+    assert found.empty and f"outputs/{name}/report/deck.pptx" not in found.attrs["skipped"]
 
 
 def test_numbers_in_the_language_format(report):

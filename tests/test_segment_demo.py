@@ -62,6 +62,7 @@ def test_demo_outputs_and_assign_of_a_fresh_export(demo_world):
     assert (paths.report / "segment_profiles.xlsx").exists()
     profiles = pd.read_parquet(paths.table("segment_profiles"))
     assert profiles["segment"].tolist() == [*map(str, range(1, PLANTED_K + 1)), "all"]
+    assert profiles["portrait"].iloc[:-1].str.contains(" ").all()  # each segment's traits, for the deck
     # a fresh export: a third of the clients, in another order, re-scored by the saved model
     model = load_model(paths)
     clients, deals = read_table(paths, "clients"), read_table(paths, "deals")

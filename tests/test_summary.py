@@ -53,7 +53,8 @@ def test_segments_are_03s(demo):
     labels = pd.read_parquet(world.paths.table("segments"))  # and 03's labels of every client agree
     counts = labels["segment"].astype(str).value_counts()
     assert summary.segments.set_index("segment")["clients"].to_dict() == counts.to_dict()
-    assert summary.clients == len(labels) == world.truth_json()["in_scope"]["clients"]
+    planted, _ = world.planted_without_hygiene()  # the planted scope less the clients 02 set aside for hygiene
+    assert summary.clients == len(labels) == (planted == "in_scope").sum()
     assert summary.segments["share"].tolist() == pytest.approx((summary.segments["clients"] / len(labels)).tolist())
     by_segment = world.surveyed.by_segment.set_index(world.surveyed.by_segment["segment"].astype(str))
     assert summary.segments.set_index("segment")["nps"].to_dict() == pytest.approx(by_segment["nps"].to_dict())

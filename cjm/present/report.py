@@ -9,7 +9,8 @@ markdown and outputs only: code, prompts, cells tagged ``remove``, ``parameters`
 pages load nothing from the internet, so the client can read them offline and print
 them. Rendering the same notebooks twice gives the same bytes.
 
-``python -m cjm.present.report ENGAGEMENT`` renders every executed notebook of an engagement.
+``python -m cjm.present.report ENGAGEMENT`` renders every executed notebook of an engagement,
+writes its deck (``report/deck.pptx``, :mod:`cjm.present.deck`) and the contents page.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import html
 import re
 import sys
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import nbformat
@@ -30,7 +30,7 @@ from cjm.core.errors import CjmError
 from cjm.core.io import write_atomic
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
-from cjm.core.publication import Publication, remove
+from cjm.core.publication import Publication, current, remove
 from cjm.present.formats import format_date
 from cjm.present.narrative import is_consultant_note
 from cjm.present.words import section
@@ -296,11 +296,14 @@ def _maps_section(report: Path, words: dict, language: str) -> str:
 
 
 def _files_section(report: Path, words: dict) -> str:
-    """Every workbook of :data:`WORKBOOKS` in ``report``, linked, with what it holds; empty without one."""
-    described = words["workbooks"]
-    items = [f'<li><a href="{name}.xlsx">{html.escape(described[name]["title"])}</a>: '
-             f'{html.escape(described[name]["about"])}</li>'
-             for name in WORKBOOKS if (report / f"{name}.xlsx").exists()]
+    """The deck and every workbook of :data:`WORKBOOKS` in ``report``, linked, with what each
+    holds; empty without one."""
+    from cjm.present.deck import DECK_NAME
+
+    files = [(DECK_NAME, words["deck"])] if current(report / DECK_NAME).exists() else []
+    files += [(f"{name}.xlsx", words["workbooks"][name]) for name in WORKBOOKS if (report / f"{name}.xlsx").exists()]
+    items = [f'<li><a href="{name}">{html.escape(described["title"])}</a>: {html.escape(described["about"])}</li>'
+             for name, described in files]
     if not items:
         return ""
     return f'<h2 id="files">{html.escape(words["files"])}</h2>\n<ul class="cjm-files">{"".join(items)}</ul>\n'
@@ -330,15 +333,15 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
     Path
         The index file.
     """
-    from cjm.present.summary import summary_of
+    from cjm.present.summary import report_dating, summary_of
 
     params = load_params(engagement, root)
     language = params["language"]
     words = section(language, "report")
     paths = _paths(engagement, root)
     notebooks = executed_notebooks(engagement, root)
-    dated = next((f'<p class="cjm-meta">{words[word]}: {format_date(date.fromisoformat(params[key]), language)}</p>\n'
-                  for key, word in (("report_date", "report_date"), ("export_date", "data_as_of")) if params.get(key)), "")
+    dating = report_dating(params)
+    dated = f'<p class="cjm-meta">{words[dating[0]]}: {format_date(dating[1], language)}</p>\n' if dating else ""
     client = html.escape(params.get("client") or engagement)
     chapters = list(map(read_chapter, notebooks))
     items = []
@@ -391,16 +394,18 @@ def build_report(engagement: str, root: Path | None = None) -> list[Path]:
     Returns
     -------
     list of Path
-        The chapter pages in order, then ``index.html``.
+        The chapter pages in order, the deck (:mod:`cjm.present.deck`), then ``index.html``.
     """
+    from cjm.present.deck import write_deck
+
     paths = _paths(engagement, root)
-    language = load_params(engagement, root)["language"]
+    params = load_params(engagement, root)
     notebooks = executed_notebooks(engagement, root)
-    pages = [render_notebook(nb, paths.report / nb.with_suffix(".html").name, language=language)
+    pages = [render_notebook(nb, paths.report / nb.with_suffix(".html").name, language=params["language"])
              for nb in notebooks]
     for stale in set(paths.report.glob("[0-9][0-9]_*.html")) - set(pages):
         remove(stale)
-    return pages + [write_index(engagement, root)]
+    return pages + [write_deck(paths, params), write_index(engagement, root)]
 
 
 if __name__ == "__main__":  # python -m cjm.present.report ENGAGEMENT
@@ -413,4 +418,4 @@ if __name__ == "__main__":  # python -m cjm.present.report ENGAGEMENT
     except CjmError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
-    print(f"{len(written) - 1} chapters and the contents: {written[-1]}")
+    print(f"{len(written) - 2} chapters, the deck and the contents: {written[-1]}")

@@ -65,7 +65,7 @@ TABLE_SUFFIXES = frozenset({".parquet", ".xlsx", ".xlsm"})
 #: Types read: tables, text files (UTF-8, or else cp1251), PDF text, PNG text chunks, Word
 #: documents, and the strings of pickles (the fitted segmentation).
 KNOWN_SUFFIXES = TABLE_SUFFIXES | {".ipynb", ".json", ".html", ".htm", ".svg", ".csv", ".tsv", ".txt", ".md",
-                                   ".pdf", ".png", ".docx", ".pickle", ".pkl"}
+                                   ".pdf", ".png", ".docx", ".pptx", ".pickle", ".pkl"}
 #: Notebook outputs of these types are binary images and not read.
 BINARY_MIMES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 #: Name of the stamp written when the check passes.
@@ -513,6 +513,32 @@ def _docx_text(path: Path) -> str:
     return _lines([p.text for p in document.paragraphs] + cells)
 
 
+def _pptx_text(path: Path) -> str:
+    """A deck's words: every slide's text frames (in groups too), table cells and notes, and
+    the document properties."""
+    from pptx import Presentation
+
+    deck = Presentation(str(path))
+
+    def shape_texts(shapes):
+        for shape in shapes:
+            if hasattr(shape, "shapes"):  # a group
+                yield from shape_texts(shape.shapes)
+            if getattr(shape, "has_text_frame", False):
+                yield shape.text_frame.text
+            if getattr(shape, "has_table", False):
+                yield from (cell.text for row in shape.table.rows for cell in row.cells)
+
+    texts = [value for name in ("title", "subject", "author", "last_modified_by", "keywords", "comments",
+                                "category", "content_status", "identifier", "version")
+             if (value := getattr(deck.core_properties, name))]
+    for slide in deck.slides:
+        texts += shape_texts(slide.shapes)
+        if slide.has_notes_slide:
+            texts += shape_texts(slide.notes_slide.shapes)
+    return _lines(texts)
+
+
 def _pickle_strings(path: Path) -> str:
     """The strings a pickle holds (read without loading it: nothing in it runs)."""
     import pickletools
@@ -529,7 +555,8 @@ def documents(path: Path) -> Iterator[Document]:
     their path. HTML, SVG: the text without embedded base64 images, style sheets
     and SVG tags (path data; SVG text is in text nodes and comments). PDF: its
     metadata and each page's text. PNG: its text chunks. Word documents: paragraphs
-    and table cells. Pickles: their strings. Any other file: its text, by line number.
+    and table cells. PowerPoint decks: the slides' and notes' text boxes and table cells,
+    and the document properties. Pickles: their strings. Any other file: its text, by line number.
     """
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
@@ -538,7 +565,8 @@ def documents(path: Path) -> Iterator[Document]:
     if suffix == ".pdf":
         yield from _pdf_documents(path)
         return
-    readers = {".png": _png_text, ".docx": _docx_text, ".pickle": _pickle_strings, ".pkl": _pickle_strings}
+    readers = {".png": _png_text, ".docx": _docx_text, ".pptx": _pptx_text, ".pickle": _pickle_strings,
+               ".pkl": _pickle_strings}
     if suffix in readers:
         yield readers[suffix](path), lambda n: f"line {n}"
         return

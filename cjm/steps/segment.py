@@ -15,20 +15,19 @@ from cjm.present.workbooks import client_sheets
 
 def write_segments(result: SegmentChapter, paths, language: str) -> None:
     """``interim/segments.parquet`` (client_id, segment, segment_name),
-    ``interim/segment_profiles.parquet``, ``interim/segment_model.pickle`` and
-    ``report/segment_profiles.xlsx``, each written whole or not at all."""
+    ``interim/segment_profiles.parquet`` (the profile table with each segment's ``segment_name``
+    and ``portrait``: its strongest traits with their numbers, ``; ``-separated),
+    ``interim/segment_model.pickle`` and ``report/segment_profiles.xlsx``, each written whole or not at all."""
     labels = result.labels.rename_axis("client_id").reset_index()
     labels["segment_name"] = labels["segment"].map(result.model.names).astype("str")
-    profiles = result.portraits[["segment", "segment_name"]].assign(segment=lambda f: f["segment"].astype(str))
-    profiles = result.profiles.merge(profiles, on="segment", how="left")
+    named = result.portraits[["segment", "segment_name", "portrait"]].astype({"segment": str})
+    profiles = result.profiles.merge(named, on="segment", how="left")
     paths.interim.mkdir(parents=True, exist_ok=True)
     paths.report.mkdir(parents=True, exist_ok=True)
     write_atomic(labels, paths.table("segments"))
     write_atomic(profiles, paths.table("segment_profiles"))
     write_atomic(pickle.dumps(result.model), paths.interim / "segment_model.pickle")
-    with_portraits = profiles.merge(result.portraits[["segment", "portrait"]].astype({"segment": str}),
-                                    on="segment", how="left")
-    write_xlsx_sheets(client_sheets({"segments": profile_sheet(with_portraits, result.words, language)}, language),
+    write_xlsx_sheets(client_sheets({"segments": profile_sheet(profiles, result.words, language)}, language),
                       paths.report / "segment_profiles.xlsx")
 
 

@@ -208,7 +208,7 @@ def test_html_page_has_cards_emotions_row_and_actions():
     page = render_html(model, "en")
     cards = re.findall(r'<div class="persona" style="border-color: (#[0-9a-f]{6})"><h3>([^<]*)</h3>', page)
     assert cards == [(segment_colour(1), "1. Fibre families"), (segment_colour(2), "2. DSL loyal")]
-    assert "<p>5 clients of the journey (62%)</p><p>NPS 35 (20…50), n = 40</p>" in page
+    assert "<p>5 clients of the journey (62%)</p><p>NPS 35 (20…50) of the whole segment, n = 40</p>" in page
     # segment 2: DSL (h 1.13), tenure ((60 - 24) / 42 = 0.86), online share (h -0.85); no NPS line without a survey
     assert "<p>3 clients of the journey (38%)</p><p>DSL contract: 90% vs 40%</p><p>longer with us" in page
     feelings = re.search(r'<div class="feelings"[^>]*>(.*?)</div></div>', page).group(1)

@@ -118,13 +118,15 @@ def effort_word(effort: str, language: str) -> str:
 
 def persona_lines(persona: Persona, language: str) -> list[str]:
     """A persona card's lines after its name: its clients on the journey (and their share),
-    its NPS with the interval and respondents where surveyed, then its strongest traits."""
+    the whole segment's NPS with the interval and respondents where surveyed (04 measures it
+    by segment, not by journey), then its strongest traits."""
     words = section(language, "maps")
     lines = [words["persona_clients"].format(n=format_count(persona.clients, language),
                                              clients=plural(persona.clients, "clients", language),
                                              share=format_percent(persona.share, language))]
     if persona.nps:
-        lines.append(f"{phrase(persona.nps, language)}, n = {format_count(persona.nps.n, language)}")
+        lines.append(words["persona_nps"].format(nps=phrase(persona.nps, language),
+                                                 n=format_count(persona.nps.n, language)))
     return lines + [phrase(trait, language) for trait in persona.traits]
 
 

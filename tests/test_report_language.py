@@ -22,8 +22,8 @@ pytestmark = pytest.mark.slow
 LANGUAGES = ("ru", "en")
 #: Latin words a Russian report may hold: units, file formats and the names of methods (each
 #: said in plain words where it is used).
-ALLOWED_LATIN = {"NPS", "CSAT", "KPI", "CRM", "PNG", "SVG", "PDF", "HTML", "CSV", "XLSX", "JSON", "Excel", "Power",
-                 "BI", "n", "k", "p", "d", "h", "H", "V", "CI", "vs", "HMAC", "LMG", "BIC"}
+ALLOWED_LATIN = {"NPS", "CSAT", "KPI", "CRM", "PNG", "SVG", "PDF", "HTML", "CSV", "XLSX", "JSON", "Excel",
+                 "Power", "PowerPoint", "BI", "n", "k", "p", "d", "h", "H", "V", "CI", "vs", "HMAC", "LMG", "BIC"}
 #: Headers of tables whose percentages may pass 100: a share of the plan, not of a whole.
 OVER_100 = {"ru": {"Выполнение плана"}, "en": {"Share of plan"}}
 #: snake_case words: column names, codes and keys of the catalogue.

@@ -329,7 +329,8 @@ class _Deck:
         if summary.nps is None:
             self.plain(slide, section(self.language, "summary")[summary.missing["nps"]])
             return
-        names = {} if summary.segments is None else dict(zip(summary.segments["segment"], summary.segments["segment_name"]))
+        segments = summary.segments
+        names = {} if segments is None else dict(zip(segments["segment"], segments["segment_name"]))
         interval = "{} – {}".format
         rows = [[words["all_clients"], format_count(summary.nps["n"], self.language), self.number(summary.nps["nps"]),
                  interval(self.number(summary.nps["ci_low"]), self.number(summary.nps["ci_high"]))]]

@@ -46,8 +46,8 @@ COUNTED = {"goals", "questions", "barriers", "pains", "positives", "influencers"
 UNIT_PLURALS = {"documents": "mentions", "deals": "deals", "clients": "clients", "respondents": "respondents",
                 "fragments": "fragments"}
 
-RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "action", "effort", "lost", "lost_share", "documents", "nps_weight",
-                          "impact", "top_lost_reason")
+RECOMMENDATION_COLUMNS = ("rank", "stage", "barrier", "owner", "action", "effort", "lost", "lost_share", "documents",
+                          "nps_weight", "impact", "top_lost_reason")
 #: Columns of those tables that count (deals, documents, mentions, touches).
 COUNT_COLUMNS = ("lost", "documents", "mentions", "crm_touches")
 TOUCHPOINT_COLUMNS = ("stage", "touchpoint", "channel", "online", "mentions", "crm_touches", "valence", "owner")
@@ -712,7 +712,8 @@ def _curve_legend(model: JourneyMap, words: dict) -> str:
     in the poster's colours); empty without segment curves."""
     if len(model.curves) < 2:
         return ""
-    items = "".join(f'<li><span class="swatch{" main" if k == 0 else ""}" style="border-color: {curve_colour(model.curves[k])}">'
+    items = "".join(f'<li><span class="swatch{" main" if k == 0 else ""}" '
+                    f'style="border-color: {curve_colour(model.curves[k])}">'
                     f"</span>{html.escape(curve_label(model, k, words))}</li>" for k in range(len(model.curves)))
     return f'<ul class="legend" aria-label="{html.escape(words["emotion_axis"])}">{items}</ul>'
 

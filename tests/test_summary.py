@@ -99,11 +99,13 @@ def test_barriers_are_07s_first_five(demo):
     ranked = world.mapped.models[0].recommendations
     assert len(ranked) > 5 and len(summary.barriers) == 5
     for row, rec in zip(summary.barriers.to_dict("records"), ranked):
-        assert (row["rank"], row["barrier"], row["stage"], row["owner"]) == (
-            rec["rank"], rec["barrier"], rec["stage"], rec["owner"])
+        assert (row["rank"], row["barrier"], row["stage"], row["owner"], row["action"]) == (
+            rec["rank"], rec["barrier"], rec["stage"], rec["owner"], rec["action"])
         assert row["impact"] == pytest.approx(rec["impact"])
     assert summary.barriers["impact"].is_monotonic_decreasing
     assert summary.barriers["owner"].map(bool).all()  # every barrier has an owner in the demo
+    written = summary.barriers["action"].map(lambda a: isinstance(a, str) and bool(a))
+    assert written.any() and not written.all()  # the demo leaves one top barrier's action unwritten
 
 
 @pytest.mark.parametrize("language", ["ru", "en"])
@@ -132,6 +134,7 @@ def test_every_number_is_written_as_its_chapter_and_links_to_it(demo, language):
         assert linked(format_count(row.clients, language), "06_funnel") and row.journey_name in page
     for row in summary.barriers.itertuples():
         assert linked(format_number(row.impact, language, 2), "07_cjm") and row.owner in page
+        assert (row.action if isinstance(row.action, str) else section(language, "summary")["no_action"]) in page
     assert "Где уходят клиенты?" in page and "NPS после сделки" in page
     assert section(language, "summary")["no_question"] not in page
     hrefs = set(re.findall(r'class="cjm-num" href="([^"]+)"', page))

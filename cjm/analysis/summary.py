@@ -54,7 +54,8 @@ class Summary:
         ``share``, by journey number.
     barriers : DataFrame or None
         07's first :data:`TOP_BARRIERS` recommendations of the all-clients map: ``rank``,
-        ``barrier``, ``stage``, ``owner``, ``impact``, ``documents``, ``lost``.
+        ``barrier``, ``stage``, ``action`` (missing: none written), ``owner``, ``impact``,
+        ``documents``, ``lost``.
     missing : dict
         Part (``segments``, ``nps``, ``own``, ``bottleneck``, ``journeys``, ``barriers``) ->
         why it is empty (:data:`MISSING`).
@@ -182,7 +183,7 @@ def summarize(*, segment_profiles: pd.DataFrame | None = None, nps_overall: pd.D
     if recommendations is None:
         missing["barriers"] = "no_maps"
     elif recommendations:
-        columns = ["rank", "barrier", "stage", "owner", "impact", "documents", "lost"]
+        columns = ["rank", "barrier", "stage", "action", "owner", "impact", "documents", "lost"]
         barriers = pd.DataFrame(recommendations[:top]).reindex(columns=columns)
     else:
         missing["barriers"] = "no_voice" if not voice else "no_barriers"

@@ -174,8 +174,11 @@ def summary_parts(summary: Summary, language: str, own_label: str | None = None,
         items = []
         for row in summary.barriers.itertuples():
             owner = fill("owner", owner=e(row.owner)) if isinstance(row.owner, str) and row.owner else fill("no_owner")
+            action = fill("action", action=e(row.action)) if isinstance(row.action, str) and row.action \
+                else fill("no_action")
             items.append(fill("barrier", barrier=e(str(row.barrier)), stage=e(str(row.stage)),
-                              impact=number(e(format_number(row.impact, language, 2)), "barriers"), owner=owner))
+                              impact=number(e(format_number(row.impact, language, 2)), "barriers"), action=action,
+                              owner=owner))
         parts["barriers"] = Part(fill("barriers_title"), fill("barriers", n=count(len(items), "barriers")),
                                  tuple(items), ordered=True, note=fill("impact_note"))
     return parts

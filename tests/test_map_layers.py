@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
-from cjm.analysis.journey_model import TABLES, build_map, build_maps, from_dict, to_dict
+from cjm.analysis.journey_model import TABLES, Curve, build_map, build_maps, from_dict, to_dict
 from cjm.analysis.segment import profile_traits
 from cjm.present.figures.style import segment_colour
 from cjm.present.maps import phrase, render_html, render_poster, write_maps_xlsx
@@ -190,6 +190,12 @@ def test_poster_cards_emotions_and_lane_overlap_nothing(segments):
     assert band.y1 <= parts["curve"].y0 + 1  # directly under the curve, its ticks included
     assert all(not band.overlaps(row) or row.y1 <= band.y0 + 1 for row in parts["rows"])
     assert not any(isinstance(a, Axes) and a.get_label() == "legend" for a in fig.axes)
+    model.curves.append(Curve("2. DSL loyal", [0.5, None, -0.5], [12, 0, 12]))  # a segment's curve: a legend
+    fig = render_poster(model, "en")
+    renderer = _drawn(fig)
+    legend = next(a for a in fig.axes if a.get_label() == "legend").get_legend().get_window_extent(renderer)
+    curve, band = _page_parts(fig, renderer)["curve"], _page_parts(fig, renderer)["feelings"][0]
+    assert band.y1 <= legend.y0 and legend.y1 <= curve.y0 + 1  # curve, its legend, then the emotions in words
     texts = {t.get_text(): t.get_window_extent(renderer) for t in fig.texts}
     assert _inside(texts["anxiety (2 mentions)\ntrust (1 mention)"], band)
     for text in ("1. Fibre families", "2. DSL loyal") if segments == 2 else ():

@@ -428,7 +428,7 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
     """The map as an A3 landscape poster (420 x 297 mm): title, the personas' cards in a strip
     of their own, stages, the emotion curve (with segments' curves where they differ, named
     in a legend strip of their own under it) and the stages' emotions in customers' words
-    directly under it, then the layers in four bands (customer, experience, company, and
+    under them, then the layers in four bands (customer, experience, company, and
     the opportunities lane: actions against the top barriers), each cell's items with their
     evidence counts; font size fitted to the page and the rows stretched to fill
     it down to the footer.
@@ -492,9 +492,6 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
     _draw_curves(ax, model, words, language)
     text(left + 0.06, y + 0.12, words["emotion_axis"], fontsize=8, fontweight="bold", va="top")
     y += curve_in
-    if feelings_in:  # the stages' emotions in customers' words, directly under the curve
-        _draw_emotion_words(fig, model, feelings, language, (left, x0, y, col_in, feelings_in))
-        y += feelings_in
     if columns:  # the segments' curves named in a strip of their own, under the curve's axis
         handles, _ = ax.get_legend_handles_labels()
         legend_ax = axes(y, legend_in, "legend")
@@ -503,6 +500,9 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
                          fontsize=LEGEND_SIZE, frameon=False, handlelength=1.6, handletextpad=0.8,
                          columnspacing=12 / LEGEND_SIZE, borderaxespad=0, borderpad=0, labelspacing=4 / LEGEND_SIZE)
         y += legend_in
+    if feelings_in:  # the stages' emotions in customers' words, under the curve (and its legend)
+        _draw_emotion_words(fig, model, feelings, language, (left, x0, y, col_in, feelings_in))
+        y += feelings_in
     band_of = None
     for (band, layer), row_pt in zip(rows, heights):
         row_in = row_pt / 72
@@ -846,8 +846,8 @@ def render_html(model: JourneyMap, language: str, files: dict[str, str] | None =
 <p class="files">{links}</p>
 {_persona_cards(model, language)}
 {_curve_svg(model, words, language)}
-{_emotion_words_row(model, words, language)}
 {_curve_legend(model, words)}
+{_emotion_words_row(model, words, language)}
 {_kind_legend(model, words)}
 <table class="map"><thead><tr><th class="layer"></th>{head}</tr></thead>
 <tbody>{"".join(rows)}</tbody></table>

@@ -54,7 +54,7 @@ def full(tmp_path):
     funnel = _funnel(["Application", "Approval", "Delivery"], [200, 150, 90], [50, 60, 0])
     recommendations = [
         {"rank": 1, "stage": "Approval", "barrier": "Slow approval", "owner": "Risk", "impact": 0.9,
-         "action": "Approve small deals within a day", "effort": "Two weeks"},
+         "action": "Approve small deals within a day", "effort": "high"},
         {"rank": 2, "stage": "Application", "barrier": "No call back", "owner": None, "impact": 0.55}]
     models = [JourneyMap("all", "", 200, 1.0, [Stage("Application"), Stage("Approval")],
                          bottleneck="Approval", recommendations=recommendations),
@@ -150,9 +150,11 @@ def test_a_full_engagement_with_two_segments_in_english(full, tmp_path):
     assert abs(picture.width / picture.height - 1.414) < 0.01
     assert "1. Slow approval" in _texts(slides[6])[-1] and "owner: Risk" in _texts(slides[6])[-1]
     assert _rows(slides[8])[1:] == [["1", "Slow approval", "Approval", "Risk", "0.90",
-                                     "Approve small deals within a day", "Two weeks"],
+                                     "Approve small deals within a day", "high"],
                                     ["2", "No call back", "Application", "no owner assigned", "0.55",
                                      "action not written", "—"]]
+    russian = _reopened(full, "ru", tmp_path / "ru.pptx").slides[8]
+    assert [row[-1] for row in _rows(russian)[1:]] == ["высокие", "—"]  # the effort in the deck's language
     properties = deck.core_properties
     assert properties.title == "Acme Leasing: " + section("en", "report")["report"] and properties.language == "en"
     assert (properties.author, properties.last_modified_by, properties.comments) == ("", "", "")

@@ -34,9 +34,9 @@ from cjm.core.params import default_section
 from cjm.core.publication import current
 from cjm.present.figures.style import segment_colour
 from cjm.present.formats import MISSING, format_count, format_date, format_number, format_percent, plural
-from cjm.present.maps import fit_lines, map_stem, map_title, text_width
+from cjm.present.maps import effort_word, fit_lines, map_stem, map_title, text_width
 from cjm.present.summary import question_line, read_models, read_summary, report_dating, summary_parts
-from cjm.present.words import section, value_word
+from cjm.present.words import section
 
 #: The deck's file in ``report/``.
 DECK_NAME = "deck.pptx"
@@ -417,7 +417,7 @@ class _Deck:
         rows = [[format_count(r.get("rank", k), self.language), str(r["barrier"]), str(r["stage"]),
                  r.get("owner") or section(self.language, "summary")["no_owner"],
                  self.number(r.get("impact"), 2), r.get("action") or self.words["no_action"],
-                 str(value_word(r["effort"], self.language)) if r.get("effort") else MISSING]
+                 effort_word(r["effort"], self.language) if r.get("effort") else MISSING]
                 for k, r in enumerate(recommendations, 1)]
         shape = table(slide, MARGIN, 1.6, WIDTH - 2 * MARGIN, HEIGHT - 2.9,
                       [h["rank"], h["barrier"], h["stage"], h["owner"], h["impact"], h["action"], self.words["effort"]],

@@ -296,15 +296,21 @@ class AnonymizeResult:
     reidentification: pd.DataFrame | None = None
 
 
-def read_source(params: dict, paths: EngagementPaths, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+def read_source(params: dict, paths: EngagementPaths, name: str, columns: list[str] | None = None,
+                whole: pd.DataFrame | None = None) -> pd.DataFrame:
     """One raw export of the params' ``sources``, as text, with its declared columns checked.
 
     ``columns`` reads only those (they must exist), to spare memory on big exports.
+    ``whole``: the export already read whole, to take ``columns`` from as reading them
+    alone would (rows blank in all of them left out).
     """
     source = params["sources"][name]
     path = paths.raw / source["file"]
-    frame = read_export(path, source.get("format"), param=f"sources.{name}.format", columns=columns)
+    frame = whole if whole is not None else read_export(path, source.get("format"), param=f"sources.{name}.format",
+                                                        columns=columns)
     require_columns(frame, declared_columns(source) if columns is None else columns, str(path), f"sources.{name}")
+    if whole is not None and columns is not None:
+        frame = frame[[c for c in frame.columns if c in set(columns)]].dropna(how="all").reset_index(drop=True)
     return frame
 
 
@@ -398,10 +404,18 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     sources = params["sources"]
     check_links(params)
 
+    sheets = {}  # xlsx sources read whole until their turn: calamine parses a whole sheet anyway
+
     def read(name, columns=None):
-        if frames is None:
+        if frames is not None:
+            return frames[name] if columns is None else frames[name][columns]
+        source = sources[name]
+        if Path(source["file"]).suffix.lower() not in (".xlsx", ".xlsm"):
             return read_source(params, paths, name, columns)
-        return frames[name] if columns is None else frames[name][columns]
+        if name not in sheets:
+            sheets[name] = read_export(paths.raw / source["file"], source.get("format"), f"sources.{name}.format")
+        frame = read_source(params, paths, name, columns, sheets[name] if columns else sheets.pop(name))
+        return frame if len(frame) else read_source(params, paths, name, columns)  # the error of no rows
 
     settings = params.get("anonymize", {})
     quasi = settings.get("quasi_identifiers", {})

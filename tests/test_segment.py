@@ -265,6 +265,47 @@ def test_scan_is_reproducible_with_the_seed(three_blobs):
     pd.testing.assert_frame_equal(first, again)
 
 
+def test_scan_gives_the_same_numbers_in_one_process_or_two(three_blobs):
+    pd.testing.assert_frame_equal(sg.scan_k(three_blobs, [2, 3, 4], seed=SEED, resamples=2, n_jobs=1),
+                                  sg.scan_k(three_blobs, [2, 3, 4], seed=SEED, resamples=2, n_jobs=2),
+                                  check_exact=True)
+
+
+def test_pair_agreement_is_the_adjusted_rand_index():
+    # pairs of 4 items: 6; together in both 1 (tp), only in the second 1 (fp), in neither 4 (tn):
+    # ARI = 2 (1*4 - 0*1) / ((1+0)(0+4) + (1+1)(1+4)) = 8/14
+    assert sg.pair_agreement(np.array([0, 0, 1, 2]), np.array([0, 0, 1, 1])) == 8 / 14
+    assert sg.pair_agreement(np.array([1, 1, 0, 0]), np.array([0, 0, 1, 1])) == 1.0
+    rng = np.random.default_rng(SEED)
+    for size, k in [(50, 2), (300, 5), (1000, 9)]:
+        a, b = rng.integers(0, k, size).astype(np.int32), rng.integers(0, k + 1, size).astype(np.int32)
+        assert sg.pair_agreement(a, b) == adjusted_rand_score(a, b)  # to the last bit
+
+
+def test_silhouette_of_probe_distances_is_silhouette_score_to_the_last_bit(three_blobs):
+    from sklearn.metrics import silhouette_score
+
+    labels = np.repeat([0, 1, 2], 200)
+    labels[::7] = 1
+    distances = sg.probe_distances(three_blobs)
+    assert distances.shape == (600, 600) and (np.diag(distances) == 0).all()
+    assert silhouette_score(distances, labels, metric="precomputed") == silhouette_score(three_blobs, labels)
+
+
+def test_feature_encoder_is_the_module_s_made_on_first_use(three_blobs):
+    import pickle
+    import subprocess
+    import sys
+
+    code = "import sys, cjm.analysis.segment; print('sklearn' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    features = pd.DataFrame({"x": [1.0, 2.0, 4.0], "kind": ["a", "b", "a"]})
+    encoder = sg.FeatureEncoder({"x": 1, "kind": 0.5}).fit(features)
+    assert type(encoder) is sg.FeatureEncoder and type(encoder).__qualname__ == "FeatureEncoder"
+    again = pickle.loads(pickle.dumps(encoder))
+    np.testing.assert_array_equal(again.transform(features), encoder.transform(features))
+
+
 def _scan(stability: dict) -> pd.DataFrame:
     return pd.DataFrame({"k": list(stability), "stability": list(stability.values())})
 

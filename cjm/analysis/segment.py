@@ -21,16 +21,12 @@ nearest segment, which keeps the answer while the cost stays flat.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.cluster import AgglomerativeClustering, KMeans
-from sklearn.metrics import (adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
-                             pairwise_distances_chunked, silhouette_score)
-from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
 from cjm.core.errors import CjmError
@@ -281,73 +277,91 @@ def _touch_feature(name: str, touches: pd.DataFrame | None, index: pd.Index, sec
     return first["channel"].reindex(index)
 
 
-class FeatureEncoder(TransformerMixin, BaseEstimator):
-    """Numbers and categories onto one scale, weighted as the consultant declared.
+@functools.cache
+def _feature_encoder() -> type:
+    """The class :class:`FeatureEncoder`, made on first use: a scikit-learn estimator, whose
+    import (~1 s) the steps that only read segment specs and traits (07, the report) do not
+    pay. It is this module's ``FeatureEncoder`` (see :func:`__getattr__`), where fitted
+    models (``segment_model.pickle``) find it."""
+    from sklearn.base import BaseEstimator, TransformerMixin
 
-    Numbers: missing values take the median, those in ``log`` their logarithm, then each
-    is standardized. Categories: levels under 1% are pooled, each
-    level becomes an indicator, and the indicators of a feature are scaled so that the
-    feature's total variance is 1, the same as one number's (for two levels this is
-    exactly a standardized 0/1 column). Each feature's columns are then multiplied by
-    its weight, so a weight of 0.5 gives a feature half the pull on distances.
+    class FeatureEncoder(TransformerMixin, BaseEstimator):
+        """Numbers and categories onto one scale, weighted as the consultant declared.
 
-    Parameters
-    ----------
-    weights : dict
-        Feature name -> weight (> 0).
-    log : collection of str, optional
-        Numeric features taken on a log scale; by default those :func:`log_features` finds.
-    """
+        Numbers: missing values take the median, those in ``log`` their logarithm, then each
+        is standardized. Categories: levels under 1% are pooled, each
+        level becomes an indicator, and the indicators of a feature are scaled so that the
+        feature's total variance is 1, the same as one number's (for two levels this is
+        exactly a standardized 0/1 column). Each feature's columns are then multiplied by
+        its weight, so a weight of 0.5 gives a feature half the pull on distances.
 
-    def __init__(self, weights: dict, log=None):
-        self.weights = weights
-        self.log = log
+        Parameters
+        ----------
+        weights : dict
+            Feature name -> weight (> 0).
+        log : collection of str, optional
+            Numeric features taken on a log scale; by default those :func:`log_features` finds.
+        """
 
-    def fit(self, features: pd.DataFrame, y=None):
-        self.numeric_ = {}
-        self.levels_ = {}
-        self.log_ = sorted(log_features(features[list(self.weights)]) if self.log is None else self.log)
-        for name, weight in self.weights.items():
-            values = features[name]
-            if is_number(values):
-                x = self._numeric(name, values)
-                median = float(np.nanmedian(x)) if np.isfinite(x).any() else 0.0
-                x = np.where(np.isfinite(x), x, median)
-                self.numeric_[name] = (median, float(x.mean()), float(x.std()) or 1.0, float(weight))
-            else:
-                text = values.fillna(MISSING)
-                shares = text.value_counts(normalize=True)
-                kept = [lvl for lvl in shares.index if shares[lvl] >= RARE_SHARE]
-                pooled = text.where(text.isin(kept), OTHER)
-                shares = pooled.value_counts(normalize=True).sort_index()
-                scale = np.sqrt((shares * (1 - shares)).sum()) or 1.0
-                self.levels_[name] = (list(shares.index), shares.to_numpy(), float(weight) / scale)
-        return self
+        def __init__(self, weights: dict, log=None):
+            self.weights = weights
+            self.log = log
 
-    def _numeric(self, name: str, values: pd.Series) -> np.ndarray:
-        return scaled(values, name in self.log_)
+        def fit(self, features: pd.DataFrame, y=None):
+            self.numeric_ = {}
+            self.levels_ = {}
+            self.log_ = sorted(log_features(features[list(self.weights)]) if self.log is None else self.log)
+            for name, weight in self.weights.items():
+                values = features[name]
+                if is_number(values):
+                    x = self._numeric(name, values)
+                    median = float(np.nanmedian(x)) if np.isfinite(x).any() else 0.0
+                    x = np.where(np.isfinite(x), x, median)
+                    self.numeric_[name] = (median, float(x.mean()), float(x.std()) or 1.0, float(weight))
+                else:
+                    text = values.fillna(MISSING)
+                    shares = text.value_counts(normalize=True)
+                    kept = [lvl for lvl in shares.index if shares[lvl] >= RARE_SHARE]
+                    pooled = text.where(text.isin(kept), OTHER)
+                    shares = pooled.value_counts(normalize=True).sort_index()
+                    scale = np.sqrt((shares * (1 - shares)).sum()) or 1.0
+                    self.levels_[name] = (list(shares.index), shares.to_numpy(), float(weight) / scale)
+            return self
 
-    def transform(self, features: pd.DataFrame) -> np.ndarray:
-        blocks = []
-        for name in self.weights:
-            if name in self.numeric_:
-                median, mean, std, weight = self.numeric_[name]
-                x = self._numeric(name, features[name])
-                x = np.where(np.isfinite(x), x, median)
-                blocks.append(((x - mean) / std * weight)[:, None])
-            else:
-                levels, shares, scale = self.levels_[name]
-                text = features[name].fillna(MISSING)
-                text = text.where(text.isin(levels), OTHER if OTHER in levels else None)
-                onehot = (text.to_numpy()[:, None] == np.array(levels, dtype=object)[None, :]).astype(float)
-                blocks.append((onehot - shares) * scale)
-        return np.hstack(blocks)
+        def _numeric(self, name: str, values: pd.Series) -> np.ndarray:
+            return scaled(values, name in self.log_)
 
-    def get_feature_names_out(self, input_features=None) -> np.ndarray:
-        names = []
-        for name in self.weights:
-            names += [name] if name in self.numeric_ else [f"{name}={lvl}" for lvl in self.levels_[name][0]]
-        return np.array(names, dtype=object)
+        def transform(self, features: pd.DataFrame) -> np.ndarray:
+            blocks = []
+            for name in self.weights:
+                if name in self.numeric_:
+                    median, mean, std, weight = self.numeric_[name]
+                    x = self._numeric(name, features[name])
+                    x = np.where(np.isfinite(x), x, median)
+                    blocks.append(((x - mean) / std * weight)[:, None])
+                else:
+                    levels, shares, scale = self.levels_[name]
+                    text = features[name].fillna(MISSING)
+                    text = text.where(text.isin(levels), OTHER if OTHER in levels else None)
+                    onehot = (text.to_numpy()[:, None] == np.array(levels, dtype=object)[None, :]).astype(float)
+                    blocks.append((onehot - shares) * scale)
+            return np.hstack(blocks)
+
+        def get_feature_names_out(self, input_features=None) -> np.ndarray:
+            names = []
+            for name in self.weights:
+                names += [name] if name in self.numeric_ else [f"{name}={lvl}" for lvl in self.levels_[name][0]]
+            return np.array(names, dtype=object)
+
+    FeatureEncoder.__qualname__ = "FeatureEncoder"
+    return FeatureEncoder
+
+
+def __getattr__(name: str):
+    """``FeatureEncoder`` (:func:`_feature_encoder`)."""
+    if name == "FeatureEncoder":
+        return _feature_encoder()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ----------------------------------------------------------------------------- fitting
@@ -394,6 +408,9 @@ def fit_method(Z: np.ndarray, k: int, method: str, seed: int, ward_rows: int = 4
         Ward's method is quadratic in memory; it runs on at most this many rows and
         the rest are assigned to the nearest of its cluster means.
     """
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+    from sklearn.mixture import GaussianMixture
+
     if method == "kmeans":
         return KMeans(k, n_init=N_INIT, random_state=seed).fit(Z)
     if method == "gmm":
@@ -462,6 +479,8 @@ def probe_distances(probe: np.ndarray) -> np.ndarray:
     split (``silhouette_score(distances, labels, metric="precomputed")``), block by block as
     ``silhouette_score(probe, labels)`` computes them: the same numbers to the last bit.
     ``metric_rows`` rows take ``8 * metric_rows ** 2`` bytes (200 MB for 5,000)."""
+    from sklearn.metrics import pairwise_distances_chunked
+
     distances, start = np.empty((len(probe), len(probe))), 0
     for block in pairwise_distances_chunked(probe):
         distances[start:start + len(block)] = block
@@ -492,6 +511,9 @@ def pair_agreement(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _scan_one(k: int) -> dict:
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
     fit, probe, distances, subsets, seed = _SCAN
     model = KMeans(k, n_init=N_INIT, random_state=seed).fit(fit)
     runs = [KMeans(k, n_init=N_INIT, random_state=seed + 1 + i).fit(fit[rows]).predict(probe)
@@ -558,7 +580,7 @@ class SegmentModel:
     """
 
     section: dict
-    encoder: FeatureEncoder
+    encoder: object  # a FeatureEncoder
     clusterer: object
     order: np.ndarray
     method: str
@@ -592,11 +614,11 @@ def fit_segments(features: pd.DataFrame, section: dict, k: int, method: str, see
         The encoder, the fitted clusterer and the numbering of its clusters; :func:`assign`
         gives each client's segment (1..k).
     """
-    encoder = FeatureEncoder(weights(section), log_features(features, section)).fit(features)
+    encoder = _feature_encoder()(weights(section), log_features(features, section)).fit(features)
     return _fit_encoded(encoder, encoder.transform(features), section, k, method, seed)
 
 
-def _fit_encoded(encoder: FeatureEncoder, Z: np.ndarray, section: dict, k: int, method: str,
+def _fit_encoded(encoder, Z: np.ndarray, section: dict, k: int, method: str,
                  seed: int) -> SegmentModel:
     """:func:`fit_segments` on features already encoded by ``encoder``."""
     Z = Z[canonical_order(Z)]
@@ -879,6 +901,8 @@ def segment(clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | 
     export_date : date-like, optional
         The day recency and tenure count to (the latest deal's day when None).
     """
+    from sklearn.metrics import adjusted_rand_score, silhouette_score
+
     features = build_features(clients, deals, touches, section, export_date)
     notes = {}
     k_max = min(section["k_max"], len(features) // CLIENTS_PER_SEGMENT)
@@ -893,7 +917,7 @@ def segment(clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | 
         notes.update(export_date=str(pd.Timestamp(export_date or latest_date(deals)).date()),
                      export_date_from="params" if export_date else "data")
     log = log_features(features, section)
-    encoder = FeatureEncoder(weights(section), log).fit(features)
+    encoder = _feature_encoder()(weights(section), log).fit(features)
     encoded = encoder.transform(features)
     threshold = section["stability_threshold"]
     scan = scan_k(encoded, range(k_min, k_max + 1), seed, section["resamples"], fit_rows=section["fit_rows"])

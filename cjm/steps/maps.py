@@ -4,6 +4,7 @@ HTML pages, workbook), the lead journey scheme and the tables for BI out."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,9 +105,8 @@ def run_maps(params: dict, paths) -> MapsResult:
     language = params["language"]
     files, lead = {}, None
     with atomic_folder(paths.report / "maps") as folder:
-        for model in models:
+        for model, written in zip(models, save_posters(models, folder, language)):
             stem = map_stem(model)
-            written = save_poster(model, folder, stem, language)
             links = {path.suffix[1:].upper(): path.name for path in written}
             page = folder / f"{stem}.html"
             page.write_text(render_html(model, language, links), encoding="utf-8")
@@ -120,6 +120,30 @@ def run_maps(params: dict, paths) -> MapsResult:
     write_maps_xlsx(models, paths.report / "journey_maps.xlsx", language)
     return MapsResult(models, files, export_tables(models, paths, params), lead)
 
+
+
+def save_posters(models: list[JourneyMap], folder: Path, language: str, n_jobs: int = 2) -> list[list[Path]]:
+    """Each map's poster by :func:`cjm.present.maps.save_poster` into ``folder``, the maps shared
+    out to ``n_jobs`` forked processes (a poster drawn three times, as PNG, SVG and PDF, takes
+    seconds; its bytes do not depend on the process that draws it). Returns each map's files."""
+    global _POSTERS
+    if n_jobs <= 1 or len(models) <= 1:
+        return [save_poster(model, folder, map_stem(model), language) for model in models]
+    _POSTERS = models, Path(folder), language
+    try:
+        with multiprocessing.get_context("fork").Pool(min(n_jobs, len(models))) as pool:
+            return pool.map(_save_poster, range(len(models)), chunksize=1)
+    finally:
+        _POSTERS = None
+
+
+#: The maps, folder and language of :func:`save_posters`, inherited by the forked workers.
+_POSTERS: tuple | None = None
+
+
+def _save_poster(number: int) -> list[Path]:
+    models, folder, language = _POSTERS
+    return save_poster(models[number], folder, map_stem(models[number]), language)
 
 
 def models_of(tables: dict, params: dict) -> list[JourneyMap]:

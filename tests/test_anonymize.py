@@ -179,6 +179,26 @@ def test_missing_declared_column_names_file_and_key(demo_world):
         anon.read_sources(params, demo_world.paths)
 
 
+def test_columns_taken_from_a_whole_sheet_are_those_read_alone(tmp_path):
+    from cjm.core.paths import EngagementPaths
+
+    paths = EngagementPaths("shop", root=tmp_path)
+    paths.raw.mkdir(parents=True)
+    pd.DataFrame({"Код": ["К-1", "К-2", "К-3", "К-4"], "ФИО": ["Иванов Пётр", None, None, "Сидорова Анна"],
+                  "Телефон": ["+375291112233", None, "+375294445566", None]}).to_excel(
+        paths.raw / "clients.xlsx", index=False)
+    params = {"sources": {"clients": {"file": "clients.xlsx", "identifiers": {"Код": "client"},
+                                      "name_columns": ["ФИО"], "link_person": {"Телефон": "phone"}}}}
+    whole = read_export(paths.raw / "clients.xlsx")
+    for columns in (["ФИО"], ["Телефон", "ФИО"], ["Код", "Телефон"]):
+        alone = anon.read_source(params, paths, "clients", columns)
+        pd.testing.assert_frame_equal(anon.read_source(params, paths, "clients", columns, whole), alone)
+    assert anon.read_source(params, paths, "clients", ["ФИО"], whole)["ФИО"].tolist() == ["Иванов Пётр",
+                                                                                         "Сидорова Анна"]
+    with pytest.raises(CjmError, match="Адрес"):
+        anon.read_source(params, paths, "clients", ["Адрес"], whole)
+
+
 # ----------------------------------------------------------------------------- the demo
 def _all_text(folder):
     chunks = []

@@ -75,6 +75,16 @@ def test_poster_files_at_a3(models, tmp_path):
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in (png, svg, pdf)]  # same model, same bytes
 
 
+def test_posters_drawn_in_two_processes_are_those_drawn_in_one(models, tmp_path):
+    from cjm.steps.maps import save_posters
+
+    one = save_posters(models, tmp_path / "one", "ru", n_jobs=1)
+    two = save_posters(models, tmp_path / "two", "ru", n_jobs=2)
+    assert [[p.name for p in files] for files in two] == [[f"{stem}.{kind}" for kind in ("png", "svg", "pdf")]
+                                                           for stem in ("map_all", "map_journey_1", "map_journey_2")]
+    assert [[p.read_bytes() for p in files] for files in two] == [[p.read_bytes() for p in files] for files in one]
+
+
 def test_poster_wraps_long_text_inside_its_column():
     model = golden()[1]
     model.stage("Выбор").cells["goals"][0].text = "Очень длинная формулировка цели клиента " * 4

@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.modules.setdefault("rfc3987_syntax", None)  # an import of ~0.8 s nothing here uses (see cjm.core.runner)
+
 import nbformat
 from jinja2 import DictLoader
 from nbconvert import HTMLExporter

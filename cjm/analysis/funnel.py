@@ -21,6 +21,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cjm.core.errors import CjmError
 
@@ -122,6 +124,60 @@ def _ends(events: pd.DataFrame, starts: np.ndarray) -> np.ndarray:
     return np.r_[starts[1:], len(events)] - 1 if len(events) else starts
 
 
+def _arrow(values: pd.Series) -> pa.Array | None:
+    """The column as one Arrow array when pandas holds it in Arrow (its strings), else None."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.chunked_array(values.array.__arrow_array__()).combine_chunks()
+    return None
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pa.Array | pd.Index]:
+    """Codes of a long column (-1 for a missing value) and its distinct values in order of
+    appearance; Arrow strings are encoded by Arrow, twice as fast as pandas' factorize."""
+    array = _arrow(values)
+    if array is None:
+        codes, distinct = pd.factorize(values)
+        return codes.astype(np.int64), pd.Index(distinct)
+    encoded = pc.dictionary_encode(array)
+    return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+
+
+def _find(distinct: pa.Array | pd.Index, keys: pd.Series) -> np.ndarray:
+    """Position in ``keys`` (distinct) of each of ``distinct`` (:func:`_factorize`), -1 where absent."""
+    array = _arrow(keys)
+    if isinstance(distinct, pa.Array) and array is not None:
+        found = pc.index_in(distinct, value_set=array.cast(distinct.type))
+        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pd.Index(keys).get_indexer(distinct.to_pandas() if isinstance(distinct, pa.Array) else distinct)
+
+
+def _distinct(values: pd.Series) -> int:
+    """How many distinct values (a missing value one of them) the column has."""
+    array = _arrow(values)
+    return values.nunique(dropna=False) if array is None else pc.count_distinct(array, mode="all").as_py()
+
+
+def _case_order(case: np.ndarray, at: np.ndarray, by_time: bool) -> np.ndarray | slice:
+    """The stable order of events by case (then time, ``by_time``); all of them as they are
+    when they already are in it (a log written case by case)."""
+    step = np.diff(case)
+    ordered = (step >= 0) & ((step > 0) | (at[1:] >= at[:-1])) if by_time else step >= 0
+    if ordered.all():
+        return slice(None)
+    return np.lexsort((at.view(np.int64), case)) if by_time else np.argsort(case, kind="stable")
+
+
+def _event_frame(case: np.ndarray, stage: np.ndarray, at: np.ndarray) -> pd.DataFrame:
+    """The log's events: ``case`` (int64), ``stage`` (int16), ``at``."""
+    return pd.DataFrame({"case": case.astype(np.int64, copy=False), "stage": stage.astype(np.int16, copy=False),
+                         "at": at})
+
+
+def _runs(ordered: np.ndarray) -> int:
+    """How many distinct values a sorted array has."""
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1]) + 1) if len(ordered) else 0
+
+
 def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: list[str],
                 won_stage: str | None = None, ignore: tuple[str, ...] | list[str] = (), order: str = "log",
                 case: str = "deal_id", stage: str = "stage", at: str = "entered_at",
@@ -182,8 +238,9 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
             raise CjmError(f"{name}: no column {', '.join(missing)}", f"expected the columns {', '.join(columns)}")
     if order not in ("log", "time"):
         raise CjmError(f"funnel order {order!r} is unknown", "use 'log' (the order of the rows) or 'time'")
-    if cases[case].duplicated().any():
-        raise CjmError(f"cases: {int(cases[case].duplicated().sum())} repeated {case}", "pass one row per case")
+    repeated = len(cases) - _distinct(cases[case])
+    if repeated:
+        raise CjmError(f"cases: {repeated} repeated {case}", "pass one row per case")
     bad = ~cases["outcome"].isin(OUTCOMES)
     if bad.any():
         raise CjmError(f"cases: outcome {sorted(set(cases.loc[bad, 'outcome'].astype(str)))[:5]} is not one of "
@@ -197,16 +254,20 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     for column in ("created_at", "closed_at"):
         if column not in table:
             table[column] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us]")
-    # factorize first: a log has millions of rows but few stage names and far fewer cases than rows
+    # codes first: a log has millions of rows but few stage names and far fewer cases than rows
     # (a missing value's code is -1: it picks the appended "not found")
-    case_codes, case_names = pd.factorize(stage_events[case])
-    positions = np.append(pd.Index(table["case_id"]).get_indexer(case_names), -1)[case_codes]
-    stage_codes, names = pd.factorize(stage_events[stage])
+    case_codes, case_names = _factorize(stage_events[case])
+    positions = np.append(_find(case_names, table["case_id"]), -1)[case_codes]
+    stage_codes, names = _factorize(stage_events[stage])
+    names = pd.Index(names.to_pylist() if isinstance(names, pa.Array) else names, dtype=object)
     codes = np.append(pd.Index(list(stages)).get_indexer(names), -1)[stage_codes].astype(np.int16)
-    ignored = np.append(pd.Index(names).isin(list(ignore)), False)[stage_codes]
+    ignored = np.append(names.isin(list(ignore)), False)[stage_codes]
     unknown = (codes < 0) & ~ignored & (stage_codes >= 0)
-    unknown_names = (pd.Series(np.asarray(names, dtype=object)[stage_codes[unknown]], dtype=object)
-                     .value_counts().rename_axis("stage").rename("rows").reset_index())
+    unknown_rows = np.bincount(stage_codes[unknown], minlength=len(names))
+    frequent = np.argsort(-unknown_rows, kind="stable")  # ties in order of appearance
+    frequent = frequent[unknown_rows[frequent] > 0]
+    unknown_names = pd.DataFrame({"stage": pd.Series(names.to_numpy()[frequent], dtype=object),
+                                  "rows": unknown_rows[frequent]})
     times = pd.to_datetime(stage_events[at]).to_numpy()
     if history:
         check("stage events", len(stage_events), "rows", "read")
@@ -220,31 +281,33 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     if history:
         check("events without a time", no_time.sum(), "rows", "left out")
         check("events of cases not in the cases table", no_case.sum(), "rows", "left out")
-    sort = ["case", "at"] if order == "time" else ["case"]
     trail, activity_names = None, []
     if activities:  # every activity, sorted once; the funnel's stages (codes first) are the events
-        named = (stage_codes >= 0) & (~ignored | (codes >= 0)) & ~no_time & ~no_case
         activity_names = list(stages) + unknown_names["stage"].tolist()
-        activity_codes = np.append(pd.Index(activity_names).get_indexer(names), -1)[stage_codes]
-        trail = pd.DataFrame({"case": positions[named].astype(np.int64), "stage": activity_codes[named].astype(np.int16),
-                              "at": times[named]}).sort_values(sort, kind="stable", ignore_index=True)
-        events = trail[trail["stage"].to_numpy() < len(stages)].reset_index(drop=True)
+        step_codes = np.append(pd.Index(activity_names).get_indexer(names), -1)[stage_codes].astype(np.int16)
+        rows = np.flatnonzero((stage_codes >= 0) & (~ignored | (codes >= 0)) & ~no_time & ~no_case)
     else:
-        keep = (codes >= 0) & ~no_time & ~no_case
-        events = pd.DataFrame({"case": positions[keep].astype(np.int64), "stage": codes[keep], "at": times[keep]})
-        events = events.sort_values(sort, kind="stable", ignore_index=True)
+        step_codes = codes
+        rows = np.flatnonzero((codes >= 0) & ~no_time & ~no_case)
+    rows = rows[_case_order(positions[rows], times[rows], order == "time")]
+    if activities:
+        trail = _event_frame(positions[rows], step_codes[rows], times[rows])
+        rows = rows[step_codes[rows] < len(stages)]
+    case_of, stage_of, at_of = positions[rows], codes[rows], times[rows]
+    events = _event_frame(case_of, stage_of, at_of)
 
-    case_of, stage_of, at_of = (events[c].to_numpy() for c in ("case", "stage", "at"))
     same = np.r_[False, case_of[1:] == case_of[:-1]]
     earlier = same & (at_of < np.r_[at_of[:1], at_of[:-1]])
     tied = same & (at_of == np.r_[at_of[:1], at_of[:-1]])
-    running = events.groupby("case")["stage"].cummax().to_numpy()
+    # the highest stage so far in the case: offset by case, one running maximum runs over all cases
+    offset = case_of * (len(stages) + 1)
+    running = np.maximum.accumulate(offset + stage_of) - offset if len(rows) else stage_of
     back = same & (stage_of < np.r_[running[:1], running[:-1]])
     if history:
         check("events earlier than the event before them", earlier.sum(), "rows",
               "kept in log order; the negative time before them is left out of times in stage")
-        check("cases with events at the same time", pd.unique(case_of[tied]).size, "cases", "kept in log order")
-        check("cases that went back to an earlier stage", pd.unique(case_of[back]).size, "cases",
+        check("cases with events at the same time", _runs(case_of[tied]), "cases", "kept in log order")
+        check("cases that went back to an earlier stage", _runs(case_of[back]), "cases",
               "counted once per stage in the funnel; their repeats are in the paths")
 
     furthest = np.full(len(table), -1, dtype=np.int64)

@@ -105,9 +105,20 @@ class StageLog:
         return self.activities, self.activity_names, starts, _ends(self.activities, starts)
 
     @cached_property
+    def first_visits(self) -> np.ndarray:
+        """For each event, the position in ``events`` of its case's first event at its stage."""
+        case, stage = self.events["case"].to_numpy(), self.events["stage"].to_numpy()
+        first = np.arange(len(case))
+        for code in range(len(self.stages)):  # one pass a stage (a few), none a case
+            rows = np.flatnonzero(stage == code)
+            run = np.r_[True, case[rows][1:] != case[rows][:-1]][:len(rows)]
+            first[rows] = rows[run][np.cumsum(run) - 1]
+        return first
+
+    @cached_property
     def visits(self) -> pd.DataFrame:
         """The first event of each case at each stage it entered."""
-        return self.events.drop_duplicates(["case", "stage"])
+        return self.events.iloc[np.flatnonzero(self.first_visits == np.arange(len(self.events)))]
 
     @cached_property
     def stays(self) -> pd.DataFrame:
@@ -266,7 +277,7 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     unknown_rows = np.bincount(stage_codes[unknown], minlength=len(names))
     frequent = np.argsort(-unknown_rows, kind="stable")  # ties in order of appearance
     frequent = frequent[unknown_rows[frequent] > 0]
-    unknown_names = pd.DataFrame({"stage": pd.Series(names.to_numpy()[frequent], dtype=object),
+    unknown_names = pd.DataFrame({"stage": names.to_numpy()[frequent],
                                   "rows": unknown_rows[frequent]})
     times = pd.to_datetime(stage_events[at]).to_numpy()
     if history:
@@ -446,32 +457,51 @@ def bottlenecks(stage_funnel: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns="conversion").sort_values(["rank_lost", "rank_rate"], ignore_index=True)
 
 
+#: Why a case's stay at a stage ended (:func:`_stays`' ``left``).
+LEFT = ("moved_on", "lost", "stayed")
+
+
 def _stays(log: StageLog) -> pd.DataFrame:
     """Days each case spent in each stage it entered: the time to its next event, summed
-    over repeated visits; a case's last event counts until the case was closed when lost."""
+    over repeated visits; a case's last event counts until the case was closed when lost.
+
+    Returns
+    -------
+    DataFrame
+        ``case``, ``stage``, ``days`` (NaN where a visit's length is unknown or negative),
+        ``left`` (categorical, :data:`LEFT`); one row per visited stage of a case, in the
+        order of the first visits.
+    """
     ev = log.events
     case, at = ev["case"].to_numpy(), ev["at"].to_numpy()
     nxt = np.zeros(len(ev), dtype=bool)  # an event followed by another of its case
     nxt[:-1] = case[1:] == case[:-1]
     days = np.full(len(ev), np.nan)
     days[nxt] = (at[1:][nxt[:-1]] - at[:-1][nxt[:-1]]) / DAY
-    closed = log.cases["closed_at"].to_numpy(dtype="datetime64[ns]")[case]
-    lost = (log.cases["outcome"].to_numpy() == "lost")[case] & ~nxt
-    days[lost] = (closed[lost] - at[lost]) / DAY
+    lost_case = log.cases["outcome"].to_numpy() == "lost"
+    lost = lost_case[case] & ~nxt
+    closed = log.cases["closed_at"].to_numpy(dtype="datetime64[ns]")
+    days[lost] = (closed[case[lost]] - at[lost]) / DAY
     days[days < 0] = np.nan  # a clock error, counted in the checks
-    per = pd.DataFrame({"case": case, "stage": ev["stage"].to_numpy(), "days": days})
-    # a visit of unknown length leaves the stay unknown
-    per = per.groupby(["case", "stage"], sort=False)["days"].sum(skipna=False).reset_index()
-    furthest = log.cases["furthest"].to_numpy()[per["case"].to_numpy()]
-    per["left"] = np.where(per["stage"].to_numpy() < furthest, "moved_on",
-                           np.where(log.cases["outcome"].to_numpy()[per["case"].to_numpy()] == "lost", "lost", "stayed"))
+    # a case's visits of a stage summed into its first visit; a visit of unknown length
+    # leaves the stay unknown
+    first = log.first_visits
+    visit = first == np.arange(len(ev))
+    number = np.cumsum(visit) - 1
+    per = pd.DataFrame({"case": case[visit], "stage": ev["stage"].to_numpy()[visit],
+                        "days": np.bincount(number[first], weights=days, minlength=int(visit.sum()))})
+    of = per["case"].to_numpy()
+    left = np.where(per["stage"].to_numpy() < log.cases["furthest"].to_numpy()[of], 0, np.where(lost_case[of], 1, 2))
+    per["left"] = pd.Categorical.from_codes(left, LEFT)
     return per
 
 
 def _quantiles(grouped, column: str) -> pd.DataFrame:
-    """Median, 75th and 90th percentile of ``column`` per group (no rows without values)."""
-    return pd.DataFrame({name: grouped[column].quantile(q) for name, q in
-                         (("median_days", 0.5), ("p75_days", 0.75), ("p90_days", 0.9))})
+    """Median, 75th and 90th percentile of ``column`` per group (no rows without values),
+    all three from one ordering of the values."""
+    table = grouped[column].quantile([0.5, 0.75, 0.9]).unstack()
+    table.columns = ["median_days", "p75_days", "p90_days"]
+    return table
 
 
 def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:

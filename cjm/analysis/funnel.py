@@ -626,14 +626,32 @@ def customer_reasons(reasons: pd.DataFrame, hygiene) -> tuple[pd.DataFrame, pd.D
     return reasons[~apart].reset_index(drop=True), reasons[apart].reset_index(drop=True)
 
 
-def _path_hash(steps: pd.DataFrame, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A 64-bit polynomial hash of each case's sequence of steps and its length (cases with steps)."""
-    lengths = np.diff(np.r_[starts, len(steps)])
-    position = np.arange(len(steps)) - np.repeat(starts, lengths)
-    with np.errstate(over="ignore"):
-        power = np.power(np.uint64(1_000_003), position.astype(np.uint64))
-        terms = (steps["stage"].to_numpy().astype(np.uint64) + np.uint64(1)) * power
-    return np.add.reduceat(terms, starts) if len(steps) else terms, lengths
+#: Bases of the polynomial hash of a path, tried in turn until no two paths share a hash.
+HASH_BASES = (1_000_003, 998_244_353, 2_147_483_647)
+
+
+def _path_ids(stage: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each case's path number (equal sequences of steps share one, numbered in order of
+    first appearance) and its length, for the cases with steps.
+
+    A path is keyed by a 64-bit polynomial hash of its step codes and its length; every
+    case's steps are then compared with those of the first case of its key, and on a
+    collision the paths are hashed again with the next base of :data:`HASH_BASES`.
+    """
+    lengths = np.diff(np.r_[starts, len(stage)])
+    if not len(stage):
+        return np.zeros(0, dtype=np.int64), lengths
+    position = np.arange(len(stage)) - np.repeat(starts, lengths)
+    for base in HASH_BASES:
+        with np.errstate(over="ignore"):
+            terms = (stage.astype(np.uint64) + np.uint64(1)) * np.power(np.uint64(base), position.astype(np.uint64))
+        ids = pd.DataFrame({"hash": np.add.reduceat(terms, starts), "length": lengths}).groupby(
+            ["hash", "length"], sort=False).ngroup().to_numpy()
+        first = np.unique(ids, return_index=True)[1]  # the first case of each path
+        if (stage[np.repeat(starts[first[ids]], lengths) + position] == stage).all():
+            return ids, lengths
+    raise CjmError("paths of cases could not be told apart by their hashes",
+                   "report this log to the project: every hash base collided")
 
 
 def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
@@ -663,12 +681,12 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
         variants there are.
     """
     steps, names, starts, ends = log.steps
-    hashes, lengths = _path_hash(steps, starts)
+    ids, lengths = _path_ids(steps["stage"].to_numpy(), starts)
     outcome = log.cases["outcome"].to_numpy()[steps["case"].to_numpy()[starts]]
     at = steps["at"].to_numpy()
     frame = pd.DataFrame({"length": lengths, "first": starts, "outcome": outcome,
                           "days": (at[ends] - at[starts]) / DAY})
-    frame["variant"] = frame.groupby([hashes, lengths], sort=False).ngroup()
+    frame["variant"] = ids
     table = frame.groupby("variant").agg(length=("length", "first"), cases=("first", "size"), first=("first", "min"),
                                          median_days=("days", "median"))
     table = table.join(pd.crosstab(frame["variant"], frame["outcome"]).reindex(columns=list(OUTCOMES), fill_value=0))
@@ -720,22 +738,27 @@ def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
     source, target = stage[:-1][pair].astype(np.int64), stage[1:][pair].astype(np.int64)
     days = (at[1:][pair] - at[:-1][pair]) / DAY
     days[days < 0] = np.nan
-    edges = pd.DataFrame({"key": source * k + target, "days": days})
-    table = edges.groupby("key").agg(cases=("days", "size"), median_days=("days", "median")).reset_index()
-    src, tgt = table["key"].to_numpy() // k, table["key"].to_numpy() % k
+    # an edge is the integer source * k + target: counted by bincount, its median time by one groupby
+    key = source * k + target
+    counts = np.bincount(key, minlength=k * k)
+    edge = np.flatnonzero(counts)
+    median = pd.Series(days).groupby(key).median().reindex(edge).to_numpy()
+    src, tgt = edge // k, edge % k
     labels = np.asarray(names, dtype=object)
     inside = (src < funnel_stages) & (tgt < funnel_stages)
-    table["kind"] = np.select([tgt == src, ~inside, tgt == src + 1, tgt > src + 1],
-                              ["repeat", "other", "forward", "skip"], "back")
-    table["source"], table["target"] = labels[src], labels[tgt]
-    parts = [table.drop(columns="key")]
+    parts = [pd.DataFrame({"source": labels[src], "target": labels[tgt], "cases": counts[edge], "median_days": median,
+                           "kind": np.select([tgt == src, ~inside, tgt == src + 1, tgt > src + 1],
+                                             ["repeat", "other", "forward", "skip"], "back")})]
     if ends and len(steps):
-        first_stage = pd.Series(labels[stage[starts]]).value_counts()
-        parts.append(pd.DataFrame({"source": START, "target": first_stage.index, "cases": first_stage.to_numpy(),
+        first = np.bincount(stage[starts], minlength=k)
+        parts.append(pd.DataFrame({"source": START, "target": labels[first > 0], "cases": first[first > 0],
                                    "median_days": np.nan, "kind": "start"}))
-        outcome = log.cases["outcome"].to_numpy()[case[last]]
-        final = pd.DataFrame({"source": labels[stage[last]], "target": outcome}).value_counts().rename("cases")
-        parts.append(final.reset_index().assign(median_days=np.nan, kind="end"))
+        outcome = pd.Index(OUTCOMES).get_indexer(log.cases["outcome"].to_numpy())[case[last]]
+        final = np.bincount(stage[last].astype(np.int64) * len(OUTCOMES) + outcome, minlength=k * len(OUTCOMES))
+        key = np.flatnonzero(final)
+        parts.append(pd.DataFrame({"source": labels[key // len(OUTCOMES)],
+                                   "target": np.asarray(OUTCOMES, dtype=object)[key % len(OUTCOMES)],
+                                   "cases": final[key], "median_days": np.nan, "kind": "end"}))
     result = pd.concat(parts, ignore_index=True)
     return result.sort_values(["cases", "source", "target"], ascending=[False, True, True], ignore_index=True)[
         ["source", "target", "cases", "median_days", "kind"]]

@@ -135,47 +135,68 @@ def _ends(events: pd.DataFrame, starts: np.ndarray) -> np.ndarray:
     return np.r_[starts[1:], len(events)] - 1 if len(events) else starts
 
 
-def _arrow(values: pd.Series) -> pa.Array | None:
-    """The column as one Arrow array when pandas holds it in Arrow (its strings), else None."""
+def _arrow(values: pd.Series) -> pa.ChunkedArray | None:
+    """The column's Arrow data when pandas holds it in Arrow (its strings), else None."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return pa.chunked_array(values.array.__arrow_array__()).combine_chunks()
+        return pa.chunked_array(values.array.__arrow_array__())
     return None
 
 
-def _factorize(values: pd.Series) -> tuple[np.ndarray, pa.Array | pd.Index]:
-    """Codes of a long column (-1 for a missing value) and its distinct values in order of
-    appearance; Arrow strings are encoded by Arrow, twice as fast as pandas' factorize."""
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of a long column of a few distinct values (-1 for a missing value) and those
+    values in order of appearance; Arrow strings are encoded by Arrow, twice as fast."""
     array = _arrow(values)
     if array is None:
         codes, distinct = pd.factorize(values)
-        return codes.astype(np.int64), pd.Index(distinct)
-    encoded = pc.dictionary_encode(array)
-    return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+        return codes.astype(np.int64), pd.Index(distinct, dtype=object)
+    encoded = pc.dictionary_encode(array.combine_chunks())
+    return (encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64),
+            pd.Index(encoded.dictionary.to_pylist(), dtype=object))
 
 
-def _find(distinct: pa.Array | pd.Index, keys: pd.Series) -> np.ndarray:
-    """Position in ``keys`` (distinct) of each of ``distinct`` (:func:`_factorize`), -1 where absent."""
-    array = _arrow(keys)
-    if isinstance(distinct, pa.Array) and array is not None:
-        found = pc.index_in(distinct, value_set=array.cast(distinct.type))
-        return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return pd.Index(keys).get_indexer(distinct.to_pandas() if isinstance(distinct, pa.Array) else distinct)
+def _case_positions(ids: pd.Series, keys: pd.Series) -> tuple[np.ndarray, int]:
+    """Position in ``keys`` of each of ``ids`` (-1 where absent or missing), and how many
+    keys repeat one before them (a missing key counted as a value; none for a valid table).
 
-
-def _distinct(values: pd.Series) -> int:
-    """How many distinct values (a missing value one of them) the column has."""
-    array = _arrow(values)
-    return values.nunique(dropna=False) if array is None else pc.count_distinct(array, mode="all").as_py()
+    Arrow strings are encoded by Arrow, the keys and the first id of each run of equal ids
+    (a log is written case by case) together: each distinct string is hashed about once.
+    """
+    events, table = _arrow(ids), _arrow(keys)
+    if events is None or table is None:
+        repeated = int(keys.duplicated().sum())
+        codes, distinct = pd.factorize(ids)
+        found = pd.Index(keys).get_indexer(distinct) if not repeated else np.full(len(distinct), -1)
+        return np.append(found, -1)[codes], repeated
+    starts = np.zeros(min(len(ids), 1), dtype=np.int64)
+    if len(ids) > 1:  # a missing id is a run of its own
+        change = pc.not_equal(events[1:], events[:-1]).fill_null(True).to_numpy(zero_copy_only=False)
+        starts = np.r_[starts, np.flatnonzero(change) + 1]
+    both = pa.chunked_array(table.chunks + events.take(starts).cast(table.type).chunks, type=table.type)
+    codes = pc.dictionary_encode(both.combine_chunks()).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    key_codes, run_codes = codes[:len(keys)], codes[len(keys):]
+    known = key_codes >= 0  # keys are numbered in order of first appearance
+    repeated = len(keys) - (int(key_codes.max()) + 1 if known.any() else 0) - int(not known.all())
+    lookup = np.full(len(codes) + 1, -1, dtype=np.int64)  # code -1 (a missing id) finds the last: -1
+    lookup[key_codes[known]] = np.flatnonzero(known)
+    return np.repeat(lookup[run_codes], np.diff(np.r_[starts, len(ids)])), repeated
 
 
 def _case_order(case: np.ndarray, at: np.ndarray, by_time: bool) -> np.ndarray | slice:
-    """The stable order of events by case (then time, ``by_time``); all of them as they are
-    when they already are in it (a log written case by case)."""
-    step = np.diff(case)
-    ordered = (step >= 0) & ((step > 0) | (at[1:] >= at[:-1])) if by_time else step >= 0
-    if ordered.all():
-        return slice(None)
-    return np.lexsort((at.view(np.int64), case)) if by_time else np.argsort(case, kind="stable")
+    """The stable order of events by case (then time, ``by_time``): the runs of one case
+    are put in case order whole (a log written case by case is one run a case), then
+    ordered by time where a case's times are not. All rows as they are when they already
+    are in that order."""
+    order = slice(None)
+    starts = np.r_[0, np.flatnonzero(case[1:] != case[:-1]) + 1] if len(case) else np.zeros(0, dtype=np.int64)
+    if (np.diff(case[starts]) < 0).any():
+        runs = np.argsort(case[starts], kind="stable")
+        lengths = np.diff(np.r_[starts, len(case)])[runs]
+        order = np.arange(len(case)) + np.repeat(starts[runs] - (np.cumsum(lengths) - lengths), lengths)
+    if by_time:
+        case, at = case[order], at[order]
+        if ((case[1:] == case[:-1]) & (at[1:] < at[:-1])).any():
+            order = np.arange(len(case))[order][np.lexsort((at.view(np.int64), case))]
+    return order
 
 
 def _event_frame(case: np.ndarray, stage: np.ndarray, at: np.ndarray) -> pd.DataFrame:
@@ -249,7 +270,7 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
             raise CjmError(f"{name}: no column {', '.join(missing)}", f"expected the columns {', '.join(columns)}")
     if order not in ("log", "time"):
         raise CjmError(f"funnel order {order!r} is unknown", "use 'log' (the order of the rows) or 'time'")
-    repeated = len(cases) - _distinct(cases[case])
+    positions, repeated = _case_positions(stage_events[case], cases[case])
     if repeated:
         raise CjmError(f"cases: {repeated} repeated {case}", "pass one row per case")
     bad = ~cases["outcome"].isin(OUTCOMES)
@@ -265,12 +286,9 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     for column in ("created_at", "closed_at"):
         if column not in table:
             table[column] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us]")
-    # codes first: a log has millions of rows but few stage names and far fewer cases than rows
-    # (a missing value's code is -1: it picks the appended "not found")
-    case_codes, case_names = _factorize(stage_events[case])
-    positions = np.append(_find(case_names, table["case_id"]), -1)[case_codes]
+    # codes first: a log has millions of rows but few stage names (a missing name's code is -1:
+    # it picks the appended "not found"); the events' cases were placed with the check of the cases
     stage_codes, names = _factorize(stage_events[stage])
-    names = pd.Index(names.to_pylist() if isinstance(names, pa.Array) else names, dtype=object)
     codes = np.append(pd.Index(list(stages)).get_indexer(names), -1)[stage_codes].astype(np.int16)
     ignored = np.append(names.isin(list(ignore)), False)[stage_codes]
     unknown = (codes < 0) & ~ignored & (stage_codes >= 0)

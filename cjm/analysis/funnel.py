@@ -756,11 +756,13 @@ def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
     source, target = stage[:-1][pair].astype(np.int64), stage[1:][pair].astype(np.int64)
     days = (at[1:][pair] - at[:-1][pair]) / DAY
     days[days < 0] = np.nan
-    # an edge is the integer source * k + target: counted by bincount, its median time by one groupby
+    # an edge is the integer source * k + target: counted by bincount, its median time by one
+    # groupby on the edges as codes (nothing hashed), edges in the order of their codes
     key = source * k + target
     counts = np.bincount(key, minlength=k * k)
     edge = np.flatnonzero(counts)
-    median = pd.Series(days).groupby(key).median().reindex(edge).to_numpy()
+    median = pd.Series(days).groupby(pd.Categorical.from_codes(key, categories=pd.RangeIndex(k * k)),
+                                     observed=True).median().to_numpy()
     src, tgt = edge // k, edge % k
     labels = np.asarray(names, dtype=object)
     inside = (src < funnel_stages) & (tgt < funnel_stages)

@@ -171,7 +171,12 @@ def _case_positions(ids: pd.Series, keys: pd.Series) -> tuple[np.ndarray, int]:
     if len(ids) > 1:  # a missing id is a run of its own
         change = pc.not_equal(events[1:], events[:-1]).fill_null(True).to_numpy(zero_copy_only=False)
         starts = np.r_[starts, np.flatnonzero(change) + 1]
-    both = pa.chunked_array(table.chunks + events.take(starts).cast(table.type).chunks, type=table.type)
+    # the first id of each run, taken chunk by chunk (a take across chunks would join them all)
+    edges = np.cumsum([0] + [len(chunk) for chunk in events.chunks])
+    bounds = np.searchsorted(starts, edges)
+    firsts = [chunk.take(pa.array(starts[lo:hi] - edge))
+              for chunk, edge, lo, hi in zip(events.chunks, edges, bounds[:-1], bounds[1:])]
+    both = pa.chunked_array(table.chunks + [first.cast(table.type) for first in firsts], type=table.type)
     codes = pc.dictionary_encode(both.combine_chunks()).indices.fill_null(-1).to_numpy(zero_copy_only=False)
     key_codes, run_codes = codes[:len(keys)], codes[len(keys):]
     known = key_codes >= 0  # keys are numbered in order of first appearance
@@ -202,7 +207,7 @@ def _case_order(case: np.ndarray, at: np.ndarray, by_time: bool) -> np.ndarray |
 def _event_frame(case: np.ndarray, stage: np.ndarray, at: np.ndarray) -> pd.DataFrame:
     """The log's events: ``case`` (int64), ``stage`` (int16), ``at``."""
     return pd.DataFrame({"case": case.astype(np.int64, copy=False), "stage": stage.astype(np.int16, copy=False),
-                         "at": at})
+                         "at": at}, copy=False)
 
 
 def _runs(ordered: np.ndarray) -> int:
@@ -289,7 +294,7 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     # codes first: a log has millions of rows but few stage names (a missing name's code is -1:
     # it picks the appended "not found"); the events' cases were placed with the check of the cases
     stage_codes, names = _factorize(stage_events[stage])
-    codes = np.append(pd.Index(list(stages)).get_indexer(names), -1)[stage_codes].astype(np.int16)
+    codes = np.append(pd.Index(list(stages)).get_indexer(names), -1).astype(np.int16)[stage_codes]
     ignored = np.append(names.isin(list(ignore)), False)[stage_codes]
     unknown = (codes < 0) & ~ignored & (stage_codes >= 0)
     unknown_rows = np.bincount(stage_codes[unknown], minlength=len(names))
@@ -313,7 +318,7 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     trail, activity_names = None, []
     if activities:  # every activity, sorted once; the funnel's stages (codes first) are the events
         activity_names = list(stages) + unknown_names["stage"].tolist()
-        step_codes = np.append(pd.Index(activity_names).get_indexer(names), -1)[stage_codes].astype(np.int16)
+        step_codes = np.append(pd.Index(activity_names).get_indexer(names), -1).astype(np.int16)[stage_codes]
         rows = np.flatnonzero((stage_codes >= 0) & (~ignored | (codes >= 0)) & ~no_time & ~no_case)
     else:
         step_codes = codes

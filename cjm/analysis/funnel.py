@@ -11,6 +11,11 @@ that is out of order or tied does not reorder a deal's path; times are differenc
 timestamps between consecutive events, and a negative one is left out and counted.
 Everything set aside (unknown stage names, events without a time or without a known
 deal, deals without events) is counted in :attr:`StageLog.checks`.
+
+A log of millions of events is worked on as integer codes: cases are positions in the
+cases table and stages positions in the stage (or activity) names, the events are put in
+case order by one stable sort, edges are ``source * k + target`` and paths polynomial
+hashes of their codes (checked against each other); no Python loop runs over cases or events.
 """
 
 from __future__ import annotations

@@ -671,8 +671,9 @@ def _path_ids(stage: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.nda
         return np.zeros(0, dtype=np.int64), lengths
     position = np.arange(len(stage)) - np.repeat(starts, lengths)
     for base in HASH_BASES:
-        with np.errstate(over="ignore"):
-            terms = (stage.astype(np.uint64) + np.uint64(1)) * np.power(np.uint64(base), position.astype(np.uint64))
+        with np.errstate(over="ignore"):  # powers and terms wrap around 2**64
+            powers = np.cumprod(np.r_[np.uint64(1), np.full(lengths.max() - 1, base, dtype=np.uint64)])
+            terms = (stage.astype(np.uint64) + np.uint64(1)) * powers[position]
         ids = pd.DataFrame({"hash": np.add.reduceat(terms, starts), "length": lengths}).groupby(
             ["hash", "length"], sort=False).ngroup().to_numpy()
         first = np.unique(ids, return_index=True)[1]  # the first case of each path

@@ -110,13 +110,22 @@ class StageLog:
         return self.activities, self.activity_names, starts, _ends(self.activities, starts)
 
     @cached_property
+    def outcomes(self) -> np.ndarray:
+        """Each case's outcome as its position in :data:`OUTCOMES` (compared, never converted)."""
+        codes = np.full(len(self.cases), -1, dtype=np.int8)
+        for code, name in enumerate(OUTCOMES):
+            codes[(self.cases["outcome"] == name).to_numpy(dtype=bool)] = code
+        return codes
+
+    @cached_property
     def first_visits(self) -> np.ndarray:
         """For each event, the position in ``events`` of its case's first event at its stage."""
         case, stage = self.events["case"].to_numpy(), self.events["stage"].to_numpy()
         first = np.arange(len(case))
         for code in range(len(self.stages)):  # one pass a stage (a few), none a case
             rows = np.flatnonzero(stage == code)
-            run = np.r_[True, case[rows][1:] != case[rows][:-1]][:len(rows)]
+            run = np.ones(len(rows), dtype=bool)  # the case's first event at the stage
+            run[1:] = case[rows][1:] != case[rows][:-1]
             first[rows] = rows[run][np.cumsum(run) - 1]
         return first
 
@@ -305,8 +314,7 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     unknown_rows = np.bincount(stage_codes[unknown], minlength=len(names))
     frequent = np.argsort(-unknown_rows, kind="stable")  # ties in order of appearance
     frequent = frequent[unknown_rows[frequent] > 0]
-    unknown_names = pd.DataFrame({"stage": names.to_numpy()[frequent],
-                                  "rows": unknown_rows[frequent]})
+    unknown_names = pd.DataFrame({"stage": names.to_numpy()[frequent], "rows": unknown_rows[frequent]})
     times = pd.to_datetime(stage_events[at]).to_numpy()
     if history:
         check("stage events", len(stage_events), "rows", "read")
@@ -425,8 +433,8 @@ def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
     k = len(log.stages)
     codes, groups = _group_codes(log, by)
     furthest = log.cases["furthest"].to_numpy()
-    outcome = log.cases["outcome"].to_numpy()
-    ended = {name: _per_group(codes, len(groups), k, np.where(outcome == name, furthest, -1)) for name in OUTCOMES}
+    ended = {name: _per_group(codes, len(groups), k, np.where(log.outcomes == code, furthest, -1))
+             for code, name in enumerate(OUTCOMES)}
     total = sum(ended.values())
     reached = total[:, ::-1].cumsum(axis=1)[:, ::-1]
     first = log.visits
@@ -506,7 +514,7 @@ def _stays(log: StageLog) -> pd.DataFrame:
     nxt[:-1] = case[1:] == case[:-1]
     days = np.full(len(ev), np.nan)
     days[nxt] = (at[1:][nxt[:-1]] - at[:-1][nxt[:-1]]) / DAY
-    lost_case = log.cases["outcome"].to_numpy() == "lost"
+    lost_case = log.outcomes == OUTCOMES.index("lost")
     lost = lost_case[case] & ~nxt
     closed = log.cases["closed_at"].to_numpy(dtype="datetime64[ns]")
     days[lost] = (closed[case[lost]] - at[lost]) / DAY
@@ -711,14 +719,13 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
     """
     steps, names, starts, ends = log.steps
     ids, lengths = _path_ids(steps["stage"].to_numpy(), starts)
-    outcome = log.cases["outcome"].to_numpy()[steps["case"].to_numpy()[starts]]
+    outcome = log.outcomes[steps["case"].to_numpy()[starts]]
     at = steps["at"].to_numpy()
-    frame = pd.DataFrame({"length": lengths, "first": starts, "outcome": outcome,
-                          "days": (at[ends] - at[starts]) / DAY})
-    frame["variant"] = ids
+    frame = pd.DataFrame({"length": lengths, "first": starts, "days": (at[ends] - at[starts]) / DAY, "variant": ids})
     table = frame.groupby("variant").agg(length=("length", "first"), cases=("first", "size"), first=("first", "min"),
                                          median_days=("days", "median"))
-    table = table.join(pd.crosstab(frame["variant"], frame["outcome"]).reindex(columns=list(OUTCOMES), fill_value=0))
+    ended = np.bincount(ids * len(OUTCOMES) + outcome, minlength=len(table) * len(OUTCOMES))
+    table = table.join(pd.DataFrame(ended.reshape(-1, len(OUTCOMES)), columns=list(OUTCOMES)))
     table = table.sort_values(["cases", "first"], ascending=[False, True])
     total = table["cases"].sum()
     table["share"] = table["cases"] / total if total else 0.0
@@ -784,12 +791,12 @@ def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
         first = np.bincount(stage[starts], minlength=k)
         parts.append(pd.DataFrame({"source": START, "target": labels[first > 0], "cases": first[first > 0],
                                    "median_days": np.nan, "kind": "start"}))
-        outcome = pd.Index(OUTCOMES).get_indexer(log.cases["outcome"].to_numpy())[case[last]]
-        final = np.bincount(stage[last].astype(np.int64) * len(OUTCOMES) + outcome, minlength=k * len(OUTCOMES))
-        key = np.flatnonzero(final)
-        parts.append(pd.DataFrame({"source": labels[key // len(OUTCOMES)],
-                                   "target": np.asarray(OUTCOMES, dtype=object)[key % len(OUTCOMES)],
-                                   "cases": final[key], "median_days": np.nan, "kind": "end"}))
+        final = np.bincount(stage[last].astype(np.int64) * len(OUTCOMES) + log.outcomes[case[last]],
+                            minlength=k * len(OUTCOMES))
+        ended = np.flatnonzero(final)
+        parts.append(pd.DataFrame({"source": labels[ended // len(OUTCOMES)],
+                                   "target": np.asarray(OUTCOMES, dtype=object)[ended % len(OUTCOMES)],
+                                   "cases": final[ended], "median_days": np.nan, "kind": "end"}))
     result = pd.concat(parts, ignore_index=True)
     return result.sort_values(["cases", "source", "target"], ascending=[False, True, True], ignore_index=True)[
         ["source", "target", "cases", "median_days", "kind"]]

@@ -305,60 +305,61 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     for column in ("created_at", "closed_at"):
         if column not in table:
             table[column] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us]")
-    # codes first: a log has millions of rows but few stage names (a missing name's code is -1:
-    # it picks the appended "not found"); the events' cases were placed with the check of the cases
+    # codes first: a log has millions of rows but few stage names, so what a name is (a stage,
+    # ignored, another activity) is decided once a name and gathered once a row (a missing
+    # name's code is -1: it picks the appended "not found"); the cases were placed above
     stage_codes, names = _factorize(stage_events[stage])
-    codes = np.append(pd.Index(list(stages)).get_indexer(names), -1).astype(np.int16)[stage_codes]
-    ignored = np.append(names.isin(list(ignore)), False)[stage_codes]
-    unknown = (codes < 0) & ~ignored & (stage_codes >= 0)
-    unknown_rows = np.bincount(stage_codes[unknown], minlength=len(names))
+    rows_of = np.bincount(stage_codes + 1, minlength=len(names) + 1)  # first: rows without a name
+    name_stage = pd.Index(list(stages)).get_indexer(names)
+    name_ignored = names.isin(list(ignore))
+    unknown_rows = np.where((name_stage < 0) & ~name_ignored, rows_of[1:], 0)
     frequent = np.argsort(-unknown_rows, kind="stable")  # ties in order of appearance
     frequent = frequent[unknown_rows[frequent] > 0]
     unknown_names = pd.DataFrame({"stage": names.to_numpy()[frequent], "rows": unknown_rows[frequent]})
     times = pd.to_datetime(stage_events[at]).to_numpy()
     if history:
         check("stage events", len(stage_events), "rows", "read")
-        check("events of stages outside the funnel", unknown.sum(), "rows",
+        check("events of stages outside the funnel", unknown_rows.sum(), "rows",
               "kept in the paths and the process map, not in the funnel" if activities else
               "left out; add the names to 'stages' or 'funnel.ignore_stages'")
-        check("events of ignored stages", ignored.sum(), "rows", "left out (funnel.ignore_stages)")
-        check("events without a stage", (stage_codes < 0).sum(), "rows", "left out")
+        check("events of ignored stages", rows_of[1:][name_ignored].sum(), "rows", "left out (funnel.ignore_stages)")
+        check("events without a stage", rows_of[0], "rows", "left out")
     no_time = pd.isna(times)
     no_case = positions < 0
     if history:
         check("events without a time", no_time.sum(), "rows", "left out")
         check("events of cases not in the cases table", no_case.sum(), "rows", "left out")
-    trail, activity_names = None, []
-    if activities:  # every activity, sorted once; the funnel's stages (codes first) are the events
-        activity_names = list(stages) + unknown_names["stage"].tolist()
-        step_codes = np.append(pd.Index(activity_names).get_indexer(names), -1).astype(np.int16)[stage_codes]
-        rows = np.flatnonzero((stage_codes >= 0) & (~ignored | (codes >= 0)) & ~no_time & ~no_case)
-    else:
-        step_codes = codes
-        rows = np.flatnonzero((codes >= 0) & ~no_time & ~no_case)
+    # a step is a stage (its position) or, with every activity, an activity outside the funnel
+    # (after the stages, most frequent first); -1 leaves the row out
+    activity_names = list(stages) + unknown_names["stage"].tolist() if activities else []
+    name_step = pd.Index(activity_names).get_indexer(names) if activities else name_stage
+    step_codes = np.append(name_step, -1).astype(np.int16)[stage_codes]
+    rows = np.flatnonzero((step_codes >= 0) & ~no_time & ~no_case)
     rows = rows[_case_order(positions[rows], times[rows], order == "time")]
-    if activities:
+    trail = None
+    if activities:  # every activity, sorted once; the funnel's stages (codes first) are the events
         trail = _event_frame(positions[rows], step_codes[rows], times[rows])
-        rows = rows[step_codes[rows] < len(stages)]
-    case_of, stage_of, at_of = positions[rows], codes[rows], times[rows]
+        rows = rows[trail["stage"].to_numpy() < len(stages)]
+    case_of, stage_of, at_of = positions[rows], step_codes[rows], times[rows]
     events = _event_frame(case_of, stage_of, at_of)
 
-    same = np.r_[False, case_of[1:] == case_of[:-1]]
-    earlier = same & (at_of < np.r_[at_of[:1], at_of[:-1]])
-    tied = same & (at_of == np.r_[at_of[:1], at_of[:-1]])
+    same = case_of[1:] == case_of[:-1]  # each event after the first: of the case of the one before
+    earlier = same & (at_of[1:] < at_of[:-1])
+    tied = same & (at_of[1:] == at_of[:-1])
     # the highest stage so far in the case: offset by case, one running maximum runs over all cases
     offset = case_of * (len(stages) + 1)
-    running = np.maximum.accumulate(offset + stage_of) - offset if len(rows) else stage_of
-    back = same & (stage_of < np.r_[running[:1], running[:-1]])
+    running = np.maximum.accumulate(offset + stage_of) if len(rows) else offset
+    running -= offset
+    back = same & (stage_of[1:] < running[:-1])
     if history:
         check("events earlier than the event before them", earlier.sum(), "rows",
               "kept in log order; the negative time before them is left out of times in stage")
-        check("cases with events at the same time", _runs(case_of[tied]), "cases", "kept in log order")
-        check("cases that went back to an earlier stage", _runs(case_of[back]), "cases",
+        check("cases with events at the same time", _runs(case_of[1:][tied]), "cases", "kept in log order")
+        check("cases that went back to an earlier stage", _runs(case_of[1:][back]), "cases",
               "counted once per stage in the funnel; their repeats are in the paths")
 
     furthest = np.full(len(table), -1, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, ~same[1:]]) if len(events) else np.zeros(0, dtype=np.int64)
+    starts = np.r_[0, np.flatnonzero(~same) + 1] if len(events) else np.zeros(0, dtype=np.int64)
     if len(events):
         furthest[case_of[starts]] = np.maximum.reduceat(stage_of.astype(np.int64), starts)
     won = list(stages).index(won_stage) if won_stage else None

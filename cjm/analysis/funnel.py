@@ -157,14 +157,15 @@ def _arrow(values: pd.Series) -> pa.ChunkedArray | None:
 
 
 def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes of a long column of a few distinct values (-1 for a missing value) and those
-    values in order of appearance; Arrow strings are encoded by Arrow, twice as fast."""
+    """Codes of a long column of a few distinct values and those values in order of
+    appearance; a missing value's code is one past the last (it picks what a lookup table
+    appends). Arrow strings are encoded by Arrow, twice as fast."""
     array = _arrow(values)
     if array is None:
         codes, distinct = pd.factorize(values)
-        return codes.astype(np.int64), pd.Index(distinct, dtype=object)
+        return np.where(codes < 0, len(distinct), codes), pd.Index(distinct, dtype=object)
     encoded = pc.dictionary_encode(array.combine_chunks())
-    return (encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64),
+    return (encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False).astype(np.int64),
             pd.Index(encoded.dictionary.to_pylist(), dtype=object))
 
 
@@ -209,8 +210,12 @@ def _case_order(case: np.ndarray, at: np.ndarray, by_time: bool) -> np.ndarray |
     starts = np.r_[0, np.flatnonzero(case[1:] != case[:-1]) + 1] if len(case) else np.zeros(0, dtype=np.int64)
     if (np.diff(case[starts]) < 0).any():
         runs = np.argsort(case[starts], kind="stable")
-        lengths = np.diff(np.r_[starts, len(case)])[runs]
-        order = np.arange(len(case)) + np.repeat(starts[runs] - (np.cumsum(lengths) - lengths), lengths)
+        first, lengths = starts[runs], np.diff(np.r_[starts, len(case)])[runs]
+        # one step a row, a jump where a run begins: the running sum is the order
+        order = np.ones(len(case), dtype=np.int64)
+        order[0] = first[0]
+        order[np.cumsum(lengths[:-1])] = first[1:] - first[:-1] - lengths[:-1] + 1
+        np.cumsum(order, out=order)
     if by_time:
         case, at = case[order], at[order]
         if ((case[1:] == case[:-1]) & (at[1:] < at[:-1])).any():
@@ -307,12 +312,12 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
             table[column] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us]")
     # codes first: a log has millions of rows but few stage names, so what a name is (a stage,
     # ignored, another activity) is decided once a name and gathered once a row (a missing
-    # name's code is -1: it picks the appended "not found"); the cases were placed above
+    # name picks the appended "not found"); the cases were placed above
     stage_codes, names = _factorize(stage_events[stage])
-    rows_of = np.bincount(stage_codes + 1, minlength=len(names) + 1)  # first: rows without a name
+    rows_of = np.bincount(stage_codes, minlength=len(names) + 1)  # last: rows without a name
     name_stage = pd.Index(list(stages)).get_indexer(names)
     name_ignored = names.isin(list(ignore))
-    unknown_rows = np.where((name_stage < 0) & ~name_ignored, rows_of[1:], 0)
+    unknown_rows = np.where((name_stage < 0) & ~name_ignored, rows_of[:-1], 0)
     frequent = np.argsort(-unknown_rows, kind="stable")  # ties in order of appearance
     frequent = frequent[unknown_rows[frequent] > 0]
     unknown_names = pd.DataFrame({"stage": names.to_numpy()[frequent], "rows": unknown_rows[frequent]})
@@ -322,8 +327,8 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
         check("events of stages outside the funnel", unknown_rows.sum(), "rows",
               "kept in the paths and the process map, not in the funnel" if activities else
               "left out; add the names to 'stages' or 'funnel.ignore_stages'")
-        check("events of ignored stages", rows_of[1:][name_ignored].sum(), "rows", "left out (funnel.ignore_stages)")
-        check("events without a stage", rows_of[0], "rows", "left out")
+        check("events of ignored stages", rows_of[:-1][name_ignored].sum(), "rows", "left out (funnel.ignore_stages)")
+        check("events without a stage", rows_of[-1], "rows", "left out")
     no_time = pd.isna(times)
     no_case = positions < 0
     if history:

@@ -204,8 +204,8 @@ def _case_positions(ids: pd.Series, keys: pd.Series) -> tuple[np.ndarray, int]:
 def _case_order(case: np.ndarray, at: np.ndarray, by_time: bool) -> np.ndarray | slice:
     """The stable order of events by case (then time, ``by_time``): the runs of one case
     are put in case order whole (a log written case by case is one run a case), then
-    ordered by time where a case's times are not. All rows as they are when they already
-    are in that order."""
+    ordered by time where a case's times are not (a missing time first, as the least).
+    All rows as they are when they already are in that order."""
     order = slice(None)
     starts = np.r_[0, np.flatnonzero(case[1:] != case[:-1]) + 1] if len(case) else np.zeros(0, dtype=np.int64)
     if (np.diff(case[starts]) < 0).any():
@@ -217,9 +217,9 @@ def _case_order(case: np.ndarray, at: np.ndarray, by_time: bool) -> np.ndarray |
         order[np.cumsum(lengths[:-1])] = first[1:] - first[:-1] - lengths[:-1] + 1
         np.cumsum(order, out=order)
     if by_time:
-        case, at = case[order], at[order]
+        case, at = case[order], at[order].view(np.int64)
         if ((case[1:] == case[:-1]) & (at[1:] < at[:-1])).any():
-            order = np.arange(len(case))[order][np.lexsort((at.view(np.int64), case))]
+            order = np.arange(len(case))[order][np.lexsort((at, case))]
     return order
 
 
@@ -339,8 +339,9 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     activity_names = list(stages) + unknown_names["stage"].tolist() if activities else []
     name_step = pd.Index(activity_names).get_indexer(names) if activities else name_stage
     step_codes = np.append(name_step, -1).astype(np.int16)[stage_codes]
-    rows = np.flatnonzero((step_codes >= 0) & ~no_time & ~no_case)
-    rows = rows[_case_order(positions[rows], times[rows], order == "time")]
+    kept = (step_codes >= 0) & ~no_time & ~no_case
+    ordered = _case_order(positions, times, order == "time")  # all rows, then those kept
+    rows = np.flatnonzero(kept) if isinstance(ordered, slice) else ordered[kept[ordered]]
     trail = None
     if activities:  # every activity, sorted once; the funnel's stages (codes first) are the events
         trail = _event_frame(positions[rows], step_codes[rows], times[rows])

@@ -107,12 +107,12 @@ def bench_scale(scale: int) -> dict:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _child(flag: str, root: Path, *args: str) -> dict:
-    """This script with ``flag`` in a fresh process: the figures it prints."""
+def _child(flag: str, root: Path, *args: str, script: str = __file__) -> dict:
+    """``script`` (this one) with ``flag`` in a fresh process: the figures it prints."""
     import json
     import subprocess
 
-    out = subprocess.run([sys.executable, __file__, flag, str(root), *args], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, script, flag, str(root), *args], capture_output=True, text=True)
     if out.returncode:
         sys.exit(f"{flag} failed under {root}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -199,6 +199,47 @@ def test_touches_per_stage_and_last_actions(log):
     assert actions[actions["stage"] == "C"]["last_action"].tolist() == ["no_touch"]
 
 
+def test_a_case_written_in_several_runs_is_put_together_in_the_order_of_the_cases():
+    # b's events come in two runs around a's; the cases table lists a after b, and x is unknown
+    events = pd.DataFrame({"deal_id": ["b", "a", "x", "b", "a", None],
+                           "stage": ["A", "A", "A", "C", "B", "B"],
+                           "entered_at": [day(0), day(0), day(0), day(2), day(1), day(1)]})
+    deals = pd.DataFrame({"deal_id": ["b", "a"], "outcome": ["open", "lost"]})
+    for ids in (str, object):   # Arrow strings, and Python objects
+        log = prepare_log(events.astype({"deal_id": ids}), deals.astype({"deal_id": ids}), STAGES, "D")
+        assert log.events["case"].tolist() == [0, 0, 1, 1] and log.events["stage"].tolist() == [0, 2, 0, 1]
+        assert log.cases["furthest"].tolist() == [2, 1]
+        assert log.checks.set_index("check").loc["events of cases not in the cases table", "count"] == 2
+
+
+def test_integer_case_ids_give_the_funnel_of_text_ids(log):
+    events, deals = make_tables(extra_events=[{"deal_id": "c1", "stage": "Архив", "entered_at": day(2)},
+                                              {"deal_id": "zz", "stage": "A", "entered_at": day(1)}])
+    number = {f"c{i}": i for i in range(1, 10)} | {"zz": 99}
+    by_number = prepare_log(events.assign(deal_id=events["deal_id"].map(number)),
+                            deals.assign(deal_id=deals["deal_id"].map(number)), STAGES, "D")
+    pd.testing.assert_frame_equal(funnel(by_number), funnel(log))
+    pd.testing.assert_frame_equal(directly_follows(by_number), directly_follows(log))
+    pd.testing.assert_frame_equal(by_number.checks, log.checks)
+
+
+def test_variants_told_apart_when_their_hashes_collide(monkeypatch):
+    import cjm.analysis.funnel as core
+
+    # with base 1 a path's hash is the sum of its codes: A → B and B → A collide
+    events = pd.DataFrame({"deal_id": ["p", "p", "q", "q", "r", "r"], "stage": ["A", "B", "B", "A", "A", "B"],
+                           "entered_at": [day(0), day(1), day(0), day(2), day(0), day(3)]})
+    deals = pd.DataFrame({"deal_id": ["p", "q", "r"], "outcome": ["open", "open", "open"]})
+    log = prepare_log(events, deals, STAGES, "D")
+    monkeypatch.setattr(core, "HASH_BASES", (1, 1_000_003))
+    table = variants(log, coverage=1.0)
+    assert dict(zip(table["variant"], table["cases"])) == {"A → B": 2, "B → A": 1}
+    assert table["median_days"].tolist() == [2.0, 2.0]
+    monkeypatch.setattr(core, "HASH_BASES", (1,))
+    with pytest.raises(CjmError, match="could not be told apart"):
+        variants(log, coverage=1.0)
+
+
 def test_bad_input_is_one_clear_error():
     events, deals = make_tables()
     with pytest.raises(CjmError, match="no column entered_at"):

@@ -11,6 +11,11 @@ that is out of order or tied does not reorder a deal's path; times are differenc
 timestamps between consecutive events, and a negative one is left out and counted.
 Everything set aside (unknown stage names, events without a time or without a known
 deal, deals without events) is counted in :attr:`StageLog.checks`.
+
+A log of millions of events is worked on as integer codes: cases are positions in the
+cases table and stages positions in the stage (or activity) names, the events are put in
+case order by one stable sort, edges are ``source * k + target`` and paths polynomial
+hashes of their codes (checked against each other); no Python loop runs over cases or events.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cjm.core.errors import CjmError
 
@@ -103,9 +110,29 @@ class StageLog:
         return self.activities, self.activity_names, starts, _ends(self.activities, starts)
 
     @cached_property
+    def outcomes(self) -> np.ndarray:
+        """Each case's outcome as its position in :data:`OUTCOMES` (compared, never converted)."""
+        codes = np.full(len(self.cases), -1, dtype=np.int8)
+        for code, name in enumerate(OUTCOMES):
+            codes[(self.cases["outcome"] == name).to_numpy(dtype=bool)] = code
+        return codes
+
+    @cached_property
+    def first_visits(self) -> np.ndarray:
+        """For each event, the position in ``events`` of its case's first event at its stage."""
+        case, stage = self.events["case"].to_numpy(), self.events["stage"].to_numpy()
+        first = np.arange(len(case))
+        for code in range(len(self.stages)):  # one pass a stage (a few), none a case
+            rows = np.flatnonzero(stage == code)
+            run = np.ones(len(rows), dtype=bool)  # the case's first event at the stage
+            run[1:] = case[rows][1:] != case[rows][:-1]
+            first[rows] = rows[run][np.cumsum(run) - 1]
+        return first
+
+    @cached_property
     def visits(self) -> pd.DataFrame:
         """The first event of each case at each stage it entered."""
-        return self.events.drop_duplicates(["case", "stage"])
+        return self.events.iloc[np.flatnonzero(self.first_visits == np.arange(len(self.events)))]
 
     @cached_property
     def stays(self) -> pd.DataFrame:
@@ -120,6 +147,91 @@ def _starts(events: pd.DataFrame) -> np.ndarray:
 
 def _ends(events: pd.DataFrame, starts: np.ndarray) -> np.ndarray:
     return np.r_[starts[1:], len(events)] - 1 if len(events) else starts
+
+
+def _arrow(values: pd.Series) -> pa.ChunkedArray | None:
+    """The column's Arrow data when pandas holds it in Arrow (its strings), else None."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return pa.chunked_array(values.array.__arrow_array__())
+    return None
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of a long column of a few distinct values and those values in order of
+    appearance; a missing value's code is one past the last (it picks what a lookup table
+    appends). Arrow strings are encoded by Arrow, twice as fast."""
+    array = _arrow(values)
+    if array is None:
+        codes, distinct = pd.factorize(values)
+        return np.where(codes < 0, len(distinct), codes), pd.Index(distinct, dtype=object)
+    encoded = pc.dictionary_encode(array.combine_chunks())
+    return (encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False).astype(np.int64),
+            pd.Index(encoded.dictionary.to_pylist(), dtype=object))
+
+
+def _case_positions(ids: pd.Series, keys: pd.Series) -> tuple[np.ndarray, int]:
+    """Position in ``keys`` of each of ``ids`` (-1 where absent or missing), and how many
+    keys repeat one before them (a missing key counted as a value; none for a valid table).
+
+    Arrow strings are encoded by Arrow, the keys and the first id of each run of equal ids
+    (a log is written case by case) together: each distinct string is hashed about once.
+    """
+    events, table = _arrow(ids), _arrow(keys)
+    if events is None or table is None:
+        repeated = int(keys.duplicated().sum())
+        codes, distinct = pd.factorize(ids)
+        found = pd.Index(keys).get_indexer(distinct) if not repeated else np.full(len(distinct), -1)
+        return np.append(found, -1)[codes], repeated
+    starts = np.zeros(min(len(ids), 1), dtype=np.int64)
+    if len(ids) > 1:  # a missing id is a run of its own
+        change = pc.not_equal(events[1:], events[:-1]).fill_null(True).to_numpy(zero_copy_only=False)
+        starts = np.r_[starts, np.flatnonzero(change) + 1]
+    # the first id of each run, taken chunk by chunk (a take across chunks would join them all)
+    edges = np.cumsum([0] + [len(chunk) for chunk in events.chunks])
+    bounds = np.searchsorted(starts, edges)
+    firsts = [chunk.take(pa.array(starts[lo:hi] - edge))
+              for chunk, edge, lo, hi in zip(events.chunks, edges, bounds[:-1], bounds[1:])]
+    both = pa.chunked_array(table.chunks + [first.cast(table.type) for first in firsts], type=table.type)
+    codes = pc.dictionary_encode(both.combine_chunks()).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    key_codes, run_codes = codes[:len(keys)], codes[len(keys):]
+    known = key_codes >= 0  # keys are numbered in order of first appearance
+    repeated = len(keys) - (int(key_codes.max()) + 1 if known.any() else 0) - int(not known.all())
+    lookup = np.full(len(codes) + 1, -1, dtype=np.int64)  # code -1 (a missing id) finds the last: -1
+    lookup[key_codes[known]] = np.flatnonzero(known)
+    return np.repeat(lookup[run_codes], np.diff(np.r_[starts, len(ids)])), repeated
+
+
+def _case_order(case: np.ndarray, at: np.ndarray, by_time: bool) -> np.ndarray | slice:
+    """The stable order of events by case (then time, ``by_time``): the runs of one case
+    are put in case order whole (a log written case by case is one run a case), then
+    ordered by time where a case's times are not (a missing time first, as the least).
+    All rows as they are when they already are in that order."""
+    order = slice(None)
+    starts = np.r_[0, np.flatnonzero(case[1:] != case[:-1]) + 1] if len(case) else np.zeros(0, dtype=np.int64)
+    if (np.diff(case[starts]) < 0).any():
+        runs = np.argsort(case[starts], kind="stable")
+        first, lengths = starts[runs], np.diff(np.r_[starts, len(case)])[runs]
+        # one step a row, a jump where a run begins: the running sum is the order
+        order = np.ones(len(case), dtype=np.int64)
+        order[0] = first[0]
+        order[np.cumsum(lengths[:-1])] = first[1:] - first[:-1] - lengths[:-1] + 1
+        np.cumsum(order, out=order)
+    if by_time:
+        case, at = case[order], at[order].view(np.int64)
+        if ((case[1:] == case[:-1]) & (at[1:] < at[:-1])).any():
+            order = np.arange(len(case))[order][np.lexsort((at, case))]
+    return order
+
+
+def _event_frame(case: np.ndarray, stage: np.ndarray, at: np.ndarray) -> pd.DataFrame:
+    """The log's events: ``case`` (int64), ``stage`` (int16), ``at``."""
+    return pd.DataFrame({"case": case.astype(np.int64, copy=False), "stage": stage.astype(np.int16, copy=False),
+                         "at": at}, copy=False)
+
+
+def _runs(ordered: np.ndarray) -> int:
+    """How many distinct values a sorted array has."""
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1]) + 1) if len(ordered) else 0
 
 
 def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: list[str],
@@ -182,8 +294,9 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
             raise CjmError(f"{name}: no column {', '.join(missing)}", f"expected the columns {', '.join(columns)}")
     if order not in ("log", "time"):
         raise CjmError(f"funnel order {order!r} is unknown", "use 'log' (the order of the rows) or 'time'")
-    if cases[case].duplicated().any():
-        raise CjmError(f"cases: {int(cases[case].duplicated().sum())} repeated {case}", "pass one row per case")
+    positions, repeated = _case_positions(stage_events[case], cases[case])
+    if repeated:
+        raise CjmError(f"cases: {repeated} repeated {case}", "pass one row per case")
     bad = ~cases["outcome"].isin(OUTCOMES)
     if bad.any():
         raise CjmError(f"cases: outcome {sorted(set(cases.loc[bad, 'outcome'].astype(str)))[:5]} is not one of "
@@ -197,58 +310,62 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     for column in ("created_at", "closed_at"):
         if column not in table:
             table[column] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us]")
-    # factorize first: a log has millions of rows but few stage names and far fewer cases than rows
-    # (a missing value's code is -1: it picks the appended "not found")
-    case_codes, case_names = pd.factorize(stage_events[case])
-    positions = np.append(pd.Index(table["case_id"]).get_indexer(case_names), -1)[case_codes]
-    stage_codes, names = pd.factorize(stage_events[stage])
-    codes = np.append(pd.Index(list(stages)).get_indexer(names), -1)[stage_codes].astype(np.int16)
-    ignored = np.append(pd.Index(names).isin(list(ignore)), False)[stage_codes]
-    unknown = (codes < 0) & ~ignored & (stage_codes >= 0)
-    unknown_names = (pd.Series(np.asarray(names, dtype=object)[stage_codes[unknown]], dtype=object)
-                     .value_counts().rename_axis("stage").rename("rows").reset_index())
+    # codes first: a log has millions of rows but few stage names, so what a name is (a stage,
+    # ignored, another activity) is decided once a name and gathered once a row (a missing
+    # name picks the appended "not found"); the cases were placed above
+    stage_codes, names = _factorize(stage_events[stage])
+    rows_of = np.bincount(stage_codes, minlength=len(names) + 1)  # last: rows without a name
+    name_stage = pd.Index(list(stages)).get_indexer(names)
+    name_ignored = names.isin(list(ignore))
+    unknown_rows = np.where((name_stage < 0) & ~name_ignored, rows_of[:-1], 0)
+    frequent = np.argsort(-unknown_rows, kind="stable")  # ties in order of appearance
+    frequent = frequent[unknown_rows[frequent] > 0]
+    unknown_names = pd.DataFrame({"stage": names.to_numpy()[frequent], "rows": unknown_rows[frequent]})
     times = pd.to_datetime(stage_events[at]).to_numpy()
     if history:
         check("stage events", len(stage_events), "rows", "read")
-        check("events of stages outside the funnel", unknown.sum(), "rows",
+        check("events of stages outside the funnel", unknown_rows.sum(), "rows",
               "kept in the paths and the process map, not in the funnel" if activities else
               "left out; add the names to 'stages' or 'funnel.ignore_stages'")
-        check("events of ignored stages", ignored.sum(), "rows", "left out (funnel.ignore_stages)")
-        check("events without a stage", (stage_codes < 0).sum(), "rows", "left out")
+        check("events of ignored stages", rows_of[:-1][name_ignored].sum(), "rows", "left out (funnel.ignore_stages)")
+        check("events without a stage", rows_of[-1], "rows", "left out")
     no_time = pd.isna(times)
     no_case = positions < 0
     if history:
         check("events without a time", no_time.sum(), "rows", "left out")
         check("events of cases not in the cases table", no_case.sum(), "rows", "left out")
-    sort = ["case", "at"] if order == "time" else ["case"]
-    trail, activity_names = None, []
+    # a step is a stage (its position) or, with every activity, an activity outside the funnel
+    # (after the stages, most frequent first); -1 leaves the row out
+    activity_names = list(stages) + unknown_names["stage"].tolist() if activities else []
+    name_step = pd.Index(activity_names).get_indexer(names) if activities else name_stage
+    step_codes = np.append(name_step, -1).astype(np.int16)[stage_codes]
+    kept = (step_codes >= 0) & ~no_time & ~no_case
+    ordered = _case_order(positions, times, order == "time")  # all rows, then those kept
+    rows = np.flatnonzero(kept) if isinstance(ordered, slice) else ordered[kept[ordered]]
+    trail = None
     if activities:  # every activity, sorted once; the funnel's stages (codes first) are the events
-        named = (stage_codes >= 0) & (~ignored | (codes >= 0)) & ~no_time & ~no_case
-        activity_names = list(stages) + unknown_names["stage"].tolist()
-        activity_codes = np.append(pd.Index(activity_names).get_indexer(names), -1)[stage_codes]
-        trail = pd.DataFrame({"case": positions[named].astype(np.int64), "stage": activity_codes[named].astype(np.int16),
-                              "at": times[named]}).sort_values(sort, kind="stable", ignore_index=True)
-        events = trail[trail["stage"].to_numpy() < len(stages)].reset_index(drop=True)
-    else:
-        keep = (codes >= 0) & ~no_time & ~no_case
-        events = pd.DataFrame({"case": positions[keep].astype(np.int64), "stage": codes[keep], "at": times[keep]})
-        events = events.sort_values(sort, kind="stable", ignore_index=True)
+        trail = _event_frame(positions[rows], step_codes[rows], times[rows])
+        rows = rows[trail["stage"].to_numpy() < len(stages)]
+    case_of, stage_of, at_of = positions[rows], step_codes[rows], times[rows]
+    events = _event_frame(case_of, stage_of, at_of)
 
-    case_of, stage_of, at_of = (events[c].to_numpy() for c in ("case", "stage", "at"))
-    same = np.r_[False, case_of[1:] == case_of[:-1]]
-    earlier = same & (at_of < np.r_[at_of[:1], at_of[:-1]])
-    tied = same & (at_of == np.r_[at_of[:1], at_of[:-1]])
-    running = events.groupby("case")["stage"].cummax().to_numpy()
-    back = same & (stage_of < np.r_[running[:1], running[:-1]])
+    same = case_of[1:] == case_of[:-1]  # each event after the first: of the case of the one before
+    earlier = same & (at_of[1:] < at_of[:-1])
+    tied = same & (at_of[1:] == at_of[:-1])
+    # the highest stage so far in the case: offset by case, one running maximum runs over all cases
+    offset = case_of * (len(stages) + 1)
+    running = np.maximum.accumulate(offset + stage_of) if len(rows) else offset
+    running -= offset
+    back = same & (stage_of[1:] < running[:-1])
     if history:
         check("events earlier than the event before them", earlier.sum(), "rows",
               "kept in log order; the negative time before them is left out of times in stage")
-        check("cases with events at the same time", pd.unique(case_of[tied]).size, "cases", "kept in log order")
-        check("cases that went back to an earlier stage", pd.unique(case_of[back]).size, "cases",
+        check("cases with events at the same time", _runs(case_of[1:][tied]), "cases", "kept in log order")
+        check("cases that went back to an earlier stage", _runs(case_of[1:][back]), "cases",
               "counted once per stage in the funnel; their repeats are in the paths")
 
     furthest = np.full(len(table), -1, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, ~same[1:]]) if len(events) else np.zeros(0, dtype=np.int64)
+    starts = np.r_[0, np.flatnonzero(~same) + 1] if len(events) else np.zeros(0, dtype=np.int64)
     if len(events):
         furthest[case_of[starts]] = np.maximum.reduceat(stage_of.astype(np.int64), starts)
     won = list(stages).index(won_stage) if won_stage else None
@@ -323,8 +440,8 @@ def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
     k = len(log.stages)
     codes, groups = _group_codes(log, by)
     furthest = log.cases["furthest"].to_numpy()
-    outcome = log.cases["outcome"].to_numpy()
-    ended = {name: _per_group(codes, len(groups), k, np.where(outcome == name, furthest, -1)) for name in OUTCOMES}
+    ended = {name: _per_group(codes, len(groups), k, np.where(log.outcomes == code, furthest, -1))
+             for code, name in enumerate(OUTCOMES)}
     total = sum(ended.values())
     reached = total[:, ::-1].cumsum(axis=1)[:, ::-1]
     first = log.visits
@@ -383,32 +500,51 @@ def bottlenecks(stage_funnel: pd.DataFrame) -> pd.DataFrame:
     return table.drop(columns="conversion").sort_values(["rank_lost", "rank_rate"], ignore_index=True)
 
 
+#: Why a case's stay at a stage ended (:func:`_stays`' ``left``).
+LEFT = ("moved_on", "lost", "stayed")
+
+
 def _stays(log: StageLog) -> pd.DataFrame:
     """Days each case spent in each stage it entered: the time to its next event, summed
-    over repeated visits; a case's last event counts until the case was closed when lost."""
+    over repeated visits; a case's last event counts until the case was closed when lost.
+
+    Returns
+    -------
+    DataFrame
+        ``case``, ``stage``, ``days`` (NaN where a visit's length is unknown or negative),
+        ``left`` (categorical, :data:`LEFT`); one row per visited stage of a case, in the
+        order of the first visits.
+    """
     ev = log.events
     case, at = ev["case"].to_numpy(), ev["at"].to_numpy()
     nxt = np.zeros(len(ev), dtype=bool)  # an event followed by another of its case
     nxt[:-1] = case[1:] == case[:-1]
     days = np.full(len(ev), np.nan)
     days[nxt] = (at[1:][nxt[:-1]] - at[:-1][nxt[:-1]]) / DAY
-    closed = log.cases["closed_at"].to_numpy(dtype="datetime64[ns]")[case]
-    lost = (log.cases["outcome"].to_numpy() == "lost")[case] & ~nxt
-    days[lost] = (closed[lost] - at[lost]) / DAY
+    lost_case = log.outcomes == OUTCOMES.index("lost")
+    lost = lost_case[case] & ~nxt
+    closed = log.cases["closed_at"].to_numpy(dtype="datetime64[ns]")
+    days[lost] = (closed[case[lost]] - at[lost]) / DAY
     days[days < 0] = np.nan  # a clock error, counted in the checks
-    per = pd.DataFrame({"case": case, "stage": ev["stage"].to_numpy(), "days": days})
-    # a visit of unknown length leaves the stay unknown
-    per = per.groupby(["case", "stage"], sort=False)["days"].sum(skipna=False).reset_index()
-    furthest = log.cases["furthest"].to_numpy()[per["case"].to_numpy()]
-    per["left"] = np.where(per["stage"].to_numpy() < furthest, "moved_on",
-                           np.where(log.cases["outcome"].to_numpy()[per["case"].to_numpy()] == "lost", "lost", "stayed"))
+    # a case's visits of a stage summed into its first visit; a visit of unknown length
+    # leaves the stay unknown
+    first = log.first_visits
+    visit = first == np.arange(len(ev))
+    number = np.cumsum(visit) - 1
+    per = pd.DataFrame({"case": case[visit], "stage": ev["stage"].to_numpy()[visit],
+                        "days": np.bincount(number[first], weights=days, minlength=int(visit.sum()))})
+    of = per["case"].to_numpy()
+    left = np.where(per["stage"].to_numpy() < log.cases["furthest"].to_numpy()[of], 0, np.where(lost_case[of], 1, 2))
+    per["left"] = pd.Categorical.from_codes(left, LEFT)
     return per
 
 
 def _quantiles(grouped, column: str) -> pd.DataFrame:
-    """Median, 75th and 90th percentile of ``column`` per group (no rows without values)."""
-    return pd.DataFrame({name: grouped[column].quantile(q) for name, q in
-                         (("median_days", 0.5), ("p75_days", 0.75), ("p90_days", 0.9))})
+    """Median, 75th and 90th percentile of ``column`` per group (no rows without values),
+    all three from one ordering of the values."""
+    table = grouped[column].quantile([0.5, 0.75, 0.9]).unstack()
+    table.columns = ["median_days", "p75_days", "p90_days"]
+    return table
 
 
 def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
@@ -533,14 +669,33 @@ def customer_reasons(reasons: pd.DataFrame, hygiene) -> tuple[pd.DataFrame, pd.D
     return reasons[~apart].reset_index(drop=True), reasons[apart].reset_index(drop=True)
 
 
-def _path_hash(steps: pd.DataFrame, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A 64-bit polynomial hash of each case's sequence of steps and its length (cases with steps)."""
-    lengths = np.diff(np.r_[starts, len(steps)])
-    position = np.arange(len(steps)) - np.repeat(starts, lengths)
-    with np.errstate(over="ignore"):
-        power = np.power(np.uint64(1_000_003), position.astype(np.uint64))
-        terms = (steps["stage"].to_numpy().astype(np.uint64) + np.uint64(1)) * power
-    return np.add.reduceat(terms, starts) if len(steps) else terms, lengths
+#: Bases of the polynomial hash of a path, tried in turn until no two paths share a hash.
+HASH_BASES = (1_000_003, 998_244_353, 2_147_483_647)
+
+
+def _path_ids(stage: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each case's path number (equal sequences of steps share one, numbered in order of
+    first appearance) and its length, for the cases with steps.
+
+    A path is keyed by a 64-bit polynomial hash of its step codes and its length; every
+    case's steps are then compared with those of the first case of its key, and on a
+    collision the paths are hashed again with the next base of :data:`HASH_BASES`.
+    """
+    lengths = np.diff(np.r_[starts, len(stage)])
+    if not len(stage):
+        return np.zeros(0, dtype=np.int64), lengths
+    position = np.arange(len(stage)) - np.repeat(starts, lengths)
+    for base in HASH_BASES:
+        with np.errstate(over="ignore"):  # powers and terms wrap around 2**64
+            powers = np.cumprod(np.r_[np.uint64(1), np.full(lengths.max() - 1, base, dtype=np.uint64)])
+            terms = (stage.astype(np.uint64) + np.uint64(1)) * powers[position]
+        ids = pd.DataFrame({"hash": np.add.reduceat(terms, starts), "length": lengths}).groupby(
+            ["hash", "length"], sort=False).ngroup().to_numpy()
+        first = np.unique(ids, return_index=True)[1]  # the first case of each path
+        if (stage[np.repeat(starts[first[ids]], lengths) + position] == stage).all():
+            return ids, lengths
+    raise CjmError("paths of cases could not be told apart by their hashes",
+                   "report this log to the project: every hash base collided")
 
 
 def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
@@ -570,15 +725,14 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
         variants there are.
     """
     steps, names, starts, ends = log.steps
-    hashes, lengths = _path_hash(steps, starts)
-    outcome = log.cases["outcome"].to_numpy()[steps["case"].to_numpy()[starts]]
+    ids, lengths = _path_ids(steps["stage"].to_numpy(), starts)
+    outcome = log.outcomes[steps["case"].to_numpy()[starts]]
     at = steps["at"].to_numpy()
-    frame = pd.DataFrame({"length": lengths, "first": starts, "outcome": outcome,
-                          "days": (at[ends] - at[starts]) / DAY})
-    frame["variant"] = frame.groupby([hashes, lengths], sort=False).ngroup()
+    frame = pd.DataFrame({"length": lengths, "first": starts, "days": (at[ends] - at[starts]) / DAY, "variant": ids})
     table = frame.groupby("variant").agg(length=("length", "first"), cases=("first", "size"), first=("first", "min"),
                                          median_days=("days", "median"))
-    table = table.join(pd.crosstab(frame["variant"], frame["outcome"]).reindex(columns=list(OUTCOMES), fill_value=0))
+    ended = np.bincount(ids * len(OUTCOMES) + outcome, minlength=len(table) * len(OUTCOMES))
+    table = table.join(pd.DataFrame(ended.reshape(-1, len(OUTCOMES)), columns=list(OUTCOMES)))
     table = table.sort_values(["cases", "first"], ascending=[False, True])
     total = table["cases"].sum()
     table["share"] = table["cases"] / total if total else 0.0
@@ -627,22 +781,29 @@ def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
     source, target = stage[:-1][pair].astype(np.int64), stage[1:][pair].astype(np.int64)
     days = (at[1:][pair] - at[:-1][pair]) / DAY
     days[days < 0] = np.nan
-    edges = pd.DataFrame({"key": source * k + target, "days": days})
-    table = edges.groupby("key").agg(cases=("days", "size"), median_days=("days", "median")).reset_index()
-    src, tgt = table["key"].to_numpy() // k, table["key"].to_numpy() % k
+    # an edge is the integer source * k + target: counted by bincount, its median time by one
+    # groupby on the edges as codes (nothing hashed), edges in the order of their codes
+    key = source * k + target
+    counts = np.bincount(key, minlength=k * k)
+    edge = np.flatnonzero(counts)
+    median = pd.Series(days).groupby(pd.Categorical.from_codes(key, categories=pd.RangeIndex(k * k)),
+                                     observed=True).median().to_numpy()
+    src, tgt = edge // k, edge % k
     labels = np.asarray(names, dtype=object)
     inside = (src < funnel_stages) & (tgt < funnel_stages)
-    table["kind"] = np.select([tgt == src, ~inside, tgt == src + 1, tgt > src + 1],
-                              ["repeat", "other", "forward", "skip"], "back")
-    table["source"], table["target"] = labels[src], labels[tgt]
-    parts = [table.drop(columns="key")]
+    parts = [pd.DataFrame({"source": labels[src], "target": labels[tgt], "cases": counts[edge], "median_days": median,
+                           "kind": np.select([tgt == src, ~inside, tgt == src + 1, tgt > src + 1],
+                                             ["repeat", "other", "forward", "skip"], "back")})]
     if ends and len(steps):
-        first_stage = pd.Series(labels[stage[starts]]).value_counts()
-        parts.append(pd.DataFrame({"source": START, "target": first_stage.index, "cases": first_stage.to_numpy(),
+        first = np.bincount(stage[starts], minlength=k)
+        parts.append(pd.DataFrame({"source": START, "target": labels[first > 0], "cases": first[first > 0],
                                    "median_days": np.nan, "kind": "start"}))
-        outcome = log.cases["outcome"].to_numpy()[case[last]]
-        final = pd.DataFrame({"source": labels[stage[last]], "target": outcome}).value_counts().rename("cases")
-        parts.append(final.reset_index().assign(median_days=np.nan, kind="end"))
+        final = np.bincount(stage[last].astype(np.int64) * len(OUTCOMES) + log.outcomes[case[last]],
+                            minlength=k * len(OUTCOMES))
+        ended = np.flatnonzero(final)
+        parts.append(pd.DataFrame({"source": labels[ended // len(OUTCOMES)],
+                                   "target": np.asarray(OUTCOMES, dtype=object)[ended % len(OUTCOMES)],
+                                   "cases": final[ended], "median_days": np.nan, "kind": "end"}))
     result = pd.concat(parts, ignore_index=True)
     return result.sort_values(["cases", "source", "target"], ascending=[False, True, True], ignore_index=True)[
         ["source", "target", "cases", "median_days", "kind"]]

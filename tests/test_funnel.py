@@ -96,6 +96,18 @@ def test_stage_times_sum_repeated_visits_and_leave_out_negative_times(log):
     assert np.isnan(times.loc["D", "median_days"])
 
 
+@pytest.mark.parametrize("by", [None, "channel"])
+def test_stage_times_where_no_case_moved_on_are_missing_not_an_error(by):
+    cases = {"c2": CASES["c2"], "c4": CASES["c4"], "c6": CASES["c6"]}  # lost at B and A, open without history
+    events, deals = make_tables(cases)
+    times = stage_times(prepare_log(events, deals, STAGES, "D"), by)
+    assert times["moved_on_cases"].sum() == 1 and times["lost_cases"].sum() == 2  # c2 moved on from A only
+    assert times["median_days"].notna().sum() == 1 and times["median_days_to_loss"].notna().sum() == 2
+    only_lost = {"c4": CASES["c4"]}  # nobody moved on anywhere: every stay time is missing
+    times = stage_times(prepare_log(*make_tables(only_lost), STAGES, "D"), by)
+    assert times["moved_on_cases"].sum() == 0 and times[["median_days", "p75_days", "p90_days"]].isna().all().all()
+
+
 def test_time_to_convert_from_creation_to_the_won_stage(log):
     table = time_to_convert(log)
     assert table["won_cases"].item() == 2 and table["median_days"].item() == pytest.approx(6.5)  # c1 6, c7 7

@@ -542,7 +542,7 @@ def _stays(log: StageLog) -> pd.DataFrame:
 def _quantiles(grouped, column: str) -> pd.DataFrame:
     """Median, 75th and 90th percentile of ``column`` per group (no rows without values),
     all three from one ordering of the values."""
-    table = grouped[column].quantile([0.5, 0.75, 0.9]).unstack()
+    table = grouped[column].quantile([0.5, 0.75, 0.9]).unstack().reindex(columns=[0.5, 0.75, 0.9])  # none: no columns
     table.columns = ["median_days", "p75_days", "p90_days"]
     return table
 
@@ -578,13 +578,13 @@ def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
         keys = [by, "stage"]
     moved = per[per["left"] == "moved_on"].dropna(subset=["days"])
     lost = per[per["left"] == "lost"].dropna(subset=["days"])
-    table = _quantiles(moved.groupby(keys), "days")
+    grid = (pd.MultiIndex.from_product([groups, range(len(log.stages))], names=keys)
+            if by else pd.Index(range(len(log.stages)), name="stage"))
+    table = _quantiles(moved.groupby(keys), "days").reindex(grid)  # every stage, so a loss where nobody moved on counts
     table.insert(0, "moved_on_cases", moved.groupby(keys).size())
     table["lost_cases"] = lost.groupby(keys).size()
     table["median_days_to_loss"] = lost.groupby(keys)["days"].median()
-    grid = (pd.MultiIndex.from_product([groups, range(len(log.stages))], names=keys)
-            if by else pd.Index(range(len(log.stages)), name="stage"))
-    table = table.reindex(grid).reset_index()
+    table = table.reset_index()
     table["stage"] = np.asarray(log.stages, dtype=object)[table["stage"].to_numpy()]
     table[["moved_on_cases", "lost_cases"]] = table[["moved_on_cases", "lost_cases"]].fillna(0).astype(int)
     return table

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from bench_eventlog import ENGAGEMENT, _child, generate
+from bench_funnel import core_times
 from bench_intake import cli, measure
 from bench_segment import _peak_mb
 
@@ -75,27 +76,7 @@ def tile(base: Path, root: Path, millions: int) -> None:
 
 def run_steps(root: Path) -> dict:
     """06's core on the tables under ``root``: times in seconds, peak in MB."""
-    from cjm.analysis.funnel import directly_follows, funnel, prepare_log, stage_times, variants
-    from cjm.core.io import read_table
-    from cjm.core.params import load_params
-    from cjm.core.paths import EngagementPaths
-
-    params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
-    state, times = {}, {}
-    steps = {
-        "read": lambda: state.update(events=read_table(paths, "stage_events", ["deal_id", "stage", "entered_at"]),
-                                     cases=read_table(paths, "deals")),
-        "prepare": lambda: state.update(log=prepare_log(state["events"], state["cases"], params["stages"],
-                                                        params["won_stage"], activities=True)),
-        "funnel": lambda: funnel(state["log"]),
-        "follows": lambda: directly_follows(state["log"]),
-        "variants": lambda: variants(state["log"], 1.0),
-        "times": lambda: stage_times(state["log"]),
-    }
-    for name, step in steps.items():
-        t0 = time.perf_counter()
-        step()
-        times[f"{name}_s"] = round(time.perf_counter() - t0, 2)
+    state, times = core_times(root, ENGAGEMENT, activities=True, coverage=1.0, in_stage=True)
     core = sum(times[f"{name}_s"] for name in ("prepare", "funnel", "follows", "variants", "times"))
     return {"events": len(state["events"]), "cases": len(state["cases"]), **times, "core_s": round(core, 2),
             "paths_s": round(times["prepare_s"] + times["follows_s"] + times["variants_s"], 2),

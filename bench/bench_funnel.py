@@ -28,30 +28,41 @@ from bench_segment import _peak_mb
 TILED = {"stage_events": ("deal_id",), "deals": ("deal_id", "client_id")}
 
 
-def run_steps(root: Path) -> dict:
-    """The funnel core on the engagement under ``root``; times in seconds, peak in MB."""
-    from cjm.analysis.funnel import directly_follows, funnel, prepare_log, variants
+def core_times(root: Path, engagement: str, activities: bool = False, coverage: float = 0.8,
+               in_stage: bool = False) -> tuple[dict, dict]:
+    """06's core on the engagement under ``root``, each part timed: reading the stage history
+    and the cases, ``prepare_log`` (of every activity: ``activities``), the funnel,
+    directly-follows, variants (covering ``coverage`` of the cases) and (``in_stage``) times in
+    stage. Returns the tables read and the seconds of each part (``<part>_s``)."""
+    from cjm.analysis.funnel import directly_follows, funnel, prepare_log, stage_times, variants
     from cjm.core.io import read_table
     from cjm.core.params import load_params
     from cjm.core.paths import EngagementPaths
 
-    params, paths = load_params(ENGAGEMENT, root), EngagementPaths(ENGAGEMENT, root)
-    times, state = {}, {}
+    params, paths = load_params(engagement, root), EngagementPaths(engagement, root)
+    state, times = {}, {}
     steps = {
         "read": lambda: state.update(events=read_table(paths, "stage_events", ["deal_id", "stage", "entered_at"]),
-                                     deals=read_table(paths, "deals")),
-        "prepare": lambda: state.update(log=prepare_log(state["events"], state["deals"], params["stages"],
-                                                        params["won_stage"])),
+                                     cases=read_table(paths, "deals")),
+        "prepare": lambda: state.update(log=prepare_log(state["events"], state["cases"], params["stages"],
+                                                        params["won_stage"], activities=activities)),
         "funnel": lambda: funnel(state["log"]),
         "follows": lambda: directly_follows(state["log"]),
-        "variants": lambda: variants(state["log"]),
+        "variants": lambda: variants(state["log"], coverage),
+        **({"times": lambda: stage_times(state["log"])} if in_stage else {}),
     }
     for name, step in steps.items():
         t0 = time.perf_counter()
         step()
         times[f"{name}_s"] = round(time.perf_counter() - t0, 2)
+    return state, times
+
+
+def run_steps(root: Path) -> dict:
+    """The funnel core on the engagement under ``root``; times in seconds, peak in MB."""
+    state, times = core_times(root, ENGAGEMENT)
     core = sum(times[f"{s}_s"] for s in ("prepare", "funnel", "follows", "variants"))
-    return {"events": len(state["events"]), "deals": len(state["deals"]), **times, "core_s": round(core, 1),
+    return {"events": len(state["events"]), "deals": len(state["cases"]), **times, "core_s": round(core, 1),
             "total_s": round(core + times["read_s"], 1), "peak_mb": _peak_mb()}
 
 

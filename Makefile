@@ -41,7 +41,13 @@ help:  ## list the commands
 $(VENV): pyproject.toml
 	test -d .venv || $(PYTHON) -m venv .venv
 	.venv/bin/pip install -q --upgrade pip
-	.venv/bin/pip install -q -e '.[dev]'
+	.venv/bin/pip install -q -e .
+	@touch $@
+
+# what the tests need on top: pytest and its plugins, pm4py for cross-checks, pyspark
+TEST_VENV := .venv/.installed-test
+$(TEST_VENV): pyproject.toml | $(VENV)
+	.venv/bin/pip install -q -e '.[dev,spark]'
 	@touch $@
 
 $(W)data/%/raw/.complete: $(wildcard demo/*.py) | $(VENV)
@@ -105,7 +111,7 @@ ifeq ($(filter help clean,$(MAKECMDGOALS)),)
 -include $(DEPS)
 endif
 
-test: $(VENV) data/demo/raw/.complete  ## set up, then run the tests (pytest, then nbval on the notebooks)
+test: $(TEST_VENV) data/demo/raw/.complete  ## set up, then run the tests (pytest, then nbval on the notebooks)
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 	$(PY) -m pytest -q --nbval-lax --nbval-current-env notebooks/
 

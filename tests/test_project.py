@@ -30,7 +30,8 @@ def _pins(requirements) -> dict[str, str]:
 
 def test_environment_yml_pins_the_same_packages_as_pyproject():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    expected = _pins(project["dependencies"] + project["optional-dependencies"]["dev"])
+    expected = _pins(project["dependencies"] + [pin for extra in project["optional-dependencies"].values()
+                                                 for pin in extra])
     env = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
     assert "-e ." in pip, "environment.yml must install the cjm package itself (-e .)"

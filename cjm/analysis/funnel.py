@@ -41,8 +41,31 @@ START = "start"
 MISSING_REASON, NO_TOUCH, OTHER_VARIANTS = "missing_reason", "no_touch", "other_variants"
 
 
+class CaseViews:
+    """What a log (:class:`StageLog` in pandas, :class:`cjm.analysis.enginelog.EngineLog` in an
+    engine) tells of its cases, the same for both: they hold ``cases``, ``stages``, ``won``
+    and give :attr:`entered`."""
+
+    @property
+    def last(self) -> int:
+        """Position of the stage a journey ends at: the won stage, else the last stage."""
+        return len(self.stages) - 1 if self.won is None else self.won
+
+    @cached_property
+    def outcomes(self) -> np.ndarray:
+        """Each case's outcome as its position in :data:`OUTCOMES` (compared, never converted)."""
+        codes = np.full(len(self.cases), -1, dtype=np.int8)
+        for code, name in enumerate(OUTCOMES):
+            codes[(self.cases["outcome"] == name).to_numpy(dtype=bool)] = code
+        return codes
+
+    def entered_stages(self) -> np.ndarray:
+        """Cases x stages: True where the case has an event at the stage (from :attr:`entered`)."""
+        return (self.entered[:, None] >> np.arange(len(self.stages))) & 1 == 1
+
+
 @dataclass
-class StageLog:
+class StageLog(CaseViews):
     """A stage history ready for the funnel.
 
     Attributes
@@ -84,11 +107,6 @@ class StageLog:
     activity_names: list[str] = field(default_factory=list)
     history: bool = True
 
-    @property
-    def last(self) -> int:
-        """Position of the stage a journey ends at: the won stage, else the last stage."""
-        return len(self.stages) - 1 if self.won is None else self.won
-
     # Views of the log that several analyses read, computed once.
     @cached_property
     def starts(self) -> np.ndarray:
@@ -108,14 +126,6 @@ class StageLog:
             return self.events, self.stages, self.starts, self.ends
         starts = _starts(self.activities)
         return self.activities, self.activity_names, starts, _ends(self.activities, starts)
-
-    @cached_property
-    def outcomes(self) -> np.ndarray:
-        """Each case's outcome as its position in :data:`OUTCOMES` (compared, never converted)."""
-        codes = np.full(len(self.cases), -1, dtype=np.int8)
-        for code, name in enumerate(OUTCOMES):
-            codes[(self.cases["outcome"] == name).to_numpy(dtype=bool)] = code
-        return codes
 
     @cached_property
     def first_visits(self) -> np.ndarray:
@@ -138,6 +148,126 @@ class StageLog:
     def stays(self) -> pd.DataFrame:
         """:func:`_stays` of this log."""
         return _stays(self)
+
+    # The event-level parts of the analyses (SQL in an EngineLog), each a small table.
+    @cached_property
+    def entered(self) -> np.ndarray:
+        """Per case, the stages it has an event at as a bitmask (bit ``s``: stage ``s``); 0: no event."""
+        visits = self.visits
+        mask = np.zeros(len(self.cases), dtype=np.int64)
+        if len(visits):
+            starts = _starts(visits)
+            bits = np.left_shift(1, visits["stage"].to_numpy().astype(np.int64))
+            mask[visits["case"].to_numpy()[starts]] = np.add.reduceat(bits, starts)
+        return mask
+
+    @cached_property
+    def won_entry(self) -> np.ndarray:
+        """Per case, the time of its first event at the won stage (NaT: none, or no won stage)."""
+        entry = np.full(len(self.cases), np.datetime64("NaT"), dtype=self.events["at"].to_numpy().dtype)
+        if self.won is not None:
+            visits = self.visits[self.visits["stage"].to_numpy() == self.won]
+            entry[visits["case"].to_numpy()] = visits["at"].to_numpy()
+        return entry
+
+    def touch_stages(self, case: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """The stage (float; NaN: the case has no events) each case was in at each time: that of
+        its last event at or before it, its first stage before its first event. ``at`` sorted."""
+        ev = self.events.sort_values("at", kind="stable")
+        stage = pd.merge_asof(pd.DataFrame({"case": case, "at": at}), ev, on="at", by="case",
+                              direction="backward")["stage"]
+        first = pd.Series(self.events["stage"].to_numpy()[self.starts],
+                          index=self.events["case"].to_numpy()[self.starts])
+        return stage.fillna(pd.Series(case).map(first)).to_numpy(dtype=float)
+
+    def stay_stats(self, codes: np.ndarray) -> pd.DataFrame:
+        """Stays (:func:`_stays`) per group and stage: ``moved_on_cases``, ``median_days``,
+        ``p75_days``, ``p90_days`` (of the stays that moved on), ``lost_cases``,
+        ``median_days_to_loss``; index ``group`` (the code in ``codes``, a case's group; -1:
+        none), ``stage``; only pairs with a stay of known length."""
+        per = self.stays
+        group = codes[per["case"].to_numpy()]
+        per = per[group >= 0].assign(group=group[group >= 0])
+        keys = ["group", "stage"]
+        moved = per[per["left"] == "moved_on"].dropna(subset=["days"])
+        lost = per[per["left"] == "lost"].dropna(subset=["days"])
+        table = _quantiles(moved.groupby(keys), "days")
+        table.insert(0, "moved_on_cases", moved.groupby(keys).size())
+        losses = lost.groupby(keys)["days"].agg(lost_cases="size", median_days_to_loss="median")
+        return table.join(losses, how="outer")
+
+    def follow_counts(self) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+        """The transitions between steps (:attr:`steps`) of a case.
+
+        Returns
+        -------
+        edges : DataFrame
+            ``source``, ``target`` (step codes), ``cases``, ``median_days`` (negative gaps left
+            out), one row per edge that occurs, by ``source * k + target``.
+        first : ndarray
+            Cases whose first step is each step.
+        final : ndarray
+            Steps x outcomes: cases whose last step is the step, by outcome.
+        """
+        steps, names, starts, last = self.steps
+        case, stage, at = (steps[c].to_numpy() for c in ("case", "stage", "at"))
+        k = len(names)
+        pair = case[1:] == case[:-1]
+        source, target = stage[:-1][pair].astype(np.int64), stage[1:][pair].astype(np.int64)
+        days = (at[1:][pair] - at[:-1][pair]) / DAY
+        days[days < 0] = np.nan
+        # an edge is the integer source * k + target: counted by bincount, its median time by one
+        # groupby on the edges as codes (nothing hashed), edges in the order of their codes
+        key = source * k + target
+        counts = np.bincount(key, minlength=k * k)
+        edge = np.flatnonzero(counts)
+        median = pd.Series(days).groupby(pd.Categorical.from_codes(key, categories=pd.RangeIndex(k * k)),
+                                         observed=True).median().to_numpy()
+        edges = pd.DataFrame({"source": edge // k, "target": edge % k, "cases": counts[edge], "median_days": median})
+        first = np.bincount(stage[starts], minlength=k)
+        final = np.bincount(stage[last].astype(np.int64) * len(OUTCOMES) + self.outcomes[case[last]],
+                            minlength=k * len(OUTCOMES)).reshape(k, len(OUTCOMES))
+        return edges, first, final
+
+    def variant_table(self, coverage: float, most: int | None) -> tuple[pd.DataFrame, dict | None, int]:
+        """The variants listed one by one and the rest (see :func:`variants`).
+
+        Returns
+        -------
+        head : DataFrame
+            ``codes`` (each variant's step codes), ``stages``, ``cases``, ``share``,
+            ``cumulative_share``, ``won``, ``lost``, ``open``, ``median_days``; most cases first.
+        rest : dict or None
+            ``variants``, ``cases``, ``share``, the outcomes and ``median_days`` of the rest.
+        count : int
+            How many distinct variants there are.
+        """
+        steps, names, starts, ends = self.steps
+        ids, lengths = _path_ids(steps["stage"].to_numpy(), starts)
+        outcome = self.outcomes[steps["case"].to_numpy()[starts]]
+        at = steps["at"].to_numpy()
+        frame = pd.DataFrame({"length": lengths, "first": starts, "days": (at[ends] - at[starts]) / DAY,
+                              "variant": ids})
+        table = frame.groupby("variant").agg(length=("length", "first"), cases=("first", "size"),
+                                             first=("first", "min"), median_days=("days", "median"))
+        ended = np.bincount(ids * len(OUTCOMES) + outcome, minlength=len(table) * len(OUTCOMES))
+        table = table.join(pd.DataFrame(ended.reshape(-1, len(OUTCOMES)), columns=list(OUTCOMES)))
+        table = table.sort_values(["cases", "first"], ascending=[False, True])
+        total = table["cases"].sum()
+        table["share"] = table["cases"] / total if total else 0.0
+        table["cumulative_share"] = table["share"].cumsum()
+        shown = _rows_covering(table["cumulative_share"].to_numpy(), coverage)
+        shown = min(shown, most) if most else shown
+        head, rest = table.iloc[:shown].reset_index(drop=True), table.iloc[shown:]
+        stage_of = steps["stage"].to_numpy()
+        head["codes"] = [stage_of[s:s + n] for s, n in zip(head["first"], head["length"])]
+        head = head.rename(columns={"length": "stages"})
+        other = None
+        if len(rest):
+            other = {"variants": len(rest), "cases": rest["cases"].sum(), "share": rest["share"].sum(),
+                     "median_days": frame.loc[frame["variant"].isin(rest.index), "days"].median(),
+                     **{o: rest[o].sum() for o in OUTCOMES}}
+        return head, other, len(table)
 
 
 def _starts(events: pd.DataFrame) -> np.ndarray:
@@ -297,47 +427,24 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     positions, repeated = _case_positions(stage_events[case], cases[case])
     if repeated:
         raise CjmError(f"cases: {repeated} repeated {case}", "pass one row per case")
-    bad = ~cases["outcome"].isin(OUTCOMES)
-    if bad.any():
-        raise CjmError(f"cases: outcome {sorted(set(cases.loc[bad, 'outcome'].astype(str)))[:5]} is not one of "
-                       f"{list(OUTCOMES)}", "map the CRM's statuses onto won/lost/open (params clean.tables.deals)")
+    table = case_table(cases, case)
     checks = []
 
     def check(name: str, count: int, unit: str, treatment: str) -> None:
         checks.append({"check": name, "count": int(count), "unit": unit, "treatment": treatment})
 
-    table = cases.rename(columns={case: "case_id"}).reset_index(drop=True)
-    for column in ("created_at", "closed_at"):
-        if column not in table:
-            table[column] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us]")
     # codes first: a log has millions of rows but few stage names, so what a name is (a stage,
     # ignored, another activity) is decided once a name and gathered once a row (a missing
     # name picks the appended "not found"); the cases were placed above
     stage_codes, names = _factorize(stage_events[stage])
     rows_of = np.bincount(stage_codes, minlength=len(names) + 1)  # last: rows without a name
-    name_stage = pd.Index(list(stages)).get_indexer(names)
-    name_ignored = names.isin(list(ignore))
-    unknown_rows = np.where((name_stage < 0) & ~name_ignored, rows_of[:-1], 0)
-    frequent = np.argsort(-unknown_rows, kind="stable")  # ties in order of appearance
-    frequent = frequent[unknown_rows[frequent] > 0]
-    unknown_names = pd.DataFrame({"stage": names.to_numpy()[frequent], "rows": unknown_rows[frequent]})
+    name_step, unknown_names, activity_names = classify_names(names, rows_of, stages, ignore, activities,
+                                                              history, check)
     times = pd.to_datetime(stage_events[at]).to_numpy()
-    if history:
-        check("stage events", len(stage_events), "rows", "read")
-        check("events of stages outside the funnel", unknown_rows.sum(), "rows",
-              "kept in the paths and the process map, not in the funnel" if activities else
-              "left out; add the names to 'stages' or 'funnel.ignore_stages'")
-        check("events of ignored stages", rows_of[:-1][name_ignored].sum(), "rows", "left out (funnel.ignore_stages)")
-        check("events without a stage", rows_of[-1], "rows", "left out")
     no_time = pd.isna(times)
     no_case = positions < 0
     if history:
-        check("events without a time", no_time.sum(), "rows", "left out")
-        check("events of cases not in the cases table", no_case.sum(), "rows", "left out")
-    # a step is a stage (its position) or, with every activity, an activity outside the funnel
-    # (after the stages, most frequent first); -1 leaves the row out
-    activity_names = list(stages) + unknown_names["stage"].tolist() if activities else []
-    name_step = pd.Index(activity_names).get_indexer(names) if activities else name_stage
+        row_checks(no_time.sum(), no_case.sum(), check)
     step_codes = np.append(name_step, -1).astype(np.int16)[stage_codes]
     kept = (step_codes >= 0) & ~no_time & ~no_case
     ordered = _case_order(positions, times, order == "time")  # all rows, then those kept
@@ -358,16 +465,120 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     running -= offset
     back = same & (stage_of[1:] < running[:-1])
     if history:
-        check("events earlier than the event before them", earlier.sum(), "rows",
-              "kept in log order; the negative time before them is left out of times in stage")
-        check("cases with events at the same time", _runs(case_of[1:][tied]), "cases", "kept in log order")
-        check("cases that went back to an earlier stage", _runs(case_of[1:][back]), "cases",
-              "counted once per stage in the funnel; their repeats are in the paths")
+        event_checks(earlier.sum(), _runs(case_of[1:][tied]), _runs(case_of[1:][back]), check)
 
     furthest = np.full(len(table), -1, dtype=np.int64)
     starts = np.r_[0, np.flatnonzero(~same) + 1] if len(events) else np.zeros(0, dtype=np.int64)
     if len(events):
         furthest[case_of[starts]] = np.maximum.reduceat(stage_of.astype(np.int64), starts)
+    won = place_cases(table, furthest, stages, won_stage, lost_stage, history, check)
+    table["furthest"] = furthest
+    return StageLog(events=events, cases=table, stages=list(stages), won=won, checks=pd.DataFrame(checks),
+                    unknown_stages=unknown_names, activities=trail, activity_names=activity_names, history=history)
+
+
+def case_table(cases: pd.DataFrame, case: str) -> pd.DataFrame:
+    """The cases as a log holds them: ``case`` renamed ``case_id``, ``created_at`` and
+    ``closed_at`` (NaT where absent), a fresh index; :class:`CjmError` on an outcome other
+    than won/lost/open."""
+    bad = ~cases["outcome"].isin(OUTCOMES)
+    if bad.any():
+        raise CjmError(f"cases: outcome {sorted(set(cases.loc[bad, 'outcome'].astype(str)))[:5]} is not one of "
+                       f"{list(OUTCOMES)}", "map the CRM's statuses onto won/lost/open (params clean.tables.deals)")
+    table = cases.rename(columns={case: "case_id"}).reset_index(drop=True)
+    for column in ("created_at", "closed_at"):
+        if column not in table:
+            table[column] = pd.Series(pd.NaT, index=table.index, dtype="datetime64[us]")
+    return table
+
+
+def classify_names(names: pd.Index, rows_of: np.ndarray, stages: list[str], ignore, activities: bool,
+                   history: bool, check) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
+    """What each stage name of a log is, and the checks of the rows by their names.
+
+    Parameters
+    ----------
+    names : Index
+        The distinct stage names, in order of first appearance in the log.
+    rows_of : ndarray
+        Rows of each name, and last the rows without a name.
+    stages, ignore, activities, history
+        As :func:`prepare_log`.
+    check : callable
+        ``check(name, count, unit, treatment)``.
+
+    Returns
+    -------
+    name_step : ndarray of int
+        Each name's step: a stage's position or, with every activity, an activity's position
+        in ``activity_names`` (after the stages, most frequent first); -1 leaves its rows out.
+    unknown_names : DataFrame
+        ``stage``, ``rows``: names outside ``stages`` and ``ignore``, most frequent first.
+    activity_names : list of str
+        The stages and then the unknown names with every activity, else empty.
+    """
+    name_stage = pd.Index(list(stages)).get_indexer(names)
+    name_ignored = names.isin(list(ignore))
+    unknown_rows = np.where((name_stage < 0) & ~name_ignored, rows_of[:-1], 0)
+    frequent = np.argsort(-unknown_rows, kind="stable")  # ties in order of appearance
+    frequent = frequent[unknown_rows[frequent] > 0]
+    unknown_names = pd.DataFrame({"stage": names.to_numpy()[frequent], "rows": unknown_rows[frequent]})
+    if history:
+        check("stage events", rows_of.sum(), "rows", "read")
+        check("events of stages outside the funnel", unknown_rows.sum(), "rows",
+              "kept in the paths and the process map, not in the funnel" if activities else
+              "left out; add the names to 'stages' or 'funnel.ignore_stages'")
+        check("events of ignored stages", rows_of[:-1][name_ignored].sum(), "rows", "left out (funnel.ignore_stages)")
+        check("events without a stage", rows_of[-1], "rows", "left out")
+    activity_names = list(stages) + unknown_names["stage"].tolist() if activities else []
+    name_step = pd.Index(activity_names).get_indexer(names) if activities else name_stage
+    return name_step, unknown_names, activity_names
+
+
+def row_checks(no_time: int, no_case: int, check) -> None:
+    """The checks of rows left out for their time or case."""
+    check("events without a time", no_time, "rows", "left out")
+    check("events of cases not in the cases table", no_case, "rows", "left out")
+
+
+def event_checks(earlier: int, tied_cases: int, back_cases: int, check) -> None:
+    """The checks of a history's order: events earlier than the one before, cases with tied
+    times, cases that went back."""
+    check("events earlier than the event before them", earlier, "rows",
+          "kept in log order; the negative time before them is left out of times in stage")
+    check("cases with events at the same time", tied_cases, "cases", "kept in log order")
+    check("cases that went back to an earlier stage", back_cases, "cases",
+          "counted once per stage in the funnel; their repeats are in the paths")
+
+
+def place_cases(table: pd.DataFrame, furthest: np.ndarray, stages: list[str], won_stage: str | None,
+                lost_stage: str | None, history: bool, check) -> int | None:
+    """Each case's final furthest stage from the furthest stage of its events, and its checks.
+
+    A won case whose history stops short is counted at the won stage; a case without events
+    is placed by its outcome (won: the won stage; lost: its recorded lost stage, where the
+    cases have one; without any stage history every case not won is at the first stage).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The cases: ``outcome`` and, when given, the ``lost_stage`` column.
+    furthest : ndarray of int64
+        Per case, the position of the furthest stage of its events (-1: none); changed in place.
+    stages : list of str
+    won_stage : str or None
+    lost_stage : str or None
+        Column of ``table`` with the CRM's recorded lost stage.
+    history : bool
+        False when there is no stage history at all.
+    check : callable
+        ``check(name, count, unit, treatment)`` records a check.
+
+    Returns
+    -------
+    int or None
+        Position of the won stage.
+    """
     won = list(stages).index(won_stage) if won_stage else None
     outcome = table["outcome"].to_numpy()
     if won is not None and history:
@@ -394,9 +605,7 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
         furthest[(furthest < 0) & (outcome != "won")] = 0
     check("cases without stage events and a known stage", (furthest < 0).sum(), "cases",
           "left out of the funnel (listed in the checks)")
-    table["furthest"] = furthest
-    return StageLog(events=events, cases=table, stages=list(stages), won=won, checks=pd.DataFrame(checks),
-                    unknown_stages=unknown_names, activities=trail, activity_names=activity_names, history=history)
+    return won
 
 
 def _group_codes(log: StageLog, by: str | None) -> tuple[np.ndarray, list]:
@@ -422,8 +631,8 @@ def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    log : StageLog
-        :func:`prepare_log`; reads its cases' ``outcome`` and ``furthest`` and its events.
+    log : StageLog or EngineLog
+        :func:`prepare_log`; reads its cases' ``outcome``, ``furthest`` and :attr:`~StageLog.entered`.
     by : str, optional
         A case attribute (segment, channel, product, cohort ...) to break the funnel down by;
         cases whose value is missing are left out of the breakdown.
@@ -444,11 +653,11 @@ def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
              for code, name in enumerate(OUTCOMES)}
     total = sum(ended.values())
     reached = total[:, ::-1].cumsum(axis=1)[:, ::-1]
-    first = log.visits
-    entered = _per_group(codes[first["case"].to_numpy()], len(groups), k, first["stage"].to_numpy())
+    mask = log.entered
+    entered = np.stack([np.bincount(codes[(codes >= 0) & ((mask >> s) & 1 == 1)], minlength=len(groups))
+                        for s in range(k)], axis=1)
     placed = furthest >= 0
-    silent_cases = np.ones(len(log.cases), dtype=bool)
-    silent_cases[log.events["case"].to_numpy()[log.starts]] = False
+    silent_cases = mask == 0
     # cases placed by their outcome have no events: count them as having entered their furthest
     # stage; without any stage history every case entered every stage it reached
     entered = entered + _per_group(codes, len(groups), k, np.where(silent_cases & placed, furthest, -1)) \
@@ -547,6 +756,10 @@ def _quantiles(grouped, column: str) -> pd.DataFrame:
     return table
 
 
+#: Columns of :meth:`StageLog.stay_stats`.
+STAY_COLUMNS = ["moved_on_cases", "median_days", "p75_days", "p90_days", "lost_cases", "median_days_to_loss"]
+
+
 def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
     """Days in each stage: median, 75th and 90th percentile over the cases that moved on
     from it, and the median days before a loss at it.
@@ -569,24 +782,17 @@ def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
         ``[by,] stage, moved_on_cases, median_days, p75_days, p90_days, lost_cases,
         median_days_to_loss``; stages nobody left have missing times.
     """
-    per = log.stays.copy()
-    keys = ["stage"]
     codes, groups = _group_codes(log, by)
-    if by is not None:  # cases without a value of ``by`` are in no group
-        case_codes = codes[per["case"].to_numpy()]
-        per = per[case_codes >= 0].assign(**{by: np.asarray(groups, dtype=object)[case_codes[case_codes >= 0]]})
-        keys = [by, "stage"]
-    moved = per[per["left"] == "moved_on"].dropna(subset=["days"])
-    lost = per[per["left"] == "lost"].dropna(subset=["days"])
-    grid = (pd.MultiIndex.from_product([groups, range(len(log.stages))], names=keys)
-            if by else pd.Index(range(len(log.stages)), name="stage"))
-    table = _quantiles(moved.groupby(keys), "days").reindex(grid)  # every stage, so a loss where nobody moved on counts
-    table.insert(0, "moved_on_cases", moved.groupby(keys).size())
-    table["lost_cases"] = lost.groupby(keys).size()
-    table["median_days_to_loss"] = lost.groupby(keys)["days"].median()
+    stats = log.stay_stats(codes)
+    grid = pd.MultiIndex.from_product([range(len(groups)), range(len(log.stages))], names=["group", "stage"])
+    table = stats.reindex(grid)[STAY_COLUMNS]  # every stage, so a loss where nobody moved on counts
     table = table.reset_index()
     table["stage"] = np.asarray(log.stages, dtype=object)[table["stage"].to_numpy()]
     table[["moved_on_cases", "lost_cases"]] = table[["moved_on_cases", "lost_cases"]].fillna(0).astype(int)
+    if by is None:
+        return table.drop(columns="group")
+    group = pd.Index(groups).take(table.pop("group").to_numpy())
+    table.insert(0, by, group)
     return table
 
 
@@ -609,11 +815,10 @@ def time_to_convert(log: StageLog, by: str | None = None) -> pd.DataFrame:
     """
     if log.won is None:
         raise CjmError("time to convert needs the won stage", "set 'won_stage' in the params")
-    ev = log.events
-    entry = ev[ev["stage"] == log.won].drop_duplicates("case")
-    entry = entry[log.cases["outcome"].to_numpy()[entry["case"].to_numpy()] == "won"]  # not lost after it
-    cases = log.cases.iloc[entry["case"].to_numpy()]
-    days = (entry["at"].to_numpy() - cases["created_at"].to_numpy(dtype="datetime64[ns]")) / DAY
+    entry = log.won_entry
+    won = np.flatnonzero((log.outcomes == OUTCOMES.index("won")) & ~np.isnat(entry))  # not lost after it
+    cases = log.cases.iloc[won]
+    days = (entry[won] - cases["created_at"].to_numpy(dtype="datetime64[ns]")) / DAY
     frame = pd.DataFrame({"days": days, "group": cases[by].to_numpy() if by else "all"})
     frame = frame[frame["days"] >= 0]
     table = _quantiles(frame.groupby("group"), "days")
@@ -724,34 +929,15 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
         row stands for (1, or the rest's number). ``attrs["variants"]``: how many distinct
         variants there are.
     """
-    steps, names, starts, ends = log.steps
-    ids, lengths = _path_ids(steps["stage"].to_numpy(), starts)
-    outcome = log.outcomes[steps["case"].to_numpy()[starts]]
-    at = steps["at"].to_numpy()
-    frame = pd.DataFrame({"length": lengths, "first": starts, "days": (at[ends] - at[starts]) / DAY, "variant": ids})
-    table = frame.groupby("variant").agg(length=("length", "first"), cases=("first", "size"), first=("first", "min"),
-                                         median_days=("days", "median"))
-    ended = np.bincount(ids * len(OUTCOMES) + outcome, minlength=len(table) * len(OUTCOMES))
-    table = table.join(pd.DataFrame(ended.reshape(-1, len(OUTCOMES)), columns=list(OUTCOMES)))
-    table = table.sort_values(["cases", "first"], ascending=[False, True])
-    total = table["cases"].sum()
-    table["share"] = table["cases"] / total if total else 0.0
-    table["cumulative_share"] = table["share"].cumsum()
-    shown = _rows_covering(table["cumulative_share"].to_numpy(), coverage)
-    shown = min(shown, most) if most else shown
-    head, rest = table.iloc[:shown].reset_index(drop=True), table.iloc[shown:]
-    stage_of = steps["stage"].to_numpy()
-    labels = np.asarray(names, dtype=object)
-    head["variant"] = [separator.join(labels[stage_of[s:s + n]]) for s, n in zip(head["first"], head["length"])]
-    head = head.rename(columns={"length": "stages"}).assign(variants=1)
-    if len(rest):
-        other = {"variant": OTHER_VARIANTS, "stages": np.nan, "variants": len(rest), "cases": rest["cases"].sum(),
-                 "share": rest["share"].sum(), "cumulative_share": 1.0,
-                 "median_days": frame.loc[frame["variant"].isin(rest.index), "days"].median(),
-                 **{o: rest[o].sum() for o in OUTCOMES}}
+    head, rest, count = log.variant_table(coverage, most)
+    labels = np.asarray(log.activity_names or log.stages, dtype=object)
+    head["variant"] = [separator.join(labels[codes]) for codes in head["codes"]]
+    head = head.assign(variants=1)
+    if rest is not None:
+        other = {"variant": OTHER_VARIANTS, "stages": np.nan, "cumulative_share": 1.0, **rest}
         head = pd.concat([head, pd.DataFrame([other])], ignore_index=True)
     head = head[["variant", "stages", "variants", "cases", "share", "cumulative_share", *OUTCOMES, "median_days"]]
-    head.attrs["variants"] = len(table)
+    head.attrs["variants"] = count
     return head
 
 
@@ -774,32 +960,19 @@ def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
         "skip", "repeat", "back" between stages of the funnel; "other" where an activity
         outside the funnel is one end; "start", "end"), most frequent first.
     """
-    steps, names, starts, last = log.steps
-    case, stage, at = (steps[c].to_numpy() for c in ("case", "stage", "at"))
-    k, funnel_stages = len(names), len(log.stages)
-    pair = case[1:] == case[:-1]
-    source, target = stage[:-1][pair].astype(np.int64), stage[1:][pair].astype(np.int64)
-    days = (at[1:][pair] - at[:-1][pair]) / DAY
-    days[days < 0] = np.nan
-    # an edge is the integer source * k + target: counted by bincount, its median time by one
-    # groupby on the edges as codes (nothing hashed), edges in the order of their codes
-    key = source * k + target
-    counts = np.bincount(key, minlength=k * k)
-    edge = np.flatnonzero(counts)
-    median = pd.Series(days).groupby(pd.Categorical.from_codes(key, categories=pd.RangeIndex(k * k)),
-                                     observed=True).median().to_numpy()
-    src, tgt = edge // k, edge % k
-    labels = np.asarray(names, dtype=object)
+    edges, first, final = log.follow_counts()
+    names = log.activity_names or log.stages
+    src, tgt = edges["source"].to_numpy(), edges["target"].to_numpy()
+    labels, funnel_stages = np.asarray(names, dtype=object), len(log.stages)
     inside = (src < funnel_stages) & (tgt < funnel_stages)
-    parts = [pd.DataFrame({"source": labels[src], "target": labels[tgt], "cases": counts[edge], "median_days": median,
+    parts = [pd.DataFrame({"source": labels[src], "target": labels[tgt], "cases": edges["cases"].to_numpy(),
+                           "median_days": edges["median_days"].to_numpy(dtype=float),
                            "kind": np.select([tgt == src, ~inside, tgt == src + 1, tgt > src + 1],
                                              ["repeat", "other", "forward", "skip"], "back")})]
-    if ends and len(steps):
-        first = np.bincount(stage[starts], minlength=k)
+    if ends and first.sum():
         parts.append(pd.DataFrame({"source": START, "target": labels[first > 0], "cases": first[first > 0],
                                    "median_days": np.nan, "kind": "start"}))
-        final = np.bincount(stage[last].astype(np.int64) * len(OUTCOMES) + log.outcomes[case[last]],
-                            minlength=k * len(OUTCOMES))
+        final = final.ravel()
         ended = np.flatnonzero(final)
         parts.append(pd.DataFrame({"source": labels[ended // len(OUTCOMES)],
                                    "target": np.asarray(OUTCOMES, dtype=object)[ended % len(OUTCOMES)],
@@ -893,10 +1066,8 @@ def touches_by_stage(log: StageLog, touches: pd.DataFrame, case: str = "deal_id"
     known = positions >= 0
     placed = touches[known].assign(case=positions[known].astype(np.int64),
                                    **{at: pd.to_datetime(touches.loc[known, at])}).dropna(subset=[at])
-    ev = log.events.sort_values("at", kind="stable").rename(columns={"at": at})
-    placed = pd.merge_asof(placed.sort_values(at, kind="stable"), ev, on=at, by="case", direction="backward")
-    first = pd.Series(log.events["stage"].to_numpy()[log.starts], index=log.events["case"].to_numpy()[log.starts])
-    placed["stage"] = placed["stage"].fillna(placed["case"].map(first))
+    placed = placed.sort_values(at, kind="stable").reset_index(drop=True)
+    placed["stage"] = log.touch_stages(placed["case"].to_numpy(), placed[at].to_numpy())
     before = int(placed["stage"].isna().sum())
     placed = placed.dropna(subset=["stage"]).astype({"stage": np.int64})
     placed.attrs["left_out"] = int((~known).sum()) + before
@@ -906,10 +1077,9 @@ def touches_by_stage(log: StageLog, touches: pd.DataFrame, case: str = "deal_id"
 def _decided_touches(log: StageLog, placed: pd.DataFrame) -> pd.DataFrame:
     """Each case decided at a stage (moved on or lost there): ``case``, ``stage``,
     ``moved_on``, ``touches`` (its touches at the stage)."""
-    ev = log.visits
+    case_of, stage_of = np.nonzero(log.entered_stages())
     furthest = log.cases["furthest"].to_numpy()
     outcome = log.cases["outcome"].to_numpy()
-    stage_of, case_of = ev["stage"].to_numpy(), ev["case"].to_numpy()
     moved = stage_of < furthest[case_of]
     lost = (stage_of == furthest[case_of]) & (outcome[case_of] == "lost")
     decided = pd.DataFrame({"case": case_of, "stage": stage_of, "moved_on": moved})[moved | lost]

@@ -62,7 +62,7 @@ def path_features(log, touches: pd.DataFrame | None, client: str = "client_id", 
 
     Parameters
     ----------
-    log : cjm.analysis.funnel.StageLog
+    log : cjm.analysis.funnel.StageLog or cjm.analysis.enginelog.EngineLog
         Its cases need ``client`` and ``channel`` (the entry channel; else :class:`CjmError`) and
         ``created_at`` (a client's first deal gives the entry); cases without a client or
         with no place in the funnel are left out.
@@ -100,8 +100,7 @@ def path_features(log, touches: pd.DataFrame | None, client: str = "client_id", 
         contacts = contacts.reindex(clients, fill_value=0).astype(float)
     else:
         contacts = pd.DataFrame(index=clients)
-    entered = np.zeros((len(cases), len(log.stages)), dtype=bool)
-    entered[log.visits["case"].to_numpy(), log.visits["stage"].to_numpy()] = True
+    entered = log.entered_stages()
     went_past = np.arange(len(log.stages))[None, :] < cases["furthest"].to_numpy()[:, None]
     skip = pd.DataFrame((went_past & ~entered)[mask], columns=log.stages, index=placed[client])
     skipped = skip.groupby(level=0).max().reindex(clients).astype(float)

@@ -106,13 +106,11 @@ class EngineLog(CaseViews):
         """As :meth:`StageLog.follow_counts <cjm.analysis.funnel.StageLog.follow_counts>`, in SQL."""
         k = len(self.activity_names or self.stages)
         edges = self.engine.sql(f"""
-            WITH pair AS (
-                SELECT s, t, lead(s) OVER w AS s2, lead(t) OVER w AS t2 FROM {self._t('steps')}
-                WINDOW w AS (PARTITION BY c ORDER BY i))
-            SELECT s AS source, s2 AS target, count(*) AS cases,
-                   percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN t2 >= t THEN {self._days('t2', 't')} END)
-                       AS median_days
-            FROM pair WHERE s2 IS NOT NULL GROUP BY s, s2""")
+            SELECT a.s AS source, b.s AS target, count(*) AS cases,
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY CASE WHEN b.t >= a.t THEN {self._days('b.t', 'a.t')}
+                                                      END) AS median_days
+            FROM {self._t('steps')} a JOIN {self._t('steps')} b ON a.c = b.c AND b.i = a.i + 1  -- the next step
+            GROUP BY a.s, b.s""")
         edges = edges.astype({"source": np.int64, "target": np.int64, "cases": np.int64, "median_days": float})
         edges = edges.sort_values(["source", "target"], ignore_index=True)
         ends = self.engine.sql(f"""

@@ -16,6 +16,12 @@ A log of millions of events is worked on as integer codes: cases are positions i
 cases table and stages positions in the stage (or activity) names, the events are put in
 case order by one stable sort, edges are ``source * k + target`` and paths polynomial
 hashes of their codes (checked against each other); no Python loop runs over cases or events.
+
+Every analysis also takes a log kept in DuckDB or Spark (:class:`cjm.analysis.enginelog.EngineLog`):
+the event-level parts are methods of the two logs (numpy here, SQL there), each giving a
+per-case array or a small table (:attr:`StageLog.entered`, :attr:`StageLog.won_entry`,
+:meth:`StageLog.stay_stats`, :meth:`StageLog.follow_counts`, :meth:`StageLog.variant_table`,
+:meth:`StageLog.touch_stages`), and everything built on them is one code for both.
 """
 
 from __future__ import annotations
@@ -608,7 +614,7 @@ def place_cases(table: pd.DataFrame, furthest: np.ndarray, stages: list[str], wo
     return won
 
 
-def _group_codes(log: StageLog, by: str | None) -> tuple[np.ndarray, list]:
+def _group_codes(log: CaseViews, by: str | None) -> tuple[np.ndarray, list]:
     """Each case's group number under ``by`` (all cases one group without it) and the groups."""
     if by is None:
         return np.zeros(len(log.cases), dtype=np.int64), ["all"]
@@ -625,7 +631,7 @@ def _per_group(codes: np.ndarray, groups: int, k: int, columns: np.ndarray) -> n
     return np.bincount(codes[ok] * k + columns[ok], minlength=groups * k).reshape(groups, k)
 
 
-def funnel(log: StageLog, by: str | None = None) -> pd.DataFrame:
+def funnel(log: CaseViews, by: str | None = None) -> pd.DataFrame:
     """Stage by stage: cases that reached, entered, skipped, moved on from, were lost at or
     are still open at each stage, with conversions.
 
@@ -760,7 +766,7 @@ def _quantiles(grouped, column: str) -> pd.DataFrame:
 STAY_COLUMNS = ["moved_on_cases", "median_days", "p75_days", "p90_days", "lost_cases", "median_days_to_loss"]
 
 
-def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
+def stage_times(log: CaseViews, by: str | None = None) -> pd.DataFrame:
     """Days in each stage: median, 75th and 90th percentile over the cases that moved on
     from it, and the median days before a loss at it.
 
@@ -770,7 +776,7 @@ def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    log : StageLog
+    log : StageLog or EngineLog
         :func:`prepare_log`; reads its events' ``at`` and its cases' ``outcome``,
         ``closed_at``, ``furthest``.
     by : str, optional
@@ -796,12 +802,12 @@ def stage_times(log: StageLog, by: str | None = None) -> pd.DataFrame:
     return table
 
 
-def time_to_convert(log: StageLog, by: str | None = None) -> pd.DataFrame:
+def time_to_convert(log: CaseViews, by: str | None = None) -> pd.DataFrame:
     """Days from a won case's creation to its entry into the won stage.
 
     Parameters
     ----------
-    log : StageLog
+    log : StageLog or EngineLog
         :func:`prepare_log` with a won stage (else :class:`CjmError`); reads the first event
         of each case at the won stage and the case's ``created_at``. Cases without such an
         event, without ``created_at`` or with a negative time are left out.
@@ -827,13 +833,13 @@ def time_to_convert(log: StageLog, by: str | None = None) -> pd.DataFrame:
     return table if by else table.drop(columns="cases")
 
 
-def lost_reasons(log: StageLog, by: str | None = None, reason: str = "lost_reason",
+def lost_reasons(log: CaseViews, by: str | None = None, reason: str = "lost_reason",
                  missing: str = MISSING_REASON) -> pd.DataFrame:
     """Reasons recorded on lost cases, by the stage they were lost at.
 
     Parameters
     ----------
-    log : StageLog
+    log : StageLog or EngineLog
         :func:`prepare_log`; reads its cases' ``outcome``, ``furthest`` (the stage lost at;
         lost cases with no place in the funnel are left out) and ``reason``.
     by : str, optional
@@ -903,14 +909,14 @@ def _path_ids(stage: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.nda
                    "report this log to the project: every hash base collided")
 
 
-def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
+def variants(log: CaseViews, coverage: float = 0.8, separator: str = " → ",
              most: int | None = None) -> pd.DataFrame:
     """Distinct paths (of stages, or of every activity of an event log) with their counts,
     outcomes and durations.
 
     Parameters
     ----------
-    log : StageLog
+    log : StageLog or EngineLog
         :func:`prepare_log`; its steps (:attr:`StageLog.steps`) and its cases' ``outcome``.
     coverage : float
         Variants are listed, most frequent first, until they cover this share of the
@@ -941,13 +947,13 @@ def variants(log: StageLog, coverage: float = 0.8, separator: str = " → ",
     return head
 
 
-def directly_follows(log: StageLog, ends: bool = True) -> pd.DataFrame:
+def directly_follows(log: CaseViews, ends: bool = True) -> pd.DataFrame:
     """The directly-follows graph: how often one step (a stage, or any activity of an
     event log) is followed by another in a case, and the median days between them.
 
     Parameters
     ----------
-    log : StageLog
+    log : StageLog or EngineLog
         :func:`prepare_log`; its steps (:attr:`StageLog.steps`) and its cases' ``outcome``.
     ends : bool
         Add edges from ``"start"`` to each case's first step and from its last step to
@@ -1010,7 +1016,7 @@ def covering_edges(follows: pd.DataFrame, coverage: float = 0.9) -> tuple[pd.Dat
                   "steps": len(set(kept["source"]) | set(kept["target"]))}
 
 
-def lead_flows(log: StageLog, channel: str = "channel") -> pd.DataFrame:
+def lead_flows(log: CaseViews, channel: str = "channel") -> pd.DataFrame:
     """The lead journey as flows for a Sankey diagram: from the entry channel into the
     first stage, from each stage to the next, and out to "lost" or "open" at each stage
     and "won" at the won stage.
@@ -1037,7 +1043,7 @@ def lead_flows(log: StageLog, channel: str = "channel") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["source", "target", "cases", "step"])
 
 
-def touches_by_stage(log: StageLog, touches: pd.DataFrame, case: str = "deal_id", at: str = "at") -> pd.DataFrame:
+def touches_by_stage(log: CaseViews, touches: pd.DataFrame, case: str = "deal_id", at: str = "at") -> pd.DataFrame:
     """Each touch of a case placed in the stage the case was in at its time.
 
     A touch before the case's first event belongs to its first stage. Touches of cases
@@ -1046,7 +1052,7 @@ def touches_by_stage(log: StageLog, touches: pd.DataFrame, case: str = "deal_id"
 
     Parameters
     ----------
-    log : StageLog
+    log : StageLog or EngineLog
         :func:`prepare_log`; reads its events and cases' ``case_id``.
     touches : DataFrame
         One row per touch: the ``case`` and ``at`` columns, any others carried through
@@ -1074,7 +1080,7 @@ def touches_by_stage(log: StageLog, touches: pd.DataFrame, case: str = "deal_id"
     return placed
 
 
-def _decided_touches(log: StageLog, placed: pd.DataFrame) -> pd.DataFrame:
+def _decided_touches(log: CaseViews, placed: pd.DataFrame) -> pd.DataFrame:
     """Each case decided at a stage (moved on or lost there): ``case``, ``stage``,
     ``moved_on``, ``touches`` (its touches at the stage)."""
     case_of, stage_of = np.nonzero(log.entered_stages())
@@ -1087,7 +1093,7 @@ def _decided_touches(log: StageLog, placed: pd.DataFrame) -> pd.DataFrame:
     return decided.join(counts, on=["case", "stage"]).fillna({"touches": 0})
 
 
-def touches_by(log: StageLog, placed: pd.DataFrame, by: str) -> pd.DataFrame:
+def touches_by(log: CaseViews, placed: pd.DataFrame, by: str) -> pd.DataFrame:
     """Contacts per case decided at each stage, by a case attribute (e.g. journey).
 
     Returns
@@ -1102,7 +1108,7 @@ def touches_by(log: StageLog, placed: pd.DataFrame, by: str) -> pd.DataFrame:
     return table
 
 
-def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
+def stage_touches(log: CaseViews, placed: pd.DataFrame, kind: str = "touchpoint",
                   bands: tuple[int, ...] = (0, 1, 2, 3, 5)) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """How many contacts each stage takes, and how that relates to moving on.
 
@@ -1111,7 +1117,7 @@ def stage_touches(log: StageLog, placed: pd.DataFrame, kind: str = "touchpoint",
 
     Parameters
     ----------
-    log : StageLog
+    log : StageLog or EngineLog
         :func:`prepare_log`; reads its stage visits and cases' ``outcome`` and ``furthest``.
     placed : DataFrame
         :func:`touches_by_stage`.
@@ -1176,7 +1182,7 @@ def _touch_odds(moved_on: pd.Series, touches: pd.Series) -> dict:
             "p_value": float(fit.pvalues[touches.name])}
 
 
-def last_actions(log: StageLog, placed: pd.DataFrame, describe=("direction", "touchpoint", "channel"),
+def last_actions(log: CaseViews, placed: pd.DataFrame, describe=("direction", "touchpoint", "channel"),
                  top: int = 5) -> pd.DataFrame:
     """What lost cases did last before they were lost, by the stage they were lost at.
 
@@ -1219,7 +1225,7 @@ class FunnelResult:
     shown (``absent``: the deals have no such column; ``empty``: it has no values);
     ``journeys_skipped``: why no journeys were looked for (``no_channel``, ``no_client``)."""
 
-    log: StageLog
+    log: CaseViews
     funnel: pd.DataFrame
     breakdowns: pd.DataFrame
     times: pd.DataFrame
@@ -1251,7 +1257,7 @@ BREAKDOWN_COLUMNS = ["breakdown", "group", "stage", "reached", "entered", "skipp
                      "conversion", "reach_rate", "lost_share", "median_days"]
 
 
-def _breakdowns(log: StageLog, names: list[str]) -> tuple[pd.DataFrame, dict]:
+def _breakdowns(log: CaseViews, names: list[str]) -> tuple[pd.DataFrame, dict]:
     """The funnel and times by each case attribute in ``names`` present in the log, long;
     and the names left out, with why (``absent``, ``empty``)."""
     parts, skipped = [], {}
@@ -1268,7 +1274,7 @@ def _breakdowns(log: StageLog, names: list[str]) -> tuple[pd.DataFrame, dict]:
     return table[BREAKDOWN_COLUMNS], skipped
 
 
-def analyse_funnel(log: StageLog, section: dict, touches: pd.DataFrame | None = None,
+def analyse_funnel(log: CaseViews, section: dict, touches: pd.DataFrame | None = None,
                    segments: pd.DataFrame | None = None, seed: int = 0, hygiene=()) -> FunnelResult:
     """All of 06 on a prepared log: funnel, breakdowns, times, reasons, bottlenecks, paths,
     touches per stage, last actions, journeys and their overlap with segments. What the

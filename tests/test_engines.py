@@ -133,10 +133,11 @@ def test_every_engine_gives_the_pandas_answers_on_a_messy_log(request, kind, gen
     assert log.activity_names == expected.activity_names
     for compute in (funnel, stage_times, time_to_convert, lost_reasons, lead_flows, directly_follows):
         same(compute(expected), compute(log))
-    for by in ("segment", "channel"):
+    full = kind == "duckdb"  # Spark once each (a query takes it a second); its breakdowns in analyse_funnel's test
+    for by in ("segment", "channel") if full else ("segment",):
         same(funnel(expected, by), funnel(log, by))
         same(stage_times(expected, by), stage_times(log, by))
-    for coverage, most in ((0.5, None), (1.0, None), (0.9, 4)):
+    for coverage, most in ((0.5, None), (1.0, None), (0.9, 4)) if full else ((0.9, 4),):
         want, got = variants(expected, coverage, most=most), variants(log, coverage, most=most)
         same(want, got)
         assert want.attrs == got.attrs

@@ -183,11 +183,15 @@ def hand_tables():
 
 
 @pytest.mark.parametrize("kind", [pytest.param("duckdb"), pytest.param("spark", marks=pytest.mark.xdist_group("spark"))])
-def test_a_three_case_log_by_hand(request, kind, tmp_path):
+@pytest.mark.parametrize("source", ["folder", "csv"])
+def test_a_three_case_log_by_hand(request, kind, source, tmp_path):
     events, deals = hand_tables()
     engine = _engine(request, kind)
-    write_folder(events, tmp_path / "hand", parts=2)
-    engine.read("hand", tmp_path / "hand")
+    if source == "csv":
+        events.to_csv(tmp_path / "hand.csv", index=False)
+    else:
+        write_folder(events, tmp_path / "hand", parts=2)
+    engine.read("hand", tmp_path / ("hand.csv" if source == "csv" else "hand"))
     log = prepare_engine_log(engine, "hand", deals, ["A", "B", "C"], "C", activities=True)
     checks = log.checks.set_index("check")["count"]
     assert (checks["stage events"], checks["events of cases not in the cases table"]) == (9, 1)

@@ -156,7 +156,8 @@ class EngineLog(CaseViews):
                             "median_days": float})
         head["share"] = head["cases"] / total if total else 0.0
         head["cumulative_share"] = head["share"].cumsum()
-        head["codes"] = [np.array(p.split(","), dtype=np.int64) for p in head.pop("path")]
+        codes = np.array(",".join(head.pop("path")).split(","), dtype=np.int64) if len(head) else np.zeros(0)
+        head["codes"] = np.split(codes, np.cumsum(head["stages"].to_numpy())[:-1])
         rest = None
         if count > shown:
             rest = self.engine.sql(f"""

@@ -132,10 +132,12 @@ class Engine:
         if self.kind == "duckdb":
             paths = [str(f) for f in files]
             listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-            if kind == "parquet":
-                scan = (f"SELECT * EXCLUDE (filename, file_row_number), list_position([{listed}], filename) - 1 "
-                        f"AS {FILE}, file_row_number AS {ROW} "
-                        f"FROM read_parquet([{listed}], filename = true, file_row_number = true)")
+            if kind == "parquet":  # a file's number from a small table of the files
+                numbers = ", ".join(f"({listed.split(', ')[n]}, {n})" for n in range(len(paths)))
+                scan = (f"SELECT p.* EXCLUDE (filename, file_row_number), f.number AS {FILE}, "
+                        f"p.file_row_number AS {ROW} "
+                        f"FROM read_parquet([{listed}], filename = true, file_row_number = true) p "
+                        f"JOIN (VALUES {numbers}) f(path, number) ON p.filename = f.path")
             else:
                 scan = (f"SELECT * EXCLUDE (ordinality), 0 AS {FILE}, ordinality - 1 AS {ROW} "
                         f"FROM read_csv({listed}) WITH ORDINALITY")
@@ -143,19 +145,16 @@ class Engine:
         else:
             from pyspark.sql import functions as F
 
-            reader = self.handle.read
-            parts = []
-            for number, path in enumerate(files):
-                if kind == "parquet":
-                    frame = reader.parquet(str(path)).select("*", F.lit(number).alias(FILE),
-                                                             F.col("_metadata.row_index").alias(ROW))
-                else:  # one file's partitions are in file order: the ids grow down the file
-                    frame = reader.csv(str(path), header=True, inferSchema=True).select(
-                        "*", F.lit(number).alias(FILE), F.monotonically_increasing_id().alias(ROW))
-                parts.append(frame)
-            whole = parts[0]
-            for part in parts[1:]:
-                whole = whole.unionByName(part)
+            if kind == "parquet":  # one scan of all files; a file's number from its name (one folder)
+                numbers = self.handle.createDataFrame(pd.DataFrame({"_name": [f.name for f in files],
+                                                                    FILE: range(len(files))}))
+                scan = self.handle.read.parquet(*[str(f) for f in files])
+                whole = scan.select("*", F.col("_metadata.file_name").alias("_name"),
+                                    F.col("_metadata.row_index").alias(ROW)).join(F.broadcast(numbers), "_name")
+                whole = whole.select(*scan.columns, FILE, ROW)
+            else:  # one file's partitions are in file order: the ids grow down the file
+                whole = self.handle.read.csv(str(files[0]), header=True, inferSchema=True).select(
+                    "*", F.lit(0).alias(FILE), F.monotonically_increasing_id().alias(ROW))
             whole.createOrReplaceTempView(name)
         return self.columns(name)
 

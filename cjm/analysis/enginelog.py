@@ -201,7 +201,17 @@ def prepare_engine_log(engine: Engine, events: str, cases: pd.DataFrame, stages:
     """Check a stage history in an engine against its cases and code it for the funnel.
 
     The same semantics, checks and placement of cases as
-    :func:`~cjm.analysis.funnel.prepare_log`; the events are never brought into pandas.
+    :func:`~cjm.analysis.funnel.prepare_log`; the events are never brought into pandas: they
+    are coded in the engine (tables ``<prefix>steps``, ``<prefix>ev``, ``<prefix>cases``) and
+    only per-case arrays come back. An engagement without a stage history has nothing to
+    put in an engine: :func:`~cjm.analysis.funnel.prepare_log` with ``stage_events=None``.
+
+    Examples
+    --------
+    >>> engine = open_engine("duckdb", memory_limit="3GB", temp_directory=spill)  # doctest: +SKIP
+    >>> engine.read("stage_events", interim / "stage_events")                      # doctest: +SKIP
+    >>> log = prepare_engine_log(engine, "stage_events", deals, stages, "Signed")  # doctest: +SKIP
+    >>> analyse_funnel(log, params["funnel"], touches)                             # doctest: +SKIP
 
     Parameters
     ----------

@@ -237,7 +237,8 @@ def open_engine(kind: str, *, memory_limit: str = "3GB", threads: int | None = N
     Parameters
     ----------
     kind : {"duckdb", "spark"}
-        DuckDB in this process, or a SparkSession (one a process, reused).
+        DuckDB in this process, or a SparkSession (one a process: a second call returns the
+        first session, with the first call's master and memory).
     memory_limit : str
         DuckDB's memory limit (beyond it, it spills to ``temp_directory``); Spark's driver memory.
     threads : int, optional

@@ -1369,7 +1369,8 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     clients = clients.assign(group=client_group.to_numpy())
     deals = deals.assign(group=_row_groups("deals", deals[["client_id"]], clients, deals).to_numpy())
     result.waterfall = exclusion_waterfall(client_group, deals, rules, deals["group"], before_scope)
-    side_rules = [r for r in result.waterfall["rule"] if r != IN_SCOPE]
+    # the groups set aside before the scope rules (data hygiene) have their tables already
+    side_rules = [r for r in result.waterfall["rule"] if r != IN_SCOPE and r not in before_scope]
 
     def emit(name, table):
         if _out_of_core(table):

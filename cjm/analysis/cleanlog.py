@@ -352,7 +352,7 @@ def _typed_column(con, column: str, canon: str, kind: str | None, mapping: dict 
         status = f"CASE WHEN {text} IS NULL THEN 1 WHEN {sql} IS NULL THEN 3 ELSE 0 END"
         values = con.execute(f"SELECT {raw} AS v, count(*) AS n, any_value({status}) AS status FROM _raw "
                              f"WHERE {status} <> 0 GROUP BY {raw}").df()
-        offsets = con.execute(f"SELECT DISTINCT regexp_extract({text}, '(Z|[+-]\d{{2}}:?\d{{2}})$', 1) AS o "
+        offsets = con.execute(f"SELECT DISTINCT regexp_extract({text}, '(Z|[+-]\\d{{2}}:?\\d{{2}})$', 1) AS o "
                               f"FROM _raw WHERE {sql} IS NOT NULL ORDER BY o").df()["o"]
         return sql, kind, _counts(values, total), None, [o for o in offsets if o]
     if kind in _BY_ROW and not mapping or kind not in (None, "category", "outcome", "number", "integer", "year",

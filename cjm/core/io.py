@@ -177,7 +177,7 @@ def peek_export(path: Path, fmt: dict | None = None, param: str = "format", rows
     elif kind == "csv":
         blocks = _read_csv(path, fmt, param, None, rows)
     elif kind == "parquet":
-        blocks = itertools.islice(parquet_batches(parquet_files(path, param), rows=rows), 1)
+        blocks = iter([_peek_parquet(parquet_files(path, param), rows)])
     else:
         blocks = iter([peek_xes(path, rows)])
     return next(_named_blocks(path, blocks))
@@ -282,6 +282,18 @@ def parquet_batches(files: list[Path], columns: list[str] | None = None, rows: i
     for batch in dataset.to_batches(columns=columns, batch_size=rows):
         if batch.num_rows:
             yield _text_frame(batch)
+
+
+def _peek_parquet(files: list[Path], rows: int) -> pd.DataFrame:
+    """The first ``rows`` rows of parquet ``files`` as text, read from the first file that has rows
+    (by its footer); no rows at all when none has."""
+    import pyarrow.parquet as pq
+
+    for file in files:
+        handle = pq.ParquetFile(file)
+        if handle.metadata.num_rows:
+            return _text_frame(next(handle.iter_batches(batch_size=rows)))
+    return pd.DataFrame(columns=pq.read_schema(files[0]).names)
 
 
 def _text_frame(batch) -> pd.DataFrame:

@@ -335,14 +335,16 @@ def read_source(params: dict, paths: EngagementPaths, name: str, columns: list[s
     return frame
 
 
-def read_source_blocks(params: dict, paths: EngagementPaths, name: str, rows: int):
-    """:func:`read_source` a block of at most ``rows`` rows at a time."""
+def read_source_blocks(params: dict, paths: EngagementPaths, name: str, rows: int,
+                       columns: list[str] | None = None):
+    """:func:`read_source` a block of at most ``rows`` rows at a time (only ``columns`` when given)."""
     source = params["sources"][name]
     path = paths.raw / source["file"]
     for number, block in enumerate(read_export_chunks(path, source.get("format"), f"sources.{name}.format",
-                                                      rows=rows)):
+                                                      columns=columns, rows=rows)):
         if number == 0:
-            require_columns(block, declared_columns(source), str(path), f"sources.{name}")
+            require_columns(block, declared_columns(source) if columns is None else columns, str(path),
+                            f"sources.{name}")
         yield block
 
 
@@ -388,13 +390,19 @@ def added_columns(params: dict, name: str) -> set[str]:
     return added
 
 
-def known_names(frames: dict[str, pd.DataFrame], sources: dict) -> list[str]:
-    """Distinct words of every name column: the scrubber removes them from free text."""
+def known_names(frames: dict, sources: dict) -> list[str]:
+    """Distinct words of every name column: the scrubber removes them from free text.
+
+    ``frames``: source -> its name columns, a frame or an iterable of blocks of rows.
+    """
     words = set()
     for name, source in sources.items():
-        for column in source.get("name_columns", []):
-            values = frames[name][column].dropna().astype("str").unique()
-            words.update(w for v in values for w in v.split())
+        if name not in frames:
+            continue
+        for block in [frames[name]] if isinstance(frames[name], pd.DataFrame) else frames[name]:
+            for column in source.get("name_columns", []):
+                values = block[column].dropna().astype("str").unique()
+                words.update(w for v in values for w in v.split())
     return sorted(words)
 
 
@@ -444,7 +452,9 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     settings = params.get("anonymize", {})
     quasi = settings.get("quasi_identifiers", {})
     mapped, row_sources = clean_columns(params), row_id_sources(params)
-    names = {n: read(n, s["name_columns"]) for n, s in sources.items() if s.get("name_columns")}
+    streamed = {n for n, s in sources.items() if frames is None and out_of_core(paths.raw / s["file"])}
+    names = {n: read_source_blocks(params, paths, n, block_rows, s["name_columns"]) if n in streamed
+             else read(n, s["name_columns"]) for n, s in sources.items() if s.get("name_columns")}
     scrubber = TextScrubber(known_names(names, sources), params["language"])
     del names
     pseudonymizer = Pseudonymizer(load_or_create_key(paths.secret_key))
@@ -455,7 +465,7 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     for name, source in tqdm(sources.items(), desc="anonymizing", leave=False):
         # a big CSV streams through in blocks when written to a sink, unless the whole
         # table is needed at once (k-anonymity, transcripts); a source out of core always
-        parts = sink is not None and frames is None and out_of_core(paths.raw / source["file"])
+        parts = sink is not None and name in streamed
         whole = not parts and (sink is None or frames is not None or name in quasi or "transcripts" in source)
         blocks = [read(name)] if whole else read_source_blocks(params, paths, name, block_rows)
         if parts:

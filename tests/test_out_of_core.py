@@ -109,6 +109,10 @@ def test_read_table_refuses_a_table_out_of_core_and_table_files_lists_its_parts(
         read_table(paths, "stage_events", max_rows=rows - 1)
     assert len(read_table(paths, "stage_events", ["stage"], max_rows=rows)) == rows
     assert table_files(paths, "deals") == [paths.table("deals")]  # the cases are small: a file
+    assert table_files(paths, "stage_events", under="side_groups/big") == [
+        paths.interim / "side_groups" / "big" / "stage_events" / "part-00000.parquet"]
+    assert table_files(paths, "deals", under="side_groups/big") == [paths.interim / "side_groups" / "big" / "deals.parquet"]
+    assert table_files(paths, "touches", optional=True) is None
 
 
 # ----------------------------------------------------------------------------- the same rows

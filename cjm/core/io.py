@@ -733,14 +733,15 @@ def write_office_zip(data: bytes, path: Path) -> Path:
     return write_atomic(out.getvalue(), Path(path))
 
 
-def table_files(paths, name: str, optional: bool = False) -> list[Path] | None:
+def table_files(paths, name: str, optional: bool = False, under: str | None = None) -> list[Path] | None:
     """The parquet files of a canonical or derived table, without reading them: ``[interim/<name>.parquet]``,
     or the part files of ``interim/<name>/`` (a table 02 wrote out of core), in order; for an
     engine to read (:func:`read_table` reads only a table that fits in memory).
 
-    A missing table is an error, or None when ``optional``.
+    ``under``: a folder of ``interim/`` holding the table instead, e.g. ``side_groups/<rule>`` or
+    ``set_aside/<check>``. A missing table is an error, or None when ``optional``.
     """
-    path = current(paths.table(name))
+    path = current(paths.table(name) if under is None else paths.interim / under / f"{name}.parquet")
     folder = current(path.with_suffix(""))
     if path.exists():
         return [path]

@@ -39,9 +39,9 @@ def _stripped(column: str) -> str:
     return f"nullif(regexp_replace({column}, '^\\s+|\\s+$', '', 'g'), '')"
 
 
-#: Python's ``strptime`` directives DuckDB reads as they are (all of :data:`cjm.analysis.clean.DATE_FORMATS`').
 def _date_sql(text: str, formats: list[str]) -> str:
-    """SQL reading stripped ``text`` in each of ``formats`` in turn (``ISO8601`` and ``%z`` to naive UTC)."""
+    """SQL reading stripped ``text`` in each of ``formats`` in turn (``ISO8601`` and ``%z`` to naive UTC);
+    DuckDB's ``strptime`` reads the directives of :data:`cjm.analysis.clean.DATE_FORMATS` as Python does."""
     reads = []
     for fmt in formats:
         if fmt == "ISO8601":
@@ -271,8 +271,8 @@ def build_log_table(con, name: str, spec: dict, view: str, where: str, lifecycle
         require_columns(raw, [column], where, f"clean.tables.{name}.exclude_values")
     used = list(dict.fromkeys([*columns.values(), *spec.get("exclude_values", {})]))
     picked = ", ".join(quoted(c) for c in used)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT {picked}, {ROW} FROM {view} "
-                f"QUALIFY row_number() OVER (PARTITION BY {picked} ORDER BY {ROW}) = 1")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _raw AS SELECT {picked}, min({ROW}) AS {ROW} FROM {view} "
+                f"GROUP BY {picked}")  # an exact duplicate's first row
     rows_read = int(con.execute(f"SELECT count(*) FROM {view}").fetchone()[0])
     kept = int(con.execute("SELECT count(*) FROM _raw").fetchone()[0])
     counts = {"table": name, "source": spec["source"], "rows_read": rows_read, "exact_duplicates": rows_read - kept}
@@ -332,8 +332,9 @@ def build_log_table(con, name: str, spec: dict, view: str, where: str, lifecycle
 #: Columns of the quality rows :func:`build_log_table` makes (``kind`` dropped at the end).
 QUALITY_COLUMNS = ["table", "column", "kind", "source", "source_column", "rows", "missing", "fixed", "rejected",
                    "rejected_examples"]
-#: Kinds typed in SQL row by row (the others by their distinct values).
-_BY_ROW = ("datetime", "id", "text")
+#: Kinds typed by their distinct values (the others, ids, text and dates, row by row in SQL unless
+#: a ``values`` map applies).
+_BY_DISTINCT = (None, "category", "outcome", "number", "integer", "year", "town")
 
 
 def _typed_column(con, column: str, canon: str, kind: str | None, mapping: dict | None, date_format: str | None,
@@ -355,8 +356,7 @@ def _typed_column(con, column: str, canon: str, kind: str | None, mapping: dict 
         offsets = con.execute(f"SELECT DISTINCT regexp_extract({text}, '(Z|[+-]\\d{{2}}:?\\d{{2}})$', 1) AS o "
                               f"FROM _raw WHERE {sql} IS NOT NULL ORDER BY o").df()["o"]
         return sql, kind, _counts(values, total), None, [o for o in offsets if o]
-    if kind in _BY_ROW and not mapping or kind not in (None, "category", "outcome", "number", "integer", "year",
-                                                       "town", "datetime"):
+    if kind not in _BY_DISTINCT and not mapping:  # ids and text
         values = con.execute(f"SELECT {raw} AS v, count(*) AS n, 1 AS status FROM _raw WHERE {text} IS NULL "
                              f"GROUP BY {raw}").df()
         return text, kind or "text", _counts(values, total), None, []

@@ -75,9 +75,10 @@ class AnonymizedSources(Mapping):
             self._con = duckdb.connect(config=config)
         view = f"source_{name}"
         files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in self.files(spec["source"]))
+        # a row's number: its file's place in the folder, then its place in the file (no sort)
         self._con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * EXCLUDE (_file, file_row_number), "
-                          f"row_number() OVER (ORDER BY _file, file_row_number) AS {ROW} FROM read_parquet([{files}], "
-                          "filename = '_file', file_row_number = true)")
+                          f"(list_position([{files}], _file)::BIGINT << 40) + file_row_number AS {ROW} "
+                          f"FROM read_parquet([{files}], filename = '_file', file_row_number = true)")
         clean_params = params.get("clean") or {}
         lifecycle = (clean_params.get("event_log") or {}).get("lifecycle") if name == "stage_events" else None
         where = f"source '{spec['source']}' ({params['sources'][spec['source']]['file']})"

@@ -23,7 +23,7 @@ from cjm.core.params import check_params, load_params
 from cjm.core.paths import EngagementPaths
 from cjm.privacy.anonymize import anonymize, run_anonymize
 from cjm.privacy.leaks import find_leaks
-from cjm.steps.clean import run_clean
+from cjm.steps.clean import AnonymizedSources, run_clean
 from cjm.steps.preflight import engine_problems, preflight
 
 KEY = "ab" * 32 + "\n"
@@ -174,6 +174,7 @@ def test_the_log_is_streamed_by_blocks_and_never_read_whole(tmp_path, monkeypatc
     monkeypatch.setattr(anonymize_module, "read_source", whole)
     run_anonymize(params, paths)
     monkeypatch.setattr(clean_module, "build_table", lambda name, *a, **k: pytest.fail(f"{name} built in pandas"))
+    monkeypatch.setattr(AnonymizedSources, "read", lambda self, name, columns=None: pytest.fail(f"{name} read"))
     run_clean(params, paths)
     assert table_files(paths, "stage_events")[0].parent.name == "stage_events"
 
@@ -276,3 +277,78 @@ def test_the_leak_check_finds_a_name_planted_in_one_part_file(both, tmp_path):
     leaks = find_leaks("log_parquet", root)
     assert leaks["file"].str.endswith("interim/stage_events/part-00000.parquet").all() and len(leaks) >= 1
     assert set(leaks["column_or_line"]) == {"stage"}
+
+
+# ----------------------------------------------------------------------------- touches
+SHOP = """engagement: {name}
+client: Shop
+language: en
+seed: 13
+export_date: 1998-05-31
+stages: [Order, Purchase]
+won_stage: Purchase
+sources:
+  purchases:
+    file: {purchases}
+    identifiers: {{customer_id: client}}
+  visits:
+    file: {visits}
+    identifiers: {{customer_id: client}}
+clean:
+  tables:
+    deals:
+      source: purchases
+      columns: {{client_id: customer_id, created_at: date, amount: amount}}
+      constants: {{outcome: won}}
+    touches:
+      source: visits
+      columns: {{client_id: customer_id, at: date, touchpoint: quantity}}
+      constants: {{channel: shop}}
+  scope:
+    - {{name: regulars, label: Regular buyers, column: deals_per_client, greater_than: 4}}
+"""
+
+
+def make_shop(root, name: str, folder: bool):
+    """The purchase log of tests/shapes.py as deals and as touches: two CSV exports, or
+    (``folder``) two folders of two parquet files each."""
+    (root / "params").mkdir(parents=True, exist_ok=True)
+    files = {"purchases": "purchases", "visits": "visits"} if folder else {"purchases": "purchases.csv",
+                                                                            "visits": "visits.csv"}
+    (root / "params" / f"{name}.yaml").write_text(SHOP.format(name=name, **files), encoding="utf-8")
+    raw = root / "data" / name / "raw"
+    shapes.transactions(raw, customers=40)
+    (raw / "reviews.csv").unlink()
+    log = read_export(raw / "purchases.txt", {"sep": r"\s+"})
+    (raw / "purchases.txt").unlink()
+    for export in files.values():
+        if folder:
+            (raw / export).mkdir()
+            for number, rows in enumerate(np.array_split(np.arange(len(log)), 2)):
+                log.iloc[rows].to_parquet(raw / export / f"{export}-{number}.parquet", index=False)
+        else:
+            log.to_csv(raw / export, index=False)
+    paths = EngagementPaths(name, root)
+    paths.private.mkdir(parents=True, exist_ok=True)
+    paths.secret_key.write_text(KEY, encoding="ascii")
+    params = load_params(name, root)
+    return params, paths, run_anonymize(params, paths), run_clean(params, paths)
+
+
+def test_touches_out_of_core_are_dated_scoped_and_counted_as_the_pandas_path(tmp_path):
+    """The deals of a folder source (keys from row numbers across its part files) are read into
+    memory; its touches stay out of core."""
+    _, csv_paths, _, expected = make_shop(tmp_path, "shop_csv", folder=False)
+    _, paths, _, result = make_shop(tmp_path, "shop_parquet", folder=True)
+    assert table_files(paths, "touches")[0].parent.name == "touches"
+    assert table_files(paths, "deals") == [paths.table("deals")]
+    pd.testing.assert_frame_equal(read_table(paths, "deals"), read_table(csv_paths, "deals"))
+    pd.testing.assert_frame_equal(read_table(paths, "touches", max_rows=10**6), read_table(csv_paths, "touches"))
+    for group in ("set_aside/future_date", "side_groups/regulars"):
+        csv_rows = pd.read_parquet(csv_paths.interim / group / "touches.parquet")
+        assert len(csv_rows), group
+        pd.testing.assert_frame_equal(_folder_table(paths.interim / group / "touches"), csv_rows)
+    quality = result.quality.set_index(["table", "column"]).loc["touches"]
+    assert quality.loc["channel", "source_column"] == "(constant)" and quality.loc["at", "rejected"] == 0
+    for attribute in ("waterfall", "quality", "summary", "notes", "date_checks", "duplicates"):
+        pd.testing.assert_frame_equal(getattr(result, attribute), getattr(expected, attribute), check_dtype=False)

@@ -37,6 +37,9 @@ OK, MISSING, FIXED, REJECTED = 0, 1, 2, 3
 #: Date formats tried, in order, when a table gives no ``date_format``.
 DATE_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S",
                 "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%y", "%Y%m%d")
+#: Tables built out of core (in DuckDB, :mod:`cjm.analysis.cleanlog`) from a source 01 wrote out of
+#: core: the long ones without a key, a row per event. Other tables of such a source are read into memory.
+OUT_OF_CORE_TABLES = ("stage_events", "touches")
 #: Tables split by scope (the others, survey and voice of the customer, are kept whole).
 SCOPED = ("clients", "deals", "stage_events", "touches", "post_deal_nps")
 #: A kept default for values a ``values`` map does not list.
@@ -1261,7 +1264,10 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         Validated params with a ``clean`` section (``export_date`` for the future check).
     frames : mapping of DataFrame
         Anonymized sources by name (:class:`cjm.steps.clean.AnonymizedSources` reads each
-        when asked for, so only one big table is in memory at a time).
+        when asked for, so only one big table is in memory at a time). A source for which
+        ``frames.out_of_core(name)`` is true gives its :data:`OUT_OF_CORE_TABLES` by
+        ``frames.log_table(table, spec, params)`` (a :class:`cjm.analysis.cleanlog.LogTable`,
+        checked, scoped and handed to ``sink`` in parts without entering pandas).
     transcripts : dict, optional
         Source -> {file name: scrubbed text}.
     sink : callable, optional
@@ -1288,7 +1294,7 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     def build(name):
         if name in built:
             return built.pop(name)
-        if hasattr(frames, "out_of_core") and frames.out_of_core(specs[name]["source"]):
+        if name in OUT_OF_CORE_TABLES and hasattr(frames, "out_of_core") and frames.out_of_core(specs[name]["source"]):
             if sink is None:
                 raise CjmError(f"{_source_label(params, specs[name]['source'])} is out of core: 02 writes its "
                                "tables as it goes", "run 02 by cjm.steps.clean.run_clean (make all)")

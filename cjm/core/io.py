@@ -272,16 +272,18 @@ def parquet_batches(files: list[Path], columns: list[str] | None = None, rows: i
         Every cell as text (numbers and times as Arrow writes them, e.g.
         ``2012-01-01 10:00:00.000000+0100``), blank text as missing.
     """
-    import pyarrow.dataset as ds
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
-    dataset = ds.dataset([str(f) for f in files], format="parquet")
-    columns = None if columns is None else [c for c in dataset.schema.names if c.strip() in set(columns)]
+    names = pq.read_schema(files[0]).names
+    columns = None if columns is None else [c for c in names if c.strip() in set(columns)]
     if rows is None:
-        yield _text_frame(dataset.to_table(columns=columns))
+        yield _text_frame(pa.concat_tables([pq.read_table(f, columns=columns) for f in files]))
         return
-    for batch in dataset.to_batches(columns=columns, batch_size=rows):
-        if batch.num_rows:
-            yield _text_frame(batch)
+    for file in files:  # a file at a time, a batch at a time: nothing read ahead, memory that of a block
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=rows, columns=columns):
+            if batch.num_rows:
+                yield _text_frame(batch)
 
 
 def _peek_parquet(files: list[Path], rows: int) -> pd.DataFrame:

@@ -119,15 +119,14 @@ class AnonymizedSources(Mapping):
         export's free text stays on disk when the table does not use it)."""
         if name not in self.names:
             raise KeyError(name)
-        if self.out_of_core(name):
-            raise CjmError(f"the anonymized source '{name}' is out of core ({self.folder / name}): it is not read "
-                           "into memory", "map it onto stage_events or touches, which 02 builds out of core")
-        path = self.folder / f"{name}.parquet"
+        files = self.files(name)
         if columns is not None:
             import pyarrow.parquet as pq
 
-            columns = present_in_order(pq.read_schema(path).names, columns)
-        return pd.read_parquet(path, columns=columns)
+            columns = present_in_order(pq.read_schema(files[0]).names, columns)
+        # a source out of core is read whole only for a table 02 does not build out of core (deals, clients ...)
+        return pd.concat([pd.read_parquet(f, columns=columns) for f in files], ignore_index=True) \
+            if len(files) > 1 else pd.read_parquet(files[0], columns=columns)
 
     def __iter__(self):
         return iter(self.names)

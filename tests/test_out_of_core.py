@@ -14,6 +14,7 @@ import pytest
 import shapes
 from engagements import readme_params
 
+import cjm.core.io as io_module
 import cjm.privacy.anonymize as anonymize_module
 from cjm.analysis import clean as clean_module
 from cjm.analysis.cleanlog import ROW, build_log_table
@@ -179,6 +180,26 @@ def test_the_log_is_streamed_by_blocks_and_never_read_whole(tmp_path, monkeypatc
     assert table_files(paths, "stage_events")[0].parent.name == "stage_events"
 
 
+def test_a_csv_export_above_the_threshold_goes_out_of_core_too(tmp_path, monkeypatch):
+    params, paths = make_log(tmp_path, "log_big_csv", folder=False, cases=10)
+    monkeypatch.setattr(io_module, "OUT_OF_CORE_BYTES", 1000)
+    run_anonymize(params, paths)
+    assert [p.name for p in (paths.anonymized / "applications").glob("*.parquet")] == ["part-00000.parquet"]
+    run_clean(params, paths)
+    assert table_files(paths, "stage_events")[0].parent.name == "stage_events"
+
+
+def test_k_anonymity_of_part_files_counts_as_in_memory(tmp_path):
+    frame = pd.DataFrame({"town": ["Minsk", "minsk ", "Brest", None, "Brest", "Pinsk"],
+                          "year": ["1980", "1980", "1990", "1990", "1990", None]})
+    for number, rows in enumerate(([0, 1, 2], [3, 4, 5])):
+        frame.iloc[rows].to_parquet(tmp_path / f"part-{number}.parquet", index=False)
+    files = sorted(tmp_path.glob("*.parquet"))
+    expected = anonymize_module.k_anonymity(frame, ["town", "year"], 2)
+    assert expected["groups"] == 4 and expected["records_under_k"] == 2  # by hand: Minsk 1980 x2, Brest 1990 x2
+    assert anonymize_module.k_anonymity_of_files(files, ["town", "year"], 2) == expected
+
+
 # ----------------------------------------------------------------------------- SQL by hand
 def test_build_log_table_types_deduplicates_and_counts_by_hand():
     con = duckdb.connect()
@@ -220,6 +241,26 @@ def test_case_times_take_the_first_won_and_lost_events_by_hand():
     assert cases["won_at"].iloc[0] == pd.Timestamp("2024-01-02") and pd.isna(cases["won_at"].iloc[1])
     assert cases["lost_stage"].tolist() == ["declined", "declined"]
     assert cases["created_at"].astype(str).tolist() == ["2024-01-01", "2024-01-05"]
+
+
+def test_log_dates_are_checked_set_aside_or_stop_by_hand():
+    def log():
+        con = duckdb.connect()
+        con.register("events", pd.DataFrame({"case": ["3", "1", "2", "1"], "step": ["a", "b", "a", "c"],
+                                             "time": ["2024-03-02", "2024-03-01 23:59", "2024-03-05", "2024-04-01"],
+                                             ROW: range(1, 5)}))
+        spec = {"source": "log", "columns": {"deal_id": "case", "stage": "step", "entered_at": "time"}}
+        return build_log_table(con, "stage_events", spec, "events", "source 'log'")[0]
+
+    table = log()
+    records = clean_module.check_log_dates(table, "stage_events", {}, "2024-03-01", "source 'log'",
+                                           deal_checks=pd.DataFrame({"deal_id": ["2"], "check": ["hygiene"]}))
+    assert records == [{"table": "stage_events", "check": "future_date", "columns": "entered_at",
+                        "action": "rows_set_aside", "rows": 3, "set_aside": 3, "examples": "1, 2"}]
+    assert table.groups() == {"future_date": 3} and len(table) == 1  # the 2024-03-01 23:59 event stays
+    with pytest.raises(CjmError, match=r"source 'log': 3 rows of table 'stage_events' are dated after the export "
+                                       r"date 2024-03-01 \(entered_at in 3\), e\.g\. deal_id '1'"):
+        clean_module.check_log_dates(log(), "stage_events", {"future": "stop"}, "2024-03-01", "source 'log'")
 
 
 # ----------------------------------------------------------------------------- preflight, params

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cjm.analysis.clean import (FIXED, FUTURE_DATE, MISSING, OK, REJECTED, ROW_KEYS, _check_invalid_share, _note,
+                                date_columns, label_map, parse_column, ranked_date_formats)
 from cjm.core import schemas
 from cjm.core.errors import CjmError
 from cjm.core.schemas import require_columns
@@ -116,8 +118,6 @@ class LogTable:
 
     def date_problems(self, export_date=None) -> dict[str, tuple[str, list[str]]]:
         """:func:`cjm.analysis.clean.date_problems` as SQL: check -> (condition, columns read)."""
-        from cjm.analysis.clean import FUTURE_DATE, date_columns
-
         columns = date_columns(pd.DataFrame(columns=self.columns), self.name)
         if export_date is None or not columns:
             return {}
@@ -128,8 +128,6 @@ class LogTable:
     def failing(self, condition: str, columns: list[str], keys: int | None = None):
         """Rows not set aside that meet ``condition``: their key (:data:`cjm.analysis.clean.ROW_KEYS`)
         and ``columns`` by key; or with ``keys``, that many of their keys, sorted, as text."""
-        from cjm.analysis.clean import ROW_KEYS
-
         key = next((c for c in ROW_KEYS.get(self.name, ()) if c in self.columns), None)
         where = f"WHERE {GROUP} IS NULL AND ({condition})"
         if keys is not None:
@@ -258,8 +256,6 @@ def build_log_table(con, name: str, spec: dict, view: str, where: str, lifecycle
     counts : dict
         As :func:`cjm.analysis.clean.build_table`'s (no key duplicates: the table has no key).
     """
-    from cjm.analysis.clean import _check_invalid_share, _note
-
     if "join" in spec or spec.get("other_columns") == "keep":
         raise CjmError(f"{where}: 'clean.tables.{name}' uses "
                        f"{'join' if 'join' in spec else 'other_columns: keep'}, which 02 does not do out of core",
@@ -283,9 +279,8 @@ def build_log_table(con, name: str, spec: dict, view: str, where: str, lifecycle
         transition = quoted(columns["lifecycle"])
         other = (f"({transition} IS NOT NULL AND lower(regexp_replace({transition}, '^\\s+|\\s+$', '', 'g')) "
                  f"NOT IN ({', '.join('?' for _ in lifecycle)}))")
-        found = con.execute(f"SELECT {transition}, count(*) FROM _raw WHERE {other} AND NOT coalesce(("
-                            f"{' OR '.join(excluded) or 'false'}), false) GROUP BY 1 ORDER BY 1",
-                            [*[str(t).lower() for t in lifecycle], *arguments]).fetchall()
+        found = con.execute(f"SELECT {transition}, count(*) FROM _raw WHERE {other} GROUP BY 1 ORDER BY 1",
+                            [str(t).lower() for t in lifecycle]).fetchall()
         notes += [_note(name, "lifecycle", "lifecycle", str(t), int(n)) for t, n in found]
         excluded.append(other)
         arguments += [str(t).lower() for t in lifecycle]
@@ -296,7 +291,7 @@ def build_log_table(con, name: str, spec: dict, view: str, where: str, lifecycle
     kinds, total = schemas.TABLES[name], _rows(con)
     typed, joins, quality = {}, [], []
     for canon, column in [*columns.items(), *((c, None) for c in spec.get("constants", {}))]:
-        kind = kinds.get(canon) or spec.get("types", {}).get(canon)
+        kind = kinds.get(canon) or spec.get("types", {}).get(canon) or (None if column else "text")
         mapping, date_format = spec.get("values", {}).get(canon), spec.get("date_format")
         if column is None:  # a constant: one value, parsed as a column of it would be
             value = str(spec["constants"][canon])
@@ -342,8 +337,6 @@ def _typed_column(con, column: str, canon: str, kind: str | None, mapping: dict 
     """SQL typing the source column ``column`` of ``_raw`` as ``kind`` (None: an extra column, numbers
     or labels by its values): the expression, the kind, the quality counts, a join it needs (None),
     and the UTC offsets converted."""
-    from cjm.analysis.clean import ranked_date_formats
-
     raw = f"_raw.{quoted(column)}"
     text = _stripped(raw)
     if kind == "datetime" and not mapping:
@@ -385,8 +378,6 @@ def _parse_distinct(values: pd.Series, weight: np.ndarray, kind: str | None, map
     """A column's distinct ``values`` (text, in order of first appearance, each held by ``weight``
     rows) parsed as :func:`cjm.analysis.clean.parse_column` parses the column: ``(kind, parsed,
     status)``; kind None is an extra column, numbers when 99% of its given rows read as numbers."""
-    from cjm.analysis.clean import MISSING, OK, label_map, parse_column
-
     values = values.reset_index(drop=True)
     if kind in ("category", "outcome"):
         return (kind, *label_map(values, weight, mapping))
@@ -413,8 +404,6 @@ def _typed_literal(value, kind: str) -> str:
 
 def _counts(values: pd.DataFrame, total: int) -> dict:
     """Quality counts of a column from its values' ``v`` (raw value), ``n`` (rows) and ``status``."""
-    from cjm.analysis.clean import FIXED, MISSING, REJECTED
-
     by = values.groupby("status")["n"].sum()
     rejected = values[values["status"] == REJECTED].sort_values("n", ascending=False, kind="stable")
     return {"rows": total, "missing": int(by.get(MISSING, 0)), "fixed": int(by.get(FIXED, 0)),

@@ -452,7 +452,8 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     settings = params.get("anonymize", {})
     quasi = settings.get("quasi_identifiers", {})
     mapped, row_sources = clean_columns(params), row_id_sources(params)
-    streamed = {n for n, s in sources.items() if frames is None and out_of_core(paths.raw / s["file"])}
+    streamed = {n for n, s in sources.items()  # an interview index is read whole with its transcripts
+                if frames is None and "transcripts" not in s and out_of_core(paths.raw / s["file"])}
     names = {n: read_source_blocks(params, paths, n, block_rows, s["name_columns"]) if n in streamed
              else read(n, s["name_columns"]) for n, s in sources.items() if s.get("name_columns")}
     scrubber = TextScrubber(known_names(names, sources), params["language"])
@@ -495,7 +496,7 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
                                "k": settings.get("k", 5), **k_anonymity(frame, quasi[name], settings.get("k", 5))})
             if sink is None:
                 result.frames[name] = frame
-            elif parts:  # one part file per block: a writer's schema is the first block's
+            elif parts:  # a part file per block
                 part = Path(sink) / name / PART.format(len(list((Path(sink) / name).glob("*.parquet"))))
                 _write_block(frame, part).close()
             else:

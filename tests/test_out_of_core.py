@@ -94,6 +94,8 @@ def test_a_folder_of_parquet_files_reads_as_one_export_of_text_in_file_name_orde
     assert frame["id"].tolist()[0] == "a1" and frame["id"].isna().tolist() == [False, False, True]
     assert frame["n"].tolist()[:2] == ["1", "2"] and pd.isna(frame["n"].iloc[2])  # text, blank missing
     assert peek_export(folder, rows=1)["id"].tolist() == ["a1"]
+    single = read_export(folder / "2.parquet")  # a single parquet file is an export too
+    assert single["n"].iloc[0] == "2" and single["n"].isna().tolist() == [False, True]
     pq.write_table(pa.table({"id": [1]}), folder / "3.parquet")
     with pytest.raises(CjmError, match=r"3\.parquet: its columns differ from those of 1\.parquet"):
         parquet_files(folder)
@@ -180,13 +182,23 @@ def test_the_log_is_streamed_by_blocks_and_never_read_whole(tmp_path, monkeypatc
     assert table_files(paths, "stage_events")[0].parent.name == "stage_events"
 
 
-def test_a_csv_export_above_the_threshold_goes_out_of_core_too(tmp_path, monkeypatch):
+def test_a_csv_export_above_the_threshold_goes_out_of_core_and_back(tmp_path, monkeypatch):
+    """Each run publishes its tables whole: a folder replaces the file an earlier run wrote, and back."""
     params, paths = make_log(tmp_path, "log_big_csv", folder=False, cases=10)
+    run_anonymize(params, paths)
+    run_clean(params, paths)
+    assert table_files(paths, "stage_events") == [paths.table("stage_events")]
     monkeypatch.setattr(io_module, "OUT_OF_CORE_BYTES", 1000)
     run_anonymize(params, paths)
     assert [p.name for p in (paths.anonymized / "applications").glob("*.parquet")] == ["part-00000.parquet"]
     run_clean(params, paths)
-    assert table_files(paths, "stage_events")[0].parent.name == "stage_events"
+    assert table_files(paths, "stage_events") == [paths.interim / "stage_events" / "part-00000.parquet"]
+    assert not paths.table("stage_events").exists()
+    monkeypatch.undo()
+    run_anonymize(params, paths)
+    run_clean(params, paths)
+    assert table_files(paths, "stage_events") == [paths.table("stage_events")]
+    assert not (paths.interim / "stage_events").exists() and not (paths.anonymized / "applications").exists()
 
 
 def test_k_anonymity_of_part_files_counts_as_in_memory(tmp_path):

@@ -138,7 +138,7 @@ def test_a_corrupt_file_is_a_clear_error(tmp_path, monkeypatch, name):
     paths.report.mkdir(parents=True)
     (paths.report / name).write_text("{not what it says", encoding="utf-8")
     monkeypatch.setattr(leaks, "load_params", lambda engagement, root: {"sources": {}})
-    monkeypatch.setattr(leaks, "read_sources", lambda params, paths: {})
+    monkeypatch.setattr(leaks, "raw_exports", lambda params, paths: {})
     with pytest.raises(leaks.CjmError, match=f"{name}: cannot be read"):
         find_leaks("e", tmp_path)
 
@@ -156,7 +156,7 @@ def test_png_text_chunks_are_read_other_images_and_binary_files_listed_not_read(
     (paths.interim / "model.joblib").write_bytes(b"\x80\x04\xff +375291234567")
     (paths.interim / "run.log").write_text("звонок +375 29 765-43-21", encoding="utf-8")
     monkeypatch.setattr(leaks, "load_params", lambda engagement, root: {"sources": {}})
-    monkeypatch.setattr(leaks, "read_sources", lambda params, paths: {})
+    monkeypatch.setattr(leaks, "raw_exports", lambda params, paths: {})
     found = find_leaks("e", tmp_path)
     assert found[["file", "kind"]].values.tolist() == [["outputs/e/report/map.png", "phone"],
                                                        ["data/e/interim/run.log", "phone"]]
@@ -184,7 +184,7 @@ def test_pdf_pages_word_documents_and_pickles_are_read(tmp_path, monkeypatch):
     document.save(paths.report / "notes.docx")
     (paths.report / "model.pickle").write_bytes(pickle.dumps({"names": ["ivan.petrov@mail.ru"]}))
     monkeypatch.setattr(leaks, "load_params", lambda engagement, root: {"sources": {}})
-    monkeypatch.setattr(leaks, "read_sources", lambda params, paths: {})
+    monkeypatch.setattr(leaks, "raw_exports", lambda params, paths: {})
     found = find_leaks("e", tmp_path)
     assert sorted(map(tuple, found[["file", "kind"]].values.tolist())) == [
         ("outputs/e/report/map.pdf", "address"), ("outputs/e/report/map.pdf", "card"),
@@ -211,7 +211,7 @@ def test_a_deck_is_read_in_its_tables_notes_and_properties(tmp_path, monkeypatch
     deck("ivan.petrov@mail.ru", "Перезвонить +375 29 123-45-67", "@ivanov_petr", "planted.pptx")
     deck("Консультация", "Главный барьер", "cjm", "clean.pptx")
     monkeypatch.setattr(leaks, "load_params", lambda engagement, root: {"sources": {}})
-    monkeypatch.setattr(leaks, "read_sources", lambda params, paths: {})
+    monkeypatch.setattr(leaks, "raw_exports", lambda params, paths: {})
     found = find_leaks("e", tmp_path)
     assert found.attrs["files"] == 2
     assert sorted(map(tuple, found[["file", "kind"]].values.tolist())) == [
@@ -230,7 +230,7 @@ def world(demo_world):
 
 @pytest.fixture
 def cached_raw(world, monkeypatch):
-    monkeypatch.setattr(leaks, "read_sources", lambda params, paths: world.raw)
+    monkeypatch.setattr(leaks, "raw_exports", lambda params, paths: world.raw)
 
 
 @pytest.fixture

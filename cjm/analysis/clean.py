@@ -37,6 +37,9 @@ OK, MISSING, FIXED, REJECTED = 0, 1, 2, 3
 #: Date formats tried, in order, when a table gives no ``date_format``.
 DATE_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S",
                 "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d.%m.%y", "%Y%m%d")
+#: Tables built out of core (in DuckDB, :mod:`cjm.analysis.cleanlog`) from a source 01 wrote out of
+#: core: the long ones without a key, a row per event. Other tables of such a source are read into memory.
+OUT_OF_CORE_TABLES = ("stage_events", "touches")
 #: Tables split by scope (the others, survey and voice of the customer, are kept whole).
 SCOPED = ("clients", "deals", "stage_events", "touches", "post_deal_nps")
 #: A kept default for values a ``values`` map does not list.
@@ -183,23 +186,16 @@ def parse_dates(values: pd.Series, date_format: str | None = None,
     status : ndarray of int8
         Per value: OK, MISSING or REJECTED.
     """
-    formats = (date_format,) if date_format else (*DATE_FORMATS, "ISO8601")
     found = info if info is not None else {}
 
-    def read(text: pd.Series, fmt: str) -> pd.Series:
-        if fmt != "ISO8601" and "%z" not in fmt:
-            return pd.to_datetime(text, format=fmt, errors="coerce")
-        return pd.to_datetime(text, format=fmt, errors="coerce", utc=True).dt.tz_convert(None)
-
     def parse(text):
-        sample = text.iloc[:500]
-        ranked = sorted(formats, key=lambda f: -read(sample, f).notna().sum())
+        ranked = ranked_date_formats(text.iloc[:500], date_format)
         out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
         for fmt in ranked:
             todo = out.isna() & text.ne("")
             if not todo.any():
                 break
-            out[todo] = read(text[todo], fmt)
+            out[todo] = _read_dates(text[todo], fmt)
         offsets = text[out.notna()].str.extract(_OFFSET, expand=False).dropna()  # only ISO 8601 reads them
         if len(offsets):
             found["offsets"] = sorted(set(found.get("offsets", [])) | set(offsets.unique()))
@@ -215,6 +211,21 @@ def parse_dates(values: pd.Series, date_format: str | None = None,
     return _by_unique(values, parse)
 
 
+def _read_dates(text: pd.Series, fmt: str) -> pd.Series:
+    """``text`` read in one format (ISO 8601 and ``%z`` formats converted to naive UTC), NaT where it fails."""
+    if fmt != "ISO8601" and "%z" not in fmt:
+        return pd.to_datetime(text, format=fmt, errors="coerce")
+    return pd.to_datetime(text, format=fmt, errors="coerce", utc=True).dt.tz_convert(None)
+
+
+def ranked_date_formats(sample: pd.Series, date_format: str | None = None) -> list[str]:
+    """The formats :func:`parse_dates` tries, in order: ``[date_format]``, or :data:`DATE_FORMATS` and
+    ``"ISO8601"``, the one that reads most of ``sample`` (distinct stripped values, the first 500 of
+    a column) first."""
+    formats = (date_format,) if date_format else (*DATE_FORMATS, "ISO8601")
+    return sorted(formats, key=lambda f: -_read_dates(sample, f).notna().sum())
+
+
 def unify_labels(values: pd.Series, mapping: dict | None = None) -> tuple[pd.Series, np.ndarray]:
     """Labels with spacing and case variants unified and a ``values`` map applied.
 
@@ -224,8 +235,35 @@ def unify_labels(values: pd.Series, mapping: dict | None = None) -> tuple[pd.Ser
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     written = pd.Series(np.asarray(uniques, dtype=object), dtype="str")
+    out, status = label_map(written, np.bincount(codes[codes >= 0], minlength=len(written)), mapping)
+    labels = pd.api.extensions.take(out.array, codes, allow_fill=True)
+    state = pd.api.extensions.take(status, codes, allow_fill=True, fill_value=MISSING)
+    return pd.Series(labels, index=values.index, dtype="str"), state.astype(np.int8)
+
+
+def label_map(written: pd.Series, weight: np.ndarray, mapping: dict | None = None) -> tuple[pd.Series, np.ndarray]:
+    """:func:`unify_labels` of a column's distinct values.
+
+    Parameters
+    ----------
+    written : Series of str
+        The distinct values as written (none missing), in order of first appearance (which
+        breaks ties of frequency).
+    weight : ndarray of int
+        The rows holding each.
+    mapping : dict, optional
+        The ``values`` map.
+
+    Returns
+    -------
+    labels : Series of str
+        The label of each value (missing where blank), aligned with ``written``.
+    status : ndarray of int8
+        OK, MISSING (blank) or FIXED, per value.
+    """
+    written = written.reset_index(drop=True)
     tidy = written.str.replace(r"[\s\u00a0]+", " ", regex=True).str.strip()
-    weight = pd.Series(np.bincount(codes[codes >= 0], minlength=len(written))).groupby(tidy.to_numpy()).transform("sum")
+    weight = pd.Series(np.asarray(weight)).groupby(tidy.to_numpy()).transform("sum")
     spelling = (pd.DataFrame({"tidy": tidy, "fold": tidy.str.casefold(), "weight": weight})
                 .sort_values("weight", ascending=False, kind="stable")
                 .drop_duplicates("fold").set_index("fold")["tidy"])
@@ -241,10 +279,7 @@ def unify_labels(values: pd.Series, mapping: dict | None = None) -> tuple[pd.Ser
     # a fix turns a variant into a spelling the column also has; a recode (Успешно -> won) is not one
     fixed = (out != written) & out.isin(set(tidy))
     status = np.where(blank, MISSING, np.where(fixed.to_numpy(), FIXED, OK)).astype(np.int8)
-    out = out.mask(blank).astype("str")
-    labels = pd.api.extensions.take(out.array, codes, allow_fill=True)
-    state = pd.api.extensions.take(status, codes, allow_fill=True, fill_value=MISSING)
-    return pd.Series(labels, index=values.index, dtype="str"), state.astype(np.int8)
+    return out.mask(blank).astype("str"), status
 
 
 def parse_towns(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -862,6 +897,57 @@ def split_rows(table: pd.DataFrame, group: pd.Series) -> tuple[pd.DataFrame, dic
     return table[~aside].reset_index(drop=True), parts
 
 
+def _out_of_core(table) -> bool:
+    """Whether ``table`` is a table out of core (:class:`cjm.analysis.cleanlog.LogTable`), not a DataFrame."""
+    return getattr(table, "out_of_core", False)
+
+
+def split_log_rows(table, groups) -> tuple[object, dict]:
+    """:func:`split_rows` of a table out of core whose rows set aside are marked: the table (its
+    rows not set aside) and a part (:class:`cjm.analysis.cleanlog.LogPart`) per group of ``groups``
+    that has rows, in :data:`SET_ASIDE_GROUPS` order."""
+    marked = table.groups()
+    return table, {group: table.part(group) for group in SET_ASIDE_GROUPS if group in groups and marked.get(group)}
+
+
+def check_log_dates(table, name: str, rules: dict, export_date=None, where: str = "",
+                    deal_checks: pd.DataFrame | None = None, client_checks: pd.DataFrame | None = None) -> list[dict]:
+    """:func:`check_dates` of a table out of core (:class:`cjm.analysis.cleanlog.LogTable`): its rows
+    set aside are marked in it, and the same records are returned."""
+    records = []
+    for check, (condition, columns) in table.date_problems(export_date).items():
+        rule = DATE_RULE_KEYS[check]
+        action = rules.get(rule, SET_ASIDE)
+        rows = table.count(condition)
+        if action == STOP and rows:
+            failing = table.failing(condition, columns)
+            raise CjmError(*_date_stop(failing, name, check, np.ones(len(failing), dtype=bool), columns,
+                                       export_date, where, rule))
+        keys = table.failing(condition, columns, keys=2)
+        if action == SET_ASIDE:
+            table.mark(check, condition)
+        records.append({"table": name, "check": check, "columns": ", ".join(columns),
+                        "action": ROWS_SET_ASIDE if action == SET_ASIDE else ROWS_KEPT, "rows": rows,
+                        "set_aside": 0, "examples": ", ".join(keys) or None})
+    dated = [c for c, kind in schemas.TABLES.get(name, {}).items() if kind == "datetime" and c in table.columns]
+    if export_date is None and dated:
+        records.append({"table": name, "check": FUTURE_DATE, "columns": ", ".join(dated), "action": NOT_CHECKED,
+                        "rows": None, "set_aside": 0, "examples": None})
+    for column, checks, owner in (("deal_id", deal_checks, "deals"), ("client_id", client_checks, "clients")):
+        if name != owner:
+            table.carry(checks, column)
+    listed, marked = {record["check"]: record for record in records}, table.groups()
+    for check in DATE_CHECKS:
+        n = marked.get(check, 0)
+        if n and check not in listed:
+            listed[check] = {"table": name, "check": check, "columns": None, "action": ROWS_SET_ASIDE, "rows": 0,
+                             "set_aside": 0, "examples": None}
+            records.append(listed[check])
+        if check in listed:
+            listed[check]["set_aside"] = n
+    return sorted(records, key=lambda r: DATE_CHECKS.index(r["check"]))
+
+
 # ----------------------------------------------------------------------------- data hygiene
 def hygiene_deals(deals: pd.DataFrame, reasons: list[str]) -> np.ndarray:
     """Which deals were lost for a data hygiene reason (one of ``reasons``, the client's own
@@ -1066,18 +1152,43 @@ def cases_from_events(events: pd.DataFrame, won_stages, lost_stages=(), open_aft
     """
     frame = events[[case, stage, at]].dropna(subset=[at])
     grouped = frame.groupby(case, sort=True)[at]
-    cases = pd.DataFrame({"created_at": grouped.min(), "last": grouped.max()})
-    won_at = frame[frame[stage].isin(list(won_stages))].groupby(case)[at].min()
     lost = (frame[frame[stage].isin(list(lost_stages))].sort_values(at, kind="stable")
             .drop_duplicates(case).set_index(case))
-    until = frame[at].max() if until is None else pd.Timestamp(until)
-    is_won = cases.index.isin(won_at.index)
-    at_lost_stage = ~is_won & cases.index.isin(lost.index)
-    quiet = ~is_won & ~at_lost_stage & (cases["last"] < until - pd.Timedelta(days=open_after_days)).to_numpy()
-    cases["outcome"] = np.select([is_won, at_lost_stage | quiet], ["won", "lost"], "open")
-    cases["closed_at"] = (won_at.reindex(cases.index).fillna(lost[at].reindex(cases.index))
+    cases = pd.DataFrame({"created_at": grouped.min(), "last": grouped.max()})
+    cases["won_at"] = frame[frame[stage].isin(list(won_stages))].groupby(case)[at].min()
+    cases["lost_at"], cases["lost_stage"] = lost[at], lost[stage].astype("str")
+    return case_outcomes(cases.rename_axis("deal_id"), won_stages, open_after_days,
+                         frame[at].max() if until is None else until)
+
+
+def case_outcomes(cases: pd.DataFrame, won_stages, open_after_days: float, until) -> tuple[pd.DataFrame, list[dict]]:
+    """:func:`cases_from_events` from the case's times: the outcome of each case and the counts.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Indexed by case id in order: ``created_at``, ``last`` (first and last event), ``won_at``
+        (first event of a won stage), ``lost_at`` and ``lost_stage`` (first event of a lost
+        stage, the earliest row among ties), missing where none.
+    won_stages : list of str
+        For the counts' detail.
+    open_after_days : float
+        Days of silence before ``until`` after which a case neither won nor lost is lost.
+    until : Timestamp
+        The day of the export, or the log's last event.
+
+    Returns
+    -------
+    As :func:`cases_from_events`.
+    """
+    is_won = cases["won_at"].notna().to_numpy()
+    at_lost_stage = ~is_won & cases["lost_at"].notna().to_numpy()
+    quiet = ~is_won & ~at_lost_stage & (cases["last"] < pd.Timestamp(until) - pd.Timedelta(days=open_after_days)
+                                        ).to_numpy()
+    cases = cases.assign(outcome=np.select([is_won, at_lost_stage | quiet], ["won", "lost"], "open"))
+    cases["closed_at"] = (cases["won_at"].fillna(cases["lost_at"])
                           .where(is_won | at_lost_stage, cases["last"].where(quiet)))
-    cases["lost_reason"] = lost[stage].reindex(cases.index).where(at_lost_stage).astype("str")
+    cases["lost_reason"] = cases["lost_stage"].where(at_lost_stage).astype("str")
     counts = [{"note": "cases_won", "detail": ", ".join(won_stages), "count": int(is_won.sum())}]
     counts += [{"note": "cases_lost_at", "detail": str(name), "count": int(n)}
                for name, n in cases.loc[at_lost_stage, "lost_reason"].value_counts().sort_index().items()]
@@ -1095,17 +1206,22 @@ def _log_cases(events: pd.DataFrame, spec: dict, frames,
     quality of those columns (None without any) and the notes."""
     log = params["clean"]["event_log"]
     won = log["won_stages"] or [params["won_stage"]]
-    cases, counts = cases_from_events(events, won, log["lost_stages"], log["open_after_days"],
-                                      params.get("export_date"))
+    if _out_of_core(events):
+        times, last = events.case_times(won, log["lost_stages"])
+        cases, counts = case_outcomes(times, won, log["open_after_days"], params.get("export_date") or last)
+    else:
+        cases, counts = cases_from_events(events, won, log["lost_stages"], log["open_after_days"],
+                                          params.get("export_date"))
     notes = [_note("deals", "outcome", **count) for count in counts]
     notes.append(_note("deals", "deal_id", "cases_from_log", spec["source"], len(cases)))
     quality = None
     if log["case_columns"]:
         key = spec["columns"]["deal_id"]
         wanted = list(dict.fromkeys([key, *log["case_columns"].values()]))
-        raw = source_columns(frames, spec["source"], wanted)
+        raw = events.source_columns() if _out_of_core(events) else source_columns(frames, spec["source"], wanted)
         require_columns(raw, wanted, _source_label(params, spec["source"]), "clean.event_log.case_columns")
-        first = raw.dropna(subset=list(log["case_columns"].values()), how="all").drop_duplicates(key)
+        first = events.first_source_rows(key, list(log["case_columns"].values())) if _out_of_core(events) else \
+            raw.dropna(subset=list(log["case_columns"].values()), how="all").drop_duplicates(key)
         attributes, status, kinds = {"deal_id": parse_column(first[key], "id")[0]}, {}, {}
         for canon, column in log["case_columns"].items():  # typed as a deals export's columns are
             kind = schemas.TABLES["deals"].get(canon)
@@ -1148,7 +1264,10 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         Validated params with a ``clean`` section (``export_date`` for the future check).
     frames : mapping of DataFrame
         Anonymized sources by name (:class:`cjm.steps.clean.AnonymizedSources` reads each
-        when asked for, so only one big table is in memory at a time).
+        when asked for, so only one big table is in memory at a time). A source for which
+        ``frames.out_of_core(name)`` is true gives its :data:`OUT_OF_CORE_TABLES` by
+        ``frames.log_table(table, spec, params)`` (a :class:`cjm.analysis.cleanlog.LogTable`,
+        checked, scoped and handed to ``sink`` in parts without entering pandas).
     transcripts : dict, optional
         Source -> {file name: scrubbed text}.
     sink : callable, optional
@@ -1175,7 +1294,13 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     def build(name):
         if name in built:
             return built.pop(name)
-        table, table_quality, counts = build_table(name, specs[name], frames, params, transcripts)
+        if name in OUT_OF_CORE_TABLES and hasattr(frames, "out_of_core") and frames.out_of_core(specs[name]["source"]):
+            if sink is None:
+                raise CjmError(f"{_source_label(params, specs[name]['source'])} is out of core: 02 writes its "
+                               "tables as it goes", "run 02 by cjm.steps.clean.run_clean (make all)")
+            table, table_quality, counts = frames.log_table(name, specs[name], params)
+        else:
+            table, table_quality, counts = build_table(name, specs[name], frames, params, transcripts)
         quality.append(table_quality)
         notes.extend(counts.pop("notes"))
         duplicates.append(counts)
@@ -1186,13 +1311,18 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
         under their check)."""
         settled.add(name)
         where = _source_label(params, (specs.get(name) or base)["source"])
+        if _out_of_core(table):
+            checks.extend(check_log_dates(table, name, date_rules, export_date, where, went["deal_id"],
+                                          went["client_id"]))
+            return set_aside(name, table, DATE_CHECKS)
         group, records = check_dates(table, name, date_rules, export_date, where, went["deal_id"], went["client_id"])
         checks.extend(records)
         return set_aside(name, table, group)
 
     def set_aside(name, table, group):
-        """``table`` without the rows ``group`` names, handed on under their group."""
-        kept, parts = split_rows(table, group)
+        """``table`` without the rows ``group`` names, handed on under their group (of a table out
+        of core, ``group`` lists the groups its rows were marked with)."""
+        kept, parts = split_log_rows(table, group) if _out_of_core(table) else split_rows(table, group)
         for check, part in parts.items():
             aside[name] = aside.get(name, 0) + len(part)
             if sink is None:
@@ -1232,7 +1362,10 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
             gone_clients = before - len(clients)
         else:
             gone_clients = len(gone["client_id"])
-        if "stage_events" in built:  # an event log's, settled before its cases were made
+        if "stage_events" in built and _out_of_core(built["stage_events"]):
+            built["stage_events"].carry(gone["deal_id"], "deal_id")
+            built["stage_events"] = set_aside("stage_events", built["stage_events"], (HYGIENE,))
+        elif "stage_events" in built:  # an event log's, settled before its cases were made
             built["stage_events"] = set_aside("stage_events", built["stage_events"],
                                               _carried(built["stage_events"], gone["deal_id"], "deal_id"))
         before_scope[HYGIENE] = (gone_clients, int(flagged.sum()))
@@ -1242,17 +1375,25 @@ def clean(params: dict, frames, transcripts: dict[str, dict[str, str]] | None = 
     clients = clients.assign(group=client_group.to_numpy())
     deals = deals.assign(group=_row_groups("deals", deals[["client_id"]], clients, deals).to_numpy())
     result.waterfall = exclusion_waterfall(client_group, deals, rules, deals["group"], before_scope)
-    side_rules = [r for r in result.waterfall["rule"] if r != IN_SCOPE]
+    # the groups set aside before the scope rules (data hygiene) have their tables already
+    side_rules = [r for r in result.waterfall["rule"] if r != IN_SCOPE and r not in before_scope]
 
     def emit(name, table):
-        group = _row_groups(name, table, clients, deals) if name in SCOPED else None
-        parts = {IN_SCOPE: table} if group is None else {
-            rule: table[(group == rule).to_numpy(dtype=bool)].reset_index(drop=True)
-            for rule in [IN_SCOPE, *side_rules]}
+        if _out_of_core(table):
+            table.scope(deals, clients, NO_CLIENT)
+            parts = {rule: table.part(rule) for rule in [IN_SCOPE, *side_rules]}
+        else:
+            group = _row_groups(name, table, clients, deals) if name in SCOPED else None
+            parts = {IN_SCOPE: table} if group is None else {
+                rule: table[(group == rule).to_numpy(dtype=bool)].reset_index(drop=True)
+                for rule in [IN_SCOPE, *side_rules]}
         summary.append({"table": name, "rows": len(parts[IN_SCOPE]),
                         "set_aside": sum(len(t) for r, t in parts.items() if r != IN_SCOPE) + aside.get(name, 0),
                         "columns": ", ".join(table.columns)})
-        if name == "stage_events":
+        if name == "stage_events" and _out_of_core(table):
+            result.stages_outside_funnel = table.outside(IN_SCOPE, "stage", params["stages"]).rename(
+                columns={"n": "rows"})
+        elif name == "stage_events":
             result.stages_outside_funnel = stages_outside_funnel(parts[IN_SCOPE], params["stages"])
         for rule, part in parts.items():
             if sink is None:

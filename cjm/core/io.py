@@ -40,6 +40,9 @@ _SAMPLE_BYTES = 1 << 16
 _SAMPLE_ROWS = 50
 #: Rows :func:`peek_export` reads below the header.
 PEEK_ROWS = 20
+#: A raw export of more bytes than this, like any folder of parquet files, goes through 01 and 02
+#: out of core: streamed by record batches, never whole in memory (:func:`out_of_core`).
+OUT_OF_CORE_BYTES = 2 << 30
 _FIXED_TIME = datetime(2025, 10, 1)
 
 
@@ -78,8 +81,9 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format",
     Parameters
     ----------
     path : Path
-        The file, ``.csv``/``.txt``/``.tsv``, ``.xlsx``, or an event log ``.xes``/``.xes.gz``
-        (:mod:`cjm.core.xes`: one row per event, trace attributes as ``case:<key>``).
+        The file, ``.csv``/``.txt``/``.tsv``, ``.xlsx``, an event log ``.xes``/``.xes.gz``
+        (:mod:`cjm.core.xes`: one row per event, trace attributes as ``case:<key>``), or a
+        ``.parquet`` file or a folder of them (:func:`parquet_files`; cells written as text).
     fmt : dict, optional
         ``encoding`` and ``sep`` of a CSV (each guessed from the file's first 64 KiB when
         not given: utf-16 by its BOM, else utf-8 if it decodes, else cp1251; the one of
@@ -108,8 +112,8 @@ def read_export(path: Path, fmt: dict | None = None, param: str = "format",
 
 def read_export_chunks(path: Path, fmt: dict | None = None, param: str = "format",
                        columns: list[str] | None = None, rows: int | None = None):
-    """:func:`read_export`, a block of at most ``rows`` rows at a time (CSV and XES; an
-    xlsx, or ``rows=None``, comes in one block). Errors further into the file are raised
+    """:func:`read_export`, a block of at most ``rows`` rows at a time (CSV, XES and parquet,
+    whose files come by record batches; an xlsx, or ``rows=None``, comes in one block). Errors further into the file are raised
     when their block is read, as the same :class:`CjmError`.
 
     Yields
@@ -126,6 +130,8 @@ def read_export_chunks(path: Path, fmt: dict | None = None, param: str = "format
         blocks = iter([_read_xlsx(path, fmt, param, usecols)])
     elif kind == "csv":
         blocks = _read_csv(path, fmt, param, usecols, rows)
+    elif kind == "parquet":
+        blocks = parquet_batches(parquet_files(path, param), columns, rows)
     else:
         blocks = read_xes_chunks(path, rows, columns)
     yield from _named_blocks(path, blocks)
@@ -170,6 +176,8 @@ def peek_export(path: Path, fmt: dict | None = None, param: str = "format", rows
         blocks = iter([_peek_xlsx(path, fmt, param, rows)])
     elif kind == "csv":
         blocks = _read_csv(path, fmt, param, None, rows)
+    elif kind == "parquet":
+        blocks = iter([_peek_parquet(parquet_files(path, param), rows)])
     else:
         blocks = iter([peek_xes(path, rows)])
     return next(_named_blocks(path, blocks))
@@ -180,13 +188,16 @@ def _export_file(path: Path, param: str) -> Path:
     path = Path(path)
     if not path.exists():
         raise _not_found(path, param)
-    if path.stat().st_size == 0:
+    if path.is_file() and path.stat().st_size == 0:
         raise CjmError(f"{path} is empty (0 bytes)", "ask the client for the export again")
     return path
 
 
 def _export_kind(path: Path) -> str:
-    """``xlsx``, ``csv`` (also ``.txt``, ``.tsv``) or ``xes`` (also ``.xes.gz``), by the file's name."""
+    """``xlsx``, ``csv`` (also ``.txt``, ``.tsv``), ``xes`` (also ``.xes.gz``) or ``parquet`` (also
+    a folder), by the file's name."""
+    if path.is_dir() or path.suffix.lower() == ".parquet":
+        return "parquet"
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return "xlsx"
     if path.suffix.lower() in (".csv", ".txt", ".tsv"):
@@ -194,7 +205,110 @@ def _export_kind(path: Path) -> str:
     if is_xes(path):
         return "xes"
     raise CjmError(f"{path}: unsupported file type '{path.suffix}'",
-                   "export it as .csv, .xlsx or, for an event log, .xes")
+                   "export it as .csv, .xlsx, .parquet (a folder of them for a big table) or, for an event "
+                   "log, .xes")
+
+
+def out_of_core(path: Path) -> bool:
+    """Whether a raw export goes through 01 and 02 out of core: a folder (of parquet files), or a
+    file of more than :data:`OUT_OF_CORE_BYTES`."""
+    path = Path(path)
+    return path.is_dir() or (path.is_file() and path.stat().st_size > OUT_OF_CORE_BYTES)
+
+
+def parquet_files(path: Path, param: str = "file") -> list[Path]:
+    """The parquet files of an export: ``path`` itself, or every ``*.parquet`` of the folder
+    ``path`` in file-name order, all of one schema (read from their footers only).
+
+    Raises
+    ------
+    CjmError
+        A folder without parquet files, a file that is not parquet, or a file whose columns
+        or types differ from the first file's, naming it.
+    """
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+    if not files:
+        raise CjmError(f"{path} holds no .parquet file",
+                       f"put the table's parquet files there or correct '{param[:-len('format')]}file' "
+                       "in the params" if param.endswith("format") else "put the table's parquet files there")
+    first = None
+    for file in files:
+        try:
+            schema = pq.read_schema(file)
+        except Exception as err:  # pyarrow's errors of a file that is not parquet
+            raise CjmError(f"{file}: cannot be read as parquet ({type(err).__name__}: {err})",
+                           "export it again as parquet") from err
+        if first is None:
+            first = schema
+        elif not schema.remove_metadata().equals(first.remove_metadata()):
+            raise CjmError(f"{file}: its columns differ from those of {files[0].name} ({_schema_text(schema)} "
+                           f"against {_schema_text(first)})",
+                           "export every file of the table with the same columns and types, or move it out of "
+                           "the folder")
+    return files
+
+
+def _schema_text(schema) -> str:
+    return ", ".join(f"{field.name} {field.type}" for field in schema)
+
+
+def parquet_rows(files: list[Path]) -> int:
+    """Rows of parquet ``files``, from their footers."""
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(file).metadata.num_rows for file in files)
+
+
+def parquet_batches(files: list[Path], columns: list[str] | None = None, rows: int | None = None):
+    """The rows of parquet ``files`` in order as text, a block of at most ``rows`` rows at a
+    time (all in one block when None), as :func:`read_export` gives them.
+
+    Yields
+    ------
+    DataFrame
+        Every cell as text (numbers and times as Arrow writes them, e.g.
+        ``2012-01-01 10:00:00.000000+0100``), blank text as missing.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    names = pq.read_schema(files[0]).names
+    columns = None if columns is None else [c for c in names if c.strip() in set(columns)]
+    if rows is None:
+        yield _text_frame(pa.concat_tables([pq.read_table(f, columns=columns) for f in files]))
+        return
+    for file in files:  # a file at a time, a batch at a time: nothing read ahead, memory that of a block
+        for batch in pq.ParquetFile(file).iter_batches(batch_size=rows, columns=columns):
+            if batch.num_rows:
+                yield _text_frame(batch)
+
+
+def _peek_parquet(files: list[Path], rows: int) -> pd.DataFrame:
+    """The first ``rows`` rows of parquet ``files`` as text, read from the first file that has rows
+    (by its footer); no rows at all when none has."""
+    import pyarrow.parquet as pq
+
+    for file in files:
+        handle = pq.ParquetFile(file)
+        if handle.metadata.num_rows:
+            return _text_frame(next(handle.iter_batches(batch_size=rows)))
+    return pd.DataFrame(columns=pq.read_schema(files[0]).names)
+
+
+def _text_frame(batch) -> pd.DataFrame:
+    """A record batch (or table) as a frame of text: each column cast to string, blanks missing."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = {}
+    for name, column in zip(batch.schema.names, batch.columns):
+        column = column if pa.types.is_string(column.type) or pa.types.is_large_string(column.type) \
+            else pc.cast(column, pa.string())
+        text[name] = pd.Series(pc.if_else(pc.equal(column, ""), None, column).to_pandas(), dtype="str")
+    return pd.DataFrame(text)
 
 
 def _named_blocks(path: Path, blocks):
@@ -621,17 +735,47 @@ def write_office_zip(data: bytes, path: Path) -> Path:
     return write_atomic(out.getvalue(), Path(path))
 
 
-def read_table(paths, name: str, columns: list[str] | None = None, optional: bool = False) -> pd.DataFrame | None:
+def table_files(paths, name: str, optional: bool = False, under: str | None = None) -> list[Path] | None:
+    """The parquet files of a canonical or derived table, without reading them: ``[interim/<name>.parquet]``,
+    or the part files of ``interim/<name>/`` (a table 02 wrote out of core), in order; for an
+    engine to read (:func:`read_table` reads only a table that fits in memory).
+
+    ``under``: a folder of ``interim/`` holding the table instead, e.g. ``side_groups/<rule>`` or
+    ``set_aside/<check>``. A missing table is an error, or None when ``optional``.
+    """
+    path = current(paths.table(name) if under is None else paths.interim / under / f"{name}.parquet")
+    folder = current(path.with_suffix(""))
+    if path.exists():
+        return [path]
+    if folder.is_dir():
+        return sorted(folder.glob("*.parquet"))
+    if optional:
+        return None
+    raise CjmError(f"table {path} does not exist", "run the step that writes it first (make all)")
+
+
+def read_table(paths, name: str, columns: list[str] | None = None, optional: bool = False,
+               max_rows: int | None = None) -> pd.DataFrame | None:
     """Read a canonical or derived table ``interim/<name>.parquet`` of an engagement
     (only ``columns`` when given). A missing table is an error, or None when ``optional``
-    (a source the engagement may not have)."""
-    path = current(paths.table(name))
-    if not path.exists():
-        if optional:
-            return None
-        raise CjmError(f"table {path} does not exist",
-                       "run the step that writes it first (make all)")
-    return pd.read_parquet(path, columns=columns)
+    (a source the engagement may not have).
+
+    A table written out of core as a folder ``interim/<name>/`` is read only when it has at
+    most ``max_rows`` rows (counted from the files' footers); without ``max_rows`` it is a
+    CjmError: such a table is for an engine, by :func:`table_files`.
+    """
+    files = table_files(paths, name, optional)
+    if files is None:
+        return None
+    if files != [current(paths.table(name))]:
+        rows = parquet_rows(files)
+        if max_rows is None or rows > max_rows:
+            raise CjmError(f"table {files[0].parent} is out of core ({rows:,} rows in {len(files)} parquet files): "
+                           "it is not read into memory",
+                           "read it with an engine from cjm.core.io.table_files (06's funnel.engine: duckdb or "
+                           "spark), or read fewer rows")
+        return pd.concat([pd.read_parquet(f, columns=columns) for f in files], ignore_index=True)
+    return pd.read_parquet(files[0], columns=columns)
 
 
 def _consultant_notes(log: Path) -> dict[str, list[str]]:

@@ -164,6 +164,23 @@ class Section(Spec):
         return out
 
 
+class MemorySize(Spec):
+    """A memory size as DuckDB and Spark read it: a number and a unit (``3GB``, ``512MB``, ``1.5GiB``)."""
+
+    expected = "a memory size such as 3GB or 512MB"
+    PATTERN = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+    def check(self, value, where, fail):
+        if not isinstance(value, str) or not self.PATTERN.match(value.strip()):
+            fail(where, value, self.expected)
+        return value.strip()
+
+
+#: Engines of 06's computations (``funnel.engine``): auto picks pandas for a table that fits in
+#: memory and DuckDB for one 02 wrote out of core.
+ENGINES = ("auto", "pandas", "duckdb", "spark")
+
+
 class Date(Spec):
     """A date, written ``2025-10-01`` (YAML reads it as a date) or as that text."""
 
@@ -381,7 +398,11 @@ SCHEMA = Section({
                              "elbow": Scalar(float, minimum=0), "restarts": Scalar(int, minimum=1),
                              "fit_rows": Scalar(int, minimum=100)},
                             defaults={"k_max": 8, "elbow": 0.9, "restarts": 5, "fit_rows": 20_000}),
+        "engine": Scalar(str, choices=ENGINES),
+        "spark_master": TEXT,
+        "memory_limit": MemorySize(),
     }, defaults={
+        "engine": "auto", "spark_master": "local[*]", "memory_limit": "3GB",
         "journey_stage_of": {}, "journey_names": {}, "ignore_stages": [], "order": "log",
         "breakdowns": ["segment", "channel", "product", "cohort"], "cohort": "month", "variants_coverage": 0.8,
         "variants_max": 20, "process_coverage": 0.9,

@@ -20,7 +20,10 @@ content and dropped when they hold personal data:
 - free text and interview transcripts are scrubbed (:class:`cjm.privacy.scrub.TextScrubber`);
 - a k-anonymity report shows how identifying the remaining quasi-identifiers are.
 
-Everything is written to ``data/<engagement>/interim/anonymized/`` at once, or not at all.
+Everything is written to ``data/<engagement>/interim/anonymized/`` at once, or not at all:
+``<source>.parquet``, or for a source out of core (a folder of parquet files, or an export of
+more than :data:`cjm.core.io.OUT_OF_CORE_BYTES`) a folder ``<source>/`` of part files
+``part-00000.parquet`` …, one per block of rows streamed through.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from tqdm.auto import tqdm
 
 from cjm.core.errors import CjmError
 from cjm.core.geo import normalize_town, region_of, town_from_address
-from cjm.core.io import atomic_folder, read_export, read_export_chunks, read_transcript, write_atomic
+from cjm.core.io import atomic_folder, out_of_core, read_export, read_export_chunks, read_transcript, write_atomic
 from cjm.core.schemas import require_columns
 from cjm.core.params import check_links, clean_columns, row_id_sources
 from cjm.core.schemas import ROW_ID
@@ -49,6 +52,8 @@ from cjm.privacy.scrub import KINDS, TextScrubber
 PREFIXES = {"client": "C", "deal": "D", "manager": "M", "respondent": "R", "interview": "I", "row": "N"}
 #: Where 01 records what it did with each column, beside the anonymized sources.
 TREATMENTS = ".columns.parquet"
+#: Name of the n-th part file of a source written out of core.
+PART = "part-{:05d}.parquet"
 #: Columns of the k-anonymity report.
 K_COLUMNS = ["source", "quasi_identifiers", "k", "records", "groups", "smallest_group", "groups_under_k",
              "records_under_k", "share_under_k"]
@@ -218,6 +223,22 @@ def k_anonymity(frame: pd.DataFrame, columns: list[str], k: int) -> dict:
             "share_under_k": float(under.sum() / len(frame)) if len(frame) else 0.0}
 
 
+def k_anonymity_of_files(files: list[Path], columns: list[str], k: int) -> dict:
+    """:func:`k_anonymity` of the rows of parquet ``files`` (an anonymized source written out of
+    core), counted by DuckDB without reading them into memory; the same figures."""
+    import duckdb
+
+    key = ", ".join(f"coalesce(lower(trim(\"{c}\")), '<blank>')" for c in columns)
+    with duckdb.connect() as con:
+        records, groups, smallest, under, records_under = con.execute(
+            f"WITH sizes AS (SELECT count(*) AS n FROM read_parquet(?) GROUP BY {key}) "
+            "SELECT coalesce(sum(n), 0), count(*), coalesce(min(n), 0), count(*) FILTER (n < ?), "
+            "coalesce(sum(n) FILTER (n < ?), 0) FROM sizes", [[str(f) for f in files], k, k]).fetchone()
+    return {"records": int(records), "groups": int(groups), "smallest_group": int(smallest),
+            "groups_under_k": int(under), "records_under_k": int(records_under),
+            "share_under_k": float(records_under / records) if records else 0.0}
+
+
 # ----------------------------------------------------------------------------- linking
 @dataclass
 class PersonIndex:
@@ -314,14 +335,16 @@ def read_source(params: dict, paths: EngagementPaths, name: str, columns: list[s
     return frame
 
 
-def read_source_blocks(params: dict, paths: EngagementPaths, name: str, rows: int):
-    """:func:`read_source` a block of at most ``rows`` rows at a time."""
+def read_source_blocks(params: dict, paths: EngagementPaths, name: str, rows: int,
+                       columns: list[str] | None = None):
+    """:func:`read_source` a block of at most ``rows`` rows at a time (only ``columns`` when given)."""
     source = params["sources"][name]
     path = paths.raw / source["file"]
     for number, block in enumerate(read_export_chunks(path, source.get("format"), f"sources.{name}.format",
-                                                      rows=rows)):
+                                                      columns=columns, rows=rows)):
         if number == 0:
-            require_columns(block, declared_columns(source), str(path), f"sources.{name}")
+            require_columns(block, declared_columns(source) if columns is None else columns, str(path),
+                            f"sources.{name}")
         yield block
 
 
@@ -367,13 +390,19 @@ def added_columns(params: dict, name: str) -> set[str]:
     return added
 
 
-def known_names(frames: dict[str, pd.DataFrame], sources: dict) -> list[str]:
-    """Distinct words of every name column: the scrubber removes them from free text."""
+def known_names(frames: dict, sources: dict) -> list[str]:
+    """Distinct words of every name column: the scrubber removes them from free text.
+
+    ``frames``: source -> its name columns, a frame or an iterable of blocks of rows.
+    """
     words = set()
     for name, source in sources.items():
-        for column in source.get("name_columns", []):
-            values = frames[name][column].dropna().astype("str").unique()
-            words.update(w for v in values for w in v.split())
+        if name not in frames:
+            continue
+        for block in [frames[name]] if isinstance(frames[name], pd.DataFrame) else frames[name]:
+            for column in source.get("name_columns", []):
+                values = block[column].dropna().astype("str").unique()
+                words.update(w for v in values for w in v.split())
     return sorted(words)
 
 
@@ -399,7 +428,10 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     block_rows : int
         With a ``sink``, a big CSV export is read, anonymized and written this many rows
         at a time (the first block decides which undeclared columns are personal or free
-        text), so memory stays flat however long the export.
+        text), so memory stays flat however long the export. A source out of core
+        (:func:`cjm.core.io.out_of_core`) always streams so, each block written as a part
+        file of the folder ``<sink>/<source>/`` (:data:`PART`); its k-anonymity is counted
+        over those files (:func:`k_anonymity_of_files`).
     """
     sources = params["sources"]
     check_links(params)
@@ -420,7 +452,10 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     settings = params.get("anonymize", {})
     quasi = settings.get("quasi_identifiers", {})
     mapped, row_sources = clean_columns(params), row_id_sources(params)
-    names = {n: read(n, s["name_columns"]) for n, s in sources.items() if s.get("name_columns")}
+    streamed = {n for n, s in sources.items()  # an interview index is read whole with its transcripts
+                if frames is None and "transcripts" not in s and out_of_core(paths.raw / s["file"])}
+    names = {n: read_source_blocks(params, paths, n, block_rows, s["name_columns"]) if n in streamed
+             else read(n, s["name_columns"]) for n, s in sources.items() if s.get("name_columns")}
     scrubber = TextScrubber(known_names(names, sources), params["language"])
     del names
     pseudonymizer = Pseudonymizer(load_or_create_key(paths.secret_key))
@@ -430,9 +465,12 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
     columns, scrubbed, links, k_rows = [], [], [], []
     for name, source in tqdm(sources.items(), desc="anonymizing", leave=False):
         # a big CSV streams through in blocks when written to a sink, unless the whole
-        # table is needed at once (k-anonymity, transcripts)
-        whole = sink is None or frames is not None or name in quasi or "transcripts" in source
+        # table is needed at once (k-anonymity, transcripts); a source out of core always
+        parts = sink is not None and name in streamed
+        whole = not parts and (sink is None or frames is not None or name in quasi or "transcripts" in source)
         blocks = [read(name)] if whole else read_source_blocks(params, paths, name, block_rows)
+        if parts:
+            (Path(sink) / name).mkdir()
         writer = plan = None
         totals, link_totals, rows = {}, {}, 0
         for raw in blocks:
@@ -453,15 +491,22 @@ def anonymize(params: dict, paths: EngagementPaths, frames: dict[str, pd.DataFra
             del raw
             for count in counts:
                 totals[count["column"]] = _add_counts(totals.get(count["column"], {}), count)
-            if name in quasi:
+            if name in quasi and not parts:
                 k_rows.append({"source": name, "quasi_identifiers": ", ".join(quasi[name]),
                                "k": settings.get("k", 5), **k_anonymity(frame, quasi[name], settings.get("k", 5))})
             if sink is None:
                 result.frames[name] = frame
+            elif parts:  # a part file per block
+                part = Path(sink) / name / PART.format(len(list((Path(sink) / name).glob("*.parquet"))))
+                _write_block(frame, part).close()
             else:
                 writer = _write_block(frame, Path(sink) / f"{name}.parquet", writer)
         if writer is not None:
             writer.close()
+        if name in quasi and parts:
+            k_rows.append({"source": name, "quasi_identifiers": ", ".join(quasi[name]), "k": settings.get("k", 5),
+                           **k_anonymity_of_files(sorted((Path(sink) / name).glob("*.parquet")), quasi[name],
+                                                  settings.get("k", 5))})
         if link_totals:
             links.append({"source": name, **link_totals})
         columns += [{"source": name, **t} for t in treatments]

@@ -40,9 +40,9 @@ from pypdf.errors import PyPdfError
 from python_calamine import CalamineError
 from tqdm.auto import tqdm
 
-from cjm.privacy.anonymize import BIRTH_DATE_FORMATS, personal_by_content, read_sources
+from cjm.privacy.anonymize import BIRTH_DATE_FORMATS, personal_by_content, read_source, read_source_blocks
 from cjm.core.errors import CjmError
-from cjm.core.io import write_atomic
+from cjm.core.io import out_of_core, write_atomic
 from cjm.core.params import clean_columns, load_params
 from cjm.core.paths import WORKSPACE, EngagementPaths
 from cjm.privacy.pii import FINDERS, find_phones, normalize_email, normalize_passport, normalize_personal_number, normalize_phone
@@ -62,6 +62,9 @@ CONTEXT = 20
 #: other images). Files of other unknown types are read when they are UTF-8 text.
 BINARY_SUFFIXES = frozenset({".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".tif", ".tiff"})
 TABLE_SUFFIXES = frozenset({".parquet", ".xlsx", ".xlsm"})
+#: Rows of a parquet file (a part of a table written out of core, or a raw export out of core)
+#: read at a time.
+BATCH_ROWS = 200_000
 #: Types read: tables, text files (UTF-8, or else cp1251), PDF text, PNG text chunks, Word
 #: documents, and the strings of pickles (the fitted segmentation).
 KNOWN_SUFFIXES = TABLE_SUFFIXES | {".ipynb", ".json", ".html", ".htm", ".svg", ".csv", ".tsv", ".txt", ".md",
@@ -330,8 +333,9 @@ def raw_personal_values(params: dict, frames: dict[str, pd.DataFrame]) -> Person
     ----------
     params : dict
         Validated engagement parameters (:func:`cjm.core.params.load_params`).
-    frames : dict of DataFrame
-        The raw exports (:func:`cjm.privacy.anonymize.read_sources`).
+    frames : dict of DataFrame or of iterables of DataFrame
+        The raw exports (:func:`cjm.privacy.anonymize.read_sources`); an export out of core as its
+        blocks of rows (:func:`raw_exports`), each read in turn.
 
     Returns
     -------
@@ -345,8 +349,17 @@ def raw_personal_values(params: dict, frames: dict[str, pd.DataFrame]) -> Person
     detect_sample = params.get("anonymize", {}).get("detect_sample", 2000)
     mapped = clean_columns(params)
     for name, source in params["sources"].items():
-        _add_source(found, frames[name], source, detect_sample, mapped.get(name, []))
+        frame = frames[name]
+        for block in [frame] if isinstance(frame, pd.DataFrame) else frame:
+            _add_source(found, block, source, detect_sample, mapped.get(name, []))
     return found
+
+
+def raw_exports(params: dict, paths: EngagementPaths) -> dict:
+    """Every raw export of an engagement as :func:`raw_personal_values` takes them: read whole, or
+    for an export out of core (:func:`cjm.core.io.out_of_core`) its blocks of :data:`BATCH_ROWS` rows."""
+    return {name: read_source_blocks(params, paths, name, BATCH_ROWS) if out_of_core(paths.raw / source["file"])
+            else read_source(params, paths, name) for name, source in params["sources"].items()}
 
 
 def _exports_digest(params: dict, paths: EngagementPaths) -> str:
@@ -356,6 +369,8 @@ def _exports_digest(params: dict, paths: EngagementPaths) -> str:
                                        sort_keys=True, ensure_ascii=False).encode())
     for name, source in sorted(params["sources"].items()):
         files = [paths.raw / source["file"]]
+        if files[0].is_dir():  # a folder of parquet files
+            files = sorted(files[0].glob("*.parquet"))
         if "transcripts" in source:
             files += sorted((paths.raw / source["transcripts"]["folder"]).rglob("*"))
         for file in (f for f in files if f.is_file()):
@@ -385,7 +400,7 @@ def cached_personal_values(params: dict, paths: EngagementPaths, digest: str | N
         except (pickle.UnpicklingError, AttributeError, EOFError, ImportError):
             values = None  # written by another version of cjm: read the exports again
     if not isinstance(values, PersonalValues):
-        values = raw_personal_values(params, read_sources(params, paths))
+        values = raw_personal_values(params, raw_exports(params, paths))
         paths.private.mkdir(parents=True, exist_ok=True)
         for old in paths.private.glob(".leak-values-*.pickle"):
             old.unlink()
@@ -427,19 +442,28 @@ def _lines(values: Iterable) -> str:
     return "\n".join(" ".join(str(v).splitlines()) for v in values)
 
 
+def _parquet_documents(path: Path) -> Iterator[Document]:
+    """A parquet file's column names, then each column's values, :data:`BATCH_ROWS` rows at a time."""
+    import pyarrow.parquet as pq
+
+    handle = pq.ParquetFile(path)
+    yield _lines(handle.schema_arrow.names), lambda n: "column names"
+    for batch in handle.iter_batches(batch_size=BATCH_ROWS):
+        frame = batch.to_pandas()
+        for column in frame.columns:
+            yield _lines(_column_values(frame[column])), lambda n, c=column: c
+
+
 def _table_documents(path: Path) -> Iterator[Document]:
     if path.suffix.lower() == ".parquet":
-        sheets = {"": pd.read_parquet(path)}
-    else:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=None, engine="calamine")
+        yield from _parquet_documents(path)
+        return
+    sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=None, engine="calamine")
     for sheet, frame in sheets.items():
-        prefix = f"{sheet}: " if sheet else ""
-        if path.suffix.lower() == ".parquet":
-            yield _lines(frame.columns), lambda n, p=prefix: f"{p}column names"
-        for k, column in enumerate(frame.columns):
+        prefix = f"{sheet}: "
+        for k in range(frame.shape[1]):
             values = _column_values(frame.iloc[:, k])
-            label = f"{prefix}{column}" if sheet == "" else f"{prefix}column {k + 1}"
-            yield _lines(values), lambda n, c=label: c
+            yield _lines(values), lambda n, c=f"{prefix}column {k + 1}": c
 
 
 def _column_values(column: pd.Series) -> list[str]:

@@ -2,7 +2,13 @@
 into ``interim/`` as a whole (:func:`cjm.analysis.clean.clean` does the work): in-scope
 tables, ``side_groups/<rule>/`` (scope rules), ``set_aside/<check>/`` (rows the date checks
 and data hygiene set aside), and the counts beside them (exclusion_waterfall, data_quality,
-duplicates, date_checks, clean_notes, hygiene)."""
+duplicates, date_checks, clean_notes, hygiene).
+
+A source 01 wrote out of core (a folder ``anonymized/<source>/`` of part files) is never read
+into pandas: its tables (stage events, touches) are built in DuckDB
+(:mod:`cjm.analysis.cleanlog`, within ``funnel.memory_limit``, spilling to a temporary folder)
+and written as folders, ``interim/<table>/part-00000.parquet`` (and so under ``side_groups/``
+and ``set_aside/``); :func:`cjm.core.io.table_files` gives their files to a later step."""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from cjm.analysis.clean import IN_SCOPE, SET_ASIDE_GROUPS, CleanResult, clean, present_in_order
+from cjm.analysis.cleanlog import ROW, LogPart, build_log_table
 from cjm.core import schemas
 from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder, temp_folder
@@ -22,12 +29,68 @@ from cjm.core.paths import EngagementPaths
 from cjm.core.publication import remove, staged
 
 
-class AnonymizedSources(Mapping):
-    """The anonymized sources in ``interim/anonymized/``, each read when asked for."""
+#: The part file of a table 02 writes out of core.
+PART = "part-00000.parquet"
 
-    def __init__(self, folder: Path, names):
+
+class AnonymizedSources(Mapping):
+    """The anonymized sources in ``interim/anonymized/``, each read when asked for; those out of
+    core (a folder of part files) only through DuckDB (:meth:`log_table`).
+
+    Parameters
+    ----------
+    folder : Path
+        ``interim/anonymized/``.
+    names : iterable of str
+        The sources of the params.
+    memory_limit : str
+        DuckDB's memory limit for the sources out of core.
+    spill : Path, optional
+        A folder DuckDB may spill to (made when needed, removed by :meth:`close`).
+    """
+
+    def __init__(self, folder: Path, names, memory_limit: str = "3GB", spill: Path | None = None):
         self.folder = Path(folder)
-        self.names = [n for n in names if (self.folder / f"{n}.parquet").exists()]
+        self.names = [n for n in names if (self.folder / f"{n}.parquet").exists() or self.out_of_core(n)]
+        self.memory_limit, self.spill, self._con = memory_limit, spill, None
+
+    def out_of_core(self, name: str) -> bool:
+        """Whether source ``name`` was written out of core: a folder of part files, no ``<name>.parquet``."""
+        return not (self.folder / f"{name}.parquet").exists() and any((self.folder / name).glob("*.parquet"))
+
+    def files(self, name: str) -> list[Path]:
+        """The parquet files of source ``name``, in order."""
+        path = self.folder / f"{name}.parquet"
+        return [path] if path.exists() else sorted((self.folder / name).glob("*.parquet"))
+
+    def log_table(self, name: str, spec: dict, params: dict):
+        """:func:`cjm.analysis.cleanlog.build_log_table` of canonical table ``name`` over its source's
+        part files, in this object's DuckDB connection."""
+        import duckdb
+
+        if self._con is None:
+            config = {"memory_limit": self.memory_limit}
+            if self.spill is not None:
+                config["temp_directory"] = str(self.spill)
+            self._con = duckdb.connect(config=config)
+        view = f"source_{name}"
+        files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in self.files(spec["source"]))
+        # a row's number: its file's place in the folder, then its place in the file (no sort)
+        self._con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * EXCLUDE (_file, file_row_number), "
+                          f"(list_position([{files}], _file)::BIGINT << 40) + file_row_number AS {ROW} "
+                          f"FROM read_parquet([{files}], filename = '_file', file_row_number = true)")
+        clean_params = params.get("clean") or {}
+        lifecycle = (clean_params.get("event_log") or {}).get("lifecycle") if name == "stage_events" else None
+        where = f"source '{spec['source']}' ({params['sources'][spec['source']]['file']})"
+        return build_log_table(self._con, name, spec, view, where, lifecycle, clean_params.get("max_invalid_share", 0.05))
+
+    def close(self) -> None:
+        """Close the DuckDB connection, if one was opened, and remove what it spilled."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        if self.spill is not None:
+            shutil.rmtree(self.spill, ignore_errors=True)
 
     def dropped(self, name: str) -> dict[str, dict]:
         """Columns of source ``name`` that 01 dropped: column -> ``detail`` (why) and
@@ -48,17 +111,22 @@ class AnonymizedSources(Mapping):
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.read(name)
 
+    def __contains__(self, name) -> bool:  # without reading the source
+        return name in self.names
+
     def read(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         """Source ``name``, only ``columns`` of it if given and all present (a big
         export's free text stays on disk when the table does not use it)."""
         if name not in self.names:
             raise KeyError(name)
-        path = self.folder / f"{name}.parquet"
+        files = self.files(name)
         if columns is not None:
             import pyarrow.parquet as pq
 
-            columns = present_in_order(pq.read_schema(path).names, columns)
-        return pd.read_parquet(path, columns=columns)
+            columns = present_in_order(pq.read_schema(files[0]).names, columns)
+        # a source out of core is read whole only for a table 02 does not build out of core (deals, clients ...)
+        return pd.concat([pd.read_parquet(f, columns=columns) for f in files], ignore_index=True) \
+            if len(files) > 1 else pd.read_parquet(files[0], columns=columns)
 
     def __iter__(self):
         return iter(self.names)
@@ -68,14 +136,17 @@ class AnonymizedSources(Mapping):
 
 
 
-def read_anonymized(params: dict, paths: EngagementPaths) -> tuple[AnonymizedSources, dict]:
-    """The anonymized sources 01_anonymize wrote (read on demand) and the transcripts."""
+def read_anonymized(params: dict, paths: EngagementPaths,
+                    spill: Path | None = None) -> tuple[AnonymizedSources, dict]:
+    """The anonymized sources 01_anonymize wrote (read on demand; those out of core by DuckDB, which
+    may spill into ``spill``) and the transcripts."""
     folder = paths.anonymized
     if not folder.exists():
         raise CjmError(f"no anonymized exports in {folder}", "run 01_anonymize first (make all)")
     transcripts = {name: {p.name: p.read_text(encoding="utf-8") for p in sorted((folder / name).glob("*.txt"))}
                    for name, source in params["sources"].items() if "transcripts" in source}
-    return AnonymizedSources(folder, params["sources"]), transcripts
+    memory_limit = (params.get("funnel") or {}).get("memory_limit", "3GB")
+    return AnonymizedSources(folder, params["sources"], memory_limit, spill), transcripts
 
 
 
@@ -96,10 +167,18 @@ def _publish(result: CleanResult, staging: Path, paths: EngagementPaths) -> None
                         ("clean_notes", result.notes), ("hygiene", result.hygiene)):
         frame.to_parquet(staging / f"{name}.parquet", index=False)
     made = {path.stem for path in staging.glob("*.parquet")}
+    folders = {path.name for path in staging.iterdir() if path.is_dir() and path.name in schemas.TABLES}
     for name in sorted(set(schemas.TABLES) - made):
         remove(paths.table(name))
+    for name in sorted(set(schemas.TABLES) - folders):
+        if paths.table(name).with_suffix("").exists():
+            remove(paths.table(name).with_suffix(""))
     for path in sorted(staging.glob("*.parquet")):
         os.replace(path, staged(paths.interim / path.name))
+    for name in sorted(folders):  # a table out of core: its folder of part files
+        with atomic_folder(paths.table(name).with_suffix("")) as folder:
+            folder.rmdir()
+            (staging / name).rename(folder)
     for group in ("side_groups", "set_aside"):
         (staging / group).mkdir(exist_ok=True)
         with atomic_folder(paths.interim / group) as folder:
@@ -114,10 +193,15 @@ def _tables_staged(paths: EngagementPaths):
     there by rule (:func:`_folder`); the folder is removed whatever happens."""
     staging = temp_folder(staged(paths.interim), "clean")
     try:
-        def sink(rule: str, name: str, table: pd.DataFrame) -> None:
+        def sink(rule: str, name: str, table: pd.DataFrame | LogPart) -> None:
             folder = _folder(staging, rule)
             folder.mkdir(parents=True, exist_ok=True)
-            table.to_parquet(folder / f"{name}.parquet", index=False)
+            if isinstance(table, LogPart):  # a table out of core: a folder, written by DuckDB
+                (folder / name).mkdir()
+                target = str(folder / name / PART).replace("'", "''")
+                table.con.execute(f"COPY ({table.sql}) TO '{target}' (FORMAT parquet)")
+            else:
+                table.to_parquet(folder / f"{name}.parquet", index=False)
 
         yield staging, sink
     finally:
@@ -140,6 +224,10 @@ def run_clean(params: dict, paths: EngagementPaths) -> CleanResult:
     """02 end to end, one big table in memory at a time; nothing lands in ``interim/``
     unless every table was built."""
     with _tables_staged(paths) as (staging, sink):
-        result = clean(params, *read_anonymized(params, paths), sink=sink)
+        sources, transcripts = read_anonymized(params, paths, spill=staging / ".duckdb")
+        try:
+            result = clean(params, sources, transcripts, sink=sink)
+        finally:
+            sources.close()
         _publish(result, staging, paths)
     return result

@@ -14,13 +14,20 @@ What is checked, reading only the start of each export (:func:`cjm.core.io.peek_
   maps that read it, the ``survey`` questions of the survey's source), a missing one with
   the closest column there is; a column mapped onto dates or numbers none of whose first
   values can be read so (a wrong map, a date format that is not the export's);
-- the transcripts an interview index names: there, and open (.docx, .txt in UTF-8).
+- the transcripts an interview index names: there, and open (.docx, .txt in UTF-8);
+- a source that is a folder of parquet files (a warehouse's export): every file of one schema,
+  read from the files' footers only, however many rows they hold;
+- the engine of 06 (``funnel.engine``): spark needs pyspark and a Java runtime.
 
 Nothing is written.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import shutil
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -90,6 +97,7 @@ def preflight(engagement: str, root: Path | None = None) -> Preflight:
     for name in (name for name, source in sources.items() if "file" in source):  # else a params problem
         expected = _expected_columns(checked.params, name, sound=not checked.errors)
         problems += source_problems(checked.params, paths, name, expected)
+    problems += engine_problems(checked.params or {})
     return Preflight(problems, len(sources), checked.keys, time.perf_counter() - start)
 
 
@@ -218,6 +226,35 @@ def transcript_problems(index: Path, source: dict, param: str, raw: Path) -> lis
         except CjmError as error:
             problems.append(CjmError(f"{error.problem} (listed in column '{column}' of {index.name})", error.fix))
     return problems
+
+
+#: How to install what ``funnel.engine: spark`` needs.
+SPARK_FIX = ("install pyspark (pip install cjm[spark]) and a Java runtime (Debian/Ubuntu: apt-get install "
+             "openjdk-17-jre-headless, or set JAVA_HOME), or set 'funnel.engine' to duckdb")
+
+
+def engine_problems(params: dict) -> list[CjmError]:
+    """What ``funnel.engine`` needs and the machine lacks: with ``spark``, pyspark importable and a
+    Java runtime that starts (``$JAVA_HOME/bin/java``, else ``java`` on the PATH, run with
+    ``-version``); one problem naming what is missing and the fix."""
+    if (params.get("funnel") or {}).get("engine") != "spark":
+        return []
+    missing = [] if importlib.util.find_spec("pyspark") else ["pyspark is not installed"]
+    if not java_runs():
+        missing.append("no Java runtime was found (JAVA_HOME unset and no java on the PATH, or it does not start)")
+    return [CjmError(f"'funnel.engine' is spark, but {' and '.join(missing)}", SPARK_FIX)] if missing else []
+
+
+def java_runs() -> bool:
+    """Whether a Java runtime starts: ``$JAVA_HOME/bin/java`` if set, else ``java`` on the PATH."""
+    home = os.environ.get("JAVA_HOME")
+    java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if not java or not Path(java).exists():
+        return False
+    try:
+        return subprocess.run([java, "-version"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

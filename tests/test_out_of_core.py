@@ -405,3 +405,35 @@ def test_touches_out_of_core_are_dated_scoped_and_counted_as_the_pandas_path(tmp
     assert quality.loc["channel", "source_column"] == "(constant)" and quality.loc["at", "rejected"] == 0
     for attribute in ("waterfall", "quality", "summary", "notes", "date_checks", "duplicates"):
         pd.testing.assert_frame_equal(getattr(result, attribute), getattr(expected, attribute), check_dtype=False)
+
+
+# ----------------------------------------------------------------------------- 06 on an engine
+FUNNEL_TABLES = ("stage_funnel", "funnel_variants", "directly_follows", "lost_reasons", "lead_flows")
+
+
+def _funnel_run(params, paths, engine: str):
+    from cjm.steps.funnel import run_funnel
+
+    result = run_funnel({**params, "funnel": {**params["funnel"], "engine": engine}}, paths)
+    return result, {name: read_table(paths, name) for name in FUNNEL_TABLES}
+
+
+@pytest.mark.parametrize("engine", ["auto", "duckdb"])
+def test_06_on_the_folder_02_wrote_gives_the_pandas_paths_tables(both, engine):
+    """06 on the CSV log's table in memory and on the parquet log's folder, by the engine
+    chosen ("auto": a small folder is read into pandas), side groups included."""
+    expected, expected_tables = _funnel_run(*both["log_csv"][:2], "auto")
+    params, paths = both["log_parquet"][:2]
+    result, tables = _funnel_run(params, paths, engine)
+    assert expected.source.engine == "pandas" and expected.source.events == len(read_table(both["log_csv"][1],
+                                                                                          "stage_events"))
+    assert result.source.engine == ("pandas" if engine == "auto" else "duckdb")
+    assert result.source.events == expected.source.events > 0 and result.source.touches_left_out == 0
+    for name in FUNNEL_TABLES:
+        pd.testing.assert_frame_equal(tables[name], expected_tables[name], check_exact=False, atol=1e-9)
+    assert list(expected.side_groups["group"].unique()) == [clean_module.IN_SCOPE, "Big loans"]
+    big = expected.side_groups[expected.side_groups["group"] == "Big loans"]
+    big_deals = pd.read_parquet(paths.interim / "side_groups" / "big" / "deals.parquet")
+    assert big["stage"].tolist() == params["stages"] and 0 < big["reached"].iloc[0] <= len(big_deals)
+    pd.testing.assert_frame_equal(result.side_groups, expected.side_groups, check_exact=False, atol=1e-9)
+    assert result.log.has_events and result.log.activity_names[:len(params["stages"])] == params["stages"]

@@ -65,6 +65,11 @@ class CaseViews:
             codes[(self.cases["outcome"] == name).to_numpy(dtype=bool)] = code
         return codes
 
+    @property
+    def has_events(self) -> bool:
+        """Whether any case has an event at a stage of the funnel."""
+        return bool((self.entered != 0).any())
+
     def entered_stages(self) -> np.ndarray:
         """Cases x stages: True where the case has an event at the stage (from :attr:`entered`)."""
         return (self.entered[:, None] >> np.arange(len(self.stages))) & 1 == 1
@@ -1223,7 +1228,8 @@ def last_actions(log: CaseViews, placed: pd.DataFrame, describe=("direction", "t
 class FunnelResult:
     """06's tables (see :func:`analyse_funnel`); ``skipped``: breakdown -> why it is not
     shown (``absent``: the deals have no such column; ``empty``: it has no values);
-    ``journeys_skipped``: why no journeys were looked for (``no_channel``, ``no_client``)."""
+    ``journeys_skipped``: why no journeys were looked for (``no_channel``, ``no_client``);
+    ``source``: where the caller worked on the history (06's step: its engine and size)."""
 
     log: CaseViews
     funnel: pd.DataFrame
@@ -1250,6 +1256,7 @@ class FunnelResult:
     side_groups: pd.DataFrame | None = None
     skipped: dict = field(default_factory=dict)
     journeys_skipped: str | None = None
+    source: object | None = None
 
 
 #: Columns of 06's funnel by a breakdown (:attr:`FunnelResult.breakdowns`).

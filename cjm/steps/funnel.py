@@ -1,15 +1,80 @@
 """06_funnel's files: deals, stage history, touches and segments in; the funnel's interim
-tables and workbook out."""
+tables and workbook out. The stage history is worked on by the engine ``funnel.engine``
+names: pandas in memory, or DuckDB or Spark (:mod:`cjm.core.engines`) reading its parquet
+files without holding them ("auto": by the size of the files)."""
 
 from __future__ import annotations
+
+import contextlib
+import tempfile
+from dataclasses import dataclass
 
 import pandas as pd
 
 from cjm.analysis.clean import IN_SCOPE
+from cjm.analysis.enginelog import prepare_engine_log
 from cjm.analysis.funnel import FunnelResult, analyse_funnel, funnel, prepare_log
-from cjm.core.io import read_table, write_tables, write_xlsx_sheets
+from cjm.core.engines import engine_kind, open_engine
+from cjm.core.io import parquet_rows, read_table, table_files, write_tables, write_xlsx_sheets
 from cjm.core.params import default_section
 from cjm.present.workbooks import client_sheets
+
+#: Touches beyond this many rows are not read into memory: contacts per stage are left out (said).
+TOUCH_ROWS_IN_MEMORY = 20_000_000
+#: The stage history's columns 06 reads.
+EVENT_COLUMNS = ["deal_id", "stage", "entered_at"]
+
+
+@dataclass
+class LogSource:
+    """Where 06 worked on the stage history: ``engine`` (pandas, duckdb, spark), the
+    ``events`` rows of the history's files (0: none) and the ``touches_left_out`` (rows of a
+    touches table too large for memory: contacts per stage are not computed)."""
+
+    engine: str
+    events: int
+    touches_left_out: int = 0
+
+
+def _history(paths, under: str | None = None):
+    """The stage history's parquet source (its file, or the folder 02 wrote out of core) and
+    its files, or (None, None) without one."""
+    files = table_files(paths, "stage_events", optional=True, under=under)
+    if not files:
+        return None, None
+    return (files[0] if len(files) == 1 and files[0].name == "stage_events.parquet" else files[0].parent), files
+
+
+class _Logs:
+    """Prepares the stage histories of one engagement (in scope, side groups) on one engine,
+    opened on first use and closed with the context."""
+
+    def __init__(self, kind: str, section: dict, spill_parent):
+        self.kind, self.section, self.spill_parent = kind, section, spill_parent
+        self.engine, self._stack, self._views = None, contextlib.ExitStack(), 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.engine is not None:
+            self.engine.close()
+        self._stack.close()
+
+    def prepare(self, source, files, cases: pd.DataFrame, params: dict, **options):
+        args = (params["stages"], params.get("won_stage"), self.section["ignore_stages"], self.section["order"])
+        if source is None or self.kind == "pandas":
+            events = pd.concat([pd.read_parquet(f, columns=EVENT_COLUMNS) for f in files], ignore_index=True) \
+                if files else None
+            return prepare_log(events, cases, *args, **options)
+        if self.engine is None:
+            spill = self._stack.enter_context(tempfile.TemporaryDirectory(prefix=".spill-", dir=self.spill_parent))
+            self.engine = open_engine(self.kind, memory_limit=self.section["memory_limit"], temp_directory=spill,
+                                      master=self.section["spark_master"])
+        self._views += 1
+        view = f"stage_events_{self._views}"
+        self.engine.read(view, source)
+        return prepare_engine_log(self.engine, view, cases, *args, **options)
 
 
 def _cases(deals: pd.DataFrame, segments: pd.DataFrame | None, cohort: str) -> pd.DataFrame:
@@ -25,8 +90,9 @@ def _cases(deals: pd.DataFrame, segments: pd.DataFrame | None, cohort: str) -> p
 
 
 
-def _side_group_funnels(params: dict, paths, in_scope: pd.DataFrame, section: dict) -> pd.DataFrame | None:
-    """Conversion by stage of the in-scope deals next to each group 02 set aside."""
+def _side_group_funnels(params: dict, paths, in_scope: pd.DataFrame, logs: _Logs) -> pd.DataFrame | None:
+    """Conversion by stage of the in-scope deals next to each group 02 set aside (their
+    histories on the engine of the in-scope one)."""
     folder = paths.interim / "side_groups"
     groups = sorted(p for p in folder.iterdir() if (p / "deals.parquet").exists()) if folder.exists() else []
     if not groups:
@@ -34,31 +100,42 @@ def _side_group_funnels(params: dict, paths, in_scope: pd.DataFrame, section: di
     labels = {rule["name"]: rule.get("label", rule["name"]) for rule in params.get("clean", {}).get("scope", [])}
     parts = [in_scope.assign(group=IN_SCOPE)]
     for group in groups:
-        history = group / "stage_events.parquet"
-        events = pd.read_parquet(history, columns=["deal_id", "stage", "entered_at"]) if history.exists() else None
-        log = prepare_log(events, pd.read_parquet(group / "deals.parquet"), params["stages"], params.get("won_stage"),
-                          section["ignore_stages"], section["order"])
+        source, files = _history(paths, under=f"side_groups/{group.name}")
+        log = logs.prepare(source, files, pd.read_parquet(group / "deals.parquet"), params)
         parts.append(funnel(log).assign(group=labels.get(group.name, group.name)))
     table = pd.concat(parts, ignore_index=True)
     return table[["group", "stage", "reached", "lost", "open", "won", "conversion"]]
 
 
 
+def _touches(paths) -> tuple[pd.DataFrame | None, int]:
+    """The touches table (None without one), and its rows when it is too large for memory
+    (then it is None: 06 leaves contacts per stage out and says so)."""
+    files = table_files(paths, "touches", optional=True)
+    rows = parquet_rows(files) if files else 0
+    if files is None or rows > TOUCH_ROWS_IN_MEMORY:
+        return None, rows
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True), 0
+
+
 def run_funnel(params: dict, paths) -> FunnelResult:
     """06 end to end: read the deals, the stage history (optional: without it the funnel is
     lead -> outcome), touches and segments, analyse, write the outputs. The paths of an
-    event log (``clean.event_log``) have all its activities, not only the funnel's stages."""
+    event log (``clean.event_log``) have all its activities, not only the funnel's stages.
+    The history is prepared on the engine ``funnel.engine`` names (said in ``result.source``)."""
     section = params.get("funnel") or default_section("funnel")
     segments = read_table(paths, "segments", optional=True)
     cases = _cases(read_table(paths, "deals"), segments, section["cohort"])
-    events = read_table(paths, "stage_events", ["deal_id", "stage", "entered_at"], optional=True)
     activities = (params.get("clean") or {}).get("event_log") is not None
-    log = prepare_log(events, cases, params["stages"], params.get("won_stage"), section["ignore_stages"],
-                      section["order"], activities=activities)
-    touches = read_table(paths, "touches", optional=True)
-    result = analyse_funnel(log, section, touches, segments, params["seed"],
-                            (params.get("clean") or {}).get("hygiene_reasons") or ())
-    result.side_groups = _side_group_funnels(params, paths, result.funnel, section)
+    source, files = _history(paths)
+    kind = engine_kind(section["engine"], source) if source is not None else "pandas"
+    touches, touches_left_out = _touches(paths)
+    with _Logs(kind, section, paths.data) as logs:
+        log = logs.prepare(source, files, cases, params, activities=activities)
+        result = analyse_funnel(log, section, touches, segments, params["seed"],
+                                (params.get("clean") or {}).get("hygiene_reasons") or ())
+        result.side_groups = _side_group_funnels(params, paths, result.funnel, logs)
+    result.source = LogSource(kind, parquet_rows(files) if files else 0, touches_left_out)
     for table in (result.funnel, result.breakdowns):
         table["journey_stage"] = table["stage"].map(section.get("journey_stage_of", {}))
     write_funnel(result, paths, params["language"])

@@ -20,11 +20,10 @@ import pandas as pd
 from cjm.analysis.clean import (FIXED, FUTURE_DATE, MISSING, OK, REJECTED, ROW_KEYS, _check_invalid_share, _note,
                                 date_columns, label_map, parse_column, ranked_date_formats)
 from cjm.core import schemas
+from cjm.core.engines import ROW  # numbers a log's rows in file order
 from cjm.core.errors import CjmError
 from cjm.core.schemas import require_columns
 
-#: Column of a log's tables numbering its rows in file order.
-ROW = "_row"
 #: Column of a :class:`LogTable` holding the group a row is set aside under (NULL: kept).
 GROUP = "_group"
 #: DuckDB types of the canonical kinds (the others are text).

@@ -21,8 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from cjm.analysis.clean import IN_SCOPE, SET_ASIDE_GROUPS, CleanResult, clean, present_in_order
-from cjm.analysis.cleanlog import ROW, LogPart, build_log_table
+from cjm.analysis.cleanlog import LogPart, build_log_table
 from cjm.core import schemas
+from cjm.core.engines import FILE, ROW, open_engine
 from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder, temp_folder
 from cjm.core.paths import EngagementPaths
@@ -52,7 +53,7 @@ class AnonymizedSources(Mapping):
     def __init__(self, folder: Path, names, memory_limit: str = "3GB", spill: Path | None = None):
         self.folder = Path(folder)
         self.names = [n for n in names if (self.folder / f"{n}.parquet").exists() or self.out_of_core(n)]
-        self.memory_limit, self.spill, self._con = memory_limit, spill, None
+        self.memory_limit, self.spill, self._engine = memory_limit, spill, None
 
     def out_of_core(self, name: str) -> bool:
         """Whether source ``name`` was written out of core: a folder of part files, no ``<name>.parquet``."""
@@ -66,29 +67,24 @@ class AnonymizedSources(Mapping):
     def log_table(self, name: str, spec: dict, params: dict):
         """:func:`cjm.analysis.cleanlog.build_log_table` of canonical table ``name`` over its source's
         part files, in this object's DuckDB connection."""
-        import duckdb
-
-        if self._con is None:
-            config = {"memory_limit": self.memory_limit}
-            if self.spill is not None:
-                config["temp_directory"] = str(self.spill)
-            self._con = duckdb.connect(config=config)
-        view = f"source_{name}"
-        files = ", ".join("'" + str(f).replace("'", "''") + "'" for f in self.files(spec["source"]))
+        if self._engine is None:
+            self._engine = open_engine("duckdb", memory_limit=self.memory_limit, temp_directory=self.spill)
+        view, source = f"source_{name}", self.folder / f"{spec['source']}.parquet"
+        self._engine.read(f"raw_{name}", source if source.exists() else self.folder / spec["source"])
         # a row's number: its file's place in the folder, then its place in the file (no sort)
-        self._con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * EXCLUDE (_file, file_row_number), "
-                          f"(list_position([{files}], _file)::BIGINT << 40) + file_row_number AS {ROW} "
-                          f"FROM read_parquet([{files}], filename = '_file', file_row_number = true)")
+        self._engine.run(f"CREATE OR REPLACE VIEW {view} AS SELECT * EXCLUDE ({FILE}, {ROW}), "
+                      f"({FILE}::BIGINT << 40) + {ROW} AS {ROW} FROM raw_{name}")
         clean_params = params.get("clean") or {}
         lifecycle = (clean_params.get("event_log") or {}).get("lifecycle") if name == "stage_events" else None
         where = f"source '{spec['source']}' ({params['sources'][spec['source']]['file']})"
-        return build_log_table(self._con, name, spec, view, where, lifecycle, clean_params.get("max_invalid_share", 0.05))
+        return build_log_table(self._engine.handle, name, spec, view, where, lifecycle,
+                               clean_params.get("max_invalid_share", 0.05))
 
     def close(self) -> None:
         """Close the DuckDB connection, if one was opened, and remove what it spilled."""
-        if self._con is not None:
-            self._con.close()
-            self._con = None
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
         if self.spill is not None:
             shutil.rmtree(self.spill, ignore_errors=True)
 

@@ -1,0 +1,161 @@
+"""A rerun redoes only what its change touched, decided by content: 03's k scan kept by the
+content of its inputs, params and code (cjm.core.cache); a step whose notebook, params, code
+and the tables it read are as at its last run keeps its outputs (cjm.core.stamps); steps
+run side by side keep each other's notes in the consultant's log; progress bars go to the
+runner's terminal only (cjm.core.progress)."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cjm.analysis.segment
+from cjm.core.io import add_consultant_note, write_atomic
+from cjm.core.paths import EngagementPaths
+from cjm.core.progress import OWNER, TERMINAL, SharedTerminal, progress
+from cjm.core.publication import Publication, current
+from cjm.core.runner import keep_other_chapters
+from cjm.core.stamps import save_stamp, unchanged
+from cjm.steps.segment import cached_scan
+
+
+@pytest.fixture
+def paths(tmp_path):
+    paths = EngagementPaths("acme", tmp_path)
+    paths.interim.mkdir(parents=True)
+    return paths
+
+
+# ----------------------------------------------------------------------------- the k scan's cache
+def _encoded(seed=0):
+    rng = np.random.default_rng(seed)
+    return np.vstack([rng.normal(centre, 0.3, (60, 2)) for centre in (0, 3, 6)])
+
+
+def _entries(paths):
+    return {p.name: p.stat().st_mtime_ns for p in paths.cache.glob("segment_scan.*.parquet")}
+
+
+def test_the_scan_is_read_back_for_the_same_clients_params_and_code(paths):
+    first = cached_scan(paths)(_encoded(), range(2, 5), 7, 3, fit_rows=500)
+    entries = _entries(paths)
+    assert len(entries) == 1 and list(first["k"]) == [2, 3, 4]
+    again = cached_scan(paths)(_encoded(), range(2, 5), 7, 3, fit_rows=500)
+    assert _entries(paths) == entries  # read back, not written again
+    pd.testing.assert_frame_equal(again, first)
+    pd.testing.assert_frame_equal(first, cjm.analysis.segment.scan_k(_encoded(), range(2, 5), 7, 3, fit_rows=500))
+
+
+@pytest.mark.parametrize("change", ["clients", "k range", "seed", "resamples", "fit_rows", "code"])
+def test_the_scan_is_computed_again_when_its_inputs_params_or_code_change(paths, change, tmp_path, monkeypatch):
+    cached_scan(paths)(_encoded(), range(2, 5), 7, 3, fit_rows=500)
+    before = _entries(paths)
+    if change == "code":
+        edited = tmp_path / "segment.py"
+        shutil.copy(cjm.analysis.segment.__file__, edited)
+        edited.write_text(edited.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+        monkeypatch.setattr(cjm.analysis.segment, "__file__", str(edited))
+    args = {"Z": _encoded(1) if change == "clients" else _encoded(), "ks": range(2, 6 if change == "k range" else 5),
+            "seed": 8 if change == "seed" else 7, "resamples": 4 if change == "resamples" else 3}
+    scan = cached_scan(paths)(**args, fit_rows=400 if change == "fit_rows" else 500)
+    after = _entries(paths)
+    assert len(after) == 1 and after.keys() != before.keys()  # the kind's latest entry only
+    pd.testing.assert_frame_equal(scan, cjm.analysis.segment.scan_k(**args, fit_rows=400 if change == "fit_rows" else 500))
+
+
+# ----------------------------------------------------------------------------- steps kept by content
+def _run(paths, step, inputs, reads=(), writes=None):
+    """A step's run as the runner makes it: reads tables through a publication, publishes
+    ``writes`` (name -> text), then notes its stamp."""
+    with Publication(paths.root, "acme", step) as publication:
+        for name in reads:
+            current(paths.table(name))
+        for name, text in (writes or {}).items():
+            write_atomic(text, paths.interim / name)
+        moved = [e["move"] for e in publication.moves() if "move" in e]
+        read = publication.reads()
+    save_stamp(paths, step, inputs, read, moved)
+
+
+@pytest.fixture
+def stamped(paths, tmp_path):
+    notebook = tmp_path / "05.ipynb"
+    notebook.write_text("cells", encoding="utf-8")
+    for name in ("survey_comments", "nps_by_segment"):
+        write_atomic(name, paths.table(name))
+    (paths.interim / "side_groups").mkdir()
+    write_atomic("ids", paths.interim / "side_groups" / "clients.parquet")
+    _run(paths, "05_interviews", [str(notebook)], reads=["survey_comments"], writes={"touchpoints.parquet": "05's"})
+    return paths, notebook
+
+
+def test_a_step_is_kept_while_what_it_read_is_the_same(stamped):
+    paths, notebook = stamped
+    assert unchanged(paths, "05_interviews", [str(notebook)])
+    write_atomic("other numbers", paths.table("nps_by_segment"))  # another step's table it does not read
+    write_atomic("survey_comments", paths.table("survey_comments"))  # written again, the same bytes
+    assert unchanged(paths, "05_interviews", [str(notebook)])
+
+
+@pytest.mark.parametrize("change", ["a table it read", "its notebook", "a side group", "its own output"])
+def test_a_step_runs_again_when_what_it_reads_or_wrote_changed(stamped, change):
+    paths, notebook = stamped
+    changed = {"a table it read": paths.table("survey_comments"), "its notebook": notebook,
+               "a side group": paths.interim / "side_groups" / "clients.parquet",
+               "its own output": paths.table("touchpoints")}[change]
+    changed.write_text("changed", encoding="utf-8")
+    assert not unchanged(paths, "05_interviews", [str(notebook)])
+
+
+def test_a_step_never_stamped_runs(paths, tmp_path):
+    assert not unchanged(paths, "04_survey", [])
+
+
+# ----------------------------------------------------------------------------- steps side by side
+def test_steps_committing_one_after_the_other_keep_each_others_notes(paths):
+    log = paths.consultant_log
+    add_consultant_note(log, "03", "segments note")
+    survey = Publication(paths.root, "acme", "04_survey", before_commit=lambda: keep_other_chapters(log, "04"))
+    funnel = Publication(paths.root, "acme", "06_funnel", before_commit=lambda: keep_other_chapters(log, "06"))
+    with survey:
+        add_consultant_note(log, "04", "survey note")
+        with funnel:  # started before 04 commits: its copy of the log lacks 04's note
+            add_consultant_note(log, "06", "funnel note")
+        assert "funnel note" in log.read_text(encoding="utf-8")  # 06 committed first
+    text = log.read_text(encoding="utf-8")
+    assert [line for line in text.splitlines() if line.startswith("- ")] == [
+        "- segments note", "- survey note", "- funnel note"]
+
+
+# ----------------------------------------------------------------------------- progress
+def test_bars_are_drawn_by_one_runner_at_a_time(tmp_path):
+    device = tmp_path / "tty"
+    device.touch()
+    first, second = SharedTerminal(str(device), os.getpid()), SharedTerminal(str(device), os.getppid())
+    first.write("first ")
+    second.write("second ")  # the first holds the terminal
+    first.release()
+    second.write("then second")
+    first.lock.unlink()
+    assert device.read_text(encoding="utf-8") == "first then second"
+
+
+def test_under_a_runner_without_a_terminal_there_is_no_bar(monkeypatch, capsys):
+    monkeypatch.setenv(TERMINAL, "")
+    monkeypatch.setenv(OWNER, str(os.getpid()))
+    assert sum(progress(range(4), desc="k scan")) == 6
+    captured = capsys.readouterr()
+    assert captured.out == captured.err == ""
+
+
+def test_under_a_runner_with_a_terminal_bars_go_to_it(monkeypatch, capsys, tmp_path):
+    device = tmp_path / "tty"
+    monkeypatch.setenv(TERMINAL, str(device))
+    monkeypatch.setenv(OWNER, str(os.getpid()))
+    assert sum(progress(range(4), desc="k scan")) == 6
+    SharedTerminal(str(device), os.getpid()).lock.unlink()
+    captured = capsys.readouterr()
+    assert captured.out == captured.err == "" and "k scan" in device.read_text(encoding="utf-8")

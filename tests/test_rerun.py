@@ -4,17 +4,21 @@ and the tables it read are as at its last run keeps its outputs (cjm.core.stamps
 run side by side keep each other's notes in the consultant's log; progress bars go to the
 runner's terminal only (cjm.core.progress)."""
 
-import json
+import contextlib
 import os
+import pty
+import re
 import shutil
+import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
+from engagements import make_engagement
 
 import cjm.analysis.segment
 from cjm.core.io import add_consultant_note, write_atomic
-from cjm.core.paths import EngagementPaths
+from cjm.core.paths import PROJECT_ROOT, EngagementPaths
 from cjm.core.progress import OWNER, TERMINAL, SharedTerminal, progress
 from cjm.core.publication import Publication, current
 from cjm.core.runner import keep_other_chapters
@@ -97,6 +101,7 @@ def test_a_step_is_kept_while_what_it_read_is_the_same(stamped):
     assert unchanged(paths, "05_interviews", [str(notebook)])
     write_atomic("other numbers", paths.table("nps_by_segment"))  # another step's table it does not read
     write_atomic("survey_comments", paths.table("survey_comments"))  # written again, the same bytes
+    write_atomic("{}", paths.private / ".leak-clean.json")  # the leak check's notes
     assert unchanged(paths, "05_interviews", [str(notebook)])
 
 
@@ -159,3 +164,96 @@ def test_under_a_runner_with_a_terminal_bars_go_to_it(monkeypatch, capsys, tmp_p
     SharedTerminal(str(device), os.getpid()).lock.unlink()
     captured = capsys.readouterr()
     assert captured.out == captured.err == "" and "k scan" in device.read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- make all, changed
+STORE = "cd_store"
+
+
+def _make(root, terminal: bool = False) -> tuple[int, str]:
+    """``make all`` of the store in ``root``: its return code and what it wrote, on a
+    terminal (a pseudo-terminal) or captured as in a CI log."""
+    command = ["make", "-C", str(PROJECT_ROOT), "all", f"ENGAGEMENT={STORE}", f"ROOT={root}"]
+    if not terminal:
+        done = subprocess.run(command, capture_output=True, text=True)
+        return done.returncode, done.stdout + done.stderr
+    main, side = pty.openpty()
+    process = subprocess.Popen(command, stdin=side, stdout=side, stderr=side)
+    os.close(side)
+    said = b""
+    with contextlib.suppress(OSError):  # the terminal closed: every process on it ended
+        while chunk := os.read(main, 1 << 16):
+            said += chunk
+    os.close(main)
+    return process.wait(), said.decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """The store made, then made again after each change of its params: the k scan's
+    resamples (on a terminal), the number of segments, the survey's confidence level."""
+    root = tmp_path_factory.mktemp(STORE)
+    make_engagement(root, STORE)
+    params = root / "params" / f"{STORE}.yaml"
+
+    def scans():
+        return {p.name: p.stat().st_mtime_ns for p in (root / "data" / STORE / "cache").glob("segment_scan.*")}
+
+    def made_after(old: str, new: str, terminal: bool = False) -> dict:
+        params.write_text(params.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        code, said = _make(root, terminal)
+        assert code == 0, said[-3000:]
+        return {"said": said, "scans": scans()}
+
+    code, said = _make(root)
+    assert code == 0, said[-3000:]
+    runs = {"first": {"said": said, "scans": scans()}}
+    runs["resamples"] = made_after("  k_max: 6\n", "  k_max: 6\n  resamples: 10\n", terminal=True)
+    runs["k"] = made_after("  k_max: 6\n", "  k_max: 6\n  n_segments: 4\n")
+    runs["survey"] = made_after("  satisfied_from: 4\n", "  satisfied_from: 4\n  confidence: 0.9\n")
+    return root, runs
+
+
+#: A tqdm bar: ``k scan:  33%|███▎      | 1/3 [00:00<00:01,  1.30it/s]``.
+BAR = re.compile(r"\w: +\d+%\||\d+/\d+ \[\d\d:\d\d")
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group(STORE)
+def test_a_change_of_the_scans_params_scans_again_with_bars_on_the_terminal(store):
+    root, runs = store
+    said = runs["resamples"]["said"]
+    bars = {match.group(1) for match in re.finditer(r"(\w[\w ]*): +\d+%\|", said)}
+    assert {"k scan", "03_segment"} <= bars  # the scan's bar and that of 03's cells
+    assert "07_cjm: done" not in said or {"07_cjm", "posters"} <= bars
+    assert "01_anonymize" not in said and "02_clean" not in said
+    assert len(runs["resamples"]["scans"]) == 1 and runs["resamples"]["scans"] != runs["first"]["scans"]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group(STORE)
+def test_a_change_of_k_reads_the_scan_back_and_reruns_from_03(store):
+    root, runs = store
+    said = runs["k"]["said"]
+    assert "03_segment: done" in said and "01_anonymize" not in said and "02_clean" not in said
+    assert runs["k"]["scans"] == runs["resamples"]["scans"]  # the same entry, not written again
+    assert not BAR.search(said) and "\r" not in said  # not on a terminal: the runner's lines only
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group(STORE)
+def test_a_survey_change_keeps_what_does_not_read_what_it_changed(store):
+    root, runs = store
+    said = runs["survey"]["said"]
+    assert "04_survey: done" in said and "05_interviews: what it reads is as at its last run" in said
+    assert "03_segment" not in said and "06_funnel" not in said
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group(STORE)
+def test_no_bar_in_the_executed_notebooks_or_the_report(store):
+    root, runs = store
+    outputs = root / "outputs" / STORE
+    files = [*(outputs / "notebooks").glob("*.ipynb"), *(outputs / "report").glob("*.html")]
+    assert len(files) >= 14
+    assert not [f.name for f in files if BAR.search(f.read_text(encoding="utf-8"))]

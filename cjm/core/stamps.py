@@ -47,16 +47,16 @@ def _state(root: Path, files: list[Path]) -> list[tuple[str, str]]:
 
 
 def _other_data(paths) -> list[Path]:
-    """The engagement's data files outside the tables under ``interim/`` and :data:`NOT_INPUTS`."""
+    """The engagement's data files but the tables directly under ``interim/``, :data:`NOT_INPUTS`
+    and the leak check's notes (hidden files of ``private/``)."""
     if not paths.data.is_dir():
         return []
     top = [p for p in sorted(paths.data.iterdir()) if p.name not in NOT_INPUTS and not p.name.startswith(".")]
     files = []
     for path in top:
-        if path == paths.interim:
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.parent != path)
-        else:
-            files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        found = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files += [p for p in found if p.parent != paths.interim
+                  and not (p.parent == paths.private and p.name.startswith("."))]
     return files
 
 

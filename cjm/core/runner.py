@@ -166,8 +166,10 @@ def run_step(engagement: str, source: Path, target: Path, inputs: list[str] | tu
 
 
 def say(line: str) -> None:
-    """Print one whole line; on a terminal, over whatever bar another step drew there."""
-    print(("\r\033[J" if sys.stdout.isatty() else "") + line, flush=True)
+    """Print one whole line in one write (steps side by side do not cut into each other's
+    lines); on a terminal, over whatever bar another step drew there."""
+    sys.stdout.flush()
+    os.write(sys.stdout.fileno(), (("\r\033[J" if sys.stdout.isatty() else "") + line + "\n").encode())
 
 
 def main(argv: list[str] | None = None) -> int:

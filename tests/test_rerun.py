@@ -53,6 +53,14 @@ def test_the_scan_is_read_back_for_the_same_clients_params_and_code(paths):
     pd.testing.assert_frame_equal(first, cjm.analysis.segment.scan_k(_encoded(), range(2, 5), 7, 3, fit_rows=500))
 
 
+def test_a_damaged_scan_is_computed_again(paths):
+    first = cached_scan(paths)(_encoded(), range(2, 4), 7, 3, fit_rows=500)
+    (entry,) = paths.cache.glob("segment_scan.*.parquet")
+    entry.write_bytes(b"cut short")
+    pd.testing.assert_frame_equal(cached_scan(paths)(_encoded(), range(2, 4), 7, 3, fit_rows=500), first)
+    pd.testing.assert_frame_equal(pd.read_parquet(entry), first)
+
+
 @pytest.mark.parametrize("change", ["clients", "k range", "seed", "resamples", "fit_rows", "code"])
 def test_the_scan_is_computed_again_when_its_inputs_params_or_code_change(paths, change, tmp_path, monkeypatch):
     cached_scan(paths)(_encoded(), range(2, 5), 7, 3, fit_rows=500)

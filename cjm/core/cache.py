@@ -10,6 +10,7 @@ latest entry only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable
@@ -44,12 +45,13 @@ def content_key(*parts) -> str:
 
 def cached_frame(folder: Path, kind: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """The table of ``kind`` computed from inputs whose :func:`content_key` is ``key``: read
-    back from ``folder`` if it was computed before, else ``compute()``, kept (in place of the
-    kind's earlier entry) and returned. Written at once, not with the step's publication: an
-    entry stands for its key whatever becomes of the run."""
+    back from ``folder`` if it was computed before (and can be read), else ``compute()``,
+    kept in place of the kind's earlier entry and returned. Written at once, not with the
+    step's publication: an entry stands for its key whatever becomes of the run."""
     path = Path(folder) / f"{kind}.{key}.parquet"
     if path.exists():
-        return pd.read_parquet(path)
+        with contextlib.suppress(OSError, ValueError):  # a damaged entry is computed again
+            return pd.read_parquet(path)
     frame = compute()
     for old in Path(folder).glob(f"{kind}.*.parquet"):
         old.unlink(missing_ok=True)

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,6 +24,7 @@ from cjm.core.progress import OWNER, TERMINAL, SharedTerminal, progress
 from cjm.core.publication import Publication, current
 from cjm.core.runner import keep_other_chapters
 from cjm.core.stamps import save_stamp, unchanged
+from cjm.present.report import chapter_page
 from cjm.steps.segment import cached_scan
 
 
@@ -125,6 +127,26 @@ def test_a_step_runs_again_when_what_it_reads_or_wrote_changed(stamped, change):
 
 def test_a_step_never_stamped_runs(paths, tmp_path):
     assert not unchanged(paths, "04_survey", [])
+
+
+# ----------------------------------------------------------------------------- the report's pages
+@pytest.mark.parametrize("change", ["nothing", "the notebook", "the language", "the page"])
+def test_a_chapter_page_is_rendered_again_only_when_what_it_is_made_of_changed(paths, change):
+    notebook = paths.outputs / "notebooks" / "04_survey.ipynb"
+    notebook.parent.mkdir(parents=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Опрос\n\nNPS 40.")]), notebook)
+    page = chapter_page(paths, notebook, "ru")
+    assert "NPS 40." in page.read_text(encoding="utf-8")
+    os.utime(page, ns=(0, 0))  # a page rendered again gets a new time
+    language = "en" if change == "the language" else "ru"
+    if change == "the notebook":
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Опрос\n\nNPS 41.")]), notebook)
+    if change == "the page":
+        page.write_text("edited", encoding="utf-8")
+        os.utime(page, ns=(0, 0))
+    assert chapter_page(paths, notebook, language) == page
+    assert (page.stat().st_mtime_ns == 0) == (change == "nothing")
+    assert ("NPS 41." if change == "the notebook" else "NPS 40.") in page.read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- steps side by side

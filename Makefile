@@ -13,7 +13,8 @@
 # last run, by content, is not run again (cjm.core.stamps): a change of 04's params that
 # leaves the tables 05 reads as they were reruns 04, not 05.
 # Steps that do not read each other's outputs run side by side (04 -> 05 beside 06), JOBS at
-# a time (JOBS=1: one after another); each says its start and end on lines of its own and, on
+# a time (JOBS=1: one after another, as the tests' makes do, two pytest workers sharing the
+# cores already); each says its start and end on lines of its own and, on
 # a terminal, draws a bar of its cells and long loops (never into the notebooks or the report).
 ENGAGEMENT ?= demo
 E := $(ENGAGEMENT)
@@ -124,7 +125,7 @@ ifeq ($(filter help clean,$(MAKECMDGOALS)),)
 endif
 
 test: $(TEST_VENV) data/demo/raw/.complete  ## set up, then run the tests (pytest, then nbval on the notebooks)
-	MAKEFLAGS= $(PY) -m pytest -q -n 2 --dist loadgroup tests
+	MAKEFLAGS= JOBS=1 $(PY) -m pytest -q -n 2 --dist loadgroup tests
 	$(PY) -m pytest -q --nbval-lax --nbval-current-env notebooks/
 
 lab: $(VENV)  ## JupyterLab on the project's environment

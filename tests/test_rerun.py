@@ -203,7 +203,7 @@ STORE = "cd_store"
 def _make(root, terminal: bool = False) -> tuple[int, str]:
     """``make all`` of the store in ``root``: its return code and what it wrote, on a
     terminal (a pseudo-terminal) or captured as in a CI log."""
-    command = ["make", "-C", str(PROJECT_ROOT), "all", f"ENGAGEMENT={STORE}", f"ROOT={root}"]
+    command = ["make", "-C", str(PROJECT_ROOT), "all", f"ENGAGEMENT={STORE}", f"ROOT={root}", "JOBS=2"]
     if not terminal:
         done = subprocess.run(command, capture_output=True, text=True)
         return done.returncode, done.stdout + done.stderr
@@ -246,6 +246,16 @@ def store(tmp_path_factory):
 
 #: A tqdm bar: ``k scan:  33%|███▎      | 1/3 [00:00<00:01,  1.30it/s]``.
 BAR = re.compile(r"\w: +\d+%\||\d+/\d+ \[\d\d:\d\d")
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group(STORE)
+def test_steps_that_do_not_read_each_other_run_side_by_side(store):
+    root, runs = store
+    said = runs["first"]["said"]
+    assert said.index("06_funnel …") < said.index("04_survey: done") < said.index("05_interviews …")
+    assert all(re.fullmatch(r"0\d_\w+ …|0\d_\w+: done in \d+ s \(\d+ files and folders published\)", line)
+               for line in said.splitlines() if line.startswith("0"))  # whole lines, none cut into another
 
 
 @pytest.mark.slow

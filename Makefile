@@ -8,7 +8,14 @@
 # nothing, a changed byte reruns 01. Before any step, a preflight checks the params and
 # every source in seconds. A step publishes its tables, report files and executed
 # notebook together or not at all (cjm.core.runner); a failed step says one message.
-# Nothing changed: `make all` does nothing (and `make -n all` lists nothing).
+# Nothing changed: `make all` does nothing (and `make -n all` lists nothing). Make compares
+# times; a step it reruns whose notebook, params, code and the tables it reads are as at its
+# last run, by content, is not run again (cjm.core.stamps): a change of 04's params that
+# leaves the tables 05 reads as they were reruns 04, not 05.
+# Steps that do not read each other's outputs run side by side (04 -> 05 beside 06), JOBS at
+# a time (JOBS=1: one after another, as the tests' makes do, two pytest workers sharing the
+# cores already); each says its start and end on lines of its own and, on
+# a terminal, draws a bar of its cells and long loops (never into the notebooks or the report).
 ENGAGEMENT ?= demo
 E := $(ENGAGEMENT)
 # ROOT: the folder holding params/, data/ and outputs/ (default: this project)
@@ -16,6 +23,12 @@ ROOT ?= .
 W := $(if $(filter .,$(ROOT)),,$(ROOT)/)
 export CJM_ROOT := $(abspath $(ROOT))
 PYTHON ?= python3
+JOBS ?= 2
+MAKEFLAGS += -j$(JOBS)
+# progress bars (tqdm) only on a terminal: none in a CI log
+ifeq ($(shell [ -t 2 ] && echo terminal),)
+export TQDM_DISABLE := 1
+endif
 VENV := .venv/.installed
 PY := .venv/bin/python
 OUT := $(W)outputs/$(E)
@@ -73,7 +86,7 @@ $(PREFLIGHT): $(W)params/$(E).yaml $(MANIFEST) | $(VENV)
 	@touch $@
 
 define run_step
-	@$(PY) -m cjm.core.runner $(E) $< $@
+	@$(PY) -m cjm.core.runner $(E) $< $@ $(filter-out $(EXECUTED),$^)
 endef
 
 # Each step after the steps whose outputs it reads: 05 reads 04's open answers, 06 the
@@ -112,11 +125,11 @@ ifeq ($(filter help clean,$(MAKECMDGOALS)),)
 endif
 
 test: $(TEST_VENV) data/demo/raw/.complete  ## set up, then run the tests (pytest, then nbval on the notebooks)
-	$(PY) -m pytest -q -n 2 --dist loadgroup tests
+	MAKEFLAGS= JOBS=1 $(PY) -m pytest -q -n 2 --dist loadgroup tests
 	$(PY) -m pytest -q --nbval-lax --nbval-current-env notebooks/
 
 lab: $(VENV)  ## JupyterLab on the project's environment
 	.venv/bin/jupyter lab --allow-root
 
-clean:  ## remove outputs and interim tables of ENGAGEMENT (raw and private data are kept)
-	rm -rf $(OUT) $(W)data/$(E)/interim $(W)data/$(E)/.staging $(W)data/$(E)/logs
+clean:  ## remove outputs, interim tables and cache of ENGAGEMENT (raw and private data are kept)
+	rm -rf $(OUT) $(W)data/$(E)/interim $(W)data/$(E)/.staging $(W)data/$(E)/logs $(W)data/$(E)/cache

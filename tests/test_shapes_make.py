@@ -106,12 +106,13 @@ def test_no_internal_name_in_the_chapters(run):
 def test_make_reruns_only_the_steps_that_import_a_changed_module(run):
     """Make's graph from the imports (cjm.core.deps): a map renderer feeds 07 and the report,
     the report's code the report only, and with nothing changed nothing runs. ``-W`` has Make
-    take the module as just edited; the runs are real, on the engagement made above."""
+    take the module as just edited (its content the same: each step Make starts finds what
+    it reads unchanged and keeps its outputs); the runs are real, on the engagement made above."""
     def rerun(*edited):
         args = ["make", "-C", str(PROJECT_ROOT), "all", f"ENGAGEMENT={run.name}", f"ROOT={run.root}"]
         process = subprocess.run(args + [f"--what-if={path}" for path in edited], capture_output=True, text=True)
         assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
-        return sorted(re.findall(r"(?m)^(0\d_\w+): done in ", process.stdout)), \
+        return sorted(re.findall(r"(?m)^(0\d_\w+) …$", process.stdout)), \
             "cjm.present.report" in process.stdout
 
     assert rerun() == ([], False)

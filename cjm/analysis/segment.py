@@ -30,6 +30,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from cjm.core.errors import CjmError
+from cjm.core.progress import progress
 
 #: Features the builder derives per client: name -> (kind, whether to take the logarithm).
 DERIVED = {
@@ -462,9 +463,10 @@ def scan_k(Z: np.ndarray, ks, seed: int, resamples: int = 20, share: float = 0.8
         _SCAN = fit, probe, probe_distances(probe), subsets, seed
         try:
             if n_jobs <= 1 or len(ks) <= 1:
-                return pd.DataFrame([_scan_one(k) for k in ks])
+                return pd.DataFrame([_scan_one(k) for k in progress(ks, desc="k scan")])
             with multiprocessing.get_context("fork").Pool(min(n_jobs, len(ks))) as pool:
-                return pd.DataFrame(pool.map(_scan_one, ks, chunksize=1))
+                return pd.DataFrame(list(progress(pool.imap(_scan_one, ks, chunksize=1), total=len(ks),
+                                                  desc="k scan")))
         finally:
             _SCAN = None
 
@@ -886,7 +888,7 @@ def _options(section: dict, scan: pd.DataFrame, recommended: int, threshold: flo
 
 
 def segment(clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | None, section: dict,
-            seed: int, export_date=None) -> SegmentResult:
+            seed: int, export_date=None, scan=scan_k) -> SegmentResult:
     """Features, the k scan, the candidate splits and the chosen one.
 
     Parameters
@@ -900,6 +902,9 @@ def segment(clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | 
     seed : int
     export_date : date-like, optional
         The day recency and tenure count to (the latest deal's day when None).
+    scan : callable
+        The k scan, called as :func:`scan_k` (``Z, ks, seed, resamples, fit_rows=``): a step
+        passes one that reads back the scan of the same encoded clients and params.
     """
     from sklearn.metrics import adjusted_rand_score, silhouette_score
 
@@ -920,8 +925,8 @@ def segment(clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | 
     encoder = _feature_encoder()(weights(section), log).fit(features)
     encoded = encoder.transform(features)
     threshold = section["stability_threshold"]
-    scan = scan_k(encoded, range(k_min, k_max + 1), seed, section["resamples"], fit_rows=section["fit_rows"])
-    recommended, reason = recommend_k(scan, threshold)
+    scanned = scan(encoded, range(k_min, k_max + 1), seed, section["resamples"], fit_rows=section["fit_rows"])
+    recommended, reason = recommend_k(scanned, threshold)
     splits = {}
 
     def split(method: str, k: int):
@@ -936,7 +941,7 @@ def segment(clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | 
     rows, option_splits = [], {}
     probe = _subsample(len(encoded), 5_000, np.random.default_rng(seed))
     distances = probe_distances(encoded[probe])
-    for number, (method, k) in enumerate(_options(section, scan, recommended, threshold), start=1):
+    for number, (method, k) in enumerate(_options(section, scanned, recommended, threshold), start=1):
         _, option_labels, option_traits = split(method, k)
         option_splits[f"{number}: {method}, k={k}"] = option_labels, option_traits
         sizes = option_labels.value_counts().sort_index()
@@ -945,7 +950,7 @@ def segment(clients: pd.DataFrame, deals: pd.DataFrame, touches: pd.DataFrame | 
                      "silhouette": silhouette_score(distances, option_labels.to_numpy()[probe],
                                                     metric="precomputed"),
                      "agreement": adjusted_rand_score(labels, option_labels)})
-    return SegmentResult(features, encoded, scan, recommended, reason, pd.DataFrame(rows), option_splits, model,
+    return SegmentResult(features, encoded, scanned, recommended, reason, pd.DataFrame(rows), option_splits, model,
                          labels, traits, profile_table(features, labels), notes)
 
 

@@ -47,6 +47,11 @@ class EngagementPaths:
         return self.data / "interim"
 
     @property
+    def cache(self) -> Path:
+        """Results kept by the content of their inputs (:mod:`cjm.core.cache`); ``make clean`` removes it."""
+        return self.data / "cache"
+
+    @property
     def truth(self) -> Path:
         return self.data / "truth"
 

@@ -9,12 +9,18 @@ only its staging tree, which the next run of the step removes; a run killed afte
 finished by the next run (:func:`recover`), so readers never see old and new outputs mixed.
 
 The staging folder is named by the environment variable :data:`STAGING`, so the kernel
-papermill starts for a notebook (a child process) writes into it too.
+papermill starts for a notebook (a child process) writes into it too. The tables a step reads
+(:func:`current` of a file directly under ``interim/``) are noted there as well
+(:meth:`Publication.reads`): what the runner compares to decide a rerun by content.
+
+Steps of one engagement may run side by side (``make -j2``): a publication's start and its
+commit hold a lock on the engagement's data folder, so commits happen one at a time.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -26,6 +32,9 @@ STAGING = "CJM_STAGING"
 _JOURNAL = ".journal.json"
 _REMOVED = ".removed"
 _FOLDERS = ".folders"
+_READS = ".reads"
+#: The publication's own notes in its staging folder, never published.
+_NOTES = (_JOURNAL, _REMOVED, _FOLDERS, _READS)
 
 
 def _open() -> tuple[Path, Path] | None:
@@ -61,7 +70,12 @@ def staged(path: Path) -> Path:
 
 
 def current(path: Path) -> Path:
-    """Where to read ``path`` from: the open publication's new copy if it wrote one."""
+    """Where to read ``path`` from: the open publication's new copy if it wrote one. A table
+    read directly under ``interim/`` is noted as one of the step's inputs."""
+    opened = _open()
+    relative = _in_workspace(path, opened)
+    if relative is not None and len(relative.parts) == 4 and relative.parts[2] == "interim":
+        _note(opened[0] / _READS, relative)
     new = staged(path)
     return new if new.exists() else Path(path)
 
@@ -98,6 +112,18 @@ def _listed(listing: Path) -> list[str]:
     return list(dict.fromkeys(listing.read_text(encoding="utf-8").split())) if listing.exists() else []
 
 
+@contextlib.contextmanager
+def _locked(folder: Path):
+    """Hold an exclusive lock on ``folder`` (created if missing) while the block runs."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
+
+
 class Publication:
     """Stage a step's writes and publish them as a set on success (see the module's text).
 
@@ -112,32 +138,50 @@ class Publication:
     last : Path, optional
         A file moved into place after every other: the step's mark of completion for
         Make (its executed notebook).
+    before_commit : callable, optional
+        Called just before the commit, under the commit lock (no other step commits
+        meanwhile): to fold the step's part into a file other steps write too.
 
     Used as a context manager: on an error nothing is published and the staging tree is
     removed; leftovers of an earlier killed run of the step are recovered on entry.
     """
 
-    def __init__(self, root: Path, engagement: str, step: str, last: Path | None = None):
+    def __init__(self, root: Path, engagement: str, step: str, last: Path | None = None, before_commit=None):
         self.root = Path(os.path.abspath(root))
-        self.folder = self.root / "data" / engagement / ".staging" / step
+        self.data = self.root / "data" / engagement
+        self.folder = self.data / ".staging" / step
         self.last = last
+        self.before_commit = before_commit
 
     def __enter__(self) -> Publication:
-        recover(self.folder)
-        self.folder.mkdir(parents=True)
+        with _locked(self.data):
+            recover(self.folder)
+            self.folder.mkdir(parents=True)
         self._before = os.environ.get(STAGING)
         os.environ[STAGING] = str(self.folder)
         return self
 
     def __exit__(self, kind, error, trace) -> None:
-        if self._before is None:
-            os.environ.pop(STAGING, None)
-        else:
-            os.environ[STAGING] = self._before
-        if kind is None:
-            self.commit()
-        else:
-            recover(self.folder)
+        with _locked(self.data):
+            try:
+                if kind is None and self.before_commit is not None:
+                    self.before_commit()
+            except BaseException:
+                recover(self.folder)
+                raise
+            finally:
+                if self._before is None:
+                    os.environ.pop(STAGING, None)
+                else:
+                    os.environ[STAGING] = self._before
+            if kind is None:
+                self.commit()
+            else:
+                recover(self.folder)
+
+    def reads(self) -> list[str]:
+        """The tables under ``interim/`` the step read (paths relative to the root), in order."""
+        return _listed(self.folder / _READS)
 
     def moves(self) -> list[dict]:
         """The journal: each staged file or whole folder to move into place, then each
@@ -151,7 +195,7 @@ class Publication:
                     entries.append({"move": (relative / name).as_posix(), "whole": True})
             dirs[:] = sorted(d for d in dirs if (relative / d).as_posix() not in folders)
             entries += [{"move": (relative / name).as_posix()} for name in sorted(files)
-                        if relative.parts or name not in (_JOURNAL, _REMOVED, _FOLDERS)]
+                        if relative.parts or name not in _NOTES]
         moved = {entry.get("move") for entry in entries}
         entries += [{"remove": path} for path in _listed(self.folder / _REMOVED) if path not in moved]
         last = self.last and _relative(self.last, self.root)

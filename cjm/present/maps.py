@@ -210,17 +210,24 @@ def _label_lines(label: str, size: float) -> list[str]:
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width in points of one line of ``text`` at font ``size`` in the current font."""
-    return _text_width(text, size, bold, tuple(matplotlib.rcParams["font.family"]),
-                       tuple(matplotlib.rcParams["font.sans-serif"]))
+    """Width in points of one line of ``text`` at font ``size`` in the current font.
+
+    Matplotlib measures text at one size (``TextToPath.FONT_SCALE``) and scales the width
+    to the size asked; measured once per text and scaled here the same way, the width is
+    the same number, and fitting a box's text size by size measures each text once."""
+    from matplotlib.textpath import TextToPath
+
+    width = _text_width(text, bold, tuple(matplotlib.rcParams["font.family"]),
+                        tuple(matplotlib.rcParams["font.sans-serif"]))
+    return width * (float(size) / TextToPath.FONT_SCALE)
 
 
-@functools.lru_cache(maxsize=4096)
-def _text_width(text: str, size: float, bold: bool, family: tuple, sans: tuple) -> float:
+@functools.lru_cache(maxsize=8192)
+def _text_width(text: str, bold: bool, family: tuple, sans: tuple) -> float:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
-    properties = FontProperties(family=list(family), size=size, weight="bold" if bold else "normal")
+    properties = FontProperties(family=list(family), size=TextToPath.FONT_SCALE, weight="bold" if bold else "normal")
     return TextToPath().get_text_width_height_descent(text, properties, ismath=False)[0]
 
 

@@ -15,10 +15,14 @@ writes its deck (``report/deck.pptx``, :mod:`cjm.present.deck`) and the contents
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import html
+import json
 import re
 import sys
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 sys.modules.setdefault("rfc3987_syntax", None)  # an import of ~0.8 s nothing here uses (see cjm.core.runner)
@@ -28,8 +32,10 @@ from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
+from cjm.core.cache import content_key
 from cjm.core.errors import CjmError
 from cjm.core.io import write_atomic
+from cjm.core.manifest import file_hash
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import Publication, current, remove
@@ -380,6 +386,31 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
     return write_atomic(page.encode("utf-8"), paths.report / "index.html")
 
 
+@functools.cache
+def _renderer() -> str:
+    """The key of the code that renders a page: this module's and what it imports, nbconvert."""
+    from cjm.core.deps import closure
+
+    return content_key(*[path.read_bytes() for path in sorted(closure({"cjm.present.report"}))], version("nbconvert"))
+
+
+def chapter_page(paths: EngagementPaths, notebook: Path, language: str) -> Path:
+    """The page of the executed ``notebook`` in ``report/``, rendered by :func:`render_notebook`
+    unless the page there was rendered from the same notebook, language and renderer (this
+    module's code and what it imports, nbconvert's version) and is as it was written: a run
+    for one step's change renders that step's chapters again, not the others.
+    ``data/<e>/cache/pages/<stem>.json`` notes each page's key and content hash."""
+    page = paths.report / notebook.with_suffix(".html").name
+    note = paths.cache / "pages" / f"{notebook.stem}.json"
+    key = content_key(notebook.read_bytes(), language, _renderer())
+    with contextlib.suppress(OSError, ValueError):
+        if json.loads(note.read_text(encoding="utf-8")) == {"key": key, "page": file_hash(current(page))}:
+            return page
+    render_notebook(notebook, page, language=language)
+    write_atomic(json.dumps({"key": key, "page": file_hash(current(page))}), note, now=True)
+    return page
+
+
 def build_report(engagement: str, root: Path | None = None) -> list[Path]:
     """Render every executed notebook of an engagement and write the contents page.
 
@@ -403,8 +434,7 @@ def build_report(engagement: str, root: Path | None = None) -> list[Path]:
     paths = _paths(engagement, root)
     params = load_params(engagement, root)
     notebooks = executed_notebooks(engagement, root)
-    pages = [render_notebook(nb, paths.report / nb.with_suffix(".html").name, language=params["language"])
-             for nb in notebooks]
+    pages = [chapter_page(paths, nb, params["language"]) for nb in notebooks]
     for stale in set(paths.report.glob("[0-9][0-9]_*.html")) - set(pages):
         remove(stale)
     return pages + [write_deck(paths, params), write_index(engagement, root)]

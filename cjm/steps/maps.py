@@ -17,6 +17,7 @@ from cjm.analysis.journey_model import TABLES, JourneyMap, build_maps, curve_tab
 from cjm.core.errors import CjmError
 from cjm.core.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
 from cjm.core.params import default_section
+from cjm.core.progress import progress
 from cjm.core.publication import current
 from cjm.present.maps import map_stem, render_html, save_figure, save_poster, shown_items, write_maps_xlsx
 from cjm.present.figures.funnel import plot_lead_sankey
@@ -128,11 +129,12 @@ def save_posters(models: list[JourneyMap], folder: Path, language: str, n_jobs: 
     seconds; its bytes do not depend on the process that draws it). Returns each map's files."""
     global _POSTERS
     if n_jobs <= 1 or len(models) <= 1:
-        return [save_poster(model, folder, map_stem(model), language) for model in models]
+        return [save_poster(model, folder, map_stem(model), language) for model in progress(models, desc="posters")]
     _POSTERS = models, Path(folder), language
     try:
         with multiprocessing.get_context("fork").Pool(min(n_jobs, len(models))) as pool:
-            return pool.map(_save_poster, range(len(models)), chunksize=1)
+            return list(progress(pool.imap(_save_poster, range(len(models)), chunksize=1), total=len(models),
+                                 desc="posters"))
     finally:
         _POSTERS = None
 

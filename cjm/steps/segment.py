@@ -4,8 +4,12 @@ profiles workbook out."""
 from __future__ import annotations
 
 import pickle
+from importlib.metadata import version
+from pathlib import Path
 
-from cjm.analysis.segment import SegmentModel, segment
+import cjm.analysis.segment
+from cjm.analysis.segment import SegmentModel, scan_k, segment
+from cjm.core.cache import cached_frame, content_key
 from cjm.core.errors import CjmError
 from cjm.core.io import read_table, write_atomic, write_xlsx_sheets
 from cjm.core.publication import current, remove
@@ -46,6 +50,21 @@ OUTPUTS = ("segments.parquet", "segment_profiles.parquet", "segment_model.pickle
 
 
 
+def cached_scan(paths):
+    """:func:`~cjm.analysis.segment.scan_k` kept in ``data/<e>/cache/`` by the content of
+    its encoded clients, its arguments and the code and libraries that compute it: a rerun
+    for another number of segments reads the scan back instead of fitting it again."""
+    code = cjm.analysis.segment.__file__
+
+    def scan(Z, ks, seed: int, resamples: int, fit_rows: int):
+        key = content_key(Z, list(ks), seed, resamples, fit_rows, Path(code).read_bytes(),
+                          version("scikit-learn"), version("numpy"))
+        return cached_frame(paths.cache, "segment_scan", key,
+                            lambda: scan_k(Z, ks, seed, resamples, fit_rows=fit_rows))
+
+    return scan
+
+
 def run_segment(params: dict, paths) -> SegmentChapter | None:
     """03 end to end: read the in-scope tables, segment, write the outputs. Without a
     ``segment`` section in the params there are no segments (None), and segments of an
@@ -58,7 +77,7 @@ def run_segment(params: dict, paths) -> SegmentChapter | None:
     clients, deals = read_table(paths, "clients"), read_table(paths, "deals")
     touches = read_table(paths, "touches", ["client_id", "channel", "at"], optional=True)
     section = params["segment"]
-    result = portray(segment(clients, deals, touches, section, params["seed"], params.get("export_date")), section,
-                     params["language"])
+    result = portray(segment(clients, deals, touches, section, params["seed"], params.get("export_date"),
+                             scan=cached_scan(paths)), section, params["language"])
     write_segments(result, paths, params["language"])
     return result

@@ -1,0 +1,59 @@
+"""Results kept by the content of what they were computed from, so that a step rerun for one
+change does not redo the work that change did not touch (03's k scan when only the chosen
+number of segments changed).
+
+An entry is one file in ``data/<e>/cache/`` (:attr:`~cjm.core.paths.EngagementPaths.cache`,
+removed by ``make clean``, never shared): ``<kind>.<key>.parquet``, where the key is the
+SHA-256 of the inputs, the parameters and the code of the computation. A kind keeps its
+latest entry only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cjm.core.io import write_atomic
+
+
+def content_key(*parts) -> str:
+    """The SHA-256 (hex) of ``parts``, each bytes, a string, a numpy array (its dtype, shape
+    and bytes) or a JSON-serializable value (keys sorted).
+
+    >>> content_key("a", 1) == content_key("a", 1) != content_key("a", 2)
+    True
+    """
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            data = np.ascontiguousarray(part)
+            digest.update(f"{data.dtype.str}{data.shape}".encode())
+            digest.update(data.tobytes())
+        elif isinstance(part, bytes):
+            digest.update(part)
+        else:
+            digest.update(part.encode() if isinstance(part, str) else json.dumps(part, sort_keys=True).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def cached_frame(folder: Path, kind: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """The table of ``kind`` computed from inputs whose :func:`content_key` is ``key``: read
+    back from ``folder`` if it was computed before (and can be read), else ``compute()``,
+    kept in place of the kind's earlier entry and returned. Written at once, not with the
+    step's publication: an entry stands for its key whatever becomes of the run."""
+    path = Path(folder) / f"{kind}.{key}.parquet"
+    if path.exists():
+        with contextlib.suppress(OSError, ValueError):  # a damaged entry is computed again
+            return pd.read_parquet(path)
+    frame = compute()
+    for old in Path(folder).glob(f"{kind}.*.parquet"):
+        old.unlink(missing_ok=True)
+    write_atomic(frame, path, now=True)
+    return frame

@@ -22,6 +22,10 @@ E := $(ENGAGEMENT)
 ROOT ?= .
 W := $(if $(filter .,$(ROOT)),,$(ROOT)/)
 export CJM_ROOT := $(abspath $(ROOT))
+# numpy asks the kernel for huge pages on large arrays; where the kernel compacts memory to
+# find them (transparent_hugepage/defrag = madvise, Debian's and Ubuntu's default), 06 spent a
+# third of its time on a 10-million-event log in page faults. Off for every step (and test).
+export NUMPY_MADVISE_HUGEPAGE ?= 0
 PYTHON ?= python3
 JOBS ?= 2
 MAKEFLAGS += -j$(JOBS)

@@ -42,6 +42,8 @@ from bench_eventlog import ENGAGEMENT, _child
 from bench_eventlog_core import prepare_base
 from bench_intake import record
 
+# the environment make gives the steps (see the Makefile)
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 EVENTS_PER_FILE = 1_000_000
 DEFAULT_RUNS = ("pandas:10", "duckdb:10", "spark:10", "duckdb:100")
 #: the engine's settings in the bench: duckdb within the issue's 4 GB, spark on the 2 cores

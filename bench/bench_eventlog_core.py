@@ -17,7 +17,8 @@ sum and ``peak_mb`` the process's peak resident memory. ``pm4py_s`` is pm4py 2.7
 the directly-follows graph and the variants of the same events, read from the same table
 in a fresh process of its own (``pm4py_peak_mb``); ``ratio`` is pm4py_s over our prepare +
 follows + variants, the same work (ours with the times of the edges besides). ``load_1m``
-is the machine's load average as the scale ran (other processes share the cores). Results
+is the machine's load average as the scale ran (other processes share the cores). Both run
+without numpy's huge pages, as make runs the steps (``NUMPY_MADVISE_HUGEPAGE=0``). Results
 are printed as a Markdown table and appended to ``bench/results/eventlog_core.csv``.
 Target (issue 21): 10 million events in under 13 s and 3 GB on 2 cores, 10x pm4py at least.
 """
@@ -25,6 +26,7 @@ Target (issue 21): 10 million events in under 13 s and 3 GB on 2 cores, 10x pm4p
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import sys
 import tempfile
@@ -37,6 +39,8 @@ from bench_intake import cli, measure
 from bench_segment import _peak_mb
 
 TABLES = ("stage_events", "deals")
+# ours and pm4py in the environment make gives the steps (see the Makefile)
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 _base: list[Path] = []
 
 

@@ -188,6 +188,7 @@ def test_under_a_runner_without_a_terminal_there_is_no_bar(monkeypatch, capsys):
 
 def test_under_a_runner_with_a_terminal_bars_go_to_it(monkeypatch, capsys, tmp_path):
     device = tmp_path / "tty"
+    monkeypatch.setenv("TQDM_DISABLE", "1")  # as make sets it for tqdm's own bars when its output is a log
     monkeypatch.setenv(TERMINAL, str(device))
     monkeypatch.setenv(OWNER, str(os.getpid()))
     assert sum(progress(range(4), desc="k scan")) == 6

@@ -6,7 +6,8 @@ when its stderr is a terminal, names that terminal in the environment variable
 :data:`TERMINAL`; its bar of the notebook's cells and the bars of long loops in the kernel
 (:func:`progress`) are written to the terminal directly. Not on a terminal (CI, a log) the
 variable is empty: no bars, only the runner's lines. Outside the runner (a consultant's
-JupyterLab, a script) :func:`progress` is tqdm's own bar (a widget in a notebook).
+JupyterLab, a script) :func:`progress` is tqdm's own bar (a widget in a notebook). The
+Makefile disables tqdm's own bars off a terminal (``TQDM_DISABLE``), not the runner's.
 
 Steps running side by side (``make -j2``) share the terminal: one runner draws at a time,
 the first to draw holding it until it ends (:class:`SharedTerminal`); the others' bars are
@@ -110,4 +111,4 @@ def progress(iterable=None, total: int | None = None, desc: str | None = None):
     if not device:
         return tqdm(iterable, total=total, desc=desc, disable=True)
     return tqdm(iterable, total=total, desc=desc, leave=False, dynamic_ncols=True, position=KERNEL_LINE,
-                file=SharedTerminal(device, int(os.environ.get(OWNER) or os.getpid())))
+                file=SharedTerminal(device, int(os.environ.get(OWNER) or os.getpid())), disable=False)

@@ -133,7 +133,8 @@ def run_step(engagement: str, source: Path, target: Path, inputs: list[str] | tu
 
     terminal = shared_terminal()
     os.environ.update({TERMINAL: terminal.device if terminal else "", OWNER: str(os.getpid())})
-    cells = terminal and {"desc": step, "file": terminal, "leave": False, "position": 0, "dynamic_ncols": True}
+    cells = terminal and {"desc": step, "file": terminal, "leave": False, "position": 0, "dynamic_ncols": True,
+                          "disable": False}
     try:
         with Publication(paths.root, engagement, step, last=target,
                          before_commit=lambda: keep_other_chapters(paths.consultant_log, step[:2])) as publication:

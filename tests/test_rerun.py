@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from engagements import make_engagement
 
+import cjm.analysis.journeys
 import cjm.analysis.segment
 from cjm.core.io import add_consultant_note, write_atomic
 from cjm.core.paths import PROJECT_ROOT, EngagementPaths
@@ -25,6 +26,7 @@ from cjm.core.publication import Publication, current
 from cjm.core.runner import keep_other_chapters
 from cjm.core.stamps import save_stamp, unchanged
 from cjm.present.report import chapter_page
+from cjm.steps.funnel import cached_journeys
 from cjm.steps.segment import cached_scan
 
 
@@ -81,6 +83,35 @@ def test_the_scan_is_computed_again_when_its_inputs_params_or_code_change(paths,
 
 
 # ----------------------------------------------------------------------------- steps kept by content
+# ----------------------------------------------------------------------------- 06's journeys' cache
+def _features(contacts: int = 1):
+    """Path features of 40 clients in two plain groups: web entry and no contact, or office
+    entry with ``contacts`` phone contacts."""
+    from cjm.analysis.journeys import PathFeatures
+
+    index = pd.Index([f"c{i}" for i in range(40)], name="client_id")
+    web = np.arange(40) < 25
+    entry = pd.DataFrame({"web": web, "office": ~web}, index=index).astype(float)
+    calls = pd.DataFrame({"phone": np.where(web, 0.0, contacts)}, index=index)
+    return PathFeatures(entry, calls, pd.DataFrame(index=index))
+
+
+@pytest.mark.parametrize("change", [None, "features", "args"])
+def test_journeys_are_read_back_unless_the_features_or_arguments_change(paths, change, monkeypatch):
+    calls = []
+    real = cjm.analysis.journeys.find_journeys
+    monkeypatch.setattr(cjm.analysis.journeys, "find_journeys", lambda *a: calls.append(a) or real(*a))
+    first = cached_journeys(paths)(_features(), 4, 2, 0.9, 3, 2, 1000)
+    again = cached_journeys(paths)(_features(2 if change == "features" else 1), 4 if change != "args" else 3,
+                                   2, 0.9, 3, 2, 1000)
+    assert len(calls) == (1 if change is None else 2)
+    assert first.k == 2 and first.labels["journey"].value_counts().tolist() == [25, 15]
+    if change is None:  # the same result, read back
+        pd.testing.assert_frame_equal(again.labels, first.labels)
+        pd.testing.assert_frame_equal(again.scan, first.scan)
+    assert len(list(paths.cache.glob("journeys.*.pickle"))) == 1  # the kind's latest entry only
+
+
 def _run(paths, step, inputs, reads=(), writes=None):
     """A step's run as the runner makes it: reads tables through a publication, publishes
     ``writes`` (name -> text), then notes its stamp."""

@@ -1282,13 +1282,16 @@ def _breakdowns(log: CaseViews, names: list[str]) -> tuple[pd.DataFrame, dict]:
 
 
 def analyse_funnel(log: CaseViews, section: dict, touches: pd.DataFrame | None = None,
-                   segments: pd.DataFrame | None = None, seed: int = 0, hygiene=()) -> FunnelResult:
+                   segments: pd.DataFrame | None = None, seed: int = 0, hygiene=(),
+                   find_journeys=None) -> FunnelResult:
     """All of 06 on a prepared log: funnel, breakdowns, times, reasons, bottlenecks, paths,
     touches per stage, last actions, journeys and their overlap with segments. What the
     data lack (a breakdown's column, lost reasons, touches, channels) is left out and said
     in ``skipped``; ``log`` is not changed. Lost reasons of data hygiene (``hygiene``:
     ``clean.hygiene_reasons``, deals 02 kept) are counted apart (``hygiene_lost``), never
-    among the customers' reasons (:func:`customer_reasons`)."""
+    among the customers' reasons (:func:`customer_reasons`). ``find_journeys``: the function
+    that finds the journeys (:func:`cjm.analysis.journeys.find_journeys`, its default; the
+    step passes one that keeps its result by content)."""
     times = stage_times(log)
     whole = funnel(log).merge(times[["stage", "median_days", "p75_days", "p90_days"]], on="stage")
     recorded = "lost_reason" in log.cases and log.cases["lost_reason"].notna().any()
@@ -1313,12 +1316,13 @@ def analyse_funnel(log: CaseViews, section: dict, touches: pd.DataFrame | None =
     elif "channel" not in log.cases or log.cases["channel"].isna().all():
         result.journeys_skipped = "no_channel"
     else:
-        from cjm.analysis.journeys import find_journeys, journey_names, journeys_vs_segments, path_features
+        from cjm.analysis import journeys
 
         spec = section["journeys"]
-        found = find_journeys(path_features(log, touches), spec["k_max"], spec.get("n_journeys"), spec["elbow"],
+        found = (find_journeys or journeys.find_journeys)(journeys.path_features(log, touches), spec["k_max"], spec.get("n_journeys"), spec["elbow"],
                               seed, spec["restarts"], spec["fit_rows"])
-        result.journeys, result.journey_names = found, journey_names(found.profiles, agreed=section.get("journey_names"))
+        result.journeys, result.journey_names = found, journeys.journey_names(found.profiles,
+                                                                              agreed=section.get("journey_names"))
         found.labels["journey_name"] = found.labels["journey"].map(result.journey_names)
         # each journey's own funnel, losses and contacts: the columns of its map
         journey = found.labels.set_index("client_id")["journey"]
@@ -1330,7 +1334,7 @@ def analyse_funnel(log: CaseViews, section: dict, touches: pd.DataFrame | None =
         if placed is not None:
             result.journey_touches = touches_by(by_journey, placed, "journey")
         if segments is not None:
-            result.journey_segments, result.journey_test = journeys_vs_segments(found.labels, segments)
+            result.journey_segments, result.journey_test = journeys.journeys_vs_segments(found.labels, segments)
     return result
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import pickle
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,12 +49,26 @@ def cached_frame(folder: Path, kind: str, key: str, compute: Callable[[], pd.Dat
     back from ``folder`` if it was computed before (and can be read), else ``compute()``,
     kept in place of the kind's earlier entry and returned. Written at once, not with the
     step's publication: an entry stands for its key whatever becomes of the run."""
-    path = Path(folder) / f"{kind}.{key}.parquet"
+    return _cached(folder, kind, key, compute, "parquet", pd.read_parquet,
+                   lambda frame, path: write_atomic(frame, path, now=True))
+
+
+def cached_result(folder: Path, kind: str, key: str, compute: Callable[[], object]) -> object:
+    """:func:`cached_frame` for a result that is not one table (a dataclass of tables and
+    numbers), pickled: the cache is the engagement's own, written and read by this code only."""
+    def write(result, path: Path) -> None:
+        write_atomic(pickle.dumps(result, protocol=5), path, now=True)
+
+    return _cached(folder, kind, key, compute, "pickle", lambda path: pickle.loads(path.read_bytes()), write)
+
+
+def _cached(folder: Path, kind: str, key: str, compute, suffix: str, read, write):
+    path = Path(folder) / f"{kind}.{key}.{suffix}"
     if path.exists():
-        with contextlib.suppress(OSError, ValueError):  # a damaged entry is computed again
-            return pd.read_parquet(path)
-    frame = compute()
-    for old in Path(folder).glob(f"{kind}.*.parquet"):
+        with contextlib.suppress(OSError, ValueError, pickle.UnpicklingError, EOFError):  # damaged: computed again
+            return read(path)
+    result = compute()
+    for old in Path(folder).glob(f"{kind}.*.{suffix}"):
         old.unlink(missing_ok=True)
-    write_atomic(frame, path, now=True)
-    return frame
+    write(result, path)
+    return result

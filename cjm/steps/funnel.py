@@ -8,12 +8,16 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 
 import pandas as pd
 
+import cjm.analysis.journeys
 from cjm.analysis.clean import IN_SCOPE
 from cjm.analysis.enginelog import prepare_engine_log
 from cjm.analysis.funnel import FunnelResult, analyse_funnel, funnel, prepare_log
+from cjm.core.cache import cached_result, content_key
 from cjm.core.engines import engine_kind, open_engine
 from cjm.core.io import parquet_rows, read_table, table_files, write_tables, write_xlsx_sheets
 from cjm.core.params import default_section
@@ -118,6 +122,23 @@ def _touches(paths) -> tuple[pd.DataFrame | None, int]:
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True), 0
 
 
+def cached_journeys(paths):
+    """:func:`~cjm.analysis.journeys.find_journeys` kept in ``data/<e>/cache/`` by the content
+    of the clients' path features, its arguments and the code and library that compute it:
+    the journeys do not depend on the segments, so a rerun for another number of segments
+    reads them back instead of fitting the latent classes again."""
+    code = Path(cjm.analysis.journeys.__file__).read_bytes()
+
+    def find(features, *args):
+        blocks = (features.entry, features.contacts, features.skipped)
+        key = content_key(*features.blocks(), [[str(c) for c in b.columns] for b in blocks],
+                          [str(i) for i in features.index], list(args), code, version("numpy"))
+        return cached_result(paths.cache, "journeys", key,
+                             lambda: cjm.analysis.journeys.find_journeys(features, *args))
+
+    return find
+
+
 def run_funnel(params: dict, paths) -> FunnelResult:
     """06 end to end: read the deals, the stage history (optional: without it the funnel is
     lead -> outcome), touches and segments, analyse, write the outputs. The paths of an
@@ -133,7 +154,7 @@ def run_funnel(params: dict, paths) -> FunnelResult:
     with _Logs(kind, section, paths.data) as logs:
         log = logs.prepare(source, files, cases, params, activities=activities)
         result = analyse_funnel(log, section, touches, segments, params["seed"],
-                                (params.get("clean") or {}).get("hygiene_reasons") or ())
+                                (params.get("clean") or {}).get("hygiene_reasons") or (), cached_journeys(paths))
         result.side_groups = _side_group_funnels(params, paths, result.funnel, logs)
     result.source = LogSource(kind, parquet_rows(files) if files else 0, touches_left_out)
     for table in (result.funnel, result.breakdowns):

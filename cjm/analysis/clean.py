@@ -852,16 +852,23 @@ def check_dates(table: pd.DataFrame, name: str, rules: dict, export_date=None, w
     for column, checks, owner in (("deal_id", deal_checks, "deals"), ("client_id", client_checks, "clients")):
         if column in table.columns and name != owner and checks is not None and len(checks):
             group = group.fillna(_pick(checks["check"], positions(table[column], checks[column])))
+    return group, _with_set_aside(records, name, {check: int(group.eq(check).sum()) for check in DATE_CHECKS})
+
+
+def _with_set_aside(records: list[dict], name: str, set_aside: dict) -> list[dict]:
+    """The date checks' ``records`` of table ``name`` with the rows each set aside
+    (``set_aside``: check -> rows; a check that set rows aside for another table's rows, with
+    no record of its own, gets one), in the order of :data:`DATE_CHECKS`."""
     listed = {record["check"]: record for record in records}
     for check in DATE_CHECKS:
-        n = int(group.eq(check).sum())
+        n = set_aside.get(check, 0)
         if n and check not in listed:
             listed[check] = {"table": name, "check": check, "columns": None, "action": ROWS_SET_ASIDE, "rows": 0,
                              "set_aside": 0, "examples": None}
             records.append(listed[check])
         if check in listed:
             listed[check]["set_aside"] = n
-    return group, sorted(records, key=lambda r: DATE_CHECKS.index(r["check"]))
+    return sorted(records, key=lambda r: DATE_CHECKS.index(r["check"]))
 
 
 def _date_stop(table: pd.DataFrame, name: str, check: str, mask: np.ndarray, columns: list[str], export_date,
@@ -936,16 +943,7 @@ def check_log_dates(table, name: str, rules: dict, export_date=None, where: str 
     for column, checks, owner in (("deal_id", deal_checks, "deals"), ("client_id", client_checks, "clients")):
         if name != owner:
             table.carry(checks, column)
-    listed, marked = {record["check"]: record for record in records}, table.groups()
-    for check in DATE_CHECKS:
-        n = marked.get(check, 0)
-        if n and check not in listed:
-            listed[check] = {"table": name, "check": check, "columns": None, "action": ROWS_SET_ASIDE, "rows": 0,
-                             "set_aside": 0, "examples": None}
-            records.append(listed[check])
-        if check in listed:
-            listed[check]["set_aside"] = n
-    return sorted(records, key=lambda r: DATE_CHECKS.index(r["check"]))
+    return _with_set_aside(records, name, table.groups())
 
 
 # ----------------------------------------------------------------------------- data hygiene

@@ -47,9 +47,9 @@ class EngineLog(CaseViews):
     prefix : str
         Prefix of the log's tables in the engine: ``steps`` (``c`` case position, ``s`` step,
         ``t`` time, ``i`` order in the case: every activity with ``activities``, else the
-        stage events), ``ev`` (the stage events with the time of the one before and after,
-        the highest stage before, and ``first_visit``) and ``cases`` (``c``, ``furthest``,
-        ``outcome`` code, ``closed_at``).
+        stage events; ``next_s``, ``next_t``: the case's next step), ``ev`` (the stage events
+        with the time of the one before and after, and the highest stage before) and
+        ``cases`` (``c``, ``furthest``, ``outcome`` code, ``closed_at``).
     cases, stages, won, checks, unknown_stages, activity_names, history
         As :class:`~cjm.analysis.funnel.StageLog`.
     entered : ndarray of int64
@@ -125,17 +125,19 @@ class EngineLog(CaseViews):
         has = codes >= 0
         self.engine.register(self._t("groups"), pd.DataFrame({"c": np.flatnonzero(has).astype(np.int32),
                                                               "g": codes[has]}))
-        length = (f"CASE WHEN e.next_t IS NOT NULL THEN {self._us('e.next_t')} - {self._us('e.t')} "
-                  f"WHEN k.outcome = {OUTCOMES.index('lost')} THEN {self._us('k.closed_at')} - {self._us('e.t')} END")
+        lost, closing = OUTCOMES.index("lost"), f"{self._us('k.closed_at')} - {self._us('st.last_t')}"
         self.engine.table(self._t("stays"), f"""
-            WITH visit AS (
-                SELECT e.c, e.s, CASE WHEN {length} >= 0 THEN {length} END AS d
-                FROM {self._t('ev')} e JOIN {self._t('cases')} k ON e.c = k.c),
-            stay AS (  -- a case's visits of a stage summed; one of unknown length leaves it unknown
-                SELECT c, s, CASE WHEN count(d) = count(*) THEN sum(d) END AS v FROM visit GROUP BY c, s)
-            SELECT g.g, st.s, st.v, CASE WHEN st.s < k.furthest THEN 0 ELSE 1 END AS way
+            WITH stay AS (  -- a case's visits of a stage: the known lengths to the next event summed
+                SELECT c, s, count(*) AS visits, count(CASE WHEN next_t >= t THEN 1 END) AS known,
+                       sum(CASE WHEN next_t >= t THEN {self._us('next_t')} - {self._us('t')} END) AS v,
+                       max(CASE WHEN next_t IS NULL THEN t END) AS last_t  -- the case's last event
+                FROM {self._t('ev')} GROUP BY c, s)
+            SELECT g.g, st.s, coalesce(st.v, 0) + CASE WHEN st.last_t IS NULL THEN 0 ELSE {closing} END AS v,
+                   CASE WHEN st.s < k.furthest THEN 0 ELSE 1 END AS way
             FROM stay st JOIN {self._t('cases')} k ON st.c = k.c JOIN {self._t('groups')} g ON st.c = g.c
-            WHERE st.v IS NOT NULL AND (st.s < k.furthest OR k.outcome = {OUTCOMES.index('lost')})""")
+            WHERE (st.s < k.furthest OR k.outcome = {lost})  -- a last visit counts until a loss is closed;
+              AND st.known + CASE WHEN st.last_t IS NOT NULL AND k.outcome = {lost} AND k.closed_at >= st.last_t
+                                  THEN 1 ELSE 0 END = st.visits  -- one of unknown length leaves the stay unknown""")
         table = self.engine.sql(self._quantiles(f"SELECT g, s, way, v FROM {self._t('stays')}", ["g", "s", "way"],
                                                 {"median_days": 0.5, "p75_days": 0.75, "p90_days": 0.9}))
         self.engine.drop(self._t("stays"))
@@ -348,8 +350,7 @@ def prepare_engine_log(engine: Engine, events: str, cases: pd.DataFrame, stages:
     k = len(stages)
     engine.table(f"{prefix}ev", f"""
         SELECT c, s, t, i, lag(t) OVER w AS prev_t, lead(t) OVER w AS next_t,
-               max(s) OVER (PARTITION BY c ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS high,
-               row_number() OVER (PARTITION BY c, s ORDER BY i) = 1 AS first_visit
+               max(s) OVER (PARTITION BY c ORDER BY i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS high
         FROM {prefix}steps WHERE s < {k}
         WINDOW w AS (PARTITION BY c ORDER BY i)""")
     order_checks = engine.sql(f"""
@@ -360,22 +361,25 @@ def prepare_engine_log(engine: Engine, events: str, cases: pd.DataFrame, stages:
     event_checks(order_checks["earlier"], order_checks["tied"], order_checks["back"], check)
     won = list(stages).index(won_stage) if won_stage else -1
     per_case = engine.sql(f"""
-        SELECT c, max(s) AS furthest, sum(CASE WHEN first_visit THEN CAST(1 AS BIGINT) << s ELSE 0 END) AS entered,
-               max(CASE WHEN first_visit AND s = {won} THEN t END) AS won_at
+        SELECT c, CAST(max(s) AS SMALLINT) AS furthest, bit_or(CAST(1 AS BIGINT) << s) AS entered,
+               min_by(t, CASE WHEN s = {won} THEN i END) AS won_at
         FROM {prefix}ev GROUP BY c""")
-    of = per_case["c"].to_numpy(dtype=np.int64)
+    of = per_case.pop("c").to_numpy(dtype=np.int64)
     furthest = np.full(len(table), -1, dtype=np.int64)
-    furthest[of] = per_case["furthest"].to_numpy(dtype=np.int64)
+    furthest[of] = per_case.pop("furthest").to_numpy()
     entered = np.zeros(len(table), dtype=np.int64)
-    entered[of] = per_case["entered"].to_numpy(dtype=np.int64)
+    entered[of] = per_case.pop("entered").to_numpy()
     won_entry = np.full(len(table), np.datetime64("NaT"), dtype="datetime64[us]")
-    won_entry[of] = pd.to_datetime(per_case["won_at"]).to_numpy(dtype="datetime64[us]")
+    won_entry[of] = per_case.pop("won_at").to_numpy(dtype="datetime64[us]")
+    del per_case, of
+    for name in ("keys", "names"):
+        engine.drop(f"{prefix}{name}")
     won_code = place_cases(table, furthest, stages, won_stage, lost_stage, True, check)
     table["furthest"] = furthest
     log = EngineLog(engine=engine, prefix=prefix, cases=table, stages=list(stages), won=won_code,
                     checks=pd.DataFrame(checks), entered=entered, won_entry=won_entry, unknown_stages=unknown_names,
                     activity_names=activity_names)
     engine.register(f"{prefix}cases", pd.DataFrame({
-        "c": np.arange(len(table), dtype=np.int32), "furthest": furthest, "outcome": log.outcomes.astype(np.int64),
+        "c": np.arange(len(table), dtype=np.int32), "furthest": furthest.astype(np.int16), "outcome": log.outcomes,
         "closed_at": table["closed_at"].to_numpy(dtype="datetime64[us]")}))
     return log

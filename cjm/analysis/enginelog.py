@@ -182,9 +182,10 @@ class EngineLog(CaseViews):
         for number, (base, prime) in enumerate(PATH_HASHES):
             powers[f"p{number}"] = np.array([pow(base, n, prime) for n in range(longest)], dtype=np.int64)
         self.engine.register(self._t("powers"), pd.DataFrame(powers))
-        (b0, p0), (b1, p1) = PATH_HASHES
+        p0, p1 = (prime for _, prime in PATH_HASHES)
         self.engine.table(self._t("paths"), f"""
-            SELECT st.c, (sum((st.s + 1) * w.p0 % {p0}) % {p0}) * {p1} + sum((st.s + 1) * w.p1 % {p1}) % {p1} AS h,
+            SELECT st.c, CAST(sum((st.s + 1) * w.p0 % {p0}) % {p0} AS BIGINT) * {p1}
+                         + CAST(sum((st.s + 1) * w.p1 % {p1}) % {p1} AS BIGINT) AS h,
                    count(*) AS n, {self._us('max_by(st.t, st.i)')} - {self._us('min_by(st.t, st.i)')} AS v
             FROM {self._t('steps')} st JOIN {self._t('powers')} w ON st.i = w.i GROUP BY st.c""")
         outcome = ", ".join(f"sum(CASE WHEN k.outcome = {code} THEN 1 ELSE 0 END) AS {name}"

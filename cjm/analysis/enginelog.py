@@ -37,6 +37,48 @@ DAY_US = 86_400_000_000
 PATH_HASHES = ((1_000_003, 2_147_483_647), (911_382_323, 2_147_483_629))
 
 
+def quantile_sql(source: str, keys: list[str], quantiles: dict[str, float]) -> str:
+    """SQL of exact quantiles per group, linearly interpolated (as ``percentile_cont`` and
+    pandas), out of core: the distinct values are counted and ranked by a window (both
+    spill to disk, unlike a quantile aggregate's state), and each quantile picks the values
+    at ranks floor and ceil of ``q * (size - 1)``.
+
+    Parameters
+    ----------
+    source : str
+        A query with the columns ``keys`` and ``v``: integer microseconds (NULL: a row
+        without a value, counted in ``entries`` only).
+    keys : list of str
+        The group's columns (none named ``q_*``).
+    quantiles : dict
+        Output column -> quantile in [0, 1]; the result is in days.
+
+    Returns
+    -------
+    str
+        A query of ``keys``, ``entries`` (rows), ``size`` (rows with a value) and the quantiles (NULL
+        for a group without values).
+    """
+    group = ", ".join(keys)
+    at = {name: (f"{q} * (q_size - 1)", f"floor({q} * (q_size - 1))", f"ceil({q} * (q_size - 1))")
+          for name, q in quantiles.items()}
+    picks = ", ".join(f"min(CASE WHEN q_upto > {low} THEN v END) AS {name}_lo, "
+                      f"min(CASE WHEN q_upto > {high} THEN v END) AS {name}_hi, max({pos} - {low}) AS {name}_frac"
+                      for name, (pos, low, high) in at.items())
+    values = ", ".join(f"(CAST({name}_lo AS DOUBLE) + {name}_frac * CAST({name}_hi - {name}_lo AS DOUBLE)) "
+                       f"/ {DAY_US} AS {name}" for name in quantiles)
+    return f"""
+        WITH counted AS (SELECT {group}, v, count(*) AS q_n FROM ({source}) x GROUP BY {group}, v),
+        ranked AS (
+            SELECT {group}, v, q_n,
+                   sum(q_n) OVER (PARTITION BY {group} ORDER BY v NULLS LAST
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS q_upto,
+                   sum(CASE WHEN v IS NOT NULL THEN q_n ELSE 0 END) OVER (PARTITION BY {group}) AS q_size
+            FROM counted),
+        picked AS (SELECT {group}, sum(q_n) AS entries, max(q_size) AS size, {picks} FROM ranked GROUP BY {group})
+        SELECT {group}, entries, size, {values} FROM picked"""
+
+
 @dataclass
 class EngineLog(CaseViews):
     """A stage history in an engine, ready for the funnel (see :func:`prepare_engine_log`).
@@ -76,56 +118,12 @@ class EngineLog(CaseViews):
     def _us(self, column: str) -> str:
         return self.engine.dialect["epoch_us"].format(x=column)
 
-    def _days(self, later: str, earlier: str) -> str:
-        return f"CAST({self._us(later)} - {self._us(earlier)} AS DOUBLE) / {DAY_US}"
-
-    def _quantiles(self, source: str, keys: list[str], quantiles: dict[str, float]) -> str:
-        """SQL of exact quantiles per group, linearly interpolated (as ``percentile_cont`` and
-        pandas), out of core: the distinct values are counted and ranked by a window (both
-        spill to disk, unlike a quantile aggregate's state), and each quantile picks the values
-        at ranks floor and ceil of ``q * (size - 1)``.
-
-        Parameters
-        ----------
-        source : str
-            A query with the columns ``keys`` and ``v``: integer microseconds (NULL: a row
-            without a value, counted in ``entries`` only).
-        keys : list of str
-            The group's columns (none named ``q_*``).
-        quantiles : dict
-            Output column -> quantile in [0, 1]; the result is in days.
-
-        Returns
-        -------
-        str
-            A query of ``keys``, ``entries`` (rows), ``size`` (rows with a value) and the quantiles (NULL
-            for a group without values).
-        """
-        group = ", ".join(keys)
-        at = {name: (f"{q} * (q_size - 1)", f"floor({q} * (q_size - 1))", f"ceil({q} * (q_size - 1))")
-              for name, q in quantiles.items()}
-        picks = ", ".join(f"min(CASE WHEN q_upto > {low} THEN v END) AS {name}_lo, "
-                          f"min(CASE WHEN q_upto > {high} THEN v END) AS {name}_hi, max({pos} - {low}) AS {name}_frac"
-                          for name, (pos, low, high) in at.items())
-        values = ", ".join(f"(CAST({name}_lo AS DOUBLE) + {name}_frac * CAST({name}_hi - {name}_lo AS DOUBLE)) "
-                           f"/ {DAY_US} AS {name}" for name in quantiles)
-        return f"""
-            WITH counted AS (SELECT {group}, v, count(*) AS q_n FROM ({source}) x GROUP BY {group}, v),
-            ranked AS (
-                SELECT {group}, v, q_n,
-                       sum(q_n) OVER (PARTITION BY {group} ORDER BY v NULLS LAST
-                                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS q_upto,
-                       sum(CASE WHEN v IS NOT NULL THEN q_n ELSE 0 END) OVER (PARTITION BY {group}) AS q_size
-                FROM counted),
-            picked AS (SELECT {group}, sum(q_n) AS entries, max(q_size) AS size, {picks} FROM ranked GROUP BY {group})
-            SELECT {group}, entries, size, {values} FROM picked"""
-
     def stay_stats(self, codes: np.ndarray) -> pd.DataFrame:
         """As :meth:`StageLog.stay_stats <cjm.analysis.funnel.StageLog.stay_stats>`, in SQL."""
         has = codes >= 0
         self.engine.register(self._t("groups"), pd.DataFrame({"c": np.flatnonzero(has).astype(np.int32),
                                                               "g": codes[has]}))
-        lost, closing = OUTCOMES.index("lost"), f"{self._us('k.closed_at')} - {self._us('st.last_t')}"
+        lost_code, closing = OUTCOMES.index("lost"), f"{self._us('k.closed_at')} - {self._us('st.last_t')}"
         self.engine.table(self._t("stays"), f"""
             WITH stay AS (  -- a case's visits of a stage: the known lengths to the next event summed
                 SELECT c, s, count(*) AS visits, count(CASE WHEN next_t >= t THEN 1 END) AS known,
@@ -135,11 +133,11 @@ class EngineLog(CaseViews):
             SELECT g.g, st.s, coalesce(st.v, 0) + CASE WHEN st.last_t IS NULL THEN 0 ELSE {closing} END AS v,
                    CASE WHEN st.s < k.furthest THEN 0 ELSE 1 END AS way
             FROM stay st JOIN {self._t('cases')} k ON st.c = k.c JOIN {self._t('groups')} g ON st.c = g.c
-            WHERE (st.s < k.furthest OR k.outcome = {lost})  -- a last visit counts until a loss is closed;
-              AND st.known + CASE WHEN st.last_t IS NOT NULL AND k.outcome = {lost} AND k.closed_at >= st.last_t
+            WHERE (st.s < k.furthest OR k.outcome = {lost_code})  -- a last visit counts until a loss is closed;
+              AND st.known + CASE WHEN st.last_t IS NOT NULL AND k.outcome = {lost_code} AND k.closed_at >= st.last_t
                                   THEN 1 ELSE 0 END = st.visits  -- one of unknown length leaves the stay unknown""")
-        table = self.engine.sql(self._quantiles(f"SELECT g, s, way, v FROM {self._t('stays')}", ["g", "s", "way"],
-                                                {"median_days": 0.5, "p75_days": 0.75, "p90_days": 0.9}))
+        table = self.engine.sql(quantile_sql(f"SELECT g, s, way, v FROM {self._t('stays')}", ["g", "s", "way"],
+                                             {"median_days": 0.5, "p75_days": 0.75, "p90_days": 0.9}))
         self.engine.drop(self._t("stays"))
         table = table.rename(columns={"g": "group", "s": "stage"}).astype(
             {"group": np.int64, "stage": np.int64, "way": np.int64, "size": np.int64})
@@ -154,7 +152,7 @@ class EngineLog(CaseViews):
         step and the next one are a row of ``steps``."""
         k = len(self.activity_names or self.stages)
         gap = f"CASE WHEN next_t >= t THEN {self._us('next_t')} - {self._us('t')} END"
-        edges = self.engine.sql(self._quantiles(
+        edges = self.engine.sql(quantile_sql(
             f"SELECT s AS source, next_s AS target, {gap} AS v FROM {self._t('steps')} WHERE next_s IS NOT NULL",
             ["source", "target"], {"median_days": 0.5}))
         edges = edges.rename(columns={"entries": "cases"})[["source", "target", "cases", "median_days"]].astype(
@@ -194,7 +192,7 @@ class EngineLog(CaseViews):
             WITH variant AS (
                 SELECT p.h, p.n, count(*) AS cases, min(p.c) AS first, {outcome}
                 FROM {self._t('paths')} p JOIN {self._t('cases')} k ON p.c = k.c GROUP BY p.h, p.n),
-            timed AS ({self._quantiles(f"SELECT h, n, v FROM {self._t('paths')}", ["h", "n"], {"median_days": 0.5})})
+            timed AS ({quantile_sql(f"SELECT h, n, v FROM {self._t('paths')}", ["h", "n"], {"median_days": 0.5})})
             SELECT a.*, t.median_days, row_number() OVER (ORDER BY a.cases DESC, a.first) AS rnk,
                    sum(a.cases) OVER (ORDER BY a.cases DESC, a.first ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
                        AS covered,
@@ -225,7 +223,7 @@ class EngineLog(CaseViews):
                 ended AS (
                     SELECT 0 AS g, p.v, k.outcome FROM {self._t('paths')} p JOIN rest r ON p.h = r.h AND p.n = r.n
                     JOIN {self._t('cases')} k ON p.c = k.c),
-                timed AS ({self._quantiles("SELECT g, v FROM ended", ["g"], {"median_days": 0.5})})
+                timed AS ({quantile_sql("SELECT g, v FROM ended", ["g"], {"median_days": 0.5})})
                 SELECT t.entries AS cases, t.median_days, {', '.join(f'o.{name}' for name in OUTCOMES)}
                 FROM timed t JOIN (SELECT 0 AS g, {', '.join(f'sum(CASE WHEN outcome = {c} THEN 1 ELSE 0 END) AS {o}'
                                                              for c, o in enumerate(OUTCOMES))} FROM ended) o

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cjm.analysis.enginelog import prepare_engine_log
+from cjm.analysis.enginelog import DAY_US, prepare_engine_log, quantile_sql
 from cjm.analysis.funnel import (analyse_funnel, directly_follows, funnel, last_actions, lead_flows, lost_reasons,
                                  prepare_log, stage_times, stage_touches, time_to_convert, touches_by,
                                  touches_by_stage, variants)
@@ -218,6 +218,22 @@ def test_a_three_case_log_by_hand(request, kind, source, tmp_path):
     assert follows.loc[("A", "B"), "cases"] == 2 and follows.loc[("A", "B"), "median_days"] == pytest.approx(1.0)
     assert follows.loc[("A", "W"), "kind"] == "other" and follows.loc[("B", "A"), "kind"] == "back"
     assert follows.loc[("start", "A"), "cases"] == 3 and follows.loc[("W", "open"), "cases"] == 1
+
+
+def test_quantile_sql_gives_the_pandas_quantiles_of_repeated_values(duckdb_engine):
+    rng = np.random.default_rng(3)
+    values = pd.Series(rng.integers(0, 40, 400) * (DAY_US // 7), dtype="Int64")  # repeats
+    values[rng.random(400) < 0.1] = pd.NA
+    frame = pd.DataFrame({"g": np.r_[rng.integers(0, 3, 398), 5, 5], "v": values})
+    frame.loc[frame["g"] == 5, "v"] = pd.NA  # a group without values
+    duckdb_engine.register("repeated", frame)
+    got = duckdb_engine.sql(quantile_sql("SELECT g, v FROM repeated", ["g"], {"p10": 0.1, "median": 0.5, "p90": 0.9}))
+    got = got.set_index("g").sort_index()
+    days = frame["v"].astype(float) / DAY_US
+    want = days.groupby(frame["g"]).quantile([0.1, 0.5, 0.9]).unstack()
+    np.testing.assert_allclose(got[["p10", "median", "p90"]].to_numpy(dtype=float), want.to_numpy(), atol=1e-9)
+    assert got["entries"].tolist() == frame.groupby("g").size().tolist()
+    assert got["size"].tolist() == frame.groupby("g")["v"].count().tolist() and got.loc[5, "size"] == 0
 
 
 # ----------------------------------------------------------------------------- errors

@@ -591,29 +591,30 @@ def place_cases(table: pd.DataFrame, furthest: np.ndarray, stages: list[str], wo
         Position of the won stage.
     """
     won = list(stages).index(won_stage) if won_stage else None
-    outcome = table["outcome"].to_numpy()
+    # compared as the column is held (Arrow strings: no Python string a case)
+    won_case, lost_case = ((table["outcome"] == name).to_numpy(dtype=bool) for name in ("won", "lost"))
     if won is not None and history:
-        short = (outcome == "won") & (furthest >= 0) & (furthest < won)
+        short = won_case & (furthest >= 0) & (furthest < won)
         check("won cases whose history stops before the won stage", short.sum(), "cases",
               "counted as having reached the won stage")
         furthest[short] = won
-        beyond = (outcome != "won") & (furthest >= won)
+        beyond = ~won_case & (furthest >= won)
         check("cases at the won stage not marked won", beyond.sum(), "cases", "counted by their outcome")
     silent = furthest < 0
     if history:
         check("cases without stage events", silent.sum(), "cases", "placed by their outcome where it tells the stage")
     else:
         check("cases without a stage history", silent.sum(), "cases", "placed by their outcome: lead -> outcome")
-    furthest[silent & (outcome == "won")] = len(stages) - 1 if won is None else won
+    furthest[silent & won_case] = len(stages) - 1 if won is None else won
     if lost_stage and lost_stage in table:
         recorded = pd.Index(list(stages)).get_indexer(table[lost_stage])
-        placed = silent & (outcome == "lost") & (recorded >= 0)
+        placed = silent & lost_case & (recorded >= 0)
         furthest[placed] = recorded[placed]
-        lost = (outcome == "lost") & ~silent & (recorded >= 0)
+        lost = lost_case & ~silent & (recorded >= 0)
         check("lost cases whose CRM lost stage differs from their furthest stage",
               (lost & (recorded != furthest)).sum(), "cases", "the furthest stage of the history is used")
     if not history:
-        furthest[(furthest < 0) & (outcome != "won")] = 0
+        furthest[(furthest < 0) & ~won_case] = 0
     check("cases without stage events and a known stage", (furthest < 0).sum(), "cases",
           "left out of the funnel (listed in the checks)")
     return won

@@ -132,12 +132,9 @@ class Engine:
         if self.kind == "duckdb":
             paths = [str(f) for f in files]
             listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-            if kind == "parquet":  # a file's number from a small table of the files
-                numbers = ", ".join(f"({listed.split(', ')[n]}, {n})" for n in range(len(paths)))
-                scan = (f"SELECT p.* EXCLUDE (filename, file_row_number), f.number AS {FILE}, "
-                        f"p.file_row_number AS {ROW} "
-                        f"FROM read_parquet([{listed}], filename = true, file_row_number = true) p "
-                        f"JOIN (VALUES {numbers}) f(path, number) ON p.filename = f.path")
+            if kind == "parquet":  # a file's number: its position in the list (no join on the file names)
+                scan = (f"SELECT *, CAST(file_index AS BIGINT) AS {FILE}, file_row_number AS {ROW} "
+                        f"FROM read_parquet([{listed}])")
             else:
                 scan = (f"SELECT * EXCLUDE (ordinality), 0 AS {FILE}, ordinality - 1 AS {ROW} "
                         f"FROM read_csv({listed}) WITH ORDINALITY")
@@ -197,6 +194,14 @@ class Engine:
             self.handle.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}")
         else:
             self.handle.sql(query).cache().createOrReplaceTempView(name)
+
+    def drop(self, name: str) -> None:
+        """Free a table of :meth:`table`."""
+        if self.kind == "duckdb":
+            self.handle.execute(f"DROP TABLE IF EXISTS {name}")
+        else:
+            self.handle.catalog.uncacheTable(name)
+            self.handle.catalog.dropTempView(name)
 
     def close(self) -> None:
         """Close a DuckDB connection; a SparkSession stays for the process (see :func:`open_engine`)."""

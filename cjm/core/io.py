@@ -774,8 +774,15 @@ def read_table(paths, name: str, columns: list[str] | None = None, optional: boo
                            "it is not read into memory",
                            "read it with an engine from cjm.core.io.table_files (06's funnel.engine: duckdb or "
                            "spark), or read fewer rows")
-        return pd.concat([pd.read_parquet(f, columns=columns) for f in files], ignore_index=True)
-    return pd.read_parquet(files[0], columns=columns)
+    return read_parquet_files(files, columns)
+
+
+def read_parquet_files(files: list[Path], columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of parquet ``files`` (a table's file, or the part files of a folder, in order)
+    as one frame, only ``columns`` when given."""
+    if len(files) == 1:
+        return pd.read_parquet(files[0], columns=columns)
+    return pd.concat([pd.read_parquet(f, columns=columns) for f in files], ignore_index=True)
 
 
 def _consultant_notes(log: Path) -> dict[str, list[str]]:

@@ -25,7 +25,7 @@ from cjm.analysis.cleanlog import LogPart, build_log_table
 from cjm.core import schemas
 from cjm.core.engines import FILE, ROW, open_engine
 from cjm.core.errors import CjmError
-from cjm.core.io import atomic_folder, temp_folder
+from cjm.core.io import atomic_folder, read_parquet_files, temp_folder
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import remove, staged
 
@@ -73,7 +73,7 @@ class AnonymizedSources(Mapping):
         self._engine.read(f"raw_{name}", source if source.exists() else self.folder / spec["source"])
         # a row's number: its file's place in the folder, then its place in the file (no sort)
         self._engine.run(f"CREATE OR REPLACE VIEW {view} AS SELECT * EXCLUDE ({FILE}, {ROW}), "
-                      f"({FILE}::BIGINT << 40) + {ROW} AS {ROW} FROM raw_{name}")
+                         f"({FILE}::BIGINT << 40) + {ROW} AS {ROW} FROM raw_{name}")
         clean_params = params.get("clean") or {}
         lifecycle = (clean_params.get("event_log") or {}).get("lifecycle") if name == "stage_events" else None
         where = f"source '{spec['source']}' ({params['sources'][spec['source']]['file']})"
@@ -121,8 +121,7 @@ class AnonymizedSources(Mapping):
 
             columns = present_in_order(pq.read_schema(files[0]).names, columns)
         # a source out of core is read whole only for a table 02 does not build out of core (deals, clients ...)
-        return pd.concat([pd.read_parquet(f, columns=columns) for f in files], ignore_index=True) \
-            if len(files) > 1 else pd.read_parquet(files[0], columns=columns)
+        return read_parquet_files(files, columns)
 
     def __iter__(self):
         return iter(self.names)

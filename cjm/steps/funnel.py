@@ -19,7 +19,7 @@ from cjm.analysis.enginelog import prepare_engine_log
 from cjm.analysis.funnel import FunnelResult, analyse_funnel, funnel, prepare_log
 from cjm.core.cache import cached_result, content_key
 from cjm.core.engines import engine_kind, open_engine
-from cjm.core.io import parquet_rows, read_table, table_files, write_tables, write_xlsx_sheets
+from cjm.core.io import parquet_rows, read_parquet_files, read_table, table_files, write_tables, write_xlsx_sheets
 from cjm.core.params import default_section
 from cjm.present.workbooks import client_sheets
 
@@ -68,8 +68,7 @@ class _Logs:
     def prepare(self, source, files, cases: pd.DataFrame, params: dict, **options):
         args = (params["stages"], params.get("won_stage"), self.section["ignore_stages"], self.section["order"])
         if source is None or self.kind == "pandas":
-            events = pd.concat([pd.read_parquet(f, columns=EVENT_COLUMNS) for f in files], ignore_index=True) \
-                if files else None
+            events = read_parquet_files(files, EVENT_COLUMNS) if files else None
             return prepare_log(events, cases, *args, **options)
         if self.engine is None:
             spill = self._stack.enter_context(tempfile.TemporaryDirectory(prefix=".spill-", dir=self.spill_parent))
@@ -119,7 +118,7 @@ def _touches(paths) -> tuple[pd.DataFrame | None, int]:
     rows = parquet_rows(files) if files else 0
     if files is None or rows > TOUCH_ROWS_IN_MEMORY:
         return None, rows
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True), 0
+    return read_parquet_files(files), 0
 
 
 def cached_journeys(paths):

@@ -16,6 +16,8 @@
 # a time (JOBS=1: one after another, as the tests' makes do, two pytest workers sharing the
 # cores already); each says its start and end on lines of its own and, on
 # a terminal, draws a bar of its cells and long loops (never into the notebooks or the report).
+# Each step's kernel is forked from a process that has imported the heavy libraries once
+# (cjm.core.warm; CJM_WARM_KERNEL=0: kernels started afresh).
 ENGAGEMENT ?= demo
 E := $(ENGAGEMENT)
 # ROOT: the folder holding params/, data/ and outputs/ (default: this project)

@@ -40,6 +40,7 @@ from cjm.core.paths import EngagementPaths
 from cjm.core.progress import OWNER, TERMINAL, SharedTerminal
 from cjm.core.publication import Publication, remove, staged
 from cjm.core.stamps import save_stamp, unchanged
+from cjm.core.warm import warm_kernel_manager
 
 #: Cell metadata papermill and the kernel write that differ between two runs.
 VOLATILE_CELL_KEYS = ("execution", "papermill")
@@ -146,7 +147,8 @@ def run_step(engagement: str, source: Path, target: Path, inputs: list[str] | tu
                     papermill.execute_notebook(str(source), str(executed), parameters={"engagement": engagement},
                                                kernel_name="python3", progress_bar=cells or False,
                                                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-                                               config=kernel_config(Path(sockets)))
+                                               config=kernel_config(Path(sockets)),
+                                               kernel_manager_class=warm_kernel_manager())
             except Exception:
                 log = paths.data / "logs" / f"{step}.ipynb"
                 log.parent.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from cjm.core.errors import CjmError
-from cjm.core.io import (add_consultant_note, atomic_folder, clear_consultant_notes, peek_export, read_export,
-                         write_atomic, write_xlsx_deterministic)
+from cjm.core.files import add_consultant_note, atomic_folder, clear_consultant_notes, write_atomic
+from cjm.core.io import peek_export, read_export, write_xlsx_deterministic
 from cjm.core.publication import Publication
 from cjm.core.schemas import require_columns
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from cjm.core.errors import CjmError
-from cjm.core.io import atomic_folder, read_table, write_atomic, write_tables
+from cjm.core.files import atomic_folder, write_atomic
+from cjm.core.io import read_table, write_tables
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import STAGING, Publication, current, recover, remove, staged, sweep
 from cjm.core.runner import INJECTED, failure_message, strip_volatile

@@ -19,7 +19,7 @@ from engagements import make_engagement
 
 import cjm.analysis.journeys
 import cjm.analysis.segment
-from cjm.core.io import add_consultant_note, write_atomic
+from cjm.core.files import add_consultant_note, write_atomic
 from cjm.core.paths import PROJECT_ROOT, EngagementPaths
 from cjm.core.progress import OWNER, TERMINAL, SharedTerminal, progress
 from cjm.core.publication import Publication, current

@@ -14,13 +14,15 @@ import contextlib
 import hashlib
 import json
 import pickle
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+from cjm.core.files import write_atomic
 
-from cjm.core.io import write_atomic
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def content_key(*parts) -> str:
@@ -31,8 +33,9 @@ def content_key(*parts) -> str:
     True
     """
     digest = hashlib.sha256()
+    np = sys.modules.get("numpy")  # an array's module is imported already: the runner does without
     for part in parts:
-        if isinstance(part, np.ndarray):
+        if np is not None and isinstance(part, np.ndarray):
             data = np.ascontiguousarray(part)
             digest.update(f"{data.dtype.str}{data.shape}".encode())
             digest.update(data.tobytes())
@@ -49,6 +52,8 @@ def cached_frame(folder: Path, kind: str, key: str, compute: Callable[[], pd.Dat
     back from ``folder`` if it was computed before (and can be read), else ``compute()``,
     kept in place of the kind's earlier entry and returned. Written at once, not with the
     step's publication: an entry stands for its key whatever becomes of the run."""
+    import pandas as pd
+
     return _cached(folder, kind, key, compute, "parquet", pd.read_parquet,
                    lambda frame, path: write_atomic(frame, path, now=True))
 

@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-from cjm.core.io import write_if_changed
+from cjm.core.files import write_if_changed
 from cjm.core.paths import EngagementPaths
 
 #: The manifest of the raw exports, under ``data/<e>/``.

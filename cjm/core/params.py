@@ -847,7 +847,7 @@ def split_sections(engagement: str, root: Path | None = None) -> list[str]:
     Returns the names of the sections rewritten. Files whose content is unchanged keep
     their modification time, so Make does not rerun their steps.
     """
-    from cjm.core.io import write_if_changed
+    from cjm.core.files import write_if_changed
 
     paths = EngagementPaths(engagement, root) if root else EngagementPaths(engagement)
     params = load_params(engagement, root)

@@ -35,7 +35,7 @@ sys.modules.setdefault("rfc3987_syntax", None)
 import nbformat
 from traitlets.config import Config
 
-from cjm.core.io import add_consultant_note, clear_consultant_notes
+from cjm.core.files import add_consultant_note, clear_consultant_notes
 from cjm.core.paths import EngagementPaths
 from cjm.core.progress import OWNER, TERMINAL, SharedTerminal
 from cjm.core.publication import Publication, remove, staged

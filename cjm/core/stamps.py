@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from cjm.core.cache import content_key
-from cjm.core.io import write_atomic
+from cjm.core.files import write_atomic
 from cjm.core.manifest import file_hash
 
 #: Folders of ``data/<e>/`` that are no step's input: the raw exports (their manifest is

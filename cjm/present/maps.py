@@ -630,7 +630,7 @@ def save_figure(fig: Figure, folder: Path, stem: str, title: str, page: bool = F
     embedded) into ``folder``, each atomically and with fixed metadata, so the same figure
     gives the same bytes; a ``page`` (a poster) keeps its whole size, another figure is cut
     to what it draws. Returns the three paths."""
-    from cjm.core.io import write_atomic
+    from cjm.core.files import write_atomic
 
     metadata = {".png": {"Software": "cjm"}, ".svg": {"Title": title, "Creator": "cjm", "Date": None},
                 ".pdf": {"Title": title, "Creator": "cjm", "Producer": "cjm", "CreationDate": None}}

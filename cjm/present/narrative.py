@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from cjm.core.io import add_consultant_note
+from cjm.core.files import add_consultant_note
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.present.formats import (MISSING, format_count, format_date, format_decimal, format_number, format_p,

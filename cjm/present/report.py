@@ -34,7 +34,7 @@ from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from cjm.core.cache import content_key
 from cjm.core.errors import CjmError
-from cjm.core.io import write_atomic
+from cjm.core.files import write_atomic
 from cjm.core.manifest import file_hash
 from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths

@@ -40,7 +40,8 @@ from tqdm.auto import tqdm
 
 from cjm.core.errors import CjmError
 from cjm.core.geo import normalize_town, region_of, town_from_address
-from cjm.core.io import atomic_folder, out_of_core, read_export, read_export_chunks, read_transcript, write_atomic
+from cjm.core.files import atomic_folder, write_atomic
+from cjm.core.io import out_of_core, read_export, read_export_chunks, read_transcript
 from cjm.core.schemas import require_columns
 from cjm.core.params import check_links, clean_columns, row_id_sources
 from cjm.core.schemas import ROW_ID

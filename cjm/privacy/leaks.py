@@ -42,7 +42,8 @@ from tqdm.auto import tqdm
 
 from cjm.privacy.anonymize import BIRTH_DATE_FORMATS, personal_by_content, read_source, read_source_blocks
 from cjm.core.errors import CjmError
-from cjm.core.io import out_of_core, write_atomic
+from cjm.core.files import write_atomic
+from cjm.core.io import out_of_core
 from cjm.core.params import clean_columns, load_params
 from cjm.core.paths import WORKSPACE, EngagementPaths
 from cjm.privacy.pii import FINDERS, find_phones, normalize_email, normalize_passport, normalize_personal_number, normalize_phone

@@ -25,7 +25,8 @@ from cjm.analysis.cleanlog import LogPart, build_log_table
 from cjm.core import schemas
 from cjm.core.engines import FILE, ROW, open_engine
 from cjm.core.errors import CjmError
-from cjm.core.io import atomic_folder, read_parquet_files, temp_folder
+from cjm.core.files import atomic_folder, temp_folder
+from cjm.core.io import read_parquet_files
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import remove, staged
 

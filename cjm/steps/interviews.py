@@ -7,7 +7,8 @@ import pandas as pd
 
 from cjm.analysis.coding import (CodingResult, check_language, code_sources, extended_lexicon, gather_texts,
                                  read_codebook, respondent_turns)
-from cjm.core.io import read_table, write_atomic, write_xlsx_sheets
+from cjm.core.files import write_atomic
+from cjm.core.io import read_table, write_xlsx_sheets
 from cjm.core.params import default_section
 from cjm.present.workbooks import client_sheets
 

@@ -15,7 +15,8 @@ from cjm.analysis.coding import read_codebook
 from cjm.analysis.segment import feature_specs
 from cjm.analysis.journey_model import TABLES, JourneyMap, build_maps, curve_table, model_table, to_dict
 from cjm.core.errors import CjmError
-from cjm.core.io import atomic_folder, read_table, write_atomic, write_xlsx_sheets
+from cjm.core.files import atomic_folder, write_atomic
+from cjm.core.io import read_table, write_xlsx_sheets
 from cjm.core.params import default_section
 from cjm.core.progress import progress
 from cjm.core.publication import current

@@ -11,7 +11,8 @@ import cjm.analysis.segment
 from cjm.analysis.segment import SegmentModel, scan_k, segment
 from cjm.core.cache import cached_frame, content_key
 from cjm.core.errors import CjmError
-from cjm.core.io import read_table, write_atomic, write_xlsx_sheets
+from cjm.core.files import write_atomic
+from cjm.core.io import read_table, write_xlsx_sheets
 from cjm.core.publication import current, remove
 from cjm.present.segments import SegmentChapter, portray, profile_sheet
 from cjm.present.workbooks import client_sheets

@@ -86,8 +86,10 @@ $(MANIFEST): | $(VENV) $(DEMO_RAW)
 $(SECTIONS)/%.yaml: | $(VENV) $(DEMO_RAW)
 	$(PY) -m cjm.core.manifest $(E)
 
-# Every problem of the params and the sources, in seconds, before any step runs.
+# Every problem of the params and the sources, in seconds, before any step runs (the warm
+# kernels' zygote starts meanwhile: cjm.core.warm).
 $(PREFLIGHT): $(W)params/$(E).yaml $(MANIFEST) | $(VENV)
+	@$(PY) -m cjm.core.warm start
 	@$(PY) -m cjm.steps.preflight $(E)
 	@touch $@
 

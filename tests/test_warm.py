@@ -69,6 +69,10 @@ def _kernel_command(folder: Path) -> list[str]:
     return [sys.executable, "-m", "ipykernel_launcher", "-f", connection_file]
 
 
+def _parent(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().split()[3]
+
+
 def _gone(pid: int, seconds: float = 10) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -81,14 +85,18 @@ def _gone(pid: int, seconds: float = 10) -> bool:
 
 @pytest.mark.slow
 def test_the_zygote_kills_the_kernel_of_a_runner_gone_and_reports_an_ended_one(tmp_path):
-    env = {**os.environ, warm.SWITCH: "1"}
+    env = {**os.environ, warm.SWITCH: "1", "CJM_PROBE": "zygote"}
+    warm.start(env, str(tmp_path))  # as make's preflight starts it, ahead of the steps
     with open(os.devnull, "rb") as nothing, open(os.devnull, "wb") as sink:
         streams = (nothing.fileno(), sink.fileno(), sink.fileno())
         kernel = warm.fork_kernel(_kernel_command(tmp_path), env, str(tmp_path), streams)
         assert kernel is not None and kernel.poll() is None
+        zygote = _parent(kernel.pid)
+        assert b"serve" in Path(f"/proc/{zygote}/cmdline").read_bytes()
         kernel.terminate()
         assert kernel.wait(10) != 0  # ended by the signal, as the zygote saw it
         orphan = warm.fork_kernel(_kernel_command(tmp_path), env, str(tmp_path), streams)
+    assert _parent(orphan.pid) == zygote  # the zygote started ahead serves both
     orphan.connection.close()  # the runner is gone
     assert _gone(orphan.pid)
 

@@ -4,9 +4,10 @@ forked from a process that has already imported what every step imports.
 A kernel started afresh spends 2 to 2.5 s before the notebook's first cell has run:
 starting Python and ipykernel, then importing pandas, matplotlib and scipy in the imports
 cell. ``make all`` runs seven steps, each in a new kernel. The first step the runner
-executes starts a **zygote**: ``python -m cjm.core.warm SOCKET``, a process that imports
-those libraries once (:data:`WARM_MODULES`, third-party only: never cjm, whose code a
-consultant edits between runs) and then waits on a Unix socket. Each step's kernel
+executes (or make's preflight, ahead of it: ``python -m cjm.core.warm start``) starts a
+**zygote**: ``python -m cjm.core.warm serve SOCKET``, a process that imports those
+libraries once (:data:`WARM_MODULES`, third-party only: never cjm, whose code a consultant
+edits between runs) and then waits on a Unix socket. Each step's kernel
 manager (:class:`WarmKernelManager`, given to papermill by :mod:`cjm.core.runner`) asks
 it for a kernel: the zygote forks, and the child becomes the kernel (``ipykernel``'s own
 entry point, with the runner's arguments, environment, folder and standard streams), in a
@@ -16,9 +17,9 @@ starts from the same state as before, with a few modules already in memory.
 
 One zygote serves one environment: its socket is named by a digest of the Python, the
 folder and the environment variables (but cjm's own, make's and jupyter_client's, which
-what it imports does not read), so a changed ``PYTHONPATH`` gets a zygote of its own. A zygote ends when
-no kernel of its own has run for :data:`IDLE_SECONDS`; it kills a kernel whose runner has
-gone. Where anything of this is not available (not Linux, another kernel, a zygote that
+what it imports does not read), so a changed ``PYTHONPATH`` gets a zygote of its own. A
+zygote ends when no kernel of its own has run for :data:`IDLE_SECONDS`; it kills a kernel
+whose runner has gone. Where anything of this is not available (not Linux, another kernel, a zygote that
 does not answer) the kernel is started afresh, as jupyter_client does, and
 ``CJM_WARM_KERNEL=0`` turns the zygote off.
 """
@@ -137,24 +138,27 @@ def _connect(path: Path, started: bool) -> socket.socket | None:
             time.sleep(0.02)
 
 
-def zygote(env: dict[str, str], cwd: str) -> socket.socket | None:
-    """A connection to the zygote for ``env`` and ``cwd``, started when there is none
-    (one runner at a time starts it, under a lock); None when it cannot be had."""
+def _listening(path: Path) -> bool:
+    probe = _connect(path, started=False)
+    if probe:
+        probe.close()
+    return probe is not None
+
+
+def start(env: dict[str, str], cwd: str) -> Path:
+    """Start the zygote for ``env`` and ``cwd`` unless it runs (one caller at a time starts it,
+    under a lock), without waiting for it; returns its socket."""
     path = socket_path(env, cwd)
-    connection = _connect(path, started=False)
-    if connection:
-        return connection
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        connection = _connect(path, started=False)
-        if connection:
-            return connection
-        path.unlink(missing_ok=True)
-        zygote_env = {key: value for key, value in env.items() if not key.startswith(UNREAD)}
-        subprocess.Popen([sys.executable, "-m", __name__, str(path)], cwd=cwd, env=zygote_env,
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
-        return _connect(path, started=True)
+    if not _listening(path):
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not _listening(path):
+                path.unlink(missing_ok=True)
+                zygote_env = {key: value for key, value in env.items() if not key.startswith(UNREAD)}
+                subprocess.Popen([sys.executable, "-m", __name__, "serve", str(path)], cwd=cwd, env=zygote_env,
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 start_new_session=True)
+    return path
 
 
 def fork_kernel(cmd: list[str], env: dict[str, str], cwd: str, streams: tuple[int, int, int]) -> ForkedKernel | None:
@@ -163,7 +167,7 @@ def fork_kernel(cmd: list[str], env: dict[str, str], cwd: str, streams: tuple[in
     None when ``cmd`` is another kernel's or no zygote answers."""
     if Path(cmd[0]).resolve() != Path(sys.executable).resolve() or cmd[1:3] != _LAUNCHER:
         return None
-    connection = zygote(env, cwd)
+    connection = _connect(start(env, cwd), started=True)
     if connection is None:
         return None
     try:
@@ -326,4 +330,10 @@ def _reap(kernels: dict[int, socket.socket | None]) -> None:
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]))
+    # ``start``: the zygote of this environment, started ahead of the steps (make's preflight);
+    # ``serve SOCKET``: be the zygote
+    if sys.argv[1:] == ["start"]:
+        if available():
+            start(dict(os.environ), os.getcwd())
+    else:
+        serve(Path(sys.argv[2]))

@@ -121,7 +121,8 @@ def test_one_zygote_per_python_environment(tmp_path):
     env = {"PATH": "/usr/bin", "PYTHONPATH": "/a"}
     same = warm.socket_path(env, str(tmp_path))
     per_step = {"CJM_STAGING": "/x", "CJM_PROGRESS_OWNER": "12", "CJM_ROOT": "/e", "JPY_PARENT_PID": "1",
-                "MAKEFLAGS": " -j2 --jobserver-auth=fifo:/tmp/GMfifo1", "MAKELEVEL": "1"}
+                "MAKEFLAGS": " -j2 --jobserver-auth=fifo:/tmp/GMfifo1", "MAKELEVEL": "1",
+                "PYTEST_CURRENT_TEST": "tests/test_x.py::test_y (call)"}
     assert warm.socket_path({**env, **per_step}, str(tmp_path)) == same
     assert warm.socket_path({**env, "PYTHONPATH": "/b"}, str(tmp_path)) != same
     assert warm.socket_path({**env, "OMP_NUM_THREADS": "1"}, str(tmp_path)) != same

@@ -46,8 +46,9 @@ WARM_MODULES = ("IPython", "ipykernel.kernelapp", "numpy", "pandas", "pyarrow.pa
                 "sklearn.cluster", "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg",
                 "babel.numbers", "yaml")
 #: Environment variables no library the zygote imports reads, set per step or per run (by cjm,
-#: jupyter_client or make): kernels differing in them alone share a zygote, and get their own.
-UNREAD = ("CJM_", "JPY_PARENT_PID", "JPY_SESSION_NAME", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKE_TERMINAL")
+#: jupyter_client, make or pytest): kernels differing in them alone share a zygote, and get their own.
+UNREAD = ("CJM_", "JPY_PARENT_PID", "JPY_SESSION_NAME", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKE_TERMINAL",
+          "PYTEST_")
 #: A zygote with no kernel running ends after this many seconds without a request.
 IDLE_SECONDS = 20.0
 #: How long a runner waits for a zygote it started to take requests.

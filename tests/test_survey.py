@@ -300,3 +300,21 @@ def test_a_score_question_with_too_many_answers_out_of_its_scale_stops_naming_ke
                            "Подарки": [None] * 20})
     assert sv.read_answers(twenty, section).handling.set_index("question").loc["NPS", "rejected"] == 1
     assert sv.read_answers(survey, SECTION).handling.set_index("question").loc["NPS", "rejected"] == 2
+
+
+def test_holm_by_hand():
+    # sorted 0.01, 0.02, 0.04 times 3, 2, 1 -> 0.03, 0.04, 0.04; a missing value stays missing
+    np.testing.assert_allclose(sv.holm([0.04, np.nan, 0.01, 0.02]), [0.04, np.nan, 0.03, 0.04])
+    assert sv.holm([0.6, 0.7]).tolist() == [1.0, 1.0] and len(sv.holm([])) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.floats(0, 1), st.sampled_from([0.0, 0.05, 1.0, np.nan])), max_size=12))
+def test_holm_as_statsmodels(p_values):
+    from statsmodels.stats.multitest import multipletests
+
+    p = np.asarray(p_values, dtype=float)
+    expected = np.full(len(p), np.nan)
+    if (~np.isnan(p)).any():
+        expected[~np.isnan(p)] = multipletests(p[~np.isnan(p)], method="holm")[1]
+    np.testing.assert_allclose(sv.holm(p), expected, rtol=1e-12, atol=1e-15)

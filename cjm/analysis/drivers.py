@@ -105,7 +105,8 @@ def key_drivers(frame: pd.DataFrame, outcome: str, drivers: list[str], resamples
         ``n`` (respondents used), ``left_out`` (with a driver or the outcome missing),
         ``r2``, ``r2_ci_low``, ``r2_ci_high``.
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     if not 1 <= len(drivers) <= MAX_DRIVERS:
         raise CjmError(f"key drivers need 1 to {MAX_DRIVERS} driver columns, got {len(drivers)}",
@@ -142,7 +143,7 @@ def key_drivers(frame: pd.DataFrame, outcome: str, drivers: list[str], resamples
         draws[b], r2_draws[b] = gains / fit, fit
         b += 1
     tail = (1 - confidence) / 2 * 100
-    fit = sm.OLS(values[:, -1], sm.add_constant(values[:, :-1])).fit(cov_type="HC3")
+    fit = OLS(values[:, -1], add_constant(values[:, :-1])).fit(cov_type="HC3")
     table = pd.DataFrame({
         "driver": drivers, "importance": importance / r2,
         "ci_low": np.percentile(draws, tail, axis=0), "ci_high": np.percentile(draws, 100 - tail, axis=0),

@@ -1173,14 +1173,15 @@ def _touch_odds(moved_on: pd.Series, touches: pd.Series) -> dict:
     empty where the data separate perfectly or the fit does not converge."""
     import warnings
 
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import Logit
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+    from statsmodels.tools.tools import add_constant
 
     with warnings.catch_warnings():
         for category in (ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning):
             warnings.simplefilter("error", category)
         try:
-            fit = sm.Logit(moved_on, sm.add_constant(touches)).fit(disp=0)
+            fit = Logit(moved_on, add_constant(touches)).fit(disp=0)
             low, high = np.exp(fit.conf_int().loc[touches.name])
         except (np.linalg.LinAlgError, ConvergenceWarning, PerfectSeparationWarning, RuntimeWarning):
             return {}

@@ -538,7 +538,8 @@ def nps_trend(frame: pd.DataFrame, score: str = "nps", months: str = "months", b
     dict
         ``n``, ``per_month`` (NPS points), ``ci_low``, ``ci_high``, ``p_value``, ``per_year``.
     """
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     data = pd.DataFrame({"c": contribution(frame[score]), "months": frame[months]})
     if by and frame[by].notna().any():
@@ -548,7 +549,7 @@ def nps_trend(frame: pd.DataFrame, score: str = "nps", months: str = "months", b
     if len(data) < 3 or data["months"].nunique() < 2:
         return {"n": len(data), "per_month": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
                 "per_year": np.nan}
-    fit = sm.OLS(data["c"], sm.add_constant(data.drop(columns="c"))).fit(cov_type="HC3")
+    fit = OLS(data["c"], add_constant(data.drop(columns="c"))).fit(cov_type="HC3")
     low, high = fit.conf_int(1 - confidence).loc["months"]
     slope = float(fit.params["months"])
     return {"n": len(data), "per_month": slope, "ci_low": float(low), "ci_high": float(high),
@@ -558,14 +559,17 @@ def nps_trend(frame: pd.DataFrame, score: str = "nps", months: str = "months", b
 # ----------------------------------------------------------------------------- differences between segments
 
 
-def _holm(p_values) -> np.ndarray:
-    from statsmodels.stats.multitest import multipletests
-
+def holm(p_values) -> np.ndarray:
+    """Holm's step-down adjustment of ``p_values`` for testing them together (missing stay
+    missing): the i-th smallest of m times m - i + 1, never below the one before, at most 1.
+    statsmodels' ``multipletests(method="holm")`` gives the same, but collects garbage on
+    every call (0.08 s each on a step's heap)."""
     p = np.asarray(p_values, dtype=float)
     adjusted = np.full(len(p), np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        adjusted[ok] = multipletests(p[ok], method="holm")[1]
+    ok = np.flatnonzero(~np.isnan(p))
+    order = ok[np.argsort(p[ok], kind="stable")]
+    steps = p[order] * np.arange(len(order), 0, -1)
+    adjusted[order] = np.minimum(np.maximum.accumulate(steps), 1.0)
     return adjusted
 
 
@@ -589,7 +593,7 @@ def nps_segment_tests(frame: pd.DataFrame, score: str = "nps", by: str = "segmen
         differences.append(compare(mine["nps"], mine["se"], rest["nps"], rest["se"], confidence))
     table["vs_rest"] = [d["difference"] for d in differences]
     table["p_value"] = [d["p_value"] for d in differences]
-    table["p_adjusted"] = _holm(table["p_value"])
+    table["p_adjusted"] = holm(table["p_value"])
     counts = table[["promoters", "passives", "detractors"]].to_numpy()
     counts = counts[:, counts.sum(axis=0) > 0]
     chi2, p, dof, _ = stats.chi2_contingency(counts) if len(counts) > 1 else (np.nan, np.nan, 0, None)
@@ -645,7 +649,7 @@ def csat_segment_tests(scores: pd.DataFrame, stages: list[str], groups: pd.Serie
         h, p = stats.kruskal(*samples) if len(samples) > 1 else (np.nan, np.nan)
         rows.append({"stage": stage, "h": float(h), "p_value": float(p)})
     table = pd.DataFrame(rows)
-    table["p_adjusted"] = _holm(table["p_value"])
+    table["p_adjusted"] = holm(table["p_value"])
     return table
 
 
@@ -684,7 +688,7 @@ def choice_tests(flags: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
         rows.append({"option": option, "chi2": float(chi2), "dof": int(dof), "p_value": float(p),
                      "cramers_v": float(math.sqrt(chi2 / counts.to_numpy().sum() / (min(counts.shape) - 1)))})
     table = pd.DataFrame(rows)
-    table["p_adjusted"] = _holm(table["p_value"])
+    table["p_adjusted"] = holm(table["p_value"])
     return table[["option", "chi2", "dof", "p_value", "p_adjusted", "cramers_v"]]
 
 

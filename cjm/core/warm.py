@@ -43,8 +43,9 @@ from pathlib import Path
 
 #: Imported by the zygote before it forks kernels: what the steps' notebooks import.
 WARM_MODULES = ("IPython", "ipykernel.kernelapp", "numpy", "pandas", "pyarrow.parquet", "scipy.stats",
-                "sklearn.cluster", "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg",
-                "babel.numbers", "yaml")
+                "sklearn.cluster", "statsmodels.regression.linear_model", "statsmodels.discrete.discrete_model",
+                "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg", "fontTools.subset",
+                "openpyxl", "babel.numbers", "simplemma", "yaml")
 #: Environment variables no library the zygote imports reads, set per step or per run (by cjm,
 #: jupyter_client, make or pytest): kernels differing in them alone share a zygote, and get their own.
 UNREAD = ("CJM_", "JPY_PARENT_PID", "JPY_SESSION_NAME", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKE_TERMINAL",

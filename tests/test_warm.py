@@ -136,3 +136,21 @@ def test_another_kernel_or_the_switch_off_starts_afresh(tmp_path, monkeypatch):
     assert warm.fork_kernel(other, dict(os.environ), str(tmp_path), streams) is None
     monkeypatch.setenv(warm.SWITCH, "0")
     assert not warm.available()
+
+
+def test_a_kernel_shut_down_at_a_steps_end_is_not_interrupted(monkeypatch):
+    import asyncio
+
+    from jupyter_client import AsyncKernelManager
+
+    interrupted = []
+
+    async def interrupt(self):
+        interrupted.append(self.shutting_down)
+
+    monkeypatch.setattr(AsyncKernelManager, "_async_interrupt_kernel", interrupt)
+    manager = warm.warm_kernel_manager()()
+    for shutting_down in (True, False):
+        manager.shutting_down = shutting_down
+        asyncio.run(manager._async_interrupt_kernel())
+    assert interrupted == [False]  # interrupted while running only

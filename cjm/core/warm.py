@@ -210,10 +210,17 @@ def _warm_provisioner():
 
 def warm_kernel_manager():
     """The kernel manager class papermill is given (``kernel_manager_class``): jupyter_client's,
-    with kernels forked by the zygote when :func:`available`."""
+    with kernels forked by the zygote when :func:`available`, not interrupted on shutdown."""
     from jupyter_client import AsyncKernelManager
 
     class WarmKernelManager(AsyncKernelManager):
+        async def _async_interrupt_kernel(self):
+            # jupyter_client interrupts a kernel before asking it to shut down; at a step's end it
+            # is idle and shuts down when asked, and an interrupt caught mid-message would print
+            # "KeyboardInterrupt caught in kernel" on the consultant's terminal
+            if not self.shutting_down:
+                await super()._async_interrupt_kernel()
+
         async def _async_pre_start_kernel(self, **kw):
             if self.provisioner is None and available():
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))

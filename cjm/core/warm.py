@@ -15,8 +15,8 @@ session of its own as a kernel started afresh is. Papermill talks to it as to an
 and shuts it down at the step's end; the next step gets a new fork. A notebook therefore
 starts from the same state as before, with a few modules already in memory.
 
-One zygote serves one environment: its socket is named by a digest of the Python, the
-folder and the environment variables (but cjm's own, make's and jupyter_client's, which
+One zygote serves one environment: its socket is named by a digest of the Python, this
+module's code, the folder and the environment variables (but cjm's own, make's and jupyter_client's, which
 what it imports does not read), so a changed ``PYTHONPATH`` gets a zygote of its own. A
 zygote ends when no kernel of its own has run for :data:`IDLE_SECONDS`; it kills a kernel
 whose runner has gone. Where anything of this is not available (not Linux, another kernel, a zygote that
@@ -67,7 +67,9 @@ def available() -> bool:
 def socket_path(env: dict[str, str], cwd: str) -> Path:
     """The socket of the zygote serving kernels of ``env`` in ``cwd`` with this Python."""
     shared = {key: value for key, value in env.items() if not key.startswith(UNREAD)}
-    digest = hashlib.sha256(json.dumps([sys.executable, cwd, sorted(shared.items())]).encode()).hexdigest()[:20]
+    own_code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a zygote runs its own version
+    digest = hashlib.sha256(json.dumps([sys.executable, cwd, own_code, sorted(shared.items())]).encode())
+    digest = digest.hexdigest()[:20]
     folder = Path(tempfile.gettempdir()) / f"cjm-warm-{os.getuid()}"
     folder.mkdir(mode=0o700, exist_ok=True)
     return folder / f"{digest}.sock"
@@ -248,6 +250,8 @@ def _become_kernel(request: dict, streams: list[int]) -> None:
         os.environ.update(request["env"])
         if sys.path and Path(sys.path[0] or ".").resolve() == Path.cwd():
             del sys.path[0]
+        for name in [name for name in sys.modules if name == "cjm" or name.startswith("cjm.")]:
+            del sys.modules[name]  # the zygote's own: the notebook imports cjm's code as it is now
         # its parent is the zygote, not the runner (ipykernel read JPY_PARENT_PID when the zygote imported it)
         sys.argv = [str(Path(importlib.import_module("ipykernel_launcher").__file__)), *request["argv"],
                     f"--IPKernelApp.parent_handle={os.getppid()}"]

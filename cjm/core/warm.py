@@ -16,12 +16,12 @@ and shuts it down at the step's end; the next step gets a new fork. A notebook t
 starts from the same state as before, with a few modules already in memory.
 
 One zygote serves one environment: its socket is named by a digest of the Python, this
-module's code, the folder and the environment variables (but cjm's own, make's and jupyter_client's, which
-what it imports does not read), so a changed ``PYTHONPATH`` gets a zygote of its own. A
-zygote ends when no kernel of its own has run for :data:`IDLE_SECONDS`; it kills a kernel
-whose runner has gone. Where anything of this is not available (not Linux, another kernel, a zygote that
-does not answer) the kernel is started afresh, as jupyter_client does, and
-``CJM_WARM_KERNEL=0`` turns the zygote off.
+module's code, the folder and the environment variables (but cjm's own, make's and
+jupyter_client's, which what it imports does not read), so a changed ``PYTHONPATH`` gets a
+zygote of its own. A zygote ends when no kernel of its own has run for
+:data:`IDLE_SECONDS`; it kills a kernel whose runner has gone. Where anything of this is
+not available (not Linux, another kernel, a zygote that does not answer) the kernel is
+started afresh, as jupyter_client does, and ``CJM_WARM_KERNEL=0`` turns the zygote off.
 """
 
 from __future__ import annotations

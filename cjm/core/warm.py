@@ -7,20 +7,20 @@ cell. ``make all`` runs seven steps, each in a new kernel. The first step the ru
 executes (or make's preflight, ahead of it: ``python -m cjm.core.warm start``) starts a
 **zygote**: ``python -m cjm.core.warm serve SOCKET``, a process that imports those
 libraries once (:data:`WARM_MODULES`, third-party only: never cjm, whose code a consultant
-edits between runs) and then waits on a Unix socket. Each step's kernel
-manager (:class:`WarmKernelManager`, given to papermill by :mod:`cjm.core.runner`) asks
-it for a kernel: the zygote forks, and the child becomes the kernel (``ipykernel``'s own
+edits between runs) and then waits on a Unix socket. Each step's kernel manager
+(:func:`warm_kernel_manager`, given to papermill by :mod:`cjm.core.runner`) asks it for a
+kernel: the zygote forks, and the child becomes the kernel (``ipykernel``'s own
 entry point, with the runner's arguments, environment, folder and standard streams), in a
 session of its own as a kernel started afresh is. Papermill talks to it as to any kernel
 and shuts it down at the step's end; the next step gets a new fork. A notebook therefore
 starts from the same state as before, with a few modules already in memory.
 
 One zygote serves one environment: its socket is named by a digest of the Python, this
-module's code, the folder and the environment variables (but cjm's own, make's and
-jupyter_client's, which what it imports does not read), so a changed ``PYTHONPATH`` gets a
-zygote of its own. A zygote ends when no kernel of its own has run for
-:data:`IDLE_SECONDS`; it kills a kernel whose runner has gone. Where anything of this is
-not available (not Linux, another kernel, a zygote that does not answer) the kernel is
+module's code, the folder and the environment variables (but cjm's own, make's,
+jupyter_client's and pytest's, which what it imports does not read), so a changed
+``PYTHONPATH`` gets a zygote of its own. A zygote ends when no kernel of its own has run
+for :data:`IDLE_SECONDS`; it kills a kernel whose runner has gone. Where anything of this
+is not available (not Linux, another kernel, a zygote that does not answer) the kernel is
 started afresh, as jupyter_client does, and ``CJM_WARM_KERNEL=0`` turns the zygote off.
 """
 

@@ -315,7 +315,7 @@ def _median_days(group: np.ndarray, ticks: np.ndarray, groups: int, dtype: np.dt
     median = np.full(groups, np.nan)
     shift = int(ticks.max()).bit_length() if len(ticks) else 0
     if shift + groups.bit_length() > 62:
-        kept = ~negative
+        kept = group < groups
         median[has] = pd.Series(ticks[kept] / day).groupby(group[kept]).median().to_numpy()
         return median
     group <<= shift

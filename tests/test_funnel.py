@@ -242,6 +242,10 @@ def test_a_case_written_in_several_runs_is_put_together_in_the_order_of_the_case
         assert log.events["case"].tolist() == [0, 0, 1, 1] and log.events["stage"].tolist() == [0, 2, 0, 1]
         assert log.cases["furthest"].tolist() == [2, 1]
         assert log.checks.set_index("check").loc["events of cases not in the cases table", "count"] == 2
+        # one run a case, in another order than the cases table's: each run put at its case
+        log = prepare_log(events.iloc[[1, 4, 0, 3]].astype({"deal_id": ids}), deals.astype({"deal_id": ids}),
+                          STAGES, "D")
+        assert log.events["case"].tolist() == [0, 0, 1, 1] and log.events["stage"].tolist() == [0, 2, 0, 1]
 
 
 def test_integer_case_ids_give_the_funnel_of_text_ids(log):

@@ -401,7 +401,7 @@ def _case_order(starts: np.ndarray, run_case: np.ndarray, at: np.ndarray,
     they already are in that order."""
     order, lengths = slice(None), np.diff(np.r_[starts, len(at)])
     if (np.diff(run_case) < 0).any():
-        runs = np.argsort(run_case, kind="stable")
+        runs = _run_order(run_case)
         first, lengths, run_case = starts[runs], lengths[runs], run_case[runs]
         # one step a row, a jump where a run begins: the running sum is the order
         order = np.ones(len(at), dtype=np.int64)
@@ -414,6 +414,18 @@ def _case_order(starts: np.ndarray, run_case: np.ndarray, at: np.ndarray,
         if ((case[1:] == case[:-1]) & (at[1:] < at[:-1])).any():
             order = np.arange(len(case))[order][np.lexsort((at, case))]
     return order, case
+
+
+def _run_order(run_case: np.ndarray) -> np.ndarray:
+    """The stable order of runs by their case: each run put at its case where every run is a
+    known case of its own (a log written case by case), no sort; else a stable sort."""
+    if run_case.min() >= 0:
+        slot = np.full(int(run_case.max()) + 1, -1, dtype=np.int64)
+        slot[run_case] = np.arange(len(run_case))
+        runs = slot[slot >= 0]
+        if len(runs) == len(run_case):
+            return runs
+    return np.argsort(run_case, kind="stable")
 
 
 def _datetimes(values: pd.Series) -> np.ndarray:

@@ -359,9 +359,9 @@ def _case_runs(ids: pd.Series, keys: pd.Series) -> tuple[np.ndarray, np.ndarray,
     position in ``keys`` of its id (-1 where absent or missing); and how many keys repeat one
     before them (a missing key counted as a value; none for a valid table).
 
-    Arrow strings are looked up by Arrow: the keys and the first id of each run of equal ids
-    (a log is written case by case) are found in one hash set of the keys, so each distinct
-    string is hashed about twice and no column is copied whole.
+    Arrow strings are looked up by Arrow: the keys and the first id of each run are found in
+    one hash set of the keys, so each distinct string is hashed about twice and no column is
+    copied whole.
     """
     events, table = _arrow(ids), _arrow(keys)
     if events is None or table is None:

@@ -171,6 +171,26 @@ def test_directly_follows_counts_and_median_times(log):
     assert table.loc[("D", "won"), "cases"] == 2 and table.loc[("C", "open"), "cases"] == 1
 
 
+@pytest.mark.parametrize("unit, span_days", [("s", 100_000), ("ns", 30), ("ns", 100_000)])
+def test_directly_follows_medians_are_pandas_medians_in_any_clock_unit(unit, span_days):
+    # gaps of up to 270 years in nanoseconds do not fit beside the edge in one int64: pandas finds those medians
+    rng = np.random.default_rng(3)
+    lengths = rng.integers(1, 7, 300)
+    events = pd.DataFrame({"deal_id": np.repeat([f"d{i}" for i in range(300)], lengths),
+                           "stage": rng.choice(STAGES, lengths.sum()),
+                           "entered_at": (pd.Timestamp("1700-01-01")
+                                          + pd.to_timedelta(rng.uniform(0, span_days, lengths.sum()), unit="D"))
+                           .as_unit(unit)})
+    deals = pd.DataFrame({"deal_id": [f"d{i}" for i in range(300)], "outcome": "open"})
+    table = directly_follows(prepare_log(events, deals, STAGES, "D"), ends=False)
+    gaps = events.assign(target=events["stage"].shift(-1), days=events["entered_at"].diff().shift(-1) / pd.Timedelta(days=1))
+    gaps = gaps[events["deal_id"].eq(events["deal_id"].shift(-1))]
+    expected = gaps.assign(days=gaps["days"].where(gaps["days"] >= 0)).groupby(["stage", "target"])["days"].median()
+    got = table.set_index(["source", "target"])["median_days"]
+    pd.testing.assert_series_equal(got.sort_index(), expected.rename_axis(["source", "target"]).rename("median_days"),
+                                   check_exact=True)
+
+
 def test_lead_flows_add_up_to_the_funnel(log):
     flows = lead_flows(log)
     into_first = flows[flows["target"] == "A"]["cases"].sum()
@@ -222,6 +242,10 @@ def test_a_case_written_in_several_runs_is_put_together_in_the_order_of_the_case
         assert log.events["case"].tolist() == [0, 0, 1, 1] and log.events["stage"].tolist() == [0, 2, 0, 1]
         assert log.cases["furthest"].tolist() == [2, 1]
         assert log.checks.set_index("check").loc["events of cases not in the cases table", "count"] == 2
+        # one run a case, in another order than the cases table's: each run put at its case
+        log = prepare_log(events.iloc[[1, 4, 0, 3]].astype({"deal_id": ids}), deals.astype({"deal_id": ids}),
+                          STAGES, "D")
+        assert log.events["case"].tolist() == [0, 0, 1, 1] and log.events["stage"].tolist() == [0, 2, 0, 1]
 
 
 def test_integer_case_ids_give_the_funnel_of_text_ids(log):
@@ -235,21 +259,18 @@ def test_integer_case_ids_give_the_funnel_of_text_ids(log):
     pd.testing.assert_frame_equal(by_number.checks, log.checks)
 
 
-def test_variants_told_apart_when_their_hashes_collide(monkeypatch):
-    import cjm.analysis.funnel as core
-
-    # with base 1 a path's hash is the sum of its codes: A → B and B → A collide
-    events = pd.DataFrame({"deal_id": ["p", "p", "q", "q", "r", "r"], "stage": ["A", "B", "B", "A", "A", "B"],
-                           "entered_at": [day(0), day(1), day(0), day(2), day(0), day(3)]})
-    deals = pd.DataFrame({"deal_id": ["p", "q", "r"], "outcome": ["open", "open", "open"]})
-    log = prepare_log(events, deals, STAGES, "D")
-    monkeypatch.setattr(core, "HASH_BASES", (1, 1_000_003))
-    table = variants(log, coverage=1.0)
-    assert dict(zip(table["variant"], table["cases"])) == {"A → B": 2, "B → A": 1}
-    assert table["median_days"].tolist() == [2.0, 2.0]
-    monkeypatch.setattr(core, "HASH_BASES", (1,))
-    with pytest.raises(CjmError, match="could not be told apart"):
-        variants(log, coverage=1.0)
+def test_variants_are_the_distinct_paths_of_many_activities():
+    # 300 activities: codes past 255 take two bytes each, so a path is told apart by every code whole
+    rng = np.random.default_rng(5)
+    paths = {f"p{i}": [f"x{code}" for code in rng.integers(0, 300, rng.integers(1, 4))] for i in range(400)}
+    paths |= {"q1": ["x1", "x256"], "q2": ["x256", "x1"], "q3": ["x1", "x1"], "q4": ["x1"]}
+    events = pd.DataFrame([{"deal_id": k, "stage": name, "entered_at": day(d)}
+                           for k, path in paths.items() for d, name in enumerate(path)])
+    deals = pd.DataFrame({"deal_id": list(paths), "outcome": "open"})
+    table = variants(prepare_log(events, deals, STAGES, "D", activities=True), coverage=1.0)
+    expected = pd.Series([" → ".join(path) for path in paths.values()]).value_counts()
+    assert dict(zip(table["variant"], table["cases"])) == expected.to_dict()
+    assert table.attrs["variants"] == len(expected)
 
 
 def test_bad_input_is_one_clear_error():

@@ -14,8 +14,9 @@ deal, deals without events) is counted in :attr:`StageLog.checks`.
 
 A log of millions of events is worked on as integer codes: cases are positions in the
 cases table and stages positions in the stage (or activity) names, the events are put in
-case order by one stable sort, edges are ``source * k + target`` and paths polynomial
-hashes of their codes (checked against each other); no Python loop runs over cases or events.
+case order by one stable sort of their runs, edges are ``source * k + target`` (their median
+times from one sort of edge and gap packed in an int64) and paths the bytes of their codes,
+encoded by Arrow; no Python loop runs over cases or events.
 
 Every analysis also takes a log kept in DuckDB or Spark (:class:`cjm.analysis.enginelog.EngineLog`):
 the event-level parts are methods of the two logs (numpy here, SQL there), each giving a
@@ -223,17 +224,18 @@ class StageLog(CaseViews):
         steps, names, starts, last = self.steps
         case, stage, at = (steps[c].to_numpy() for c in ("case", "stage", "at"))
         k = len(names)
-        pair = case[1:] == case[:-1]
-        source, target = stage[:-1][pair].astype(np.int64), stage[1:][pair].astype(np.int64)
-        days = (at[1:][pair] - at[:-1][pair]) / DAY
-        days[days < 0] = np.nan
-        # an edge is the integer source * k + target: counted by bincount, its median time by one
-        # groupby on the edges as codes (nothing hashed), edges in the order of their codes
-        key = source * k + target
-        counts = np.bincount(key, minlength=k * k)
+        # an edge is the integer source * k + target, k * k between two cases: counted by bincount,
+        # its median time from one sort of the edges and their gaps in clock ticks, edges in the
+        # order of their codes; no array of the pairs within cases is gathered
+        apart = case[1:] != case[:-1]
+        key = np.multiply(stage[:-1], k, dtype=np.int64)
+        key += stage[1:]
+        key[apart] = k * k
+        counts = np.bincount(key, minlength=k * k + 1)[:k * k]
         edge = np.flatnonzero(counts)
-        median = pd.Series(days).groupby(pd.Categorical.from_codes(key, categories=pd.RangeIndex(k * k)),
-                                         observed=True).median().to_numpy()
+        ticks = np.diff(at.view(np.int64))
+        ticks[apart] = 0
+        median = _median_days(key, ticks, k * k, at.dtype)[edge]
         edges = pd.DataFrame({"source": edge // k, "target": edge % k, "cases": counts[edge], "median_days": median})
         first = np.bincount(stage[starts], minlength=k)
         final = np.bincount(stage[last].astype(np.int64) * len(OUTCOMES) + self.outcomes[case[last]],
@@ -282,12 +284,47 @@ class StageLog(CaseViews):
 
 
 def _starts(events: pd.DataFrame) -> np.ndarray:
-    case = events["case"].to_numpy()
-    return np.flatnonzero(np.r_[True, case[1:] != case[:-1]]) if len(case) else np.zeros(0, dtype=np.int64)
+    return _run_starts(events["case"].to_numpy())
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values begins."""
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else np.zeros(0, dtype=np.int64)
 
 
 def _ends(events: pd.DataFrame, starts: np.ndarray) -> np.ndarray:
     return np.r_[starts[1:], len(events)] - 1 if len(events) else starts
+
+
+def _median_days(group: np.ndarray, ticks: np.ndarray, groups: int, dtype: np.dtype) -> np.ndarray:
+    """Per group (``0 .. groups - 1``), the median in days of the gaps ``ticks`` (int64, in
+    the unit of the datetime ``dtype``) that are not negative; NaN for a group without any.
+    Gaps of group ``groups`` are left out.
+
+    The same floats as pandas' median of the gaps as days: the two middle gaps of a group
+    are found by one sort of ``group`` and ``ticks`` packed into one int64 (by pandas where
+    they do not fit), then each is divided by a day and the two averaged. ``group`` and
+    ``ticks`` are overwritten.
+    """
+    day = DAY.astype(f"m8[{np.datetime_data(dtype)[0]}]").astype(np.int64)
+    negative = ticks < 0
+    group[negative] = groups  # a group of its own, after the others, never read
+    ticks[negative] = 0
+    counts = np.bincount(group, minlength=groups + 1)[:groups]
+    has = np.flatnonzero(counts)
+    median = np.full(groups, np.nan)
+    shift = int(ticks.max()).bit_length() if len(ticks) else 0
+    if shift + groups.bit_length() > 62:
+        kept = group < groups
+        median[has] = pd.Series(ticks[kept] / day).groupby(group[kept]).median().to_numpy()
+        return median
+    group <<= shift
+    group |= ticks
+    group.sort()
+    group &= (1 << shift) - 1  # the gaps, by group and then by length
+    low = np.cumsum(counts)[has] - counts[has]
+    median[has] = (group[low + (counts[has] - 1) // 2] / day + group[low + counts[has] // 2] / day) / 2
+    return median
 
 
 def _arrow(values: pd.Series) -> pa.ChunkedArray | None:
@@ -297,32 +334,43 @@ def _arrow(values: pd.Series) -> pa.ChunkedArray | None:
     return None
 
 
-def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes of a long column of a few distinct values and those values in order of
-    appearance; a missing value's code is one past the last (it picks what a lookup table
-    appends). Arrow strings are encoded by Arrow, twice as fast."""
+def _factorize(values: pd.Series) -> tuple[list[np.ndarray], pd.Index, np.ndarray]:
+    """Codes of a long column of a few distinct values, the values in order of appearance and
+    the rows of each; a missing value's code is one past the last (it picks what a lookup
+    table appends) and its rows are counted last. Arrow strings are encoded by Arrow chunk by
+    chunk (every chunk's codes refer to one dictionary) and their codes are left in those
+    pieces: no column of the length of the log is made."""
     array = _arrow(values)
     if array is None:
         codes, distinct = pd.factorize(values)
-        return np.where(codes < 0, len(distinct), codes), pd.Index(distinct, dtype=object)
-    encoded = pc.dictionary_encode(array.combine_chunks())
-    return (encoded.indices.fill_null(len(encoded.dictionary)).to_numpy(zero_copy_only=False).astype(np.int64),
-            pd.Index(encoded.dictionary.to_pylist(), dtype=object))
+        codes = np.where(codes < 0, len(distinct), codes)
+        return [codes], pd.Index(distinct, dtype=object), np.bincount(codes, minlength=len(distinct) + 1)
+    encoded = pc.dictionary_encode(array)
+    dictionary = encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], array.type)
+    pieces = [chunk.indices.fill_null(len(dictionary)).to_numpy() for chunk in encoded.chunks]
+    rows = np.zeros(len(dictionary) + 1, dtype=np.int64)
+    for piece in pieces:
+        rows += np.bincount(piece, minlength=len(rows))
+    return pieces, pd.Index(dictionary.to_pylist(), dtype=object), rows
 
 
-def _case_positions(ids: pd.Series, keys: pd.Series) -> tuple[np.ndarray, int]:
-    """Position in ``keys`` of each of ``ids`` (-1 where absent or missing), and how many
-    keys repeat one before them (a missing key counted as a value; none for a valid table).
+def _case_runs(ids: pd.Series, keys: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """The runs of equal ``ids`` (a log is written case by case): where each begins and the
+    position in ``keys`` of its id (-1 where absent or missing); and how many keys repeat one
+    before them (a missing key counted as a value; none for a valid table).
 
-    Arrow strings are encoded by Arrow, the keys and the first id of each run of equal ids
-    (a log is written case by case) together: each distinct string is hashed about once.
+    Arrow strings are looked up by Arrow: the keys and the first id of each run are found in
+    one hash set of the keys, so each distinct string is hashed about twice and no column is
+    copied whole.
     """
     events, table = _arrow(ids), _arrow(keys)
     if events is None or table is None:
         repeated = int(keys.duplicated().sum())
         codes, distinct = pd.factorize(ids)
         found = pd.Index(keys).get_indexer(distinct) if not repeated else np.full(len(distinct), -1)
-        return np.append(found, -1)[codes], repeated
+        positions = np.append(found, -1)[codes]
+        starts = _run_starts(positions)
+        return starts, positions[starts], repeated
     starts = np.zeros(min(len(ids), 1), dtype=np.int64)
     if len(ids) > 1:  # a missing id is a run of its own
         change = pc.not_equal(events[1:], events[:-1]).fill_null(True).to_numpy(zero_copy_only=False)
@@ -332,36 +380,59 @@ def _case_positions(ids: pd.Series, keys: pd.Series) -> tuple[np.ndarray, int]:
     bounds = np.searchsorted(starts, edges)
     firsts = [chunk.take(pa.array(starts[lo:hi] - edge))
               for chunk, edge, lo, hi in zip(events.chunks, edges, bounds[:-1], bounds[1:])]
-    both = pa.chunked_array(table.chunks + [first.cast(table.type) for first in firsts], type=table.type)
-    codes = pc.dictionary_encode(both.combine_chunks()).indices.fill_null(-1).to_numpy(zero_copy_only=False)
-    key_codes, run_codes = codes[:len(keys)], codes[len(keys):]
-    known = key_codes >= 0  # keys are numbered in order of first appearance
-    repeated = len(keys) - (int(key_codes.max()) + 1 if known.any() else 0) - int(not known.all())
-    lookup = np.full(len(codes) + 1, -1, dtype=np.int64)  # code -1 (a missing id) finds the last: -1
-    lookup[key_codes[known]] = np.flatnonzero(known)
-    return np.repeat(lookup[run_codes], np.diff(np.r_[starts, len(ids)])), repeated
+    # a key's first position among the keys, or an id's; a missing id or key finds none (-1).
+    # The hash set is grown in the system's allocator: in Arrow's default (mimalloc) its growth
+    # costs a third more time in page faults (10 million events: 0.15 s)
+    found = pc.index_in(pa.chunked_array(table.chunks + [first.cast(table.type) for first in firsts], type=table.type),
+                        value_set=table.combine_chunks(), skip_nulls=True,
+                        memory_pool=pa.system_memory_pool()).fill_null(-1).to_numpy()
+    key_codes, run_codes = found[:len(keys)], found[len(keys):]
+    # a key is repeated unless it is its own first occurrence (one missing key is a value)
+    repeated = len(keys) - int(np.count_nonzero(key_codes == np.arange(len(keys)))) - int(table.null_count > 0)
+    return starts, run_codes.astype(np.int64), repeated
 
 
-def _case_order(case: np.ndarray, at: np.ndarray, by_time: bool) -> np.ndarray | slice:
-    """The stable order of events by case (then time, ``by_time``): the runs of one case
-    are put in case order whole (a log written case by case is one run a case), then
-    ordered by time where a case's times are not (a missing time first, as the least).
-    All rows as they are when they already are in that order."""
-    order = slice(None)
-    starts = np.r_[0, np.flatnonzero(case[1:] != case[:-1]) + 1] if len(case) else np.zeros(0, dtype=np.int64)
-    if (np.diff(case[starts]) < 0).any():
-        runs = np.argsort(case[starts], kind="stable")
-        first, lengths = starts[runs], np.diff(np.r_[starts, len(case)])[runs]
+def _case_order(starts: np.ndarray, run_case: np.ndarray, at: np.ndarray,
+                by_time: bool) -> tuple[np.ndarray | slice, np.ndarray]:
+    """The stable order of events by case (then time, ``by_time``) and each event's case in
+    that order, from the runs of one case (``starts``, ``run_case``; a log written case by case
+    is one run a case): the runs are put in case order whole, then ordered by time where a
+    case's times are not (a missing time first, as the least). All rows as they are when
+    they already are in that order."""
+    order, lengths = slice(None), np.diff(np.r_[starts, len(at)])
+    if (np.diff(run_case) < 0).any():
+        runs = _run_order(run_case)
+        first, lengths, run_case = starts[runs], lengths[runs], run_case[runs]
         # one step a row, a jump where a run begins: the running sum is the order
-        order = np.ones(len(case), dtype=np.int64)
+        order = np.ones(len(at), dtype=np.int64)
         order[0] = first[0]
         order[np.cumsum(lengths[:-1])] = first[1:] - first[:-1] - lengths[:-1] + 1
         np.cumsum(order, out=order)
+    case = np.repeat(run_case, lengths)
     if by_time:
-        case, at = case[order], at[order].view(np.int64)
+        at = at[order].view(np.int64)
         if ((case[1:] == case[:-1]) & (at[1:] < at[:-1])).any():
             order = np.arange(len(case))[order][np.lexsort((at, case))]
-    return order
+    return order, case
+
+
+def _run_order(run_case: np.ndarray) -> np.ndarray:
+    """The stable order of runs by their case: each run put at its case where every run is a
+    known case of its own (a log written case by case), no sort; else a stable sort."""
+    if run_case.min() >= 0:
+        slot = np.full(int(run_case.max()) + 1, -1, dtype=np.int64)
+        slot[run_case] = np.arange(len(run_case))
+        runs = slot[slot >= 0]
+        if len(runs) == len(run_case):
+            return runs
+    return np.argsort(run_case, kind="stable")
+
+
+def _datetimes(values: pd.Series) -> np.ndarray:
+    """The column's times as datetime64: its own array when it holds them (nothing copied)."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":
+        return values.to_numpy()
+    return pd.to_datetime(values).to_numpy()
 
 
 def _event_frame(case: np.ndarray, stage: np.ndarray, at: np.ndarray) -> pd.DataFrame:
@@ -435,7 +506,7 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
             raise CjmError(f"{name}: no column {', '.join(missing)}", f"expected the columns {', '.join(columns)}")
     if order not in ("log", "time"):
         raise CjmError(f"funnel order {order!r} is unknown", "use 'log' (the order of the rows) or 'time'")
-    positions, repeated = _case_positions(stage_events[case], cases[case])
+    starts, run_case, repeated = _case_runs(stage_events[case], cases[case])
     if repeated:
         raise CjmError(f"cases: {repeated} repeated {case}", "pass one row per case")
     table = case_table(cases, case)
@@ -446,25 +517,28 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
 
     # codes first: a log has millions of rows but few stage names, so what a name is (a stage,
     # ignored, another activity) is decided once a name and gathered once a row (a missing
-    # name picks the appended "not found"); the cases were placed above
-    stage_codes, names = _factorize(stage_events[stage])
-    rows_of = np.bincount(stage_codes, minlength=len(names) + 1)  # last: rows without a name
+    # name picks the appended "not found"); the cases were found once a run of rows above
+    pieces, names, rows_of = _factorize(stage_events[stage])  # rows_of: last, rows without a name
     name_step, unknown_names, activity_names = classify_names(names, rows_of, stages, ignore, activities,
                                                               history, check)
-    times = pd.to_datetime(stage_events[at]).to_numpy()
-    no_time = pd.isna(times)
-    no_case = positions < 0
+    times = _datetimes(stage_events[at])
+    no_time = np.isnat(times)
+    no_case = run_case < 0
     if history:
-        row_checks(no_time.sum(), no_case.sum(), check)
-    step_codes = np.append(name_step, -1).astype(np.int16)[stage_codes]
-    kept = (step_codes >= 0) & ~no_time & ~no_case
-    ordered = _case_order(positions, times, order == "time")  # all rows, then those kept
-    rows = np.flatnonzero(kept) if isinstance(ordered, slice) else ordered[kept[ordered]]
+        row_checks(no_time.sum(), np.diff(np.r_[starts, len(times)])[no_case].sum(), check)
+    lookup = np.append(name_step, -1).astype(np.int16)
+    step_codes = np.concatenate([lookup[piece] for piece in pieces]) if pieces else np.zeros(0, dtype=np.int16)
+    ordered, case_of = _case_order(starts, run_case, times, order == "time")  # all rows, then those kept
+    dropped = (step_codes < 0) | no_time
+    if dropped.any() or no_case.any():
+        kept = ~dropped[ordered] & (case_of >= 0)
+        ordered, case_of = np.arange(len(times))[ordered][kept], case_of[kept]
+    stage_of, at_of = step_codes[ordered], times[ordered]
     trail = None
     if activities:  # every activity, sorted once; the funnel's stages (codes first) are the events
-        trail = _event_frame(positions[rows], step_codes[rows], times[rows])
-        rows = rows[trail["stage"].to_numpy() < len(stages)]
-    case_of, stage_of, at_of = positions[rows], step_codes[rows], times[rows]
+        trail = _event_frame(case_of, stage_of, at_of)
+        staged = stage_of < len(stages)
+        case_of, stage_of, at_of = case_of[staged], stage_of[staged], at_of[staged]
     events = _event_frame(case_of, stage_of, at_of)
 
     same = case_of[1:] == case_of[:-1]  # each event after the first: of the case of the one before
@@ -472,14 +546,14 @@ def prepare_log(stage_events: pd.DataFrame | None, cases: pd.DataFrame, stages: 
     tied = same & (at_of[1:] == at_of[:-1])
     # the highest stage so far in the case: offset by case, one running maximum runs over all cases
     offset = case_of * (len(stages) + 1)
-    running = np.maximum.accumulate(offset + stage_of) if len(rows) else offset
+    running = np.maximum.accumulate(offset + stage_of) if len(case_of) else offset
     running -= offset
     back = same & (stage_of[1:] < running[:-1])
     if history:
         event_checks(earlier.sum(), _runs(case_of[1:][tied]), _runs(case_of[1:][back]), check)
 
     furthest = np.full(len(table), -1, dtype=np.int64)
-    starts = np.r_[0, np.flatnonzero(~same) + 1] if len(events) else np.zeros(0, dtype=np.int64)
+    starts = _run_starts(case_of)
     if len(events):
         furthest[case_of[starts]] = np.maximum.reduceat(stage_of.astype(np.int64), starts)
     won = place_cases(table, furthest, stages, won_stage, lost_stage, history, check)
@@ -886,33 +960,20 @@ def customer_reasons(reasons: pd.DataFrame, hygiene) -> tuple[pd.DataFrame, pd.D
     return reasons[~apart].reset_index(drop=True), reasons[apart].reset_index(drop=True)
 
 
-#: Bases of the polynomial hash of a path, tried in turn until no two paths share a hash.
-HASH_BASES = (1_000_003, 998_244_353, 2_147_483_647)
-
-
 def _path_ids(stage: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each case's path number (equal sequences of steps share one, numbered in order of
     first appearance) and its length, for the cases with steps.
 
-    A path is keyed by a 64-bit polynomial hash of its step codes and its length; every
-    case's steps are then compared with those of the first case of its key, and on a
-    collision the paths are hashed again with the next base of :data:`HASH_BASES`.
+    A case's path is the bytes of its step codes, a slice of ``stage`` itself: Arrow takes
+    the column with the cases' bounds as a binary array (nothing copied) and encodes it,
+    comparing the paths whole (no hash stands for a path).
     """
     lengths = np.diff(np.r_[starts, len(stage)])
-    if not len(stage):
-        return np.zeros(0, dtype=np.int64), lengths
-    position = np.arange(len(stage)) - np.repeat(starts, lengths)
-    for base in HASH_BASES:
-        with np.errstate(over="ignore"):  # powers and terms wrap around 2**64
-            powers = np.cumprod(np.r_[np.uint64(1), np.full(lengths.max() - 1, base, dtype=np.uint64)])
-            terms = (stage.astype(np.uint64) + np.uint64(1)) * powers[position]
-        ids = pd.DataFrame({"hash": np.add.reduceat(terms, starts), "length": lengths}).groupby(
-            ["hash", "length"], sort=False).ngroup().to_numpy()
-        first = np.unique(ids, return_index=True)[1]  # the first case of each path
-        if (stage[np.repeat(starts[first[ids]], lengths) + position] == stage).all():
-            return ids, lengths
-    raise CjmError("paths of cases could not be told apart by their hashes",
-                   "report this log to the project: every hash base collided")
+    codes = np.ascontiguousarray(stage)
+    bounds = np.r_[starts, len(stage)].astype(np.int64) * codes.itemsize
+    paths = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(starts),
+                                             [None, pa.py_buffer(bounds), pa.py_buffer(codes)])
+    return pc.dictionary_encode(paths).indices.to_numpy().astype(np.int64), lengths
 
 
 def variants(log: CaseViews, coverage: float = 0.8, separator: str = " → ",

@@ -241,6 +241,14 @@ def render_notebook(ipynb_path: str | Path, html_path: str | Path, *,
     nb = _read(ipynb_path)
     _check_executed(ipynb_path, nb)
     nb.metadata["title"] = _chapter(nb, ipynb_path).title
+    body, _ = _exporter(language).from_notebook_node(
+        nb, resources={"cjm_css": CSS, "cjm_back": section(language, "report")["back"]})
+    return write_atomic(body.encode("utf-8"), html_path)
+
+
+@functools.cache
+def _exporter(language: str) -> HTMLExporter:
+    """The exporter of a language's chapter pages, set up (and its templates compiled) once a run."""
     exporter = HTMLExporter(
         template_name="lab", template_file="cjm_chapter.html.j2",
         extra_loaders=[DictLoader({"cjm_chapter.html.j2": _CHAPTER_TEMPLATE})],
@@ -250,9 +258,7 @@ def render_notebook(ipynb_path: str | Path, html_path: str | Path, *,
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(REMOVE_TAGS)),
                                    enabled=True)
     exporter.register_preprocessor(_ClientOutputs(), enabled=True)
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"cjm_css": CSS, "cjm_back": section(language, "report")["back"]})
-    return write_atomic(body.encode("utf-8"), html_path)
+    return exporter
 
 
 def _paths(engagement: str, root: Path | None) -> EngagementPaths:

@@ -27,6 +27,8 @@ from array import array
 import hashlib
 import html
 import json
+import multiprocessing
+import os
 import pickle
 import re
 import struct
@@ -813,7 +815,7 @@ def scanned_files(paths: EngagementPaths) -> list[Path]:
             for p in sorted(folder.rglob("*")) if p.is_file() and p != paths.outputs / STAMP]
 
 
-def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
+def find_leaks(engagement: str, root: Path | None = None, n_jobs: int = 1) -> pd.DataFrame:
     """Personal data in what an engagement may share.
 
     Parameters
@@ -822,6 +824,9 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
         Engagement name (``params/<engagement>.yaml``).
     root : Path, optional
         Project root (default: this project).
+    n_jobs : int
+        Forked processes that read and match the files, when there are at least
+        :data:`PARALLEL_FILES` to read (the finds are the same, in the same order).
 
     Returns
     -------
@@ -851,8 +856,8 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
     key = check_key(params, paths)
     checked = _CleanFiles(paths, key)
     values = None  # read when a file is to be read: not at a rerun where nothing changed
-    rows, skipped, texts, unchanged = [], [], 0, 0
-    for path in tqdm(files, desc="leak check", leave=False):
+    rows, skipped, texts, unchanged, todo = [], [], 0, 0, []
+    for path in files:
         name = path.relative_to(root).as_posix()
         if _binary(path):
             skipped.append(name)
@@ -860,34 +865,72 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
         digest = checked.digest(path)
         if checked.unchanged(digest):
             unchanged += 1
-            continue
-        if values is None:
-            values = cached_personal_values(params, paths, key)
-        found, clean = len(rows), []
-        try:
-            for text, locate in documents(path):
-                texts += 1
-                text_digest = _text_digest(text)
-                if text_digest in checked.texts:  # the same text in another file, or before it changed
-                    clean.append(text_digest)
-                    continue
-                finds = find_personal(text, values)
-                if not finds:
-                    checked.texts.add(text_digest)
-                    clean.append(text_digest)
-                newlines = [m.start() for m in re.finditer("\n", text)] if finds else []
-                rows += [(name, kind, locate(bisect.bisect(newlines, s) + 1), _excerpt(text, finds, k))
-                         for k, (s, _, kind) in enumerate(finds)]
-        except (OSError, ValueError, zipfile.BadZipFile, PyPdfError, CalamineError) as err:  # unreadable, corrupt or mislabelled
-            raise CjmError(f"{path}: cannot be read for the leak check ({type(err).__name__}: {err})",
-                           "rerun the step that wrote it, or remove the file") from err
-        if len(rows) == found:
+        else:
+            todo.append((path, name, digest))
+    if todo:
+        values = cached_personal_values(params, paths, key)
+    for (*_, digest), (found, read, clean) in zip(todo, tqdm(
+            _scan_all([job[:2] for job in todo], values, checked.texts, n_jobs), total=len(todo),
+            desc="leak check", leave=False)):
+        rows += found
+        texts += read
+        if clean is not None:
             checked.add(digest, clean)
     checked.save(len(values) if values is not None else checked.values)
     leaks = pd.DataFrame(rows, columns=COLUMNS)
     leaks.attrs = {"files": len(files) - len(skipped), "values": checked.values, "texts": texts, "skipped": skipped,
                    "unchanged": unchanged}
     return leaks
+
+
+def _scan(path: Path, name: str, values: PersonalValues, known: set[str]) -> tuple[list[tuple], int, list[str] | None]:
+    """The finds in one file (rows of :data:`COLUMNS`), the number of its texts, and the hashes of
+    its texts when it has no finds (None when it has). Texts whose hash is ``known`` are clean; the
+    hashes of texts found clean are added to ``known``."""
+    rows, clean, texts = [], [], 0
+    try:
+        for text, locate in documents(path):
+            texts += 1
+            text_digest = _text_digest(text)
+            if text_digest in known:  # the same text in another file, or before it changed
+                clean.append(text_digest)
+                continue
+            finds = find_personal(text, values)
+            if not finds:
+                known.add(text_digest)
+                clean.append(text_digest)
+            newlines = [m.start() for m in re.finditer("\n", text)] if finds else []
+            rows += [(name, kind, locate(bisect.bisect(newlines, s) + 1), _excerpt(text, finds, k))
+                     for k, (s, _, kind) in enumerate(finds)]
+    except (OSError, ValueError, zipfile.BadZipFile, PyPdfError, CalamineError) as err:  # unreadable, corrupt or mislabelled
+        raise CjmError(f"{path}: cannot be read for the leak check ({type(err).__name__}: {err})",
+                       "rerun the step that wrote it, or remove the file") from err
+    return rows, texts, None if rows else clean
+
+
+#: Files to read from which a check is shared out to forked processes.
+PARALLEL_FILES = 8
+#: The personal values and known clean texts of :func:`_scan_all`, inherited by the forked workers.
+_SCANNING: tuple | None = None
+
+
+def _scan_all(files: list[tuple[Path, str]], values, known: set[str], n_jobs: int) -> Iterator[tuple]:
+    """:func:`_scan` of each ``(path, name)``, in order, shared out to ``n_jobs`` forked processes
+    when there are :data:`PARALLEL_FILES` files at least."""
+    global _SCANNING
+    if n_jobs <= 1 or len(files) < PARALLEL_FILES:
+        yield from (_scan(path, name, values, known) for path, name in files)
+        return
+    _SCANNING = values, known
+    try:
+        with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
+            yield from pool.imap(_scan_forked, files, chunksize=1)
+    finally:
+        _SCANNING = None
+
+
+def _scan_forked(file: tuple[Path, str]) -> tuple:
+    return _scan(*file, *_SCANNING)
 
 
 def _text_digest(text: str) -> str:
@@ -953,7 +996,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = EngagementPaths(args.engagement, args.root).outputs / STAMP
     t0 = time.perf_counter()
     try:
-        leaks = find_leaks(args.engagement, args.root)
+        leaks = find_leaks(args.engagement, args.root, n_jobs=min(os.cpu_count() or 1, 2))
     except CjmError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -19,8 +19,11 @@ import contextlib
 import functools
 import html
 import json
+import multiprocessing
+import os
 import re
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -393,11 +396,24 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
 
 
 @functools.cache
-def _renderer() -> str:
-    """The key of the code that renders a page: this module's and what it imports, nbconvert."""
+def _renderer(notes: Path) -> str:
+    """The key of the code that renders a page: this module's and what it imports, nbconvert.
+
+    The modules it imports are found by parsing them (:func:`cjm.core.deps.closure`) only when
+    one of them changed since ``notes/renderer.json`` noted their hashes: what they import is in
+    them, so while they are the same, so are the modules."""
     from cjm.core.deps import closure
 
-    return content_key(*[path.read_bytes() for path in sorted(closure({"cjm.present.report"}))], version("nbconvert"))
+    note = notes / "renderer.json"
+    files = None
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        noted = json.loads(note.read_text(encoding="utf-8"))
+        if all(file_hash(Path(name)) == digest for name, digest in noted.items()):
+            files = list(map(Path, noted))
+    if files is None:
+        files = sorted(closure({"cjm.present.report"}))
+        write_atomic(json.dumps({str(path): file_hash(path) for path in files}), note, now=True)
+    return content_key(*[path.read_bytes() for path in files], version("nbconvert"))
 
 
 def chapter_page(paths: EngagementPaths, notebook: Path, language: str) -> Path:
@@ -408,7 +424,7 @@ def chapter_page(paths: EngagementPaths, notebook: Path, language: str) -> Path:
     ``data/<e>/cache/pages/<stem>.json`` notes each page's key and content hash."""
     page = paths.report / notebook.with_suffix(".html").name
     note = paths.cache / "pages" / f"{notebook.stem}.json"
-    key = content_key(notebook.read_bytes(), language, _renderer())
+    key = content_key(notebook.read_bytes(), language, _renderer(paths.cache / "pages"))
     with contextlib.suppress(OSError, ValueError):
         if json.loads(note.read_text(encoding="utf-8")) == {"key": key, "page": file_hash(current(page))}:
             return page
@@ -417,7 +433,7 @@ def chapter_page(paths: EngagementPaths, notebook: Path, language: str) -> Path:
     return page
 
 
-def build_report(engagement: str, root: Path | None = None) -> list[Path]:
+def build_report(engagement: str, root: Path | None = None, deck_aside: bool = False) -> list[Path]:
     """Render every executed notebook of an engagement and write the contents page.
 
     Chapter pages in ``report/`` left over from notebooks that no longer exist are
@@ -429,21 +445,32 @@ def build_report(engagement: str, root: Path | None = None) -> list[Path]:
         Engagement name.
     root : Path, optional
         Project root (default: this project).
+    deck_aside : bool
+        Write the deck in a forked process while this one renders the chapters (the two take
+        about as long, and nothing of one goes into the other; the contents page waits for both).
 
     Returns
     -------
     list of Path
         The chapter pages in order, the deck (:mod:`cjm.present.deck`), then ``index.html``.
     """
-    from cjm.present.deck import write_deck
-
     paths = _paths(engagement, root)
     params = load_params(engagement, root)
     notebooks = executed_notebooks(engagement, root)
-    pages = [chapter_page(paths, nb, params["language"]) for nb in notebooks]
-    for stale in set(paths.report.glob("[0-9][0-9]_*.html")) - set(pages):
-        remove(stale)
-    return pages + [write_deck(paths, params), write_index(engagement, root)]
+    with (ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) if deck_aside
+          else contextlib.nullcontext()) as aside:
+        deck = aside.submit(_write_deck, paths, params) if aside else None
+        pages = [chapter_page(paths, nb, params["language"]) for nb in notebooks]
+        for stale in set(paths.report.glob("[0-9][0-9]_*.html")) - set(pages):
+            remove(stale)
+        deck = deck.result() if deck else _write_deck(paths, params)
+    return pages + [deck, write_index(engagement, root)]
+
+
+def _write_deck(paths: EngagementPaths, params: dict) -> Path:
+    from cjm.present.deck import write_deck
+
+    return write_deck(paths, params)
 
 
 if __name__ == "__main__":  # python -m cjm.present.report ENGAGEMENT
@@ -452,7 +479,7 @@ if __name__ == "__main__":  # python -m cjm.present.report ENGAGEMENT
         sys.exit(2)
     try:
         with Publication(EngagementPaths(sys.argv[1]).root, sys.argv[1], "report"):  # all pages or none
-            written = build_report(sys.argv[1])
+            written = build_report(sys.argv[1], deck_aside=(os.cpu_count() or 1) > 1)
     except CjmError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

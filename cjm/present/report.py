@@ -312,12 +312,12 @@ def _maps_section(report: Path, words: dict, language: str) -> str:
             f'<ul class="cjm-toc">{"".join(items)}</ul>\n')
 
 
-def _files_section(report: Path, words: dict) -> str:
-    """The deck and every workbook of :data:`WORKBOOKS` in ``report``, linked, with what each
-    holds; empty without one."""
+def _files_section(report: Path, words: dict, deck: bool | None) -> str:
+    """The deck (when ``deck``; None: when it is in ``report``) and every workbook of
+    :data:`WORKBOOKS` in ``report``, linked, with what each holds; empty without one."""
     from cjm.present.deck import DECK_NAME
 
-    files = [(DECK_NAME, words["deck"])] if current(report / DECK_NAME).exists() else []
+    files = [(DECK_NAME, words["deck"])] if (current(report / DECK_NAME).exists() if deck is None else deck) else []
     files += [(f"{name}.xlsx", words["workbooks"][name]) for name in WORKBOOKS if (report / f"{name}.xlsx").exists()]
     items = [f'<li><a href="{name}">{html.escape(described["title"])}</a>: {html.escape(described["about"])}</li>'
              for name, described in files]
@@ -326,7 +326,7 @@ def _files_section(report: Path, words: dict) -> str:
     return f'<h2 id="files">{html.escape(words["files"])}</h2>\n<ul class="cjm-files">{"".join(items)}</ul>\n'
 
 
-def write_index(engagement: str, root: Path | None = None) -> Path:
+def write_index(engagement: str, root: Path | None = None, deck: bool | None = None) -> Path:
     """Write ``report/index.html``: the report's first page.
 
     In order: the executive summary (:mod:`cjm.present.summary`: the question, segments,
@@ -344,6 +344,9 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
         Engagement name.
     root : Path, optional
         Project root (default: this project).
+    deck : bool, optional
+        Whether the report has its deck (default: whether ``report/deck.pptx`` is there), for a
+        contents page written while the deck is.
 
     Returns
     -------
@@ -382,7 +385,7 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
 <h1>{html.escape(words['report'])}</h1>
 {dated}<section class="cjm-summary">
 {summary}</section>
-{_maps_section(paths.report, words, language)}{_files_section(paths.report, words)}<h2 id="appendices">{html.escape(words['appendices'])}</h2>
+{_maps_section(paths.report, words, language)}{_files_section(paths.report, words, deck)}<h2 id="appendices">{html.escape(words['appendices'])}</h2>
 <p>{html.escape(words['appendices_note'])}</p>
 <ul class="cjm-toc cjm-appendices">
 {chr(10).join(items)}
@@ -446,8 +449,8 @@ def build_report(engagement: str, root: Path | None = None, deck_aside: bool = F
     root : Path, optional
         Project root (default: this project).
     deck_aside : bool
-        Write the deck in a forked process while this one renders the chapters (the two take
-        about as long, and nothing of one goes into the other; the contents page waits for both).
+        Write the deck in a forked process while this one writes the contents page and renders
+        the chapters (the two take about as long, and nothing of one goes into the other).
 
     Returns
     -------
@@ -459,12 +462,13 @@ def build_report(engagement: str, root: Path | None = None, deck_aside: bool = F
     notebooks = executed_notebooks(engagement, root)
     with (ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) if deck_aside
           else contextlib.nullcontext()) as aside:
-        deck = aside.submit(_write_deck, paths, params) if aside else None
+        deck = aside.submit(_write_deck, paths, params) if aside else _write_deck(paths, params)
+        index = write_index(engagement, root, deck=True)
         pages = [chapter_page(paths, nb, params["language"]) for nb in notebooks]
         for stale in set(paths.report.glob("[0-9][0-9]_*.html")) - set(pages):
             remove(stale)
-        deck = deck.result() if deck else _write_deck(paths, params)
-    return pages + [deck, write_index(engagement, root)]
+        deck = deck.result() if aside else deck
+    return pages + [deck, index]
 
 
 def _write_deck(paths: EngagementPaths, params: dict) -> Path:

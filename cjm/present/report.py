@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import html
 import json
 import multiprocessing
@@ -478,6 +479,7 @@ def _write_deck(paths: EngagementPaths, params: dict) -> Path:
 
 
 if __name__ == "__main__":  # python -m cjm.present.report ENGAGEMENT
+    gc.freeze()  # the imports' objects live to the end: the collector need not walk them again, nor at the exit
     if len(sys.argv) != 2:
         print("usage: python -m cjm.present.report ENGAGEMENT", file=sys.stderr)
         sys.exit(2)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import gc
 from array import array
 import hashlib
 import html
@@ -1025,4 +1026,5 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":  # run as cjm.privacy.leaks, so that the cache pickles cjm.privacy.leaks.PersonalValues
     from cjm.privacy.leaks import main as _main
 
+    gc.freeze()  # the imports' objects live to the end: the collector need not walk them again, nor at the exit
     sys.exit(_main())

@@ -313,12 +313,12 @@ def _maps_section(report: Path, words: dict, language: str) -> str:
             f'<ul class="cjm-toc">{"".join(items)}</ul>\n')
 
 
-def _files_section(report: Path, words: dict, deck: bool | None) -> str:
-    """The deck (when ``deck``; None: when it is in ``report``) and every workbook of
-    :data:`WORKBOOKS` in ``report``, linked, with what each holds; empty without one."""
+def _files_section(report: Path, words: dict) -> str:
+    """The deck and every workbook of :data:`WORKBOOKS` in ``report``, linked, with what each
+    holds; empty without one."""
     from cjm.present.deck import DECK_NAME
 
-    files = [(DECK_NAME, words["deck"])] if (current(report / DECK_NAME).exists() if deck is None else deck) else []
+    files = [(DECK_NAME, words["deck"])] if current(report / DECK_NAME).exists() else []
     files += [(f"{name}.xlsx", words["workbooks"][name]) for name in WORKBOOKS if (report / f"{name}.xlsx").exists()]
     items = [f'<li><a href="{name}">{html.escape(described["title"])}</a>: {html.escape(described["about"])}</li>'
              for name, described in files]
@@ -327,7 +327,7 @@ def _files_section(report: Path, words: dict, deck: bool | None) -> str:
     return f'<h2 id="files">{html.escape(words["files"])}</h2>\n<ul class="cjm-files">{"".join(items)}</ul>\n'
 
 
-def write_index(engagement: str, root: Path | None = None, deck: bool | None = None) -> Path:
+def write_index(engagement: str, root: Path | None = None) -> Path:
     """Write ``report/index.html``: the report's first page.
 
     In order: the executive summary (:mod:`cjm.present.summary`: the question, segments,
@@ -345,9 +345,6 @@ def write_index(engagement: str, root: Path | None = None, deck: bool | None = N
         Engagement name.
     root : Path, optional
         Project root (default: this project).
-    deck : bool, optional
-        Whether the report has its deck (default: whether ``report/deck.pptx`` is there), for a
-        contents page written while the deck is.
 
     Returns
     -------
@@ -386,7 +383,7 @@ def write_index(engagement: str, root: Path | None = None, deck: bool | None = N
 <h1>{html.escape(words['report'])}</h1>
 {dated}<section class="cjm-summary">
 {summary}</section>
-{_maps_section(paths.report, words, language)}{_files_section(paths.report, words, deck)}<h2 id="appendices">{html.escape(words['appendices'])}</h2>
+{_maps_section(paths.report, words, language)}{_files_section(paths.report, words)}<h2 id="appendices">{html.escape(words['appendices'])}</h2>
 <p>{html.escape(words['appendices_note'])}</p>
 <ul class="cjm-toc cjm-appendices">
 {chr(10).join(items)}
@@ -450,8 +447,8 @@ def build_report(engagement: str, root: Path | None = None, deck_aside: bool = F
     root : Path, optional
         Project root (default: this project).
     deck_aside : bool
-        Write the deck in a forked process while this one writes the contents page and renders
-        the chapters (the two take about as long, and nothing of one goes into the other).
+        Write the deck and the contents page in a forked process while this one renders the
+        chapters (the two take about as long, and nothing of one goes into the other).
 
     Returns
     -------
@@ -463,19 +460,18 @@ def build_report(engagement: str, root: Path | None = None, deck_aside: bool = F
     notebooks = executed_notebooks(engagement, root)
     with (ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) if deck_aside
           else contextlib.nullcontext()) as aside:
-        deck = aside.submit(_write_deck, paths, params) if aside else _write_deck(paths, params)
-        index = write_index(engagement, root, deck=True)
+        files = aside.submit(_deck_and_contents, engagement, root, paths, params) if aside else None
         pages = [chapter_page(paths, nb, params["language"]) for nb in notebooks]
         for stale in set(paths.report.glob("[0-9][0-9]_*.html")) - set(pages):
             remove(stale)
-        deck = deck.result() if aside else deck
-    return pages + [deck, index]
+        files = files.result() if aside else _deck_and_contents(engagement, root, paths, params)
+    return pages + files
 
 
-def _write_deck(paths: EngagementPaths, params: dict) -> Path:
+def _deck_and_contents(engagement: str, root: Path | None, paths: EngagementPaths, params: dict) -> list[Path]:
     from cjm.present.deck import write_deck
 
-    return write_deck(paths, params)
+    return [write_deck(paths, params), write_index(engagement, root)]
 
 
 if __name__ == "__main__":  # python -m cjm.present.report ENGAGEMENT

@@ -359,3 +359,6 @@ def test_text_widths_kept_are_read_back_not_measured_again_unless_the_fonts_diff
     monkeypatch.setattr(maps, "_WIDTHS", {})
     with maps.widths_kept(file):
         assert maps.text_width(text, 11, bold=True) == width and measured == [text]
+    with maps.widths_kept(file):
+        maps.text_width("Регионы", 11)
+    assert [row[0] for row in json.loads(file.read_text(encoding="utf-8"))["widths"]] == ["Регионы"]  # the last block's

@@ -225,10 +225,13 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 #: Widths measured: (text, bold, font families, sans-serif fonts) -> width at ``TextToPath.FONT_SCALE``.
 _WIDTHS: dict[tuple, float] = {}
+#: The keys of :data:`_WIDTHS` used in the open :func:`widths_kept` block.
+_USED: set[tuple] = set()
 
 
 def _text_width(text: str, bold: bool, family: tuple, sans: tuple) -> float:
     key = (text, bold, family, sans)
+    _USED.add(key)
     if key not in _WIDTHS:
         from matplotlib.font_manager import FontProperties
         from matplotlib.textpath import TextToPath
@@ -250,20 +253,21 @@ def _fonts_key() -> str:
 
 @contextlib.contextmanager
 def widths_kept(file: Path):
-    """Text widths (:func:`text_width`) measured in the block, and before it by a block with the
-    same ``file``: a text measured then is not measured again (the deck of a rerun measures
-    most of its texts again). Kept in ``file`` (JSON) with the fonts' key (:func:`_fonts_key`);
-    other fonts or another matplotlib measure again."""
+    """Text widths (:func:`text_width`) of the texts the block measures, kept in ``file`` (JSON)
+    with the fonts' key (:func:`_fonts_key`): a text the last block with the same ``file``
+    measured is not measured again (the deck of a rerun has most of its texts again); other
+    fonts or another matplotlib measure again."""
     fonts = _fonts_key()
+    kept = {}
     with contextlib.suppress(OSError, ValueError, TypeError):
-        kept = json.loads(Path(file).read_text(encoding="utf-8"))
-        if kept["fonts"] == fonts:
-            _WIDTHS.update({(text, bold, tuple(family), tuple(sans)): width
-                            for text, bold, family, sans, width in kept["widths"]})
-    known = set(_WIDTHS)
+        stored = json.loads(Path(file).read_text(encoding="utf-8"))
+        if stored["fonts"] == fonts:
+            kept = {(text, bold, tuple(family), tuple(sans)): width for text, bold, family, sans, width in stored["widths"]}
+    _WIDTHS.update(kept)
+    _USED.clear()
     yield
-    if set(_WIDTHS) != known:
-        write_atomic(json.dumps({"fonts": fonts, "widths": [[*key, width] for key, width in _WIDTHS.items()]},
+    if _USED != set(kept):
+        write_atomic(json.dumps({"fonts": fonts, "widths": [[*key, _WIDTHS[key]] for key in sorted(_USED)]},
                                 ensure_ascii=False), file, now=True)
 
 

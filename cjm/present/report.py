@@ -32,9 +32,6 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)  # an import of ~0.8 s nothing here uses (see cjm.core.runner)
 
 import nbformat
-from jinja2 import DictLoader
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from cjm.core.cache import content_key
 from cjm.core.errors import CjmError
@@ -44,7 +41,6 @@ from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import Publication, current, remove
 from cjm.present.formats import format_date
-from cjm.present.narrative import is_consultant_note
 from cjm.present.words import section
 
 #: Cells with these tags are not shown to the client.
@@ -104,25 +100,6 @@ _CHAPTER_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-
-
-class _ClientOutputs(Preprocessor):
-    """Drop outputs that are not for the client: stderr (warnings, tqdm), widgets and notes
-    for the consultant (:func:`cjm.present.narrative.consultant_note`)."""
-
-    def preprocess(self, nb, resources):
-        nb.metadata.pop("widgets", None)
-        return super().preprocess(nb, resources)
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code":
-            cell.outputs = [
-                out for out in cell.outputs
-                if not (out.output_type == "stream" and out.get("name") == "stderr")
-                and "application/vnd.jupyter.widget-view+json" not in out.get("data", {})
-                and not is_consultant_note(out)
-            ]
-        return cell, resources
 
 
 @dataclass(frozen=True)
@@ -251,8 +228,34 @@ def render_notebook(ipynb_path: str | Path, html_path: str | Path, *,
 
 
 @functools.cache
-def _exporter(language: str) -> HTMLExporter:
-    """The exporter of a language's chapter pages, set up (and its templates compiled) once a run."""
+def _exporter(language: str):
+    """The exporter (nbconvert's ``HTMLExporter``) of a language's chapter pages, set up (and its
+    templates compiled) once a run. nbconvert is imported here, by the process that renders the
+    pages, not by the one :func:`build_report` forks for the deck."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+
+    from cjm.present.narrative import is_consultant_note
+
+    class ClientOutputs(Preprocessor):
+        """Drop outputs that are not for the client: stderr (warnings, tqdm), widgets and notes
+        for the consultant (:func:`cjm.present.narrative.consultant_note`)."""
+
+        def preprocess(self, nb, resources):
+            nb.metadata.pop("widgets", None)
+            return super().preprocess(nb, resources)
+
+        def preprocess_cell(self, cell, resources, index):
+            if cell.cell_type == "code":
+                cell.outputs = [
+                    out for out in cell.outputs
+                    if not (out.output_type == "stream" and out.get("name") == "stderr")
+                    and "application/vnd.jupyter.widget-view+json" not in out.get("data", {})
+                    and not is_consultant_note(out)
+                ]
+            return cell, resources
+
     exporter = HTMLExporter(
         template_name="lab", template_file="cjm_chapter.html.j2",
         extra_loaders=[DictLoader({"cjm_chapter.html.j2": _CHAPTER_TEMPLATE})],
@@ -261,7 +264,7 @@ def _exporter(language: str) -> HTMLExporter:
     )
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(REMOVE_TAGS)),
                                    enabled=True)
-    exporter.register_preprocessor(_ClientOutputs(), enabled=True)
+    exporter.register_preprocessor(ClientOutputs(), enabled=True)
     return exporter
 
 

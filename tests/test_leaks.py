@@ -1,6 +1,7 @@
 """Leak check: the matcher on hand-made texts, file readers, and the demo engagement end to end."""
 
 import json
+import re
 import stat
 
 import pandas as pd
@@ -28,7 +29,7 @@ def test_a_surname_alone_or_in_a_town_is_not_a_find():
 
 def test_short_values_and_small_numbers_are_not_looked_for():
     index = ValueIndex(["Ян", "М", "480010", "1001", "К-12", "3751234567"])
-    assert index.values == {("к", "12"), ("3751234567",)}
+    assert index.values == {"к 12", "3751234567"}
     assert index.find("ID 480010, 1001 клиентов, Ян") == []
 
 
@@ -87,7 +88,7 @@ def test_raw_values_follow_the_declared_columns():
         "name_columns": ["Фамилия", "Имя", "Отчество"], "link_person": {"Телефон": "phone", "E-mail": "email"},
         "drop": ["Паспорт"], "birth_date": {"Дата рождения": "birth_year"}, "address": ["Адрес"]}}}
     values = raw_personal_values(params, {"contacts": frame})
-    found = {" ".join(v) for v in values.words.values}
+    found = values.words.values
     assert values.phones == {"+375449414024"}
     assert values.birth_dates == {"1985-12-23", "1997-10-13"}
     assert {"с 0000001", "котов андрей аркадьевич", "андрей котов", "ясинский алексей",
@@ -189,6 +190,29 @@ def test_pdf_pages_word_documents_and_pickles_are_read(tmp_path, monkeypatch):
     assert sorted(map(tuple, found[["file", "kind"]].values.tolist())) == [
         ("outputs/e/report/map.pdf", "address"), ("outputs/e/report/map.pdf", "card"),
         ("outputs/e/report/model.pickle", "email"), ("outputs/e/report/notes.docx", "handle")]
+
+
+def test_a_poster_pdf_is_read_a_text_a_line_with_the_characters_pypdf_reads(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from pypdf import PdfReader
+
+    texts = ["Клиент: ул. Советская 5-12", "карта 4111 1111 1111 1111 (Ёж) \\ [x]"]
+    with matplotlib.rc_context({"pdf.fonttype": 42}):  # fonts embedded, as 07 writes the posters
+        fig = plt.figure()
+        for k, text in enumerate(texts):
+            fig.text(0.1, 0.5 - 0.1 * k, text)
+        fig.savefig(tmp_path / "map.pdf")
+        plt.close(fig)
+    page = PdfReader(tmp_path / "map.pdf").pages[0]
+    text = leaks._pdf_text(page.get_contents().get_data(), page.get("/Resources"))
+    assert text.splitlines() == texts
+    assert sorted(re.sub(r"\s", "", text)) == sorted(re.sub(r"\s", "", page.extract_text()))
+    [_, (read, locate)] = documents(tmp_path / "map.pdf")
+    assert read == text and locate(2) == "page 1, line 2"
+    assert [kind for _, _, kind in find_personal(read)] == ["address", "card"]
 
 
 def test_a_deck_is_read_in_its_tables_notes_and_properties(tmp_path, monkeypatch):

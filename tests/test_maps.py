@@ -337,3 +337,28 @@ def test_the_evidence_table_names_each_touchpoints_channel_kind():
     assert points.loc[points["stage"] == "Выбор", "channel_kind"].tolist() == ["сайт и приложения", "телефон",
                                                                                  "мессенджеры и SMS", "партнёры и дилеры"]
     assert labelled(table, "ru").columns.str.contains("Вид канала").any()
+
+
+def test_text_widths_kept_are_read_back_not_measured_again_unless_the_fonts_differ(tmp_path, monkeypatch):
+    from matplotlib.textpath import TextToPath
+
+    from cjm.present import maps
+
+    file, text = tmp_path / "text_widths.json", "Длинный срок · низкий аванс"
+    monkeypatch.setattr(maps, "_WIDTHS", {})
+    with maps.widths_kept(file):
+        width = maps.text_width(text, 11, bold=True)
+    measured, measure = [], TextToPath.get_text_width_height_descent
+    monkeypatch.setattr(TextToPath, "get_text_width_height_descent",
+                        lambda *args, **kwargs: (measured.append(args[1]), measure(*args, **kwargs))[1])
+    monkeypatch.setattr(maps, "_WIDTHS", {})
+    with maps.widths_kept(file):
+        assert maps.text_width(text, 11, bold=True) == width and measured == []
+    kept = json.loads(file.read_text(encoding="utf-8"))
+    file.write_text(json.dumps({**kept, "fonts": "another matplotlib"}), encoding="utf-8")
+    monkeypatch.setattr(maps, "_WIDTHS", {})
+    with maps.widths_kept(file):
+        assert maps.text_width(text, 11, bold=True) == width and measured == [text]
+    with maps.widths_kept(file):
+        maps.text_width("Регионы", 11)
+    assert [row[0] for row in json.loads(file.read_text(encoding="utf-8"))["widths"]] == ["Регионы"]  # the last block's

@@ -143,10 +143,10 @@ def test_description_from_metadata_and_chapters_in_order(tmp_path):
     assert not stale.exists()
 
 
-def test_rendering_twice_gives_identical_bytes(tmp_path):
+def test_rendering_twice_gives_identical_bytes_the_deck_written_aside_or_not(tmp_path):
     make_engagement(tmp_path, "ru")
     first = [p.read_bytes() for p in build_report("e1", tmp_path)]
-    second = [p.read_bytes() for p in build_report("e1", tmp_path)]
+    second = [p.read_bytes() for p in build_report("e1", tmp_path, deck_aside=True)]
     assert first == second
 
 
@@ -215,3 +215,20 @@ def test_the_reports_date_is_from_the_params_never_from_the_run(tmp_path, dates,
     index = write_index("e1", tmp_path).read_text(encoding="utf-8")
     dated = re.findall(r'<p class="cjm-meta">([^<]*\d{4})</p>', index)
     assert dated == ([said] if said else [])
+
+
+def test_the_renderers_key_is_noted_and_found_again_by_parsing_only_when_its_code_changed(tmp_path, monkeypatch):
+    import json
+
+    from cjm.core import deps
+    from cjm.present import report
+
+    parsed = []
+    closure = deps.closure
+    monkeypatch.setattr(deps, "closure", lambda modules: (parsed.append(modules), closure(modules))[1])
+    key = report._renderer.__wrapped__(tmp_path)
+    note = json.loads((tmp_path / "renderer.json").read_text(encoding="utf-8"))
+    assert str(PROJECT_ROOT / "cjm" / "present" / "report.py") in note and len(parsed) == 1
+    assert report._renderer.__wrapped__(tmp_path) == key and len(parsed) == 1  # read from the note
+    (tmp_path / "renderer.json").write_text(json.dumps(dict.fromkeys(note, "0" * 64)), encoding="utf-8")
+    assert report._renderer.__wrapped__(tmp_path) == key and len(parsed) == 2  # a file changed: parsed again

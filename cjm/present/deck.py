@@ -34,7 +34,7 @@ from cjm.core.params import default_section
 from cjm.core.publication import current
 from cjm.present.figures.style import segment_colour
 from cjm.present.formats import MISSING, format_count, format_date, format_number, format_percent, plural
-from cjm.present.maps import effort_word, fit_lines, map_stem, map_title, text_width
+from cjm.present.maps import effort_word, fit_lines, map_stem, map_title, text_width, widths_kept
 from cjm.present.summary import question_line, read_models, read_summary, report_dating, summary_parts
 from cjm.present.words import section
 
@@ -506,5 +506,8 @@ def read_deck_content(paths, params: dict) -> DeckContent:
 
 
 def write_deck(paths, params: dict) -> Path:
-    """Build the engagement's deck and write it to ``report/deck.pptx``."""
-    return save_deck(build_deck(read_deck_content(paths, params), params["language"]), paths.report / DECK_NAME)
+    """Build the engagement's deck and write it to ``report/deck.pptx``; the widths of its texts
+    are kept in ``data/<e>/cache/text_widths.json`` for the next (:func:`cjm.present.maps.widths_kept`)."""
+    with widths_kept(paths.cache / "text_widths.json"):
+        deck = build_deck(read_deck_content(paths, params), params["language"])
+    return save_deck(deck, paths.report / DECK_NAME)

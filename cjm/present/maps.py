@@ -5,7 +5,7 @@ nothing else, so every number it shows is the model's.
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import html
 import io
 import json
@@ -20,6 +20,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from cjm.analysis.journey_model import LAYERS, Cell, Curve, JourneyMap, Persona, Stage, from_dict, model_table
 from cjm.core.errors import CjmError
+from cjm.core.io import write_atomic
 from cjm.core.params import CHANNEL_KINDS
 from cjm.present.figures.icons import icon_patch, icon_svg
 from cjm.present.figures.style import segment_colour
@@ -222,13 +223,52 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return width * (float(size) / TextToPath.FONT_SCALE)
 
 
-@functools.lru_cache(maxsize=8192)
-def _text_width(text: str, bold: bool, family: tuple, sans: tuple) -> float:
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextToPath
+#: Widths measured: (text, bold, font families, sans-serif fonts) -> width at ``TextToPath.FONT_SCALE``.
+_WIDTHS: dict[tuple, float] = {}
+#: The keys of :data:`_WIDTHS` used in the open :func:`widths_kept` block.
+_USED: set[tuple] = set()
 
-    properties = FontProperties(family=list(family), size=TextToPath.FONT_SCALE, weight="bold" if bold else "normal")
-    return TextToPath().get_text_width_height_descent(text, properties, ismath=False)[0]
+
+def _text_width(text: str, bold: bool, family: tuple, sans: tuple) -> float:
+    key = (text, bold, family, sans)
+    _USED.add(key)
+    if key not in _WIDTHS:
+        from matplotlib.font_manager import FontProperties
+        from matplotlib.textpath import TextToPath
+
+        properties = FontProperties(family=list(family), size=TextToPath.FONT_SCALE,
+                                    weight="bold" if bold else "normal")
+        _WIDTHS[key] = TextToPath().get_text_width_height_descent(text, properties, ismath=False)[0]
+    return _WIDTHS[key]
+
+
+def _fonts_key() -> str:
+    """Matplotlib's version and the font files the text of the current fonts is measured in."""
+    from matplotlib.font_manager import FontProperties, findfont
+
+    family = matplotlib.rcParams["font.family"]
+    files = [findfont(FontProperties(family=family, weight=weight)) for weight in ("normal", "bold")]
+    return json.dumps([matplotlib.__version__, *[(f, Path(f).stat().st_size) for f in files]])
+
+
+@contextlib.contextmanager
+def widths_kept(file: Path):
+    """Text widths (:func:`text_width`) of the texts the block measures, kept in ``file`` (JSON)
+    with the fonts' key (:func:`_fonts_key`): a text the last block with the same ``file``
+    measured is not measured again (the deck of a rerun has most of its texts again); other
+    fonts or another matplotlib measure again."""
+    fonts = _fonts_key()
+    kept = {}
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        stored = json.loads(Path(file).read_text(encoding="utf-8"))
+        if stored["fonts"] == fonts:
+            kept = {(text, bold, tuple(family), tuple(sans)): width for text, bold, family, sans, width in stored["widths"]}
+    _WIDTHS.update(kept)
+    _USED.clear()
+    yield
+    if _USED != set(kept):
+        write_atomic(json.dumps({"fonts": fonts, "widths": [[*key, _WIDTHS[key]] for key in sorted(_USED)]},
+                                ensure_ascii=False), file, now=True)
 
 
 def fit_lines(text: str, width_pt: float, size: float, bold: bool = False) -> list[str]:

@@ -26,7 +26,6 @@ from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.present.formats import (MISSING, format_count, format_date, format_decimal, format_number, format_p,
                                  format_percent, plural)
-from cjm.present.figures.style import use_house_style
 from cjm.present.words import in_words, section
 
 #: Columns whose words are codes of the analysis, written in the reader's words (``values``).
@@ -104,6 +103,8 @@ def start(engagement: str) -> tuple[dict, EngagementPaths, str]:
     pd.set_option("display.max_rows", 200)
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.max_colwidth", 80)
+    from cjm.present.figures.style import use_house_style  # matplotlib: here, not for every reader of notes
+
     use_house_style()
     return params, EngagementPaths(engagement), params["language"]
 

@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import html
 import json
+import multiprocessing
+import os
 import re
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -28,9 +32,6 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)  # an import of ~0.8 s nothing here uses (see cjm.core.runner)
 
 import nbformat
-from jinja2 import DictLoader
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
 from cjm.core.cache import content_key
 from cjm.core.errors import CjmError
@@ -40,7 +41,6 @@ from cjm.core.params import load_params
 from cjm.core.paths import EngagementPaths
 from cjm.core.publication import Publication, current, remove
 from cjm.present.formats import format_date
-from cjm.present.narrative import is_consultant_note
 from cjm.present.words import section
 
 #: Cells with these tags are not shown to the client.
@@ -100,25 +100,6 @@ _CHAPTER_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
-
-
-class _ClientOutputs(Preprocessor):
-    """Drop outputs that are not for the client: stderr (warnings, tqdm), widgets and notes
-    for the consultant (:func:`cjm.present.narrative.consultant_note`)."""
-
-    def preprocess(self, nb, resources):
-        nb.metadata.pop("widgets", None)
-        return super().preprocess(nb, resources)
-
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code":
-            cell.outputs = [
-                out for out in cell.outputs
-                if not (out.output_type == "stream" and out.get("name") == "stderr")
-                and "application/vnd.jupyter.widget-view+json" not in out.get("data", {})
-                and not is_consultant_note(out)
-            ]
-        return cell, resources
 
 
 @dataclass(frozen=True)
@@ -241,6 +222,40 @@ def render_notebook(ipynb_path: str | Path, html_path: str | Path, *,
     nb = _read(ipynb_path)
     _check_executed(ipynb_path, nb)
     nb.metadata["title"] = _chapter(nb, ipynb_path).title
+    body, _ = _exporter(language).from_notebook_node(
+        nb, resources={"cjm_css": CSS, "cjm_back": section(language, "report")["back"]})
+    return write_atomic(body.encode("utf-8"), html_path)
+
+
+@functools.cache
+def _exporter(language: str):
+    """The exporter (nbconvert's ``HTMLExporter``) of a language's chapter pages, set up (and its
+    templates compiled) once a run. nbconvert is imported here, by the process that renders the
+    pages, not by the one :func:`build_report` forks for the deck."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+
+    from cjm.present.narrative import is_consultant_note
+
+    class ClientOutputs(Preprocessor):
+        """Drop outputs that are not for the client: stderr (warnings, tqdm), widgets and notes
+        for the consultant (:func:`cjm.present.narrative.consultant_note`)."""
+
+        def preprocess(self, nb, resources):
+            nb.metadata.pop("widgets", None)
+            return super().preprocess(nb, resources)
+
+        def preprocess_cell(self, cell, resources, index):
+            if cell.cell_type == "code":
+                cell.outputs = [
+                    out for out in cell.outputs
+                    if not (out.output_type == "stream" and out.get("name") == "stderr")
+                    and "application/vnd.jupyter.widget-view+json" not in out.get("data", {})
+                    and not is_consultant_note(out)
+                ]
+            return cell, resources
+
     exporter = HTMLExporter(
         template_name="lab", template_file="cjm_chapter.html.j2",
         extra_loaders=[DictLoader({"cjm_chapter.html.j2": _CHAPTER_TEMPLATE})],
@@ -249,10 +264,8 @@ def render_notebook(ipynb_path: str | Path, html_path: str | Path, *,
     )
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=set(REMOVE_TAGS)),
                                    enabled=True)
-    exporter.register_preprocessor(_ClientOutputs(), enabled=True)
-    body, _ = exporter.from_notebook_node(
-        nb, resources={"cjm_css": CSS, "cjm_back": section(language, "report")["back"]})
-    return write_atomic(body.encode("utf-8"), html_path)
+    exporter.register_preprocessor(ClientOutputs(), enabled=True)
+    return exporter
 
 
 def _paths(engagement: str, root: Path | None) -> EngagementPaths:
@@ -387,11 +400,24 @@ def write_index(engagement: str, root: Path | None = None) -> Path:
 
 
 @functools.cache
-def _renderer() -> str:
-    """The key of the code that renders a page: this module's and what it imports, nbconvert."""
+def _renderer(notes: Path) -> str:
+    """The key of the code that renders a page: this module's and what it imports, nbconvert.
+
+    The modules it imports are found by parsing them (:func:`cjm.core.deps.closure`) only when
+    one of them changed since ``notes/renderer.json`` noted their hashes: what they import is in
+    them, so while they are the same, so are the modules."""
     from cjm.core.deps import closure
 
-    return content_key(*[path.read_bytes() for path in sorted(closure({"cjm.present.report"}))], version("nbconvert"))
+    note = notes / "renderer.json"
+    files = None
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        noted = json.loads(note.read_text(encoding="utf-8"))
+        if all(file_hash(Path(name)) == digest for name, digest in noted.items()):
+            files = list(map(Path, noted))
+    if files is None:
+        files = sorted(closure({"cjm.present.report"}))
+        write_atomic(json.dumps({str(path): file_hash(path) for path in files}), note, now=True)
+    return content_key(*[path.read_bytes() for path in files], version("nbconvert"))
 
 
 def chapter_page(paths: EngagementPaths, notebook: Path, language: str) -> Path:
@@ -402,7 +428,7 @@ def chapter_page(paths: EngagementPaths, notebook: Path, language: str) -> Path:
     ``data/<e>/cache/pages/<stem>.json`` notes each page's key and content hash."""
     page = paths.report / notebook.with_suffix(".html").name
     note = paths.cache / "pages" / f"{notebook.stem}.json"
-    key = content_key(notebook.read_bytes(), language, _renderer())
+    key = content_key(notebook.read_bytes(), language, _renderer(paths.cache / "pages"))
     with contextlib.suppress(OSError, ValueError):
         if json.loads(note.read_text(encoding="utf-8")) == {"key": key, "page": file_hash(current(page))}:
             return page
@@ -411,7 +437,7 @@ def chapter_page(paths: EngagementPaths, notebook: Path, language: str) -> Path:
     return page
 
 
-def build_report(engagement: str, root: Path | None = None) -> list[Path]:
+def build_report(engagement: str, root: Path | None = None, deck_aside: bool = False) -> list[Path]:
     """Render every executed notebook of an engagement and write the contents page.
 
     Chapter pages in ``report/`` left over from notebooks that no longer exist are
@@ -423,30 +449,42 @@ def build_report(engagement: str, root: Path | None = None) -> list[Path]:
         Engagement name.
     root : Path, optional
         Project root (default: this project).
+    deck_aside : bool
+        Write the deck and the contents page in a forked process while this one renders the
+        chapters (the two take about as long, and nothing of one goes into the other).
 
     Returns
     -------
     list of Path
         The chapter pages in order, the deck (:mod:`cjm.present.deck`), then ``index.html``.
     """
-    from cjm.present.deck import write_deck
-
     paths = _paths(engagement, root)
     params = load_params(engagement, root)
     notebooks = executed_notebooks(engagement, root)
-    pages = [chapter_page(paths, nb, params["language"]) for nb in notebooks]
-    for stale in set(paths.report.glob("[0-9][0-9]_*.html")) - set(pages):
-        remove(stale)
-    return pages + [write_deck(paths, params), write_index(engagement, root)]
+    with (ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) if deck_aside
+          else contextlib.nullcontext()) as aside:
+        files = aside.submit(_deck_and_contents, engagement, root, paths, params) if aside else None
+        pages = [chapter_page(paths, nb, params["language"]) for nb in notebooks]
+        for stale in set(paths.report.glob("[0-9][0-9]_*.html")) - set(pages):
+            remove(stale)
+        files = files.result() if aside else _deck_and_contents(engagement, root, paths, params)
+    return pages + files
+
+
+def _deck_and_contents(engagement: str, root: Path | None, paths: EngagementPaths, params: dict) -> list[Path]:
+    from cjm.present.deck import write_deck
+
+    return [write_deck(paths, params), write_index(engagement, root)]
 
 
 if __name__ == "__main__":  # python -m cjm.present.report ENGAGEMENT
+    gc.freeze()  # the imports' objects live to the end: the collector need not walk them again, nor at the exit
     if len(sys.argv) != 2:
         print("usage: python -m cjm.present.report ENGAGEMENT", file=sys.stderr)
         sys.exit(2)
     try:
         with Publication(EngagementPaths(sys.argv[1]).root, sys.argv[1], "report"):  # all pages or none
-            written = build_report(sys.argv[1])
+            written = build_report(sys.argv[1], deck_aside=(os.cpu_count() or 1) > 1)
     except CjmError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

@@ -17,6 +17,8 @@ import yaml
 
 from cjm.core.errors import CjmError
 
+#: Safe YAML, by libyaml where PyYAML has it (ten times faster than the pure-Python reader, the same data).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 #: The folder of the catalogues (package data).
 LOCALES = files("cjm.present") / "locales"
 
@@ -39,7 +41,7 @@ def catalogue(language: str) -> Mapping[str, Mapping]:
         raise CjmError(f"no words for language '{language}': the catalogues cover {', '.join(languages())}",
                        f"set 'language' in the engagement's params to one of them, or add "
                        f"cjm/present/locales/{language}.yaml with the keys of the others")
-    sections = yaml.safe_load((LOCALES / f"{language}.yaml").read_text(encoding="utf-8"))
+    sections = yaml.load((LOCALES / f"{language}.yaml").read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     return MappingProxyType({name: MappingProxyType(section) for name, section in sections.items()})
 
 

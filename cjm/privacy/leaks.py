@@ -23,14 +23,20 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import gc
+from array import array
 import hashlib
 import html
 import json
+import multiprocessing
+import os
 import pickle
 import re
+import struct
 import sys
 import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,6 +98,19 @@ _TAG = re.compile(r"<(?!!--)[^>]*>")
 #: Nine digits at least, possibly separated: the only texts :func:`cjm.privacy.pii.find_phones` can match.
 _PHONE_LIKE = re.compile(r"\d(?:[ \u00a0\-()+]*\d){8}")
 _PATRONYMIC = re.compile(r"(?:ич|вна|чна)$")
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Tokens of a PDF content stream after any spaces: a run of numbers and of operators that show no
+#: text (drawing, colours, text positions: skipped at once), strings, arrays, dictionaries, names,
+#: other operators, comments.
+_PDF_TOKEN = re.compile(rb"\s*(?:(?P<skip>(?:(?:[-+.\d]|(?!(?:BT|ET|Tf|TJ|Tj|Do|BI|ID|EI|d0|d1)(?![^\s/\[\]()<>{}%]))"
+                        rb"[A-Za-z*])[^\s/\[\]()<>{}%'\"]*\s*)+)|\((?:\\[\s\S]|[^\\()])*\)|<(?!<)[0-9A-Fa-f\s]*>"
+                        rb"|<<|>>|[\[\]]|/[^\s/\[\]()<>{}%]*|[^\s/\[\]()<>{}%]+|%[^\r\n]*)")
+#: Operators that show text other than matplotlib's ``TJ``, or hold inline images: pypdf reads such a stream.
+_PDF_OTHER_TEXT = frozenset({b"Tj", b"'", b'"', b"BI", b"ID", b"EI", b"d0", b"d1"})
+_PDF_OPERAND_START = frozenset(b"(<>/+-.0123456789")  # first bytes of operands (as ints)
+_PDF_ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|\r|\n)|([\s\S]))")
+#: A value's anchor in :class:`ValueIndex` is packed as ``offset * _SPAN + length`` (in words).
+_SPAN = 1 << 20
 
 
 def fold(text: str) -> str:
@@ -129,25 +148,37 @@ class ValueIndex:
     """
 
     def __init__(self, values: Iterable[str] = ()):
-        self.values: set[tuple[str, ...]] = set()
-        self.anchors: dict[str, set[tuple[int, int]]] = {}  # word -> {(offset in value, value length)}
+        self.values: set[str] = set()  # each value's words joined by a space
+        self.anchors: dict[str, tuple[int, ...]] = {}  # longest word -> its values' offset * _SPAN + length
         for value in values:
             self.add(value)
 
     def __len__(self) -> int:
         return len(self.values)
 
+    def __getstate__(self) -> dict:
+        """Values and anchor words as lines of two strings (a cache of 200,000 values loads in
+        a tenth of the time its sets and dict take one object at a time)."""
+        single = [word for word, entries in self.anchors.items() if len(entries) == 1]
+        return {"values": "\n".join(self.values), "anchors": "\n".join(single),
+                "entries": array("q", (self.anchors[word][0] for word in single)),
+                "shared": {word: entries for word, entries in self.anchors.items() if len(entries) > 1}}
+
+    def __setstate__(self, state: dict) -> None:
+        self.values = set(state["values"].split("\n")) if state["values"] else set()
+        words = state["anchors"].split("\n") if state["anchors"] else []
+        self.anchors = dict(zip(words, zip(state["entries"])))
+        self.anchors.update(state["shared"])
+
     def add(self, value: str) -> None:
         """Add one raw value (ignored when too short to be personal)."""
-        words = tuple(_WORD.findall(fold(value)))
-        if not words:
+        words = _WORD.findall(fold(value))
+        joined, digits = " ".join(words), "".join(words)
+        if len(joined) < MIN_CHARS or (digits.isdigit() and len(digits) < MIN_DIGITS) or joined in self.values:
             return
-        joined = "".join(words)
-        if len(" ".join(words)) < MIN_CHARS or (joined.isdigit() and len(joined) < MIN_DIGITS):
-            return
-        self.values.add(words)
+        self.values.add(joined)
         anchor = max(range(len(words)), key=lambda i: len(words[i]))
-        self.anchors.setdefault(words[anchor], set()).add((anchor, len(words)))
+        self.anchors[words[anchor]] = self.anchors.get(words[anchor], ()) + (anchor * _SPAN + len(words),)
 
     def find(self, text: str) -> list[tuple[int, int]]:
         """``(start, end)`` of each value in ``text``, left to right, longest first where they overlap."""
@@ -159,9 +190,10 @@ class ValueIndex:
         spans = [m.span() for m in _TOKEN.finditer(folded)]
         found = []
         for i in hits:
-            for offset, length in self.anchors[words[i]]:
+            for entry in self.anchors[words[i]]:
+                offset, length = divmod(entry, _SPAN)
                 start = i - offset
-                if start >= 0 and tuple(words[start:start + length]) in self.values:
+                if start >= 0 and " ".join(words[start:start + length]) in self.values:
                     found.append((spans[start][0], spans[start + length - 1][1]))
         return _disjoint(found)
 
@@ -387,31 +419,49 @@ def _hash_bytes(digest, path: Path) -> None:
             digest.update(block)
 
 
-def cached_personal_values(params: dict, paths: EngagementPaths, digest: str | None = None) -> PersonalValues:
-    """:func:`raw_personal_values` of the engagement's exports, read once: kept in
-    ``private/`` under a hash of the exports and the params (``digest``, computed when not
-    given), so a rerun reads a file, not the exports. Then the secret key and every
-    original identifier of the re-identification table (but row numbers) are added: none
-    may be shared."""
-    cache = paths.private / f".leak-values-{digest or _exports_digest(params, paths)}.pickle"
+#: The code that says what is personal and how it is found: its change makes a new check key.
+CHECK_CODE = ("leaks.py", "pii.py", "scrub.py", "anonymize.py")
+
+
+def check_key(params: dict, paths: EngagementPaths) -> str:
+    """A hash of all a check depends on but the scanned files: the raw exports and the params
+    that say what in them is personal (:func:`_exports_digest`), the secret key, the
+    re-identification table and the check's code (:data:`CHECK_CODE`)."""
+    digest = hashlib.sha256(_exports_digest(params, paths).encode())
+    for file in (paths.secret_key, paths.reidentification, *(Path(__file__).with_name(n) for n in CHECK_CODE)):
+        if file.exists():
+            _hash_bytes(digest, file)
+        else:
+            digest.update(b"-")
+    return digest.hexdigest()[:16]
+
+
+def cached_personal_values(params: dict, paths: EngagementPaths, key: str | None = None) -> PersonalValues:
+    """Every personal value a check looks for: :func:`raw_personal_values` of the engagement's
+    exports, the secret key and every original identifier of the re-identification table (but
+    row numbers), none of which may be shared. Read once: kept in ``private/`` under the
+    :func:`check_key` (``key``, computed when not given), so a rerun reads one file, not the
+    exports."""
+    cache = paths.private / f".leak-values-{key or check_key(params, paths)}.pickle"
     values = None
     if cache.exists():
         try:
             values = pickle.loads(cache.read_bytes())
         except (pickle.UnpicklingError, AttributeError, EOFError, ImportError):
-            values = None  # written by another version of cjm: read the exports again
-    if not isinstance(values, PersonalValues):
-        values = raw_personal_values(params, raw_exports(params, paths))
-        paths.private.mkdir(parents=True, exist_ok=True)
-        for old in paths.private.glob(".leak-values-*.pickle"):
-            old.unlink()
-        write_atomic(pickle.dumps(values), cache, private=True)  # raw personal values
+            values = None  # unreadable: read the exports again
+    if isinstance(values, PersonalValues):
+        return values
+    values = raw_personal_values(params, raw_exports(params, paths))
     if paths.secret_key.exists():
         values.words.add(paths.secret_key.read_text(encoding="ascii").strip())
     if paths.reidentification.exists():
         table = pd.read_csv(paths.reidentification, dtype=str, keep_default_na=False)
         for original in table.loc[~table["kind"].isin([*IMPERSONAL_KINDS, "row"]), "original"].unique():
             values.words.add(original)
+    paths.private.mkdir(parents=True, exist_ok=True)
+    for old in paths.private.glob(".leak-values-*.pickle"):
+        old.unlink()
+    write_atomic(pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL), cache, private=True)  # raw personal values
     return values
 
 
@@ -518,16 +568,141 @@ def _pdf_documents(path: Path) -> Iterator[Document]:
     reader = PdfReader(path)
     yield _lines(str(v) for v in (reader.metadata or {}).values()), lambda n: "metadata"
     for number, page in enumerate(reader.pages, 1):
-        yield page.extract_text() or "", lambda n, p=number: f"page {p}, line {n}"
+        contents = page.get_contents()
+        text = _pdf_text(b"" if contents is None else contents.get_data(), page.get("/Resources"))
+        if text is None:
+            text = page.extract_text() or ""
+        yield text, lambda n, p=number: f"page {p}, line {n}"
+
+
+def _pdf_text(content: bytes, resources, depth: int = 0) -> str | None:
+    """The text of a PDF content stream as matplotlib writes it, read ten times faster than
+    pypdf does: each text object (``BT`` ... ``ET``, a line of a figure) a line, its ``TJ``
+    strings decoded by their fonts' ``ToUnicode`` maps, and the text of the forms it draws.
+    None for anything else (other text operators or fonts, inline images): pypdf reads it."""
+    resources = resources.get_object() if resources is not None else {}
+    fonts, forms = resources.get("/Font", {}), resources.get("/XObject", {})
+    lines, line, operands, array, font, pos, decoders = [], [], [], None, None, 0, {}
+    for match in _PDF_TOKEN.finditer(content):
+        if match.start() != pos:
+            return None  # not a token (a string with parentheses inside, binary data)
+        pos = match.end()
+        if match.group("skip") is not None:
+            continue
+        token = match.group().lstrip()
+        if token[0] == 0x25:  # a comment
+            continue
+        if token == b"[":
+            if array is not None:
+                return None  # an array in an array: not matplotlib's
+            array = []
+        elif array is not None:
+            if token == b"]":
+                operands.append(array)
+                array = None
+            else:
+                array.append(token)
+        elif token[0] in _PDF_OPERAND_START:
+            operands.append(token)
+        else:  # an operator, applied to the operands before it
+            if token in _PDF_OTHER_TEXT:
+                return None
+            if token == b"BT":
+                line = []
+            elif token == b"ET":
+                lines.append("".join(line))
+            elif token == b"Tf" and operands:
+                if operands[-1] not in decoders:
+                    decoders[operands[-1]] = _pdf_font(fonts.get(operands[-1].decode("latin-1")))
+                font = decoders[operands[-1]]
+                if font is None:
+                    return None
+            elif token == b"TJ" and operands and isinstance(operands[-1], list) and font is not None:
+                line.append(_pdf_decode(font, [s for s in operands[-1] if s[:1] in b"(<"]))
+            elif token == b"Do" and operands:
+                form = forms.get(operands[-1].decode("latin-1"))
+                form = form.get_object() if form is not None else None
+                if form is not None and form.get("/Subtype") == "/Form":
+                    text = None if depth > 8 else _pdf_text(form.get_data(), form.get("/Resources", resources),
+                                                            depth + 1)
+                    if text is None:
+                        return None
+                    lines.append(text)
+            operands = []
+    return None if pos != len(content) else "\n".join(lines)
+
+
+def _pdf_font(font) -> dict[int, str] | None:
+    """A composite font's codes (two bytes, ``Identity-H``) -> text, from its ``ToUnicode`` map;
+    None for any other font."""
+    font = font.get_object() if font is not None else None
+    if font is None or font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H" \
+            or "/ToUnicode" not in font:
+        return None
+    cmap, codes = font["/ToUnicode"].get_object().get_data(), {}
+    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.DOTALL):
+        for source, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
+            codes[int(source, 16)] = bytes.fromhex(target.decode()).decode("utf-16-be", "replace")
+    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.DOTALL):
+        for low, high, target, targets in re.findall(
+                rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(?:<([0-9A-Fa-f]*)>|\[([^\]]*)\])", block):
+            low, high = int(low, 16), int(high, 16)
+            if targets:
+                for k, each in enumerate(re.findall(rb"<([0-9A-Fa-f]*)>", targets)):
+                    codes[low + k] = bytes.fromhex(each.decode()).decode("utf-16-be", "replace")
+            else:
+                first = bytes.fromhex(target.decode()).decode("utf-16-be", "replace")
+                codes.update({low + k: first[:-1] + chr(ord(first[-1]) + k) for k in range(high - low + 1)})
+    return codes
+
+
+def _pdf_decode(font: dict[int, str], strings: list[bytes]) -> str:
+    """Literal ``(...)`` and hex ``<...>`` strings of two-byte codes as text (unknown codes as U+FFFD)."""
+    data = b"".join(
+        bytes.fromhex(re.sub(rb"\s", b"", string[1:-1]).decode().ljust(2, "0")) if string[:1] == b"<"
+        else _PDF_ESCAPE.sub(_pdf_unescape, string[1:-1]) if b"\\" in string else string[1:-1]
+        for string in strings)
+    return "".join(font.get(code, "\ufffd") for (code,) in struct.iter_unpack(">H", data[:len(data) // 2 * 2]))
+
+
+def _pdf_unescape(match: re.Match) -> bytes:
+    octal, newline, char = match.groups()
+    if octal:
+        return bytes([int(octal, 8) & 0xFF])
+    return b"" if newline else {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(char, char)
 
 
 def _png_text(path: Path) -> str:
-    """The text chunks of a PNG (title, author, software ...): the pixels are not read."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        return _lines(f"{key}: {value}" for key, value in getattr(image, "text", image.info).items()
-                      if isinstance(value, str))
+    """The text chunks of a PNG (``tEXt``, ``zTXt``, ``iTXt``: title, author, software ...), before
+    and after the image data, which is not decoded."""
+    data = path.read_bytes()
+    if not data.startswith(_PNG_SIGNATURE):
+        raise ValueError("not a PNG file")
+    texts, pos = [], len(_PNG_SIGNATURE)
+    while pos < len(data):
+        if pos + 12 > len(data):
+            raise ValueError("truncated PNG chunk")
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body, pos = data[pos + 8:pos + 8 + length], pos + 12 + length
+        if len(body) != length:
+            raise ValueError("truncated PNG chunk")
+        if kind == b"IEND":
+            break
+        if kind in (b"tEXt", b"zTXt", b"iTXt"):
+            key, _, rest = body.partition(b"\0")
+            try:
+                if kind == b"tEXt":
+                    value = rest.decode("latin-1")
+                elif kind == b"zTXt":
+                    value = zlib.decompress(rest[1:]).decode("latin-1")
+                else:  # compressed flag, method, language and translated keyword, then UTF-8 text
+                    compressed, rest = rest[:1] == b"\1", rest[2:]
+                    text = rest.split(b"\0", 2)[-1]
+                    value = (zlib.decompress(text) if compressed else text).decode("utf-8", "replace")
+            except zlib.error as err:
+                raise ValueError(f"corrupt {kind.decode()} chunk: {err}") from err
+            texts.append(f"{key.decode('latin-1')}: {value}")
+    return _lines(texts)
 
 
 def _docx_text(path: Path) -> str:
@@ -642,7 +817,7 @@ def scanned_files(paths: EngagementPaths) -> list[Path]:
             for p in sorted(folder.rglob("*")) if p.is_file() and p != paths.outputs / STAMP]
 
 
-def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
+def find_leaks(engagement: str, root: Path | None = None, n_jobs: int = 1) -> pd.DataFrame:
     """Personal data in what an engagement may share.
 
     Parameters
@@ -651,6 +826,9 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
         Engagement name (``params/<engagement>.yaml``).
     root : Path, optional
         Project root (default: this project).
+    n_jobs : int
+        Forked processes that read and match the files, when there are at least
+        :data:`PARALLEL_FILES` to read (the finds are the same, in the same order).
 
     Returns
     -------
@@ -677,35 +855,29 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
     if not files:
         raise CjmError(f"nothing to scan: {paths.outputs} and {paths.interim} hold no files",
                        "run the pipeline first (make all)")
-    exports = _exports_digest(params, paths)
-    checked = _CleanFiles(paths, exports)
+    key = check_key(params, paths)
+    checked = _CleanFiles(paths, key)
     values = None  # read when a file is to be read: not at a rerun where nothing changed
-    rows, skipped, texts, unchanged = [], [], 0, 0
-    for path in tqdm(files, desc="leak check", leave=False):
+    rows, skipped, texts, unchanged, todo = [], [], 0, 0, []
+    for path in files:
         name = path.relative_to(root).as_posix()
         if _binary(path):
             skipped.append(name)
             continue
         digest = checked.digest(path)
-        if digest in checked:
-            checked.add(digest)
+        if checked.unchanged(digest):
             unchanged += 1
-            continue
-        found = len(rows)
-        if values is None:
-            values = cached_personal_values(params, paths, exports)
-        try:
-            for text, locate in documents(path):
-                texts += 1
-                finds = find_personal(text, values)
-                newlines = [m.start() for m in re.finditer("\n", text)] if finds else []
-                rows += [(name, kind, locate(bisect.bisect(newlines, s) + 1), _excerpt(text, finds, k))
-                         for k, (s, _, kind) in enumerate(finds)]
-        except (OSError, ValueError, zipfile.BadZipFile, PyPdfError, CalamineError) as err:  # unreadable, corrupt or mislabelled
-            raise CjmError(f"{path}: cannot be read for the leak check ({type(err).__name__}: {err})",
-                           "rerun the step that wrote it, or remove the file") from err
-        if len(rows) == found:
-            checked.add(digest)
+        else:
+            todo.append((path, name, digest))
+    if todo:
+        values = cached_personal_values(params, paths, key)
+    for (*_, digest), (found, read, clean) in zip(todo, tqdm(
+            _scan_all([job[:2] for job in todo], values, checked.texts, n_jobs), total=len(todo),
+            desc="leak check", leave=False)):
+        rows += found
+        texts += read
+        if clean is not None:
+            checked.add(digest, clean)
     checked.save(len(values) if values is not None else checked.values)
     leaks = pd.DataFrame(rows, columns=COLUMNS)
     leaks.attrs = {"files": len(files) - len(skipped), "values": checked.values, "texts": texts, "skipped": skipped,
@@ -713,28 +885,83 @@ def find_leaks(engagement: str, root: Path | None = None) -> pd.DataFrame:
     return leaks
 
 
-class _CleanFiles:
-    """Hashes of the files a check found clean, kept in ``private/``: a rerun reads again
-    only what changed. They hold while the exports, the params' personal columns, the key,
-    the re-identification table and the check's own code are the same."""
+def _scan(path: Path, name: str, values: PersonalValues, known: set[str]) -> tuple[list[tuple], int, list[str] | None]:
+    """The finds in one file (rows of :data:`COLUMNS`), the number of its texts, and the hashes of
+    its texts when it has no finds (None when it has). Texts whose hash is ``known`` are clean; the
+    hashes of texts found clean are added to ``known``."""
+    rows, clean, texts = [], [], 0
+    try:
+        for text, locate in documents(path):
+            texts += 1
+            text_digest = _text_digest(text)
+            if text_digest in known:  # the same text in another file, or before it changed
+                clean.append(text_digest)
+                continue
+            finds = find_personal(text, values)
+            if not finds:
+                known.add(text_digest)
+                clean.append(text_digest)
+            newlines = [m.start() for m in re.finditer("\n", text)] if finds else []
+            rows += [(name, kind, locate(bisect.bisect(newlines, s) + 1), _excerpt(text, finds, k))
+                     for k, (s, _, kind) in enumerate(finds)]
+    except (OSError, ValueError, zipfile.BadZipFile, PyPdfError, CalamineError) as err:  # unreadable, corrupt or mislabelled
+        raise CjmError(f"{path}: cannot be read for the leak check ({type(err).__name__}: {err})",
+                       "rerun the step that wrote it, or remove the file") from err
+    return rows, texts, None if rows else clean
 
-    def __init__(self, paths: EngagementPaths, exports: str):
-        digest = hashlib.sha256(exports.encode())
-        for file in (paths.secret_key, paths.reidentification, Path(__file__), Path(__file__).with_name("pii.py"),
-                     Path(__file__).with_name("scrub.py")):
-            if file.exists():
-                _hash_bytes(digest, file)
-            else:
-                digest.update(b"-")
-        self.key, self.file = digest.hexdigest(), paths.private / ".leak-clean.json"
+
+#: Files to read from which a check is shared out to forked processes.
+PARALLEL_FILES = 8
+#: The personal values and known clean texts of :func:`_scan_all`, inherited by the forked workers.
+_SCANNING: tuple | None = None
+
+
+def _scan_all(files: list[tuple[Path, str]], values, known: set[str], n_jobs: int) -> Iterator[tuple]:
+    """:func:`_scan` of each ``(path, name)``, in order, shared out to ``n_jobs`` forked processes
+    when there are :data:`PARALLEL_FILES` files at least."""
+    global _SCANNING
+    if n_jobs <= 1 or len(files) < PARALLEL_FILES:
+        yield from (_scan(path, name, values, known) for path, name in files)
+        return
+    _SCANNING = values, known
+    try:
+        with multiprocessing.get_context("fork").Pool(n_jobs) as pool:
+            yield from pool.imap(_scan_forked, files, chunksize=1)
+    finally:
+        _SCANNING = None
+
+
+def _scan_forked(file: tuple[Path, str]) -> tuple:
+    return _scan(*file, *_SCANNING)
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class _CleanFiles:
+    """Hashes of the files a check found clean, each with the hashes of its texts, kept in
+    ``private/``: a rerun reads again only the files that changed, and looks for personal
+    data only in their texts that no clean file held (a page that changed in one table is
+    matched in that table). They hold while the :func:`check_key` is the same.
+
+    Attributes
+    ----------
+    texts : set of str
+        Hashes of the texts found clean (in this check, and in the files of the last one).
+    """
+
+    def __init__(self, paths: EngagementPaths, key: str):
+        self.key, self.file = key, paths.private / ".leak-clean.json"
         try:
             stored = json.loads(self.file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             stored = {}
-        same = stored.get("key") == self.key
-        self.before = set(stored.get("files", [])) if same else set()
+        same = stored.get("key") == self.key and isinstance(stored.get("files"), dict)
+        self.before: dict[str, list[str]] = stored["files"] if same else {}
         self.values = stored.get("values", 0) if same else 0  # personal values looked for
-        self.now: set[str] = set()
+        self.texts = {text for texts in self.before.values() for text in texts}
+        self.now: dict[str, list[str]] = {}
 
     @staticmethod
     def digest(path: Path) -> str:
@@ -743,18 +970,23 @@ class _CleanFiles:
         _hash_bytes(digest, path)
         return digest.hexdigest()
 
-    def __contains__(self, digest: str) -> bool:
-        return digest in self.before
+    def unchanged(self, digest: str) -> bool:
+        """Whether a file was found clean by the last check (then it is recorded clean in this one)."""
+        if digest not in self.before:
+            return False
+        self.now[digest] = self.before[digest]
+        return True
 
-    def add(self, digest: str) -> None:
-        """Record a file found clean in this check."""
-        self.now.add(digest)
+    def add(self, digest: str, texts: list[str]) -> None:
+        """Record a file found clean in this check, with the hashes of its texts."""
+        self.now[digest] = texts
 
     def save(self, values: int) -> None:
         """Keep the hashes of the files found clean, and the number of personal values looked for."""
         self.values = values
         if self.file.parent.is_dir():
-            write_atomic(json.dumps({"key": self.key, "values": values, "files": sorted(self.now)}), self.file, private=True)
+            write_atomic(json.dumps({"key": self.key, "values": values, "files": dict(sorted(self.now.items()))}),
+                         self.file, private=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -766,7 +998,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = EngagementPaths(args.engagement, args.root).outputs / STAMP
     t0 = time.perf_counter()
     try:
-        leaks = find_leaks(args.engagement, args.root)
+        leaks = find_leaks(args.engagement, args.root, n_jobs=min(os.cpu_count() or 1, 2))
     except CjmError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -795,4 +1027,5 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":  # run as cjm.privacy.leaks, so that the cache pickles cjm.privacy.leaks.PersonalValues
     from cjm.privacy.leaks import main as _main
 
+    gc.freeze()  # the imports' objects live to the end: the collector need not walk them again, nor at the exit
     sys.exit(_main())

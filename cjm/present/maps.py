@@ -20,7 +20,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from cjm.analysis.journey_model import LAYERS, Cell, Curve, JourneyMap, Persona, Stage, from_dict, model_table
 from cjm.core.errors import CjmError
-from cjm.core.io import write_atomic
+from cjm.core.files import write_atomic
 from cjm.core.params import CHANNEL_KINDS
 from cjm.present.figures.icons import icon_patch, icon_svg
 from cjm.present.figures.style import segment_colour
@@ -670,8 +670,6 @@ def save_figure(fig: Figure, folder: Path, stem: str, title: str, page: bool = F
     embedded) into ``folder``, each atomically and with fixed metadata, so the same figure
     gives the same bytes; a ``page`` (a poster) keeps its whole size, another figure is cut
     to what it draws. Returns the three paths."""
-    from cjm.core.files import write_atomic
-
     metadata = {".png": {"Software": "cjm"}, ".svg": {"Title": title, "Creator": "cjm", "Date": None},
                 ".pdf": {"Title": title, "Creator": "cjm", "Producer": "cjm", "CreationDate": None}}
     written = []

@@ -150,9 +150,9 @@ def drawings(models: list[JourneyMap], language: str, stages: list[str]) -> list
     return shown
 
 
-#: How a figure's formats are shared out as tasks: its PNG, and its SVG with its PDF, take
-#: about as long.
-PARTS = (FORMATS[:1], FORMATS[1:])
+#: How a figure's formats are shared out as tasks: its SVG with its PDF, and its PNG, take
+#: about as long (the longer first, so that the last task to start is a short one).
+PARTS = (FORMATS[1:], FORMATS[:1])
 
 
 def save_drawings(shown: list[Drawing], folder: Path, n_jobs: int = 2,
@@ -179,7 +179,7 @@ def save_drawings(shown: list[Drawing], folder: Path, n_jobs: int = 2,
     files = [[] for _ in shown]
     for (number, _), written in zip(tasks, parts):
         files[number] += written
-    return files, extra
+    return [sorted(paths, key=lambda path: FORMATS.index(path.suffix)) for paths in files], extra
 
 
 #: The drawings and folder of :func:`save_drawings`, inherited by the forked workers.

@@ -183,6 +183,22 @@ def test_journey_map_uses_its_own_clients():
     assert build_map(hand_tables(), hand_params(), "2").title == "Через салон"  # the name 06 wrote (agreed)
 
 
+def test_codes_of_a_cell_by_documents_then_code_each_with_a_quote_said_there():
+    fragments = pd.DataFrame([
+        ("interview", "i1", "Выбор", "barrier", "Б"), ("interview", "i1", "Выбор", "barrier", "Б"),  # one document
+        ("mystery", "m1", "Выбор", "barrier", "Б"), ("interview", "i2", "Выбор", "barrier", "В"),
+        ("interview", "i4", "Выбор", "barrier", "А"), ("interview", "i3", "Оформление", "barrier", "А"),
+    ], columns=["source", "doc_id", "stage", "layer", "code"])
+    quotes = pd.DataFrame({"layer": "barrier", "code": ["А", "А", "Б"], "rank": [1, 2, 1],
+                           "source": ["interview", "interview", "mystery"], "doc_id": ["i3", "i4", "m1"],
+                           "quote": ["А в i3.", "А в i4.", "Б в m1."]})
+    coded = journey_model._coded(fragments, quotes)
+    assert [(c.text, c.n, c.source, c.quote) for c in coded["Выбор", "barrier"]] == [
+        ("Б", 2, "coded_fragments (interview, mystery)", "Б в m1."), ("А", 1, "coded_fragments (interview)", "А в i4."),
+        ("В", 1, "coded_fragments (interview)", "")]  # А's best quote is from a document of another stage
+    assert [(c.text, c.quote) for c in coded["Оформление", "barrier"]] == [("А", "А в i3.")]
+
+
 def test_recommendations_by_hand():
     model = build_map(hand_tables(), hand_params())
     first, second = model.recommendations

@@ -19,8 +19,8 @@ from cjm.core.params import CHANNEL_KINDS
 from cjm.present.figures.icons import BOX, ICONS, icon_path, icon_svg
 from cjm.present.figures.style import segment_colour
 from cjm.present.maps import (A3, CURVE_COLOUR, POSTER, channel_kinds_shown, curve_colour, evidence_count,
-                              layer_coverage, map_summary,
-                              render_html, render_poster, save_poster, shown_items, write_maps_xlsx)
+                              layer_coverage, map_summary, map_title,
+                              render_html, render_poster, save_figure, shown_items, write_maps_xlsx)
 from cjm.present.narrative import labelled
 
 GOLDEN = Path(__file__).parent / "golden" / "journey_model.json"
@@ -28,6 +28,11 @@ GOLDEN = Path(__file__).parent / "golden" / "journey_model.json"
 
 def golden():
     return [from_dict(d) for d in json.loads(GOLDEN.read_text(encoding="utf-8"))]
+
+
+def save_poster(model, folder, stem):
+    """A map's poster saved as 07 saves it (:func:`cjm.steps.maps.drawings`)."""
+    return save_figure(render_poster(model, "ru"), folder, stem, map_title(model, "ru"), page=True)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +57,7 @@ def drawn(fig):
 
 def test_poster_files_at_a3(models, tmp_path):
     assert A3 == pytest.approx((420 / 25.4, 297 / 25.4))  # 420 x 297 mm, landscape
-    png, svg, pdf = save_poster(models[0], tmp_path, "map_all", "ru")
+    png, svg, pdf = save_poster(models[0], tmp_path, "map_all")
     height, width = mpimg.imread(png).shape[:2]
     assert (width, height) == (2480, 1753)  # A3 at 150 dpi
     page = [float(v) for v in re.search(rb"/MediaBox\s*\[\s*([\d.\s]+)\]", pdf.read_bytes()).group(1).split()]
@@ -71,18 +76,22 @@ def test_poster_files_at_a3(models, tmp_path):
         assert shown in text  # text kept as text, Cyrillic intact
     assert pdf.read_bytes().startswith(b"%PDF")
     assert not list(tmp_path.glob(".*"))  # nothing half-written left behind
-    again = save_poster(models[0], tmp_path / "again", "map_all", "ru")
+    again = save_poster(models[0], tmp_path / "again", "map_all")
     assert [p.read_bytes() for p in again] == [p.read_bytes() for p in (png, svg, pdf)]  # same model, same bytes
 
 
-def test_posters_drawn_in_two_processes_are_those_drawn_in_one(models, tmp_path):
-    from cjm.steps.maps import save_posters
+def test_figures_drawn_in_two_processes_are_those_drawn_in_one(models, tmp_path):
+    from cjm.steps.maps import drawings, save_drawings
 
-    one = save_posters(models, tmp_path / "one", "ru", n_jobs=1)
-    two = save_posters(models, tmp_path / "two", "ru", n_jobs=2)
+    shown = drawings(models, "ru", ["Заявка", "Договор"])
+    one, done = save_drawings(shown, tmp_path / "one", n_jobs=1, meanwhile=lambda: "done")
+    two, _ = save_drawings(shown, tmp_path / "two", n_jobs=2)
+    assert done == "done"  # what this process did meanwhile
     assert [[p.name for p in files] for files in two] == [[f"{stem}.{kind}" for kind in ("png", "svg", "pdf")]
-                                                           for stem in ("map_all", "map_journey_1", "map_journey_2")]
+                                                           for stem in ("map_all", "map_journey_1", "map_journey_2",
+                                                                        "lead_journey")]
     assert [[p.read_bytes() for p in files] for files in two] == [[p.read_bytes() for p in files] for files in one]
+    assert one[0][0].read_bytes() == save_poster(models[0], tmp_path, "map_all")[0].read_bytes()
 
 
 def test_poster_wraps_long_text_inside_its_column():

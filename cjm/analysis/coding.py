@@ -622,16 +622,19 @@ def emotion_by_stage(fragments: pd.DataFrame, stages: list[str]) -> pd.DataFrame
         ``stage`` (in journey order), ``score`` (NaN without fragments), ``fragments``,
         ``negative``, ``positive`` (fragments of each sign), ``documents``.
     """
-    rows = []
+    columns = ["stage", "score", "fragments", "negative", "positive", "documents"]
     if not {"stage", "valence", "source", "doc_id"} <= set(fragments.columns):  # no fragments at all
-        fragments = pd.DataFrame(columns=["source", "doc_id", "stage", "valence"])
-    for stage in stages:
-        part = fragments[fragments["stage"] == stage]
-        rows.append({"stage": stage, "score": float(part["valence"].mean()) if len(part) else float("nan"),
-                     "fragments": len(part), "negative": int((part["valence"] < 0).sum()),
-                     "positive": int((part["valence"] > 0).sum()),
-                     "documents": len(part[["source", "doc_id"]].drop_duplicates())})
-    return pd.DataFrame(rows, columns=["stage", "score", "fragments", "negative", "positive", "documents"])
+        return pd.DataFrame({"stage": stages, "score": [float("nan")] * len(stages),
+                             **{column: [0] * len(stages) for column in columns[2:]}}, columns=columns)
+    said = fragments[fragments["stage"].isin(stages)]
+    said = said.assign(negative=said["valence"] < 0, positive=said["valence"] > 0)
+    by = said.groupby("stage")
+    table = pd.DataFrame({"score": by["valence"].mean().astype(float), "fragments": by.size(),
+                          "negative": by["negative"].sum(), "positive": by["positive"].sum(),
+                          "documents": said.drop_duplicates(["stage", "source", "doc_id"]).groupby("stage").size()})
+    table = table.reindex(stages).rename_axis("stage").reset_index()
+    table[columns[2:]] = table[columns[2:]].fillna(0).astype(int)
+    return table[columns]
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -197,7 +197,7 @@ class _Scope:
     touches: pd.DataFrame | None
     fragments: pd.DataFrame | None
     scores: pd.DataFrame | None
-    said: dict = field(default_factory=dict)       # (stage, codebook layer) -> its fragments
+    coded: dict = field(default_factory=dict)      # (stage, codebook layer) -> its codes' cells (:func:`_coded`)
     emotions: pd.DataFrame | None = None           # stage -> score, fragments (05's or recomputed)
     touchpoints: pd.DataFrame | None = None        # 05's inventory (or recomputed for the journey)
     csat: pd.DataFrame | None = None               # stage -> n, mean, satisfied (04's or recomputed)
@@ -212,6 +212,12 @@ def _stage_of(stage_funnel: pd.DataFrame) -> dict[str, list[str]]:
         if isinstance(journey, str):
             mapping.setdefault(journey, []).append(crm)
     return mapping
+
+
+def _rows_of(frame: pd.DataFrame, clients: set) -> pd.DataFrame:
+    """The rows of ``frame`` whose ``client_id`` is one of ``clients``, by a set lookup per row
+    (``isin`` of a text column makes an Arrow scalar of each of the thousands of clients)."""
+    return frame[np.array([client in clients for client in frame["client_id"]], dtype=bool)]
 
 
 def _scope(tables: dict, journey: str | None, stages: list[str], codes, survey: dict) -> _Scope:
@@ -233,11 +239,11 @@ def _scope(tables: dict, journey: str | None, stages: list[str], codes, survey: 
                          for t in (tables["journey_lost_reasons"], tables["journey_touches"]))
     fragments, scores = tables["coded_fragments"], tables["survey_scores"]
     if clients is not None:
-        fragments = None if fragments is None else fragments[fragments["client_id"].isin(clients)]
-        scores = None if scores is None else scores[scores["client_id"].isin(clients)]
+        fragments = None if fragments is None else _rows_of(fragments, clients)
+        scores = None if scores is None else _rows_of(scores, clients)
     scope = _Scope(journey or "all", clients, funnel.set_index("stage"), lost, touches, fragments, scores)
     if fragments is not None:
-        scope.said = dict(tuple(fragments.groupby(["stage", "layer"])))
+        scope.coded = _coded(fragments, tables["code_quotes"])
         if clients is None and tables["stage_emotions"] is not None:
             scope.emotions = tables["stage_emotions"].set_index("stage").reindex(stages)
         else:
@@ -254,26 +260,30 @@ def _scope(tables: dict, journey: str | None, stages: list[str], codes, survey: 
     return scope
 
 
-def _coded_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, layer: str, top: int) -> list[Cell]:
-    """The codes of a 05 layer at a stage, most documents first, each with its best quote."""
-    mine = scope.said.get((stage, layer))
-    if mine is None:
-        return []
-    docs = mine.drop_duplicates(["source", "doc_id", "code"])
-    counts = docs.groupby("code").agg(documents=("doc_id", "size"),
-                                      sources=("source", lambda s: ", ".join(sorted(set(s)))))
-    counts = counts.sort_values("documents", ascending=False, kind="stable").head(top)
-    cells = []
-    for code, row in counts.iterrows():
-        quote = ""
-        if quotes is not None:
-            said = mine.loc[mine["code"] == code, ["source", "doc_id"]].astype(str).drop_duplicates()
-            candidates = quotes[(quotes["layer"] == layer) & (quotes["code"] == code)].sort_values("rank")
-            candidates = candidates.merge(said, on=["source", "doc_id"]) if len(candidates) else candidates
-            quote = candidates["quote"].iloc[0] if len(candidates) else ""
-        cells.append(Cell(str(code), n=int(row["documents"]), unit="documents",
-                          source=f"coded_fragments ({row['sources']})", quote=quote))
-    return cells
+def _coded(fragments: pd.DataFrame, quotes: pd.DataFrame | None) -> dict[tuple[str, str], list[Cell]]:
+    """The codes of 05's ``fragments`` at each stage and codebook layer, most documents first
+    (ties by code), each with the best-ranked quote of ``quotes`` (05's ``code_quotes``) from
+    a document that said it there; all at once, not per cell (a map has a hundred cells)."""
+    keys = ["stage", "layer", "code"]
+    said = fragments.dropna(subset=keys)
+    counts = said.drop_duplicates([*keys, "source", "doc_id"]).groupby(keys).agg(
+        documents=("doc_id", "size"), sources=("source", lambda s: ", ".join(sorted(set(s)))))
+    best = {}
+    if quotes is not None and len(quotes):
+        documents = said[[*keys, "source", "doc_id"]].astype({"source": str, "doc_id": str}).drop_duplicates()
+        ranked = quotes.merge(documents, on=["layer", "code", "source", "doc_id"]).sort_values("rank", kind="stable")
+        best = ranked.drop_duplicates(keys).set_index(keys)["quote"].to_dict()
+    coded: dict[tuple[str, str], list[Cell]] = {}
+    for (stage, layer, code), documents, sources in zip(counts.index, counts["documents"], counts["sources"]):
+        coded.setdefault((stage, layer), []).append(
+            Cell(str(code), n=int(documents), unit="documents", source=f"coded_fragments ({sources})",
+                 quote=best.get((stage, layer, code), "")))
+    return {key: sorted(cells, key=lambda cell: -cell.n) for key, cells in coded.items()}
+
+
+def _coded_cells(scope: _Scope, stage: str, layer: str, top: int) -> list[Cell]:
+    """The ``top`` codes of a 05 layer at a stage (:func:`_coded`)."""
+    return scope.coded.get((stage, layer), [])[:top]
 
 
 def _funnel_row(scope: _Scope, crm_stages: list[str]) -> pd.Series | None:
@@ -343,10 +353,10 @@ def _survey_cells(scope: _Scope, drivers: pd.DataFrame | None, respondents: int 
     return cells
 
 
-def _voice_cells(scope: _Scope, quotes: pd.DataFrame | None, stage: str, top: int, kinds: dict) -> dict:
+def _voice_cells(scope: _Scope, stage: str, top: int, kinds: dict) -> dict:
     """What customers said about a stage: coded layers, emotion, touchpoints (each with its
     channel's kind, :func:`channel_kind` by ``kinds``), quotes."""
-    cells: dict[str, list[Cell]] = {layer: _coded_cells(scope, quotes, stage, code_layer, top)
+    cells: dict[str, list[Cell]] = {layer: _coded_cells(scope, stage, code_layer, top)
                                     for code_layer, layer in CODED.items()}
     emotions = scope.emotions
     if stage in emotions.index and emotions.loc[stage, "fragments"] > 0:
@@ -469,7 +479,7 @@ def _personas(tables: dict, scope: _Scope, clients: int, features: dict) -> list
     segments = tables["segments"]
     if segments is None or not len(segments):
         return []
-    mine = segments if scope.clients is None else segments[segments["client_id"].isin(scope.clients)]
+    mine = segments if scope.clients is None else _rows_of(segments, scope.clients)
     profiles = tables["segment_profiles"]
     traits = profile_traits(profiles) if profiles is not None else None
     by_segment = {} if tables["nps_by_segment"] is None else \
@@ -510,7 +520,7 @@ def _segment_cells(tables: dict, scope: _Scope, top: int) -> list[Cell]:
     segments = tables["segments"]
     if segments is None or scope.clients is None:
         return []
-    mine = segments[segments["client_id"].isin(scope.clients)]
+    mine = _rows_of(segments, scope.clients)
     counts = mine.groupby(["segment", "segment_name"]).size().sort_values(ascending=False).head(top)
     return [Cell(f"{s}. {name}", "segment", float(n / len(mine)), int(n), "clients", "segments")
             for (s, name), n in counts.items()]
@@ -597,8 +607,7 @@ def build_map(tables: dict, stages: list[str], section: dict, survey: dict, code
         row = _funnel_row(scope, stage.crm_stages)
         stage.cells.update(_written_cells(notes, row))
         crm = _crm_cells(scope, stage.crm_stages, all_lost, top)
-        voice = _voice_cells(scope, tables["code_quotes"], name, top, section["channel_kinds"]) \
-            if present["interviews"] else {}
+        voice = _voice_cells(scope, name, top, section["channel_kinds"]) if present["interviews"] else {}
         for layer, items in {**voice, **_survey_cells(scope, drivers, respondents, name)}.items():
             stage.cells[layer] = stage.cells.get(layer, []) + items
         for layer, items in crm.items():

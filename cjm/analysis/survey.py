@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from cjm.core.errors import CjmError
 
@@ -24,7 +24,7 @@ PROMOTER, DETRACTOR = 9, 6
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise CjmError(f"confidence {confidence!r} is not a probability", "use e.g. 0.95")
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return float(special.ndtri(0.5 + confidence / 2))  # the normal quantile (scipy.stats' norm.ppf)
 
 
 def _numbers(values, what: str) -> np.ndarray:
@@ -251,7 +251,7 @@ def compare(a: float, se_a: float, b: float, se_b: float, confidence: float = 0.
     half = _z(confidence) * se
     z = diff / se if se else np.nan
     return {"difference": diff, "se": se, "ci_low": diff - half, "ci_high": diff + half, "z": z,
-            "p_value": float(2 * stats.norm.sf(abs(z))) if se else np.nan}
+            "p_value": float(2 * special.ndtr(-abs(z))) if se else np.nan}
 
 
 def mean_ci(values, confidence: float = 0.95) -> dict:
@@ -275,7 +275,7 @@ def mean_ci(values, confidence: float = 0.95) -> dict:
     if n < 2:
         return {"n": n, "mean": float(x.mean()) if n else np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan}
     se = float(x.std(ddof=1) / math.sqrt(n))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * se
+    half = float(special.stdtrit(n - 1, 0.5 + confidence / 2)) * se  # Student's t quantile (stats.t.ppf)
     mean = float(x.mean())
     return {"n": n, "mean": mean, "se": se, "ci_low": mean - half, "ci_high": mean + half}
 
@@ -585,6 +585,8 @@ def nps_segment_tests(frame: pd.DataFrame, score: str = "nps", by: str = "segmen
     overall : dict
         ``chi2``, ``dof``, ``p_value`` of promoters/passives/detractors by segment.
     """
+    from scipy import stats  # its tests only: scipy.stats takes ~1 s to import
+
     data = frame[frame[by].notna() & frame[score].notna()]
     table = nps_by(data, score, by, confidence, populations)
     differences = []
@@ -642,6 +644,8 @@ def csat_summary(scores: pd.DataFrame, stages: list[str], groups: pd.Series | No
 def csat_segment_tests(scores: pd.DataFrame, stages: list[str], groups: pd.Series) -> pd.DataFrame:
     """Whether a stage's CSAT differs between groups: Kruskal-Wallis ``h`` and ``p_value``
     per stage, ``p_adjusted`` by Holm over the stages."""
+    from scipy import stats  # its tests only: scipy.stats takes ~1 s to import
+
     rows = []
     for stage in stages:
         samples = [scores.loc[groups == g, stage].dropna().astype(float) for g in sorted(groups.dropna().unique())]
@@ -677,6 +681,8 @@ def choice_tests(flags: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     """Whether choosing each option depends on the group: chi-square test of independence
     (option chosen or not by group): ``option``, ``chi2``, ``dof``, ``p_value``,
     ``p_adjusted`` (Holm over the options), ``cramers_v``."""
+    from scipy import stats  # its tests only: scipy.stats takes ~1 s to import
+
     answered = flags.notna().all(axis=1) & groups.notna()
     rows = []
     for option in flags.columns:

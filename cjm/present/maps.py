@@ -483,7 +483,7 @@ def render_poster(model: JourneyMap, language: str) -> Figure:
     Returns
     -------
     Figure
-        Save it with :func:`save_poster`.
+        Save it with :func:`save_figure` as a ``page``.
     """
     words = section(language, "maps")
     width, height = A3
@@ -665,26 +665,27 @@ def _draw_curves(ax, model: JourneyMap, words: dict, language: str) -> None:
         ax.spines[side].set_visible(False)
 
 
-def save_figure(fig: Figure, folder: Path, stem: str, title: str, page: bool = False) -> list[Path]:
+#: The formats a figure is saved in, the first the one a notebook shows.
+FORMATS = (".png", ".svg", ".pdf")
+
+
+def save_figure(fig: Figure, folder: Path, stem: str, title: str, page: bool = False,
+                formats: tuple[str, ...] = FORMATS) -> list[Path]:
     """Write ``fig`` as ``stem``.png (150 dpi), .svg (text kept as text) and .pdf (fonts
-    embedded) into ``folder``, each atomically and with fixed metadata, so the same figure
-    gives the same bytes; a ``page`` (a poster) keeps its whole size, another figure is cut
-    to what it draws. Returns the three paths."""
+    embedded), or those of ``formats``, into ``folder``, each atomically and with fixed
+    metadata, so the same figure gives the same bytes; a ``page`` (a poster) keeps its whole
+    size, another figure is cut to what it draws. Returns the paths written."""
     metadata = {".png": {"Software": "cjm"}, ".svg": {"Title": title, "Creator": "cjm", "Date": None},
                 ".pdf": {"Title": title, "Creator": "cjm", "Producer": "cjm", "CreationDate": None}}
+    options = {".png": {"dpi": 150}, ".svg": {}, ".pdf": {}}
     written = []
     with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42, "svg.hashsalt": "cjm",
                                 "savefig.bbox": "standard" if page else "tight"}):
-        for suffix, options in ((".png", {"dpi": 150}), (".svg", {}), (".pdf", {})):
+        for suffix in formats:
             buffer = io.BytesIO()
-            fig.savefig(buffer, format=suffix[1:], metadata=metadata[suffix], **options)
+            fig.savefig(buffer, format=suffix[1:], metadata=metadata[suffix], **options[suffix])
             written.append(write_atomic(buffer.getvalue(), Path(folder) / f"{stem}{suffix}"))
     return written
-
-
-def save_poster(model: JourneyMap, folder: Path, stem: str, language: str) -> list[Path]:
-    """:func:`render_poster` written by :func:`save_figure`."""
-    return save_figure(render_poster(model, language), folder, stem, map_title(model, language), page=True)
 
 
 # ----------------------------------------------------------------------------- HTML

@@ -3,8 +3,10 @@ HTML pages, workbook), the lead journey scheme and the tables for BI out."""
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,8 @@ from cjm.core.io import read_table, write_xlsx_sheets
 from cjm.core.params import default_section
 from cjm.core.progress import progress
 from cjm.core.publication import current
-from cjm.present.maps import map_stem, render_html, save_figure, save_poster, shown_items, write_maps_xlsx
+from cjm.present.maps import (FORMATS, map_stem, map_title, render_html, render_poster, save_figure, shown_items,
+                              write_maps_xlsx)
 from cjm.present.figures.funnel import plot_lead_sankey
 from cjm.present.segments import feature_words, profile_sheet
 from cjm.present.words import section
@@ -64,7 +67,6 @@ class MapsResult:
     models: list[JourneyMap]
     files: dict[str, list[Path]]
     tables: dict[str, pd.DataFrame]
-    lead_scheme: Figure | None = None
 
 
 
@@ -100,53 +102,101 @@ def run_maps(params: dict, paths) -> MapsResult:
     """07 end to end: build the models from 04-06's tables and params, write
     ``report/journey_model.json``, each map's poster (PNG, SVG, PDF) and HTML page and
     the lead journey scheme under ``report/maps/``, ``report/journey_maps.xlsx``, and the
-    tables for BI (:func:`export_tables`)."""
-    import matplotlib.pyplot as plt
-
+    tables for BI (:func:`export_tables`). The posters and the scheme are drawn in two
+    other processes (:func:`save_drawings`) while this one writes the rest."""
     models = models_of(read_inputs(paths), params)
-    language = params["language"]
-    files, lead = {}, None
+    shown = drawings(models, params["language"], params["stages"])
     with atomic_folder(paths.report / "maps") as folder:
-        for model, written in zip(models, save_posters(models, folder, language)):
-            stem = map_stem(model)
-            links = {path.suffix[1:].upper(): path.name for path in written}
-            page = folder / f"{stem}.html"
-            page.write_text(render_html(model, language, links), encoding="utf-8")
-            files[model.journey] = [*written, page]
-        if models[0].lead_flows:
-            lead = plot_lead_sankey(pd.DataFrame(models[0].lead_flows), params["stages"], language)
-            files["lead"] = save_figure(lead, folder, "lead_journey", section(language, "maps")["lead"])
-            plt.close(lead)
-    files = {key: [current(paths.report / "maps" / p.name) for p in written] for key, written in files.items()}
+        written, tables = save_drawings(shown, folder, meanwhile=lambda: _write_rest(models, folder, paths, params))
+    files = {model.journey: [*saved, folder / f"{map_stem(model)}.html"] for model, saved in zip(models, written)}
+    if len(written) > len(models):
+        files["lead"] = written[-1]
+    files = {key: [current(paths.report / "maps" / p.name) for p in saved] for key, saved in files.items()}
+    return MapsResult(models, files, tables)
+
+
+def _write_rest(models: list[JourneyMap], folder: Path, paths, params: dict) -> dict[str, pd.DataFrame]:
+    """All 07 writes but the figures: each map's HTML page (linking its poster's files) into
+    ``folder``, the JSON, the maps' workbook and the tables for BI (returned)."""
+    language = params["language"]
+    for model in models:
+        stem = map_stem(model)
+        links = {suffix[1:].upper(): f"{stem}{suffix}" for suffix in FORMATS}
+        (folder / f"{stem}.html").write_text(render_html(model, language, links), encoding="utf-8")
     to_json(models, paths.report / "journey_model.json")
     write_maps_xlsx(models, paths.report / "journey_maps.xlsx", language)
-    return MapsResult(models, files, export_tables(models, paths, params), lead)
+    return export_tables(models, paths, params)
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """A figure 07 saves as ``stem`` in each of :data:`~cjm.present.maps.FORMATS`: ``draw()``
+    makes it, ``title`` goes into the files' metadata, a ``page`` (a poster) keeps its size."""
 
-def save_posters(models: list[JourneyMap], folder: Path, language: str, n_jobs: int = 2) -> list[list[Path]]:
-    """Each map's poster by :func:`cjm.present.maps.save_poster` into ``folder``, the maps shared
-    out to ``n_jobs`` forked processes (a poster drawn three times, as PNG, SVG and PDF, takes
-    seconds; its bytes do not depend on the process that draws it). Returns each map's files."""
-    global _POSTERS
-    if n_jobs <= 1 or len(models) <= 1:
-        return [save_poster(model, folder, map_stem(model), language) for model in progress(models, desc="posters")]
-    _POSTERS = models, Path(folder), language
+    stem: str
+    title: str
+    draw: Callable[[], Figure]
+    page: bool = False
+
+
+def drawings(models: list[JourneyMap], language: str, stages: list[str]) -> list[Drawing]:
+    """Each map's poster (:func:`cjm.present.maps.render_poster`), then the lead journey
+    scheme over the CRM ``stages`` (:func:`cjm.present.figures.funnel.plot_lead_sankey`)
+    where the all-clients map has lead flows."""
+    shown = [Drawing(map_stem(m), map_title(m, language), functools.partial(render_poster, m, language), page=True)
+             for m in models]
+    if models[0].lead_flows:
+        shown.append(Drawing("lead_journey", section(language, "maps")["lead"],
+                             functools.partial(plot_lead_sankey, pd.DataFrame(models[0].lead_flows), stages, language)))
+    return shown
+
+
+#: How a figure's formats are shared out as tasks: its SVG with its PDF, and its PNG, take
+#: about as long (the longer first, so that the last task to start is a short one).
+PARTS = (FORMATS[1:], FORMATS[:1])
+
+
+def save_drawings(shown: list[Drawing], folder: Path, n_jobs: int = 2,
+                  meanwhile: Callable[[], object] = lambda: None) -> tuple[list[list[Path]], object]:
+    """Save each of ``shown`` into ``folder`` (:func:`cjm.present.maps.save_figure`), its
+    :data:`PARTS` shared out to ``n_jobs`` forked processes (a poster takes a second or more;
+    its bytes do not depend on the process that draws it), while this process runs
+    ``meanwhile``. Returns each drawing's files (in :data:`~cjm.present.maps.FORMATS` order)
+    and what ``meanwhile`` returned."""
+    global _DRAWINGS
+    tasks = [(number, part) for number in range(len(shown)) for part in PARTS]
+    _DRAWINGS = shown, Path(folder)
     try:
-        with multiprocessing.get_context("fork").Pool(min(n_jobs, len(models))) as pool:
-            return list(progress(pool.imap(_save_poster, range(len(models)), chunksize=1), total=len(models),
-                                 desc="posters"))
+        if n_jobs <= 1 or len(tasks) <= 1:
+            parts = [_save_part(task) for task in progress(tasks, desc="posters")]
+            extra = meanwhile()
+        else:
+            with multiprocessing.get_context("fork").Pool(min(n_jobs, len(tasks))) as pool:
+                pending = pool.imap(_save_part, tasks, chunksize=1)
+                extra = meanwhile()
+                parts = list(progress(pending, total=len(tasks), desc="posters"))
     finally:
-        _POSTERS = None
+        _DRAWINGS = None
+    files = [[] for _ in shown]
+    for (number, _), written in zip(tasks, parts):
+        files[number] += written
+    return [sorted(paths, key=lambda path: FORMATS.index(path.suffix)) for paths in files], extra
 
 
-#: The maps, folder and language of :func:`save_posters`, inherited by the forked workers.
-_POSTERS: tuple | None = None
+#: The drawings and folder of :func:`save_drawings`, inherited by the forked workers.
+_DRAWINGS: tuple | None = None
 
 
-def _save_poster(number: int) -> list[Path]:
-    models, folder, language = _POSTERS
-    return save_poster(models[number], folder, map_stem(models[number]), language)
+def _save_part(task: tuple[int, tuple[str, ...]]) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    (shown, folder), (number, formats) = _DRAWINGS, task
+    drawing = shown[number]
+    fig = drawing.draw()
+    try:
+        return save_figure(fig, folder, drawing.stem, drawing.title, drawing.page, formats)
+    finally:
+        plt.close(fig)
 
 
 def models_of(tables: dict, params: dict) -> list[JourneyMap]:

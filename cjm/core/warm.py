@@ -26,6 +26,7 @@ started afresh, as jupyter_client does, and ``CJM_WARM_KERNEL=0`` turns the zygo
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import importlib
@@ -266,18 +267,15 @@ def _become_kernel(request: dict, streams: list[int]) -> None:
 
 
 def serve(path: Path) -> None:
-    """Listen at ``path``, import :data:`WARM_MODULES`, then fork a kernel for each request
-    until no kernel has run for :data:`IDLE_SECONDS`."""
+    """Listen at ``path`` and fork a kernel for each request, importing :data:`WARM_MODULES`
+    one by one while none waits (a kernel asked for early imports the rest itself), until no
+    kernel has run for :data:`IDLE_SECONDS`."""
     server = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     server.bind(str(path))
     server.listen(16)
     # matplotlib reads its backend from the environment when imported: the one ipykernel sets
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    for module in WARM_MODULES:
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            pass
+    to_import = list(WARM_MODULES)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
@@ -286,7 +284,12 @@ def serve(path: Path) -> None:
     try:
         while True:
             runners = [connection for connection in kernels.values() if connection]
-            ready = select.select([server, wake_read, *runners], [], [], None if kernels else IDLE_SECONDS)[0]
+            wait = 0 if to_import else None if kernels else IDLE_SECONDS
+            ready = select.select([server, wake_read, *runners], [], [], wait)[0]
+            if not ready and to_import:
+                with contextlib.suppress(ImportError):
+                    importlib.import_module(to_import.pop(0))
+                continue
             if not ready:
                 return
             if wake_read in ready:

@@ -99,10 +99,7 @@ class ForkedKernel:
         return self.returncode
 
     def _kill_session(self) -> int:
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_kernel(self.pid)
         return -signal.SIGKILL
 
     def poll(self) -> int | None:
@@ -125,6 +122,14 @@ class ForkedKernel:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
+
+
+def kill_kernel(pid: int) -> None:
+    """Kill the forked kernel ``pid`` and what it started (its session, once it has made it its
+    own: just forked, it may not have yet)."""
+    for kill in (os.kill, os.killpg):
+        with contextlib.suppress(ProcessLookupError):
+            kill(pid, signal.SIGKILL)
 
 
 def _connect(path: Path, started: bool) -> socket.socket | None:
@@ -299,10 +304,7 @@ def serve(path: Path) -> None:
                 if connection in ready and not connection.recv(4096):  # its runner is gone: so is the kernel
                     connection.close()
                     kernels[pid] = None
-                    try:
-                        os.killpg(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                    kill_kernel(pid)
             if server in ready:
                 connection = server.accept()[0]
                 message, streams, _, _ = socket.recv_fds(connection, 1 << 20, 3)

@@ -1,7 +1,6 @@
 """Leak check: the matcher on hand-made texts, file readers, and the demo engagement end to end."""
 
 import json
-import re
 import stat
 
 import pandas as pd
@@ -192,12 +191,11 @@ def test_pdf_pages_word_documents_and_pickles_are_read(tmp_path, monkeypatch):
         ("outputs/e/report/model.pickle", "email"), ("outputs/e/report/notes.docx", "handle")]
 
 
-def test_a_poster_pdf_is_read_a_text_a_line_with_the_characters_pypdf_reads(tmp_path):
+def test_a_poster_pdf_is_read_a_text_a_line(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from pypdf import PdfReader
 
     texts = ["Клиент: ул. Советская 5-12", "карта 4111 1111 1111 1111 (Ёж) \\ [x]"]
     with matplotlib.rc_context({"pdf.fonttype": 42}):  # fonts embedded, as 07 writes the posters
@@ -206,12 +204,8 @@ def test_a_poster_pdf_is_read_a_text_a_line_with_the_characters_pypdf_reads(tmp_
             fig.text(0.1, 0.5 - 0.1 * k, text)
         fig.savefig(tmp_path / "map.pdf")
         plt.close(fig)
-    page = PdfReader(tmp_path / "map.pdf").pages[0]
-    text = leaks._pdf_text(page.get_contents().get_data(), page.get("/Resources"))
-    assert text.splitlines() == texts
-    assert sorted(re.sub(r"\s", "", text)) == sorted(re.sub(r"\s", "", page.extract_text()))
     [_, (read, locate)] = documents(tmp_path / "map.pdf")
-    assert read == text and locate(2) == "page 1, line 2"
+    assert read.splitlines() == texts and locate(2) == "page 1, line 2"
     assert [kind for _, _, kind in find_personal(read)] == ["address", "card"]
 
 

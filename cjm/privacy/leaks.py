@@ -99,16 +99,6 @@ _TAG = re.compile(r"<(?!!--)[^>]*>")
 _PHONE_LIKE = re.compile(r"\d(?:[ \u00a0\-()+]*\d){8}")
 _PATRONYMIC = re.compile(r"(?:ич|вна|чна)$")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-#: Tokens of a PDF content stream after any spaces: a run of numbers and of operators that show no
-#: text (drawing, colours, text positions: skipped at once), strings, arrays, dictionaries, names,
-#: other operators, comments.
-_PDF_TOKEN = re.compile(rb"\s*(?:(?P<skip>(?:(?:[-+.\d]|(?!(?:BT|ET|Tf|TJ|Tj|Do|BI|ID|EI|d0|d1)(?![^\s/\[\]()<>{}%]))"
-                        rb"[A-Za-z*])[^\s/\[\]()<>{}%'\"]*\s*)+)|\((?:\\[\s\S]|[^\\()])*\)|<(?!<)[0-9A-Fa-f\s]*>"
-                        rb"|<<|>>|[\[\]]|/[^\s/\[\]()<>{}%]*|[^\s/\[\]()<>{}%]+|%[^\r\n]*)")
-#: Operators that show text other than matplotlib's ``TJ``, or hold inline images: pypdf reads such a stream.
-_PDF_OTHER_TEXT = frozenset({b"Tj", b"'", b'"', b"BI", b"ID", b"EI", b"d0", b"d1"})
-_PDF_OPERAND_START = frozenset(b"(<>/+-.0123456789")  # first bytes of operands (as ints)
-_PDF_ESCAPE = re.compile(rb"\\(?:([0-7]{1,3})|(\r\n|\r|\n)|([\s\S]))")
 #: A value's anchor in :class:`ValueIndex` is packed as ``offset * _SPAN + length`` (in words).
 _SPAN = 1 << 20
 
@@ -568,108 +558,7 @@ def _pdf_documents(path: Path) -> Iterator[Document]:
     reader = PdfReader(path)
     yield _lines(str(v) for v in (reader.metadata or {}).values()), lambda n: "metadata"
     for number, page in enumerate(reader.pages, 1):
-        contents = page.get_contents()
-        text = _pdf_text(b"" if contents is None else contents.get_data(), page.get("/Resources"))
-        if text is None:
-            text = page.extract_text() or ""
-        yield text, lambda n, p=number: f"page {p}, line {n}"
-
-
-def _pdf_text(content: bytes, resources, depth: int = 0) -> str | None:
-    """The text of a PDF content stream as matplotlib writes it, read ten times faster than
-    pypdf does: each text object (``BT`` ... ``ET``, a line of a figure) a line, its ``TJ``
-    strings decoded by their fonts' ``ToUnicode`` maps, and the text of the forms it draws.
-    None for anything else (other text operators or fonts, inline images): pypdf reads it."""
-    resources = resources.get_object() if resources is not None else {}
-    fonts, forms = resources.get("/Font", {}), resources.get("/XObject", {})
-    lines, line, operands, array, font, pos, decoders = [], [], [], None, None, 0, {}
-    for match in _PDF_TOKEN.finditer(content):
-        if match.start() != pos:
-            return None  # not a token (a string with parentheses inside, binary data)
-        pos = match.end()
-        if match.group("skip") is not None:
-            continue
-        token = match.group().lstrip()
-        if token[0] == 0x25:  # a comment
-            continue
-        if token == b"[":
-            if array is not None:
-                return None  # an array in an array: not matplotlib's
-            array = []
-        elif array is not None:
-            if token == b"]":
-                operands.append(array)
-                array = None
-            else:
-                array.append(token)
-        elif token[0] in _PDF_OPERAND_START:
-            operands.append(token)
-        else:  # an operator, applied to the operands before it
-            if token in _PDF_OTHER_TEXT:
-                return None
-            if token == b"BT":
-                line = []
-            elif token == b"ET":
-                lines.append("".join(line))
-            elif token == b"Tf" and operands:
-                if operands[-1] not in decoders:
-                    decoders[operands[-1]] = _pdf_font(fonts.get(operands[-1].decode("latin-1")))
-                font = decoders[operands[-1]]
-                if font is None:
-                    return None
-            elif token == b"TJ" and operands and isinstance(operands[-1], list) and font is not None:
-                line.append(_pdf_decode(font, [s for s in operands[-1] if s[:1] in b"(<"]))
-            elif token == b"Do" and operands:
-                form = forms.get(operands[-1].decode("latin-1"))
-                form = form.get_object() if form is not None else None
-                if form is not None and form.get("/Subtype") == "/Form":
-                    text = None if depth > 8 else _pdf_text(form.get_data(), form.get("/Resources", resources),
-                                                            depth + 1)
-                    if text is None:
-                        return None
-                    lines.append(text)
-            operands = []
-    return None if pos != len(content) else "\n".join(lines)
-
-
-def _pdf_font(font) -> dict[int, str] | None:
-    """A composite font's codes (two bytes, ``Identity-H``) -> text, from its ``ToUnicode`` map;
-    None for any other font."""
-    font = font.get_object() if font is not None else None
-    if font is None or font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H" \
-            or "/ToUnicode" not in font:
-        return None
-    cmap, codes = font["/ToUnicode"].get_object().get_data(), {}
-    for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.DOTALL):
-        for source, target in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]*)>", block):
-            codes[int(source, 16)] = bytes.fromhex(target.decode()).decode("utf-16-be", "replace")
-    for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.DOTALL):
-        for low, high, target, targets in re.findall(
-                rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*(?:<([0-9A-Fa-f]*)>|\[([^\]]*)\])", block):
-            low, high = int(low, 16), int(high, 16)
-            if targets:
-                for k, each in enumerate(re.findall(rb"<([0-9A-Fa-f]*)>", targets)):
-                    codes[low + k] = bytes.fromhex(each.decode()).decode("utf-16-be", "replace")
-            else:
-                first = bytes.fromhex(target.decode()).decode("utf-16-be", "replace")
-                codes.update({low + k: first[:-1] + chr(ord(first[-1]) + k) for k in range(high - low + 1)})
-    return codes
-
-
-def _pdf_decode(font: dict[int, str], strings: list[bytes]) -> str:
-    """Literal ``(...)`` and hex ``<...>`` strings of two-byte codes as text (unknown codes as U+FFFD)."""
-    data = b"".join(
-        bytes.fromhex(re.sub(rb"\s", b"", string[1:-1]).decode().ljust(2, "0")) if string[:1] == b"<"
-        else _PDF_ESCAPE.sub(_pdf_unescape, string[1:-1]) if b"\\" in string else string[1:-1]
-        for string in strings)
-    return "".join(font.get(code, "\ufffd") for (code,) in struct.iter_unpack(">H", data[:len(data) // 2 * 2]))
-
-
-def _pdf_unescape(match: re.Match) -> bytes:
-    octal, newline, char = match.groups()
-    if octal:
-        return bytes([int(octal, 8) & 0xFF])
-    return b"" if newline else {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}.get(char, char)
+        yield page.extract_text() or "", lambda n, p=number: f"page {p}, line {n}"
 
 
 def _png_text(path: Path) -> str:
